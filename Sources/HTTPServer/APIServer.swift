@@ -1,0 +1,46 @@
+import Hummingbird
+import Logging
+import NIOCore
+import TradingCore
+import TradingEngine
+
+/// Builds the HTTP router and application from the server's dependencies.
+public enum APIServer {
+    /// The router with every route and middleware; tests drive it in-process.
+    public static func router(_ dependencies: ServerDependencies) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        // Middleware applies only to routes added after it, so it comes first.
+        router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics))
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: BodyLimitMiddleware(maximumBytes: dependencies.settings.maximumBodyBytes))
+        let viewer = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .viewer)
+
+        let health = dependencies.settings.openHealth ? router.group() : router.group().add(middleware: viewer)
+        let metrics = dependencies.settings.openMetrics ? router.group() : router.group().add(middleware: viewer)
+        OperationsRoutes.register(health: health, metrics: metrics, dependencies: dependencies)
+
+        let document = OpenAPIDocument.make(version: dependencies.settings.version)
+        let documentBytes = document.prettySerialized()
+        let page = Array(DocumentationPage.render(document).utf8)
+        router.get("/openapi.json") { _, _ in JSONResponse.make(bytes: documentBytes) }
+        router.get("/docs") { _, _ in JSONResponse.make(bytes: page, contentType: "text/html; charset=utf-8") }
+
+        let api = router.group("/api/v1")
+        MarketRoutes.register(on: api.group().add(middleware: viewer), dependencies: dependencies)
+        let admin = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .admin)
+        APIKeyRoutes.register(on: api.group().add(middleware: admin), dependencies: dependencies)
+        return router
+    }
+
+    /// The application listening on a host and port.
+    public static func application(
+        _ dependencies: ServerDependencies, host: String, port: Int, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(dependencies),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "trading-orchestrator"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+}

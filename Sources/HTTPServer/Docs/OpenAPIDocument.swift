@@ -1,0 +1,231 @@
+import TradingCore
+import TradingEngine
+
+/// The OpenAPI 3.1 description of every route, written by hand (no generator in the build) and
+/// kept complete by a test that compares its paths with the router's.
+public enum OpenAPIDocument {
+    /// The document for a product version.
+    public static func make(version: String) -> JSONValue {
+        [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "TradingOrchestrator API",
+                "version": .string(version),
+                "description": """
+                    REST API of the TradingOrchestrator service. Routes under /api/v1 need an API key sent as \
+                    `Authorization: Bearer <key>`; roles are viewer < trader < admin. Every error is \
+                    application/problem+json (RFC 9457) with a stable `type`. Prices and volumes are decimal \
+                    strings, times are ISO-8601 UTC.
+                    """,
+            ],
+            "servers": [["url": "/"]],
+            "security": [["bearerAuth": []]],
+            "paths": .object(paths),
+            "components": [
+                "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer", "description": "An API key (tok_…)."]],
+                "schemas": .object(schemas),
+                "responses": .object(ProblemDetails.Kind.allCases.map { kind in
+                    (responseName(kind), [
+                        "description": .string("\(kind.title): \(kind.explanation)"),
+                        "content": ["application/problem+json": ["schema": ref("Problem")]],
+                    ])
+                }),
+            ],
+        ]
+    }
+
+    // MARK: Paths
+
+    private static var paths: [(String, JSONValue)] {
+        [
+            ("/health/live", ["get": operation(
+                id: "getLiveness", tag: "operations", summary: "Liveness", open: true,
+                description: "200 while the process serves requests.",
+                ok: ("The process is alive.", ref("Liveness")), problems: [])]),
+            ("/health/ready", ["get": operation(
+                id: "getReadiness", tag: "operations", summary: "Readiness", open: true,
+                description: "200 when the database answers and its schema is current; 503 naming the failing part otherwise.",
+                ok: ("Ready.", ref("Readiness")), problems: [.notReady])]),
+            ("/metrics", ["get": operation(
+                id: "getMetrics", tag: "operations", summary: "Prometheus metrics", open: true,
+                description: "Prometheus text format: HTTP requests and latency by route and status, process memory, database pool.",
+                ok: ("Metrics in the Prometheus text exposition format.", nil), problems: [], contentType: "text/plain")]),
+            ("/openapi.json", ["get": operation(
+                id: "getOpenAPI", tag: "documentation", summary: "This document", open: true,
+                description: "The OpenAPI 3.1 document describing every route.",
+                ok: ("The OpenAPI document.", ["type": "object"]), problems: [])]),
+            ("/docs", ["get": operation(
+                id: "getDocs", tag: "documentation", summary: "API documentation page", open: true,
+                description: "A readable HTML page rendered from the OpenAPI document; works offline.",
+                ok: ("An HTML page.", nil), problems: [], contentType: "text/html")]),
+            ("/api/v1/system/status", ["get": operation(
+                id: "getSystemStatus", tag: "system", summary: "Service status", role: .viewer,
+                description: "Version, uptime, database backend and schema, and market-data totals (refreshed at most once a second; `as_of` says when).",
+                ok: ("The status.", ref("SystemStatus")), problems: [.invalidParameter])]),
+            ("/api/v1/instruments", ["get": operation(
+                id: "listInstruments", tag: "market data", summary: "Instruments and their series", role: .viewer,
+                description: "Every instrument with its stored bar series: timeframe, kind, count and time range.",
+                ok: ("The instruments, ordered by symbol.", ref("InstrumentList")), problems: [.invalidParameter])]),
+            ("/api/v1/market/bars", ["get": operation(
+                id: "listBars", tag: "market data", summary: "A page of bars", role: .viewer,
+                description: "Bars with start ≤ open_time < end, oldest first. When more remain, `next_start` is the `start` of the next page.",
+                parameters: [
+                    queryParameter("symbol", required: true, description: "The instrument, such as BTC-USD.", schema: ["type": "string"]),
+                    queryParameter("timeframe", required: true, description: "The bar length.",
+                                   schema: ["type": "string", "enum": .array(Timeframe.codes.map(JSONValue.string))]),
+                    queryParameter("start", required: false, description: "Earliest open time included (ISO-8601 UTC).",
+                                   schema: ["type": "string", "format": "date-time"]),
+                    queryParameter("end", required: false, description: "Open time excluded (ISO-8601 UTC).",
+                                   schema: ["type": "string", "format": "date-time"]),
+                    queryParameter("limit", required: false, description: "Bars per page.",
+                                   schema: ["type": "integer", "minimum": 1, "maximum": .int(MarketRoutes.maximumPageSize),
+                                            "default": .int(MarketRoutes.defaultPageSize)]),
+                ],
+                ok: ("A page of bars.", ref("BarPage")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/apikeys", [
+                "get": operation(
+                    id: "listAPIKeys", tag: "access", summary: "List API keys", role: .admin,
+                    description: "Every key with its role and state; never the key itself.",
+                    ok: ("The keys.", ref("APIKeyList")), problems: [.invalidParameter]),
+                "post": operation(
+                    id: "createAPIKey", tag: "access", summary: "Create an API key", role: .admin,
+                    description: "Creates a key and returns it once, in `key`; only its hash is stored.",
+                    requestBody: ref("APIKeyCreate"),
+                    ok: ("The new key, with the secret in `key`.", ref("APIKeyCreated")),
+                    okStatus: "201", problems: [.malformedJSON, .unsupportedMediaType, .payloadTooLarge]),
+            ]),
+            ("/api/v1/apikeys/{id}", ["delete": operation(
+                id: "revokeAPIKey", tag: "access", summary: "Revoke an API key", role: .admin,
+                description: "Revokes a key; it stops working at once on this server and within the key-cache lifetime on others.",
+                parameters: [[
+                    "name": "id", "in": "path", "required": true, "description": "The key id.",
+                    "schema": ["type": "integer", "format": "int64"],
+                ]],
+                ok: ("The revoked key.", ref("APIKey")), problems: [.invalidParameter, .notFound])]),
+        ]
+    }
+
+    private static func operation(
+        id: String, tag: String, summary: String, role: APIKeyRole? = nil, open: Bool = false, description: String,
+        parameters: [JSONValue] = [], requestBody: JSONValue? = nil, ok: (String, JSONValue?), okStatus: String = "200",
+        problems: [ProblemDetails.Kind], contentType: String = "application/json"
+    ) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("operationId", .string(id)),
+            ("tags", [.string(tag)]),
+            ("summary", .string(summary)),
+            ("description", .string(description + (role.map { " Needs the \($0.rawValue) role or higher." } ?? ""))),
+        ]
+        if open { members.append(("security", [])) }
+        if role != nil { members.append(("x-required-role", .string(role!.rawValue))) }
+        if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
+        if let requestBody {
+            members.append(("requestBody", ["required": true, "content": ["application/json": ["schema": requestBody]]]))
+        }
+        var okResponse: [(String, JSONValue)] = [("description", .string(ok.0))]
+        let okSchema: JSONValue = ok.1 ?? ["type": "string"]
+        let okContent: JSONValue = ["schema": okSchema]
+        okResponse.append(("content", .object([(contentType, okContent)])))
+        var responses: [(String, JSONValue)] = [(okStatus, .object(okResponse))]
+        var kinds = problems
+        if role != nil { kinds += [.unauthorized, .forbidden] }
+        kinds.append(.internalError)
+        for kind in kinds {
+            let status = String(kind.status.code)
+            if !responses.contains(where: { $0.0 == status }) {
+                responses.append((status, ["$ref": .string("#/components/responses/\(responseName(kind))")]))
+            }
+        }
+        members.append(("responses", .object(responses)))
+        return .object(members)
+    }
+
+    private static func queryParameter(_ name: String, required: Bool, description: String, schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": .bool(required), "description": .string(description), "schema": schema]
+    }
+
+    private static func ref(_ schema: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(schema)")] }
+
+    static func responseName(_ kind: ProblemDetails.Kind) -> String {
+        kind.rawValue.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    // MARK: Schemas
+
+    private static func object(_ properties: [(String, JSONValue)], required: [String]? = nil, description: String? = nil) -> JSONValue {
+        var members: [(String, JSONValue)] = [("type", "object")]
+        if let description { members.append(("description", .string(description))) }
+        members.append(("required", .array((required ?? properties.map(\.0)).map(JSONValue.string))))
+        members.append(("properties", .object(properties)))
+        return .object(members)
+    }
+
+    private static let string: JSONValue = ["type": "string"]
+    private static let nullableString: JSONValue = ["type": ["string", "null"]]
+    private static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
+    private static let nullableDateTime: JSONValue = ["type": ["string", "null"], "format": "date-time"]
+    private static let integer: JSONValue = ["type": "integer"]
+    private static let decimal: JSONValue = ["type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "An exact decimal number."]
+
+    private static var schemas: [(String, JSONValue)] {
+        let apiKeyProperties: [(String, JSONValue)] = [
+            ("id", ["type": "integer", "format": "int64"]),
+            ("name", string),
+            ("role", ["type": "string", "enum": .array(APIKeyRole.allCases.map { .string($0.rawValue) })]),
+            ("prefix", ["type": "string", "description": "The first characters of the key, to recognise it."]),
+            ("created_at", dateTime),
+            ("revoked_at", nullableDateTime),
+            ("active", ["type": "boolean"]),
+        ]
+        return [
+            ("Problem", object([
+                ("type", ["type": "string", "description": "Stable URI of the problem kind; see the list on /docs."]),
+                ("title", string),
+                ("status", integer),
+                ("detail", string),
+                ("instance", ["type": "string", "description": "The request path."]),
+                ("request_id", ["type": "string", "description": "Also in the X-Request-Id header and the server log."]),
+                ("errors", ["type": "array", "items": object([("name", string), ("reason", string)])]),
+            ], required: ["type", "title", "status", "detail"], description: "An RFC 9457 problem.")),
+            ("Liveness", object([("status", ["type": "string", "enum": ["ok"]])])),
+            ("Readiness", object([
+                ("status", ["type": "string", "enum": ["ready"]]),
+                ("checks", ["type": "object", "additionalProperties": ["type": "object"]]),
+            ])),
+            ("SystemStatus", object([
+                ("service", string), ("version", string), ("started_at", dateTime), ("uptime_seconds", integer), ("time", dateTime),
+                ("database", object([("backend", ["type": "string", "enum": ["sqlite", "postgresql"]]), ("schema_version", integer),
+                                     ("latest_schema_version", integer)])),
+                ("market_data", object([("instruments", integer), ("series", integer), ("bars", integer), ("as_of", dateTime)])),
+            ])),
+            ("BarSeries", object([
+                ("timeframe", ["type": "string", "enum": .array(Timeframe.codes.map(JSONValue.string))]),
+                ("kind", ["type": "string", "enum": .array(BarSeriesKind.allCases.map { .string($0.rawValue) })]),
+                ("bar_count", integer), ("first_open_time", nullableDateTime), ("last_open_time", nullableDateTime),
+            ])),
+            ("Instrument", object([
+                ("symbol", string),
+                ("asset_class", ["type": "string", "enum": .array(AssetClass.allCases.map { .string($0.rawValue) })]),
+                ("quote_currency", nullableString),
+                ("series", ["type": "array", "items": ref("BarSeries")]),
+            ])),
+            ("InstrumentList", object([("instruments", ["type": "array", "items": ref("Instrument")])])),
+            ("Bar", object([
+                ("open_time", dateTime), ("open", decimal), ("high", decimal), ("low", decimal), ("close", decimal),
+                ("volume", ["type": ["string", "null"], "description": "Exact decimal, null for close-only series."]),
+            ], description: "One bar; open_time is the start of the bar.")),
+            ("BarPage", object([
+                ("symbol", string), ("timeframe", string),
+                ("bars", ["type": "array", "items": ref("Bar")]),
+                ("next_start", nullableDateTime),
+            ])),
+            ("APIKey", object(apiKeyProperties)),
+            ("APIKeyList", object([("api_keys", ["type": "array", "items": ref("APIKey")])])),
+            ("APIKeyCreate", object([
+                ("name", ["type": "string", "minLength": 1, "maxLength": .int(APIKeyIssuer.maximumNameLength)]),
+                ("role", ["type": "string", "enum": .array(APIKeyRole.allCases.map { .string($0.rawValue) })]),
+            ])),
+            ("APIKeyCreated", object(apiKeyProperties + [("key", ["type": "string", "description": "The secret key. Shown only now."])])),
+        ]
+    }
+}

@@ -1,0 +1,49 @@
+import Logging
+import TradingCore
+import TradingEngine
+
+/// What the HTTP server needs from the rest of the system, built by the composition root.
+public struct ServerDependencies: Sendable {
+    /// The store.
+    public let store: any Store
+    /// Checks API keys.
+    public let authenticator: APIKeyAuthenticator
+    /// The metrics registry and request metrics.
+    public let metrics: HTTPMetrics
+    /// The source of "now".
+    public let clock: any TradingClock
+    /// Behaviour settings.
+    public let settings: ServerSettings
+
+    /// Creates the dependencies.
+    public init(store: any Store, authenticator: APIKeyAuthenticator, metrics: HTTPMetrics, clock: any TradingClock, settings: ServerSettings) {
+        self.store = store
+        self.authenticator = authenticator
+        self.metrics = metrics
+        self.clock = clock
+        self.settings = settings
+    }
+}
+
+/// HTTP behaviour chosen by configuration.
+public struct ServerSettings: Sendable {
+    /// The product version shown by the status route and the OpenAPI document.
+    public let version: String
+    /// The largest request body accepted, in bytes.
+    public let maximumBodyBytes: Int
+    /// Whether `/health/*` answers without a key.
+    public let openHealth: Bool
+    /// Whether `/metrics` answers without a key.
+    public let openMetrics: Bool
+    /// The instant the server started.
+    public let startedAt: Timestamp
+
+    /// Creates settings.
+    public init(version: String, maximumBodyBytes: Int, openHealth: Bool, openMetrics: Bool, startedAt: Timestamp) {
+        self.version = version
+        self.maximumBodyBytes = maximumBodyBytes
+        self.openHealth = openHealth
+        self.openMetrics = openMetrics
+        self.startedAt = startedAt
+    }
+}

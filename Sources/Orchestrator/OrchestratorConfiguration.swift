@@ -1,0 +1,205 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+import TradingEngine
+
+/// Every setting of the service, read from defaults < config file < environment < command-line flags.
+public struct OrchestratorConfiguration: Sendable {
+    /// Address the HTTP server binds to.
+    public var host: String
+    /// Port the HTTP server listens on.
+    public var port: Int
+    /// Folder for the SQLite database and other local state.
+    public var dataDirectory: String
+    /// `postgres://…` to use PostgreSQL; nil for the embedded SQLite database.
+    public var databaseURL: String?
+    /// Most PostgreSQL connections per process.
+    public var databasePoolSize: Int
+    /// Largest request body accepted, in bytes.
+    public var maximumBodyBytes: Int
+    /// Whether `/health/*` answers without a key.
+    public var openHealth: Bool
+    /// Whether `/metrics` answers without a key.
+    public var openMetrics: Bool
+    /// How long an API-key check is remembered.
+    public var keyCacheSeconds: Int
+    /// An admin key to make sure exists at start-up (never printed).
+    public var adminKey: String?
+    /// Whether the bundled sample data is imported into an empty database at start-up.
+    public var importSampleData: Bool
+    /// The least severe log level written.
+    public var logLevel: Logger.Level
+    /// `json` (one object per line) or `text`.
+    public var logFormat: LogFormat
+
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case json
+        case text
+    }
+
+    /// The SQLite file inside the data folder.
+    public var sqlitePath: String { (dataDirectory as NSString).appendingPathComponent("orchestrator.sqlite") }
+
+    /// One documented setting: its key, environment variable, default and meaning (README table).
+    public struct Setting: Sendable {
+        public let key: String
+        public let environment: String
+        public let defaultValue: String
+        public let meaning: String
+    }
+
+    /// Every setting, for the README and `--help`.
+    public static let settings: [Setting] = [
+        Setting(key: "http.host", environment: "ORCHESTRATOR_HTTP_HOST", defaultValue: "127.0.0.1", meaning: "address to bind (`serve --host`)"),
+        Setting(key: "http.port", environment: "ORCHESTRATOR_HTTP_PORT", defaultValue: "8080", meaning: "port, 0 to 65535; 0 picks a free one (`serve --port`)"),
+        Setting(key: "http.max_body_bytes", environment: "ORCHESTRATOR_HTTP_MAX_BODY_BYTES", defaultValue: "1048576", meaning: "largest request body, 1 KiB to 64 MiB"),
+        Setting(key: "data.dir", environment: "ORCHESTRATOR_DATA_DIR", defaultValue: "./data", meaning: "folder of the SQLite database (`--data-dir`)"),
+        Setting(key: "database.url", environment: "DATABASE_URL", defaultValue: "(none: SQLite)", meaning: "postgres://user:password@host:5432/db?sslmode=disable switches to PostgreSQL (`--database-url`)"),
+        Setting(key: "database.pool_size", environment: "ORCHESTRATOR_DATABASE_POOL_SIZE", defaultValue: "10", meaning: "PostgreSQL connections per process, 1 to 200"),
+        Setting(key: "auth.open_health", environment: "ORCHESTRATOR_AUTH_OPEN_HEALTH", defaultValue: "true", meaning: "serve /health/* without a key"),
+        Setting(key: "auth.open_metrics", environment: "ORCHESTRATOR_AUTH_OPEN_METRICS", defaultValue: "true", meaning: "serve /metrics without a key"),
+        Setting(key: "auth.key_cache_seconds", environment: "ORCHESTRATOR_AUTH_KEY_CACHE_SECONDS", defaultValue: "5", meaning: "how long a key check is cached, 0 to 300; a key revoked elsewhere stops working within this time"),
+        Setting(key: "auth.admin_key", environment: "ORCHESTRATOR_AUTH_ADMIN_KEY", defaultValue: "(none)", meaning: "an admin key (32+ characters) created at start-up if missing; otherwise a first admin key is generated and printed once"),
+        Setting(key: "sample_data.import", environment: "ORCHESTRATOR_SAMPLE_DATA_IMPORT", defaultValue: "true", meaning: "import the bundled sample data into an empty database at start-up"),
+        Setting(key: "log.level", environment: "ORCHESTRATOR_LOG_LEVEL", defaultValue: "info", meaning: "trace, debug, info, notice, warning, error or critical"),
+        Setting(key: "log.format", environment: "ORCHESTRATOR_LOG_FORMAT", defaultValue: "json", meaning: "json (one object per line) or text"),
+    ]
+}
+
+/// A setting with a value that cannot be used; names the key, where to set it and what is accepted.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The setting's key.
+    public let key: String
+    /// What values are accepted.
+    public let accepted: String
+    /// What was wrong, when more than "invalid".
+    public let problem: String?
+
+    public var description: String {
+        let environment = OrchestratorConfiguration.settings.first { $0.key == key }?.environment
+        return "invalid configuration: \(key)\(environment.map { " (environment \($0))" } ?? ""): "
+            + (problem.map { "\($0); " } ?? "") + "accepted values: \(accepted)"
+    }
+}
+
+/// Reads the configuration layers with apple/swift-configuration.
+public enum ConfigurationLoader {
+    /// The config file read when none is named and it exists.
+    public static let defaultConfigFile = "orchestrator.json"
+
+    /// Loads and validates the configuration.
+    ///
+    /// - Parameters:
+    ///   - overrides: values from command-line flags, by key (highest priority).
+    ///   - environment: the process environment.
+    ///   - configFile: a JSON file named by `--config` or `ORCHESTRATOR_CONFIG`; it must exist when named.
+    public static func load(overrides: [String: String], environment: [String: String], configFile: String?) async throws -> OrchestratorConfiguration {
+        let namedFile = configFile ?? environment["ORCHESTRATOR_CONFIG"]
+        let filePath = namedFile ?? defaultConfigFile
+        if let namedFile, !FileManager.default.fileExists(atPath: namedFile) {
+            throw ConfigurationError(key: "config", accepted: "a readable JSON file", problem: "the file \(namedFile) does not exist")
+        }
+        let file: FileProvider<JSONSnapshot>
+        do {
+            file = try await FileProvider<JSONSnapshot>(
+                parsingOptions: .init(secretsSpecifier: .specific(["auth.admin_key", "database.url"])),
+                filePath: FilePath(filePath), allowMissing: namedFile == nil)
+        } catch {
+            throw ConfigurationError(key: "config", accepted: "a JSON object such as {\"http\": {\"port\": 8080}}",
+                                     problem: "\(filePath) cannot be read as JSON")
+        }
+        let reader = ConfigReader(providers: [
+            InMemoryProvider(name: "command line", values: Dictionary(uniqueKeysWithValues: overrides.map {
+                (AbsoluteConfigKey(stringLiteral: $0.key), ConfigValue(.string($0.value), isSecret: $0.key == "database.url"))
+            })),
+            EnvironmentVariablesProvider(environmentVariables: translatedEnvironment(environment),
+                                         secretsSpecifier: .specific(["AUTH_ADMIN_KEY", "DATABASE_URL"])),
+            file,
+        ])
+        return try read(reader)
+    }
+
+    /// Maps `ORCHESTRATOR_HTTP_PORT` to `HTTP_PORT` (the provider's name for `http.port`), and keeps `DATABASE_URL`.
+    static func translatedEnvironment(_ environment: [String: String]) -> [String: String] {
+        var translated: [String: String] = [:]
+        for (name, value) in environment where name.hasPrefix("ORCHESTRATOR_") {
+            translated[String(name.dropFirst("ORCHESTRATOR_".count))] = value
+        }
+        if translated["DATABASE_URL"] == nil, let url = environment["DATABASE_URL"] { translated["DATABASE_URL"] = url }
+        return translated
+    }
+
+    private static func read(_ reader: ConfigReader) throws -> OrchestratorConfiguration {
+        let host = try string(reader, "http.host", default: "127.0.0.1")
+        guard !host.isEmpty else { throw ConfigurationError(key: "http.host", accepted: "a host name or IP address", problem: "empty") }
+        let url = try string(reader, "database.url", default: "", secret: true)
+        let levelText = try string(reader, "log.level", default: "info")
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ConfigurationError(key: "log.level", accepted: Logger.Level.allCases.map(\.rawValue).joined(separator: ", "), problem: "got '\(levelText)'")
+        }
+        let formatText = try string(reader, "log.format", default: "json")
+        guard let format = OrchestratorConfiguration.LogFormat(rawValue: formatText) else {
+            throw ConfigurationError(key: "log.format", accepted: "json, text", problem: "got '\(formatText)'")
+        }
+        let adminKey = try string(reader, "auth.admin_key", default: "", secret: true)
+        if !adminKey.isEmpty && !APIKeyCodec.looksLikeKey(adminKey) {
+            throw ConfigurationError(key: "auth.admin_key", accepted: "32 to 256 visible ASCII characters, such as a key from `orchestrator apikey create`", problem: nil)
+        }
+        let dataDirectory = try string(reader, "data.dir", default: "./data")
+        guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data.dir", accepted: "a folder path", problem: "empty") }
+        return OrchestratorConfiguration(
+            host: host,
+            port: try integer(reader, "http.port", default: 8080, range: 0...65535),
+            dataDirectory: dataDirectory,
+            databaseURL: url.isEmpty ? nil : url,
+            databasePoolSize: try integer(reader, "database.pool_size", default: 10, range: 1...200),
+            maximumBodyBytes: try integer(reader, "http.max_body_bytes", default: 1 << 20, range: 1024...(64 << 20)),
+            openHealth: try boolean(reader, "auth.open_health", default: true),
+            openMetrics: try boolean(reader, "auth.open_metrics", default: true),
+            keyCacheSeconds: try integer(reader, "auth.key_cache_seconds", default: 5, range: 0...300),
+            adminKey: adminKey.isEmpty ? nil : adminKey,
+            importSampleData: try boolean(reader, "sample_data.import", default: true),
+            logLevel: level,
+            logFormat: format)
+    }
+
+    private static func string(_ reader: ConfigReader, _ key: String, default defaultValue: String, secret: Bool = false) throws -> String {
+        if let text = reader.string(forKey: ConfigKey(stringLiteral: key), isSecret: secret) { return text }
+        // Present but not text (a JSON number or list where text belongs) is an error, not the default.
+        if reader.int(forKey: ConfigKey(stringLiteral: key)) != nil || reader.bool(forKey: ConfigKey(stringLiteral: key)) != nil {
+            throw ConfigurationError(key: key, accepted: "a string", problem: "the value is not a string")
+        }
+        return defaultValue
+    }
+
+    private static func integer(_ reader: ConfigReader, _ key: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+        let accepted = "an integer from \(range.lowerBound) to \(range.upperBound)"
+        let value: Int
+        // Text first (environment, flags): the typed read would silently give nil for "abc".
+        if let text = reader.string(forKey: ConfigKey(stringLiteral: key)) {
+            guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(key: key, accepted: accepted, problem: "got '\(text)'")
+            }
+            value = parsed
+        } else if let number = reader.int(forKey: ConfigKey(stringLiteral: key)) {
+            value = number
+        } else {
+            return defaultValue
+        }
+        guard range.contains(value) else { throw ConfigurationError(key: key, accepted: accepted, problem: "got \(value)") }
+        return value
+    }
+
+    private static func boolean(_ reader: ConfigReader, _ key: String, default defaultValue: Bool) throws -> Bool {
+        if let text = reader.string(forKey: ConfigKey(stringLiteral: key)) {
+            switch text.lowercased() {
+            case "true", "yes", "1": return true
+            case "false", "no", "0": return false
+            default: throw ConfigurationError(key: key, accepted: "true, false, yes, no, 1, 0", problem: "got '\(text)'")
+            }
+        }
+        return reader.bool(forKey: ConfigKey(stringLiteral: key)) ?? defaultValue
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import HTTPServer
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import Storage
+import TradingCore
+import TradingEngine
+
+/// `orchestrator serve`: opens and migrates the store, imports sample data into an empty database,
+/// makes sure an admin key exists, and runs the API until SIGTERM or SIGINT, then finishes
+/// in-flight requests and closes the database.
+public enum ServeCommand {
+    /// Runs the service; `announce` receives the lines meant for the person who started it.
+    public static func run(_ configuration: OrchestratorConfiguration, logger: Logger,
+                           announce: @escaping @Sendable (String) -> Void) async throws {
+        let store = try await StoreFactory.open(configuration, logger: logger)
+        let clock = SystemClock()
+        do {
+            try await prepare(store: store, configuration: configuration, clock: clock, logger: logger, announce: announce)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        let metrics = HTTPMetrics(registry: PrometheusCollectorRegistry())
+        let dependencies = ServerDependencies(
+            store: store,
+            authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(configuration.keyCacheSeconds)),
+            metrics: metrics, clock: clock,
+            settings: ServerSettings(version: ProductVersion.current, maximumBodyBytes: configuration.maximumBodyBytes,
+                                     openHealth: configuration.openHealth, openMetrics: configuration.openMetrics,
+                                     startedAt: clock.now()))
+        let host = configuration.host
+        let application = APIServer.application(dependencies, host: host, port: configuration.port, logger: logger) { port in
+            let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            announce("API:     \(base)/api/v1 (Authorization: Bearer <key>)")
+            announce("Docs:    \(base)/docs   OpenAPI: \(base)/openapi.json")
+            announce("Metrics: \(base)/metrics   Health: \(base)/health/ready")
+            logger.info("listening", metadata: ["address": .string(base)])
+        }
+        // Services stop in reverse order: the server drains first, then the store closes.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [StoreService(store: store), application],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+
+    /// First-start work: sample data into an empty database and a usable admin key.
+    static func prepare(store: SQLStore, configuration: OrchestratorConfiguration, clock: any TradingClock, logger: Logger,
+                        announce: @Sendable (String) -> Void) async throws {
+        if configuration.importSampleData {
+            let start = ContinuousClock.now
+            let summaries = try await MarketDataImporter(store: store).importSampleDataIfEmpty()
+            if !summaries.isEmpty {
+                let bars = summaries.reduce(0) { $0 + $1.inserted }
+                logger.info("imported sample data", metadata: [
+                    "series": .stringConvertible(summaries.count), "bars": .stringConvertible(bars),
+                    "seconds": .string(String(describing: ContinuousClock.now - start)),
+                ])
+                announce("Imported the bundled sample data: \(summaries.count) series, \(bars) bars.")
+            }
+        }
+        let issuer = APIKeyIssuer(store: store, clock: clock)
+        if let key = configuration.adminKey {
+            let record = try await issuer.register(name: "configured admin", role: .admin, key: key)
+            if !record.isActive { logger.warning("the configured admin key was revoked; it will not authenticate") }
+        } else if try await store.activeAPIKeyCount(role: .admin) == 0 {
+            let issued = try await issuer.issue(name: "initial admin", role: .admin)
+            announce("Created the first admin API key. It is shown only this once; store it now:")
+            announce("  \(issued.key)")
+            logger.notice("created the first admin API key", metadata: ["key_id": .stringConvertible(issued.record.id),
+                                                                        "prefix": .string(issued.record.prefix)])
+        }
+    }
+}
+
+/// Keeps the store open while the service runs and closes it after the server has drained.
+struct StoreService: Service {
+    let store: SQLStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.close()
+    }
+}

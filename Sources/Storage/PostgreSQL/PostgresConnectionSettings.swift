@@ -1,0 +1,64 @@
+import Foundation
+
+/// Connection settings parsed from a `postgres://user:password@host:port/database?sslmode=…` URL.
+public struct PostgresConnectionSettings: Sendable, Equatable, CustomStringConvertible {
+    /// The server host name or address.
+    public let host: String
+    /// The server port.
+    public let port: Int
+    /// The role to log in as.
+    public let username: String
+    /// The password, if any. Never printed.
+    public let password: String?
+    /// The database name.
+    public let database: String
+    /// Whether TLS is required (`sslmode=require` or stricter); `disable` turns it off; the default prefers it.
+    public let tlsMode: TLSMode
+
+    /// How the connection uses TLS.
+    public enum TLSMode: String, Sendable {
+        case disable
+        case prefer
+        case require
+    }
+
+    /// Parses a URL; the error names what is wrong without repeating the password.
+    public init(url text: String) throws(PostgresURLError) {
+        guard let components = URLComponents(string: text) else { throw PostgresURLError("not a valid URL") }
+        guard let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme) else {
+            throw PostgresURLError("the scheme must be postgres:// or postgresql://")
+        }
+        guard let host = components.host, !host.isEmpty else { throw PostgresURLError("the URL has no host") }
+        guard let user = components.user, !user.isEmpty else { throw PostgresURLError("the URL has no user name") }
+        let database = String(components.path.drop { $0 == "/" })
+        guard !database.isEmpty else { throw PostgresURLError("the URL has no database name (postgres://user@host:5432/NAME)") }
+        var mode = TLSMode.prefer
+        if let sslmode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value {
+            switch sslmode {
+            case "disable": mode = .disable
+            case "allow", "prefer": mode = .prefer
+            case "require", "verify-ca", "verify-full": mode = .require
+            default: throw PostgresURLError("sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full")
+            }
+        }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = user.removingPercentEncoding ?? user
+        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = database.removingPercentEncoding ?? database
+        self.tlsMode = mode
+    }
+
+    /// The URL without the password, safe for logs.
+    public var description: String {
+        "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)?sslmode=\(tlsMode.rawValue)"
+    }
+}
+
+/// A `DATABASE_URL` that cannot be used, with the reason (never the password).
+public struct PostgresURLError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Why the URL is rejected.
+    public let reason: String
+    init(_ reason: String) { self.reason = reason }
+    public var description: String { "invalid PostgreSQL URL: \(reason)" }
+}

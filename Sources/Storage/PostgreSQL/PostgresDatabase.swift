@@ -1,0 +1,169 @@
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// PostgreSQL through postgres-nio's pooled client.
+public final class PostgresDatabase: SQLDatabase {
+    public let dialect = SQLDialect.postgresql
+    public let maximumConnections: Int
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    private let logger: Logger
+    private let inFlight = InFlightCounter()
+
+    /// A fixed key for the advisory lock that serialises migrations across processes.
+    static let migrationLockKey: Int64 = 0x4f52_4348_4d49_4752  // "ORCHMIGR"
+
+    /// Creates a pooled client and starts its connection pool.
+    public init(settings: PostgresConnectionSettings, maximumConnections: Int = 10, logger: Logger) {
+        let tls: PostgresClient.Configuration.TLS
+        switch settings.tlsMode {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.username,
+                                                         password: settings.password, database: settings.database, tls: tls)
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.connectTimeout = .seconds(10)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        self.maximumConnections = maximumConnections
+        runTask = Task { await client.run() }
+    }
+
+    public var operationsInFlight: Int { inFlight.value }
+
+    public func query(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await inFlight.track {
+            try await Self.decode(client.query(Self.postgresQuery(statement), logger: logger))
+        }
+    }
+
+    @discardableResult
+    public func write(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
+        try await inFlight.track {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    var results: [[SQLRow]] = []
+                    for statement in statements {
+                        results.append(try await Self.decode(connection.query(Self.postgresQuery(statement), logger: logger)))
+                    }
+                    return results
+                }
+            } catch let error as PostgresTransactionError {
+                // Surface the server's error, not the wrapper that only says which phase failed.
+                throw error.closureError ?? error.commitError ?? error.beginError ?? error
+            }
+        }
+    }
+
+    public func migrate(_ migrations: [Migration]) async throws -> [Int] {
+        try await inFlight.track {
+            try await client.withConnection { connection in
+                let lock = SQLStatement("SELECT pg_advisory_lock(?)", [.integer(Self.migrationLockKey)])
+                _ = try await Self.decode(connection.query(Self.postgresQuery(lock), logger: logger))
+                do {
+                    let applied = try await applyPending(migrations, on: connection)
+                    try await unlock(connection)
+                    return applied
+                } catch {
+                    try? await unlock(connection)
+                    throw error
+                }
+            }
+        }
+    }
+
+    private func unlock(_ connection: PostgresConnection) async throws {
+        let unlock = SQLStatement("SELECT pg_advisory_unlock(?)", [.integer(Self.migrationLockKey)])
+        _ = try await Self.decode(connection.query(Self.postgresQuery(unlock), logger: logger))
+    }
+
+    private func applyPending(_ migrations: [Migration], on connection: PostgresConnection) async throws -> [Int] {
+        _ = try await Self.decode(connection.query(Self.postgresQuery(SQLStatement(migrationTableStatement)), logger: logger))
+        let rows = try await Self.decode(connection.query(
+            Self.postgresQuery(SQLStatement("SELECT version, checksum FROM schema_migrations")), logger: logger))
+        var done: [Int: String] = [:]
+        for row in rows { done[Int(try row.integer(0))] = try row.text(1) }
+        var applied: [Int] = []
+        for migration in try pendingMigrations(migrations, applied: done) {
+            let record = SQLStatement(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, (EXTRACT(EPOCH FROM now()) * 1000)::bigint)",
+                [.integer(Int64(migration.version)), .text(migration.name), .text(migration.checksum)])
+            do {
+                try await connection.withTransaction(logger: logger) { transaction in
+                    for statement in migration.statements(for: .postgresql) {
+                        _ = try await Self.decode(transaction.query(Self.postgresQuery(SQLStatement(statement)), logger: logger))
+                    }
+                    _ = try await Self.decode(transaction.query(Self.postgresQuery(record), logger: logger))
+                }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error.commitError ?? error.beginError ?? error
+            }
+            applied.append(migration.version)
+        }
+        return applied
+    }
+
+    public func close() async throws {
+        runTask.cancel()
+        await runTask.value
+    }
+
+    /// Rewrites `?` placeholders (outside quotes) as `$1, $2, …` and binds the values.
+    static func postgresQuery(_ statement: SQLStatement) -> PostgresQuery {
+        var sql = ""
+        sql.reserveCapacity(statement.sql.utf8.count + 16)
+        var number = 0
+        var inString = false
+        for character in statement.sql {
+            if character == "'" { inString.toggle() }
+            if character == "?" && !inString {
+                number += 1
+                sql += "$\(number)"
+            } else {
+                sql.append(character)
+            }
+        }
+        var bindings = PostgresBindings(capacity: statement.binds.count)
+        for value in statement.binds {
+            switch value {
+            case .null: bindings.appendNull()
+            case .integer(let integer): bindings.append(integer)
+            case .real(let real): bindings.append(real)
+            case .text(let text): bindings.append(text)
+            case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+            }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    private static func decode(_ sequence: PostgresRowSequence) async throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        for try await row in sequence {
+            var values: [SQLValue] = []
+            values.reserveCapacity(row.count)
+            for cell in row {
+                values.append(try value(of: cell))
+            }
+            rows.append(SQLRow(values: values))
+        }
+        return rows
+    }
+
+    private static func value(of cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .bytea:
+            var buffer = try cell.decode(ByteBuffer.self)
+            return .blob(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// Every migration of the schema, in order. Never edit one that has shipped: add a new one.
+public enum Schema {
+    /// All migrations.
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "market data and api keys", statements: [
+            """
+            CREATE TABLE instruments (
+                id {id},
+                symbol TEXT NOT NULL UNIQUE,
+                asset_class TEXT NOT NULL,
+                quote_currency TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE bar_series (
+                instrument_id BIGINT NOT NULL REFERENCES instruments(id),
+                timeframe TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                bar_count BIGINT NOT NULL,
+                first_open_time BIGINT,
+                last_open_time BIGINT,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (instrument_id, timeframe)
+            )
+            """,
+            """
+            CREATE TABLE bars (
+                instrument_id BIGINT NOT NULL REFERENCES instruments(id),
+                timeframe TEXT NOT NULL,
+                open_time BIGINT NOT NULL,
+                open TEXT NOT NULL,
+                high TEXT NOT NULL,
+                low TEXT NOT NULL,
+                close TEXT NOT NULL,
+                volume TEXT,
+                PRIMARY KEY (instrument_id, timeframe, open_time)
+            ) {without_rowid}
+            """,
+            """
+            CREATE TABLE market_data_imports (
+                id {id},
+                source TEXT NOT NULL,
+                instrument_id BIGINT NOT NULL REFERENCES instruments(id),
+                timeframe TEXT NOT NULL,
+                received BIGINT NOT NULL,
+                inserted BIGINT NOT NULL,
+                updated BIGINT NOT NULL,
+                unchanged BIGINT NOT NULL,
+                imported_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE api_keys (
+                id {id},
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                key_prefix TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT
+            )
+            """,
+        ]),
+    ]
+
+    /// The highest version this build knows.
+    public static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+
+/// SQLite through GRDB: one file in WAL mode, one writer and a pool of readers.
+public final class SQLiteDatabase: SQLDatabase {
+    public let dialect = SQLDialect.sqlite
+    public let maximumConnections: Int
+    private let pool: DatabasePool
+    private let inFlight = InFlightCounter()
+
+    /// Opens (creating when needed) the database file at a path, creating its folder too.
+    ///
+    /// - Parameters:
+    ///   - path: the database file.
+    ///   - readerCount: how many connections may read at once.
+    ///   - busyTimeout: how long a writer waits for another process's write lock before failing.
+    public init(path: String, readerCount: Int = 4, busyTimeout: Duration = .seconds(30)) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.maximumReaderCount = readerCount
+        configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
+        configuration.prepareDatabase { database in
+            try database.execute(sql: "PRAGMA foreign_keys = ON")
+            // NORMAL is durable in WAL mode across application crashes; only an OS crash or power
+            // loss can drop the last transactions.
+            try database.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        maximumConnections = readerCount + 1
+    }
+
+    public var operationsInFlight: Int { inFlight.value }
+
+    public func query(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await inFlight.track {
+            try await pool.read { database in try Self.run(statement, in: database) }
+        }
+    }
+
+    @discardableResult
+    public func write(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
+        try await inFlight.track {
+            try await pool.writeWithoutTransaction { database in
+                var results: [[SQLRow]] = []
+                // IMMEDIATE takes the write lock up front, so two processes wait for each other
+                // instead of failing when a read transaction tries to upgrade.
+                try database.inTransaction(.immediate) {
+                    for statement in statements { results.append(try Self.run(statement, in: database)) }
+                    return .commit
+                }
+                return results
+            }
+        }
+    }
+
+    public func migrate(_ migrations: [Migration]) async throws -> [Int] {
+        try await inFlight.track {
+            try await pool.writeWithoutTransaction { database in
+                var applied: [Int] = []
+                try database.inTransaction(.immediate) {
+                    try database.execute(sql: migrationTableStatement)
+                    let rows = try Self.run(SQLStatement("SELECT version, checksum FROM schema_migrations"), in: database)
+                    var done: [Int: String] = [:]
+                    for row in rows { done[Int(try row.integer(0))] = try row.text(1) }
+                    for migration in try pendingMigrations(migrations, applied: done) {
+                        for statement in migration.statements(for: .sqlite) { try database.execute(sql: statement) }
+                        try database.execute(
+                            sql: "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                            arguments: [migration.version, migration.name, migration.checksum,
+                                        Int64(Date().timeIntervalSince1970 * 1000)])
+                        applied.append(migration.version)
+                    }
+                    return .commit
+                }
+                return applied
+            }
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    private static func run(_ statement: SQLStatement, in database: Database) throws -> [SQLRow] {
+        let prepared = try database.cachedStatement(sql: statement.sql)
+        try prepared.setArguments(StatementArguments(statement.binds.map(Self.databaseValue)))
+        let cursor = try Row.fetchCursor(prepared)
+        var rows: [SQLRow] = []
+        while let row = try cursor.next() {
+            var values: [SQLValue] = []
+            values.reserveCapacity(row.count)
+            for index in 0..<row.count {
+                values.append(Self.sqlValue(row[index] as DatabaseValue))
+            }
+            rows.append(SQLRow(values: values))
+        }
+        return rows
+    }
+
+    private static func databaseValue(_ value: SQLValue) -> DatabaseValue {
+        switch value {
+        case .null: .null
+        case .integer(let integer): integer.databaseValue
+        case .real(let real): real.databaseValue
+        case .text(let text): text.databaseValue
+        case .blob(let bytes): Data(bytes).databaseValue
+        }
+    }
+
+    private static func sqlValue(_ value: DatabaseValue) -> SQLValue {
+        switch value.storage {
+        case .null: .null
+        case .int64(let integer): .integer(integer)
+        case .double(let real): .real(real)
+        case .string(let text): .text(text)
+        case .blob(let data): .blob(Array(data))
+        }
+    }
+}
