@@ -99,7 +99,7 @@ let package = Package(
         // Test-only helpers.
         .target(
             name: "TestSupport",
-            dependencies: ["TradingCore"],
+            dependencies: ["TradingCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
