@@ -1,0 +1,118 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import TestSupport
+import Testing
+
+/// Runs the built `orchestrator` executable as a user would.
+@Suite("Command line", .serialized)
+struct CommandLineTests {
+    struct Result {
+        let status: Int32
+        let output: String
+        let error: String
+    }
+
+    static var executable: URL {
+        TestEnvironment.repositoryRoot.appendingPathComponent(".build/debug/orchestrator")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
+        base["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
+        process.environment = base.merging(environment) { $1 }
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+                      error: String(decoding: errorData, as: UTF8.self))
+    }
+
+    @Test("apikey create prints the key alone on the last line, and list never shows it")
+    func createKey() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let created = try Self.run(["apikey", "create", "--role", "trader", "--name", "bot", "--data-dir", directory.path])
+        #expect(created.status == 0, "\(created.error)")
+        let key = try #require(created.output.split(separator: "\n").last.map(String.init))
+        #expect(key.hasPrefix("tok_") && key.count == 47)
+        let listed = try Self.run(["apikey", "list", "--format", "json", "--data-dir", directory.path])
+        #expect(listed.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [String: Any]
+        let keys = try #require(json?["api_keys"] as? [[String: Any]])
+        #expect(keys.first?["role"] as? String == "trader" && keys.first?["name"] as? String == "bot")
+        #expect(!listed.output.contains(key) && !listed.error.contains(key) && !created.error.contains(key))
+        let revoked = try Self.run(["apikey", "revoke", "1", "--format", "json", "--data-dir", directory.path])
+        #expect(revoked.status == 0 && revoked.output.contains("\"active\": false"))
+    }
+
+    @Test("a bad import exits 65 with file, line, field and reason, and writes nothing")
+    func badImport() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try directory.write("bars.csv", "date,open,high,low,close\n2024-01-02,1,2,1,1\n2024-01-01,1,2,1,1\n")
+        let result = try Self.run(["import", file, "--symbol", "ABC", "--timeframe", "1d", "--data-dir", directory.path])
+        #expect(result.status == 65)
+        #expect(result.error.contains("\(file):3: date: timestamp 2024-01-01T00:00:00Z is earlier than"), "\(result.error)")
+        let good = try directory.write("good.csv", "date,open,high,low,close\n2024-01-01,1,2,1,1\n")
+        let imported = try Self.run(["import", good, "--symbol", "ABC", "--timeframe", "1d", "--format", "json", "--data-dir", directory.path])
+        #expect(imported.status == 0, "\(imported.error)")
+        #expect(imported.output.contains("\"inserted\": 1"))
+    }
+
+    @Test("invalid configuration exits 78 naming the key")
+    func invalidConfiguration() throws {
+        let result = try Self.run(["migrate"], environment: ["ORCHESTRATOR_LOG_LEVEL": "chatty"])
+        #expect(result.status == 78)
+        #expect(result.error.contains("log.level") && result.error.contains("ORCHESTRATOR_LOG_LEVEL"))
+    }
+
+    @Test("every result command offers --format json|table", arguments: [
+        ["version"], ["migrate"], ["import"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"],
+    ])
+    func formatOption(command: [String]) throws {
+        let help = try Self.run(command + ["--help"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("--format"), "\(command)")
+    }
+
+    @Test("serve answers on its port and stops cleanly on SIGTERM")
+    func serveAndStop() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--port", "0", "--data-dir", directory.path]
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
+        environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !text.contains("Metrics:") && Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("API:") })
+        let port = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)
+        #expect(text.contains("first admin API key"))
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health/ready")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: data, as: UTF8.self).contains("ready"))
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+}
