@@ -50,29 +50,41 @@ public enum Representations {
     /// A page of bars, written straight to bytes: this is the API's hottest body.
     public static func barPage(_ page: BarPage, symbol: Symbol, timeframe: Timeframe) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(64 + page.bars.count * 150)
-        output += Array(#"{"symbol":"#.utf8)
+        output.reserveCapacity(96 + page.bars.count * 160)
+        output.append(contentsOf: #"{"symbol":"#.utf8)
         JSONValue.writeString(symbol.rawValue, into: &output)
-        output += Array(#","timeframe":""#.utf8) + Array(timeframe.rawValue.utf8) + Array(#"","bars":["#.utf8)
+        output.append(contentsOf: #","timeframe":""#.utf8)
+        output.append(contentsOf: timeframe.rawValue.utf8)
+        output.append(contentsOf: #"","bars":["#.utf8)
         for (index, bar) in page.bars.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
-            output += Array(#"{"open_time":""#.utf8) + Array(bar.openTime.iso8601.utf8)
+            output.append(contentsOf: #"{"open_time":""#.utf8)
+            bar.openTime.writeISO8601(into: &output)
             // Prices are decimal strings so no client parses them through binary floating point.
-            output += Array(#"","open":""#.utf8) + Array(bar.open.utf8)
-            output += Array(#"","high":""#.utf8) + Array(bar.high.utf8)
-            output += Array(#"","low":""#.utf8) + Array(bar.low.utf8)
-            output += Array(#"","close":""#.utf8) + Array(bar.close.utf8)
+            // Stored decimals are canonical (digits, '.', '-'), so they need no escaping.
+            output.append(contentsOf: #"","open":""#.utf8)
+            output.append(contentsOf: bar.open.utf8)
+            output.append(contentsOf: #"","high":""#.utf8)
+            output.append(contentsOf: bar.high.utf8)
+            output.append(contentsOf: #"","low":""#.utf8)
+            output.append(contentsOf: bar.low.utf8)
+            output.append(contentsOf: #"","close":""#.utf8)
+            output.append(contentsOf: bar.close.utf8)
             if let volume = bar.volume {
-                output += Array(#"","volume":""#.utf8) + Array(volume.utf8) + Array(#""}"#.utf8)
+                output.append(contentsOf: #"","volume":""#.utf8)
+                output.append(contentsOf: volume.utf8)
+                output.append(contentsOf: #""}"#.utf8)
             } else {
-                output += Array(#"","volume":null}"#.utf8)
+                output.append(contentsOf: #"","volume":null}"#.utf8)
             }
         }
-        output += Array(#"],"next_start":"#.utf8)
+        output.append(contentsOf: #"],"next_start":"#.utf8)
         if let next = page.nextStart {
-            JSONValue.writeString(next.iso8601, into: &output)
+            output.append(UInt8(ascii: "\""))
+            next.writeISO8601(into: &output)
+            output.append(UInt8(ascii: "\""))
         } else {
-            output += Array("null".utf8)
+            output.append(contentsOf: "null".utf8)
         }
         output.append(UInt8(ascii: "}"))
         return output

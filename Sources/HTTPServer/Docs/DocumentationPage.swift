@@ -21,7 +21,7 @@ public enum DocumentationPage {
             table{border-collapse:collapse;width:100%;font-size:14px;margin:8px 0}th,td{border:1px solid #dde1e6;padding:4px 8px;text-align:left;vertical-align:top}
             th{background:#eef1f4}.role{font-size:12px;color:#5c6773}h2{margin-top:8px}.content{flex:1;min-width:0}
             </style></head><body>
-            <header><h1>\(escape(title)) <small>\(escape(version))</small></h1><p>\(escape(document["info"]?["description"]?.stringValue ?? ""))</p></header>
+            <header><h1>\(escape(title)) <small>\(escape(version))</small></h1><p>\(prose(document["info"]?["description"]?.stringValue ?? ""))</p></header>
             <main><nav><strong>Routes</strong>
             """
         let operations = collectOperations(document)
@@ -44,7 +44,7 @@ public enum DocumentationPage {
         html += "<table><tr><th>type</th><th>status</th><th>title</th><th>when</th></tr>"
         for kind in ProblemDetails.Kind.allCases {
             html += "<tr id=\"problem-\(kind.rawValue)\"><td><code>\(escape(kind.typeURI))</code></td><td>\(kind.status.code)</td>"
-            html += "<td>\(escape(kind.title))</td><td>\(escape(kind.explanation))</td></tr>"
+            html += "<td>\(escape(kind.title))</td><td>\(prose(kind.explanation))</td></tr>"
         }
         html += "</table></div></main></body></html>\n"
         return html
@@ -74,7 +74,7 @@ public enum DocumentationPage {
         } else {
             html += " <span class=\"role\">no key needed</span>"
         }
-        html += "<p><strong>\(escape(value["summary"]?.stringValue ?? ""))</strong>. \(escape(value["description"]?.stringValue ?? ""))</p>"
+        html += "<p><strong>\(escape(value["summary"]?.stringValue ?? ""))</strong>. \(prose(value["description"]?.stringValue ?? ""))</p>"
         if let parameters = value["parameters"]?.arrayValue, !parameters.isEmpty {
             html += "<table><tr><th>parameter</th><th>in</th><th>required</th><th>type</th><th>description</th></tr>"
             for parameter in parameters {
@@ -93,7 +93,8 @@ public enum DocumentationPage {
                 var text: String
                 if let reference = response["$ref"]?.stringValue {
                     let name = String(reference.split(separator: "/").last ?? "")
-                    text = "problem: " + escape(name)
+                    let kind = ProblemDetails.Kind.allCases.first { OpenAPIDocument.responseName($0) == name }
+                    text = "problem: <a href=\"#problem-\(kind?.rawValue ?? "")\">\(escape(kind?.title ?? name))</a>"
                 } else {
                     text = escape(response["description"]?.stringValue ?? "")
                     if case .object(let content)? = response["content"], let first = content.first, let schema = first.1["schema"] {
@@ -137,6 +138,15 @@ public enum DocumentationPage {
         if let format = schema["format"]?.stringValue { text += " (\(format))" }
         if let values = schema["enum"]?.arrayValue { text += ": " + values.compactMap(\.stringValue).joined(separator: ", ") }
         return text
+    }
+
+    /// HTML-escapes text and shows `backticked` spans as code.
+    static func prose(_ text: String) -> String {
+        let parts = text.split(separator: "`", omittingEmptySubsequences: false)
+        guard parts.count % 2 == 1 else { return escape(text) }
+        return parts.enumerated().map { index, part in
+            index % 2 == 1 ? "<code>\(escape(String(part)))</code>" : escape(String(part))
+        }.joined()
     }
 
     /// HTML-escapes text.

@@ -88,12 +88,15 @@ public final class SQLiteDatabase: SQLDatabase {
         let prepared = try database.cachedStatement(sql: statement.sql)
         try prepared.setArguments(StatementArguments(statement.binds.map(Self.databaseValue)))
         let cursor = try Row.fetchCursor(prepared)
+        let columnCount = prepared.columnCount
         var rows: [SQLRow] = []
-        while let row = try cursor.next() {
+        // Read columns straight from the statement at its current row: GRDB's generic `row[i]`
+        // decoding costs a metadata lookup per value, the largest cost of the bars route.
+        while try cursor.next() != nil {
             var values: [SQLValue] = []
-            values.reserveCapacity(row.count)
-            for index in 0..<row.count {
-                values.append(Self.sqlValue(row[index] as DatabaseValue))
+            values.reserveCapacity(columnCount)
+            for index in 0..<CInt(columnCount) {
+                values.append(Self.sqlValue(DatabaseValue(sqliteStatement: prepared.sqliteStatement, index: index)))
             }
             rows.append(SQLRow(values: values))
         }

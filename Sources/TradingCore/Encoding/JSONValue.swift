@@ -76,12 +76,12 @@ public indirect enum JSONValue: Sendable, Hashable {
     /// Appends this value's JSON to a buffer.
     public func write(into output: inout [UInt8], indent: Int?, depth: Int) {
         switch self {
-        case .null: output += Array("null".utf8)
-        case .bool(let value): output += Array((value ? "true" : "false").utf8)
-        case .integer(let value): output += Array(String(value).utf8)
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+        case .integer(let value): output.append(contentsOf: String(value).utf8)
         case .number(let value):
             // JSON has no NaN or infinity; null is the honest spelling of "no number".
-            output += value.isFinite ? Array("\(value)".utf8) : Array("null".utf8)
+            output.append(contentsOf: (value.isFinite ? "\(value)" : "null").utf8)
         case .string(let text): Self.writeString(text, into: &output)
         case .array(let elements):
             output.append(UInt8(ascii: "["))
@@ -110,7 +110,7 @@ public indirect enum JSONValue: Sendable, Hashable {
     private static func newline(into output: inout [UInt8], indent: Int?, depth: Int) {
         guard let indent else { return }
         output.append(UInt8(ascii: "\n"))
-        output += Array(repeating: UInt8(ascii: " "), count: indent * depth)
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * depth))
     }
 
     /// Appends a JSON string literal with the escapes RFC 8259 requires.

@@ -27,22 +27,51 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// ISO-8601 text in UTC: `2024-01-02T03:04:05Z`, with `.sss` only when milliseconds are not zero.
     public var iso8601: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        writeISO8601(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the ISO-8601 text to a byte buffer without building a String (the bars route
+    /// writes hundreds per response).
+    public func writeISO8601(into output: inout [UInt8]) {
         let (days, millisecondOfDay) = millisecondsSinceEpoch.floorDividedWithRemainder(by: 86_400_000)
         let civil = CivilDate(daysSinceEpoch: days)
         let secondOfDay = millisecondOfDay / 1000
         let milliseconds = millisecondOfDay % 1000
-        var text = civil.description
-        text += "T" + Self.twoDigits(secondOfDay / 3600) + ":" + Self.twoDigits(secondOfDay / 60 % 60)
-        text += ":" + Self.twoDigits(secondOfDay % 60)
-        if milliseconds != 0 {
-            let digits = String(milliseconds)
-            text += "." + String(repeating: "0", count: 3 - digits.count) + digits
+        if (0...9999).contains(civil.year) {
+            Self.appendDigits(Int64(civil.year), count: 4, into: &output)
+        } else {
+            output.append(contentsOf: String(civil.year).utf8)
         }
-        return text + "Z"
+        output.append(UInt8(ascii: "-"))
+        Self.appendDigits(Int64(civil.month), count: 2, into: &output)
+        output.append(UInt8(ascii: "-"))
+        Self.appendDigits(Int64(civil.day), count: 2, into: &output)
+        output.append(UInt8(ascii: "T"))
+        Self.appendDigits(secondOfDay / 3600, count: 2, into: &output)
+        output.append(UInt8(ascii: ":"))
+        Self.appendDigits(secondOfDay / 60 % 60, count: 2, into: &output)
+        output.append(UInt8(ascii: ":"))
+        Self.appendDigits(secondOfDay % 60, count: 2, into: &output)
+        if milliseconds != 0 {
+            output.append(UInt8(ascii: "."))
+            Self.appendDigits(milliseconds, count: 3, into: &output)
+        }
+        output.append(UInt8(ascii: "Z"))
     }
 
-    private static func twoDigits(_ value: Int64) -> String {
-        value < 10 ? "0" + String(value) : String(value)
+    /// Appends a non-negative number as exactly `count` zero-padded decimal digits.
+    private static func appendDigits(_ value: Int64, count: Int, into output: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<count { divisor *= 10 }
+        var remaining = value
+        while divisor > 0 {
+            output.append(UInt8(ascii: "0") + UInt8(remaining / divisor % 10))
+            remaining %= divisor
+            divisor /= 10
+        }
     }
 
     /// Parses `YYYY-MM-DD` (midnight UTC), `YYYY-MM-DDTHH:MM[:SS[.fff]]Z`, a `+HH:MM` offset, or a
