@@ -12,11 +12,21 @@ public final class APIKeyAuthenticator: Sendable {
         let expires: ContinuousClock.Instant
     }
 
+    private struct Cache {
+        /// Known keys: bounded by the keys in the database.
+        var known: [String: Entry] = [:]
+        /// Unknown or revoked keys, kept apart so a flood of random keys cannot push out the
+        /// known ones; cleared whole when full.
+        var unknown: [String: Entry] = [:]
+        /// Bumped by `invalidateAll`, so a lookup that started before a revocation cannot store
+        /// its stale answer after it.
+        var generation = 0
+    }
+
     private let store: any APIKeyStore
     private let cacheLifetime: Duration
-    private let cache = Mutex<[String: Entry]>([:])
-    /// Unknown keys are remembered too, but the cache is bounded so random keys cannot grow it.
-    private let maximumEntries = 10_000
+    private let cache = Mutex(Cache())
+    private let maximumUnknownEntries = 10_000
 
     /// Creates an authenticator over a key store.
     public init(store: any APIKeyStore, cacheLifetime: Duration) {
@@ -29,18 +39,30 @@ public final class APIKeyAuthenticator: Sendable {
         guard APIKeyCodec.looksLikeKey(key) else { return nil }
         let hash = APIKeyCodec.hash(key)
         let now = ContinuousClock.now
-        if let entry = cache.withLock({ $0[hash] }), entry.expires > now { return entry.principal }
+        let (cached, generation) = cache.withLock { cache in (cache.known[hash] ?? cache.unknown[hash], cache.generation) }
+        if let cached, cached.expires > now { return cached.principal }
         let record = try await store.apiKey(hash: hash)
         let principal = record.flatMap { $0.isActive ? APIPrincipal(keyID: $0.id, name: $0.name, role: $0.role) : nil }
-        cache.withLock { entries in
-            if entries.count >= maximumEntries { entries.removeAll(keepingCapacity: true) }
-            entries[hash] = Entry(principal: principal, expires: now + cacheLifetime)
+        cache.withLock { cache in
+            guard cache.generation == generation else { return }
+            let entry = Entry(principal: principal, expires: now + cacheLifetime)
+            if principal != nil {
+                cache.known[hash] = entry
+            } else {
+                if cache.unknown.count >= maximumUnknownEntries { cache.unknown.removeAll(keepingCapacity: true) }
+                cache.unknown[hash] = entry
+                cache.known[hash] = nil
+            }
         }
         return principal
     }
 
     /// Forgets everything, so a revocation in this process takes effect at once.
     public func invalidateAll() {
-        cache.withLock { $0.removeAll() }
+        cache.withLock { cache in
+            cache.known.removeAll()
+            cache.unknown.removeAll()
+            cache.generation += 1
+        }
     }
 }

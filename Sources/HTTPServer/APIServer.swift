@@ -12,23 +12,26 @@ public enum APIServer {
         // Middleware applies only to routes added after it, so it comes first.
         router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics))
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: BodyLimitMiddleware(maximumBytes: dependencies.settings.maximumBodyBytes))
+        // The body limit sits after authentication, so an anonymous caller cannot make the server
+        // buffer bodies; routes outside /api/v1 take no body.
+        let bodyLimit = BodyLimitMiddleware(maximumBytes: dependencies.settings.maximumBodyBytes)
         let viewer = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .viewer)
 
         let health = dependencies.settings.openHealth ? router.group() : router.group().add(middleware: viewer)
         let metrics = dependencies.settings.openMetrics ? router.group() : router.group().add(middleware: viewer)
         OperationsRoutes.register(health: health, metrics: metrics, dependencies: dependencies)
 
-        let document = OpenAPIDocument.make(version: dependencies.settings.version)
+        let document = OpenAPIDocument.make(version: dependencies.settings.version, openHealth: dependencies.settings.openHealth,
+                                            openMetrics: dependencies.settings.openMetrics)
         let documentBytes = document.prettySerialized()
         let page = Array(DocumentationPage.render(document).utf8)
         router.get("/openapi.json") { _, _ in JSONResponse.make(bytes: documentBytes) }
         router.get("/docs") { _, _ in JSONResponse.make(bytes: page, contentType: "text/html; charset=utf-8") }
 
         let api = router.group("/api/v1")
-        MarketRoutes.register(on: api.group().add(middleware: viewer), dependencies: dependencies)
+        MarketRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
         let admin = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .admin)
-        APIKeyRoutes.register(on: api.group().add(middleware: admin), dependencies: dependencies)
+        APIKeyRoutes.register(on: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
         return router
     }
 

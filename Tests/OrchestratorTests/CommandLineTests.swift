@@ -68,6 +68,27 @@ struct CommandLineTests {
         #expect(imported.output.contains("\"inserted\": 1"))
     }
 
+    @Test("DATABASE_URL switches every command to PostgreSQL", .enabled(if: TestEnvironment.postgresURL != nil))
+    func postgresBackend() throws {
+        let url = try #require(TestEnvironment.postgresURL)
+        let environment = ["DATABASE_URL": url]
+        let migrated = try Self.run(["migrate", "--format", "json"], environment: environment)
+        #expect(migrated.status == 0, "\(migrated.error)")
+        #expect(migrated.output.contains(#""backend": "postgresql""#))
+        #expect(!migrated.error.contains("@127.0.0.1") || migrated.error.contains("postgres://orchestrator@127.0.0.1"))
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try directory.write("pg.csv", "date,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1.5,2,1,2,11\n")
+        let symbol = "PG" + String(UInt32.random(in: 0..<UInt32.max), radix: 36).uppercased()
+        let imported = try Self.run(["import", file, "--symbol", symbol, "--timeframe", "1d", "--format", "json"], environment: environment)
+        #expect(imported.status == 0, "\(imported.error)")
+        #expect(imported.output.contains(#""inserted": 2"#))
+        let again = try Self.run(["import", file, "--symbol", symbol, "--timeframe", "1d", "--format", "json"], environment: environment)
+        #expect(again.output.contains(#""unchanged": 2"#))
+        let key = try Self.run(["apikey", "create", "--role", "viewer", "--name", "pg"], environment: environment)
+        #expect(key.status == 0 && key.output.split(separator: "\n").last?.hasPrefix("tok_") == true)
+    }
+
     @Test("invalid configuration exits 78 naming the key")
     func invalidConfiguration() throws {
         let result = try Self.run(["migrate"], environment: ["ORCHESTRATOR_LOG_LEVEL": "chatty"])

@@ -44,9 +44,15 @@ struct StoreFixture {
             let maintenance = try PostgresConnectionSettings(url: TestEnvironment.postgresURL!)
             let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             let admin = PostgresDatabase(settings: maintenance, maximumConnections: 1, logger: logger)
-            _ = try await admin.query(SQLStatement("CREATE DATABASE \(name)"))
-            let url = TestEnvironment.postgresURL!.replacingOccurrences(of: "/\(maintenance.database)", with: "/\(name)")
-            let settings = try PostgresConnectionSettings(url: url)
+            do {
+                _ = try await admin.query(SQLStatement("CREATE DATABASE \(name)"))
+            } catch {
+                try? await admin.close()
+                throw error
+            }
+            var components = URLComponents(string: TestEnvironment.postgresURL!)!
+            components.path = "/" + name
+            let settings = try PostgresConnectionSettings(url: components.string!)
             let open: @Sendable () async throws -> SQLStore = {
                 SQLStore(database: PostgresDatabase(settings: settings, maximumConnections: 4, logger: logger), clock: clock)
             }

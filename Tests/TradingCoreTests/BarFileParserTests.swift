@@ -43,6 +43,7 @@ struct BarFileParserTests {
         ("unsorted", "timestamp,open,high,low,close\n2024-01-01T01:00:00Z,1,2,1,1\n2024-01-01T00:00:00Z,1,2,1,1\n", 3, "timestamp", "earlier than"),
         ("misaligned", "timestamp,open,high,low,close\n2024-01-01T00:30:00Z,1,2,1,1\n", 2, "timestamp", "not aligned to 1h"),
         ("field count", "timestamp,open,high,low,close\n2024-01-01T00:00:00Z,1,2,1\n", 2, nil, "expected 5 fields"),
+        ("microseconds", "timestamp,open,high,low,close\n1704067200000000,1,2,1,1\n", 2, "timestamp", "not micro- or nanoseconds"),
         ("unterminated quote", "timestamp,open,high,low,close\n2024-01-01T00:00:00Z,\"1,2,1,1\n", 2, nil, "never closed"),
     ]
 
@@ -74,11 +75,11 @@ struct BarFileParserTests {
         }
     }
 
-    @Test("reads a wide close file, skipping empty cells before a listing")
+    @Test("reads a wide close file, skipping empty cells before a listing and empty columns")
     func readsWideClose() throws {
-        let text = "date,AAA,BBB\n2024-01-02,1.5,\n2024-01-03,1.6,20\n2024-01-04,1.7,21\n"
+        let text = "date,AAA,BBB,aaa,EMPTY\n2024-01-02,1.5,,NAN,\n2024-01-03,1.6,20,3,\n2024-01-04,1.7,21,4,\n"
         let parsed = try BarFileParser(timeframe: .oneDay).parseWideClose(Array(text.utf8), fileName: "w.csv")
-        #expect(parsed.series.map(\.symbol.rawValue) == ["AAA", "BBB"])
+        #expect(parsed.series.map(\.symbol.rawValue) == ["AAA", "BBB", "aaa"])
         #expect(parsed.series[0].bars.count == 3)
         #expect(parsed.series[1].bars.count == 2)
         let bar = parsed.series[1].bars[0]
@@ -89,6 +90,7 @@ struct BarFileParserTests {
         ("date,AA A\n2024-01-02,1\n", 1, "AA A", "not a valid symbol"),
         ("date,AAA\n2024-01-02,-3\n", 2, "AAA", "greater than zero"),
         ("price,AAA\n2024-01-02,1\n", 1, nil, "first column"),
+        ("date,AAA,AAA\n2024-01-02,1,2\n", 1, "AAA", "more than once"),
     ] as [(String, Int, String?, String)])
     func rejectsBadWideFile(text: String, line: Int, field: String?, reason: String) throws {
         do {

@@ -62,6 +62,11 @@ struct FixedDecimalTests {
         #expect(try #require(FixedDecimal(text)).rounded(toFractionalDigits: digits, rounding: rule).description == expected)
     }
 
+    @Test("rounding up past the largest value is an overflow, not a crash")
+    func roundingOverflow() {
+        #expect(throws: DecimalArithmeticError.overflow) { try FixedDecimal(units: .max).rounded(toFractionalDigits: 0, rounding: .awayFromZero) }
+    }
+
     @Test("orders values numerically, not textually")
     func ordering() throws {
         let values = ["10", "9.99", "-1", "0.5", "100"].compactMap(FixedDecimal.init).sorted()

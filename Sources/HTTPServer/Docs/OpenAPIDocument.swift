@@ -4,8 +4,9 @@ import TradingEngine
 /// The OpenAPI 3.1 description of every route, written by hand (no generator in the build) and
 /// kept complete by a test that compares its paths with the router's.
 public enum OpenAPIDocument {
-    /// The document for a product version.
-    public static func make(version: String) -> JSONValue {
+    /// The document for a product version; `openHealth` and `openMetrics` say whether those
+    /// routes need a key, as configured.
+    public static func make(version: String, openHealth: Bool = true, openMetrics: Bool = true) -> JSONValue {
         [
             "openapi": "3.1.0",
             "info": [
@@ -20,7 +21,7 @@ public enum OpenAPIDocument {
             ],
             "servers": [["url": "/"]],
             "security": [["bearerAuth": []]],
-            "paths": .object(paths),
+            "paths": .object(paths(openHealth: openHealth, openMetrics: openMetrics)),
             "components": [
                 "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer", "description": "An API key (tok_…)."]],
                 "schemas": .object(schemas),
@@ -36,18 +37,20 @@ public enum OpenAPIDocument {
 
     // MARK: Paths
 
-    private static var paths: [(String, JSONValue)] {
-        [
+    private static func paths(openHealth: Bool, openMetrics: Bool) -> [(String, JSONValue)] {
+        let healthRole: APIKeyRole? = openHealth ? nil : .viewer
+        let metricsRole: APIKeyRole? = openMetrics ? nil : .viewer
+        return [
             ("/health/live", ["get": operation(
-                id: "getLiveness", tag: "operations", summary: "Liveness", open: true,
+                id: "getLiveness", tag: "operations", summary: "Liveness", role: healthRole, open: openHealth,
                 description: "200 while the process serves requests.",
                 ok: ("The process is alive.", ref("Liveness")), problems: [])]),
             ("/health/ready", ["get": operation(
-                id: "getReadiness", tag: "operations", summary: "Readiness", open: true,
+                id: "getReadiness", tag: "operations", summary: "Readiness", role: healthRole, open: openHealth,
                 description: "200 when the database answers and its schema is current; 503 naming the failing part otherwise.",
                 ok: ("Ready.", ref("Readiness")), problems: [.notReady])]),
             ("/metrics", ["get": operation(
-                id: "getMetrics", tag: "operations", summary: "Prometheus metrics", open: true,
+                id: "getMetrics", tag: "operations", summary: "Prometheus metrics", role: metricsRole, open: openMetrics,
                 description: "Prometheus text format: HTTP requests and latency by route and status, process memory, database pool.",
                 ok: ("Metrics in the Prometheus text exposition format.", nil), problems: [], contentType: "text/plain")]),
             ("/openapi.json", ["get": operation(

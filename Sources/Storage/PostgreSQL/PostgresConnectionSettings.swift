@@ -12,14 +12,19 @@ public struct PostgresConnectionSettings: Sendable, Equatable, CustomStringConve
     public let password: String?
     /// The database name.
     public let database: String
-    /// Whether TLS is required (`sslmode=require` or stricter); `disable` turns it off; the default prefers it.
+    /// How the connection uses TLS, with libpq's meanings.
     public let tlsMode: TLSMode
 
-    /// How the connection uses TLS.
+    /// How the connection uses TLS, following libpq's `sslmode`.
     public enum TLSMode: String, Sendable {
+        /// Plain text.
         case disable
+        /// TLS when the server offers it, without checking its certificate (libpq's default).
         case prefer
+        /// TLS always, without checking the certificate (encryption against passive listeners).
         case require
+        /// TLS always, with the certificate chain and host name checked against the system's roots.
+        case verifyFull = "verify-full"
     }
 
     /// Parses a URL; the error names what is wrong without repeating the password.
@@ -37,15 +42,19 @@ public struct PostgresConnectionSettings: Sendable, Equatable, CustomStringConve
             switch sslmode {
             case "disable": mode = .disable
             case "allow", "prefer": mode = .prefer
-            case "require", "verify-ca", "verify-full": mode = .require
+            case "require": mode = .require
+            // verify-ca checks the chain only; checking the host name too is stricter, never weaker.
+            case "verify-ca", "verify-full": mode = .verifyFull
             default: throw PostgresURLError("sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full")
             }
         }
         self.host = host
         self.port = components.port ?? 5432
-        self.username = user.removingPercentEncoding ?? user
-        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
-        self.database = database.removingPercentEncoding ?? database
+        // URLComponents has already percent-decoded user, password and path; decoding again would
+        // turn a password written as p%2541ss into pAss.
+        self.username = user
+        self.password = components.password
+        self.database = database
         self.tlsMode = mode
     }
 

@@ -18,10 +18,13 @@ public final class PostgresDatabase: SQLDatabase {
     /// Creates a pooled client and starts its connection pool.
     public init(settings: PostgresConnectionSettings, maximumConnections: Int = 10, logger: Logger) {
         let tls: PostgresClient.Configuration.TLS
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
         switch settings.tlsMode {
         case .disable: tls = .disable
-        case .prefer: tls = .prefer(.makeClientConfiguration())
-        case .require: tls = .require(.makeClientConfiguration())
+        case .prefer: tls = .prefer(unverified)
+        case .require: tls = .require(unverified)
+        case .verifyFull: tls = .require(.makeClientConfiguration())
         }
         var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.username,
                                                          password: settings.password, database: settings.database, tls: tls)
@@ -38,7 +41,7 @@ public final class PostgresDatabase: SQLDatabase {
 
     public func query(_ statement: SQLStatement) async throws -> [SQLRow] {
         try await inFlight.track {
-            try await Self.decode(client.query(Self.postgresQuery(statement), logger: logger))
+            try await Self.decode(client.query(try Self.postgresQuery(statement), logger: logger))
         }
     }
 
@@ -49,7 +52,7 @@ public final class PostgresDatabase: SQLDatabase {
                 return try await client.withTransaction(logger: logger) { connection in
                     var results: [[SQLRow]] = []
                     for statement in statements {
-                        results.append(try await Self.decode(connection.query(Self.postgresQuery(statement), logger: logger)))
+                        results.append(try await Self.decode(connection.query(try Self.postgresQuery(statement), logger: logger)))
                     }
                     return results
                 }
@@ -64,7 +67,7 @@ public final class PostgresDatabase: SQLDatabase {
         try await inFlight.track {
             try await client.withConnection { connection in
                 let lock = SQLStatement("SELECT pg_advisory_lock(?)", [.integer(Self.migrationLockKey)])
-                _ = try await Self.decode(connection.query(Self.postgresQuery(lock), logger: logger))
+                _ = try await Self.decode(connection.query(try Self.postgresQuery(lock), logger: logger))
                 do {
                     let applied = try await applyPending(migrations, on: connection)
                     try await unlock(connection)
@@ -79,13 +82,13 @@ public final class PostgresDatabase: SQLDatabase {
 
     private func unlock(_ connection: PostgresConnection) async throws {
         let unlock = SQLStatement("SELECT pg_advisory_unlock(?)", [.integer(Self.migrationLockKey)])
-        _ = try await Self.decode(connection.query(Self.postgresQuery(unlock), logger: logger))
+        _ = try await Self.decode(connection.query(try Self.postgresQuery(unlock), logger: logger))
     }
 
     private func applyPending(_ migrations: [Migration], on connection: PostgresConnection) async throws -> [Int] {
-        _ = try await Self.decode(connection.query(Self.postgresQuery(SQLStatement(migrationTableStatement)), logger: logger))
+        _ = try await Self.decode(connection.query(try Self.postgresQuery(SQLStatement(migrationTableStatement)), logger: logger))
         let rows = try await Self.decode(connection.query(
-            Self.postgresQuery(SQLStatement("SELECT version, checksum FROM schema_migrations")), logger: logger))
+            try Self.postgresQuery(SQLStatement("SELECT version, checksum FROM schema_migrations")), logger: logger))
         var done: [Int: String] = [:]
         for row in rows { done[Int(try row.integer(0))] = try row.text(1) }
         var applied: [Int] = []
@@ -96,9 +99,9 @@ public final class PostgresDatabase: SQLDatabase {
             do {
                 try await connection.withTransaction(logger: logger) { transaction in
                     for statement in migration.statements(for: .postgresql) {
-                        _ = try await Self.decode(transaction.query(Self.postgresQuery(SQLStatement(statement)), logger: logger))
+                        _ = try await Self.decode(transaction.query(try Self.postgresQuery(SQLStatement(statement)), logger: logger))
                     }
-                    _ = try await Self.decode(transaction.query(Self.postgresQuery(record), logger: logger))
+                    _ = try await Self.decode(transaction.query(try Self.postgresQuery(record), logger: logger))
                 }
             } catch let error as PostgresTransactionError {
                 throw error.closureError ?? error.commitError ?? error.beginError ?? error
@@ -113,20 +116,36 @@ public final class PostgresDatabase: SQLDatabase {
         await runTask.value
     }
 
-    /// Rewrites `?` placeholders (outside quotes) as `$1, $2, …` and binds the values.
-    static func postgresQuery(_ statement: SQLStatement) -> PostgresQuery {
+    /// Rewrites `?` placeholders as `$1, $2, …` and binds the values. Question marks inside quoted
+    /// strings or identifiers and in comments are left alone; a count that does not match the
+    /// values is a programming error caught before anything is sent.
+    static func postgresQuery(_ statement: SQLStatement) throws -> PostgresQuery {
         var sql = ""
         sql.reserveCapacity(statement.sql.utf8.count + 16)
         var number = 0
-        var inString = false
+        var quote: Character? = nil
+        var inLineComment = false
+        var previous: Character? = nil
         for character in statement.sql {
-            if character == "'" { inString.toggle() }
-            if character == "?" && !inString {
+            if inLineComment {
+                if character == "\n" { inLineComment = false }
+            } else if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "-" && previous == "-" {
+                inLineComment = true
+            } else if character == "?" {
                 number += 1
                 sql += "$\(number)"
-            } else {
-                sql.append(character)
+                previous = character
+                continue
             }
+            sql.append(character)
+            previous = character
+        }
+        guard number == statement.binds.count else {
+            throw SQLStatementError(placeholders: number, values: statement.binds.count)
         }
         var bindings = PostgresBindings(capacity: statement.binds.count)
         for value in statement.binds {

@@ -87,3 +87,12 @@ extension Optional where Wrapped == Int64 {
     /// The integer, or NULL.
     var sqlValue: SQLValue { map(SQLValue.integer) ?? .null }
 }
+
+/// A statement whose placeholders do not match its values: a bug in the calling code.
+public struct SQLStatementError: Error, Sendable, CustomStringConvertible {
+    /// `?` placeholders found.
+    public let placeholders: Int
+    /// Values given.
+    public let values: Int
+    public var description: String { "statement has \(placeholders) placeholders but \(values) values" }
+}

@@ -107,19 +107,18 @@ public struct FixedDecimal: Sendable, Hashable, Comparable {
         return FixedDecimal(units: negative ? -signed : signed)
     }
 
-    /// The value rounded to a number of fractional digits (0...18).
-    public func rounded(toFractionalDigits digits: Int, rounding: DecimalRounding = .toNearestOrEven) -> FixedDecimal {
+    /// The value rounded to a number of fractional digits (0...18); throws when rounding up
+    /// passes the largest representable value.
+    public func rounded(toFractionalDigits digits: Int, rounding: DecimalRounding = .toNearestOrEven) throws(DecimalArithmeticError) -> FixedDecimal {
         precondition((0...Self.fractionalDigits).contains(digits), "digits must be in 0...18")
         var step: Int128 = 1
         for _ in 0..<(Self.fractionalDigits - digits) { step *= 10 }
-        let negative = units < 0
         let magnitude = units.magnitude
-        let quotient = magnitude / step.magnitude
-        let remainder = magnitude % step.magnitude
-        // The quotient times the step is at most the magnitude, so this cannot overflow.
-        let result = (try? Self.rounded(quotient: quotient, remainder: remainder, divisor: step.magnitude,
-                                        negative: negative, rounding: rounding)) ?? self
-        return FixedDecimal(units: result.units * step)
+        let rounded = try Self.rounded(quotient: magnitude / step.magnitude, remainder: magnitude % step.magnitude,
+                                       divisor: step.magnitude, negative: units < 0, rounding: rounding)
+        let (scaled, overflow) = rounded.units.multipliedReportingOverflow(by: step)
+        guard !overflow else { throw .overflow }
+        return FixedDecimal(units: scaled)
     }
 }
 

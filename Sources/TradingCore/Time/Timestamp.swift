@@ -3,6 +3,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public let millisecondsSinceEpoch: Int64
 
+    /// The instants ISO-8601 text can name with a four-digit year: 0001-01-01 to 9999-12-31.
+    public static let supportedRange = Timestamp(millisecondsSinceEpoch: -62_135_596_800_000)...Timestamp(millisecondsSinceEpoch: 253_402_300_799_999)
+
     /// Creates an instant from milliseconds since the Unix epoch.
     public init(millisecondsSinceEpoch: Int64) {
         self.millisecondsSinceEpoch = millisecondsSinceEpoch

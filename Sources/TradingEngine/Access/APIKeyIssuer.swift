@@ -23,8 +23,15 @@ public struct APIKeyIssuer: Sendable {
 
     /// Registers a key chosen elsewhere (a first admin key from the environment), unless it exists.
     public func register(name: String, role: APIKeyRole, key: String) async throws -> APIKeyRecord {
-        if let existing = try await store.apiKey(hash: APIKeyCodec.hash(key)) { return existing }
-        return try await issue(name: name, role: role, key: key).record
+        let hash = APIKeyCodec.hash(key)
+        if let existing = try await store.apiKey(hash: hash) { return existing }
+        do {
+            return try await issue(name: name, role: role, key: key).record
+        } catch {
+            // Another process starting at the same moment may have stored it first (the hash is unique).
+            if let existing = try await store.apiKey(hash: hash) { return existing }
+            throw error
+        }
     }
 
     private func issue(name: String, role: APIKeyRole, key: String) async throws -> (key: String, record: APIKeyRecord) {

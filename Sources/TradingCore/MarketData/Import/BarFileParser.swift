@@ -128,7 +128,8 @@ public struct BarFileParser: Sendable {
                 issues.add(line: header.line, field: name, reason: "column name is not a valid symbol (\(Symbol.rule))")
             }
         }
-        Self.checkDuplicateColumns(names, line: header.line, issues: &issues)
+        // Symbols are case-sensitive (abc and ABC are different instruments).
+        Self.checkDuplicateColumns(names, line: header.line, caseSensitive: true, issues: &issues)
         try issues.throwIfAny()
 
         var series = [[Bar]](repeating: [], count: symbols.count)
@@ -143,7 +144,7 @@ public struct BarFileParser: Sendable {
             order.check(openTime, line: record.line, field: names[0], issues: &issues)
             for (column, symbol) in symbols.enumerated() {
                 let text = record.fields[column + 1].trimmingWhitespace()
-                if text.isEmpty || text == "NaN" || text == "nan" { continue }
+                if text.isEmpty || text.lowercased() == "nan" { continue }
                 guard let close = Self.parsePrice(text, line: record.line, field: symbol.rawValue, issues: &issues) else { continue }
                 do throws(BarValidationError) {
                     series[column].append(try Bar.closeOnly(openTime: openTime, close: close))
@@ -156,7 +157,8 @@ public struct BarFileParser: Sendable {
             issues.add(line: line, field: nil, reason: "a quoted field is never closed")
         }
         try issues.throwIfAny()
-        return ParsedWideCloseFile(series: Array(zip(symbols, series)).map { (symbol: $0.0, bars: $0.1) })
+        // A column with no value at all names no data; it creates no instrument.
+        return ParsedWideCloseFile(series: Array(zip(symbols, series)).filter { !$0.1.isEmpty }.map { (symbol: $0.0, bars: $0.1) })
     }
 
     private static func nextNonBlank(_ reader: inout CSVRecordReader.Iterator) -> CSVRecordReader.Record? {
@@ -166,9 +168,9 @@ public struct BarFileParser: Sendable {
         return nil
     }
 
-    private static func checkDuplicateColumns(_ names: [String], line: Int, issues: inout ImportIssueCollector) {
+    private static func checkDuplicateColumns(_ names: [String], line: Int, caseSensitive: Bool = false, issues: inout ImportIssueCollector) {
         var seen = Set<String>()
-        for name in names where !seen.insert(name.lowercased()).inserted {
+        for name in names where !seen.insert(caseSensitive ? name : name.lowercased()).inserted {
             issues.add(line: line, field: name, reason: "column appears more than once in the header")
         }
     }
@@ -192,8 +194,20 @@ public struct BarFileParser: Sendable {
     /// seconds or milliseconds (13 or more digits are milliseconds).
     private func parseTime(_ raw: String, line: Int, field: String, issues: inout ImportIssueCollector) -> Timestamp? {
         let text = raw.trimmingWhitespace()
-        if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int64(text) {
-            return text.utf8.count >= 13 ? Timestamp(millisecondsSinceEpoch: number) : Timestamp(secondsSinceEpoch: number)
+        if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            // 10-digit seconds and 13-digit milliseconds cover 2001–2286; longer numbers are
+            // microseconds or nanoseconds, which would silently land tens of thousands of years out.
+            guard let number = Int64(text), text.utf8.count <= 13 else {
+                issues.add(line: line, field: field,
+                           reason: "'\(text)' has \(text.utf8.count) digits; epoch times must be seconds (up to 12 digits) or milliseconds (13 digits), not micro- or nanoseconds")
+                return nil
+            }
+            let timestamp = text.utf8.count == 13 ? Timestamp(millisecondsSinceEpoch: number) : Timestamp(secondsSinceEpoch: number)
+            guard Timestamp.supportedRange.contains(timestamp) else {
+                issues.add(line: line, field: field, reason: "'\(text)' is outside the years 0001–9999")
+                return nil
+            }
+            return timestamp
         }
         guard let timestamp = Timestamp(iso8601: text) else {
             issues.add(line: line, field: field,
