@@ -9,9 +9,11 @@ public enum APIServer {
     /// The router with every route and middleware; tests drive it in-process.
     public static func router(_ dependencies: ServerDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        // Filled once every route is added; the middleware only reads it while serving.
+        let routeTable = RouteTable()
         // Middleware applies only to routes added after it, so it comes first.
         router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics))
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: routeTable))
         // The body limit sits after authentication, so an anonymous caller cannot make the server
         // buffer bodies; routes outside /api/v1 take no body.
         let bodyLimit = BodyLimitMiddleware(maximumBytes: dependencies.settings.maximumBodyBytes)
@@ -32,6 +34,7 @@ public enum APIServer {
         MarketRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
         let admin = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .admin)
         APIKeyRoutes.register(on: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
+        routeTable.load(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }
 

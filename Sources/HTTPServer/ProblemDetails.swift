@@ -13,6 +13,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
         case unauthorized
         case forbidden
         case notFound = "not-found"
+        case methodNotAllowed = "method-not-allowed"
         case payloadTooLarge = "payload-too-large"
         case unsupportedMediaType = "unsupported-media-type"
         case notReady = "not-ready"
@@ -25,6 +26,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
             case .unauthorized: .unauthorized
             case .forbidden: .forbidden
             case .notFound: .notFound
+            case .methodNotAllowed: .methodNotAllowed
             case .payloadTooLarge: .contentTooLarge
             case .unsupportedMediaType: .unsupportedMediaType
             case .notReady: .serviceUnavailable
@@ -41,6 +43,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
             case .unauthorized: "Authentication required"
             case .forbidden: "Role too low"
             case .notFound: "Not found"
+            case .methodNotAllowed: "Method not allowed"
             case .payloadTooLarge: "Request body too large"
             case .unsupportedMediaType: "Unsupported media type"
             case .notReady: "Service not ready"
@@ -60,6 +63,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
             case .unauthorized: "No API key, or a key that is unknown or revoked. Send `Authorization: Bearer <key>`."
             case .forbidden: "The key is valid but its role is below the one the route needs."
             case .notFound: "No route has this path, or the resource does not exist."
+            case .methodNotAllowed: "The path exists but not with this method; the `Allow` header lists the methods it takes."
             case .payloadTooLarge: "The body is larger than the server's configured limit."
             case .unsupportedMediaType: "The body's Content-Type is not application/json."
             case .notReady: "A dependency (such as the database) is failing; `checks` says which."
@@ -76,6 +80,8 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
     public let fieldErrors: [(name: String, reason: String)]
     /// Extra members, such as readiness checks.
     public let extensions: [(String, JSONValue)]
+    /// Methods for the `Allow` header of a 405.
+    public var allowedMethods: [String] = []
 
     /// Creates a problem.
     public init(_ kind: Kind, detail: String, fieldErrors: [(name: String, reason: String)] = [], extensions: [(String, JSONValue)] = []) {
@@ -114,6 +120,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if !allowedMethods.isEmpty { headers[.allow] = allowedMethods.joined(separator: ", ") }
         let body = json(instance: request.uri.path, requestID: requestID).serialized()
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }

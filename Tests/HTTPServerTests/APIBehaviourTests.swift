@@ -178,6 +178,19 @@ struct APIBehaviourTests {
         }
     }
 
+    @Test("a known path with another method gets 405 and an Allow header", arguments: [
+        ("/api/v1/apikeys", HTTPRequest.Method.put, "GET, POST"), ("/api/v1/apikeys/3", .get, "DELETE"), ("/metrics", .post, "GET"),
+    ])
+    func methodNotAllowed(uri: String, method: HTTPRequest.Method, allow: String) async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await client.execute(uri: uri, method: method, headers: fixture.headers(.admin)) { (response: TestResponse) async throws in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == allow)
+                #expect(try response.json["type"] as? String == "/docs#problem-method-not-allowed")
+            }
+        }
+    }
+
     @Test("bars come in pages with exact decimal strings")
     func barPages() async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in

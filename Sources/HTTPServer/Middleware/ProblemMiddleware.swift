@@ -6,13 +6,22 @@ import NIOCore
 /// so no error leaves the server as an empty body, a stack trace or an internal path.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
+    /// The served routes, to tell "no such path" (404) from "not with this method" (405).
+    let routes: RouteTable
 
     func handle(_ request: Request, context: APIRequestContext,
                 next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Self.problem(for: error, request: request)
+            var problem = Self.problem(for: error, request: request)
+            if problem.kind == .notFound, context.endpointPath == nil || context.endpointPath == "NotFound" {
+                let methods = routes.methods(forPath: request.uri.path)
+                if !methods.isEmpty {
+                    problem = ProblemDetails(.methodNotAllowed, detail: "\(request.uri.path) does not take \(request.method.rawValue); it takes \(methods.joined(separator: ", "))")
+                    problem.allowedMethods = methods
+                }
+            }
             if problem.kind == .internalError {
                 // The cause goes to the log (found by request id), never to the client.
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error))): \(error)"])

@@ -61,7 +61,8 @@ enum MarketRoutes {
         let timeFormat = "ISO-8601 UTC such as 2024-01-02 or 2024-01-02T03:00:00Z"
         let start = try parameters.parsed("start", accepted: timeFormat) { Timestamp(iso8601: $0) }
         let end = try parameters.parsed("end", accepted: timeFormat) { Timestamp(iso8601: $0) }
-        if let start, let end, end <= start { throw ProblemDetails.invalidParameter("end", "must be after start") }
+        // end == start is an empty range; end before start is a mistake worth reporting.
+        if let start, let end, end < start { throw ProblemDetails.invalidParameter("end", "must not be before start") }
         let limit = try parameters.parsed("limit", accepted: "an integer from 1 to \(maximumPageSize)") { text -> Int? in
             guard let value = Int(text), (1...maximumPageSize).contains(value) else { return nil }
             return value
