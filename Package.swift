@@ -33,6 +33,11 @@ let package = Package(
             name: "TradingCore",
             swiftSettings: strictSettings
         ),
+        // L0: matrices, decompositions, the QP solver and statistics; no I/O.
+        .target(
+            name: "QuantMath",
+            swiftSettings: strictSettings
+        ),
         // L2: the engine and the ports (protocols) that adapters implement.
         .target(
             name: "TradingEngine",
@@ -106,6 +111,11 @@ let package = Package(
         .testTarget(
             name: "TradingCoreTests",
             dependencies: ["TradingCore", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "QuantMathTests",
+            dependencies: ["QuantMath"],
             swiftSettings: strictSettings
         ),
         .testTarget(
