@@ -38,6 +38,12 @@ let package = Package(
             name: "QuantMath",
             swiftSettings: strictSettings
         ),
+        // L1: module 4, estimators and objectives over QuantMath.
+        .target(
+            name: "PortfolioOptimizer",
+            dependencies: ["QuantMath", "TradingCore"],
+            swiftSettings: strictSettings
+        ),
         // L2: the engine and the ports (protocols) that adapters implement.
         .target(
             name: "TradingEngine",
@@ -116,6 +122,12 @@ let package = Package(
         .testTarget(
             name: "QuantMathTests",
             dependencies: ["QuantMath"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PortfolioOptimizerTests",
+            dependencies: ["PortfolioOptimizer", "QuantMath", "TradingCore", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

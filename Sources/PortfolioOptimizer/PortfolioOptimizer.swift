@@ -1,0 +1,185 @@
+import QuantMath
+
+/// Mean-variance optimisation with PyPortfolioOpt's formulations, solved by our interior-point QP
+/// solver. Weights always sum to 1 (fully invested).
+public struct PortfolioOptimizer: Sendable {
+    /// Annual expected returns μ.
+    public let expectedReturns: [Double]
+    /// Annual covariance Σ.
+    public let covariance: Matrix
+    /// The QP solver.
+    public var solver = InteriorPointSolver()
+
+    /// Creates an optimiser; Σ must be square, symmetric and the size of μ.
+    public init(expectedReturns: [Double], covariance: Matrix) throws(PortfolioError) {
+        guard expectedReturns.count >= 2 else { throw .insufficientData("at least two assets are needed") }
+        guard covariance.rows == expectedReturns.count, covariance.isSquare else {
+            throw .invalidParameter("the covariance is \(covariance.rows)×\(covariance.columns) for \(expectedReturns.count) assets")
+        }
+        guard expectedReturns.allSatisfy(\.isFinite), covariance.elements.allSatisfy(\.isFinite) else {
+            throw .invalidParameter("expected returns and covariance must be finite")
+        }
+        self.expectedReturns = expectedReturns
+        self.covariance = covariance
+    }
+
+    private var assetCount: Int { expectedReturns.count }
+
+    /// Optimises for an objective under constraints; `riskFreeRate` is used for the reported Sharpe ratio.
+    public func optimize(_ objective: PortfolioObjective, constraints: PortfolioConstraints,
+                         riskFreeRate: Double = 0.02) throws(PortfolioError) -> PortfolioAllocation {
+        try checkBounds(constraints)
+        let (weights, iterations): ([Double], Int)
+        switch objective {
+        case .minimumVolatility:
+            (weights, iterations) = try solveMeanVariance(riskAversion: 2, returnWeight: 0, constraints: constraints)
+        case .maximumQuadraticUtility(let riskAversion):
+            guard riskAversion > 0, riskAversion.isFinite else { throw .invalidParameter("risk aversion must be positive, got \(riskAversion)") }
+            (weights, iterations) = try solveMeanVariance(riskAversion: riskAversion, returnWeight: 1, constraints: constraints)
+        case .efficientReturn(let target):
+            let range = try returnRange(constraints)
+            guard target <= range.highest + 1e-12 else {
+                throw .targetReturnUnreachable(target: target, lowest: range.lowest, highest: range.highest)
+            }
+            (weights, iterations) = try solveMeanVariance(riskAversion: 2, returnWeight: 0, constraints: constraints, minimumReturn: target)
+        case .efficientRisk(let target):
+            (weights, iterations) = try solveEfficientRisk(targetVolatility: target, constraints: constraints)
+        case .maximumSharpe(let rate):
+            (weights, iterations) = try solveMaximumSharpe(riskFreeRate: rate, constraints: constraints)
+        }
+        return allocation(weights, riskFreeRate: {
+            if case .maximumSharpe(let rate) = objective { return rate }
+            return riskFreeRate
+        }(), iterations: iterations)
+    }
+
+    /// The expected return, volatility and Sharpe ratio of given weights.
+    public func allocation(_ weights: [Double], riskFreeRate: Double, iterations: Int = 0) -> PortfolioAllocation {
+        let expected = Vector.dot(expectedReturns, weights)
+        let volatility = max(covariance.quadraticForm(weights), 0).squareRoot()
+        return PortfolioAllocation(weights: weights, expectedReturn: expected, volatility: volatility,
+                                   sharpe: (expected - riskFreeRate) / volatility, iterations: iterations)
+    }
+
+    // MARK: Problems
+
+    /// min (δ/2) wᵀΣw + γ‖w‖² − c·μᵀw  s.t. Σw = 1, bounds, and μᵀw ≥ minimumReturn when given.
+    private func solveMeanVariance(riskAversion: Double, returnWeight: Double, constraints: PortfolioConstraints,
+                                   minimumReturn: Double? = nil) throws(PortfolioError) -> ([Double], Int) {
+        var quadratic = riskAversion * covariance
+        for index in 0..<assetCount { quadratic[index, index] += 2 * constraints.l2Gamma }
+        var problem = QuadraticProgram(quadratic: quadratic, linear: expectedReturns.map { -returnWeight * $0 })
+        problem.addEquality([Double](repeating: 1, count: assetCount), equals: 1)
+        if let minimumReturn { problem.addInequality(expectedReturns.map { -$0 }, atMost: -minimumReturn) }
+        problem.lowerBounds = constraints.lowerBounds
+        problem.upperBounds = constraints.upperBounds
+        let solution = try solve(problem)
+        return (solution.x, solution.iterations)
+    }
+
+    /// Max Sharpe by y = k·w: min yᵀΣy s.t. (μ − rf)ᵀy = 1, Σy = k, k ≥ 0, lᵢk ≤ yᵢ ≤ uᵢk; w = y/k.
+    private func solveMaximumSharpe(riskFreeRate: Double, constraints: PortfolioConstraints) throws(PortfolioError) -> ([Double], Int) {
+        let best = expectedReturns.max() ?? -.infinity
+        guard best > riskFreeRate else { throw .noAssetBeatsRiskFreeRate(riskFreeRate: riskFreeRate, bestExpectedReturn: best) }
+        let n = assetCount
+        var quadratic = Matrix(rows: n + 1, columns: n + 1)
+        for row in 0..<n { for column in 0..<n { quadratic[row, column] = 2 * covariance[row, column] } }
+        var problem = QuadraticProgram(quadratic: quadratic, linear: [Double](repeating: 0, count: n + 1))
+        problem.addEquality(expectedReturns.map { $0 - riskFreeRate } + [0], equals: 1)
+        problem.addEquality([Double](repeating: 1, count: n) + [-1], equals: 0)
+        problem.lowerBounds[n] = 0
+        for index in 0..<n {
+            var lower = [Double](repeating: 0, count: n + 1)
+            lower[index] = -1
+            lower[n] = constraints.lowerBounds[index]
+            if constraints.lowerBounds[index].isFinite { problem.addInequality(lower, atMost: 0) }
+            var upper = [Double](repeating: 0, count: n + 1)
+            upper[index] = 1
+            upper[n] = -constraints.upperBounds[index]
+            if constraints.upperBounds[index].isFinite { problem.addInequality(upper, atMost: 0) }
+        }
+        let solution = try solve(problem)
+        let k = solution.x[n]
+        guard k > 0 else { throw .solverFailed("the scaled problem returned k = \(k)") }
+        return (solution.x.prefix(n).map { $0 / k }, solution.iterations)
+    }
+
+    /// Max return at a volatility: the max-utility portfolio whose volatility equals the target,
+    /// found by bisection on log δ (volatility falls as δ rises along the efficient frontier).
+    private func solveEfficientRisk(targetVolatility: Double, constraints: PortfolioConstraints) throws(PortfolioError) -> ([Double], Int) {
+        guard targetVolatility > 0, targetVolatility.isFinite else { throw .invalidParameter("target volatility must be positive") }
+        var iterations = 0
+        let minimum = try solveMeanVariance(riskAversion: 2, returnWeight: 0, constraints: constraints)
+        iterations += minimum.1
+        let lowest = allocation(minimum.0, riskFreeRate: 0).volatility
+        // The highest return the constraints allow (an LP), where the frontier ends.
+        let topReturn = try highestReturnPortfolio(constraints)
+        iterations += topReturn.1
+        let highest = allocation(topReturn.0, riskFreeRate: 0).volatility
+        guard targetVolatility >= lowest - 1e-12 else {
+            throw .targetVolatilityUnreachable(target: targetVolatility, lowest: lowest, highest: highest)
+        }
+        if targetVolatility >= highest { return (topReturn.0, iterations) }
+        var lowAversion = 1e-6, highAversion = 1e6
+        var best = minimum.0
+        for _ in 0..<200 {
+            let aversion = (lowAversion * highAversion).squareRoot()
+            let candidate = try solveMeanVariance(riskAversion: aversion, returnWeight: 1, constraints: constraints)
+            iterations += candidate.1
+            let volatility = allocation(candidate.0, riskFreeRate: 0).volatility
+            best = candidate.0
+            if abs(volatility - targetVolatility) <= 1e-11 * targetVolatility { break }
+            if volatility > targetVolatility { lowAversion = aversion } else { highAversion = aversion }
+            if highAversion / lowAversion < 1 + 1e-14 { break }
+        }
+        return (best, iterations)
+    }
+
+    /// The portfolio with the highest expected return under the constraints (a linear program).
+    private func highestReturnPortfolio(_ constraints: PortfolioConstraints) throws(PortfolioError) -> ([Double], Int) {
+        // A tiny variance term keeps the LP's solution unique and the interior point well scaled;
+        // it moves the result by far less than the tolerances downstream.
+        let (weights, iterations) = try solveMeanVariance(riskAversion: 1e-9, returnWeight: 1, constraints: constraints)
+        return (weights, iterations)
+    }
+
+    /// The lowest and highest expected return the bounds allow with Σw = 1 (greedy: exact for box constraints).
+    public func returnRange(_ constraints: PortfolioConstraints) throws(PortfolioError) -> (lowest: Double, highest: Double) {
+        try checkBounds(constraints)
+        func extreme(highestFirst: Bool) -> Double {
+            var weights = constraints.lowerBounds
+            var remaining = 1 - weights.reduce(0, +)
+            let order = expectedReturns.indices.sorted { highestFirst ? expectedReturns[$0] > expectedReturns[$1] : expectedReturns[$0] < expectedReturns[$1] }
+            for index in order where remaining > 0 {
+                let room = constraints.upperBounds[index] - weights[index]
+                let added = min(room, remaining)
+                weights[index] += added
+                remaining -= added
+            }
+            return Vector.dot(weights, expectedReturns)
+        }
+        return (extreme(highestFirst: false), extreme(highestFirst: true))
+    }
+
+    private func checkBounds(_ constraints: PortfolioConstraints) throws(PortfolioError) {
+        guard constraints.lowerBounds.count == assetCount, constraints.upperBounds.count == assetCount else {
+            throw .invalidParameter("bounds must have one entry per asset")
+        }
+        for index in 0..<assetCount where constraints.lowerBounds[index] > constraints.upperBounds[index] {
+            throw .invalidParameter("asset \(index): lower bound \(constraints.lowerBounds[index]) is above upper bound \(constraints.upperBounds[index])")
+        }
+        guard constraints.l2Gamma >= 0, constraints.l2Gamma.isFinite else { throw .invalidParameter("L2 gamma must be ≥ 0") }
+        let lowest = constraints.lowerBounds.reduce(0, +), highest = constraints.upperBounds.reduce(0, +)
+        guard lowest <= 1 + 1e-12, highest >= 1 - 1e-12 else {
+            throw .infeasibleBounds(requiredTotal: 1, lowestTotal: lowest, highestTotal: highest)
+        }
+    }
+
+    private func solve(_ problem: QuadraticProgram) throws(PortfolioError) -> QuadraticProgramSolution {
+        do {
+            return try solver.solve(problem)
+        } catch {
+            throw .solverFailed(error.description)
+        }
+    }
+}
