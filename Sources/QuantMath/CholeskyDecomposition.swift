@@ -33,9 +33,13 @@ public struct CholeskyDecomposition: Sendable {
                                   maximumJitter: Double = 1e-6) throws(LinearAlgebraError) -> (CholeskyDecomposition, jitter: Double) {
         if let factor = try? CholeskyDecomposition(matrix) { return (factor, 0) }
         let scale = max(matrix.diagonalElements.map(abs).max() ?? 1, 1e-300)
+        guard scale.isFinite, initialJitter > 0, maximumJitter >= initialJitter else {
+            throw .notPositiveDefinite(pivot: 0, value: scale)
+        }
         var jitter = initialJitter * scale
         var lastError = LinearAlgebraError.notPositiveDefinite(pivot: 0, value: 0)
-        while jitter <= maximumJitter * scale {
+        // A bounded number of attempts: a loop on the jitter alone never ends once it overflows.
+        while jitter <= maximumJitter * scale * (1 + 1e-9) {
             var shifted = matrix
             for index in 0..<matrix.rows { shifted[index, index] += jitter }
             do {

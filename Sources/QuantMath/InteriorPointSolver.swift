@@ -181,7 +181,14 @@ public struct InteriorPointSolver: Sendable {
             y = Vector.adding(y, corrected.1, scaledBy: alpha)
             z = Vector.adding(z, corrected.2, scaledBy: alpha)
             s = Vector.adding(s, corrected.3, scaledBy: alpha)
-            if !x.allSatisfy(\.isFinite) { throw .numericalFailure("the iterates stopped being finite") }
+            if !x.allSatisfy(\.isFinite) || !z.allSatisfy(\.isFinite) || !s.allSatisfy(\.isFinite) {
+                throw .numericalFailure("the iterates stopped being finite; the constraints are likely infeasible")
+            }
+            // Multipliers growing without bound while the residual stays put is the signature of
+            // infeasible constraints (a Farkas certificate in the limit); stop rather than diverge.
+            if Vector.maximumNorm(z) > 1e12 * (1 + qNorm + Vector.maximumNorm(P.elements)), primalResidual > 1e3 * tolerance * (1 + bNorm + hNorm) {
+                throw .notConverged(iterations: iteration + 1, primalResidual: primalResidual, dualResidual: dualResidual, complementarity: gap)
+            }
         }
         throw .notConverged(iterations: maximumIterations, primalResidual: primalResidual, dualResidual: dualResidual, complementarity: gap)
     }
