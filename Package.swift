@@ -89,6 +89,8 @@ let package = Package(
                 "TradingEngine",
                 "Storage",
                 "HTTPServer",
+                "PortfolioOptimizer",
+                "QuantMath",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -103,6 +105,7 @@ let package = Package(
             name: "orchestrator",
             dependencies: [
                 "Orchestrator",
+                "PortfolioOptimizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -18,6 +18,14 @@ public enum AdministrationCommands {
         public let rows: [[String]]
         /// A line printed after the table (table format only).
         public let footer: String?
+
+        /// Creates an output.
+        public init(json: JSONValue, columns: [String], rows: [[String]], footer: String?) {
+            self.json = json
+            self.columns = columns
+            self.rows = rows
+            self.footer = footer
+        }
     }
 
     /// Applies pending migrations.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Orchestrator
+import PortfolioOptimizer
 import TradingCore
 import TradingEngine
 
@@ -16,7 +17,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             embedded SQLite database under --data-dir is used.
             """,
         version: ProductVersion.current,
-        subcommands: [Serve.self, Migrate.self, Import.self, APIKey.self, Version.self])
+        subcommands: [Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Version.self])
 }
 
 /// Options every command that touches the database shares.
@@ -223,6 +224,68 @@ struct APIKey: AsyncParsableCommand {
             try await CommandRunner.run(storage: storage) { configuration, logger in
                 CommandRunner.print(try await AdministrationCommands.revokeKey(id: id, configuration: configuration, logger: logger), format: format)
             }
+        }
+    }
+}
+
+struct Optimize: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Optimise portfolio weights from a wide close-price CSV (a date column, one column per symbol).",
+        discussion: """
+            Expected returns and covariance are estimated from daily simple returns (252 a year) with PyPortfolioOpt's \
+            conventions; weights sum to 1 within [--min-weight, --max-weight]. Errors (infeasible targets, missing prices, \
+            constant series) say why and, where known, what is feasible; exit status 65. risk-parity and hrp are not built yet.
+            """)
+
+    @Option(help: "The wide close-price CSV file.") var prices: String
+    @Option(help: "First date included (YYYY-MM-DD).") var start: String?
+    @Option(help: "Last date included (YYYY-MM-DD).") var end: String?
+    @Option(help: "Objective: \(PortfolioCommands.objectives.joined(separator: ", ")).") var objective: String
+    @Option(help: "Target annual return for efficient-return.") var targetReturn: Double?
+    @Option(help: "Target annual volatility for efficient-risk.") var targetVolatility: Double?
+    @Option(help: "Risk aversion δ for max-utility.") var riskAversion: Double = 1
+    @Option(help: "Annual risk-free rate for max-sharpe and the reported Sharpe ratio.") var riskFreeRate: Double = 0.02
+    @Option(help: "Expected returns: cagr, mean or ema.") var returns: String = "cagr"
+    @Option(help: "Covariance: sample, ledoit-wolf, exponential or semicovariance.") var covariance: String = "sample"
+    @Option(help: "Lowest weight per asset (negative allows shorting).") var minWeight: Double = 0
+    @Option(help: "Highest weight per asset.") var maxWeight: Double = 1
+    @Option(help: "Compute this many times and report the median elapsed_ms (benchmarking).") var repetitions: Int = 1
+    @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+    func validate() throws {
+        guard (1...100_000).contains(repetitions) else { throw ValidationError("--repetitions must be from 1 to 100000") }
+        guard PortfolioCommands.objectives.contains(objective) else {
+            throw ValidationError("--objective must be one of \(PortfolioCommands.objectives.joined(separator: ", "))")
+        }
+        for (name, value) in [("--start", start), ("--end", end)] {
+            if let value, Timestamp(iso8601: value) == nil { throw ValidationError("\(name) must be a date such as 2020-01-31, got '\(value)'") }
+        }
+    }
+
+    func run() async throws {
+        var request = PortfolioCommands.OptimizeRequest(pricesPath: prices, objective: objective)
+        request.start = start.flatMap { Timestamp(iso8601: $0) }
+        request.end = end.flatMap { Timestamp(iso8601: $0) }
+        request.targetReturn = targetReturn
+        request.targetVolatility = targetVolatility
+        request.riskAversion = riskAversion
+        request.riskFreeRate = riskFreeRate
+        request.returns = returns
+        request.covariance = covariance
+        request.minimumWeight = minWeight
+        request.maximumWeight = maxWeight
+        request.repetitions = repetitions
+        do {
+            CommandRunner.print(try PortfolioCommands.optimize(request), format: format)
+        } catch let error as ImportRejection {
+            FileHandle.standardError.write(Data("error: the price file was rejected\n\(error.description)\n".utf8))
+            throw ExitCode(65)
+        } catch let error as PortfolioError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(65)
+        } catch let error as ImportFileError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(66)
         }
     }
 }

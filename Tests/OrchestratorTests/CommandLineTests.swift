@@ -89,6 +89,24 @@ struct CommandLineTests {
         #expect(key.status == 0 && key.output.split(separator: "\n").last?.hasPrefix("tok_") == true)
     }
 
+    @Test("optimize prints the documented JSON keys, and an unreachable target exits 65 with the feasible range")
+    func optimize() throws {
+        let prices = TestEnvironment.sampleDataDirectory.appendingPathComponent("reference/us20_close_1989-12-29_2018-04-11.csv").path
+        let result = try Self.run(["optimize", "--prices", prices, "--start", "2015-01-02", "--end", "2018-04-11",
+                                   "--objective", "min-volatility", "--max-weight", "0.1", "--format", "json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        for key in ["weights", "expected_return", "volatility", "sharpe", "elapsed_ms"] { #expect(json[key] != nil, "\(key)") }
+        let weights = try #require(json["weights"] as? [String: Double])
+        #expect(weights.count == 20 && abs(weights.values.reduce(0, +) - 1) < 1e-9 && weights.values.allSatisfy { $0 <= 0.1 + 1e-9 })
+        let unreachable = try Self.run(["optimize", "--prices", prices, "--start", "2015-01-02", "--objective", "efficient-return",
+                                        "--target-return", "5"])
+        #expect(unreachable.status == 65)
+        #expect(unreachable.error.contains("unreachable") && unreachable.error.contains("range from"))
+        let missing = try Self.run(["optimize", "--prices", prices, "--objective", "min-volatility"])
+        #expect(missing.status == 65 && missing.error.contains("has no price on"))
+    }
+
     @Test("invalid configuration exits 78 naming the key")
     func invalidConfiguration() throws {
         let result = try Self.run(["migrate"], environment: ["ORCHESTRATOR_LOG_LEVEL": "chatty"])
@@ -97,7 +115,7 @@ struct CommandLineTests {
     }
 
     @Test("every result command offers --format json|table", arguments: [
-        ["version"], ["migrate"], ["import"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"],
+        ["version"], ["migrate"], ["import"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"], ["optimize"],
     ])
     func formatOption(command: [String]) throws {
         let help = try Self.run(command + ["--help"])
