@@ -22,18 +22,16 @@ public enum CovarianceEstimator {
     public static func estimate(_ returns: [[Double]], method: Method, frequency: Double = 252) -> Matrix {
         let periods = returns.count
         let assets = returns.first?.count ?? 0
-        var result = Matrix(rows: assets, columns: assets)
         switch method {
         case .sample, .exponential, .ledoitWolf:
             let means = (0..<assets).map { index in returns.reduce(0) { $0 + $1[index] } / Double(periods) }
-            let centred = returns.map { row in (0..<assets).map { row[$0] - means[$0] } }
+            var centred = [Double](repeating: 0, count: periods * assets)
+            for (row, values) in returns.enumerated() {
+                for column in 0..<assets { centred[row * assets + column] = values[column] - means[column] }
+            }
             switch method {
             case .sample:
-                fillSymmetric(&result) { i, j in
-                    var sum = 0.0
-                    for row in centred { sum += row[i] * row[j] }
-                    return sum / Double(periods - 1) * frequency
-                }
+                return weightedGram(centred, periods: periods, assets: assets, weights: nil, scale: frequency / Double(periods - 1))
             case .exponential(let span):
                 let decay = 1 - 2 / (span + 1)
                 var weights = [Double](repeating: 0, count: periods)
@@ -43,21 +41,44 @@ public enum CovarianceEstimator {
                     weight *= decay
                 }
                 let total = weights.reduce(0, +)
-                fillSymmetric(&result) { i, j in
-                    var sum = 0.0
-                    for (index, row) in centred.enumerated() { sum += weights[index] * row[i] * row[j] }
-                    return sum / total * frequency
-                }
+                return weightedGram(centred, periods: periods, assets: assets, weights: weights, scale: frequency / total)
             default:
-                result = ledoitWolf(centred)
-                result = frequency * result
+                let rows = (0..<periods).map { Array(centred[($0 * assets)..<(($0 + 1) * assets)]) }
+                return frequency * ledoitWolf(rows)
             }
         case .semicovariance(let benchmark):
-            let drops = returns.map { row in row.map { min($0 - benchmark, 0) } }
-            fillSymmetric(&result) { i, j in
-                var sum = 0.0
-                for row in drops { sum += row[i] * row[j] }
-                return sum / Double(periods) * frequency
+            var drops = [Double](repeating: 0, count: periods * assets)
+            for (row, values) in returns.enumerated() {
+                for column in 0..<assets { drops[row * assets + column] = min(values[column] - benchmark, 0) }
+            }
+            return weightedGram(drops, periods: periods, assets: assets, weights: nil, scale: frequency / Double(periods))
+        }
+    }
+
+    /// scale · Σₜ wₜ xₜ xₜᵀ over the rows of a row-major T×N table (wₜ = 1 without weights): one pass
+    /// over contiguous rows, accumulating the upper triangle, then mirrored.
+    static func weightedGram(_ data: [Double], periods: Int, assets: Int, weights: [Double]?, scale: Double) -> Matrix {
+        var sums = [Double](repeating: 0, count: assets * assets)
+        data.withUnsafeBufferPointer { table in
+            sums.withUnsafeMutableBufferPointer { accumulator in
+                for row in 0..<periods {
+                    let base = row * assets
+                    let weight = weights?[row] ?? 1
+                    for i in 0..<assets {
+                        let factor = weight * table[base + i]
+                        if factor == 0 { continue }
+                        let offset = i * assets
+                        for j in i..<assets { accumulator[offset + j] += factor * table[base + j] }
+                    }
+                }
+            }
+        }
+        var result = Matrix(rows: assets, columns: assets)
+        for i in 0..<assets {
+            for j in i..<assets {
+                let value = sums[i * assets + j] * scale
+                result[i, j] = value
+                result[j, i] = value
             }
         }
         return result
