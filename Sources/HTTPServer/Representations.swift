@@ -35,6 +35,12 @@ public enum Representations {
         ]
     }
 
+    /// A key just created: the stored record plus the secret, the only time it is ever shown.
+    public static func createdAPIKey(_ record: APIKeyRecord, key: String) -> JSONValue {
+        guard case .object(let members) = apiKey(record) else { preconditionFailure("a key's representation is an object") }
+        return .object(members + [("key", .string(key))])
+    }
+
     /// What an import changed.
     public static func importSummary(_ summary: BarImportSummary) -> JSONValue {
         [

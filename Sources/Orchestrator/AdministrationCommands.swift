@@ -57,9 +57,7 @@ public enum AdministrationCommands {
     public static func createKey(name: String, role: APIKeyRole, configuration: OrchestratorConfiguration, logger: Logger) async throws -> (Output, key: String) {
         try await withStore(configuration, logger: logger) { store in
             let issued = try await APIKeyIssuer(store: store, clock: SystemClock()).issue(name: name, role: role)
-            guard case .object(var members) = Representations.apiKey(issued.record) else { fatalError("key representation is an object") }
-            members.append(("key", .string(issued.key)))
-            return (keyOutput([issued.record], json: .object(members)), issued.key)
+            return (keyOutput([issued.record], json: Representations.createdAPIKey(issued.record, key: issued.key)), issued.key)
         }
     }
 

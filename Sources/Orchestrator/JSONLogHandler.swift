@@ -29,7 +29,7 @@ public struct JSONLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let time = Self.timestamp()
+        let time = SystemClock().now().iso8601
         switch format {
         case .json:
             var members: [(String, JSONValue)] = [("time", .string(time)), ("level", .string(event.level.rawValue)),
@@ -51,11 +51,6 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    private static func timestamp() -> String {
-        let now = Date()
-        let milliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
-        return TimestampFormatting.iso8601(millisecondsSinceEpoch: milliseconds)
-    }
 }
 
 /// Where log lines go: standard error, or a buffer tests read.

@@ -43,8 +43,7 @@ public enum CovarianceEstimator {
                 let total = weights.reduce(0, +)
                 return weightedGram(centred, periods: periods, assets: assets, weights: weights, scale: frequency / total)
             default:
-                let rows = (0..<periods).map { Array(centred[($0 * assets)..<(($0 + 1) * assets)]) }
-                return frequency * ledoitWolf(rows)
+                return frequency * ledoitWolf(centred, periods: periods, assets: assets)
             }
         case .semicovariance(let benchmark):
             var drops = [Double](repeating: 0, count: periods * assets)
@@ -84,50 +83,25 @@ public enum CovarianceEstimator {
         return result
     }
 
-    private static func fillSymmetric(_ matrix: inout Matrix, _ entry: (Int, Int) -> Double) {
-        for i in 0..<matrix.rows {
-            for j in i..<matrix.columns {
-                let value = entry(i, j)
-                matrix[i, j] = value
-                matrix[j, i] = value
-            }
-        }
-    }
-
     /// Ledoit & Wolf (2004), "A well-conditioned estimator for large-dimensional covariance
     /// matrices", as scikit-learn computes it (`sklearn.covariance.ledoit_wolf_shrinkage`), on
-    /// already centred data. Returns the shrunk per-period covariance.
-    static func ledoitWolf(_ centred: [[Double]]) -> Matrix {
-        let samples = Double(centred.count)
-        let features = centred.first?.count ?? 0
-        var empirical = Matrix(rows: features, columns: features)
-        fillSymmetric(&empirical) { i, j in
-            var sum = 0.0
-            for row in centred { sum += row[i] * row[j] }
-            return sum / samples
-        }
-        let traceTerms = (0..<features).map { empirical[$0, $0] }
-        let mu = traceTerms.reduce(0, +) / Double(features)
-        // β̂: Σ over pairs of Σₜ xᵢₜ² xⱼₜ² / n − (XᵀX)² / n², then scaled.
-        var betaSum = 0.0
-        var deltaSum = 0.0
-        for i in 0..<features {
-            for j in 0..<features {
-                var squares = 0.0
-                for row in centred { squares += row[i] * row[i] * row[j] * row[j] }
-                betaSum += squares
-                let product = empirical[i, j] * samples
-                deltaSum += product * product
-            }
-        }
-        let deltaRaw = deltaSum / (samples * samples)
-        var beta = 1 / (Double(features) * samples) * (betaSum / samples - deltaRaw)
-        var delta = deltaRaw - 2 * mu * traceTerms.reduce(0, +) + Double(features) * mu * mu
-        delta /= Double(features)
+    /// already centred row-major data. Returns the shrunk per-period covariance.
+    static func ledoitWolf(_ centred: [Double], periods: Int, assets: Int) -> Matrix {
+        let samples = Double(periods)
+        let empirical = weightedGram(centred, periods: periods, assets: assets, weights: nil, scale: 1 / samples)
+        let squaresGram = weightedGram(centred.map { $0 * $0 }, periods: periods, assets: assets, weights: nil, scale: 1)
+        let traceTerms = empirical.diagonalElements
+        let mu = traceTerms.reduce(0, +) / Double(assets)
+        // β̂ uses Σᵢⱼ Σₜ xᵢₜ² xⱼₜ² (every entry of the Gram matrix of squares) and δ̂ uses Σᵢⱼ (XᵀX)ᵢⱼ² / n².
+        let betaSum = squaresGram.elements.reduce(0, +)
+        let deltaRaw = empirical.elements.reduce(0) { $0 + $1 * $1 }
+        var beta = 1 / (Double(assets) * samples) * (betaSum / samples - deltaRaw)
+        var delta = deltaRaw - 2 * mu * traceTerms.reduce(0, +) + Double(assets) * mu * mu
+        delta /= Double(assets)
         beta = min(beta, delta)
         let shrinkage = beta == 0 ? 0 : beta / delta
         var shrunk = (1 - shrinkage) * empirical
-        for index in 0..<features { shrunk[index, index] += shrinkage * mu }
+        for index in 0..<assets { shrunk[index, index] += shrinkage * mu }
         return shrunk
     }
 }

@@ -22,7 +22,6 @@ public enum ExpectedReturns {
     /// Annual expected returns, one per column.
     public static func estimate(_ returns: [[Double]], method: Method, frequency: Double = 252) -> [Double] {
         let assets = returns.first?.count ?? 0
-        let periods = Double(returns.count)
         func column(_ index: Int) -> [Double] { returns.map { $0[index] } }
         switch method {
         case .cagr:
@@ -35,7 +34,6 @@ public enum ExpectedReturns {
             let market = returns.map { Statistics.mean($0) }
             let marketVariance = Statistics.variance(market, ddof: 1)
             let marketReturn = compoundAnnual(market, frequency: frequency)
-            _ = periods
             return (0..<assets).map { index in
                 let beta = Statistics.covariance(column(index), market, ddof: 1) / marketVariance
                 return riskFreeRate + beta * (marketReturn - riskFreeRate)

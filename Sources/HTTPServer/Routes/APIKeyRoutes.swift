@@ -28,10 +28,7 @@ enum APIKeyRoutes {
             } catch let error as APIKeyNameError {
                 throw ProblemDetails(.malformedJSON, detail: error.description, fieldErrors: [("name", error.description)])
             }
-            guard case .object(var members) = Representations.apiKey(issued.record) else { return JSONResponse.make(.null) }
-            // The only time the key is ever shown.
-            members.append(("key", .string(issued.key)))
-            return JSONResponse.make(.object(members), status: .created)
+            return JSONResponse.make(Representations.createdAPIKey(issued.record, key: issued.key), status: .created)
         }
         router.delete("/apikeys/{id}") { request, context in
             _ = try QueryValidator(request, allowed: [])

@@ -57,8 +57,7 @@ public final class PostgresDatabase: SQLDatabase {
                     return results
                 }
             } catch let error as PostgresTransactionError {
-                // Surface the server's error, not the wrapper that only says which phase failed.
-                throw error.closureError ?? error.commitError ?? error.beginError ?? error
+                throw Self.cause(of: error)
             }
         }
     }
@@ -87,12 +86,9 @@ public final class PostgresDatabase: SQLDatabase {
 
     private func applyPending(_ migrations: [Migration], on connection: PostgresConnection) async throws -> [Int] {
         _ = try await Self.decode(connection.query(try Self.postgresQuery(SQLStatement(migrationTableStatement)), logger: logger))
-        let rows = try await Self.decode(connection.query(
-            try Self.postgresQuery(SQLStatement("SELECT version, checksum FROM schema_migrations")), logger: logger))
-        var done: [Int: String] = [:]
-        for row in rows { done[Int(try row.integer(0))] = try row.text(1) }
+        let rows = try await Self.decode(connection.query(try Self.postgresQuery(appliedMigrationsQuery), logger: logger))
         var applied: [Int] = []
-        for migration in try pendingMigrations(migrations, applied: done) {
+        for migration in try pendingMigrations(migrations, appliedRows: rows) {
             let record = SQLStatement(
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, (EXTRACT(EPOCH FROM now()) * 1000)::bigint)",
                 [.integer(Int64(migration.version)), .text(migration.name), .text(migration.checksum)])
@@ -104,11 +100,16 @@ public final class PostgresDatabase: SQLDatabase {
                     _ = try await Self.decode(transaction.query(try Self.postgresQuery(record), logger: logger))
                 }
             } catch let error as PostgresTransactionError {
-                throw error.closureError ?? error.commitError ?? error.beginError ?? error
+                throw Self.cause(of: error)
             }
             applied.append(migration.version)
         }
         return applied
+    }
+
+    /// The server's error inside a transaction failure, not the wrapper that only says which phase failed.
+    private static func cause(of error: PostgresTransactionError) -> any Error {
+        error.closureError ?? error.commitError ?? error.beginError ?? error
     }
 
     public func close() async throws {

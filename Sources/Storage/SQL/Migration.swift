@@ -59,8 +59,14 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Checks applied migrations against this build's and returns the pending ones in order.
-func pendingMigrations(_ migrations: [Migration], applied: [Int: String]) throws -> [Migration] {
+/// The query both back ends run (inside their migration lock) to read the history.
+let appliedMigrationsQuery = SQLStatement("SELECT version, checksum FROM schema_migrations")
+
+/// Checks the applied migrations (rows of `appliedMigrationsQuery`) against this build's and
+/// returns the pending ones in order.
+func pendingMigrations(_ migrations: [Migration], appliedRows: [SQLRow]) throws -> [Migration] {
+    var applied: [Int: String] = [:]
+    for row in appliedRows { applied[Int(try row.integer(0))] = try row.text(1) }
     let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
     for (version, checksum) in applied {
         guard let migration = known[version] else { throw MigrationError.unknownVersion(version) }

@@ -62,10 +62,8 @@ public final class SQLiteDatabase: SQLDatabase {
                 var applied: [Int] = []
                 try database.inTransaction(.immediate) {
                     try database.execute(sql: migrationTableStatement)
-                    let rows = try Self.run(SQLStatement("SELECT version, checksum FROM schema_migrations"), in: database)
-                    var done: [Int: String] = [:]
-                    for row in rows { done[Int(try row.integer(0))] = try row.text(1) }
-                    for migration in try pendingMigrations(migrations, applied: done) {
+                    let rows = try Self.run(appliedMigrationsQuery, in: database)
+                    for migration in try pendingMigrations(migrations, appliedRows: rows) {
                         for statement in migration.statements(for: .sqlite) { try database.execute(sql: statement) }
                         try database.execute(
                             sql: "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
