@@ -44,6 +44,12 @@ let package = Package(
             dependencies: ["QuantMath", "TradingCore"],
             swiftSettings: strictSettings
         ),
+        // L1: performance and risk metrics of return series over QuantMath.
+        .target(
+            name: "Analytics",
+            dependencies: ["QuantMath"],
+            swiftSettings: strictSettings
+        ),
         // L2: the engine and the ports (protocols) that adapters implement.
         .target(
             name: "TradingEngine",
@@ -90,6 +96,7 @@ let package = Package(
                 "Storage",
                 "HTTPServer",
                 "PortfolioOptimizer",
+                "Analytics",
                 "QuantMath",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -130,6 +137,12 @@ let package = Package(
         .testTarget(
             name: "PortfolioOptimizerTests",
             dependencies: ["PortfolioOptimizer", "QuantMath", "TradingCore", "TestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AnalyticsTests",
+            dependencies: ["Analytics", "QuantMath", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

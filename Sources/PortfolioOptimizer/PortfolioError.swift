@@ -10,6 +10,8 @@ public enum PortfolioError: Error, Sendable, Equatable, CustomStringConvertible 
     case constantSeries(symbol: String)
     /// The weight bounds cannot add up to the required total.
     case infeasibleBounds(requiredTotal: Double, lowestTotal: Double, highestTotal: Double)
+    /// A group's bounds cannot be met by its members' weight bounds.
+    case infeasibleGroup(name: String, minimum: Double, maximum: Double, lowestTotal: Double, highestTotal: Double)
     /// A target return outside what the constraints allow.
     case targetReturnUnreachable(target: Double, lowest: Double, highest: Double)
     /// A target volatility outside what the constraints allow.
@@ -29,6 +31,8 @@ public enum PortfolioError: Error, Sendable, Equatable, CustomStringConvertible 
         case .constantSeries(let symbol): "\(symbol) never changes price in the window, so its risk cannot be estimated"
         case .infeasibleBounds(let required, let lowest, let highest):
             "the weight bounds cannot sum to \(required): they allow totals from \(lowest) to \(highest)"
+        case .infeasibleGroup(let name, let minimum, let maximum, let lowest, let highest):
+            "group \(name) must total between \(minimum) and \(maximum), but its members' bounds allow totals from \(lowest) to \(highest)"
         case .targetReturnUnreachable(let target, let lowest, let highest):
             "target return \(target) is unreachable: with these constraints returns range from \(lowest) to \(highest)"
         case .targetVolatilityUnreachable(let target, let lowest, let highest):

@@ -28,7 +28,10 @@ public struct PortfolioOptimizer: Sendable {
     /// Optimises for an objective under constraints; `riskFreeRate` is used for the reported Sharpe ratio.
     public func optimize(_ objective: PortfolioObjective, constraints: PortfolioConstraints,
                          riskFreeRate: Double = 0.02) throws(PortfolioError) -> PortfolioAllocation {
-        try checkBounds(constraints)
+        try checkConstraints(constraints)
+        if !objective.honoursConstraints && !constraints.isPlainLongOnly {
+            throw .invalidParameter("risk parity and HRP are long-only and fully invested by construction; they take no weight bounds, groups, L2 or turnover penalty")
+        }
         let (weights, iterations): ([Double], Int)
         switch objective {
         case .minimumVolatility:
@@ -45,7 +48,14 @@ public struct PortfolioOptimizer: Sendable {
         case .efficientRisk(let target):
             (weights, iterations) = try solveEfficientRisk(targetVolatility: target, constraints: constraints)
         case .maximumSharpe(let rate):
+            guard constraints.turnover == nil else {
+                throw .invalidParameter("max Sharpe cannot take a turnover penalty: the change of variables would scale it; use max-utility or efficient-risk")
+            }
             (weights, iterations) = try solveMaximumSharpe(riskFreeRate: rate, constraints: constraints)
+        case .riskParity(let budgets):
+            (weights, iterations) = try RiskParity().weights(covariance: covariance, budgets: budgets)
+        case .hierarchicalRiskParity:
+            (weights, iterations) = (try HierarchicalRiskParity.allocate(covariance: covariance).weights, 0)
         }
         return allocation(weights, riskFreeRate: {
             if case .maximumSharpe(let rate) = objective { return rate }
@@ -63,18 +73,51 @@ public struct PortfolioOptimizer: Sendable {
 
     // MARK: Problems
 
-    /// min (δ/2) wᵀΣw + γ‖w‖² − c·μᵀw  s.t. Σw = 1, bounds, and μᵀw ≥ minimumReturn when given.
+    /// min (δ/2) wᵀΣw + γ‖w‖² − c·μᵀw + k‖w − w₀‖₁  s.t. Σw = 1, bounds, groups, and μᵀw ≥ minimumReturn when given.
     private func solveMeanVariance(riskAversion: Double, returnWeight: Double, constraints: PortfolioConstraints,
                                    minimumReturn: Double? = nil) throws(PortfolioError) -> ([Double], Int) {
-        var quadratic = riskAversion * covariance
-        for index in 0..<assetCount { quadratic[index, index] += 2 * constraints.l2Gamma }
-        var problem = QuadraticProgram(quadratic: quadratic, linear: expectedReturns.map { -returnWeight * $0 })
-        problem.addEquality([Double](repeating: 1, count: assetCount), equals: 1)
-        if let minimumReturn { problem.addInequality(expectedReturns.map { -$0 }, atMost: -minimumReturn) }
-        problem.lowerBounds = constraints.lowerBounds
-        problem.upperBounds = constraints.upperBounds
+        let n = assetCount
+        // With a turnover penalty the variables are (w, t) with tᵢ ≥ |wᵢ − w₀ᵢ|, and k·Σt is minimised.
+        let size = constraints.turnover == nil ? n : 2 * n
+        var quadratic = Matrix(rows: size, columns: size)
+        for row in 0..<n {
+            for column in 0..<n { quadratic[row, column] = riskAversion * covariance[row, column] }
+            quadratic[row, row] += 2 * constraints.l2Gamma
+        }
+        var linear = [Double](repeating: 0, count: size)
+        for index in 0..<n { linear[index] = -returnWeight * expectedReturns[index] }
+        var problem = QuadraticProgram(quadratic: quadratic, linear: linear)
+        problem.addEquality(padded([Double](repeating: 1, count: n), to: size), equals: 1)
+        if let minimumReturn { problem.addInequality(padded(expectedReturns.map { -$0 }, to: size), atMost: -minimumReturn) }
+        for group in constraints.groups {
+            var row = [Double](repeating: 0, count: size)
+            for member in group.members { row[member] = 1 }
+            if group.maximum.isFinite { problem.addInequality(row, atMost: group.maximum) }
+            if group.minimum.isFinite { problem.addInequality(row.map { -$0 }, atMost: -group.minimum) }
+        }
+        for index in 0..<n {
+            problem.lowerBounds[index] = constraints.lowerBounds[index]
+            problem.upperBounds[index] = constraints.upperBounds[index]
+        }
+        if let turnover = constraints.turnover {
+            for index in 0..<n {
+                problem.linear[n + index] = turnover.cost
+                problem.lowerBounds[n + index] = 0
+                // wᵢ − tᵢ ≤ w₀ᵢ and −wᵢ − tᵢ ≤ −w₀ᵢ.
+                var above = [Double](repeating: 0, count: size)
+                above[index] = 1
+                above[n + index] = -1
+                problem.addInequality(above, atMost: turnover.currentWeights[index])
+                above[index] = -1
+                problem.addInequality(above, atMost: -turnover.currentWeights[index])
+            }
+        }
         let solution = try solve(problem)
-        return (solution.x, solution.iterations)
+        return (Array(solution.x.prefix(n)), solution.iterations)
+    }
+
+    private func padded(_ row: [Double], to size: Int) -> [Double] {
+        row.count == size ? row : row + [Double](repeating: 0, count: size - row.count)
     }
 
     /// Max Sharpe by y = k·w: min yᵀΣy s.t. (μ − rf)ᵀy = 1, Σy = k, k ≥ 0, lᵢk ≤ yᵢ ≤ uᵢk; w = y/k.
@@ -97,6 +140,19 @@ public struct PortfolioOptimizer: Sendable {
             upper[index] = 1
             upper[n] = -constraints.upperBounds[index]
             if constraints.upperBounds[index].isFinite { problem.addInequality(upper, atMost: 0) }
+        }
+        // Group totals scale with k as well: Σ_g y ≤ max·k and Σ_g y ≥ min·k.
+        for group in constraints.groups {
+            var row = [Double](repeating: 0, count: n + 1)
+            for member in group.members { row[member] = 1 }
+            if group.maximum.isFinite {
+                row[n] = -group.maximum
+                problem.addInequality(row, atMost: 0)
+            }
+            if group.minimum.isFinite {
+                row[n] = -group.minimum
+                problem.addInequality(row.map { -$0 }, atMost: 0)
+            }
         }
         let solution = try solve(problem)
         let k = solution.x[n]
@@ -143,9 +199,18 @@ public struct PortfolioOptimizer: Sendable {
         return (weights, iterations)
     }
 
-    /// The lowest and highest expected return the bounds allow with Σw = 1 (greedy: exact for box constraints).
+    /// The lowest and highest expected return the constraints allow with Σw = 1: greedy (exact)
+    /// for box constraints, two linear programs when group bounds are present.
     public func returnRange(_ constraints: PortfolioConstraints) throws(PortfolioError) -> (lowest: Double, highest: Double) {
-        try checkBounds(constraints)
+        try checkConstraints(constraints)
+        if !constraints.groups.isEmpty {
+            var plain = constraints
+            plain.turnover = nil
+            plain.l2Gamma = 0
+            let highest = try solveMeanVariance(riskAversion: 1e-9, returnWeight: 1, constraints: plain).0
+            let lowest = try solveMeanVariance(riskAversion: 1e-9, returnWeight: -1, constraints: plain).0
+            return (Vector.dot(lowest, expectedReturns), Vector.dot(highest, expectedReturns))
+        }
         func extreme(highestFirst: Bool) -> Double {
             var weights = constraints.lowerBounds
             var remaining = 1 - weights.reduce(0, +)
@@ -161,7 +226,7 @@ public struct PortfolioOptimizer: Sendable {
         return (extreme(highestFirst: false), extreme(highestFirst: true))
     }
 
-    private func checkBounds(_ constraints: PortfolioConstraints) throws(PortfolioError) {
+    private func checkConstraints(_ constraints: PortfolioConstraints) throws(PortfolioError) {
         guard constraints.lowerBounds.count == assetCount, constraints.upperBounds.count == assetCount else {
             throw .invalidParameter("bounds must have one entry per asset")
         }
@@ -172,6 +237,26 @@ public struct PortfolioOptimizer: Sendable {
         let lowest = constraints.lowerBounds.reduce(0, +), highest = constraints.upperBounds.reduce(0, +)
         guard lowest <= 1 + 1e-12, highest >= 1 - 1e-12 else {
             throw .infeasibleBounds(requiredTotal: 1, lowestTotal: lowest, highestTotal: highest)
+        }
+        for group in constraints.groups {
+            guard !group.members.isEmpty, group.members.allSatisfy({ (0..<assetCount).contains($0) }) else {
+                throw .invalidParameter("group \(group.name) must name at least one asset, by index below \(assetCount)")
+            }
+            guard group.minimum <= group.maximum, !group.minimum.isNaN, !group.maximum.isNaN else {
+                throw .invalidParameter("group \(group.name): minimum \(group.minimum) is above maximum \(group.maximum)")
+            }
+            let memberLowest = group.members.reduce(0) { $0 + constraints.lowerBounds[$1] }
+            let memberHighest = group.members.reduce(0) { $0 + constraints.upperBounds[$1] }
+            guard group.minimum <= memberHighest + 1e-12, group.maximum >= memberLowest - 1e-12 else {
+                throw .infeasibleGroup(name: group.name, minimum: group.minimum, maximum: group.maximum,
+                                       lowestTotal: memberLowest, highestTotal: memberHighest)
+            }
+        }
+        if let turnover = constraints.turnover {
+            guard turnover.currentWeights.count == assetCount, turnover.currentWeights.allSatisfy(\.isFinite) else {
+                throw .invalidParameter("current weights must be \(assetCount) finite numbers")
+            }
+            guard turnover.cost >= 0, turnover.cost.isFinite else { throw .invalidParameter("turnover cost must be ≥ 0") }
         }
     }
 

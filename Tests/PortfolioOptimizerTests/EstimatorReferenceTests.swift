@@ -1,6 +1,7 @@
 import PortfolioOptimizer
 import QuantMath
 import Testing
+import TestSupport
 
 @Suite("Estimators against PyPortfolioOpt")
 struct EstimatorReferenceTests {

@@ -2,6 +2,7 @@ import TradingCore
 import PortfolioOptimizer
 import QuantMath
 import Testing
+import TestSupport
 
 @Suite("Objectives against PyPortfolioOpt")
 struct OptimizerReferenceTests {

@@ -44,8 +44,3 @@ struct ReferenceFixture: Decodable {
         return try! PriceHistory(wideClose: file, start: Timestamp(iso8601: shared.start), end: Timestamp(iso8601: shared.end))
     }()
 }
-
-/// Whether two numbers agree to a relative tolerance (absolute near zero).
-func agrees(_ value: Double, _ reference: Double, relative: Double) -> Bool {
-    abs(value - reference) <= relative * max(abs(reference), 1e-12) || abs(value - reference) <= relative * 1e-3
-}

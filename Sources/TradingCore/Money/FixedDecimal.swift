@@ -22,6 +22,20 @@ public struct FixedDecimal: Sendable, Hashable, Comparable {
         self.units = Int128(integer) * Self.unitsPerWhole
     }
 
+    /// The nearest value with `fractionalDigits` (0...18) fractional digits to a binary floating-point
+    /// number, for turning an analytic figure (a weight, a target value) into an exact amount;
+    /// nil when it is not finite or out of range.
+    public init?(approximating value: Double, fractionalDigits: Int = 12) {
+        precondition((0...Self.fractionalDigits).contains(fractionalDigits), "digits must be in 0...18")
+        var scale = 1.0, step: Int128 = 1
+        for _ in 0..<fractionalDigits { scale *= 10 }
+        for _ in 0..<(Self.fractionalDigits - fractionalDigits) { step *= 10 }
+        let scaled = (value * scale).rounded(.toNearestOrEven)
+        // 1.7e38 is Int128's range; the product by `step` must stay inside it too.
+        guard scaled.isFinite, abs(scaled) < 1.7e38 / Double(step) else { return nil }
+        self.units = Int128(scaled) * step
+    }
+
     /// Zero.
     public static let zero = FixedDecimal(units: 0)
 
