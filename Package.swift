@@ -79,6 +79,8 @@ let package = Package(
             dependencies: [
                 "TradingCore",
                 "TradingEngine",
+                "PortfolioOptimizer",
+                "Analytics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -113,6 +115,7 @@ let package = Package(
             dependencies: [
                 "Orchestrator",
                 "PortfolioOptimizer",
+                "Analytics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

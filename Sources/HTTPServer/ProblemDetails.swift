@@ -16,6 +16,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
         case methodNotAllowed = "method-not-allowed"
         case payloadTooLarge = "payload-too-large"
         case unsupportedMediaType = "unsupported-media-type"
+        case unprocessable = "unprocessable"
         case notReady = "not-ready"
         case internalError = "internal-error"
 
@@ -29,6 +30,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
             case .methodNotAllowed: .methodNotAllowed
             case .payloadTooLarge: .contentTooLarge
             case .unsupportedMediaType: .unsupportedMediaType
+            case .unprocessable: .unprocessableContent
             case .notReady: .serviceUnavailable
             case .internalError: .internalServerError
             }
@@ -46,6 +48,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
             case .methodNotAllowed: "Method not allowed"
             case .payloadTooLarge: "Request body too large"
             case .unsupportedMediaType: "Unsupported media type"
+            case .unprocessable: "Cannot be computed"
             case .notReady: "Service not ready"
             case .internalError: "Internal error"
             }
@@ -66,6 +69,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
             case .methodNotAllowed: "The path exists but not with this method; the `Allow` header lists the methods it takes."
             case .payloadTooLarge: "The body is larger than the server's configured limit."
             case .unsupportedMediaType: "The body's Content-Type is not application/json."
+            case .unprocessable: "The request is well formed but its data cannot give an answer: an infeasible target or bounds, missing or invalid prices, too few observations. `detail` says why and, where known, what is feasible."
             case .notReady: "A dependency (such as the database) is failing; `checks` says which."
             case .internalError: "The server failed; the request id in the response finds the log lines."
             }

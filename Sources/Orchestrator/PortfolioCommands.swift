@@ -1,125 +1,131 @@
+import Analytics
 import Foundation
+import HTTPServer
 import PortfolioOptimizer
 import QuantMath
 import TradingCore
 
-/// `orchestrator optimize`: estimates μ and Σ from a wide close-price file and optimises.
+/// `orchestrator optimize`, `metrics` and `rebalance`: the portfolio module on files, with the same
+/// JSON as the API routes.
 public enum PortfolioCommands {
-    /// What to optimise.
-    public struct OptimizeRequest: Sendable {
-        public var pricesPath: String
-        public var start: Timestamp?
-        public var end: Timestamp?
-        public var objective: String
-        public var targetReturn: Double?
-        public var targetVolatility: Double?
-        public var riskAversion: Double
-        public var riskFreeRate: Double
-        public var returns: String
-        public var covariance: String
-        public var minimumWeight: Double
-        public var maximumWeight: Double
-        public var frequency: Double
-        /// How many times to compute, reporting the median time (a benchmarking aid; the result is the same each time).
-        public var repetitions: Int
-
-        /// Creates a request with the documented defaults.
-        public init(pricesPath: String, objective: String) {
-            self.pricesPath = pricesPath
-            self.objective = objective
-            start = nil
-            end = nil
-            targetReturn = nil
-            targetVolatility = nil
-            riskAversion = 1
-            riskFreeRate = 0.02
-            returns = "cagr"
-            covariance = "sample"
-            minimumWeight = 0
-            maximumWeight = 1
-            frequency = 252
-            repetitions = 1
-        }
-    }
-
-    /// The objectives the command accepts, in `--help` order.
-    public static let objectives = ["max-sharpe", "min-volatility", "efficient-return", "efficient-risk", "max-utility", "risk-parity", "hrp"]
-    /// Objectives named by the issue but not built yet.
-    public static let notBuilt: Set<String> = ["risk-parity", "hrp"]
-
-    /// Runs the optimisation; `elapsed_ms` covers estimation and solving, not reading the file.
-    public static func optimize(_ request: OptimizeRequest) throws -> AdministrationCommands.Output {
-        guard let data = FileManager.default.contents(atPath: request.pricesPath) else {
-            throw ImportFileError(path: request.pricesPath, reason: "no such file or not readable")
-        }
-        let file = try BarFileParser(timeframe: .oneDay).parseWideClose([UInt8](data), fileName: request.pricesPath)
-        let history = try PriceHistory(wideClose: file, start: request.start, end: request.end)
-        let returnsMethod: ExpectedReturns.Method
-        switch request.returns {
-        case "cagr": returnsMethod = .cagr
-        case "mean": returnsMethod = .arithmeticMean
-        case "ema": returnsMethod = .exponentiallyWeighted(span: 500)
-        default: throw PortfolioError.invalidParameter("--returns must be cagr, mean or ema")
-        }
-        let covarianceMethod: CovarianceEstimator.Method
-        switch request.covariance {
-        case "sample": covarianceMethod = .sample
-        case "ledoit-wolf": covarianceMethod = .ledoitWolf
-        case "exponential": covarianceMethod = .exponential(span: 180)
-        case "semicovariance": covarianceMethod = .semicovariance(benchmark: 0.000079)
-        default: throw PortfolioError.invalidParameter("--covariance must be sample, ledoit-wolf, exponential or semicovariance")
-        }
-        let objective: PortfolioObjective
-        switch request.objective {
-        case "max-sharpe": objective = .maximumSharpe(riskFreeRate: request.riskFreeRate)
-        case "min-volatility": objective = .minimumVolatility
-        case "efficient-return":
-            guard let target = request.targetReturn else { throw PortfolioError.invalidParameter("efficient-return needs --target-return") }
-            objective = .efficientReturn(targetReturn: target)
-        case "efficient-risk":
-            guard let target = request.targetVolatility else { throw PortfolioError.invalidParameter("efficient-risk needs --target-volatility") }
-            objective = .efficientRisk(targetVolatility: target)
-        case "max-utility": objective = .maximumQuadraticUtility(riskAversion: request.riskAversion)
-        case let name where notBuilt.contains(name):
-            throw PortfolioError.invalidParameter("\(name) is not built yet; available: \(objectives.filter { !notBuilt.contains($0) }.joined(separator: ", "))")
-        default:
-            throw PortfolioError.invalidParameter("--objective must be one of \(objectives.joined(separator: ", "))")
-        }
-        let clock = ContinuousClock()
-        var timings: [Double] = []
-        var computed: PortfolioAllocation?
-        for _ in 0..<max(1, request.repetitions) {
-            let started = clock.now
-            let simple = history.simpleReturns
-            let optimizer = try PortfolioOptimizer(
-                expectedReturns: ExpectedReturns.estimate(simple, method: returnsMethod, frequency: request.frequency),
-                covariance: CovarianceEstimator.estimate(simple, method: covarianceMethod, frequency: request.frequency))
-            let constraints = PortfolioConstraints(assetCount: history.assetCount, minimumWeight: request.minimumWeight,
-                                                   maximumWeight: request.maximumWeight)
-            computed = try optimizer.optimize(objective, constraints: constraints, riskFreeRate: request.riskFreeRate)
-            let elapsed = clock.now - started
-            timings.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
-        }
-        let result = computed!
-        let milliseconds = Statistics.quantile(timings, 0.5)
-        // Weights below 1e-12 in magnitude are solver noise around an active bound.
-        let weights = result.weights.map { abs($0) < 1e-12 ? 0 : $0 }
-        let json: JSONValue = [
-            "weights": .object(zip(history.symbols, weights).map { ($0, .number($1)) }),
-            "expected_return": .number(result.expectedReturn),
-            "volatility": .number(result.volatility),
-            "sharpe": .number(result.sharpe),
-            "elapsed_ms": .number(milliseconds),
-            "assets": .int(history.assetCount),
-            "observations": .int(history.prices.count),
-            "start": .string(history.dates.first!.iso8601),
-            "end": .string(history.dates.last!.iso8601),
-        ]
-        var rows = zip(history.symbols, weights).map { [$0, String(format: "%.6f", $1)] }
+    /// Runs an optimisation on a wide close-price file; `elapsed_ms` is the median over
+    /// `repetitions` of estimation and solving, without reading the file.
+    public static func optimize(pricesPath: String, start: Timestamp?, end: Timestamp?,
+                                specification: OptimizationSpecification, repetitions: Int = 1) throws -> AdministrationCommands.Output {
+        let file = try readWideClose(pricesPath)
+        let history = try PriceHistory(wideClose: file, start: start, end: end)
+        var outcome: AllocationOutcome?
+        let milliseconds = try medianMilliseconds(repetitions) { outcome = try specification.run(history) }
+        let result = outcome!
+        var rows = zip(result.symbols, result.weights).map { [$0, String(format: "%.6f", $1)] }
+        if result.cashWeight > 0 { rows.append(["cash", String(format: "%.6f", result.cashWeight)]) }
         rows.append(["expected_return", String(format: "%.6f", result.expectedReturn)])
         rows.append(["volatility", String(format: "%.6f", result.volatility)])
         rows.append(["sharpe", String(format: "%.6f", result.sharpe)])
-        return AdministrationCommands.Output(json: json, columns: ["asset", "weight"], rows: rows,
-                                             footer: String(format: "computed in %.3f ms (estimation and solve)", milliseconds))
+        let notes = result.notes.isEmpty ? "" : "\n" + result.notes.joined(separator: "\n")
+        return AdministrationCommands.Output(
+            json: Representations.optimization(result, history: history, elapsedMilliseconds: milliseconds),
+            columns: ["asset", "weight"], rows: rows,
+            footer: String(format: "%@ computed in %.3f ms (estimation and solve)", result.objective, milliseconds) + notes)
+    }
+
+    /// Where the returns of `orchestrator metrics` come from.
+    public struct MetricsRequest: Sendable {
+        public var pricesPath: String
+        public var symbol: String
+        public var benchmarkPath: String?
+        public var benchmarkSymbol: String?
+        public var start: Timestamp?
+        public var end: Timestamp?
+        public var options = MetricsOptions()
+        public var repetitions = 1
+
+        /// Creates a request for one symbol of a wide close-price file.
+        public init(pricesPath: String, symbol: String) {
+            self.pricesPath = pricesPath
+            self.symbol = symbol
+        }
+    }
+
+    /// Computes the performance metrics of one symbol, optionally against a benchmark symbol.
+    public static func metrics(_ request: MetricsRequest) throws -> AdministrationCommands.Output {
+        let prices = try closes(of: request.symbol, in: request.pricesPath, start: request.start, end: request.end)
+        var benchmark: [(Timestamp, Double)]?
+        if let benchmarkSymbol = request.benchmarkSymbol {
+            benchmark = try closes(of: benchmarkSymbol, in: request.benchmarkPath ?? request.pricesPath, start: request.start, end: request.end)
+        }
+        let aligned = try AlignedReturns(prices: prices, name: request.symbol, benchmark: benchmark,
+                                         benchmarkName: request.benchmarkSymbol ?? "benchmark", describe: \.iso8601)
+        var computed: PerformanceMetrics?
+        let milliseconds = try medianMilliseconds(request.repetitions) {
+            computed = try PerformanceAnalytics.metrics(returns: aligned.returns, benchmark: aligned.benchmarkReturns, options: request.options)
+        }
+        guard case .object(var members) = Representations.metrics(computed!, dates: aligned.keys.map(\.iso8601)) else { fatalError("metrics are an object") }
+        members.insert(contentsOf: [("symbol", .string(request.symbol)), ("benchmark_symbol", .optional(request.benchmarkSymbol)),
+                                    ("start", .string(aligned.keys.first!.iso8601)), ("end", .string(aligned.keys.last!.iso8601))], at: 0)
+        members.append(("elapsed_ms", .number(milliseconds)))
+        let rows: [[String]] = members.compactMap { name, value in
+            switch value {
+            case .number(let number): [name, String(format: "%.6f", number)]
+            case .integer(let number): [name, String(number)]
+            case .string(let text): [name, text]
+            case .null: [name, "—"]
+            default: nil
+            }
+        }
+        return AdministrationCommands.Output(json: .object(members), columns: ["metric", "value"], rows: rows, footer: nil)
+    }
+
+    /// Plans a rebalance (or a greedy discrete allocation) from a JSON file shaped like the API body.
+    public static func rebalance(inputPath: String) throws -> AdministrationCommands.Output {
+        guard let data = FileManager.default.contents(atPath: inputPath) else {
+            throw ImportFileError(path: inputPath, reason: "no such file or not readable")
+        }
+        let specification: RebalanceSpecification
+        do {
+            specification = try JSONDecoder().decode(RebalanceSpecification.self, from: data)
+        } catch let error as DecodingError {
+            throw ImportFileError(path: inputPath, reason: error.clientDescription)
+        }
+        switch try specification.plan() {
+        case .rebalance(let plan):
+            let rows = plan.orders.map { [$0.side.rawValue, $0.symbol, $0.quantity.description, $0.price.description, $0.notional.description] }
+            return AdministrationCommands.Output(json: Representations.rebalancePlan(plan), columns: ["side", "symbol", "quantity", "price", "notional"],
+                                                 rows: rows, footer: plan.reason + "; cash after: \(plan.cashAfter)")
+        case .allocation(let result, let prices):
+            let rows = result.quantities.map { ["buy", $0.symbol, $0.quantity.description, prices[$0.symbol]!.description] }
+            return AdministrationCommands.Output(json: Representations.discreteAllocation(result, prices: prices),
+                                                 columns: ["side", "symbol", "quantity", "price"], rows: rows,
+                                                 footer: "leftover cash: \(result.leftover)")
+        }
+    }
+
+    // MARK: Parts
+
+    static func readWideClose(_ path: String) throws -> ParsedWideCloseFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ImportFileError(path: path, reason: "no such file or not readable")
+        }
+        return try BarFileParser(timeframe: .oneDay).parseWideClose([UInt8](data), fileName: path)
+    }
+
+    static func closes(of symbol: String, in path: String, start: Timestamp?, end: Timestamp?) throws -> [(Timestamp, Double)] {
+        let file = try readWideClose(path)
+        guard let series = file.series.first(where: { $0.symbol.rawValue == symbol }) else {
+            throw ImportFileError(path: path, reason: "no column \(symbol); the file has \(file.series.map(\.symbol.rawValue).joined(separator: ", "))")
+        }
+        return series.bars.filter { bar in (start.map { bar.openTime >= $0 } ?? true) && (end.map { bar.openTime <= $0 } ?? true) }
+            .map { ($0.openTime, $0.close.value.doubleValue) }
+    }
+
+    /// Runs `body` `repetitions` times and returns the median wall time in milliseconds.
+    static func medianMilliseconds(_ repetitions: Int, _ body: () throws -> Void) throws -> Double {
+        let clock = ContinuousClock()
+        var timings: [Double] = []
+        for _ in 0..<max(1, repetitions) {
+            let elapsed = try clock.measure(body)
+            timings.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        return Statistics.quantile(timings, 0.5)
     }
 }

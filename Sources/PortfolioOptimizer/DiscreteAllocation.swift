@@ -50,6 +50,8 @@ public enum DiscreteAllocation {
             guard asset.price.value.isPositive else { throw .invalidPrice(symbol: asset.symbol, date: "latest", value: asset.price.value.doubleValue) }
             guard asset.lotSize.value.isPositive else { throw .invalidParameter("\(asset.symbol): lot size must be positive") }
         }
+        let totalWeight = assets.reduce(0) { $0 + $1.weight }
+        guard totalWeight <= 1 + 1e-9 else { throw .invalidParameter("weights sum to \(totalWeight); they must sum to at most 1") }
         let ordered = assets.enumerated().sorted { ($0.element.weight, -$0.offset) > ($1.element.weight, -$1.offset) }.map(\.element)
         var lots = [Int128](repeating: 0, count: ordered.count)
         var available = total

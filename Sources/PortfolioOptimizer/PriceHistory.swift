@@ -21,6 +21,10 @@ public struct PriceHistory: Sendable {
         guard prices.count == dates.count, prices.allSatisfy({ $0.count == symbols.count }) else {
             throw .insufficientData("the price table does not match its dates and symbols")
         }
+        guard Set(symbols).count == symbols.count else { throw .invalidParameter("symbols must be distinct") }
+        for index in 1..<dates.count where dates[index] <= dates[index - 1] {
+            throw .invalidParameter("dates must be strictly increasing: \(dates[index].iso8601) follows \(dates[index - 1].iso8601)")
+        }
         for (row, date) in dates.enumerated() {
             for (column, symbol) in symbols.enumerated() {
                 let value = prices[row][column]

@@ -6,8 +6,8 @@ import TradingCore
 /// cash target. When the largest |current − target| weight exceeds the threshold (5 percentage
 /// points by default), each asset trades only its own difference to its target, the least turnover
 /// that reaches it: sells are rounded to the nearest lot (never more than is held), buys down to a
-/// whole lot; trades below the minimum notional are dropped; and buys are scaled down, largest
-/// first, until they fit in the cash the sells free, so the plan never needs credit. Orders list
+/// whole lot; trades below the minimum notional are dropped; and when the buys cost more than the
+/// cash the sells free, they are scaled down pro rata (floored to whole lots), so the plan never needs credit. Orders list
 /// sells before buys. All amounts are exact fixed point; weights and drifts are analytics (Double).
 public struct Rebalancer: Sendable {
     /// One position (or a target for an asset not held yet).
@@ -150,15 +150,18 @@ public struct Rebalancer: Sendable {
                     buyLots.append((index, lots.units / FixedDecimal.unitsPerWhole, lotPrice))
                 }
             }
-            // Fit the buys into the cash: take one lot at a time off the largest buy until they fit.
-            var costs = try buyLots.map { item throws(DecimalArithmeticError) in
+            // Fit the buys into the cash: scale them pro rata and floor to whole lots, so the total
+            // cannot exceed the cash (one pass, whatever the amounts).
+            let costs = try buyLots.map { item throws(DecimalArithmeticError) in
                 try FixedDecimal(units: item.lots * FixedDecimal.unitsPerWhole).multiplied(by: item.lotPrice)
             }
-            var totalCost = costs.reduce(.zero, +)
-            while totalCost > cashAfter, let largest = costs.indices.max(by: { costs[$0] < costs[$1] }), buyLots[largest].lots > 0 {
-                buyLots[largest].lots -= 1
-                costs[largest] = costs[largest] - buyLots[largest].lotPrice
-                totalCost = totalCost - buyLots[largest].lotPrice
+            let totalCost = costs.reduce(.zero, +)
+            if totalCost > cashAfter {
+                let scale = try cashAfter.divided(by: totalCost, rounding: .towardZero)
+                for index in buyLots.indices {
+                    let scaled = try FixedDecimal(units: buyLots[index].lots * FixedDecimal.unitsPerWhole).multiplied(by: scale, rounding: .towardZero)
+                    buyLots[index].lots = scaled.units / FixedDecimal.unitsPerWhole
+                }
             }
             for item in buyLots where item.lots > 0 {
                 let position = positions[item.index]

@@ -35,27 +35,9 @@ public struct StrategyAllocator: Sendable {
         self.riskFreeRate = riskFreeRate
     }
 
-    /// The allocation and how it was reached.
-    public struct Result: Sendable {
-        /// Weights of equity per asset (history order).
-        public let weights: [Double]
-        /// The weight of cash.
-        public let cashWeight: Double
-        /// The objective the strategy used, as the CLI names it.
-        public let objective: String
-        /// Expected annual return of the whole portfolio (cash earns the risk-free rate).
-        public let expectedReturn: Double
-        /// Annual volatility of the whole portfolio.
-        public let volatility: Double
-        /// (expected − rf) / volatility.
-        public let sharpe: Double
-        /// Why the cash weight is what it is, and which tilts were applied.
-        public let notes: [String]
-    }
-
     /// Allocates for a strategy and risk level; TACTICAL needs a regime.
-    public func allocate(_ strategy: AllocationStrategy, riskLevel: RiskLevel, regime: MarketRegime? = nil) throws(PortfolioError) -> Result {
-        var notes: [String] = []
+    public func allocate(_ strategy: AllocationStrategy, riskLevel: RiskLevel, regime: MarketRegime? = nil) throws(PortfolioError) -> AllocationOutcome {
+        var notes = ["strategy \(strategy.rawValue) at risk level \(riskLevel.rawValue)"]
         var effective = strategy
         var cashFloor = riskLevel.cashFloor
         var volatilityCap = riskLevel.volatilityCap
@@ -117,7 +99,7 @@ public struct StrategyAllocator: Sendable {
         let weights = sleeve.map { $0 * invested }
         let expectedReturn = Vector.dot(optimizer.expectedReturns, weights) + (1 - invested) * riskFreeRate
         let volatility = sleeveVolatility * invested
-        return Result(weights: weights, cashWeight: 1 - invested, objective: objectiveName, expectedReturn: expectedReturn,
+        return AllocationOutcome(symbols: history.symbols, weights: weights, cashWeight: 1 - invested, objective: objectiveName, expectedReturn: expectedReturn,
                       volatility: volatility, sharpe: volatility > 0 ? (expectedReturn - riskFreeRate) / volatility : .nan, notes: notes)
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Analytics
 import Logging
 import Orchestrator
 import PortfolioOptimizer
@@ -17,7 +18,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             embedded SQLite database under --data-dir is used.
             """,
         version: ProductVersion.current,
-        subcommands: [Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Version.self])
+        subcommands: [Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, Version.self])
 }
 
 /// Options every command that touches the database shares.
@@ -228,19 +229,50 @@ struct APIKey: AsyncParsableCommand {
     }
 }
 
+/// Maps the portfolio module's errors to exit codes: bad data or an infeasible request 65, a missing file 66.
+enum PortfolioErrors {
+    static func run(_ body: () throws -> AdministrationCommands.Output, format: OutputFormat) throws {
+        do {
+            CommandRunner.print(try body(), format: format)
+        } catch let error as ImportRejection {
+            FileHandle.standardError.write(Data("error: the price file was rejected\n\(error.description)\n".utf8))
+            throw ExitCode(65)
+        } catch let error as PortfolioError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(65)
+        } catch let error as AnalyticsError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(65)
+        } catch let error as ImportFileError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(error.reason.hasPrefix("no such file") ? 66 : 65)
+        }
+    }
+
+    static func date(_ text: String?, _ name: String) throws -> Timestamp? {
+        guard let text else { return nil }
+        guard let date = Timestamp(iso8601: text) else { throw ValidationError("\(name) must be a date such as 2020-01-31, got '\(text)'") }
+        return date
+    }
+}
+
 struct Optimize: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Optimise portfolio weights from a wide close-price CSV (a date column, one column per symbol).",
         discussion: """
-            Expected returns and covariance are estimated from daily simple returns (252 a year) with PyPortfolioOpt's \
-            conventions; weights sum to 1 within [--min-weight, --max-weight]. Errors (infeasible targets, missing prices, \
-            constant series) say why and, where known, what is feasible; exit status 65. risk-parity and hrp are not built yet.
+            Give --objective, or --strategy with --risk-level (and --regime for TACTICAL). Expected returns and covariance \
+            are estimated from daily simple returns (252 a year) with PyPortfolioOpt's conventions; weights sum to 1 within \
+            [--min-weight, --max-weight] and the --group bounds (strategies keep a cash weight). Errors (infeasible targets, \
+            missing prices, constant series) say why and, where known, what is feasible; exit status 65.
             """)
 
     @Option(help: "The wide close-price CSV file.") var prices: String
     @Option(help: "First date included (YYYY-MM-DD).") var start: String?
     @Option(help: "Last date included (YYYY-MM-DD).") var end: String?
-    @Option(help: "Objective: \(PortfolioCommands.objectives.joined(separator: ", ")).") var objective: String
+    @Option(help: "Objective: \(OptimizationSpecification.objectives.joined(separator: ", ")).") var objective: String?
+    @Option(help: "Strategy: \(AllocationStrategy.allCases.map(\.rawValue).joined(separator: ", ")).") var strategy: String?
+    @Option(help: "Risk level for --strategy: \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", ")) (default MEDIUM).") var riskLevel: String?
+    @Option(help: "Market regime for TACTICAL: \(MarketRegime.allCases.map(\.rawValue).joined(separator: ", ")).") var regime: String?
     @Option(help: "Target annual return for efficient-return.") var targetReturn: Double?
     @Option(help: "Target annual volatility for efficient-risk.") var targetVolatility: Double?
     @Option(help: "Risk aversion δ for max-utility.") var riskAversion: Double = 1
@@ -249,44 +281,116 @@ struct Optimize: AsyncParsableCommand {
     @Option(help: "Covariance: sample, ledoit-wolf, exponential or semicovariance.") var covariance: String = "sample"
     @Option(help: "Lowest weight per asset (negative allows shorting).") var minWeight: Double = 0
     @Option(help: "Highest weight per asset.") var maxWeight: Double = 1
+    @Option(help: "L2 regularisation γ.") var l2Gamma: Double = 0
+    @Option(help: "Group bounds NAME=SYM,SYM:MIN:MAX (MIN or MAX may be empty); repeatable.") var group: [String] = []
     @Option(help: "Compute this many times and report the median elapsed_ms (benchmarking).") var repetitions: Int = 1
     @Option(help: "Output format: json or table.") var format: OutputFormat = .table
 
     func validate() throws {
         guard (1...100_000).contains(repetitions) else { throw ValidationError("--repetitions must be from 1 to 100000") }
-        guard PortfolioCommands.objectives.contains(objective) else {
-            throw ValidationError("--objective must be one of \(PortfolioCommands.objectives.joined(separator: ", "))")
+        guard (objective == nil) != (strategy == nil) else { throw ValidationError("give either --objective or --strategy") }
+        if let objective, !OptimizationSpecification.objectives.contains(objective) {
+            throw ValidationError("--objective must be one of \(OptimizationSpecification.objectives.joined(separator: ", "))")
         }
-        for (name, value) in [("--start", start), ("--end", end)] {
-            if let value, Timestamp(iso8601: value) == nil { throw ValidationError("\(name) must be a date such as 2020-01-31, got '\(value)'") }
+        _ = try PortfolioErrors.date(start, "--start")
+        _ = try PortfolioErrors.date(end, "--end")
+        _ = try groups()
+    }
+
+    /// Parses `NAME=SYM,SYM:MIN:MAX`.
+    func groups() throws -> [OptimizationSpecification.Group] {
+        try group.map { text in
+            let nameAndRest = text.split(separator: "=", maxSplits: 1).map(String.init)
+            let parts = nameAndRest.count == 2 ? nameAndRest[1].split(separator: ":", omittingEmptySubsequences: false).map(String.init) : []
+            guard parts.count == 3, !nameAndRest[0].isEmpty, !parts[0].isEmpty else {
+                throw ValidationError("--group must look like tech=AAPL,MSFT:0.1:0.3 (MIN or MAX may be empty), got '\(text)'")
+            }
+            func bound(_ value: String) throws -> Double? {
+                guard !value.isEmpty else { return nil }
+                guard let number = Double(value) else { throw ValidationError("--group \(nameAndRest[0]): '\(value)' is not a number") }
+                return number
+            }
+            return OptimizationSpecification.Group(name: nameAndRest[0], symbols: parts[0].split(separator: ",").map(String.init),
+                                                   min: try bound(parts[1]), max: try bound(parts[2]))
         }
     }
 
     func run() async throws {
-        var request = PortfolioCommands.OptimizeRequest(pricesPath: prices, objective: objective)
-        request.start = start.flatMap { Timestamp(iso8601: $0) }
-        request.end = end.flatMap { Timestamp(iso8601: $0) }
-        request.targetReturn = targetReturn
-        request.targetVolatility = targetVolatility
-        request.riskAversion = riskAversion
-        request.riskFreeRate = riskFreeRate
-        request.returns = returns
-        request.covariance = covariance
-        request.minimumWeight = minWeight
-        request.maximumWeight = maxWeight
+        var specification = OptimizationSpecification(objective: objective, strategy: strategy)
+        specification.riskLevel = riskLevel
+        specification.regime = regime
+        specification.targetReturn = targetReturn
+        specification.targetVolatility = targetVolatility
+        specification.riskAversion = riskAversion
+        specification.riskFreeRate = riskFreeRate
+        specification.returns = returns
+        specification.covariance = covariance
+        specification.minWeight = minWeight
+        specification.maxWeight = maxWeight
+        specification.l2Gamma = l2Gamma
+        specification.groups = try groups()
+        try PortfolioErrors.run({
+            try PortfolioCommands.optimize(pricesPath: prices, start: PortfolioErrors.date(start, "--start"),
+                                           end: PortfolioErrors.date(end, "--end"), specification: specification, repetitions: repetitions)
+        }, format: format)
+    }
+}
+
+struct Metrics: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Risk and performance metrics of one symbol of a wide close-price CSV, optionally against a benchmark.",
+        discussion: """
+            Returns are simple daily returns over the dates where the symbol (and the benchmark) have a price. Conventions \
+            follow empyrical (annualisation 252, Sharpe and volatility with ddof 1, historical VaR by linear percentile); \
+            see docs/portfolio.md. Undefined metrics (Calmar without a drawdown) are null.
+            """)
+
+    @Option(help: "The wide close-price CSV file.") var prices: String
+    @Option(help: "The symbol (a column of --prices).") var symbol: String
+    @Option(help: "A wide close-price CSV holding the benchmark (default: --prices).") var benchmark: String?
+    @Option(help: "The benchmark's column.") var benchmarkSymbol: String?
+    @Option(help: "First date included (YYYY-MM-DD).") var start: String?
+    @Option(help: "Last date included (YYYY-MM-DD).") var end: String?
+    @Option(help: "Risk-free return per period (Sharpe, alpha, omega).") var riskFreeRate: Double = 0
+    @Option(help: "Required return per period (Sortino, downside risk).") var requiredReturn: Double = 0
+    @Option(help: "Periods per year.") var periodsPerYear: Double = 252
+    @Option(help: "Compute this many times and report the median elapsed_ms (benchmarking).") var repetitions: Int = 1
+    @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+    func validate() throws {
+        guard (1...1_000_000).contains(repetitions) else { throw ValidationError("--repetitions must be from 1 to 1000000") }
+        if benchmark != nil && benchmarkSymbol == nil { throw ValidationError("--benchmark needs --benchmark-symbol") }
+        _ = try PortfolioErrors.date(start, "--start")
+        _ = try PortfolioErrors.date(end, "--end")
+    }
+
+    func run() async throws {
+        var request = PortfolioCommands.MetricsRequest(pricesPath: prices, symbol: symbol)
+        request.benchmarkPath = benchmark
+        request.benchmarkSymbol = benchmarkSymbol
+        request.start = try PortfolioErrors.date(start, "--start")
+        request.end = try PortfolioErrors.date(end, "--end")
+        request.options = MetricsOptions(periodsPerYear: periodsPerYear, riskFreeRate: riskFreeRate, requiredReturn: requiredReturn)
         request.repetitions = repetitions
-        do {
-            CommandRunner.print(try PortfolioCommands.optimize(request), format: format)
-        } catch let error as ImportRejection {
-            FileHandle.standardError.write(Data("error: the price file was rejected\n\(error.description)\n".utf8))
-            throw ExitCode(65)
-        } catch let error as PortfolioError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(65)
-        } catch let error as ImportFileError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(66)
-        }
+        try PortfolioErrors.run({ try PortfolioCommands.metrics(request) }, format: format)
+    }
+}
+
+struct Rebalance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Plan rebalancing orders from holdings, prices and target weights given as JSON.",
+        discussion: """
+            The file has the shape of the POST /api/v1/portfolio/rebalance body: {"cash": "1000", "targets": {"AAPL": 0.5}, \
+            "positions": [{"symbol": "AAPL", "quantity": "3", "price": "190.5", "lot_size": "1"}], "drift_threshold": 0.05, \
+            "minimum_notional": "10", "method": "drift"}. Amounts are decimal strings. method greedy allocates the cash into whole \
+            lots instead. Orders list sells before buys and never need more cash than there is.
+            """)
+
+    @Option(help: "The JSON file with holdings and targets.") var input: String
+    @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+    func run() async throws {
+        try PortfolioErrors.run({ try PortfolioCommands.rebalance(inputPath: input) }, format: format)
     }
 }
 

@@ -107,6 +107,61 @@ struct CommandLineTests {
         #expect(missing.status == 65 && missing.error.contains("has no price on"))
     }
 
+    @Test("optimize runs every objective and a strategy; HRP and risk parity refuse weight bounds", arguments: [
+        (["--objective", "hrp"], 0, ""), (["--objective", "risk-parity"], 0, ""),
+        (["--strategy", "BALANCED", "--risk-level", "LOW"], 0, ""),
+        (["--objective", "min-volatility", "--group", "tech=GOOG,AAPL,FB,AMD:0.05:0.1"], 0, ""),
+        (["--objective", "hrp", "--max-weight", "0.1"], 65, "take no weight bounds"),
+        (["--objective", "min-volatility", "--group", "tech=GOOG:0.5:0.2"], 65, "above maximum"),
+    ])
+    func optimizeVariants(arguments: [String], status: Int32, message: String) throws {
+        let prices = TestEnvironment.sampleDataDirectory.appendingPathComponent("reference/us20_close_1989-12-29_2018-04-11.csv").path
+        let result = try Self.run(["optimize", "--prices", prices, "--start", "2015-01-02", "--format", "json"] + arguments)
+        #expect(result.status == status, "\(result.error)")
+        #expect(message.isEmpty || result.error.contains(message), "\(result.error)")
+        if status == 0 {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+            let weights = try #require(json["weights"] as? [String: Double])
+            let cash = try #require(json["cash_weight"] as? Double)
+            #expect(abs(weights.values.reduce(0, +) + cash - 1) < 1e-9)
+        }
+    }
+
+    @Test("metrics prints the documented keys for a symbol against a benchmark; a missing column exits 65 naming it")
+    func metrics() throws {
+        let data = TestEnvironment.sampleDataDirectory
+        let result = try Self.run(["metrics", "--prices", data.appendingPathComponent("us19_close_1990-01-02_2024-11-29.csv").path,
+                                   "--symbol", "AAPL", "--benchmark", data.appendingPathComponent("spy_close_1993-01-29_2024-11-29.csv").path,
+                                   "--benchmark-symbol", "SPY", "--start", "2015-01-02", "--format", "json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        for key in ["annual_return", "annual_volatility", "sharpe_ratio", "sortino_ratio", "calmar_ratio", "max_drawdown",
+                    "value_at_risk_95", "conditional_value_at_risk_95", "alpha", "beta", "omega_ratio", "tail_ratio",
+                    "downside_risk", "cumulative_return", "information_ratio", "elapsed_ms"] {
+            #expect(json[key] is Double, "\(key)")
+        }
+        #expect(json["count"] as? Int == 2494)
+        let missing = try Self.run(["metrics", "--prices", data.appendingPathComponent("spy_close_1993-01-29_2024-11-29.csv").path, "--symbol", "QQQ"])
+        #expect(missing.status == 65 && missing.error.contains("no column QQQ"))
+    }
+
+    @Test("rebalance reads holdings and targets from JSON and prints orders; bad JSON exits 65 naming the member")
+    func rebalance() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let input = directory.file("plan.json")
+        try #"{"cash": "100", "targets": {"A": 0.5, "B": 0.5}, "positions": [{"symbol": "A", "quantity": "9", "price": "100"}, {"symbol": "B", "quantity": "0", "price": "50"}]}"#
+            .write(toFile: input, atomically: true, encoding: .utf8)
+        let result = try Self.run(["rebalance", "--input", input, "--format", "json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        let orders = try #require(json["orders"] as? [[String: Any]])
+        #expect(orders.map { $0["side"] as? String } == ["sell", "buy"])
+        try #"{"cash": "100", "targets": {"A": "half"}, "positions": []}"#.write(toFile: input, atomically: true, encoding: .utf8)
+        let bad = try Self.run(["rebalance", "--input", input])
+        #expect(bad.status == 65 && bad.error.contains("targets.A"), "\(bad.error)")
+    }
+
     @Test("invalid configuration exits 78 naming the key")
     func invalidConfiguration() throws {
         let result = try Self.run(["migrate"], environment: ["ORCHESTRATOR_LOG_LEVEL": "chatty"])
@@ -116,6 +171,7 @@ struct CommandLineTests {
 
     @Test("every result command offers --format json|table", arguments: [
         ["version"], ["migrate"], ["import"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"], ["optimize"],
+        ["metrics"], ["rebalance"],
     ])
     func formatOption(command: [String]) throws {
         let help = try Self.run(command + ["--help"])

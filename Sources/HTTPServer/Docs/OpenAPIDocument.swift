@@ -1,3 +1,4 @@
+import PortfolioOptimizer
 import TradingCore
 import TradingEngine
 
@@ -86,6 +87,42 @@ public enum OpenAPIDocument {
                                             "default": .int(MarketRoutes.defaultPageSize)]),
                 ],
                 ok: ("A page of bars.", ref("BarPage")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/portfolio/optimize", ["post": operation(
+                id: "optimizePortfolio", tag: "portfolio", summary: "Optimise portfolio weights", role: .viewer,
+                description: """
+                    Estimates expected returns and covariance from daily closes (inline `prices`, or the stored bars of \
+                    `symbols` on the dates where all have a close) and optimises for an `objective`, or allocates by a \
+                    `strategy` and `risk_level` (cash included). Infeasible targets and bounds, missing prices or constant \
+                    series are 422 problems that say why and, where known, what is feasible.
+                    """,
+                requestBody: ref("OptimizeRequest"),
+                ok: ("The weights and their expected performance.", ref("Optimization")),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])]),
+            ("/api/v1/portfolio/rebalance", ["post": operation(
+                id: "rebalancePortfolio", tag: "portfolio", summary: "Plan rebalancing orders", role: .viewer,
+                description: """
+                    From holdings, prices and target weights: drift per asset, and when a drift exceeds the threshold, \
+                    the orders that reach the targets with the least turnover, in whole lots, above the minimum notional, \
+                    sells before buys, never needing more cash than there is. `method: greedy` allocates cash into whole \
+                    lots instead. Nothing is traded.
+                    """,
+                requestBody: ref("RebalanceRequest"),
+                ok: ("The plan.", ref("RebalancePlan")),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])]),
+            ("/api/v1/portfolio/metrics", ["get": operation(
+                id: "getPortfolioMetrics", tag: "portfolio", summary: "Metrics of the stored portfolio", role: .viewer,
+                description: "Not available yet: portfolios are recorded by the trading engine, which is not built, so this answers 404. Use POST /api/v1/analytics/metrics.",
+                ok: ("The stored portfolio's metrics.", ref("Metrics")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/analytics/metrics", ["post": operation(
+                id: "computeMetrics", tag: "analytics", summary: "Risk and performance metrics", role: .viewer,
+                description: """
+                    Metrics of a simple-return series (`returns`, optionally `benchmark_returns`) or of a stored symbol's \
+                    closes (optionally against `benchmark_symbol`, on the dates both have). empyrical's conventions; \
+                    undefined values are null.
+                    """,
+                requestBody: ref("MetricsRequest"),
+                ok: ("The metrics.", ref("Metrics")),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])]),
             ("/api/v1/apikeys", [
                 "get": operation(
                     id: "listAPIKeys", tag: "access", summary: "List API keys", role: .admin,
@@ -171,6 +208,113 @@ public enum OpenAPIDocument {
     private static let integer: JSONValue = ["type": "integer"]
     private static let decimal: JSONValue = ["type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "An exact decimal number."]
 
+    private static let number: JSONValue = ["type": "number"]
+    private static let weightMap: JSONValue = ["type": "object", "additionalProperties": ["type": "number"]]
+    private static let nullableNumber: JSONValue = ["type": ["number", "null"], "description": "null when undefined for the data."]
+
+    private static func closedObject(_ properties: [(String, JSONValue)], required: [String] = [], description: String) -> JSONValue {
+        ["type": "object", "description": .string(description), "additionalProperties": false,
+         "required": .array(required.map(JSONValue.string)), "properties": .object(properties)]
+    }
+
+    private static func enumeration(_ values: [String], _ description: String) -> JSONValue {
+        ["type": "string", "enum": .array(values.map(JSONValue.string)), "description": .string(description)]
+    }
+
+    private static var portfolioSchemas: [(String, JSONValue)] {
+        let priceSource: [(String, JSONValue)] = [
+            ("prices", closedObject([
+                ("dates", ["type": "array", "items": dateTime]),
+                ("closes", ["type": "object", "additionalProperties": ["type": "array", "items": number],
+                            "description": "One list of closes per symbol, one close per date."]),
+            ], required: ["dates", "closes"], description: "Inline daily closes.")),
+            ("symbols", ["type": "array", "items": string, "description": "Stored symbols to read closes of (instead of prices)."]),
+            ("timeframe", ["type": "string", "enum": .array(Timeframe.codes.map(JSONValue.string)), "default": "1d"]),
+            ("start", ["type": "string", "format": "date-time", "description": "First date included."]),
+            ("end", ["type": "string", "format": "date-time", "description": "Last date included."]),
+        ]
+        return [
+            ("OptimizeRequest", closedObject(priceSource + optimizeProperties, description: "Prices (inline or stored) and what to optimise.")),
+        ] + resultSchemas
+    }
+
+    private static var optimizeProperties: [(String, JSONValue)] {
+        return [
+                ("objective", enumeration(OptimizationSpecification.objectives, "What to optimise; or give strategy.")),
+                ("strategy", enumeration(AllocationStrategy.allCases.map(\.rawValue), "An allocation strategy (cash included); or give objective.")),
+                ("risk_level", enumeration(RiskLevel.allCases.map(\.rawValue), "The strategy's risk level (default MEDIUM).")),
+                ("regime", enumeration(MarketRegime.allCases.map(\.rawValue), "The market regime, for TACTICAL.")),
+                ("target_return", number), ("target_volatility", number),
+                ("risk_aversion", ["type": "number", "default": 1]), ("risk_free_rate", ["type": "number", "default": .number(0.02)]),
+                ("returns", ["type": "string", "enum": ["cagr", "mean", "ema"], "default": "cagr"]),
+                ("covariance", ["type": "string", "enum": ["sample", "ledoit-wolf", "exponential", "semicovariance"], "default": "sample"]),
+                ("min_weight", ["type": "number", "default": 0]), ("max_weight", ["type": "number", "default": 1]),
+                ("l2_gamma", ["type": "number", "default": 0]), ("frequency", ["type": "number", "default": 252]),
+                ("groups", ["type": "array", "items": closedObject([
+                    ("name", string), ("symbols", ["type": "array", "items": string]),
+                    ("min", number), ("max", number),
+                ], required: ["name", "symbols"], description: "Bounds on a group's total weight.")]),
+                ("current_weights", weightMap), ("turnover_cost", ["type": "number", "description": "k in k·‖w − w₀‖₁; needs current_weights."]),
+                ("risk_budgets", weightMap),
+        ]
+    }
+
+    private static var resultSchemas: [(String, JSONValue)] {
+        return [
+            ("Optimization", object([
+                ("weights", weightMap), ("cash_weight", number), ("objective", string), ("expected_return", number),
+                ("volatility", number), ("sharpe", nullableNumber), ("elapsed_ms", number), ("assets", integer),
+                ("observations", integer), ("start", dateTime), ("end", dateTime), ("notes", ["type": "array", "items": string]),
+            ])),
+            ("RebalanceRequest", closedObject([
+                ("cash", decimal),
+                ("targets", weightMap),
+                ("positions", ["type": "array", "items": closedObject([
+                    ("symbol", string), ("quantity", decimal), ("price", decimal), ("lot_size", decimal),
+                ], required: ["symbol", "price"], description: "A holding, or a price for a target not held (quantity 0).")]),
+                ("drift_threshold", ["type": "number", "default": .number(0.05)]),
+                ("minimum_notional", decimal),
+                ("method", ["type": "string", "enum": ["drift", "greedy"], "default": "drift"]),
+            ], required: ["cash", "positions", "targets"], description: "Holdings, prices and targets; amounts are decimal strings.")),
+            ("RebalancePlan", object([
+                ("rebalance_needed", ["type": "boolean"]), ("reason", string),
+                ("equity", decimal), ("cash_before", decimal), ("cash_after", decimal), ("leftover_cash", decimal), ("turnover", number),
+                ("assets", ["type": "array", "items": object([
+                    ("symbol", string), ("current_weight", number), ("target_weight", number), ("drift", number), ("weight_after", number),
+                ])]),
+                ("orders", ["type": "array", "items": object([
+                    ("symbol", string), ("side", ["type": "string", "enum": ["buy", "sell"]]), ("quantity", decimal), ("price", decimal), ("notional", decimal),
+                ])]),
+            ], required: ["rebalance_needed", "reason", "orders"], description: "A drift plan has equity, cash and assets; a greedy allocation has leftover_cash.")),
+            ("MetricsRequest", closedObject([
+                ("returns", ["type": "array", "items": number, "description": "Simple returns, oldest first."]),
+                ("benchmark_returns", ["type": "array", "items": number]),
+                ("symbol", string), ("benchmark_symbol", string),
+                ("timeframe", ["type": "string", "enum": .array(Timeframe.codes.map(JSONValue.string)), "default": "1d"]),
+                ("start", dateTime), ("end", dateTime),
+                ("risk_free_rate", ["type": "number", "default": 0, "description": "Per period."]),
+                ("required_return", ["type": "number", "default": 0, "description": "Per period (Sortino, downside risk)."]),
+                ("omega_required_return", ["type": "number", "default": 0, "description": "Annual (omega)."]),
+                ("periods_per_year", ["type": "number", "default": 252]),
+            ], description: "A return series, or a stored symbol.")),
+            ("Metrics", object([
+                ("count", integer), ("annual_return", nullableNumber), ("cumulative_return", nullableNumber),
+                ("annual_volatility", nullableNumber), ("sharpe_ratio", nullableNumber), ("sortino_ratio", nullableNumber),
+                ("calmar_ratio", nullableNumber), ("max_drawdown", nullableNumber),
+                ("max_drawdown_peak", ["type": ["string", "integer", "null"], "description": "Date (or index) of the peak; \"start\" before the first return."]),
+                ("max_drawdown_trough", ["type": ["string", "integer", "null"]]), ("max_drawdown_recovery", ["type": ["string", "integer", "null"]]),
+                ("value_at_risk_95", nullableNumber), ("value_at_risk_99", nullableNumber),
+                ("conditional_value_at_risk_95", nullableNumber), ("conditional_value_at_risk_99", nullableNumber),
+                ("gaussian_value_at_risk_95", nullableNumber), ("gaussian_value_at_risk_99", nullableNumber),
+                ("gaussian_conditional_value_at_risk_95", nullableNumber), ("gaussian_conditional_value_at_risk_99", nullableNumber),
+                ("cornish_fisher_value_at_risk_95", nullableNumber), ("cornish_fisher_value_at_risk_99", nullableNumber),
+                ("alpha", nullableNumber), ("beta", nullableNumber), ("information_ratio", nullableNumber),
+                ("omega_ratio", nullableNumber), ("tail_ratio", nullableNumber), ("downside_risk", nullableNumber),
+                ("stability", nullableNumber), ("skewness", nullableNumber), ("excess_kurtosis", nullableNumber),
+            ])),
+        ]
+    }
+
     private static var schemas: [(String, JSONValue)] {
         let apiKeyProperties: [(String, JSONValue)] = [
             ("id", ["type": "integer", "format": "int64"]),
@@ -231,6 +375,6 @@ public enum OpenAPIDocument {
                 ("role", ["type": "string", "enum": .array(APIKeyRole.allCases.map { .string($0.rawValue) })]),
             ])),
             ("APIKeyCreated", object(apiKeyProperties + [("key", ["type": "string", "description": "The secret key. Shown only now."])])),
-        ]
+        ] + portfolioSchemas
     }
 }

@@ -54,28 +54,9 @@ struct ProblemMiddleware: RouterMiddleware {
                 return ProblemDetails(.internalError, detail: "the server could not complete the request")
             }
         case let error as DecodingError:
-            return ProblemDetails(.malformedJSON, detail: Self.describe(error))
+            return ProblemDetails(.malformedJSON, detail: error.clientDescription)
         default:
             return ProblemDetails(.internalError, detail: "the server could not complete the request")
-        }
-    }
-
-    /// A client-facing description of a JSON decoding failure: the path and what was wrong.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.isEmpty ? "the body" : codingPath.map(\.stringValue).joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])) is required"
-        case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)) must be \(type)"
-        case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)) must be \(type), not null"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "the body is not valid JSON"
         }
     }
 }

@@ -45,6 +45,19 @@ enum APIKeyRoutes {
 
     /// Decodes a JSON body, requiring `Content-Type: application/json`.
     static func decodeJSON<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let data = try await JSONBody.read(request)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw ProblemDetails(.malformedJSON, detail: error.clientDescription)
+        }
+    }
+}
+
+/// Reading request bodies.
+enum JSONBody {
+    /// The body's bytes, requiring `Content-Type: application/json`.
+    static func read(_ request: Request) async throws -> Data {
         let contentType = request.headers[.contentType]?.split(separator: ";").first.map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         }
@@ -53,11 +66,6 @@ enum APIKeyRoutes {
         }
         // The body-limit middleware has already collected and bounded it.
         let buffer = try await request.body.collect(upTo: .max)
-        let data = Data(buffer.readableBytesView)
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch let error as DecodingError {
-            throw ProblemDetails(.malformedJSON, detail: ProblemMiddleware.describe(error))
-        }
+        return Data(buffer.readableBytesView)
     }
 }

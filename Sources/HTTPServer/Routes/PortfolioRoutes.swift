@@ -1,0 +1,221 @@
+import Analytics
+import Foundation
+import Hummingbird
+import PortfolioOptimizer
+import TradingCore
+import TradingEngine
+
+/// Portfolio optimisation, rebalancing and metrics under `/api/v1` (viewer role: they compute,
+/// they do not trade). Bad data and infeasible requests are 422 problems that say why.
+enum PortfolioRoutes {
+    /// The most symbols one optimisation reads from the store.
+    static let maximumSymbols = 1000
+
+    /// Where prices come from: inline, or the store's closes.
+    struct PriceSource: Decodable {
+        struct InlinePrices: Decodable {
+            let dates: [String]
+            let closes: [String: [Double]]
+        }
+
+        let prices: InlinePrices?
+        let symbols: [String]?
+        let timeframe: String?
+        let start: String?
+        let end: String?
+    }
+
+    /// The price-source keys, allowed beside a route's own keys.
+    static let priceSourceKeys: Set<String> = ["prices", "symbols", "timeframe", "start", "end"]
+
+    /// The body of `POST /api/v1/analytics/metrics`.
+    struct MetricsBody: Decodable {
+        let returns: [Double]?
+        let benchmarkReturns: [Double]?
+        let symbol: String?
+        let benchmarkSymbol: String?
+        let timeframe: String?
+        let start: String?
+        let end: String?
+        let riskFreeRate: Double?
+        let requiredReturn: Double?
+        let omegaRequiredReturn: Double?
+        let periodsPerYear: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case returns, benchmarkReturns = "benchmark_returns", symbol, benchmarkSymbol = "benchmark_symbol", timeframe, start, end
+            case riskFreeRate = "risk_free_rate", requiredReturn = "required_return", omegaRequiredReturn = "omega_required_return"
+            case periodsPerYear = "periods_per_year"
+        }
+
+        static let keys: Set<String> = ["returns", "benchmark_returns", "symbol", "benchmark_symbol", "timeframe", "start", "end",
+                                        "risk_free_rate", "required_return", "omega_required_return", "periods_per_year"]
+    }
+
+    static func register(on router: some RouterMethods<APIRequestContext>, dependencies: ServerDependencies) {
+        router.post("/portfolio/optimize") { request, _ in
+            _ = try QueryValidator(request, allowed: [])
+            let data = try await body(of: request, allowedKeys: OptimizationSpecification.keys.union(priceSourceKeys))
+            let specification = try decode(OptimizationSpecification.self, from: data)
+            let source = try decode(PriceSource.self, from: data)
+            let history = try await priceHistory(source, store: dependencies.store)
+            let clock = ContinuousClock()
+            var outcome: AllocationOutcome?
+            let elapsed = try clock.measure { outcome = try unprocessable { () throws(PortfolioError) in try specification.run(history) } }
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            return JSONResponse.make(Representations.optimization(outcome!, history: history, elapsedMilliseconds: milliseconds))
+        }
+        router.post("/portfolio/rebalance") { request, _ in
+            _ = try QueryValidator(request, allowed: [])
+            let data = try await body(of: request, allowedKeys: RebalanceSpecification.keys)
+            let specification = try decode(RebalanceSpecification.self, from: data)
+            switch try unprocessable({ () throws(PortfolioError) in try specification.plan() }) {
+            case .rebalance(let plan): return JSONResponse.make(Representations.rebalancePlan(plan))
+            case .allocation(let result, let prices): return JSONResponse.make(Representations.discreteAllocation(result, prices: prices))
+            }
+        }
+        router.post("/analytics/metrics") { request, _ in
+            _ = try QueryValidator(request, allowed: [])
+            let data = try await body(of: request, allowedKeys: MetricsBody.keys)
+            let body = try decode(MetricsBody.self, from: data)
+            let options = MetricsOptions(periodsPerYear: body.periodsPerYear ?? 252, riskFreeRate: body.riskFreeRate ?? 0,
+                                         requiredReturn: body.requiredReturn ?? 0, omegaRequiredReturn: body.omegaRequiredReturn ?? 0)
+            let (returns, benchmark, dates) = try await metricsInput(body, store: dependencies.store)
+            let metrics: PerformanceMetrics
+            do {
+                metrics = try PerformanceAnalytics.metrics(returns: returns, benchmark: benchmark, options: options)
+            } catch let error as AnalyticsError {
+                throw ProblemDetails(.unprocessable, detail: error.description)
+            }
+            return JSONResponse.make(Representations.metrics(metrics, dates: dates))
+        }
+        router.get("/portfolio/metrics") { request, _ -> Response in
+            _ = try QueryValidator(request, allowed: [])
+            // Portfolios are stored by the trading engine, which does not exist yet.
+            throw ProblemDetails(.notFound, detail: "no portfolio is stored yet: the trading engine that records one is not built; use POST /api/v1/analytics/metrics with a return series")
+        }
+    }
+
+    // MARK: Parts
+
+    /// Reads the JSON body and rejects keys the route does not know, so a typo is not ignored.
+    static func body(of request: Request, allowedKeys: Set<String>) async throws -> Data {
+        let data = try await JSONBody.read(request)
+        guard let object = try? JSONSerialization.jsonObject(with: data), let members = object as? [String: Any] else {
+            throw ProblemDetails(.malformedJSON, detail: "the body must be a JSON object")
+        }
+        let unknown = members.keys.filter { !allowedKeys.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw ProblemDetails(.malformedJSON, detail: "unknown member \(unknown.joined(separator: ", ")); allowed: \(allowedKeys.sorted().joined(separator: ", "))",
+                                 fieldErrors: unknown.map { ($0, "is not a member of this body") })
+        }
+        return data
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw ProblemDetails(.malformedJSON, detail: error.clientDescription)
+        }
+    }
+
+    /// Runs portfolio code, turning its errors into 422 problems.
+    static func unprocessable<T>(_ body: () throws(PortfolioError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw ProblemDetails(.unprocessable, detail: error.description)
+        }
+    }
+
+    static func timeframe(_ text: String?) throws -> Timeframe {
+        guard let text else { return .oneDay }
+        guard let timeframe = Timeframe(rawValue: text) else {
+            throw ProblemDetails(.malformedJSON, detail: "timeframe: '\(text)' is not one of \(Timeframe.codes.joined(separator: ", "))")
+        }
+        return timeframe
+    }
+
+    static func date(_ text: String?, _ name: String) throws -> Timestamp? {
+        guard let text else { return nil }
+        guard let date = Timestamp(iso8601: text) else {
+            throw ProblemDetails(.malformedJSON, detail: "\(name): '\(text)' is not an ISO-8601 date such as 2024-01-02")
+        }
+        return date
+    }
+
+    /// Every stored close of a symbol in [start, end] (both inclusive), read page by page.
+    static func closes(_ symbolText: String, timeframe: Timeframe, start: Timestamp?, end: Timestamp?,
+                       store: any Store) async throws -> [(Timestamp, Double)] {
+        guard let symbol = Symbol(symbolText) else { throw ProblemDetails(.malformedJSON, detail: "symbol \(symbolText) must be \(Symbol.rule)") }
+        let exclusiveEnd = end.map { Timestamp(millisecondsSinceEpoch: $0.millisecondsSinceEpoch + 1) }
+        var closes: [(Timestamp, Double)] = []
+        var cursor = start
+        while true {
+            let page = try await store.bars(BarQuery(symbol: symbol, timeframe: timeframe, start: cursor, end: exclusiveEnd, limit: MarketRoutes.maximumPageSize))
+            guard page.seriesExists else { throw ProblemDetails(.unprocessable, detail: "no \(timeframe.rawValue) bars are stored for \(symbolText)") }
+            for bar in page.bars { closes.append((bar.openTime, Double(bar.close) ?? .nan)) }
+            guard let next = page.nextStart else { break }
+            cursor = next
+        }
+        return closes
+    }
+
+    /// The price history of the request: inline prices, or the dates on which every symbol has a stored close.
+    static func priceHistory(_ source: PriceSource, store: any Store) async throws -> PriceHistory {
+        if let inline = source.prices {
+            guard source.symbols == nil else { throw ProblemDetails(.malformedJSON, detail: "give either prices or symbols, not both") }
+            var dates: [Timestamp] = []
+            for (index, text) in inline.dates.enumerated() {
+                guard let date = Timestamp(iso8601: text) else { throw ProblemDetails(.malformedJSON, detail: "prices.dates.\(index): '\(text)' is not an ISO-8601 date") }
+                dates.append(date)
+            }
+            let symbols = inline.closes.keys.sorted()
+            for symbol in symbols where inline.closes[symbol]!.count != dates.count {
+                throw ProblemDetails(.unprocessable, detail: "prices.closes.\(symbol) has \(inline.closes[symbol]!.count) values for \(dates.count) dates")
+            }
+            let rows = dates.indices.map { row in symbols.map { inline.closes[$0]![row] } }
+            return try unprocessable { () throws(PortfolioError) in try PriceHistory(symbols: symbols, dates: dates, prices: rows) }
+        }
+        guard let symbols = source.symbols, !symbols.isEmpty else {
+            throw ProblemDetails(.malformedJSON, detail: "give prices (inline dates and closes) or symbols (read from the stored bars)")
+        }
+        guard symbols.count <= maximumSymbols, Set(symbols).count == symbols.count else {
+            throw ProblemDetails(.malformedJSON, detail: "symbols must be distinct and at most \(maximumSymbols)")
+        }
+        let timeframe = try timeframe(source.timeframe)
+        let start = try date(source.start, "start"), end = try date(source.end, "end")
+        var series: [[Timestamp: Double]] = []
+        for symbol in symbols {
+            series.append(Dictionary(try await closes(symbol, timeframe: timeframe, start: start, end: end, store: store), uniquingKeysWith: { a, _ in a }))
+        }
+        // Keep the dates on which every symbol has a close (an inner join, like pandas' dropna).
+        let dates = series.dropFirst().reduce(Set(series[0].keys)) { $0.intersection($1.keys) }.sorted()
+        let rows = dates.map { date in series.map { $0[date]! } }
+        return try unprocessable { () throws(PortfolioError) in try PriceHistory(symbols: symbols, dates: dates, prices: rows) }
+    }
+
+    /// The returns of the metrics request: given, or from stored closes (aligned with the benchmark's).
+    static func metricsInput(_ body: MetricsBody, store: any Store) async throws -> ([Double], [Double]?, [String]?) {
+        if let returns = body.returns {
+            guard body.symbol == nil else { throw ProblemDetails(.malformedJSON, detail: "give either returns or symbol, not both") }
+            return (returns, body.benchmarkReturns, nil)
+        }
+        guard let symbol = body.symbol else { throw ProblemDetails(.malformedJSON, detail: "give returns (a list of simple returns) or symbol (read from the stored bars)") }
+        let timeframe = try timeframe(body.timeframe)
+        let start = try date(body.start, "start"), end = try date(body.end, "end")
+        let prices = try await closes(symbol, timeframe: timeframe, start: start, end: end, store: store)
+        var benchmark: [(Timestamp, Double)]?
+        if let benchmarkSymbol = body.benchmarkSymbol {
+            benchmark = try await closes(benchmarkSymbol, timeframe: timeframe, start: start, end: end, store: store)
+        }
+        do {
+            let aligned = try AlignedReturns(prices: prices, name: symbol, benchmark: benchmark, benchmarkName: body.benchmarkSymbol ?? "benchmark",
+                                             describe: \.iso8601)
+            return (aligned.returns, aligned.benchmarkReturns, aligned.keys.map(\.iso8601))
+        } catch {
+            throw ProblemDetails(.unprocessable, detail: error.description)
+        }
+    }
+}
