@@ -54,33 +54,9 @@ public enum CovarianceEstimator {
         }
     }
 
-    /// scale · Σₜ wₜ xₜ xₜᵀ over the rows of a row-major T×N table (wₜ = 1 without weights): one pass
-    /// over contiguous rows, accumulating the upper triangle, then mirrored.
+    /// scale · Σₜ wₜ xₜ xₜᵀ over the rows of a row-major T×N table (QuantMath's tiled Gram kernel).
     static func weightedGram(_ data: [Double], periods: Int, assets: Int, weights: [Double]?, scale: Double) -> Matrix {
-        var sums = [Double](repeating: 0, count: assets * assets)
-        data.withUnsafeBufferPointer { table in
-            sums.withUnsafeMutableBufferPointer { accumulator in
-                for row in 0..<periods {
-                    let base = row * assets
-                    let weight = weights?[row] ?? 1
-                    for i in 0..<assets {
-                        let factor = weight * table[base + i]
-                        if factor == 0 { continue }
-                        let offset = i * assets
-                        for j in i..<assets { accumulator[offset + j] += factor * table[base + j] }
-                    }
-                }
-            }
-        }
-        var result = Matrix(rows: assets, columns: assets)
-        for i in 0..<assets {
-            for j in i..<assets {
-                let value = sums[i * assets + j] * scale
-                result[i, j] = value
-                result[j, i] = value
-            }
-        }
-        return result
+        GramMatrix.compute(data, rows: periods, columns: assets, rowWeights: weights, scale: scale)
     }
 
     /// Ledoit & Wolf (2004), "A well-conditioned estimator for large-dimensional covariance

@@ -131,15 +131,25 @@ public struct PortfolioOptimizer: Sendable {
         problem.addEquality(expectedReturns.map { $0 - riskFreeRate } + [0], equals: 1)
         problem.addEquality([Double](repeating: 1, count: n) + [-1], equals: 0)
         problem.lowerBounds[n] = 0
+        // lᵢk ≤ yᵢ ≤ uᵢk. A zero lower bound is the plain bound yᵢ ≥ 0, and with every lᵢ ≥ 0 an upper
+        // bound of 1 or more is implied by Σy = k; neither needs a row, which keeps the QP small.
+        let longOnly = constraints.lowerBounds.allSatisfy { $0 >= 0 }
         for index in 0..<n {
-            var lower = [Double](repeating: 0, count: n + 1)
-            lower[index] = -1
-            lower[n] = constraints.lowerBounds[index]
-            if constraints.lowerBounds[index].isFinite { problem.addInequality(lower, atMost: 0) }
-            var upper = [Double](repeating: 0, count: n + 1)
-            upper[index] = 1
-            upper[n] = -constraints.upperBounds[index]
-            if constraints.upperBounds[index].isFinite { problem.addInequality(upper, atMost: 0) }
+            let lowerBound = constraints.lowerBounds[index], upperBound = constraints.upperBounds[index]
+            if lowerBound == 0 {
+                problem.lowerBounds[index] = 0
+            } else if lowerBound.isFinite {
+                var lower = [Double](repeating: 0, count: n + 1)
+                lower[index] = -1
+                lower[n] = lowerBound
+                problem.addInequality(lower, atMost: 0)
+            }
+            if upperBound.isFinite && !(longOnly && upperBound >= 1) {
+                var upper = [Double](repeating: 0, count: n + 1)
+                upper[index] = 1
+                upper[n] = -upperBound
+                problem.addInequality(upper, atMost: 0)
+            }
         }
         // Group totals scale with k as well: Σ_g y ≤ max·k and Σ_g y ≥ min·k.
         for group in constraints.groups {

@@ -11,19 +11,45 @@ public struct CholeskyDecomposition: Sendable {
         guard matrix.isSquare else { throw .notSquare(rows: matrix.rows, columns: matrix.columns) }
         let size = matrix.rows
         var factor = Matrix(rows: size, columns: size)
-        for column in 0..<size {
-            var diagonal = matrix[column, column]
-            for k in 0..<column { diagonal -= factor[column, k] * factor[column, k] }
-            guard diagonal > 0, diagonal.isFinite else { throw .notPositiveDefinite(pivot: column, value: diagonal) }
-            let pivot = diagonal.squareRoot()
-            factor[column, column] = pivot
-            for row in (column + 1)..<max(column + 1, size) {
-                var sum = matrix[row, column]
-                for k in 0..<column { sum -= factor[row, k] * factor[column, k] }
-                factor[row, column] = sum / pivot
+        // Row-oriented (Cholesky-Crout): every inner product runs over two contiguous rows of L.
+        let failure: (pivot: Int, value: Double)? = matrix.elements.withUnsafeBufferPointer { source in
+            factor.elements.withUnsafeMutableBufferPointer { lower in
+                for column in 0..<size {
+                    let columnRow = lower.baseAddress! + column * size
+                    let diagonal = source[column * size + column] - Self.dot(columnRow, columnRow, count: column)
+                    guard diagonal > 0, diagonal.isFinite else { return (column, diagonal) }
+                    let pivot = diagonal.squareRoot()
+                    columnRow[column] = pivot
+                    for row in (column + 1)..<max(column + 1, size) {
+                        let rowStart = lower.baseAddress! + row * size
+                        rowStart[column] = (source[row * size + column] - Self.dot(rowStart, columnRow, count: column)) / pivot
+                    }
+                }
+                return nil
             }
         }
+        if let failure { throw .notPositiveDefinite(pivot: failure.pivot, value: failure.value) }
         lower = factor
+    }
+
+    /// Σ aᵢbᵢ over `count` values with four independent accumulators, so the additions pipeline
+    /// (a single running sum serialises on the adder's latency).
+    @inline(__always)
+    static func dot(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, count: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var index = 0
+        while index + 4 <= count {
+            s0 += a[index] * b[index]
+            s1 += a[index + 1] * b[index + 1]
+            s2 += a[index + 2] * b[index + 2]
+            s3 += a[index + 3] * b[index + 3]
+            index += 4
+        }
+        while index < count {
+            s0 += a[index] * b[index]
+            index += 1
+        }
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// Factorises A + δI, raising δ from `initialJitter` by factors of 10 up to `maximumJitter`

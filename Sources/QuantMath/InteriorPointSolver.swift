@@ -45,16 +45,17 @@ public struct InteriorPointSolver: Sendable {
             h.append(problem.upperBounds[index])
         }
         let m = kinds.count
+        // The non-zero entries of each general row: portfolio constraints are sparse (a group, a
+        // turnover split, a scaled bound touch a few variables), so products skip the zeros.
+        let nonzeros: [[(column: Int, value: Double)]] = (0..<G.rows).map { row in
+            (0..<n).compactMap { column in G[row, column] == 0 ? nil : (column, G[row, column]) }
+        }
 
         // G x for every inequality kind.
         func multiplyG(_ x: [Double]) -> [Double] {
             kinds.map { kind in
                 switch kind {
-                case .general(let row): G.elements.withUnsafeBufferPointer { g in
-                    var sum = 0.0
-                    for column in 0..<n { sum += g[row * n + column] * x[column] }
-                    return sum
-                }
+                case .general(let row): nonzeros[row].reduce(0) { $0 + $1.value * x[$1.column] }
                 case .lower(let index): -x[index]
                 case .upper(let index): x[index]
                 }
@@ -65,7 +66,7 @@ public struct InteriorPointSolver: Sendable {
             var result = [Double](repeating: 0, count: n)
             for (position, kind) in kinds.enumerated() where w[position] != 0 {
                 switch kind {
-                case .general(let row): for column in 0..<n { result[column] += G[row, column] * w[position] }
+                case .general(let row): for entry in nonzeros[row] { result[entry.column] += entry.value * w[position] }
                 case .lower(let index): result[index] -= w[position]
                 case .upper(let index): result[index] += w[position]
                 }
@@ -113,9 +114,9 @@ public struct InteriorPointSolver: Sendable {
             for (position, kind) in kinds.enumerated() {
                 switch kind {
                 case .general(let row):
-                    for i in 0..<n where G[row, i] != 0 {
-                        let scaled = d[position] * G[row, i]
-                        for j in 0..<n { H[i, j] += scaled * G[row, j] }
+                    for first in nonzeros[row] {
+                        let scaled = d[position] * first.value
+                        for second in nonzeros[row] { H[first.column, second.column] += scaled * second.value }
                     }
                 case .lower(let index), .upper(let index): H[index, index] += d[position]
                 }

@@ -38,15 +38,24 @@ public struct QuadraticProgram: Sendable {
     /// Adds the equality row·x = value.
     public mutating func addEquality(_ row: [Double], equals value: Double) {
         precondition(row.count == variableCount, "row length must equal the number of variables")
-        equalityMatrix = Matrix(rows: equalityMatrix.rows + 1, columns: variableCount, elements: equalityMatrix.elements + row)
+        equalityMatrix = Self.appending(row, to: &equalityMatrix)
         equalityVector.append(value)
     }
 
     /// Adds the inequality row·x ≤ value.
     public mutating func addInequality(_ row: [Double], atMost value: Double) {
         precondition(row.count == variableCount, "row length must equal the number of variables")
-        inequalityMatrix = Matrix(rows: inequalityMatrix.rows + 1, columns: variableCount, elements: inequalityMatrix.elements + row)
+        inequalityMatrix = Self.appending(row, to: &inequalityMatrix)
         inequalityVector.append(value)
+    }
+
+    /// The matrix with one more row, moving its storage instead of copying it (adding m rows costs
+    /// O(m·n), not O(m²·n)).
+    private static func appending(_ row: [Double], to matrix: inout Matrix) -> Matrix {
+        var elements: [Double] = []
+        swap(&elements, &matrix.elements)
+        elements.append(contentsOf: row)
+        return Matrix(rows: matrix.rows + 1, columns: matrix.columns, elements: elements)
     }
 
     /// The objective ½ xᵀ P x + qᵀ x at a point.
