@@ -209,12 +209,23 @@ public enum OpenAPIDocument {
     private static let decimal: JSONValue = ["type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "An exact decimal number."]
 
     private static let number: JSONValue = ["type": "number"]
+    private static let symbolSchema: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9._\\-^/:]{1,32}$"]
     private static let weightMap: JSONValue = ["type": "object", "additionalProperties": ["type": "number"]]
     private static let nullableNumber: JSONValue = ["type": ["number", "null"], "description": "null when undefined for the data."]
 
-    private static func closedObject(_ properties: [(String, JSONValue)], required: [String] = [], description: String) -> JSONValue {
-        ["type": "object", "description": .string(description), "additionalProperties": false,
-         "required": .array(required.map(JSONValue.string)), "properties": .object(properties)]
+    private static func closedObject(_ properties: [(String, JSONValue)], required: [String] = [], description: String,
+                                     exactlyOneOf alternatives: [[String]] = []) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("type", "object"), ("description", .string(description)), ("additionalProperties", false),
+            ("required", .array(required.map(JSONValue.string))), ("properties", .object(properties)),
+        ]
+        // Each group lists members of which exactly one must be present (the route answers 400 otherwise).
+        if !alternatives.isEmpty {
+            members.append(("allOf", .array(alternatives.map { group in
+                ["oneOf": .array(group.map { ["required": [.string($0)]] })]
+            })))
+        }
+        return .object(members)
     }
 
     private static func enumeration(_ values: [String], _ description: String) -> JSONValue {
@@ -225,16 +236,18 @@ public enum OpenAPIDocument {
         let priceSource: [(String, JSONValue)] = [
             ("prices", closedObject([
                 ("dates", ["type": "array", "items": dateTime]),
-                ("closes", ["type": "object", "additionalProperties": ["type": "array", "items": number],
+                ("closes", ["type": "object", "additionalProperties": ["type": "array", "items": number], "minProperties": 2,
                             "description": "One list of closes per symbol, one close per date."]),
             ], required: ["dates", "closes"], description: "Inline daily closes.")),
-            ("symbols", ["type": "array", "items": string, "description": "Stored symbols to read closes of (instead of prices)."]),
+            ("symbols", ["type": "array", "items": symbolSchema, "minItems": 2, "uniqueItems": true,
+                         "description": "Stored symbols to read closes of (instead of prices)."]),
             ("timeframe", ["type": "string", "enum": .array(Timeframe.codes.map(JSONValue.string)), "default": "1d"]),
             ("start", ["type": "string", "format": "date-time", "description": "First date included."]),
             ("end", ["type": "string", "format": "date-time", "description": "Last date included."]),
         ]
         return [
-            ("OptimizeRequest", closedObject(priceSource + optimizeProperties, description: "Prices (inline or stored) and what to optimise.")),
+            ("OptimizeRequest", closedObject(priceSource + optimizeProperties, description: "Prices (inline or stored) and what to optimise.",
+                                             exactlyOneOf: [["prices", "symbols"], ["objective", "strategy"]])),
         ] + resultSchemas
     }
 
@@ -287,16 +300,16 @@ public enum OpenAPIDocument {
                 ])]),
             ], required: ["rebalance_needed", "reason", "orders"], description: "A drift plan has equity, cash and assets; a greedy allocation has leftover_cash.")),
             ("MetricsRequest", closedObject([
-                ("returns", ["type": "array", "items": number, "description": "Simple returns, oldest first."]),
-                ("benchmark_returns", ["type": "array", "items": number]),
-                ("symbol", string), ("benchmark_symbol", string),
+                ("returns", ["type": "array", "items": ["type": "number", "minimum": -1], "minItems": 2, "description": "Simple returns, oldest first."]),
+                ("benchmark_returns", ["type": "array", "items": ["type": "number", "minimum": -1]]),
+                ("symbol", symbolSchema), ("benchmark_symbol", symbolSchema),
                 ("timeframe", ["type": "string", "enum": .array(Timeframe.codes.map(JSONValue.string)), "default": "1d"]),
                 ("start", dateTime), ("end", dateTime),
                 ("risk_free_rate", ["type": "number", "default": 0, "description": "Per period."]),
                 ("required_return", ["type": "number", "default": 0, "description": "Per period (Sortino, downside risk)."]),
                 ("omega_required_return", ["type": "number", "default": 0, "description": "Annual (omega)."]),
                 ("periods_per_year", ["type": "number", "default": 252]),
-            ], description: "A return series, or a stored symbol.")),
+            ], description: "A return series, or a stored symbol.", exactlyOneOf: [["returns", "symbol"]])),
             ("Metrics", object([
                 ("count", integer), ("annual_return", nullableNumber), ("cumulative_return", nullableNumber),
                 ("annual_volatility", nullableNumber), ("sharpe_ratio", nullableNumber), ("sortino_ratio", nullableNumber),

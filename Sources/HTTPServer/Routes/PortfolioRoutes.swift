@@ -57,6 +57,9 @@ enum PortfolioRoutes {
             _ = try QueryValidator(request, allowed: [])
             let data = try await body(of: request, allowedKeys: OptimizationSpecification.keys.union(priceSourceKeys))
             let specification = try decode(OptimizationSpecification.self, from: data)
+            guard (specification.objective == nil) != (specification.strategy == nil) else {
+                throw ProblemDetails(.malformedJSON, detail: "give exactly one of objective (\(OptimizationSpecification.objectives.joined(separator: ", "))) and strategy")
+            }
             let source = try decode(PriceSource.self, from: data)
             let history = try await priceHistory(source, store: dependencies.store)
             let clock = ContinuousClock()
