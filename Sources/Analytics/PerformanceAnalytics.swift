@@ -83,6 +83,13 @@ public enum PerformanceAnalytics {
             z + (z * z - 1) * skewness / 6 + (z * z * z - 3 * z) * excessKurtosis / 24
                 - (2 * z * z * z - 5 * z) * skewness * skewness / 36
         }
+        /// (1/α)∫_{−∞}^{z} z_cf(u)φ(u)du from the partial moments Iₖ = ∫_{−∞}^{z} uᵏφ(u)du.
+        func cornishFisherShortfall(_ z: Double, _ alpha: Double) -> Double {
+            let density = Statistics.normalDensity(z)
+            let i0 = alpha, i1 = -density, i2 = alpha - z * density, i3 = -(z * z + 2) * density
+            return (i1 + (i2 - i0) * skewness / 6 + (i3 - 3 * i1) * excessKurtosis / 24
+                    - (2 * i3 - 5 * i1) * skewness * skewness / 36) / alpha
+        }
         let z95 = Statistics.normalQuantile(0.05), z99 = Statistics.normalQuantile(0.01)
 
         var metrics = PerformanceMetrics(
@@ -112,6 +119,8 @@ public enum PerformanceAnalytics {
             gaussianConditionalValueAtRisk99: mean - deviation * Statistics.normalDensity(z99) / 0.01,
             cornishFisherValueAtRisk95: mean + deviation * cornishFisher(z95),
             cornishFisherValueAtRisk99: mean + deviation * cornishFisher(z99),
+            cornishFisherConditionalValueAtRisk95: mean + deviation * cornishFisherShortfall(z95, 0.05),
+            cornishFisherConditionalValueAtRisk99: mean + deviation * cornishFisherShortfall(z99, 0.01),
             skewness: skewness,
             excessKurtosis: excessKurtosis)
         if let benchmark {

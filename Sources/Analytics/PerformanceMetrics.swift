@@ -52,6 +52,11 @@ public struct PerformanceMetrics: Sendable {
     public var cornishFisherValueAtRisk95: Double
     /// Cornish-Fisher VaR at 1 %.
     public var cornishFisherValueAtRisk99: Double
+    /// Cornish-Fisher expected shortfall: mean + std·(1/0.05)∫_{−∞}^{z} z_cf(u)φ(u)du, the mean of the
+    /// Cornish-Fisher quantile over probabilities below 5 % (closed form through the normal's partial moments).
+    public var cornishFisherConditionalValueAtRisk95: Double
+    /// Cornish-Fisher expected shortfall at 1 %.
+    public var cornishFisherConditionalValueAtRisk99: Double
     /// Biased sample skewness (scipy's default).
     public var skewness: Double
     /// Biased sample excess kurtosis (scipy's default).

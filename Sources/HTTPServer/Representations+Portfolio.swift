@@ -54,6 +54,8 @@ extension Representations {
             "gaussian_conditional_value_at_risk_99": .number(metrics.gaussianConditionalValueAtRisk99),
             "cornish_fisher_value_at_risk_95": .number(metrics.cornishFisherValueAtRisk95),
             "cornish_fisher_value_at_risk_99": .number(metrics.cornishFisherValueAtRisk99),
+            "cornish_fisher_conditional_value_at_risk_95": .number(metrics.cornishFisherConditionalValueAtRisk95),
+            "cornish_fisher_conditional_value_at_risk_99": .number(metrics.cornishFisherConditionalValueAtRisk99),
             "alpha": optional(metrics.alpha),
             "beta": optional(metrics.beta),
             "information_ratio": optional(metrics.informationRatio),

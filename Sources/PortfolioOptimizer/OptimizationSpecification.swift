@@ -86,6 +86,7 @@ public struct OptimizationSpecification: Sendable, Decodable {
 
     /// Runs the specification on a price history.
     public func run(_ history: PriceHistory) throws(PortfolioError) -> AllocationOutcome {
+        guard frequency >= 1, frequency <= 1_000_000 else { throw .invalidParameter("frequency must be from 1 to 1,000,000 periods a year, got \(frequency)") }
         if let strategyName = strategy {
             guard objective == nil else { throw .invalidParameter("give either objective or strategy, not both") }
             guard let strategy = AllocationStrategy(rawValue: strategyName.uppercased()) else {

@@ -282,6 +282,7 @@ struct Optimize: AsyncParsableCommand {
     @Option(help: "Lowest weight per asset (negative allows shorting).") var minWeight: Double = 0
     @Option(help: "Highest weight per asset.") var maxWeight: Double = 1
     @Option(help: "L2 regularisation γ.") var l2Gamma: Double = 0
+    @Option(help: "Periods per year used to annualise (252 for daily prices).") var frequency: Double = 252
     @Option(help: "Group bounds NAME=SYM,SYM:MIN:MAX (MIN or MAX may be empty); repeatable.") var group: [String] = []
     @Option(help: "Compute this many times and report the median elapsed_ms (benchmarking).") var repetitions: Int = 1
     @Option(help: "Output format: json or table.") var format: OutputFormat = .table
@@ -289,6 +290,7 @@ struct Optimize: AsyncParsableCommand {
     func validate() throws {
         guard (1...100_000).contains(repetitions) else { throw ValidationError("--repetitions must be from 1 to 100000") }
         guard (objective == nil) != (strategy == nil) else { throw ValidationError("give either --objective or --strategy") }
+        guard frequency > 0, frequency.isFinite else { throw ValidationError("--frequency must be positive") }
         if let objective, !OptimizationSpecification.objectives.contains(objective) {
             throw ValidationError("--objective must be one of \(OptimizationSpecification.objectives.joined(separator: ", "))")
         }
@@ -328,6 +330,7 @@ struct Optimize: AsyncParsableCommand {
         specification.minWeight = minWeight
         specification.maxWeight = maxWeight
         specification.l2Gamma = l2Gamma
+        specification.frequency = frequency
         specification.groups = try groups()
         try PortfolioErrors.run({
             try PortfolioCommands.optimize(pricesPath: prices, start: PortfolioErrors.date(start, "--start"),

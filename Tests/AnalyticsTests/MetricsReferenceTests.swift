@@ -66,6 +66,8 @@ extension PerformanceMetrics {
             "gaussian_conditional_value_at_risk_95": gaussianConditionalValueAtRisk95,
             "gaussian_conditional_value_at_risk_99": gaussianConditionalValueAtRisk99,
             "cornish_fisher_value_at_risk_95": cornishFisherValueAtRisk95, "cornish_fisher_value_at_risk_99": cornishFisherValueAtRisk99,
+            "cornish_fisher_conditional_value_at_risk_95": cornishFisherConditionalValueAtRisk95,
+            "cornish_fisher_conditional_value_at_risk_99": cornishFisherConditionalValueAtRisk99,
             "skewness": skewness, "excess_kurtosis": excessKurtosis, "alpha": alpha, "beta": beta, "information_ratio": informationRatio,
         ]
     }

@@ -23,6 +23,11 @@ sentences alone. Added outside empyrical:
   cornish_fisher_value_at_risk_a      = mean + std * z_cf,
       z_cf = z + (z^2 - 1) S / 6 + (z^3 - 3z) K / 24 - (2z^3 - 5z) S^2 / 36
   gaussian_conditional_value_at_risk_a = mean - std * norm.pdf(z) / a
+  cornish_fisher_conditional_value_at_risk_a = mean + std * (1/a) * integral of z_cf(z) phi(z) dz over
+      (-inf, Phi^-1(a)]: the expected shortfall of the Cornish-Fisher quantile function,
+      (1/a) * integral_0^a VaR_cf(p) dp. The library side integrates numerically (scipy quad);
+      the plain side uses the closed form with I0 = a, I1 = -phi(z), I2 = a - z phi(z),
+      I3 = -(z^2 + 2) phi(z): (1/a) [I1 + (I2 - I0) S/6 + (I3 - 3 I1) K/24 - (2 I3 - 5 I1) S^2/36].
   skewness S        = scipy.stats.skew(r)                      (bias=True: m3 / m2^1.5)
   excess_kurtosis K = scipy.stats.kurtosis(r)                  (fisher=True, bias=True: m4 / m2^2 - 3)
 where a = 0.05 (_95) or 0.01 (_99), mean is the arithmetic mean, std uses ddof=1, and m_k are
@@ -46,6 +51,7 @@ import empyrical
 import numpy as np
 import pandas as pd
 import scipy
+from scipy import integrate
 from scipy import stats
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -112,6 +118,10 @@ CONVENTIONS = {
                                     "S = skewness, K = excess_kurtosis (both biased, below).",
     "gaussian_conditional_value_at_risk": "mean(r) - std(r, ddof=1) * phi(z) / alpha (normal expected shortfall as a "
                                           "return, negative), phi = standard normal density, z = Phi^-1(alpha).",
+    "cornish_fisher_conditional_value_at_risk": "mean(r) + std(r, ddof=1) * (1/alpha) * integral over (-inf, z] of "
+                                                "z_cf(u) phi(u) du (the mean of the Cornish-Fisher quantile over p < alpha); closed "
+                                                "form (1/alpha)[I1 + (I2 - I0) S/6 + (I3 - 3 I1) K/24 - (2 I3 - 5 I1) S^2/36] with "
+                                                "I0 = alpha, I1 = -phi(z), I2 = alpha - z phi(z), I3 = -(z^2 + 2) phi(z).",
     "skewness": "m3 / m2 ** 1.5 with m_k = mean((r - mean r)^k) (scipy.stats.skew, bias=True).",
     "excess_kurtosis": "m4 / m2 ** 2 - 3 (scipy.stats.kurtosis, fisher=True, bias=True).",
 }
@@ -122,6 +132,7 @@ METRIC_KEYS = [
     "conditional_value_at_risk_95", "conditional_value_at_risk_99", "alpha", "beta", "information_ratio",
     "gaussian_value_at_risk_95", "gaussian_value_at_risk_99", "cornish_fisher_value_at_risk_95",
     "cornish_fisher_value_at_risk_99", "gaussian_conditional_value_at_risk_95", "gaussian_conditional_value_at_risk_99",
+    "cornish_fisher_conditional_value_at_risk_95", "cornish_fisher_conditional_value_at_risk_99",
     "skewness", "excess_kurtosis",
 ]
 BENCHMARK_KEYS = {"alpha", "beta", "information_ratio"}
@@ -253,6 +264,9 @@ def plain_metrics(r, b, rf, req):
         out[f"cornish_fisher_value_at_risk_{tag}"] = mu + sd * zcf
         pdf = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
         out[f"gaussian_conditional_value_at_risk_{tag}"] = mu - sd * pdf / al
+        i0, i1, i2, i3 = al, -pdf, al - z * pdf, -(z * z + 2) * pdf
+        shortfall = (i1 + (i2 - i0) * S / 6 + (i3 - 3 * i1) * K / 24 - (2 * i3 - 5 * i1) * S ** 2 / 36) / al
+        out[f"cornish_fisher_conditional_value_at_risk_{tag}"] = mu + sd * shortfall
     return out
 
 
@@ -300,6 +314,9 @@ def library_metrics(r, b, rf, req):
         out[f"gaussian_value_at_risk_{tag}"] = mu + sd * z
         out[f"cornish_fisher_value_at_risk_{tag}"] = mu + sd * zcf
         out[f"gaussian_conditional_value_at_risk_{tag}"] = mu - sd * stats.norm.pdf(z) / al
+        zcf_of = lambda u: u + (u ** 2 - 1) * S / 6 + (u ** 3 - 3 * u) * K / 24 - (2 * u ** 3 - 5 * u) * S ** 2 / 36
+        integral, _ = integrate.quad(lambda u: zcf_of(u) * stats.norm.pdf(u), -np.inf, z, epsabs=0, epsrel=1e-13, limit=500)
+        out[f"cornish_fisher_conditional_value_at_risk_{tag}"] = mu + sd * integral / al
     out["skewness"], out["excess_kurtosis"] = S, K
     return {k: (None if out[k] is None else float(out[k])) for k in METRIC_KEYS}
 

@@ -321,6 +321,7 @@ public enum OpenAPIDocument {
                 ("gaussian_value_at_risk_95", nullableNumber), ("gaussian_value_at_risk_99", nullableNumber),
                 ("gaussian_conditional_value_at_risk_95", nullableNumber), ("gaussian_conditional_value_at_risk_99", nullableNumber),
                 ("cornish_fisher_value_at_risk_95", nullableNumber), ("cornish_fisher_value_at_risk_99", nullableNumber),
+                ("cornish_fisher_conditional_value_at_risk_95", nullableNumber), ("cornish_fisher_conditional_value_at_risk_99", nullableNumber),
                 ("alpha", nullableNumber), ("beta", nullableNumber), ("information_ratio", nullableNumber),
                 ("omega_ratio", nullableNumber), ("tail_ratio", nullableNumber), ("downside_risk", nullableNumber),
                 ("stability", nullableNumber), ("skewness", nullableNumber), ("excess_kurtosis", nullableNumber),
