@@ -50,6 +50,12 @@ let package = Package(
             dependencies: ["QuantMath"],
             swiftSettings: strictSettings
         ),
+        // L1: module 2, features, forecasts, regimes and their evaluation; no I/O.
+        .target(
+            name: "Prediction",
+            dependencies: ["QuantMath", "TradingCore"],
+            swiftSettings: strictSettings
+        ),
         // L2: the engine and the ports (protocols) that adapters implement.
         .target(
             name: "TradingEngine",
@@ -99,6 +105,7 @@ let package = Package(
                 "HTTPServer",
                 "PortfolioOptimizer",
                 "Analytics",
+                "Prediction",
                 "QuantMath",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -146,6 +153,12 @@ let package = Package(
         .testTarget(
             name: "AnalyticsTests",
             dependencies: ["Analytics", "QuantMath", "TestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PredictionTests",
+            dependencies: ["Prediction", "QuantMath", "TradingCore", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

@@ -1,0 +1,100 @@
+import Foundation
+import TradingCore
+
+/// The bars of one symbol at one timeframe in analytic form (binary floating point: these feed
+/// models, never accounts), oldest first. The only way to read them for a decision is
+/// `asOf(_:)`, which returns the bars closed by the decision time and nothing later.
+public struct BarSeries: Sendable {
+    /// The bar length.
+    public let timeframe: Timeframe
+    fileprivate let openTimes: [Int64]
+    fileprivate let opens: [Double]
+    fileprivate let highs: [Double]
+    fileprivate let lows: [Double]
+    fileprivate let closes: [Double]
+    fileprivate let volumes: [Double]
+
+    /// Converts validated bars; they must be strictly increasing in time on the timeframe's grid
+    /// (gaps are allowed; the features measure returns between consecutive bars).
+    public init(bars: [Bar], timeframe: Timeframe) throws(PredictionError) {
+        for index in bars.indices.dropFirst() where bars[index].openTime <= bars[index - 1].openTime {
+            throw .invalidBars("bar \(index) at \(bars[index].openTime.iso8601) does not follow \(bars[index - 1].openTime.iso8601)")
+        }
+        self.timeframe = timeframe
+        openTimes = bars.map(\.openTime.millisecondsSinceEpoch)
+        opens = bars.map(\.open.value.doubleValue)
+        highs = bars.map(\.high.value.doubleValue)
+        lows = bars.map(\.low.value.doubleValue)
+        closes = bars.map(\.close.value.doubleValue)
+        volumes = bars.map { $0.volume?.value.doubleValue ?? 0 }
+    }
+
+    /// The number of bars.
+    public var count: Int { openTimes.count }
+
+    /// The close time of the last bar, when there is one.
+    public var lastCloseTime: Timestamp? {
+        openTimes.last.map { Timestamp(millisecondsSinceEpoch: $0 + timeframe.milliseconds) }
+    }
+
+    /// The close time of bar `index` (for choosing decision times; it reveals no prices).
+    public func closeTime(ofBar index: Int) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: openTimes[index] + timeframe.milliseconds)
+    }
+
+    /// The bars whose close time is at or before `time`: what a decision at `time` may know.
+    public func asOf(_ time: Timestamp) -> PointInTimeBars {
+        // Binary search for the first bar that closes after `time`.
+        let limit = time.millisecondsSinceEpoch - timeframe.milliseconds
+        var low = 0, high = openTimes.count
+        while low < high {
+            let middle = (low + high) / 2
+            if openTimes[middle] <= limit { low = middle + 1 } else { high = middle }
+        }
+        return PointInTimeBars(decisionTime: time, timeframe: timeframe, openTimes: openTimes[..<low], opens: opens[..<low],
+                               highs: highs[..<low], lows: lows[..<low], closes: closes[..<low], volumes: volumes[..<low])
+    }
+}
+
+/// The bars a decision at `decisionTime` may see: every bar closed by then, and no later one.
+/// The later bars are not hidden behind a convention but absent from this value: its storage is
+/// slices that end at the last visible bar, and slices trap on any index past their end.
+public struct PointInTimeBars: Sendable {
+    /// The instant of the decision.
+    public let decisionTime: Timestamp
+    /// The bar length.
+    public let timeframe: Timeframe
+    let openTimes: ArraySlice<Int64>
+    let opens: ArraySlice<Double>
+    let highs: ArraySlice<Double>
+    let lows: ArraySlice<Double>
+    let closes: ArraySlice<Double>
+    let volumes: ArraySlice<Double>
+
+    /// The number of visible bars.
+    public var count: Int { closes.count }
+
+    /// The close time of the newest visible bar (the data time a forecast used).
+    public var dataTime: Timestamp? {
+        openTimes.last.map { Timestamp(millisecondsSinceEpoch: $0 + timeframe.milliseconds) }
+    }
+
+    /// The newest `window` values of a column, oldest first (fewer when fewer exist).
+    func last(_ column: KeyPath<PointInTimeBars, ArraySlice<Double>>, _ window: Int) -> ArraySlice<Double> {
+        let values = self[keyPath: column]
+        return values.suffix(window)
+    }
+
+    /// Log returns log(cₜ/cₜ₋₁) of the visible closes, oldest first.
+    public var logReturns: [Double] {
+        guard closes.count > 1 else { return [] }
+        var result: [Double] = []
+        result.reserveCapacity(closes.count - 1)
+        var previous = closes.first!
+        for close in closes.dropFirst() {
+            result.append(log(close / previous))
+            previous = close
+        }
+        return result
+    }
+}

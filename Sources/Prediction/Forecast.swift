@@ -1,0 +1,37 @@
+import TradingCore
+
+/// One forecast for one horizon, made at `decisionTime` from bars closed by `dataTime`.
+public struct Forecast: Sendable {
+    /// The horizon.
+    public let horizon: Horizon
+    /// The instant the forecast was made.
+    public let decisionTime: Timestamp
+    /// The close time of the newest bar it used.
+    public let dataTime: Timestamp
+    /// Expected log return over the horizon.
+    public let expectedLogReturn: Double
+    /// Probability that the horizon's log return is positive.
+    public let probabilityUp: Double
+    /// Forecast standard deviation of the horizon's log return.
+    public let volatility: Double
+    /// 80 % prediction interval of the horizon's log return (Gaussian: mean ± 1.2816 σ).
+    public let intervalLow: Double
+    /// Upper end of the 80 % interval.
+    public let intervalHigh: Double
+    /// Which model produced each part: return, direction and volatility (a model name or a baseline).
+    public let returnModel: String
+    public let directionModel: String
+    public let volatilityModel: String
+    /// The baselines, always computed.
+    public let baselines: Baselines
+
+    /// The naive forecasts every model is measured against.
+    public struct Baselines: Sendable {
+        /// Historical mean of the horizon's log return over the training data.
+        public let meanLogReturn: Double
+        /// Share of up moves over the horizon in the training data.
+        public let climatologicalProbabilityUp: Double
+        /// EWMA (λ = 0.94) bar variance × bars in the horizon, as a standard deviation.
+        public let ewmaVolatility: Double
+    }
+}
