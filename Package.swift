@@ -87,6 +87,7 @@ let package = Package(
                 "TradingEngine",
                 "PortfolioOptimizer",
                 "Analytics",
+                "Prediction",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -123,6 +124,7 @@ let package = Package(
                 "Orchestrator",
                 "PortfolioOptimizer",
                 "Analytics",
+                "Prediction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -29,6 +29,8 @@ public struct GaussianHMM: Sendable, Codable {
         public let lastPosterior: [Double]
         public let restartLogLikelihoods: [Double]
         public let iterations: Int
+        /// The most probable state (sorted index) of every observation, from the smoothed posteriors.
+        public let statePath: [Int]
     }
 
     /// Fits `states` (2 or 3) to `x` with `restarts` seeded starts.
@@ -41,7 +43,7 @@ public struct GaussianHMM: Sendable, Codable {
         guard variance > 0 else { throw .constantSeries("the returns never change, so no states can be told apart") }
         let sorted = x.sorted()
         var generator = SeededGenerator(seed: seed)
-        var best: (model: GaussianHMM, logLikelihood: Double, posterior: [Double], iterations: Int)?
+        var best: (model: GaussianHMM, logLikelihood: Double, posterior: [Double], iterations: Int, path: [Int])?
         var all: [Double] = []
         for _ in 0..<max(1, restarts) {
             // Means spread over the quantiles with jitter, variances scaled randomly, sticky transitions.
@@ -65,7 +67,8 @@ public struct GaussianHMM: Sendable, Codable {
             }
             all.append(pass.logLikelihood)
             if pass.logLikelihood.isFinite && (best == nil || pass.logLikelihood > best!.logLikelihood) {
-                best = (model, pass.logLikelihood, pass.lastPosterior, iterations)
+                let path = (0..<x.count).map { t in (0..<states).max { pass.posterior[t * states + $0] < pass.posterior[t * states + $1] }! }
+                best = (model, pass.logLikelihood, pass.lastPosterior, iterations, path)
             }
         }
         guard let best else { throw .notConverged("no HMM start reached a finite likelihood") }
@@ -73,8 +76,9 @@ public struct GaussianHMM: Sendable, Codable {
         let sortedModel = GaussianHMM(means: order.map { best.model.means[$0] }, variances: order.map { best.model.variances[$0] },
                                       transitions: order.map { from in order.map { best.model.transitions[from][$0] } },
                                       start: order.map { best.model.start[$0] })
+        let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         return Fit(model: sortedModel, logLikelihood: best.logLikelihood, lastPosterior: order.map { best.posterior[$0] },
-                   restartLogLikelihoods: all, iterations: best.iterations)
+                   restartLogLikelihoods: all, iterations: best.iterations, statePath: best.path.map { rank[$0]! })
     }
 
     /// The quantities one E-step produces.

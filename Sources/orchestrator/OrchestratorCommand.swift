@@ -4,6 +4,7 @@ import Analytics
 import Logging
 import Orchestrator
 import PortfolioOptimizer
+import Prediction
 import TradingCore
 import TradingEngine
 
@@ -18,7 +19,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             embedded SQLite database under --data-dir is used.
             """,
         version: ProductVersion.current,
-        subcommands: [Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, Version.self])
+        subcommands: [Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, Version.self])
 }
 
 /// Options every command that touches the database shares.
@@ -243,6 +244,9 @@ enum PortfolioErrors {
         } catch let error as AnalyticsError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(65)
+        } catch let error as PredictionError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(65)
         } catch let error as ImportFileError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(error.reason.hasPrefix("no such file") ? 66 : 65)
@@ -394,6 +398,81 @@ struct Rebalance: AsyncParsableCommand {
 
     func run() async throws {
         try PortfolioErrors.run({ try PortfolioCommands.rebalance(inputPath: input) }, format: format)
+    }
+}
+
+struct ForecastCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast",
+        abstract: "Multi-horizon forecasts from an OHLCV CSV (timestamp or date, open, high, low, close, volume).",
+        subcommands: [Make.self, Evaluate.self], defaultSubcommand: Make.self)
+
+    struct Make: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "make",
+            abstract: "Forecasts made at --at from the bars closed by then (default: the end of the file).",
+            discussion: "Each part (return, direction, volatility) uses its model only when it beat its baseline on held-out data; otherwise the baseline, and the output says which.")
+        @Option(help: "The OHLCV CSV file.") var data: String
+        @Option(help: "Decision time (ISO-8601 UTC); only bars closed by then are read.") var at: String?
+        @Option(help: "Comma-separated horizons, multiples of the bar length.") var horizons = "5m,1h,4h,24h"
+        @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+        func run() async throws {
+            let time = try PortfolioErrors.date(at, "--at")
+            try PortfolioErrors.run({ try PredictionCommands.forecast(path: data, at: time, horizons: horizons) }, format: format)
+        }
+    }
+
+    struct Evaluate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Walk-forward evaluation of every model against its baseline, out of sample.",
+            discussion: "The second half of the bars is cut into --folds test blocks; models are retrained before each block on samples whose labels end before it (expanding, or the newest --train-window samples).")
+        @Option(help: "The OHLCV CSV file.") var data: String
+        @Option(help: "Comma-separated horizons, multiples of the bar length.") var horizons = "5m,1h,4h,24h"
+        @Option(help: "Train on at most this many newest samples (rolling window); default: all (expanding).") var trainWindow: Int?
+        @Option(help: "Number of test blocks.") var folds = 5
+        @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+        func validate() throws {
+            guard (1...100).contains(folds) else { throw ValidationError("--folds must be from 1 to 100") }
+            if let trainWindow, trainWindow < 100 { throw ValidationError("--train-window must be at least 100 samples") }
+        }
+
+        func run() async throws {
+            try PortfolioErrors.run({ try PredictionCommands.evaluate(path: data, horizons: horizons, trainingWindow: trainWindow, folds: folds) }, format: format)
+        }
+    }
+}
+
+struct Regimes: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Market regimes at the end of an OHLCV CSV: trend, volatility, trend or range, and a Gaussian HMM on log returns.")
+    @Option(help: "The OHLCV CSV file.") var data: String
+    @Option(help: "HMM states: 2 or 3.") var states = 2
+    @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+    func validate() throws {
+        guard (2...3).contains(states) else { throw ValidationError("--states must be 2 or 3") }
+    }
+
+    func run() async throws {
+        try PortfolioErrors.run({ try PredictionCommands.regimes(path: data, states: states) }, format: format)
+    }
+}
+
+struct Volatility: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit a volatility model to the closes of an OHLCV CSV (GARCH(1,1) on 100 × log returns, as the arch package).")
+    @Option(help: "The OHLCV CSV file.") var data: String
+    @Option(help: "The model: garch.") var model = "garch"
+    @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+    func validate() throws {
+        guard model == "garch" else { throw ValidationError("--model must be garch") }
+    }
+
+    func run() async throws {
+        try PortfolioErrors.run({ try PredictionCommands.volatility(path: data) }, format: format)
     }
 }
 

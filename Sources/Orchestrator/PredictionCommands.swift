@@ -1,0 +1,111 @@
+import Foundation
+import HTTPServer
+import Prediction
+import TradingCore
+
+/// `orchestrator forecast | forecast evaluate | regimes | volatility` on an OHLCV CSV file (no database).
+public enum PredictionCommands {
+    /// A loaded file: its bars in analytic form, the inferred timeframe and the number of gaps.
+    public struct LoadedSeries: Sendable {
+        public let series: BarSeries
+        public let symbol: String
+        public let gaps: Int
+    }
+
+    /// Reads an OHLCV CSV (timestamp or date, open, high, low, close, volume; extra columns ignored)
+    /// and infers the timeframe from the most common spacing of consecutive bars.
+    public static func load(_ path: String) throws -> LoadedSeries {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ImportFileError(path: path, reason: "no such file or not readable") }
+        let parsed = try BarFileParser(timeframe: .oneMinute).parseOHLCV([UInt8](data), fileName: path)
+        let bars = parsed.bars
+        guard bars.count > 2 else { throw ImportFileError(path: path, reason: "has \(bars.count) bars; forecasts need hundreds") }
+        var spacings: [Int64: Int] = [:]
+        for index in 1..<bars.count { spacings[bars[index].openTime.millisecondsSinceEpoch - bars[index - 1].openTime.millisecondsSinceEpoch, default: 0] += 1 }
+        let common = spacings.max { $0.value < $1.value }!.key
+        guard let timeframe = Timeframe.allCases.first(where: { $0.milliseconds == common }) else {
+            throw ImportFileError(path: path, reason: "bars are \(common / 1000) s apart, which is no supported timeframe (\(Timeframe.codes.joined(separator: ", ")))")
+        }
+        let gaps = spacings.filter { $0.key != common }.values.reduce(0, +)
+        let symbol = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.split(separator: "_").first.map(String.init) ?? "data"
+        return LoadedSeries(series: try BarSeries(bars: bars, timeframe: timeframe), symbol: symbol, gaps: gaps)
+    }
+
+    /// Parses `5m,1h,4h,24h`.
+    public static func horizons(_ text: String) throws -> [Horizon] {
+        try text.split(separator: ",").map { part in
+            guard let horizon = Horizon(parsing: String(part).trimmingWhitespace()) else {
+                throw PredictionError.invalidHorizon("'\(part)' is not a horizon such as 5m, 1h, 4h or 24h")
+            }
+            return horizon
+        }
+    }
+
+    /// Forecasts every horizon at `time` (default: the close of the last bar).
+    public static func forecast(path: String, at time: Timestamp?, horizons text: String) throws -> AdministrationCommands.Output {
+        let loaded = try load(path)
+        let horizons = try horizons(text)
+        let at = time ?? loaded.series.lastCloseTime!
+        let forecasts = try Forecaster().forecast(loaded.series, at: at, horizons: horizons)
+        let rows = forecasts.map { forecast in
+            [forecast.horizon.label, String(format: "%+.5f", forecast.expectedLogReturn), String(format: "%.3f", forecast.probabilityUp),
+             String(format: "%.5f", forecast.volatility), String(format: "[%+.4f, %+.4f]", forecast.intervalLow, forecast.intervalHigh),
+             "\(forecast.returnModel)/\(forecast.directionModel)/\(forecast.volatilityModel)"]
+        }
+        return AdministrationCommands.Output(
+            json: Representations.forecasts(forecasts, symbol: loaded.symbol, gaps: loaded.gaps),
+            columns: ["horizon", "expected log return", "P(up)", "volatility", "80% interval", "models (return/direction/volatility)"],
+            rows: rows, footer: "made at \(at.iso8601) from bars closed by \(forecasts.first?.dataTime.iso8601 ?? "-")")
+    }
+
+    /// The walk-forward report.
+    public static func evaluate(path: String, horizons text: String, trainingWindow: Int?, folds: Int) throws -> AdministrationCommands.Output {
+        let loaded = try load(path)
+        let horizons = try horizons(text)
+        let clock = ContinuousClock()
+        var reports: [WalkForwardEvaluation.HorizonReport] = []
+        let elapsed = try clock.measure { reports = try WalkForwardEvaluation(folds: folds, trainingWindow: trainingWindow).run(loaded.series, horizons: horizons) }
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        var rows: [[String]] = []
+        for report in reports {
+            for comparison in report.comparisons {
+                rows.append([report.horizon.label, comparison.metric, "\(comparison.model) vs \(comparison.baseline)",
+                             String(format: "%.6g", comparison.modelLoss), String(format: "%.6g", comparison.baselineLoss),
+                             String(format: "[%+.3g, %+.3g]", comparison.differenceLow, comparison.differenceHigh),
+                             comparison.modelBeatsBaseline ? "model" : "baseline", String(report.testPoints)])
+            }
+        }
+        return AdministrationCommands.Output(
+            json: Representations.evaluation(reports, bars: loaded.series.count, gaps: loaded.gaps, elapsedMilliseconds: milliseconds),
+            columns: ["horizon", "metric", "model vs baseline", "model", "baseline", "95% CI of difference", "winner", "test points"],
+            rows: rows, footer: String(format: "%d bars (%d gaps), computed in %.0f ms", loaded.series.count, loaded.gaps, milliseconds))
+    }
+
+    /// The regimes at the end of the file.
+    public static func regimes(path: String, states: Int) throws -> AdministrationCommands.Output {
+        let loaded = try load(path)
+        let report = try RegimeDetector(hmmStates: states).detect(loaded.series, at: loaded.series.lastCloseTime!)
+        let rows = [
+            ["trend", report.trend.label, String(format: "%.3f", report.trend.probability), report.trend.since.iso8601],
+            ["volatility", report.volatility.label, String(format: "%.3f", report.volatility.probability), report.volatility.since.iso8601],
+            ["trend or range", report.trendOrRange.label, String(format: "%.3f", report.trendOrRange.probability), report.trendOrRange.since.iso8601],
+            ["hmm state", "\(report.hmmCurrentState) of \(states)", String(format: "%.3f", report.hmm.lastPosterior[report.hmmCurrentState]), report.hmmSince.iso8601],
+        ]
+        return AdministrationCommands.Output(json: Representations.regimes(report, symbol: loaded.symbol),
+                                             columns: ["regime", "label", "probability", "since"], rows: rows, footer: nil)
+    }
+
+    /// A GARCH(1,1) fit on 100 × log returns of the closes.
+    public static func volatility(path: String) throws -> AdministrationCommands.Output {
+        let loaded = try load(path)
+        let returns = loaded.series.asOf(loaded.series.lastCloseTime!).logReturns.map { $0 * 100 }
+        let clock = ContinuousClock()
+        var fit: GARCHModel.Fit?
+        let elapsed = try clock.measure { fit = try GARCHModel.fit(returns) }
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let result = fit!
+        let rows = [["mu", "\(result.model.mu)"], ["omega", "\(result.model.omega)"], ["alpha", "\(result.model.alpha)"],
+                    ["beta", "\(result.model.beta)"], ["loglikelihood", "\(result.logLikelihood)"], ["next_variance", "\(result.nextVariance)"]]
+        return AdministrationCommands.Output(json: Representations.garch(result, observations: returns.count, elapsedMilliseconds: milliseconds),
+                                             columns: ["parameter", "value"], rows: rows, footer: String(format: "fitted in %.1f ms", milliseconds))
+    }
+}
