@@ -30,9 +30,15 @@ public enum PredictionCommands {
         return LoadedSeries(series: try BarSeries(bars: bars, timeframe: timeframe), symbol: symbol, gaps: gaps)
     }
 
-    /// Parses `5m,1h,4h,24h`.
-    public static func horizons(_ text: String) throws -> [Horizon] {
-        try text.split(separator: ",").map { part in
+    /// Parses `5m,1h,4h,24h`; without text, the default horizons the series' bars can express
+    /// (an explicit horizon finer than the bars is an error instead).
+    public static func horizons(_ text: String?, for series: BarSeries) throws -> [Horizon] {
+        guard let text else {
+            let usable = Horizon.defaults.filter { (try? $0.bars(of: series.timeframe)) != nil }
+            guard !usable.isEmpty else { throw PredictionError.invalidHorizon("no default horizon (5m, 1h, 4h, 24h) is a multiple of \(series.timeframe.rawValue) bars; pass --horizons") }
+            return usable
+        }
+        return try text.split(separator: ",").map { part in
             guard let horizon = Horizon(parsing: String(part).trimmingWhitespace()) else {
                 throw PredictionError.invalidHorizon("'\(part)' is not a horizon such as 5m, 1h, 4h or 24h")
             }
@@ -41,9 +47,9 @@ public enum PredictionCommands {
     }
 
     /// Forecasts every horizon at `time` (default: the close of the last bar).
-    public static func forecast(path: String, at time: Timestamp?, horizons text: String) throws -> AdministrationCommands.Output {
+    public static func forecast(path: String, at time: Timestamp?, horizons text: String?) throws -> AdministrationCommands.Output {
         let loaded = try load(path)
-        let horizons = try horizons(text)
+        let horizons = try horizons(text, for: loaded.series)
         let at = time ?? loaded.series.lastCloseTime!
         let forecasts = try Forecaster().forecast(loaded.series, at: at, horizons: horizons)
         let rows = forecasts.map { forecast in
@@ -58,9 +64,9 @@ public enum PredictionCommands {
     }
 
     /// The walk-forward report.
-    public static func evaluate(path: String, horizons text: String, trainingWindow: Int?, folds: Int) throws -> AdministrationCommands.Output {
+    public static func evaluate(path: String, horizons text: String?, trainingWindow: Int?, folds: Int) throws -> AdministrationCommands.Output {
         let loaded = try load(path)
-        let horizons = try horizons(text)
+        let horizons = try horizons(text, for: loaded.series)
         let clock = ContinuousClock()
         var reports: [WalkForwardEvaluation.HorizonReport] = []
         let elapsed = try clock.measure { reports = try WalkForwardEvaluation(folds: folds, trainingWindow: trainingWindow).run(loaded.series, horizons: horizons) }

@@ -59,8 +59,13 @@ public struct Forecaster: Sendable {
         let useLogistic: Bool
     }
 
-    /// Forecasts every horizon at `time` from the bars closed by then.
+    /// Forecasts every horizon at `time` from the bars closed by then (fits, then forecasts).
     public func forecast(_ series: BarSeries, at time: Timestamp, horizons: [Horizon]) throws(PredictionError) -> [Forecast] {
+        try fit(series, at: time, horizons: horizons).forecast(series, at: time)
+    }
+
+    /// Fits every horizon's models on the bars closed by `time`.
+    public func fit(_ series: BarSeries, at time: Timestamp, horizons: [Horizon]) throws(PredictionError) -> FittedModels {
         let visible = series.asOf(time)
         guard let dataTime = visible.dataTime else { throw .insufficientData(needed: Features.requiredBars, available: 0, purpose: "a forecast") }
         let lastIndex = visible.count - 1
@@ -69,26 +74,59 @@ public struct Forecaster: Sendable {
             throw .insufficientData(needed: Features.requiredBars, available: visible.count, purpose: "a forecast at \(time.iso8601)")
         }
         let closes = Array(visible.closes)
-        let returns = visible.logReturns
-        let volatility = try volatilityModel(returns)
-        var forecasts: [Forecast] = []
+        let volatility = try volatilityModel(visible.logReturns)
+        var perHorizon: [(Horizon, HorizonModels)] = []
         for horizon in horizons {
             let bars = try horizon.bars(of: series.timeframe)
-            let models = try train(rows: rows, closes: closes, bars: bars, lastVisible: lastIndex)
-            let standardized = models.standardizer.transform(current.features)
-            let expected = models.useRidge ? models.ridge!.predict(standardized) : models.meanReturn
-            let probability = models.useLogistic ? models.logistic!.probability(standardized) : models.upFrequency
-            let ewmaSigma = (volatility.ewmaVariance * Double(bars)).squareRoot()
-            let sigma = volatility.garch.map { ($0.model.aggregateVariance(nextVariance: $0.nextVariance, steps: bars)).squareRoot() / 100 } ?? ewmaSigma
-            forecasts.append(Forecast(
-                horizon: horizon, decisionTime: time, dataTime: dataTime, expectedLogReturn: expected, probabilityUp: probability,
-                volatility: sigma, intervalLow: expected - Self.interval80 * sigma, intervalHigh: expected + Self.interval80 * sigma,
-                returnModel: models.useRidge ? "ridge" : "baseline_mean", directionModel: models.useLogistic ? "logistic" : "baseline_climatology",
-                volatilityModel: volatility.garch != nil && volatility.garchBeatsEWMA ? "garch" : "baseline_ewma",
-                baselines: Forecast.Baselines(meanLogReturn: models.meanReturn, climatologicalProbabilityUp: models.upFrequency,
-                                              ewmaVolatility: ewmaSigma)))
+            perHorizon.append((horizon, try train(rows: rows, closes: closes, bars: bars, lastVisible: lastIndex)))
         }
-        return forecasts
+        return FittedModels(timeframe: series.timeframe, fittedAt: dataTime, horizons: perHorizon, volatility: volatility)
+    }
+
+    /// Models fitted at one time, ready to forecast at that time or later without refitting: the
+    /// features of the newest bar are recomputed and the GARCH/EWMA variances are carried forward
+    /// through the returns since the fit with the fitted parameters.
+    public struct FittedModels: Sendable {
+        let timeframe: Timeframe
+        /// The close time of the newest bar the fit saw.
+        public let fittedAt: Timestamp
+        let horizons: [(Horizon, HorizonModels)]
+        let volatility: VolatilityModels
+
+        /// Forecasts at `time` (≥ the fit time) from the bars closed by then.
+        public func forecast(_ series: BarSeries, at time: Timestamp) throws(PredictionError) -> [Forecast] {
+            guard series.timeframe == timeframe else { throw .invalidBars("the models were fitted on \(timeframe.rawValue) bars, not \(series.timeframe.rawValue)") }
+            guard time >= fittedAt else { throw .invalidParameter("cannot forecast at \(time.iso8601), before the fit's data time \(fittedAt.iso8601)") }
+            let visible = series.asOf(time)
+            guard let dataTime = visible.dataTime else { throw .insufficientData(needed: Features.requiredBars, available: 0, purpose: "a forecast") }
+            let features = try Features.vector(visible)
+            // Carry the variances from the fit time to now.
+            let sinceFit = series.asOf(time).closes.count - series.asOf(fittedAt).closes.count
+            let returns = sinceFit > 0 ? Array(visible.logReturns.suffix(sinceFit)) : []
+            var ewma = volatility.ewmaVariance
+            var garchNext = volatility.garch?.nextVariance ?? 0
+            for r in returns {
+                if let model = volatility.garch?.model {
+                    let residual = r * 100 - model.mu
+                    garchNext = model.omega + model.alpha * residual * residual + model.beta * garchNext
+                }
+                ewma = Forecaster.ewmaDecay * ewma + (1 - Forecaster.ewmaDecay) * r * r
+            }
+            return horizons.map { horizon, models in
+                let standardized = models.standardizer.transform(features)
+                let expected = models.useRidge ? models.ridge!.predict(standardized) : models.meanReturn
+                let probability = models.useLogistic ? models.logistic!.probability(standardized) : models.upFrequency
+                let ewmaSigma = (ewma * Double(models.bars)).squareRoot()
+                let sigma = volatility.garch.map { ($0.model.aggregateVariance(nextVariance: garchNext, steps: models.bars)).squareRoot() / 100 } ?? ewmaSigma
+                return Forecast(
+                    horizon: horizon, decisionTime: time, dataTime: dataTime, expectedLogReturn: expected, probabilityUp: probability,
+                    volatility: sigma, intervalLow: expected - Forecaster.interval80 * sigma, intervalHigh: expected + Forecaster.interval80 * sigma,
+                    returnModel: models.useRidge ? "ridge" : "baseline_mean", directionModel: models.useLogistic ? "logistic" : "baseline_climatology",
+                    volatilityModel: volatility.garch != nil ? "garch" : "baseline_ewma",
+                    baselines: Forecast.Baselines(meanLogReturn: models.meanReturn, climatologicalProbabilityUp: models.upFrequency,
+                                                  ewmaVolatility: ewmaSigma))
+            }
+        }
     }
 
     /// Trains one horizon's models on the samples whose labels are visible.

@@ -414,7 +414,7 @@ struct ForecastCommand: AsyncParsableCommand {
             discussion: "Each part (return, direction, volatility) uses its model only when it beat its baseline on held-out data; otherwise the baseline, and the output says which.")
         @Option(help: "The OHLCV CSV file.") var data: String
         @Option(help: "Decision time (ISO-8601 UTC); only bars closed by then are read.") var at: String?
-        @Option(help: "Comma-separated horizons, multiples of the bar length.") var horizons = "5m,1h,4h,24h"
+        @Option(help: "Comma-separated horizons, multiples of the bar length (default: those of 5m,1h,4h,24h the bars can express).") var horizons: String?
         @Option(help: "Output format: json or table.") var format: OutputFormat = .table
 
         func run() async throws {
@@ -428,7 +428,7 @@ struct ForecastCommand: AsyncParsableCommand {
             abstract: "Walk-forward evaluation of every model against its baseline, out of sample.",
             discussion: "The second half of the bars is cut into --folds test blocks; models are retrained before each block on samples whose labels end before it (expanding, or the newest --train-window samples).")
         @Option(help: "The OHLCV CSV file.") var data: String
-        @Option(help: "Comma-separated horizons, multiples of the bar length.") var horizons = "5m,1h,4h,24h"
+        @Option(help: "Comma-separated horizons, multiples of the bar length (default: those of 5m,1h,4h,24h the bars can express).") var horizons: String?
         @Option(help: "Train on at most this many newest samples (rolling window); default: all (expanding).") var trainWindow: Int?
         @Option(help: "Number of test blocks.") var folds = 5
         @Option(help: "Output format: json or table.") var format: OutputFormat = .table

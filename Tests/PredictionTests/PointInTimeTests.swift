@@ -98,3 +98,20 @@ struct PointInTimeTests {
         }
     }
 }
+
+@Suite("Fitted models")
+struct FittedModelTests {
+    @Test("models fitted at t forecast later bars without refitting, and the same as a fresh forecast at t")
+    func fittedModelsCarryForward() throws {
+        let series = HourlyBars.series(1500)
+        let fitTime = series.closeTime(ofBar: 1399)
+        let horizons = [Horizon(parsing: "1h")!, Horizon(parsing: "4h")!]
+        let models = try Forecaster().fit(series, at: fitTime, horizons: horizons)
+        let atFit = try models.forecast(series, at: fitTime)
+        let fresh = try Forecaster().forecast(series, at: fitTime, horizons: horizons)
+        for (a, b) in zip(atFit, fresh) { #expect(a.expectedLogReturn == b.expectedLogReturn && a.volatility == b.volatility) }
+        let later = try models.forecast(series, at: series.closeTime(ofBar: 1450))
+        #expect(later.allSatisfy { $0.dataTime == series.closeTime(ofBar: 1450) && $0.volatility.isFinite && $0.volatility > 0 })
+        #expect(throws: PredictionError.self) { try models.forecast(series, at: series.closeTime(ofBar: 1000)) }
+    }
+}
