@@ -47,18 +47,26 @@ public enum PredictionCommands {
     }
 
     /// Forecasts every horizon at `time` (default: the close of the last bar).
-    public static func forecast(path: String, at time: Timestamp?, horizons text: String?) throws -> AdministrationCommands.Output {
+    /// With `repetitions` > 1, `update_ms` is the median time of a forecast from the already fitted
+    /// models (features of the newest bar and every horizon), `fit_ms` the time of the fit.
+    public static func forecast(path: String, at time: Timestamp?, horizons text: String?, repetitions: Int = 1) throws -> AdministrationCommands.Output {
         let loaded = try load(path)
         let horizons = try horizons(text, for: loaded.series)
         let at = time ?? loaded.series.lastCloseTime!
-        let forecasts = try Forecaster().forecast(loaded.series, at: at, horizons: horizons)
+        var models: Forecaster.FittedModels?
+        let fitMilliseconds = try PortfolioCommands.medianMilliseconds(1) { models = try Forecaster().fit(loaded.series, at: at, horizons: horizons) }
+        var forecasts: [Forecast] = []
+        let updateMilliseconds = try PortfolioCommands.medianMilliseconds(repetitions) { forecasts = try models!.forecast(loaded.series, at: at) }
         let rows = forecasts.map { forecast in
             [forecast.horizon.label, String(format: "%+.5f", forecast.expectedLogReturn), String(format: "%.3f", forecast.probabilityUp),
              String(format: "%.5f", forecast.volatility), String(format: "[%+.4f, %+.4f]", forecast.intervalLow, forecast.intervalHigh),
              "\(forecast.returnModel)/\(forecast.directionModel)/\(forecast.volatilityModel)"]
         }
+        guard case .object(var members) = Representations.forecasts(forecasts, symbol: loaded.symbol, gaps: loaded.gaps) else { fatalError("an object") }
+        members.append(("fit_ms", .number(fitMilliseconds)))
+        members.append(("update_ms", .number(updateMilliseconds)))
         return AdministrationCommands.Output(
-            json: Representations.forecasts(forecasts, symbol: loaded.symbol, gaps: loaded.gaps),
+            json: .object(members),
             columns: ["horizon", "expected log return", "P(up)", "volatility", "80% interval", "models (return/direction/volatility)"],
             rows: rows, footer: "made at \(at.iso8601) from bars closed by \(forecasts.first?.dataTime.iso8601 ?? "-")")
     }
@@ -67,10 +75,10 @@ public enum PredictionCommands {
     public static func evaluate(path: String, horizons text: String?, trainingWindow: Int?, folds: Int) throws -> AdministrationCommands.Output {
         let loaded = try load(path)
         let horizons = try horizons(text, for: loaded.series)
-        let clock = ContinuousClock()
         var reports: [WalkForwardEvaluation.HorizonReport] = []
-        let elapsed = try clock.measure { reports = try WalkForwardEvaluation(folds: folds, trainingWindow: trainingWindow).run(loaded.series, horizons: horizons) }
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = try PortfolioCommands.medianMilliseconds(1) {
+            reports = try WalkForwardEvaluation(folds: folds, trainingWindow: trainingWindow).run(loaded.series, horizons: horizons)
+        }
         var rows: [[String]] = []
         for report in reports {
             for comparison in report.comparisons {
@@ -87,27 +95,32 @@ public enum PredictionCommands {
     }
 
     /// The regimes at the end of the file.
-    public static func regimes(path: String, states: Int) throws -> AdministrationCommands.Output {
+    /// With `repetitions` > 1, `hmm_fit_ms` is the median time of the HMM fit alone (10 restarts).
+    public static func regimes(path: String, states: Int, repetitions: Int = 1) throws -> AdministrationCommands.Output {
         let loaded = try load(path)
         let report = try RegimeDetector(hmmStates: states).detect(loaded.series, at: loaded.series.lastCloseTime!)
+        let hmmInput = Array(loaded.series.asOf(loaded.series.lastCloseTime!).logReturns.suffix(5000))
+        let hmmMilliseconds = try PortfolioCommands.medianMilliseconds(repetitions) { _ = try GaussianHMM.fit(hmmInput, states: states, restarts: 10, seed: 1) }
         let rows = [
             ["trend", report.trend.label, String(format: "%.3f", report.trend.probability), report.trend.since.iso8601],
             ["volatility", report.volatility.label, String(format: "%.3f", report.volatility.probability), report.volatility.since.iso8601],
             ["trend or range", report.trendOrRange.label, String(format: "%.3f", report.trendOrRange.probability), report.trendOrRange.since.iso8601],
             ["hmm state", "\(report.hmmCurrentState) of \(states)", String(format: "%.3f", report.hmm.lastPosterior[report.hmmCurrentState]), report.hmmSince.iso8601],
         ]
-        return AdministrationCommands.Output(json: Representations.regimes(report, symbol: loaded.symbol),
+        guard case .object(var members) = Representations.regimes(report, symbol: loaded.symbol) else { fatalError("an object") }
+        members.append(("hmm_fit_ms", .number(hmmMilliseconds)))
+        return AdministrationCommands.Output(json: .object(members),
                                              columns: ["regime", "label", "probability", "since"], rows: rows, footer: nil)
     }
 
     /// A GARCH(1,1) fit on 100 × log returns of the closes.
-    public static func volatility(path: String) throws -> AdministrationCommands.Output {
+    /// `elapsed_ms` is the median fit time over `repetitions`.
+    public static func volatility(path: String, lastReturns: Int?, repetitions: Int = 1) throws -> AdministrationCommands.Output {
         let loaded = try load(path)
-        let returns = loaded.series.asOf(loaded.series.lastCloseTime!).logReturns.map { $0 * 100 }
-        let clock = ContinuousClock()
+        var returns = loaded.series.asOf(loaded.series.lastCloseTime!).logReturns.map { $0 * 100 }
+        if let lastReturns { returns = Array(returns.suffix(lastReturns)) }
         var fit: GARCHModel.Fit?
-        let elapsed = try clock.measure { fit = try GARCHModel.fit(returns) }
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = try PortfolioCommands.medianMilliseconds(repetitions) { fit = try GARCHModel.fit(returns) }
         let result = fit!
         let rows = [["mu", "\(result.model.mu)"], ["omega", "\(result.model.omega)"], ["alpha", "\(result.model.alpha)"],
                     ["beta", "\(result.model.beta)"], ["loglikelihood", "\(result.logLikelihood)"], ["next_variance", "\(result.nextVariance)"]]

@@ -1,14 +1,18 @@
 import Foundation
 import QuantMath
 
-/// A hidden Markov model with one-dimensional Gaussian emissions, fitted by Baum-Welch (EM) in log
-/// space (forward-backward with log-sum-exp, so long series never underflow), from several seeded
-/// starts; the start with the highest log-likelihood is kept. States are reported sorted by mean.
+/// A hidden Markov model with one-dimensional Gaussian emissions, fitted by Baum-Welch (EM) from
+/// several seeded starts. Emission densities are formed from their logarithms and the
+/// forward-backward recursions are scaled at every step, so long series never underflow (see
+/// `expectation`). Every start runs 10 EM steps; the three with the highest likelihood then run to
+/// convergence (relative change below 1e-10) and the best is kept. States are sorted by mean.
 ///
-/// log-likelihood: log p(x₁…x_T) = log Σ_k α_T(k) under the fitted start probabilities, the same
-/// quantity as hmmlearn's `score`. Variances are floored at 1e-6 × the sample variance so a state
-/// cannot collapse onto one observation.
+/// log-likelihood: log p(x₁…x_T) under the fitted start probabilities, the same quantity as
+/// hmmlearn's `score`. Variances are floored at 1e-6 × the sample variance so a state cannot
+/// collapse onto one observation.
 public struct GaussianHMM: Sendable, Codable {
+    /// EM steps every start runs before the best three are continued.
+    public static let screeningIterations = 10
     /// State means, ascending.
     public let means: [Double]
     /// State variances.
@@ -27,6 +31,7 @@ public struct GaussianHMM: Sendable, Codable {
         public let model: GaussianHMM
         public let logLikelihood: Double
         public let lastPosterior: [Double]
+        /// Each start's log-likelihood after the screening steps.
         public let restartLogLikelihoods: [Double]
         public let iterations: Int
         /// The most probable state (sorted index) of every observation, from the smoothed posteriors.
@@ -35,7 +40,7 @@ public struct GaussianHMM: Sendable, Codable {
 
     /// Fits `states` (2 or 3) to `x` with `restarts` seeded starts.
     public static func fit(_ x: [Double], states: Int, restarts: Int = 10, seed: UInt64 = 1,
-                           maximumIterations: Int = 1000, tolerance: Double = 1e-8) throws(PredictionError) -> Fit {
+                           maximumIterations: Int = 1000, tolerance: Double = 1e-10) throws(PredictionError) -> Fit {
         guard (2...3).contains(states) else { throw .invalidParameter("the HMM takes 2 or 3 states, got \(states)") }
         guard x.count >= 50 * states else { throw .insufficientData(needed: 50 * states, available: x.count, purpose: "a \(states)-state HMM fit") }
         guard x.allSatisfy(\.isFinite) else { throw .invalidParameter("HMM input contains a non-finite value") }
@@ -45,6 +50,8 @@ public struct GaussianHMM: Sendable, Codable {
         var generator = SeededGenerator(seed: seed)
         var best: (model: GaussianHMM, logLikelihood: Double, posterior: [Double], iterations: Int, path: [Int])?
         var all: [Double] = []
+        // Every start runs `screeningIterations` EM steps; the three best continue to convergence.
+        var candidates: [(model: GaussianHMM, pass: Expectation)] = []
         for _ in 0..<max(1, restarts) {
             // Means spread over the quantiles with jitter, variances scaled randomly, sticky transitions.
             let means = (0..<states).map { k in
@@ -55,9 +62,19 @@ public struct GaussianHMM: Sendable, Codable {
             let transitions = (0..<states).map { from in (0..<states).map { to in from == to ? stay : (1 - stay) / Double(states - 1) } }
             var model = GaussianHMM(means: means, variances: variances, transitions: transitions,
                                     start: [Double](repeating: 1 / Double(states), count: states))
-            var previous = -Double.infinity
-            var iterations = 0
             var pass = model.expectation(x)
+            for _ in 0..<screeningIterations {
+                model = model.maximisation(x, pass: pass, varianceFloor: 1e-6 * variance)
+                pass = model.expectation(x)
+            }
+            all.append(pass.logLikelihood)
+            if pass.logLikelihood.isFinite { candidates.append((model, pass)) }
+        }
+        candidates.sort { $0.pass.logLikelihood > $1.pass.logLikelihood }
+        for candidate in candidates.prefix(3) {
+            var model = candidate.model, pass = candidate.pass
+            var previous = pass.logLikelihood
+            var iterations = screeningIterations
             while iterations < maximumIterations {
                 model = model.maximisation(x, pass: pass, varianceFloor: 1e-6 * variance)
                 iterations += 1
@@ -65,7 +82,6 @@ public struct GaussianHMM: Sendable, Codable {
                 if abs(pass.logLikelihood - previous) <= tolerance * max(1, abs(pass.logLikelihood)) { break }
                 previous = pass.logLikelihood
             }
-            all.append(pass.logLikelihood)
             if pass.logLikelihood.isFinite && (best == nil || pass.logLikelihood > best!.logLikelihood) {
                 let path = (0..<x.count).map { t in (0..<states).max { pass.posterior[t * states + $0] < pass.posterior[t * states + $1] }! }
                 best = (model, pass.logLikelihood, pass.lastPosterior, iterations, path)
@@ -91,55 +107,82 @@ public struct GaussianHMM: Sendable, Codable {
         let lastPosterior: [Double]
     }
 
-    /// log N(x | μₖ, σ²ₖ).
-    private func logDensity(_ value: Double, _ state: Int) -> Double {
-        let deviation = value - means[state]
-        return -0.5 * (log(2 * Double.pi * variances[state]) + deviation * deviation / variances[state])
-    }
-
-    private static func logSumExp(_ values: UnsafeBufferPointer<Double>) -> Double {
-        let top = values.max() ?? -.infinity
-        guard top.isFinite else { return top }
-        var sum = 0.0
-        for value in values { sum += exp(value - top) }
-        return top + log(sum)
-    }
-
-    /// Forward-backward in log space.
+    /// Forward-backward with per-step scaling (Rabiner 1989, §V.A): emission densities are formed
+    /// from their logarithms relative to the largest state's, and every forward vector is normalised,
+    /// so no quantity underflows however long the series; log-likelihood = Σ log(scale) + Σ offsets.
+    /// Numerically equivalent to a log-space pass at a fraction of the exp/log calls.
     func expectation(_ x: [Double]) -> Expectation {
         let count = x.count, states = stateCount
-        let logTransitions = transitions.map { $0.map { log($0) } }
-        var logEmission = [Double](repeating: 0, count: count * states)
-        for t in 0..<count { for k in 0..<states { logEmission[t * states + k] = logDensity(x[t], k) } }
+        var emission = [Double](repeating: 0, count: count * states)
         var forward = [Double](repeating: 0, count: count * states)
-        var backward = [Double](repeating: 0, count: count * states)
-        var work = [Double](repeating: 0, count: states)
-        for k in 0..<states { forward[k] = log(start[k]) + logEmission[k] }
-        for t in 1..<count {
-            for k in 0..<states {
-                for j in 0..<states { work[j] = forward[(t - 1) * states + j] + logTransitions[j][k] }
-                forward[t * states + k] = work.withUnsafeBufferPointer(Self.logSumExp) + logEmission[t * states + k]
-            }
-        }
-        for t in stride(from: count - 2, through: 0, by: -1) {
-            for j in 0..<states {
-                for k in 0..<states { work[k] = logTransitions[j][k] + logEmission[(t + 1) * states + k] + backward[(t + 1) * states + k] }
-                backward[t * states + j] = work.withUnsafeBufferPointer(Self.logSumExp)
-            }
-        }
-        let logLikelihood = Array(forward[((count - 1) * states)...]).withUnsafeBufferPointer(Self.logSumExp)
+        var backward = [Double](repeating: 1, count: count * states)
+        var scale = [Double](repeating: 0, count: count)
         var posterior = [Double](repeating: 0, count: count * states)
-        for index in 0..<(count * states) { posterior[index] = exp(forward[index] + backward[index] - logLikelihood) }
         var transitionCounts = [Double](repeating: 0, count: states * states)
-        for t in 0..<(count - 1) {
-            for j in 0..<states {
+        let flatTransitions = transitions.flatMap { $0 }
+        let logNormalisers = variances.map { -0.5 * log(2 * Double.pi * $0) }
+        let inverseVariances = variances.map { 1 / $0 }
+        var offsets = 0.0
+        var logScale = 0.0
+        emission.withUnsafeMutableBufferPointer { b in
+        forward.withUnsafeMutableBufferPointer { f in
+        backward.withUnsafeMutableBufferPointer { g in
+        scale.withUnsafeMutableBufferPointer { c in
+        posterior.withUnsafeMutableBufferPointer { p in
+        transitionCounts.withUnsafeMutableBufferPointer { xi in
+        x.withUnsafeBufferPointer { observations in
+            var logs = [Double](repeating: 0, count: states)
+            for t in 0..<count {
+                var top = -Double.infinity
                 for k in 0..<states {
-                    transitionCounts[j * states + k] += exp(forward[t * states + j] + logTransitions[j][k]
-                        + logEmission[(t + 1) * states + k] + backward[(t + 1) * states + k] - logLikelihood)
+                    let deviation = observations[t] - means[k]
+                    logs[k] = logNormalisers[k] - 0.5 * deviation * deviation * inverseVariances[k]
+                    top = max(top, logs[k])
+                }
+                offsets += top
+                for k in 0..<states { b[t * states + k] = exp(logs[k] - top) }
+            }
+            // Forward.
+            var total = 0.0
+            for k in 0..<states { f[k] = start[k] * b[k]; total += f[k] }
+            c[0] = total
+            for k in 0..<states { f[k] /= total }
+            for t in 1..<count {
+                total = 0
+                for k in 0..<states {
+                    var sum = 0.0
+                    for j in 0..<states { sum += f[(t - 1) * states + j] * flatTransitions[j * states + k] }
+                    let value = sum * b[t * states + k]
+                    f[t * states + k] = value
+                    total += value
+                }
+                c[t] = total
+                for k in 0..<states { f[t * states + k] /= total }
+            }
+            // Σ log cₜ as logs of products of 16 (cₜ is within a few orders of magnitude of 1).
+            var product = 1.0
+            for t in 0..<count {
+                product *= c[t]
+                if t % 16 == 15 { logScale += log(product); product = 1 }
+            }
+            logScale += log(product)
+            // Backward.
+            for t in stride(from: count - 2, through: 0, by: -1) {
+                for j in 0..<states {
+                    var sum = 0.0
+                    for k in 0..<states { sum += flatTransitions[j * states + k] * b[(t + 1) * states + k] * g[(t + 1) * states + k] }
+                    g[t * states + j] = sum / c[t + 1]
                 }
             }
-        }
-        return Expectation(logLikelihood: logLikelihood, posterior: posterior, transitionCounts: transitionCounts,
+            for index in 0..<(count * states) { p[index] = f[index] * g[index] }
+            for t in 0..<(count - 1) {
+                for j in 0..<states {
+                    let left = f[t * states + j] / c[t + 1]
+                    for k in 0..<states { xi[j * states + k] += left * flatTransitions[j * states + k] * b[(t + 1) * states + k] * g[(t + 1) * states + k] }
+                }
+            }
+        } } } } } } }
+        return Expectation(logLikelihood: logScale + offsets, posterior: posterior, transitionCounts: transitionCounts,
                            lastPosterior: Array(posterior[((count - 1) * states)...]))
     }
 

@@ -414,12 +414,13 @@ struct ForecastCommand: AsyncParsableCommand {
             discussion: "Each part (return, direction, volatility) uses its model only when it beat its baseline on held-out data; otherwise the baseline, and the output says which.")
         @Option(help: "The OHLCV CSV file.") var data: String
         @Option(help: "Decision time (ISO-8601 UTC); only bars closed by then are read.") var at: String?
+        @Option(help: "Forecast this many times from the fitted models and report the median update_ms (benchmarking).") var repetitions = 1
         @Option(help: "Comma-separated horizons, multiples of the bar length (default: those of 5m,1h,4h,24h the bars can express).") var horizons: String?
         @Option(help: "Output format: json or table.") var format: OutputFormat = .table
 
         func run() async throws {
             let time = try PortfolioErrors.date(at, "--at")
-            try PortfolioErrors.run({ try PredictionCommands.forecast(path: data, at: time, horizons: horizons) }, format: format)
+            try PortfolioErrors.run({ try PredictionCommands.forecast(path: data, at: time, horizons: horizons, repetitions: repetitions) }, format: format)
         }
     }
 
@@ -449,6 +450,7 @@ struct Regimes: AsyncParsableCommand {
         abstract: "Market regimes at the end of an OHLCV CSV: trend, volatility, trend or range, and a Gaussian HMM on log returns.")
     @Option(help: "The OHLCV CSV file.") var data: String
     @Option(help: "HMM states: 2 or 3.") var states = 2
+    @Option(help: "Time the HMM fit this many times and report the median hmm_fit_ms (benchmarking).") var repetitions = 1
     @Option(help: "Output format: json or table.") var format: OutputFormat = .table
 
     func validate() throws {
@@ -456,7 +458,7 @@ struct Regimes: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try PortfolioErrors.run({ try PredictionCommands.regimes(path: data, states: states) }, format: format)
+        try PortfolioErrors.run({ try PredictionCommands.regimes(path: data, states: states, repetitions: repetitions) }, format: format)
     }
 }
 
@@ -465,6 +467,8 @@ struct Volatility: AsyncParsableCommand {
         abstract: "Fit a volatility model to the closes of an OHLCV CSV (GARCH(1,1) on 100 × log returns, as the arch package).")
     @Option(help: "The OHLCV CSV file.") var data: String
     @Option(help: "The model: garch.") var model = "garch"
+    @Option(help: "Fit on the newest N returns only.") var lastReturns: Int?
+    @Option(help: "Fit this many times and report the median elapsed_ms (benchmarking).") var repetitions = 1
     @Option(help: "Output format: json or table.") var format: OutputFormat = .table
 
     func validate() throws {
@@ -472,7 +476,7 @@ struct Volatility: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try PortfolioErrors.run({ try PredictionCommands.volatility(path: data) }, format: format)
+        try PortfolioErrors.run({ try PredictionCommands.volatility(path: data, lastReturns: lastReturns, repetitions: repetitions) }, format: format)
     }
 }
 
