@@ -162,6 +162,46 @@ struct CommandLineTests {
         #expect(bad.status == 65 && bad.error.contains("targets.A"), "\(bad.error)")
     }
 
+    /// The first `count` lines of bars of the bundled hourly BTC-USD file, as a temporary CSV.
+    static func hourlyFile(_ directory: TemporaryDirectory, bars count: Int) throws -> String {
+        let source = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv")
+        let lines = try String(contentsOf: source, encoding: .utf8).split(separator: "\n").prefix(count + 1)
+        let path = directory.file("BTC-USD_1h.csv")
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("forecast, forecast evaluate, regimes and volatility print their documented JSON on an OHLCV file")
+    func predictionCommands() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try Self.hourlyFile(directory, bars: 1500)
+        func json(_ arguments: [String]) throws -> [String: Any] {
+            let result = try Self.run(arguments + ["--format", "json"])
+            #expect(result.status == 0, "\(arguments): \(result.error)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        }
+        let forecast = try json(["forecast", "--data", file, "--at", "2017-08-30T00:00:00Z"])
+        let forecasts = try #require(forecast["forecasts"] as? [[String: Any]])
+        // The default horizons the hourly bars can express: 1h, 4h, 24h (5m is finer than the data).
+        #expect(forecasts.map { $0["horizon"] as? String } == ["1h", "4h", "24h"])
+        #expect(forecast["data_time"] as? String == "2017-08-30T00:00:00Z")
+        for key in ["expected_log_return", "probability_up", "volatility", "interval_80", "models", "baselines"] { #expect(forecasts[0][key] != nil, "\(key)") }
+        let evaluation = try json(["forecast", "evaluate", "--data", file, "--horizons", "1h,4h", "--folds", "2"])
+        #expect((evaluation["horizons"] as? [[String: Any]])?.count == 2)
+        let regimes = try json(["regimes", "--data", file])
+        let hmm = try #require(regimes["hmm"] as? [String: Any])
+        let states = try #require(hmm["states"] as? [[String: Double]])
+        #expect(states.count == 2 && states[0]["mean"]! <= states[1]["mean"]!)
+        for key in ["trend", "volatility_regime", "trend_or_range"] { #expect(regimes[key] != nil, "\(key)") }
+        let volatility = try json(["volatility", "--data", file, "--model", "garch"])
+        let parameters = try #require(volatility["params"] as? [String: Double])
+        #expect(Set(parameters.keys) == ["mu", "omega", "alpha", "beta"])
+        for key in ["loglikelihood", "next_variance", "elapsed_ms"] { #expect(volatility[key] is Double, "\(key)") }
+        let fine = try Self.run(["forecast", "--data", file, "--horizons", "5m"])
+        #expect(fine.status == 65 && fine.error.contains("finer than the data's 1h bars"), "\(fine.error)")
+    }
+
     @Test("invalid configuration exits 78 naming the key")
     func invalidConfiguration() throws {
         let result = try Self.run(["migrate"], environment: ["ORCHESTRATOR_LOG_LEVEL": "chatty"])
@@ -171,7 +211,7 @@ struct CommandLineTests {
 
     @Test("every result command offers --format json|table", arguments: [
         ["version"], ["migrate"], ["import"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"], ["optimize"],
-        ["metrics"], ["rebalance"],
+        ["metrics"], ["rebalance"], ["forecast", "make"], ["forecast", "evaluate"], ["regimes"], ["volatility"],
     ])
     func formatOption(command: [String]) throws {
         let help = try Self.run(command + ["--help"])
