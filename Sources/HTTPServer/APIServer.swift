@@ -33,6 +33,7 @@ public enum APIServer {
         let api = router.group("/api/v1")
         MarketRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
         PortfolioRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
+        PredictionRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
         let admin = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .admin)
         APIKeyRoutes.register(on: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
         routeTable.load(router.routes.map { ($0.method.rawValue, $0.path.description) })

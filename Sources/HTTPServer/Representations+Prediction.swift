@@ -108,3 +108,46 @@ extension Representations {
         ]
     }
 }
+
+extension Representations {
+    /// Predictive alerts.
+    public static func predictiveAlerts(_ alerts: [PredictiveAlerts.Alert]) -> JSONValue {
+        ["alerts": .array(alerts.map { alert in
+            [
+                "source": "prediction",
+                "kind": .string(alert.kind),
+                "severity": .string(alert.severity),
+                "symbol": .string(alert.symbol),
+                "time": .string(alert.time.iso8601),
+                "message": .string(alert.message),
+                "values": .object(alert.values.map { ($0.0, .number($0.1)) }),
+            ]
+        })]
+    }
+
+    /// A historical analysis.
+    public static func analysis(_ report: HistoricalAnalysis.Report, symbol: String, timeframe: Timeframe) -> JSONValue {
+        [
+            "symbol": .string(symbol),
+            "timeframe": .string(timeframe.rawValue),
+            "bars": .int(report.bars),
+            "start": .string(report.start.iso8601),
+            "end": .string(report.end.iso8601),
+            "volatility": ["per_bar": .number(report.volatilityPerBar), "annual": .number(report.annualVolatility)],
+            "trend": ["slope_per_bar": .number(report.trendSlopePerBar), "t_statistic": .number(report.trendTStatistic),
+                      "r_squared": .number(report.trendRSquared)],
+            "volume_profile": .array(report.volumeProfile.map { ["low": .number($0.low), "high": .number($0.high), "volume": .number($0.volume)] }),
+            "correlation": [
+                "symbols": .array(report.universe.map(JSONValue.string)),
+                "observations": .int(report.correlationObservations),
+                "matrix": .array(report.correlation.map { .array($0.map(JSONValue.number)) }),
+            ],
+        ]
+    }
+
+    /// The strategy recommendation for a regime report.
+    public static func recommendation(_ regimes: RegimeDetector.Report) -> JSONValue {
+        let choice = PredictiveAlerts.recommendedStrategy(regimes)
+        return ["strategy": .string(choice.strategy), "regime": .string(choice.regime), "reason": .string(choice.reason)]
+    }
+}

@@ -29,6 +29,31 @@ public struct BarSeries: Sendable {
         volumes = bars.map { $0.volume?.value.doubleValue ?? 0 }
     }
 
+    /// Builds a series from columns (stored bars read as numbers); times strictly increasing,
+    /// prices positive and finite.
+    public init(timeframe: Timeframe, openTimes: [Timestamp], opens: [Double], highs: [Double], lows: [Double], closes: [Double],
+                volumes: [Double]) throws(PredictionError) {
+        let count = openTimes.count
+        guard [opens.count, highs.count, lows.count, closes.count, volumes.count].allSatisfy({ $0 == count }) else {
+            throw .invalidBars("the columns have different lengths")
+        }
+        for index in 0..<count {
+            guard [opens[index], highs[index], lows[index], closes[index]].allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw .invalidBars("bar \(index) at \(openTimes[index].iso8601) has a price that is not a positive number")
+            }
+            if index > 0 && openTimes[index] <= openTimes[index - 1] {
+                throw .invalidBars("bar \(index) at \(openTimes[index].iso8601) does not follow \(openTimes[index - 1].iso8601)")
+            }
+        }
+        self.timeframe = timeframe
+        self.openTimes = openTimes.map(\.millisecondsSinceEpoch)
+        self.opens = opens
+        self.highs = highs
+        self.lows = lows
+        self.closes = closes
+        self.volumes = volumes
+    }
+
     /// The number of bars.
     public var count: Int { openTimes.count }
 

@@ -123,6 +123,41 @@ public enum OpenAPIDocument {
                 requestBody: ref("MetricsRequest"),
                 ok: ("The metrics.", ref("Metrics")),
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])]),
+            ("/api/v1/predictions/{symbol}", ["get": operation(
+                id: "getPredictions", tag: "prediction", summary: "Multi-horizon forecasts", role: .viewer,
+                description: """
+                    Forecasts from the symbol's stored OHLCV bars (the newest \(PredictionRoutes.maximumBars) closed by `at`): per \
+                    horizon the expected log return, P(up), volatility, 80 % interval, the model behind each part (a model is used \
+                    only where it beat its baseline on held-out data) and the baselines. Not stored yet.
+                    """,
+                parameters: [symbolPath,
+                             queryParameter("horizons", required: false, description: "Comma-separated horizons such as 1h,4h,24h (multiples of the bar length); default: those of 5m,1h,4h,24h the bars can express.", schema: string),
+                             queryParameter("timeframe", required: false, description: "The stored series to use; default: the shortest OHLCV series.", schema: timeframeSchema),
+                             queryParameter("at", required: false, description: "Decision time; only bars closed by then are read.", schema: dateTime)],
+                ok: ("The forecasts.", ref("Forecasts")), problems: [.invalidParameter, .notFound, .unprocessable])]),
+            ("/api/v1/regimes/{symbol}", ["get": operation(
+                id: "getRegimes", tag: "prediction", summary: "Market regimes and a strategy recommendation", role: .viewer,
+                description: "Trend, volatility regime, trend or range and a Gaussian HMM on the newest stored bars, each with a probability and the time it began, and the allocation strategy that suits them.",
+                parameters: [symbolPath,
+                             queryParameter("timeframe", required: false, description: "The stored series to use; default: the shortest OHLCV series.", schema: timeframeSchema),
+                             queryParameter("states", required: false, description: "HMM states.", schema: ["type": "integer", "enum": [2, 3], "default": 2])],
+                ok: ("The regimes.", ref("Regimes")), problems: [.invalidParameter, .notFound, .unprocessable])]),
+            ("/api/v1/analysis/{symbol}", ["get": operation(
+                id: "getAnalysis", tag: "prediction", summary: "Historical analysis", role: .viewer,
+                description: "Volatility, log-price trend with its t-statistic, volume profile and the correlation matrix of a universe over a window of stored bars.",
+                parameters: [symbolPath,
+                             queryParameter("timeframe", required: false, description: "The stored series to use.", schema: timeframeSchema),
+                             queryParameter("start", required: false, description: "First bar included.", schema: dateTime),
+                             queryParameter("end", required: false, description: "Bars closed by then.", schema: dateTime),
+                             queryParameter("universe", required: false, description: "Comma-separated other symbols for the correlation matrix (at most 20).", schema: string)],
+                ok: ("The analysis.", ref("Analysis")), problems: [.invalidParameter, .notFound, .unprocessable])]),
+            ("/api/v1/alerts", ["get": operation(
+                id: "listAlerts", tag: "prediction", summary: "Predictive alerts", role: .viewer,
+                description: "Volatility spikes, likely regime changes and forecast intervals breached, computed now from the stored bars of one symbol or of the stored OHLCV symbols (at most 20).",
+                parameters: [queryParameter("source", required: false, description: "Only prediction exists yet.", schema: ["type": "string", "enum": ["prediction"], "default": "prediction"]),
+                             queryParameter("symbol", required: false, description: "One symbol; default: every stored OHLCV symbol with at least 300 bars.", schema: symbolSchema),
+                             queryParameter("timeframe", required: false, description: "The stored series to use.", schema: timeframeSchema)],
+                ok: ("The alerts.", ref("Alerts")), problems: [.invalidParameter, .notFound, .unprocessable])]),
             ("/api/v1/apikeys", [
                 "get": operation(
                     id: "listAPIKeys", tag: "access", summary: "List API keys", role: .admin,
@@ -210,6 +245,10 @@ public enum OpenAPIDocument {
 
     private static let number: JSONValue = ["type": "number"]
     private static let symbolSchema: JSONValue = ["type": "string", "pattern": "^[A-Za-z0-9._\\-^/:]{1,32}$"]
+    private static let timeframeSchema: JSONValue = ["type": "string", "enum": .array(Timeframe.codes.map(JSONValue.string))]
+    private static var symbolPath: JSONValue {
+        ["name": "symbol", "in": "path", "required": true, "description": "The instrument, such as BTC-USD.", "schema": symbolSchema]
+    }
     private static let weightMap: JSONValue = ["type": "object", "additionalProperties": ["type": "number"]]
     private static let nullableNumber: JSONValue = ["type": ["number", "null"], "description": "null when undefined for the data."]
 
@@ -389,6 +428,43 @@ public enum OpenAPIDocument {
                 ("role", ["type": "string", "enum": .array(APIKeyRole.allCases.map { .string($0.rawValue) })]),
             ])),
             ("APIKeyCreated", object(apiKeyProperties + [("key", ["type": "string", "description": "The secret key. Shown only now."])])),
-        ] + portfolioSchemas
+        ] + portfolioSchemas + predictionSchemas
+    }
+
+    private static var predictionSchemas: [(String, JSONValue)] {
+        let regime = object([("label", string), ("probability", number), ("since", dateTime)],
+                            required: ["label", "probability", "since"], description: "A classification, its probability and the close time of the bar it began.")
+        return [
+            ("Forecasts", object([
+                ("symbol", string), ("decision_time", dateTime), ("data_time", dateTime), ("gaps", integer),
+                ("forecasts", ["type": "array", "items": object([
+                    ("horizon", string), ("expected_log_return", number), ("probability_up", number), ("volatility", number),
+                    ("interval_80", ["type": "array", "items": number, "minItems": 2, "maxItems": 2]),
+                    ("models", object([("return", string), ("direction", string), ("volatility", string)])),
+                    ("baselines", object([("zero_return", number), ("mean_log_return", number), ("probability_up", number), ("ewma_volatility", number)])),
+                    ("data_time", dateTime),
+                ])]),
+            ])),
+            ("Regimes", object([
+                ("symbol", string), ("decision_time", dateTime), ("data_time", dateTime),
+                ("hmm", object([("loglikelihood", number), ("current_state", integer), ("since", dateTime),
+                                ("states", ["type": "array", "items": object([("mean", number), ("std", number), ("probability_now", number)])])])),
+                ("trend", regime), ("volatility_regime", regime), ("trend_or_range", regime), ("variance_ratio_10", number),
+                ("recommendation", object([("strategy", string), ("regime", string), ("reason", string)])),
+            ], required: ["symbol", "hmm", "trend", "volatility_regime", "trend_or_range"])),
+            ("Analysis", object([
+                ("symbol", string), ("timeframe", string), ("bars", integer), ("start", dateTime), ("end", dateTime),
+                ("volatility", object([("per_bar", number), ("annual", number)])),
+                ("trend", object([("slope_per_bar", number), ("t_statistic", number), ("r_squared", number)])),
+                ("volume_profile", ["type": "array", "items": object([("low", number), ("high", number), ("volume", number)])]),
+                ("correlation", object([("symbols", ["type": "array", "items": string]), ("observations", integer),
+                                        ("matrix", ["type": "array", "items": ["type": "array", "items": nullableNumber]])])),
+            ])),
+            ("Alerts", object([("alerts", ["type": "array", "items": object([
+                ("source", string), ("kind", ["type": "string", "enum": ["volatility_spike", "regime_change", "interval_breach"]]),
+                ("severity", ["type": "string", "enum": ["INFO", "WARNING", "CRITICAL"]]), ("symbol", string), ("time", dateTime),
+                ("message", string), ("values", ["type": "object", "additionalProperties": number]),
+            ])])])),
+        ]
     }
 }

@@ -1,0 +1,156 @@
+import Foundation
+import Hummingbird
+import Prediction
+import TradingCore
+import TradingEngine
+
+/// Forecasts, regimes, historical analysis and predictive alerts from the stored bars under
+/// `/api/v1` (viewer role). Each request reads at most `maximumBars` of the newest bars.
+enum PredictionRoutes {
+    /// The most bars a request reads (about 14 months of hourly bars).
+    static let maximumBars = 10_000
+    /// The most symbols an alerts or analysis request covers.
+    static let maximumSymbols = 20
+
+    static func register(on router: some RouterMethods<APIRequestContext>, dependencies: ServerDependencies) {
+        router.get("/predictions/{symbol}") { request, context in
+            let query = try QueryValidator(request, allowed: ["horizons", "timeframe", "at"])
+            let symbol = try symbolParameter(context)
+            let at = try query.parsed("at", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
+            let (series, _) = try await load(symbol, timeframe: try timeframe(query), end: at, store: dependencies.store)
+            let horizons: [Horizon]
+            if let text = try query.value("horizons") {
+                horizons = try text.split(separator: ",").map { part in
+                    guard let horizon = Horizon(parsing: String(part)) else { throw ProblemDetails.invalidParameter("horizons", "'\(part)' is not a horizon such as 1h or 24h") }
+                    return horizon
+                }
+            } else {
+                horizons = Horizon.defaults.filter { (try? $0.bars(of: series.timeframe)) != nil }
+            }
+            let time = at ?? series.lastCloseTime!
+            let forecasts = try unprocessable { () throws(PredictionError) in try Forecaster().forecast(series, at: time, horizons: horizons) }
+            return JSONResponse.make(Representations.forecasts(forecasts, symbol: symbol, gaps: gapCount(series)))
+        }
+        router.get("/regimes/{symbol}") { request, context in
+            let query = try QueryValidator(request, allowed: ["timeframe", "states"])
+            let symbol = try symbolParameter(context)
+            let states = try query.parsed("states", accepted: "2 or 3") { Int($0).flatMap { (2...3).contains($0) ? $0 : nil } } ?? 2
+            let (series, _) = try await load(symbol, timeframe: try timeframe(query), end: nil, store: dependencies.store)
+            let report = try unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }
+            guard case .object(var members) = Representations.regimes(report, symbol: symbol) else { fatalError("an object") }
+            members.append(("recommendation", Representations.recommendation(report)))
+            return JSONResponse.make(.object(members))
+        }
+        router.get("/analysis/{symbol}") { request, context in
+            let query = try QueryValidator(request, allowed: ["timeframe", "start", "end", "universe"])
+            let symbol = try symbolParameter(context)
+            let start = try query.parsed("start", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
+            let end = try query.parsed("end", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
+            let universe = (try query.value("universe")).map { $0.split(separator: ",").map(String.init) } ?? []
+            guard universe.count <= maximumSymbols else { throw ProblemDetails.invalidParameter("universe", "at most \(maximumSymbols) symbols") }
+            let (series, timeframe) = try await load(symbol, timeframe: try timeframe(query), end: end, store: dependencies.store, start: start)
+            var others: [(symbol: String, bars: PointInTimeBars)] = []
+            for member in universe where member != symbol {
+                let (other, _) = try await load(member, timeframe: timeframe, end: end, store: dependencies.store, start: start)
+                others.append((member, other.asOf(other.lastCloseTime!)))
+            }
+            let report = try unprocessable { () throws(PredictionError) in
+                try HistoricalAnalysis.analyse(series.asOf(series.lastCloseTime!), symbol: symbol, universe: others,
+                                               periodsPerYear: HistoricalAnalysis.periodsPerYear(timeframe))
+            }
+            return JSONResponse.make(Representations.analysis(report, symbol: symbol, timeframe: timeframe))
+        }
+        router.get("/alerts") { request, _ in
+            let query = try QueryValidator(request, allowed: ["source", "symbol", "timeframe"])
+            let source = try query.value("source") ?? "prediction"
+            guard source == "prediction" else {
+                throw ProblemDetails.invalidParameter("source", "only prediction alerts exist yet (the supervisor's are not built)")
+            }
+            var symbols = (try query.value("symbol")).map { [$0] } ?? []
+            if symbols.isEmpty {
+                symbols = try await dependencies.store.instruments().filter { summary in
+                    summary.series.contains { $0.kind == .ohlcv && $0.barCount >= 300 }
+                }.prefix(maximumSymbols).map(\.instrument.symbol.rawValue)
+            }
+            var alerts: [PredictiveAlerts.Alert] = []
+            for symbol in symbols {
+                let (series, _) = try await load(symbol, timeframe: try timeframe(query), end: nil, store: dependencies.store)
+                let time = series.lastCloseTime!
+                let found = try unprocessable { () throws(PredictionError) in
+                    let regimes = try RegimeDetector().detect(series, at: time)
+                    return try PredictiveAlerts().evaluate(series, symbol: symbol, at: time, regimes: regimes)
+                }
+                alerts += found
+            }
+            return JSONResponse.make(Representations.predictiveAlerts(alerts))
+        }
+    }
+
+    // MARK: Parts
+
+    static func symbolParameter(_ context: APIRequestContext) throws -> String {
+        guard let text = context.parameters.get("symbol"), Symbol(text) != nil else {
+            throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)")
+        }
+        return text
+    }
+
+    static func timeframe(_ query: QueryValidator) throws -> Timeframe? {
+        try query.parsed("timeframe", accepted: "one of \(Timeframe.codes.joined(separator: ", "))") { Timeframe(rawValue: $0) }
+    }
+
+    static func unprocessable<T>(_ body: () throws(PredictionError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw ProblemDetails(.unprocessable, detail: error.description)
+        }
+    }
+
+    static func gapCount(_ series: BarSeries) -> Int {
+        guard series.count > 1 else { return 0 }
+        var gaps = 0
+        for index in 1..<series.count where series.closeTime(ofBar: index).millisecondsSinceEpoch - series.closeTime(ofBar: index - 1).millisecondsSinceEpoch != series.timeframe.milliseconds {
+            gaps += 1
+        }
+        return gaps
+    }
+
+    /// The newest bars (at most `maximumBars`) of a stored OHLCV series up to `end`: the requested
+    /// timeframe, or the symbol's shortest OHLCV series.
+    static func load(_ symbolText: String, timeframe requested: Timeframe?, end: Timestamp?, store: any Store,
+                     start: Timestamp? = nil) async throws -> (BarSeries, Timeframe) {
+        guard let summary = try await store.instruments().first(where: { $0.instrument.symbol.rawValue == symbolText }) else {
+            throw ProblemDetails(.notFound, detail: "no instrument \(symbolText) is stored")
+        }
+        let candidates = summary.series.filter { $0.kind == .ohlcv && (requested == nil || $0.timeframe == requested) }
+        guard let chosen = candidates.min(by: { $0.timeframe < $1.timeframe }), let lastOpen = chosen.lastOpenTime else {
+            throw ProblemDetails(.unprocessable, detail: "\(symbolText) has no stored OHLCV bars\(requested.map { " at \($0.rawValue)" } ?? ""); predictions need open, high, low and close")
+        }
+        let timeframe = chosen.timeframe
+        let newest = min(end.map { $0.millisecondsSinceEpoch - timeframe.milliseconds } ?? lastOpen.millisecondsSinceEpoch, lastOpen.millisecondsSinceEpoch)
+        let earliest = Timestamp(millisecondsSinceEpoch: max(newest - Int64(maximumBars - 1) * timeframe.milliseconds,
+                                                              start?.millisecondsSinceEpoch ?? .min))
+        var cursor: Timestamp? = earliest
+        var times: [Timestamp] = [], opens: [Double] = [], highs: [Double] = [], lows: [Double] = [], closes: [Double] = [], volumes: [Double] = []
+        let exclusiveEnd = Timestamp(millisecondsSinceEpoch: newest + 1)
+        while let from = cursor {
+            let page = try await store.bars(BarQuery(symbol: summary.instrument.symbol, timeframe: timeframe, start: from, end: exclusiveEnd,
+                                                     limit: MarketRoutes.maximumPageSize))
+            for bar in page.bars {
+                times.append(bar.openTime)
+                opens.append(Double(bar.open) ?? .nan)
+                highs.append(Double(bar.high) ?? .nan)
+                lows.append(Double(bar.low) ?? .nan)
+                closes.append(Double(bar.close) ?? .nan)
+                volumes.append(bar.volume.flatMap(Double.init) ?? 0)
+            }
+            cursor = page.nextStart
+        }
+        guard !times.isEmpty else { throw ProblemDetails(.unprocessable, detail: "\(symbolText) has no \(timeframe.rawValue) bars in the requested window") }
+        let series = try unprocessable { () throws(PredictionError) in
+            try BarSeries(timeframe: timeframe, openTimes: times, opens: opens, highs: highs, lows: lows, closes: closes, volumes: volumes)
+        }
+        return (series, timeframe)
+    }
+}

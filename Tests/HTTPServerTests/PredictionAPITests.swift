@@ -1,0 +1,71 @@
+import Foundation
+import HTTPServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+import TradingCore
+import TradingEngine
+
+@Suite("Prediction API")
+struct PredictionAPITests {
+    /// Stores the first 1,500 bundled hourly BTC-USD bars as ETH-TEST (a symbol the fixture does not use).
+    static func storeHourlyBars(_ fixture: ServerFixture) async throws {
+        let url = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv")
+        let bars = try BarFileParser(timeframe: .oneHour).parseOHLCV([UInt8](Data(contentsOf: url)), fileName: url.lastPathComponent).bars
+        _ = try await fixture.store.importBars(BarImportBatch(instrument: Instrument(symbol: Symbol("ETH-TEST")!, assetClass: .crypto, quoteCurrency: "USD"),
+                                                              timeframe: .oneHour, kind: .ohlcv, bars: Array(bars.prefix(1500)), source: "test"))
+    }
+
+    static func get(_ client: any TestClientProtocol, _ fixture: ServerFixture, _ uri: String,
+                    _ check: @escaping @Sendable (TestResponse) async throws -> Void) async throws {
+        try await client.execute(uri: uri, method: .get, headers: fixture.headers(.viewer), testCallback: check)
+    }
+
+    @Test("predictions, regimes, analysis and alerts answer from the stored bars with their documented keys")
+    func routesAnswer() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await Self.storeHourlyBars(fixture)
+            try await Self.get(client, fixture, "/api/v1/predictions/ETH-TEST?horizons=1h,4h&at=2017-08-30T00:00:00Z") { (response: TestResponse) async throws in
+                #expect(response.status == .ok, "\(response.text)")
+                let json = try response.json
+                #expect(json["data_time"] as? String == "2017-08-30T00:00:00Z")
+                #expect((json["forecasts"] as? [[String: Any]])?.compactMap { $0["horizon"] as? String } == ["1h", "4h"])
+            }
+            try await Self.get(client, fixture, "/api/v1/regimes/ETH-TEST") { (response: TestResponse) async throws in
+                #expect(response.status == .ok, "\(response.text)")
+                let json = try response.json
+                #expect((json["recommendation"] as? [String: Any])?["strategy"] is String)
+                #expect((json["hmm"] as? [String: Any])?["states"] is [[String: Any]])
+            }
+            try await Self.get(client, fixture, "/api/v1/analysis/ETH-TEST?start=2017-08-01T00:00:00Z&end=2017-09-01T00:00:00Z") { (response: TestResponse) async throws in
+                #expect(response.status == .ok, "\(response.text)")
+                let json = try response.json
+                #expect(json["start"] as? String == "2017-08-01T00:00:00Z")
+                #expect((json["volume_profile"] as? [Any])?.count == 10)
+            }
+            try await Self.get(client, fixture, "/api/v1/alerts?source=prediction&symbol=ETH-TEST") { (response: TestResponse) async throws in
+                #expect(response.status == .ok, "\(response.text)")
+                #expect(try response.json["alerts"] is [Any])
+            }
+        }
+    }
+
+    @Test("unknown symbols are 404, close-only or constant data 422, bad horizons 400", arguments: [
+        ("/api/v1/predictions/NOPE", 404, "no instrument NOPE"),
+        ("/api/v1/predictions/BTC-USD?horizons=1h", 422, "needs at least"),
+        ("/api/v1/predictions/BTC-USD?horizons=9x", 400, "horizons"),
+        ("/api/v1/alerts?source=supervisor", 400, "only prediction alerts"),
+        ("/api/v1/regimes/BTC-USD?states=4", 400, "states"),
+    ])
+    func problems(uri: String, status: Int, detail: String) async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await Self.get(client, fixture, uri) { (response: TestResponse) async throws in
+                #expect(Int(response.status.code) == status, "\(response.text)")
+                #expect((try response.json["detail"] as? String ?? "").contains(detail), "\(response.text)")
+            }
+        }
+    }
+}
