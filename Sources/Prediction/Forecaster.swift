@@ -29,6 +29,10 @@ public struct Forecaster: Sendable {
         self.trainingWindow = trainingWindow
     }
 
+    /// Names the forecasting code and settings; stored with every forecast so a score is tied to
+    /// the model that made it. Change it whenever features, models or settings change.
+    public static let modelVersion = "forecaster-1 (features v1; ridge alpha 10; logistic C 0.1; GARCH(1,1); EWMA 0.94)"
+
     /// The EWMA decay of the volatility baseline.
     public static let ewmaDecay = 0.94
     /// z for the 80 % interval.

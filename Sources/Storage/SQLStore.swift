@@ -278,6 +278,68 @@ public final class SQLStore: Store {
     }
 }
 
+// MARK: ForecastStore
+
+extension SQLStore: ForecastStore {
+    private static let forecastColumns = """
+        f.id, i.symbol, f.timeframe, f.horizon, f.horizon_ms, f.decision_time, f.data_time, f.target_time, f.reference_close, \
+        f.expected_log_return, f.probability_up, f.volatility, f.interval_low, f.interval_high, f.return_model, f.direction_model, \
+        f.volatility_model, f.model_version, f.created_at
+        """
+
+    public func recordForecasts(_ records: [ForecastRecord]) async throws -> [ForecastRecord] {
+        guard !records.isEmpty else { return [] }
+        // One transaction; a forecast already stored is left as it was (ON CONFLICT DO NOTHING),
+        // so re-asking for the same forecast never duplicates it.
+        let statements = records.map { record in
+            SQLStatement("""
+                INSERT INTO forecasts (instrument_id, timeframe, horizon, horizon_ms, decision_time, data_time, target_time, reference_close,
+                    expected_log_return, probability_up, volatility, interval_low, interval_high, return_model, direction_model,
+                    volatility_model, model_version, created_at)
+                SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM instruments WHERE symbol = ?
+                ON CONFLICT DO NOTHING RETURNING id
+                """, [
+                    .text(record.timeframe.rawValue), .text(record.horizon), .integer(record.horizonMilliseconds),
+                    .integer(record.decisionTime.millisecondsSinceEpoch), .integer(record.dataTime.millisecondsSinceEpoch),
+                    .integer(record.targetTime.millisecondsSinceEpoch), .text(record.referenceClose), .real(record.expectedLogReturn),
+                    .real(record.probabilityUp), .real(record.volatility), .real(record.intervalLow), .real(record.intervalHigh),
+                    .text(record.returnModel), .text(record.directionModel), .text(record.volatilityModel), .text(record.modelVersion),
+                    .integer(record.createdAt.millisecondsSinceEpoch), .text(record.symbol.rawValue),
+                ])
+        }
+        let results = try await database.write(statements)
+        return zip(records, results).compactMap { record, rows in
+            guard let id = try? rows.first?.integer(0) else { return nil }
+            return ForecastRecord(id: id, symbol: record.symbol, timeframe: record.timeframe, horizon: record.horizon,
+                                  horizonMilliseconds: record.horizonMilliseconds, decisionTime: record.decisionTime, dataTime: record.dataTime,
+                                  targetTime: record.targetTime, referenceClose: record.referenceClose, expectedLogReturn: record.expectedLogReturn,
+                                  probabilityUp: record.probabilityUp, volatility: record.volatility, intervalLow: record.intervalLow,
+                                  intervalHigh: record.intervalHigh, returnModel: record.returnModel, directionModel: record.directionModel,
+                                  volatilityModel: record.volatilityModel, modelVersion: record.modelVersion, createdAt: record.createdAt)
+        }
+    }
+
+    public func forecasts(symbol: Symbol, limit: Int) async throws -> [ForecastRecord] {
+        try await database.query(SQLStatement("""
+            SELECT \(Self.forecastColumns) FROM forecasts f JOIN instruments i ON i.id = f.instrument_id
+            WHERE i.symbol = ? ORDER BY f.data_time DESC, f.horizon_ms, f.id LIMIT ?
+            """, [.text(symbol.rawValue), .integer(Int64(limit))])).map(Self.forecastRecord)
+    }
+
+    private static func forecastRecord(_ row: SQLRow) throws -> ForecastRecord {
+        let symbolText = try row.text(1), timeframeText = try row.text(2)
+        guard let symbol = Symbol(symbolText) else { throw StoreError.corruptValue(column: "instruments.symbol", value: symbolText) }
+        guard let timeframe = Timeframe(rawValue: timeframeText) else { throw StoreError.corruptValue(column: "forecasts.timeframe", value: timeframeText) }
+        return ForecastRecord(
+            id: try row.integer(0), symbol: symbol, timeframe: timeframe, horizon: try row.text(3), horizonMilliseconds: try row.integer(4),
+            decisionTime: Timestamp(millisecondsSinceEpoch: try row.integer(5)), dataTime: Timestamp(millisecondsSinceEpoch: try row.integer(6)),
+            targetTime: Timestamp(millisecondsSinceEpoch: try row.integer(7)), referenceClose: try row.text(8),
+            expectedLogReturn: try row.real(9), probabilityUp: try row.real(10), volatility: try row.real(11), intervalLow: try row.real(12),
+            intervalHigh: try row.real(13), returnModel: try row.text(14), directionModel: try row.text(15), volatilityModel: try row.text(16),
+            modelVersion: try row.text(17), createdAt: Timestamp(millisecondsSinceEpoch: try row.integer(18)))
+    }
+}
+
 /// A store operation that cannot be carried out, with a reason for the user.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A close-only file was imported into an OHLCV series or the other way round.

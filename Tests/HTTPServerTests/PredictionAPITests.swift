@@ -33,7 +33,15 @@ struct PredictionAPITests {
                 let json = try response.json
                 #expect(json["data_time"] as? String == "2017-08-30T00:00:00Z")
                 #expect((json["forecasts"] as? [[String: Any]])?.compactMap { $0["horizon"] as? String } == ["1h", "4h"])
+                #expect(json["newly_stored"] as? Int == 2)
             }
+            // The same request again stores nothing new; the stored rows carry the exact reference close.
+            try await Self.get(client, fixture, "/api/v1/predictions/ETH-TEST?horizons=1h,4h&at=2017-08-30T00:00:00Z") { (response: TestResponse) async throws in
+                #expect(try response.json["newly_stored"] as? Int == 0)
+            }
+            let stored = try await fixture.store.forecasts(symbol: Symbol("ETH-TEST")!, limit: 10)
+            #expect(stored.count == 2 && stored.allSatisfy { $0.dataTime == Timestamp(iso8601: "2017-08-30T00:00:00Z") })
+            #expect(stored.first.map { Double($0.referenceClose) != nil } == true)
             try await Self.get(client, fixture, "/api/v1/regimes/ETH-TEST") { (response: TestResponse) async throws in
                 #expect(response.status == .ok, "\(response.text)")
                 let json = try response.json

@@ -17,7 +17,7 @@ struct StoreConformanceTests {
     @Test("migrations apply once and record their version", arguments: Backend.available)
     func migrationsApplyOnce(backend: Backend) async throws {
         try await withStore(backend, migrate: false) { (fixture: StoreFixture) async throws in
-            #expect(try await fixture.store.migrate() == [1])
+            #expect(try await fixture.store.migrate() == [1, 2])
             #expect(try await fixture.store.migrate() == [])
             #expect(try await fixture.store.schemaVersion() == Schema.latestVersion)
         }
@@ -31,7 +31,7 @@ struct StoreConformanceTests {
                 for store in others + [fixture.store] { group.addTask { try await store.migrate() } }
                 return try await group.reduce(into: [[Int]]()) { $0.append($1) }
             }
-            #expect(results.flatMap { $0 } == [1])
+            #expect(results.flatMap { $0 }.sorted() == [1, 2])
             for store in others { try await store.close() }
         }
     }
@@ -149,6 +149,29 @@ struct StoreConformanceTests {
             #expect(try await fixture.store.revokeAPIKey(id: 9999, at: fixture.clock.now()) == nil)
             #expect(try await fixture.store.activeAPIKeyCount(role: .trader) == 0)
             #expect(try await fixture.store.apiKeys().count == 1)
+        }
+    }
+
+    @Test("forecasts are stored once with exact reference closes and read back newest first", arguments: Backend.available)
+    func forecastsAreStoredOnce(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            _ = try await fixture.store.importBars(batch(try hourlyBars(count: 10)))
+            let dataTime = Timestamp(iso8601: "2024-01-01T10:00:00Z")!
+            let records = [("1h", Int64(3_600_000)), ("4h", Int64(14_400_000))].map { horizon, milliseconds in
+                ForecastRecord(id: nil, symbol: btc.symbol, timeframe: .oneHour, horizon: horizon, horizonMilliseconds: milliseconds,
+                               decisionTime: dataTime, dataTime: dataTime, targetTime: dataTime.adding(milliseconds: milliseconds),
+                               referenceClose: "42123.450000000000000001", expectedLogReturn: 0.000123456789012345, probabilityUp: 0.5234,
+                               volatility: 0.0123, intervalLow: -0.0157, intervalHigh: 0.0159, returnModel: "ridge",
+                               directionModel: "baseline_climatology", volatilityModel: "garch", modelVersion: "forecaster-1", createdAt: dataTime)
+            }
+            let stored = try await fixture.store.recordForecasts(records)
+            #expect(stored.count == 2 && stored.allSatisfy { $0.id != nil })
+            #expect(try await fixture.store.recordForecasts(records).isEmpty, "a repeated forecast is not stored twice")
+            let read = try await fixture.store.forecasts(symbol: btc.symbol, limit: 10)
+            #expect(read.map(\.horizon) == ["1h", "4h"])
+            #expect(read[0].referenceClose == "42123.450000000000000001")
+            #expect(read[0].expectedLogReturn == 0.000123456789012345 && read[0].targetTime == dataTime.adding(milliseconds: 3_600_000))
+            #expect(read[0] == stored[0])
         }
     }
 

@@ -128,7 +128,9 @@ public enum OpenAPIDocument {
                 description: """
                     Forecasts from the symbol's stored OHLCV bars (the newest \(PredictionRoutes.maximumBars) closed by `at`): per \
                     horizon the expected log return, P(up), volatility, 80 % interval, the model behind each part (a model is used \
-                    only where it beat its baseline on held-out data) and the baselines. Not stored yet.
+                    only where it beat its baseline on held-out data) and the baselines. Every forecast served is stored once (per \
+                    symbol, timeframe, horizon, data time and model version) with what scoring it later needs; `newly_stored` counts \
+                    the new rows.
                     """,
                 parameters: [symbolPath,
                              queryParameter("horizons", required: false, description: "Comma-separated horizons such as 1h,4h,24h (multiples of the bar length); default: those of 5m,1h,4h,24h the bars can express.", schema: string),
@@ -437,6 +439,7 @@ public enum OpenAPIDocument {
         return [
             ("Forecasts", object([
                 ("symbol", string), ("decision_time", dateTime), ("data_time", dateTime), ("gaps", integer),
+                ("model_version", string), ("newly_stored", integer),
                 ("forecasts", ["type": "array", "items": object([
                     ("horizon", string), ("expected_log_return", number), ("probability_up", number), ("volatility", number),
                     ("interval_80", ["type": "array", "items": number, "minItems": 2, "maxItems": 2]),

@@ -17,7 +17,7 @@ enum PredictionRoutes {
             let query = try QueryValidator(request, allowed: ["horizons", "timeframe", "at"])
             let symbol = try symbolParameter(context)
             let at = try query.parsed("at", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
-            let (series, _) = try await load(symbol, timeframe: try timeframe(query), end: at, store: dependencies.store)
+            let (series, timeframe, lastClose) = try await loadWithClose(symbol, timeframe: try timeframe(query), end: at, store: dependencies.store)
             let horizons: [Horizon]
             if let text = try query.value("horizons") {
                 horizons = try text.split(separator: ",").map { part in
@@ -29,7 +29,22 @@ enum PredictionRoutes {
             }
             let time = at ?? series.lastCloseTime!
             let forecasts = try unprocessable { () throws(PredictionError) in try Forecaster().forecast(series, at: time, horizons: horizons) }
-            return JSONResponse.make(Representations.forecasts(forecasts, symbol: symbol, gaps: gapCount(series)))
+            // Every forecast served is stored (once) with what scoring it later needs.
+            let now = dependencies.clock.now()
+            let records = forecasts.map { forecast in
+                ForecastRecord(id: nil, symbol: Symbol(symbol)!, timeframe: timeframe, horizon: forecast.horizon.label,
+                               horizonMilliseconds: forecast.horizon.milliseconds, decisionTime: forecast.decisionTime, dataTime: forecast.dataTime,
+                               targetTime: forecast.dataTime.adding(milliseconds: forecast.horizon.milliseconds), referenceClose: lastClose,
+                               expectedLogReturn: forecast.expectedLogReturn, probabilityUp: forecast.probabilityUp, volatility: forecast.volatility,
+                               intervalLow: forecast.intervalLow, intervalHigh: forecast.intervalHigh, returnModel: forecast.returnModel,
+                               directionModel: forecast.directionModel, volatilityModel: forecast.volatilityModel,
+                               modelVersion: Forecaster.modelVersion, createdAt: now)
+            }
+            let stored = try await dependencies.store.recordForecasts(records)
+            guard case .object(var members) = Representations.forecasts(forecasts, symbol: symbol, gaps: gapCount(series)) else { fatalError("an object") }
+            members.append(("model_version", .string(Forecaster.modelVersion)))
+            members.append(("newly_stored", .int(stored.count)))
+            return JSONResponse.make(.object(members))
         }
         router.get("/regimes/{symbol}") { request, context in
             let query = try QueryValidator(request, allowed: ["timeframe", "states"])
@@ -120,6 +135,13 @@ enum PredictionRoutes {
     /// timeframe, or the symbol's shortest OHLCV series.
     static func load(_ symbolText: String, timeframe requested: Timeframe?, end: Timestamp?, store: any Store,
                      start: Timestamp? = nil) async throws -> (BarSeries, Timeframe) {
+        let (series, timeframe, _) = try await loadWithClose(symbolText, timeframe: requested, end: end, store: store, start: start)
+        return (series, timeframe)
+    }
+
+    /// As `load`, with the exact decimal text of the newest close.
+    static func loadWithClose(_ symbolText: String, timeframe requested: Timeframe?, end: Timestamp?, store: any Store,
+                              start: Timestamp? = nil) async throws -> (BarSeries, Timeframe, String) {
         guard let summary = try await store.instruments().first(where: { $0.instrument.symbol.rawValue == symbolText }) else {
             throw ProblemDetails(.notFound, detail: "no instrument \(symbolText) is stored")
         }
@@ -133,6 +155,7 @@ enum PredictionRoutes {
                                                               start?.millisecondsSinceEpoch ?? .min))
         var cursor: Timestamp? = earliest
         var times: [Timestamp] = [], opens: [Double] = [], highs: [Double] = [], lows: [Double] = [], closes: [Double] = [], volumes: [Double] = []
+        var lastClose = ""
         let exclusiveEnd = Timestamp(millisecondsSinceEpoch: newest + 1)
         while let from = cursor {
             let page = try await store.bars(BarQuery(symbol: summary.instrument.symbol, timeframe: timeframe, start: from, end: exclusiveEnd,
@@ -144,6 +167,7 @@ enum PredictionRoutes {
                 lows.append(Double(bar.low) ?? .nan)
                 closes.append(Double(bar.close) ?? .nan)
                 volumes.append(bar.volume.flatMap(Double.init) ?? 0)
+                lastClose = bar.close
             }
             cursor = page.nextStart
         }
@@ -151,6 +175,6 @@ enum PredictionRoutes {
         let series = try unprocessable { () throws(PredictionError) in
             try BarSeries(timeframe: timeframe, openTimes: times, opens: opens, highs: highs, lows: lows, closes: closes, volumes: volumes)
         }
-        return (series, timeframe)
+        return (series, timeframe, lastClose)
     }
 }

@@ -44,6 +44,15 @@ public struct SQLRow: Sendable {
         return value
     }
 
+    /// A floating-point column (an integer is widened, as SQLite may store 1.0 as 1).
+    public func real(_ index: Int) throws(SQLDecodingError) -> Double {
+        switch values[index] {
+        case .real(let value): return value
+        case .integer(let value): return Double(value)
+        default: throw SQLDecodingError(column: index, expected: "real", found: values[index])
+        }
+    }
+
     /// The text at a column, or nil when it is NULL.
     public func optionalText(_ index: Int) throws(SQLDecodingError) -> String? {
         switch values[index] {

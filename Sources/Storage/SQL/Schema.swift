@@ -62,6 +62,33 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 2, name: "forecasts", statements: [
+            """
+            CREATE TABLE forecasts (
+                id {id},
+                instrument_id BIGINT NOT NULL REFERENCES instruments(id),
+                timeframe TEXT NOT NULL,
+                horizon TEXT NOT NULL,
+                horizon_ms BIGINT NOT NULL,
+                decision_time BIGINT NOT NULL,
+                data_time BIGINT NOT NULL,
+                target_time BIGINT NOT NULL,
+                reference_close TEXT NOT NULL,
+                expected_log_return DOUBLE PRECISION NOT NULL,
+                probability_up DOUBLE PRECISION NOT NULL,
+                volatility DOUBLE PRECISION NOT NULL,
+                interval_low DOUBLE PRECISION NOT NULL,
+                interval_high DOUBLE PRECISION NOT NULL,
+                return_model TEXT NOT NULL,
+                direction_model TEXT NOT NULL,
+                volatility_model TEXT NOT NULL,
+                model_version TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                UNIQUE (instrument_id, timeframe, horizon_ms, data_time, model_version)
+            )
+            """,
+            "CREATE INDEX forecasts_by_target ON forecasts (target_time)",
+        ]),
     ]
 
     /// The highest version this build knows.
