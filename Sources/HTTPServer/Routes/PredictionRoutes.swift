@@ -77,10 +77,12 @@ enum PredictionRoutes {
         }
         router.get("/alerts") { request, _ in
             let query = try QueryValidator(request, allowed: ["source", "symbol", "timeframe"])
+            let requestedTimeframe = try timeframe(query)
             let source = try query.value("source") ?? "prediction"
             guard source == "prediction" else {
                 throw ProblemDetails.invalidParameter("source", "only prediction alerts exist yet (the supervisor's are not built)")
             }
+            if let symbol = try query.value("symbol"), Symbol(symbol) == nil { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
             var symbols = (try query.value("symbol")).map { [$0] } ?? []
             if symbols.isEmpty {
                 symbols = try await dependencies.store.instruments().filter { summary in
@@ -89,7 +91,7 @@ enum PredictionRoutes {
             }
             var alerts: [PredictiveAlerts.Alert] = []
             for symbol in symbols {
-                let (series, _) = try await load(symbol, timeframe: try timeframe(query), end: nil, store: dependencies.store)
+                let (series, _) = try await load(symbol, timeframe: requestedTimeframe, end: nil, store: dependencies.store)
                 let time = series.lastCloseTime!
                 let found = try unprocessable { () throws(PredictionError) in
                     let regimes = try RegimeDetector().detect(series, at: time)
@@ -104,7 +106,8 @@ enum PredictionRoutes {
     // MARK: Parts
 
     static func symbolParameter(_ context: APIRequestContext) throws -> String {
-        guard let text = context.parameters.get("symbol"), Symbol(text) != nil else {
+        // Path parameters arrive percent-encoded (BTC%2FUSD); decode before checking the rule.
+        guard let raw = context.parameters.get("symbol"), let text = raw.removingPercentEncoding, Symbol(text) != nil else {
             throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)")
         }
         return text
