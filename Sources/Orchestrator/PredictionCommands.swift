@@ -49,12 +49,15 @@ public enum PredictionCommands {
     /// Forecasts every horizon at `time` (default: the close of the last bar).
     /// With `repetitions` > 1, `update_ms` is the median time of a forecast from the already fitted
     /// models (features of the newest bar and every horizon), `fit_ms` the time of the fit.
-    public static func forecast(path: String, at time: Timestamp?, horizons text: String?, repetitions: Int = 1) throws -> AdministrationCommands.Output {
+    public static func forecast(path: String, at time: Timestamp?, horizons text: String?, reference: String? = nil,
+                                repetitions: Int = 1) throws -> AdministrationCommands.Output {
         let loaded = try load(path)
         let horizons = try horizons(text, for: loaded.series)
         let at = time ?? loaded.series.lastCloseTime!
+        var forecaster = Forecaster()
+        forecaster.reference = try reference.map { try load($0).series }
         var models: Forecaster.FittedModels?
-        let fitMilliseconds = try PortfolioCommands.medianMilliseconds(1) { models = try Forecaster().fit(loaded.series, at: at, horizons: horizons) }
+        let fitMilliseconds = try PortfolioCommands.medianMilliseconds(1) { models = try forecaster.fit(loaded.series, at: at, horizons: horizons) }
         var forecasts: [Forecast] = []
         let updateMilliseconds = try PortfolioCommands.medianMilliseconds(repetitions) { forecasts = try models!.forecast(loaded.series, at: at) }
         let rows = forecasts.map { forecast in
@@ -72,12 +75,14 @@ public enum PredictionCommands {
     }
 
     /// The walk-forward report.
-    public static func evaluate(path: String, horizons text: String?, trainingWindow: Int?, folds: Int) throws -> AdministrationCommands.Output {
+    public static func evaluate(path: String, horizons text: String?, trainingWindow: Int?, folds: Int,
+                                reference: String? = nil) throws -> AdministrationCommands.Output {
         let loaded = try load(path)
         let horizons = try horizons(text, for: loaded.series)
+        let referenceSeries = try reference.map { try load($0).series }
         var reports: [WalkForwardEvaluation.HorizonReport] = []
         let milliseconds = try PortfolioCommands.medianMilliseconds(1) {
-            reports = try WalkForwardEvaluation(folds: folds, trainingWindow: trainingWindow).run(loaded.series, horizons: horizons)
+            reports = try WalkForwardEvaluation(folds: folds, trainingWindow: trainingWindow, reference: referenceSeries).run(loaded.series, horizons: horizons)
         }
         var rows: [[String]] = []
         for report in reports {

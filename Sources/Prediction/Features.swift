@@ -1,4 +1,5 @@
 import Foundation
+import QuantMath
 
 /// Point-in-time features of the newest visible bar, computed only from `PointInTimeBars`.
 ///
@@ -10,6 +11,9 @@ import Foundation
 /// * `macd`: (EMA12 − EMA26)/close; `macd_histogram`: (MACD line − its EMA9)/close.
 /// * `bollinger_b_20`: (c − (m − 2s))/(4s) with m, s the mean and population deviation of 20 closes.
 /// * `volume_z_20`: (v_t − mean)/deviation over 20 volumes (0 when volume never varies).
+/// * `correlation_24` (only with a reference series): Pearson correlation of the last 24 one-bar
+///   log returns of the two series on the bar times both have (0 with fewer than 10 shared returns
+///   or no variation).
 ///
 /// Exponential and Wilder averages run over the newest `indicatorWindow` bars, seeded with the
 /// first of them, so a feature depends on a bounded, fixed stretch of the past.
@@ -18,12 +22,40 @@ public enum Features {
     public static let names = ["return_lag1", "return_lag2", "return_lag3", "return_6", "return_24",
                                "realised_vol_6", "realised_vol_24", "realised_vol_96", "parkinson_24", "garman_klass_24",
                                "rsi_14", "atr_14", "macd", "macd_histogram", "bollinger_b_20", "volume_z_20"]
+    /// Names with the reference correlation appended when a reference series is used.
+    public static func names(withReference: Bool) -> [String] { withReference ? names + ["correlation_24"] : names }
+
     /// The fewest visible bars the features need.
     public static let requiredBars = 100
     /// The bars the exponential and Wilder averages run over.
     public static let indicatorWindow = 250
 
     /// The feature vector of the newest visible bar.
+    public static func vector(_ bars: PointInTimeBars, reference: PointInTimeBars?) throws(PredictionError) -> [Double] {
+        let base = try vector(bars)
+        guard let reference else { return base }
+        return base + [correlation(bars, reference, window: 24)]
+    }
+
+    /// Pearson correlation of the newest `window` log returns on shared bar times.
+    static func correlation(_ a: PointInTimeBars, _ b: PointInTimeBars, window: Int) -> Double {
+        let bTimes = Dictionary(zip(b.openTimes.suffix(4 * window), b.closes.suffix(4 * window)), uniquingKeysWith: { first, _ in first })
+        var pairs: [(Double, Double)] = []
+        for (time, close) in zip(a.openTimes.suffix(4 * window), a.closes.suffix(4 * window)) {
+            if let other = bTimes[time] { pairs.append((close, other)) }
+        }
+        let tail = pairs.suffix(window + 1)
+        guard tail.count >= 11 else { return 0 }
+        var x: [Double] = [], y: [Double] = []
+        for (previous, current) in zip(tail, tail.dropFirst()) {
+            x.append(log(current.0 / previous.0))
+            y.append(log(current.1 / previous.1))
+        }
+        let denominator = (Statistics.variance(x, ddof: 1) * Statistics.variance(y, ddof: 1)).squareRoot()
+        return denominator > 0 ? Statistics.covariance(x, y, ddof: 1) / denominator : 0
+    }
+
+    /// The feature vector of the newest visible bar, without the reference correlation.
     public static func vector(_ bars: PointInTimeBars) throws(PredictionError) -> [Double] {
         guard bars.count >= requiredBars else {
             throw .insufficientData(needed: requiredBars, available: bars.count, purpose: "the features at \(bars.decisionTime.iso8601)")

@@ -23,6 +23,8 @@ public struct Forecaster: Sendable {
     public var trainingWindow: Int?
     /// At most this many newest returns feed the GARCH fit.
     public var garchWindow = 5000
+    /// A reference series (an index, BTC for altcoins) whose rolling correlation is a feature.
+    public var reference: BarSeries?
 
     /// Creates a forecaster with the documented settings.
     public init(trainingWindow: Int? = nil) {
@@ -40,13 +42,14 @@ public struct Forecaster: Sendable {
 
     /// Feature vectors of every bar that has enough history, computed bar by bar from
     /// `series.asOf(close of bar i)` so each row sees only its past.
-    public static func featureRows(_ series: BarSeries, through last: Int? = nil) -> [(index: Int, features: [Double])] {
+    public static func featureRows(_ series: BarSeries, through last: Int? = nil, reference: BarSeries? = nil) -> [(index: Int, features: [Double])] {
         let end = last ?? (series.count - 1)
         guard end >= Features.requiredBars - 1 else { return [] }
         var rows: [(Int, [Double])] = []
         rows.reserveCapacity(end - Features.requiredBars + 2)
         for index in (Features.requiredBars - 1)...end {
-            if let vector = try? Features.vector(series.asOf(series.closeTime(ofBar: index))) { rows.append((index, vector)) }
+            let time = series.closeTime(ofBar: index)
+            if let vector = try? Features.vector(series.asOf(time), reference: reference?.asOf(time)) { rows.append((index, vector)) }
         }
         return rows
     }
@@ -73,7 +76,7 @@ public struct Forecaster: Sendable {
         let visible = series.asOf(time)
         guard let dataTime = visible.dataTime else { throw .insufficientData(needed: Features.requiredBars, available: 0, purpose: "a forecast") }
         let lastIndex = visible.count - 1
-        let rows = Self.featureRows(series, through: lastIndex)
+        let rows = Self.featureRows(series, through: lastIndex, reference: reference)
         guard let current = rows.last, current.index == lastIndex else {
             throw .insufficientData(needed: Features.requiredBars, available: visible.count, purpose: "a forecast at \(time.iso8601)")
         }
@@ -84,7 +87,7 @@ public struct Forecaster: Sendable {
             let bars = try horizon.bars(of: series.timeframe)
             perHorizon.append((horizon, try train(rows: rows, closes: closes, bars: bars, lastVisible: lastIndex)))
         }
-        return FittedModels(timeframe: series.timeframe, fittedAt: dataTime, horizons: perHorizon, volatility: volatility)
+        return FittedModels(timeframe: series.timeframe, fittedAt: dataTime, horizons: perHorizon, volatility: volatility, reference: reference)
     }
 
     /// Models fitted at one time, ready to forecast at that time or later without refitting: the
@@ -96,6 +99,7 @@ public struct Forecaster: Sendable {
         public let fittedAt: Timestamp
         let horizons: [(Horizon, HorizonModels)]
         let volatility: VolatilityModels
+        let reference: BarSeries?
 
         /// Forecasts at `time` (≥ the fit time) from the bars closed by then.
         public func forecast(_ series: BarSeries, at time: Timestamp) throws(PredictionError) -> [Forecast] {
@@ -103,7 +107,7 @@ public struct Forecaster: Sendable {
             guard time >= fittedAt else { throw .invalidParameter("cannot forecast at \(time.iso8601), before the fit's data time \(fittedAt.iso8601)") }
             let visible = series.asOf(time)
             guard let dataTime = visible.dataTime else { throw .insufficientData(needed: Features.requiredBars, available: 0, purpose: "a forecast") }
-            let features = try Features.vector(visible)
+            let features = try Features.vector(visible, reference: reference?.asOf(time))
             // Carry the variances from the fit time to now.
             let sinceFit = series.asOf(time).closes.count - series.asOf(fittedAt).closes.count
             let returns = sinceFit > 0 ? Array(visible.logReturns.suffix(sinceFit)) : []

@@ -57,15 +57,16 @@ public struct WalkForwardEvaluation: Sendable {
     public var forecaster: Forecaster
 
     /// Creates an evaluation.
-    public init(folds: Int = 5, trainingWindow: Int? = nil) {
+    public init(folds: Int = 5, trainingWindow: Int? = nil, reference: BarSeries? = nil) {
         self.folds = folds
         self.trainingWindow = trainingWindow
         forecaster = Forecaster(trainingWindow: trainingWindow)
+        forecaster.reference = reference
     }
 
     /// Runs the evaluation over the whole series.
     public func run(_ series: BarSeries, horizons: [Horizon]) throws(PredictionError) -> [HorizonReport] {
-        let rows = Forecaster.featureRows(series)
+        let rows = Forecaster.featureRows(series, reference: forecaster.reference)
         let closes = Array(series.asOf(series.lastCloseTime ?? Timestamp(millisecondsSinceEpoch: 0)).closes)
         let returns = zip(closes.dropFirst(), closes).map { log($0 / $1) }
         guard rows.count >= 600 else { throw .insufficientData(needed: 600 + Features.requiredBars, available: series.count, purpose: "a walk-forward evaluation") }

@@ -415,12 +415,13 @@ struct ForecastCommand: AsyncParsableCommand {
         @Option(help: "The OHLCV CSV file.") var data: String
         @Option(help: "Decision time (ISO-8601 UTC); only bars closed by then are read.") var at: String?
         @Option(help: "Forecast this many times from the fitted models and report the median update_ms (benchmarking).") var repetitions = 1
+        @Option(help: "An OHLCV CSV of a reference symbol (an index, BTC for altcoins); its 24-bar return correlation becomes a feature.") var reference: String?
         @Option(help: "Comma-separated horizons, multiples of the bar length (default: those of 5m,1h,4h,24h the bars can express).") var horizons: String?
         @Option(help: "Output format: json or table.") var format: OutputFormat = .table
 
         func run() async throws {
             let time = try PortfolioErrors.date(at, "--at")
-            try PortfolioErrors.run({ try PredictionCommands.forecast(path: data, at: time, horizons: horizons, repetitions: repetitions) }, format: format)
+            try PortfolioErrors.run({ try PredictionCommands.forecast(path: data, at: time, horizons: horizons, reference: reference, repetitions: repetitions) }, format: format)
         }
     }
 
@@ -432,6 +433,7 @@ struct ForecastCommand: AsyncParsableCommand {
         @Option(help: "Comma-separated horizons, multiples of the bar length (default: those of 5m,1h,4h,24h the bars can express).") var horizons: String?
         @Option(help: "Train on at most this many newest samples (rolling window); default: all (expanding).") var trainWindow: Int?
         @Option(help: "Number of test blocks.") var folds = 5
+        @Option(help: "An OHLCV CSV of a reference symbol whose 24-bar return correlation becomes a feature.") var reference: String?
         @Option(help: "Output format: json or table.") var format: OutputFormat = .table
 
         func validate() throws {
@@ -440,7 +442,7 @@ struct ForecastCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try PortfolioErrors.run({ try PredictionCommands.evaluate(path: data, horizons: horizons, trainingWindow: trainWindow, folds: folds) }, format: format)
+            try PortfolioErrors.run({ try PredictionCommands.evaluate(path: data, horizons: horizons, trainingWindow: trainWindow, folds: folds, reference: reference) }, format: format)
         }
     }
 }

@@ -36,6 +36,26 @@ struct PointInTimeTests {
         #expect(regimesWith.trend.statistic.bitPattern == regimesWithout.trend.statistic.bitPattern)
     }
 
+    @Test("with a reference series, forecasts at t are still bit-identical whether or not later bars exist in either")
+    func noLookAheadWithReference() throws {
+        let horizons = [Horizon(parsing: "4h")!]
+        let decision = HourlyBars.series(3000).closeTime(ofBar: 1499)
+        var withFuture = Forecaster()
+        withFuture.reference = HourlyBars.series(3000)
+        var withoutFuture = Forecaster()
+        withoutFuture.reference = HourlyBars.series(1500)
+        let a = try withFuture.forecast(HourlyBars.series(3000), at: decision, horizons: horizons)
+        let b = try withoutFuture.forecast(HourlyBars.series(1500), at: decision, horizons: horizons)
+        #expect(a[0].expectedLogReturn.bitPattern == b[0].expectedLogReturn.bitPattern)
+        #expect(a[0].probabilityUp.bitPattern == b[0].probabilityUp.bitPattern)
+        // The correlation of a series with itself is 1.
+        let series = HourlyBars.series(300)
+        let bars = series.asOf(series.lastCloseTime!)
+        let features = try Features.vector(bars, reference: bars)
+        #expect(features.count == Features.names(withReference: true).count)
+        #expect(abs(features.last! - 1) < 1e-12)
+    }
+
     @Test("a decision time between closes sees only the bars closed by then")
     func partialBarIsInvisible() {
         let series = HourlyBars.series(200)

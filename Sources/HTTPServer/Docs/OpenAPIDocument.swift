@@ -135,7 +135,8 @@ public enum OpenAPIDocument {
                 parameters: [symbolPath,
                              queryParameter("horizons", required: false, description: "Comma-separated horizons such as 1h,4h,24h (multiples of the bar length); default: those of 5m,1h,4h,24h the bars can express.", schema: string),
                              queryParameter("timeframe", required: false, description: "The stored series to use; default: the shortest OHLCV series.", schema: timeframeSchema),
-                             queryParameter("at", required: false, description: "Decision time; only bars closed by then are read.", schema: dateTime)],
+                             queryParameter("at", required: false, description: "Decision time; only bars closed by then are read.", schema: dateTime),
+                             queryParameter("reference", required: false, description: "A reference symbol (an index, BTC for altcoins) whose 24-bar return correlation becomes a feature.", schema: symbolSchema)],
                 ok: ("The forecasts.", ref("Forecasts")), problems: [.invalidParameter, .notFound, .unprocessable])]),
             ("/api/v1/regimes/{symbol}", ["get": operation(
                 id: "getRegimes", tag: "prediction", summary: "Market regimes and a strategy recommendation", role: .viewer,

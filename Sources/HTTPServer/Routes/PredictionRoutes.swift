@@ -14,7 +14,7 @@ enum PredictionRoutes {
 
     static func register(on router: some RouterMethods<APIRequestContext>, dependencies: ServerDependencies) {
         router.get("/predictions/{symbol}") { request, context in
-            let query = try QueryValidator(request, allowed: ["horizons", "timeframe", "at"])
+            let query = try QueryValidator(request, allowed: ["horizons", "timeframe", "at", "reference"])
             let symbol = try symbolParameter(context)
             let at = try query.parsed("at", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
             let (series, timeframe, lastClose) = try await loadWithClose(symbol, timeframe: try timeframe(query), end: at, store: dependencies.store)
@@ -28,7 +28,12 @@ enum PredictionRoutes {
                 horizons = Horizon.defaults.filter { (try? $0.bars(of: series.timeframe)) != nil }
             }
             let time = at ?? series.lastCloseTime!
-            let forecasts = try unprocessable { () throws(PredictionError) in try Forecaster().forecast(series, at: time, horizons: horizons) }
+            var forecaster = Forecaster()
+            if let referenceSymbol = try query.value("reference") {
+                guard Symbol(referenceSymbol) != nil else { throw ProblemDetails.invalidParameter("reference", "must be \(Symbol.rule)") }
+                forecaster.reference = try await load(referenceSymbol, timeframe: timeframe, end: at, store: dependencies.store).0
+            }
+            let forecasts = try unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
             // Every forecast served is stored (once) with what scoring it later needs.
             let now = dependencies.clock.now()
             let records = forecasts.map { forecast in
