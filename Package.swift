@@ -165,6 +165,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "TradingEngineTests",
+            dependencies: ["TradingEngine", "TradingCore", "QuantMath", "TestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", "TradingCore", "TradingEngine", "TestSupport"],
             swiftSettings: strictSettings

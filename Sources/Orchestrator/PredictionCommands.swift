@@ -12,22 +12,10 @@ public enum PredictionCommands {
         public let gaps: Int
     }
 
-    /// Reads an OHLCV CSV (timestamp or date, open, high, low, close, volume; extra columns ignored)
-    /// and infers the timeframe from the most common spacing of consecutive bars.
+    /// Reads an OHLCV CSV into the prediction module's analytic form.
     public static func load(_ path: String) throws -> LoadedSeries {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ImportFileError(path: path, reason: "no such file or not readable") }
-        let parsed = try BarFileParser(timeframe: .oneMinute).parseOHLCV([UInt8](data), fileName: path)
-        let bars = parsed.bars
-        guard bars.count > 2 else { throw ImportFileError(path: path, reason: "has \(bars.count) bars; forecasts need hundreds") }
-        var spacings: [Int64: Int] = [:]
-        for index in 1..<bars.count { spacings[bars[index].openTime.millisecondsSinceEpoch - bars[index - 1].openTime.millisecondsSinceEpoch, default: 0] += 1 }
-        let common = spacings.max { $0.value < $1.value }!.key
-        guard let timeframe = Timeframe.allCases.first(where: { $0.milliseconds == common }) else {
-            throw ImportFileError(path: path, reason: "bars are \(common / 1000) s apart, which is no supported timeframe (\(Timeframe.codes.joined(separator: ", ")))")
-        }
-        let gaps = spacings.filter { $0.key != common }.values.reduce(0, +)
-        let symbol = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.split(separator: "_").first.map(String.init) ?? "data"
-        return LoadedSeries(series: try BarSeries(bars: bars, timeframe: timeframe), symbol: symbol, gaps: gaps)
+        let file = try OHLCVFile.read(path)
+        return LoadedSeries(series: try BarSeries(bars: file.bars, timeframe: file.timeframe), symbol: file.symbol, gaps: file.gaps)
     }
 
     /// Parses `5m,1h,4h,24h`; without text, the default horizons the series' bars can express

@@ -45,6 +45,12 @@ public struct FixedDecimal: Sendable, Hashable, Comparable {
     /// Whether the value is strictly below zero.
     public var isNegative: Bool { units < 0 }
 
+    /// Whether the value is zero.
+    public var isZero: Bool { units == 0 }
+
+    /// The absolute value.
+    public var absolute: FixedDecimal { FixedDecimal(units: units < 0 ? -units : units) }
+
     /// The nearest binary floating-point value, for analytics only (never for accounting).
     public var doubleValue: Double {
         let whole = units / Self.unitsPerWhole

@@ -1,0 +1,112 @@
+import TradingCore
+
+/// A double-entry ledger in one currency, exact fixed point. Every fill posts entries that sum to
+/// zero across accounts:
+///
+/// * buying q at p with fee f: cash −(q·p + f), position +q·p at cost, fees +f;
+/// * selling (or covering) against a position: the position leaves at its average cost, the
+///   difference to the proceeds is realised P&L.
+///
+/// Account balances (debit positive): `cash`, `positions` (cost basis), `fees`, `realised` (P&L,
+/// credit negative = profit), `capital` (the owner's contribution, credit). Their sum is zero after
+/// every posting, and cash + marked positions = capital + realised profit + unrealised profit − fees.
+public struct Ledger: Sendable {
+    /// One posting line.
+    public struct Entry: Sendable, Hashable {
+        public let sequence: Int
+        public let time: Timestamp
+        public let account: String
+        /// Debit positive, credit negative.
+        public let amount: FixedDecimal
+        public let memo: String
+    }
+
+    /// A holding: signed quantity (negative when short) and its exact cost basis.
+    public struct Position: Sendable, Hashable {
+        public var quantity: FixedDecimal
+        /// Signed: the cash paid for a long position, minus the cash received for a short one.
+        public var cost: FixedDecimal
+    }
+
+    public private(set) var entries: [Entry] = []
+    public private(set) var cash: FixedDecimal
+    public private(set) var positions: [Symbol: Position] = [:]
+    public private(set) var fees: FixedDecimal = .zero
+    public private(set) var realisedProfit: FixedDecimal = .zero
+    public let capital: FixedDecimal
+    private var sequence = 0
+
+    /// Opens a ledger with starting cash.
+    public init(cash: FixedDecimal, at time: Timestamp) {
+        self.cash = cash
+        capital = cash
+        post(time, [("cash", cash), ("capital", -cash)], memo: "deposit")
+    }
+
+    /// Books a fill of `quantity` (positive) at `price` with a fee; buys add, sells subtract.
+    public mutating func bookFill(symbol: Symbol, side: OrderSide, quantity: FixedDecimal, price: FixedDecimal, fee: FixedDecimal,
+                                  at time: Timestamp) throws(DecimalArithmeticError) {
+        let signed = side == .buy ? quantity : -quantity
+        var position = positions[symbol] ?? Position(quantity: .zero, cost: .zero)
+        // The part that reduces an existing position realises P&L at its average cost.
+        var reducing = FixedDecimal.zero
+        if !position.quantity.isZero && (position.quantity.isPositive != signed.isPositive) {
+            reducing = min(position.quantity.absolute, quantity)
+        }
+        var costReleased = FixedDecimal.zero
+        if !reducing.isZero {
+            // cost × reducing / |quantity|, exact to 18 digits; the last unit of a closed position takes the remainder.
+            costReleased = reducing == position.quantity.absolute
+                ? position.cost
+                : try position.cost.multiplied(by: try reducing.divided(by: position.quantity.absolute))
+        }
+        let openingQuantity = quantity - reducing
+        let openingCost = try openingQuantity.multiplied(by: price)
+        let signedOpeningCost = side == .buy ? openingCost : -openingCost
+        // Proceeds of the reducing part minus its cost basis is realised profit; the notional is the
+        // sum of the two parts' exact products, so the postings balance to the last digit.
+        let reducingNotional = try reducing.multiplied(by: price)
+        let notional = reducingNotional + openingCost
+        // Cash moves by the notional (out for buys, in for sells) and the fee (always out).
+        let cashChange = (side == .buy ? -notional : notional) - fee
+        let realised = reducing.isZero ? FixedDecimal.zero : (side == .sell ? reducingNotional - costReleased : -(reducingNotional + costReleased))
+        position.quantity = position.quantity + signed
+        position.cost = position.cost - costReleased + signedOpeningCost
+        positions[symbol] = position.quantity.isZero ? nil : position
+        cash = cash + cashChange
+        fees = fees + fee
+        realisedProfit = realisedProfit + realised
+        // Debits: cash change, position change (cost), fees; credit: realised profit.
+        post(time, [("cash", cashChange), ("positions:\(symbol.rawValue)", signedOpeningCost - costReleased), ("fees", fee), ("realised", -realised)],
+             memo: "\(side.rawValue) \(quantity) \(symbol.rawValue) @ \(price)")
+    }
+
+    /// Σ of every entry: zero when the books balance.
+    public var trialBalance: FixedDecimal { entries.reduce(.zero) { $0 + $1.amount } }
+
+    /// Cash + positions marked at `prices` (a symbol without a price is marked at cost).
+    public func equity(prices: [Symbol: FixedDecimal]) throws(DecimalArithmeticError) -> FixedDecimal {
+        var total = cash
+        for (symbol, position) in positions {
+            if let price = prices[symbol] { total = total + (try position.quantity.multiplied(by: price)) } else { total = total + position.cost }
+        }
+        return total
+    }
+
+    /// Unrealised profit at `prices`: marked value − cost basis.
+    public func unrealisedProfit(prices: [Symbol: FixedDecimal]) throws(DecimalArithmeticError) -> FixedDecimal {
+        var total = FixedDecimal.zero
+        for (symbol, position) in positions {
+            guard let price = prices[symbol] else { continue }
+            total = total + (try position.quantity.multiplied(by: price)) - position.cost
+        }
+        return total
+    }
+
+    private mutating func post(_ time: Timestamp, _ lines: [(String, FixedDecimal)], memo: String) {
+        for (account, amount) in lines where !amount.isZero {
+            sequence += 1
+            entries.append(Entry(sequence: sequence, time: time, account: account, amount: amount, memo: memo))
+        }
+    }
+}
