@@ -51,11 +51,14 @@ public struct FixedDecimal: Sendable, Hashable, Comparable {
     /// The absolute value.
     public var absolute: FixedDecimal { FixedDecimal(units: units < 0 ? -units : units) }
 
-    /// The nearest binary floating-point value, for analytics only (never for accounting).
+    /// A binary floating-point approximation (within a few units in the last place), for analytics
+    /// only, never for accounting. Computed from the two 64-bit halves of the magnitude: the
+    /// generic Int128-to-Double conversion is an order of magnitude slower, and this runs per bar.
     public var doubleValue: Double {
-        let whole = units / Self.unitsPerWhole
-        let fraction = units % Self.unitsPerWhole
-        return Double(whole) + Double(fraction) / 1e18
+        let magnitude = units.magnitude
+        // `_high` and `_low` are the standard library's stored halves of UInt128.
+        let value = (Double(magnitude._high) * 18_446_744_073_709_551_616.0 + Double(magnitude._low)) / 1e18
+        return units < 0 ? -value : value
     }
 
     public static func < (lhs: FixedDecimal, rhs: FixedDecimal) -> Bool { lhs.units < rhs.units }

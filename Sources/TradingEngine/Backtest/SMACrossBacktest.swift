@@ -121,6 +121,8 @@ public struct SMACrossBacktest: Sendable {
         var position = FixedDecimal.zero, entryPrice = FixedDecimal.zero, entryBar = 0, entryCommission = FixedDecimal.zero
         var trades: [Trade] = []
         var equity = [Double](repeating: cash.doubleValue, count: n)
+        // Cash and position as doubles for the per-bar equity curve, refreshed only when a fill changes them.
+        var cashValue = cash.doubleValue, positionValue = 0.0
         enum Pending { case none, long, short, flat }
         var pending = Pending.none
 
@@ -160,6 +162,8 @@ public struct SMACrossBacktest: Sendable {
                 if pending == .long { try open(at: bar, price: openPrice, long: true) }
                 if pending == .short { try open(at: bar, price: openPrice, long: false) }
                 pending = .none
+                cashValue = ledger.cash.doubleValue
+                positionValue = position.doubleValue
             }
             if bar >= slow && bar < n - 1 {
                 let up = fastAverage[bar - 1] < slowAverage[bar - 1] && fastAverage[bar] > slowAverage[bar]
@@ -167,7 +171,7 @@ public struct SMACrossBacktest: Sendable {
                 if up { pending = .long } else if down { pending = allowShort ? .short : .flat }
             }
             if bar >= slow {
-                equity[bar] = ledger.cash.doubleValue + position.doubleValue * closes[bar]
+                equity[bar] = cashValue + positionValue * closes[bar]
             }
         }
         // End of data: an open position is closed at the last bar's open (backtesting.py's finalize_trades).
