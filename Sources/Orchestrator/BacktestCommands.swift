@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TradingCore
 import TradingEngine
 
@@ -92,5 +93,74 @@ public enum BacktestCommands {
         ]
         return AdministrationCommands.Output(json: json, columns: ["metric", "value"], rows: rows,
                                              footer: String(format: "%d bars simulated in %.3f ms", file.bars.count, milliseconds))
+    }
+}
+
+extension BacktestCommands {
+    /// A parameter range `start..end:step` (inclusive), such as `5..50:5`.
+    public static func range(_ text: String, name: String) throws -> [Int] {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        let bounds = parts[0].components(separatedBy: "..")
+        guard bounds.count == 2, let start = Int(bounds[0]), let end = Int(bounds[1]), start <= end else {
+            throw RequestError(description: "--param \(name)=\(text) must look like 5..50:5 (start..end:step)")
+        }
+        let step = parts.count > 1 ? Int(parts[1]) : 1
+        guard let step, step > 0 else { throw RequestError(description: "--param \(name)=\(text): the step must be a positive whole number") }
+        return Array(stride(from: start, through: end, by: step))
+    }
+
+    /// Runs sma-cross for every (fast, slow) with slow > fast, in parallel on every core; the table
+    /// lists the best ten by final equity. In-sample only: a sweep describes, it does not validate.
+    public static func sweep(_ request: Request) throws -> AdministrationCommands.Output {
+        guard request.strategy == "sma-cross" else { throw RequestError(description: "sweep supports sma-cross only") }
+        guard request.dataPaths.count == 1 else { throw RequestError(description: "give exactly one --data file") }
+        guard let fastText = request.parameters["fast"], let slowText = request.parameters["slow"], request.parameters.count == 2 else {
+            throw RequestError(description: "sweep needs --param fast=A..B:S and --param slow=A..B:S and nothing else")
+        }
+        let combinations = try range(fastText, name: "fast").flatMap { fast in try range(slowText, name: "slow").filter { $0 > fast }.map { (fast, $0) } }
+        guard !combinations.isEmpty, combinations.count <= 100_000 else {
+            throw RequestError(description: "the ranges give \(combinations.count) combinations with slow > fast; between 1 and 100000 are allowed")
+        }
+        let file = try OHLCVFile.read(request.dataPaths[0])
+        guard let cash = FixedDecimal(request.cash), let commission = FixedDecimal(request.commission),
+              let slippage = FixedDecimal(request.slippageBasisPoints) else { throw RequestError(description: "cash, commission and slippage must be decimals") }
+        let symbol = Symbol(file.symbol) ?? Symbol("DATA")!
+        let results = Mutex<[SMACrossBacktest.Result?]>(Array(repeating: nil, count: combinations.count))
+        let failure = Mutex<String?>(nil)
+        let bars = file.bars
+        let milliseconds = try PortfolioCommands.medianMilliseconds(request.repetitions) {
+            DispatchQueue.concurrentPerform(iterations: combinations.count) { index in
+                let (fast, slow) = combinations[index]
+                let backtest = SMACrossBacktest(fast: fast, slow: slow, cash: cash, commission: commission, slippageBasisPoints: slippage,
+                                                allowShort: request.allowShort)
+                do {
+                    let result = try backtest.run(bars, symbol: symbol)
+                    results.withLock { $0[index] = result }
+                } catch {
+                    failure.withLock { $0 = "fast \(fast), slow \(slow): \(String(describing: error))" }
+                }
+            }
+        }
+        if let message = failure.withLock({ $0 }) { throw RequestError(description: message) }
+        let outcomes = results.withLock { $0 }.enumerated().compactMap { index, result in result.map { (combinations[index], $0) } }
+        let ranked = outcomes.sorted { $0.1.finalEquity > $1.1.finalEquity }
+        let json: JSONValue = [
+            "strategy": "sma-cross",
+            "bars": .int(bars.count),
+            "combinations": .int(outcomes.count),
+            "elapsed_ms": .number(milliseconds),
+            "results": .array(ranked.map { parameters, result in
+                ["fast": .int(parameters.0), "slow": .int(parameters.1), "final_equity": .string(result.finalEquity.description),
+                 "return_pct": .number(result.returnPercent), "trades": .int(result.trades.count),
+                 "max_drawdown_pct": .number(result.maxDrawdownPercent), "sharpe_ratio": .number(result.sharpeRatio)]
+            }),
+        ]
+        let rows = ranked.prefix(10).map { parameters, result in
+            [String(parameters.0), String(parameters.1), result.finalEquity.description, String(format: "%.2f", result.returnPercent),
+             String(result.trades.count), String(format: "%.2f", result.maxDrawdownPercent), String(format: "%.3f", result.sharpeRatio)]
+        }
+        return AdministrationCommands.Output(json: json, columns: ["fast", "slow", "final_equity", "return_pct", "trades", "max_dd_pct", "sharpe"],
+                                             rows: rows, footer: String(format: "%d combinations over %d bars in %.1f ms (in-sample: not a forecast of future results)",
+                                                                        outcomes.count, bars.count, milliseconds))
     }
 }

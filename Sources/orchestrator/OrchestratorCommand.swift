@@ -485,49 +485,82 @@ struct Volatility: AsyncParsableCommand {
 struct BacktestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Backtest a strategy on OHLCV CSV files with the simulated venue and exact fixed-point accounting.",
-        discussion: """
-            sma-cross (--param fast=N --param slow=N): on a crossover close the position and buy (or, with --allow-short, \
-            sell short) floor(equity / (price × (1 + commission))) whole units at the next bar's open; the rules of \
-            backtesting.py, checked against it. forecast-allocation is not built yet.
-            """)
-    @Option(help: "An OHLCV CSV file (timestamp or date, open, high, low, close, volume).") var data: [String] = []
-    @Option(help: "sma-cross or forecast-allocation.") var strategy: String
-    @Option(help: "A strategy parameter k=v; repeatable.") var param: [String] = []
-    @Option(help: "Starting cash (decimal).") var cash = "100000"
-    @Option(help: "Commission as a fraction of notional, such as 0.002.") var commission = "0"
-    @Option(help: "Slippage in basis points against the fill.") var slippageBps = "0"
-    @Flag(help: "Allow short positions.") var allowShort = false
-    @Option(help: "Write the trade list to this CSV file.") var trades: String?
-    @Option(help: "Simulate this many times and report the median elapsed_ms (benchmarking).") var repetitions = 1
-    @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+        abstract: "Backtest a strategy, or sweep its parameters.",
+        subcommands: [Run.self, Sweep.self], defaultSubcommand: Run.self)
 
-    func validate() throws {
-        guard !data.isEmpty else { throw ValidationError("give at least one --data file") }
-        guard (1...100_000).contains(repetitions) else { throw ValidationError("--repetitions must be from 1 to 100000") }
-        for entry in param where !entry.contains("=") { throw ValidationError("--param must look like fast=10, got '\(entry)'") }
+    /// Options both subcommands share.
+    struct Common: ParsableArguments {
+        @Option(help: "An OHLCV CSV file (timestamp or date, open, high, low, close, volume).") var data: [String] = []
+        @Option(help: "sma-cross or forecast-allocation.") var strategy: String
+        @Option(help: "A strategy parameter k=v (a sweep takes k=start..end:step); repeatable.") var param: [String] = []
+        @Option(help: "Starting cash (decimal).") var cash = "100000"
+        @Option(help: "Commission as a fraction of notional, such as 0.002.") var commission = "0"
+        @Option(help: "Slippage in basis points against the fill.") var slippageBps = "0"
+        @Flag(help: "Allow short positions.") var allowShort = false
+        @Option(help: "Run this many times and report the median elapsed_ms (benchmarking).") var repetitions = 1
+        @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+        func validate() throws {
+            guard !data.isEmpty else { throw ValidationError("give at least one --data file") }
+            guard (1...100_000).contains(repetitions) else { throw ValidationError("--repetitions must be from 1 to 100000") }
+            for entry in param where !entry.contains("=") { throw ValidationError("--param must look like fast=10, got '\(entry)'") }
+        }
+
+        func request() -> BacktestCommands.Request {
+            var request = BacktestCommands.Request(dataPaths: data, strategy: strategy)
+            for entry in param {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                request.parameters[parts[0]] = parts.count > 1 ? parts[1] : ""
+            }
+            request.cash = cash
+            request.commission = commission
+            request.slippageBasisPoints = slippageBps
+            request.allowShort = allowShort
+            request.repetitions = repetitions
+            return request
+        }
     }
 
-    func run() async throws {
-        var request = BacktestCommands.Request(dataPaths: data, strategy: strategy)
-        for entry in param {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            request.parameters[parts[0]] = parts.count > 1 ? parts[1] : ""
-        }
-        request.cash = cash
-        request.commission = commission
-        request.slippageBasisPoints = slippageBps
-        request.allowShort = allowShort
-        request.tradesPath = trades
-        request.repetitions = repetitions
+    static func run(_ body: () throws -> AdministrationCommands.Output, format: OutputFormat) throws {
         do {
-            try PortfolioErrors.run({ try BacktestCommands.run(request) }, format: format)
+            try PortfolioErrors.run(body, format: format)
         } catch let error as BacktestCommands.RequestError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(65)
         } catch let error as SMACrossBacktest.BacktestError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(65)
+        }
+    }
+
+    struct Sweep: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run sma-cross for every fast/slow pair (slow > fast) in parallel across cores; in-sample results only.")
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            try BacktestCommand.run({ try BacktestCommands.sweep(common.request()) }, format: common.format)
+        }
+    }
+}
+
+extension BacktestCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Backtest a strategy on OHLCV CSV files with the simulated venue and exact fixed-point accounting.",
+            discussion: """
+                sma-cross (--param fast=N --param slow=N): on a crossover close the position and buy (or, with --allow-short, \
+                sell short) floor(equity / (price × (1 + commission))) whole units at the next bar's open; the rules of \
+                backtesting.py, checked against it. forecast-allocation is not built yet.
+                """)
+        @OptionGroup var common: Common
+        @Option(help: "Write the trade list to this CSV file.") var trades: String?
+
+        func run() async throws {
+            var request = common.request()
+            request.tradesPath = trades
+            try BacktestCommand.run({ try BacktestCommands.run(request) }, format: common.format)
         }
     }
 }

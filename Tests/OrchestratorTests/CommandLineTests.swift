@@ -202,6 +202,37 @@ struct CommandLineTests {
         #expect(fine.status == 65 && fine.error.contains("finer than the data's 1h bars"), "\(fine.error)")
     }
 
+    @Test("backtest prints the documented keys and writes the trade list; sweep ranks every pair; bad parameters exit 65")
+    func backtest() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try Self.hourlyFile(directory, bars: 3000)
+        let tradesFile = directory.file("trades.csv")
+        let result = try Self.run(["backtest", "--data", file, "--strategy", "sma-cross", "--param", "fast=10", "--param", "slow=30",
+                                   "--cash", "1000000", "--commission", "0.002", "--trades", tradesFile, "--format", "json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        for key in ["final_equity", "return_pct", "trades", "max_drawdown_pct", "sharpe_ratio", "win_rate_pct", "exposure_pct", "elapsed_ms"] {
+            #expect(json[key] != nil, "\(key)")
+        }
+        let trades = try #require(json["trades"] as? Int)
+        let csv = try String(contentsOfFile: tradesFile, encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == trades + 1)
+        let sweep = try Self.run(["backtest", "sweep", "--data", file, "--strategy", "sma-cross", "--param", "fast=5..20:5",
+                                  "--param", "slow=20..60:20", "--format", "json"])
+        #expect(sweep.status == 0, "\(sweep.error)")
+        let sweepJSON = try #require(try JSONSerialization.jsonObject(with: Data(sweep.output.utf8)) as? [String: Any])
+        // fast 5, 10, 15, 20 × slow 20, 40, 60 with slow > fast: 11 pairs.
+        #expect(sweepJSON["combinations"] as? Int == 11)
+        for (arguments, message) in [(["--param", "fast=30", "--param", "slow=10"], "must be above fast"),
+                                     (["--strategy", "forecast-allocation"], "not built yet"), (["--param", "speed=3"], "not speed")] {
+            var command = ["backtest", "--data", file]
+            if !arguments.contains("--strategy") { command += ["--strategy", "sma-cross"] }
+            let failed = try Self.run(command + arguments)
+            #expect(failed.status == 65 && failed.error.contains(message), "\(arguments): \(failed.error)")
+        }
+    }
+
     @Test("invalid configuration exits 78 naming the key")
     func invalidConfiguration() throws {
         let result = try Self.run(["migrate"], environment: ["ORCHESTRATOR_LOG_LEVEL": "chatty"])
@@ -212,6 +243,7 @@ struct CommandLineTests {
     @Test("every result command offers --format json|table", arguments: [
         ["version"], ["migrate"], ["import"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"], ["optimize"],
         ["metrics"], ["rebalance"], ["forecast", "make"], ["forecast", "evaluate"], ["regimes"], ["volatility"],
+        ["backtest", "run"], ["backtest", "sweep"],
     ])
     func formatOption(command: [String]) throws {
         let help = try Self.run(command + ["--help"])
