@@ -1,0 +1,180 @@
+import TradingCore
+
+/// The limits every order must pass.
+public struct RiskLimits: Sendable, Hashable {
+    /// Largest |position value| / equity after the order.
+    public var maximumPositionWeight: Double
+    /// Largest Σ |position values| / equity after the order.
+    public var maximumGrossExposure: Double
+    /// Largest notional of one order.
+    public var maximumOrderNotional: FixedDecimal
+    /// Most orders approved within any 60 seconds.
+    public var maximumOrdersPerMinute: Int
+    /// Loss from the day's opening equity (UTC day) that moves trading to REDUCING.
+    public var maximumDailyLoss: Double
+    /// Fall from the peak equity that HALTS trading.
+    public var maximumDrawdown: Double
+
+    /// Creates limits; the defaults suit a cautious unlevered account.
+    public init(maximumPositionWeight: Double = 0.25, maximumGrossExposure: Double = 1.0, maximumOrderNotional: FixedDecimal = FixedDecimal(100_000),
+                maximumOrdersPerMinute: Int = 60, maximumDailyLoss: Double = 0.03, maximumDrawdown: Double = 0.15) {
+        self.maximumPositionWeight = maximumPositionWeight
+        self.maximumGrossExposure = maximumGrossExposure
+        self.maximumOrderNotional = maximumOrderNotional
+        self.maximumOrdersPerMinute = maximumOrdersPerMinute
+        self.maximumDailyLoss = maximumDailyLoss
+        self.maximumDrawdown = maximumDrawdown
+    }
+}
+
+/// Whether the engine may trade: freely, only to reduce risk, or not at all.
+public enum TradingState: String, Sendable, Hashable, Codable {
+    case active = "ACTIVE"
+    case reducing = "REDUCING"
+    case halted = "HALTED"
+}
+
+/// The risk gate (RiskEngine): every order passes it, and equity marks can change the trading state.
+///
+/// Order checks, in order: HALTED rejects everything; REDUCING rejects any order that does not
+/// reduce an existing position (a reducing order shrinks |position| without reversing it); then
+/// the order notional, the order rate (approved orders in the last 60 s), the position weight and
+/// the gross exposure after the order. Orders that only reduce risk skip the weight and exposure
+/// checks (they can only improve them).
+///
+/// Equity marks: a fall of `maximumDrawdown` from the peak HALTS; a loss of `maximumDailyLoss`
+/// from the UTC day's first mark moves ACTIVE to REDUCING (the next day starts ACTIVE again only
+/// through `resume`). Every state change and every rejection is an alert with the numbers.
+public struct RiskEngine: Sendable {
+    /// One order the strategy wants, priced at its expected fill.
+    public struct ProposedOrder: Sendable {
+        public let symbol: Symbol
+        public let side: OrderSide
+        public let quantity: FixedDecimal
+        public let price: FixedDecimal
+
+        /// Creates a proposed order.
+        public init(symbol: Symbol, side: OrderSide, quantity: FixedDecimal, price: FixedDecimal) {
+            self.symbol = symbol
+            self.side = side
+            self.quantity = quantity
+            self.price = price
+        }
+    }
+
+    /// The gate's answer.
+    public struct Decision: Sendable, Equatable {
+        public let approved: Bool
+        /// The rule that rejected it, such as `max_order_notional`.
+        public let rule: String?
+        public let reason: String?
+    }
+
+    /// An alert the gate raises (routed to the supervisor's alert system once it exists).
+    public struct Alert: Sendable, Equatable {
+        public let level: String
+        public let rule: String
+        public let message: String
+        public let time: Timestamp
+    }
+
+    public let limits: RiskLimits
+    public private(set) var state: TradingState = .active
+    public private(set) var alerts: [Alert] = []
+    private var peakEquity: FixedDecimal?
+    private var dayStartEquity: FixedDecimal?
+    private var currentDay: Int64?
+    private var approvedTimes: [Timestamp] = []
+
+    /// Creates a gate.
+    public init(limits: RiskLimits) {
+        self.limits = limits
+    }
+
+    /// Checks an order against the state and limits; `positions` are signed quantities with their latest prices.
+    public mutating func check(_ order: ProposedOrder, equity: FixedDecimal, positions: [Symbol: (quantity: FixedDecimal, price: FixedDecimal)],
+                               at time: Timestamp) -> Decision {
+        guard order.quantity.isPositive else { return reject("invalid_quantity", "the quantity must be positive, got \(order.quantity)", at: time) }
+        guard order.price.isPositive else { return reject("invalid_price", "the price must be positive, got \(order.price)", at: time) }
+        if state == .halted { return reject("halted", "trading is halted", at: time) }
+        let held = positions[order.symbol]?.quantity ?? .zero
+        let signed = order.side == .buy ? order.quantity : -order.quantity
+        let after = held + signed
+        // Reducing: against the position, and not through zero to the other side.
+        let reducing = !held.isZero && held.isPositive != signed.isPositive && (after.isZero || after.isPositive == held.isPositive)
+        if state == .reducing && !reducing {
+            return reject("reducing_only", "trading is REDUCING: only orders that shrink a position pass", at: time)
+        }
+        let notional = (try? order.quantity.multiplied(by: order.price)) ?? FixedDecimal(units: .max)
+        if notional > limits.maximumOrderNotional {
+            return reject("max_order_notional", "order notional \(notional) is above the limit \(limits.maximumOrderNotional)", at: time)
+        }
+        let windowStart = time.millisecondsSinceEpoch - 60_000
+        approvedTimes.removeAll { $0.millisecondsSinceEpoch <= windowStart }
+        if approvedTimes.count >= limits.maximumOrdersPerMinute {
+            return reject("max_orders_per_minute", "\(approvedTimes.count) orders in the last minute; the limit is \(limits.maximumOrdersPerMinute)", at: time)
+        }
+        if !reducing {
+            guard equity.isPositive else { return reject("no_equity", "equity is \(equity); no risk can be added", at: time) }
+            let equityValue = equity.doubleValue
+            let positionWeight = abs(after.doubleValue * order.price.doubleValue) / equityValue
+            if positionWeight > limits.maximumPositionWeight + 1e-12 {
+                return reject("max_position_weight", "\(order.symbol.rawValue) would weigh \(percent(positionWeight)) of equity; the limit is \(percent(limits.maximumPositionWeight))", at: time)
+            }
+            var gross = abs(after.doubleValue * order.price.doubleValue)
+            for (symbol, position) in positions where symbol != order.symbol { gross += abs(position.quantity.doubleValue * position.price.doubleValue) }
+            if gross / equityValue > limits.maximumGrossExposure + 1e-12 {
+                return reject("max_gross_exposure", "gross exposure would be \(percent(gross / equityValue)) of equity; the limit is \(percent(limits.maximumGrossExposure))", at: time)
+            }
+        }
+        approvedTimes.append(time)
+        return Decision(approved: true, rule: nil, reason: nil)
+    }
+
+    /// Marks equity: tracks the peak and the day's opening value, and moves the state on a breach.
+    public mutating func markEquity(_ equity: FixedDecimal, at time: Timestamp) {
+        let day = time.millisecondsSinceEpoch >= 0 ? time.millisecondsSinceEpoch / 86_400_000 : (time.millisecondsSinceEpoch - 86_399_999) / 86_400_000
+        if currentDay != day {
+            currentDay = day
+            dayStartEquity = equity
+        }
+        if peakEquity == nil || equity > peakEquity! { peakEquity = equity }
+        guard let peak = peakEquity, let dayStart = dayStartEquity, peak.isPositive, dayStart.isPositive else { return }
+        let drawdown = 1 - equity.doubleValue / peak.doubleValue
+        let dailyLoss = 1 - equity.doubleValue / dayStart.doubleValue
+        if drawdown >= limits.maximumDrawdown && state != .halted {
+            move(to: .halted, rule: "max_drawdown", message: "equity \(equity) is \(percent(drawdown)) below its peak \(peak); the limit is \(percent(limits.maximumDrawdown))", at: time)
+        } else if dailyLoss >= limits.maximumDailyLoss && state == .active {
+            move(to: .reducing, rule: "max_daily_loss", message: "equity \(equity) is \(percent(dailyLoss)) below the day's opening \(dayStart); the limit is \(percent(limits.maximumDailyLoss))", at: time)
+        }
+    }
+
+    /// Halts trading by hand (the trader's halt).
+    public mutating func halt(reason: String, at time: Timestamp) {
+        move(to: .halted, rule: "manual_halt", message: reason, at: time)
+    }
+
+    /// Resumes trading by hand; the drawdown peak restarts from the next mark so the same loss does not halt again at once.
+    public mutating func resume(at time: Timestamp) {
+        guard state != .active else { return }
+        peakEquity = nil
+        dayStartEquity = nil
+        currentDay = nil
+        move(to: .active, rule: "manual_resume", message: "trading resumed", at: time)
+    }
+
+    private mutating func move(to next: TradingState, rule: String, message: String, at time: Timestamp) {
+        let level = next == .active ? "INFO" : "CRITICAL"
+        alerts.append(Alert(level: level, rule: rule, message: "\(state.rawValue) → \(next.rawValue): \(message)", time: time))
+        state = next
+    }
+
+    private mutating func reject(_ rule: String, _ reason: String, at time: Timestamp) -> Decision {
+        alerts.append(Alert(level: "WARNING", rule: rule, message: "order rejected: \(reason)", time: time))
+        return Decision(approved: false, rule: rule, reason: reason)
+    }
+
+    private func percent(_ value: Double) -> String {
+        "\((value * 10_000).rounded() / 100) %"
+    }
+}
