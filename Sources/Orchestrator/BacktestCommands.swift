@@ -164,3 +164,80 @@ extension BacktestCommands {
                                                                         outcomes.count, bars.count, milliseconds))
     }
 }
+
+extension BacktestCommands {
+    /// Walk-forward optimisation of sma-cross: out-of-sample results only.
+    public static func walkForward(_ request: Request, trainBars: Int, testBars: Int) throws -> AdministrationCommands.Output {
+        let (file, template, pairs) = try sweepInputs(request)
+        let symbol = Symbol(file.symbol) ?? Symbol("DATA")!
+        var outcome: (windows: [ResearchTools.Window], chainedReturnPercent: Double)?
+        let milliseconds = try PortfolioCommands.medianMilliseconds(request.repetitions) {
+            outcome = try ResearchTools.walkForward(file.bars, symbol: symbol, pairs: pairs, trainBars: trainBars, testBars: testBars, template: template)
+        }
+        let result = outcome!
+        let json: JSONValue = [
+            "strategy": "sma-cross",
+            "train_bars": .int(trainBars),
+            "test_bars": .int(testBars),
+            "out_of_sample_return_pct": .number(result.chainedReturnPercent),
+            "elapsed_ms": .number(milliseconds),
+            "windows": .array(result.windows.map { window in
+                ["train_start": .string(window.trainStart.iso8601), "test_start": .string(window.testStart.iso8601),
+                 "test_end": .string(window.testEnd.iso8601), "fast": .int(window.fast), "slow": .int(window.slow),
+                 "in_sample_return_pct": .number(window.inSampleReturnPercent),
+                 "out_of_sample_return_pct": .number(window.outOfSampleReturnPercent), "out_of_sample_trades": .int(window.outOfSampleTrades)]
+            }),
+        ]
+        let rows = result.windows.map { window in
+            [window.testStart.iso8601, window.testEnd.iso8601, "\(window.fast)/\(window.slow)",
+             String(format: "%.2f", window.outOfSampleReturnPercent), String(window.outOfSampleTrades)]
+        }
+        return AdministrationCommands.Output(json: json, columns: ["test start", "test end", "chosen fast/slow", "out-of-sample return %", "trades"],
+                                             rows: rows, footer: String(format: "chained out-of-sample return %.2f %% over %d windows (in-sample results are not reported as results)",
+                                                                        result.chainedReturnPercent, result.windows.count))
+    }
+
+    /// Monte Carlo of trade order for one sma-cross run.
+    public static func monteCarlo(_ request: Request, runs: Int) throws -> AdministrationCommands.Output {
+        let file = try OHLCVFile.read(request.dataPaths[0])
+        let (_, template, pairs) = try sweepInputs(request, file: file)
+        guard pairs.count == 1 else { throw RequestError(description: "monte-carlo takes one pair: --param fast=N --param slow=N") }
+        var backtest = template
+        backtest.fast = pairs[0].fast
+        backtest.slow = pairs[0].slow
+        let result = try backtest.run(file.bars, symbol: Symbol(file.symbol) ?? Symbol("DATA")!)
+        let simulation = try ResearchTools.monteCarlo(result, runs: runs)
+        let json: JSONValue = [
+            "strategy": "sma-cross", "fast": .int(backtest.fast), "slow": .int(backtest.slow), "trades": .int(result.trades.count), "runs": .int(runs),
+            "actual_max_drawdown_pct": .number(simulation.actualMaxDrawdownPercent),
+            "max_drawdown_pct_percentiles": ["p5": .number(simulation.maxDrawdownPercentiles[0]), "p50": .number(simulation.maxDrawdownPercentiles[1]),
+                                             "p95": .number(simulation.maxDrawdownPercentiles[2])],
+            "return_pct_percentiles": ["p5": .number(simulation.finalReturnPercentiles[0]), "p50": .number(simulation.finalReturnPercentiles[1]),
+                                       "p95": .number(simulation.finalReturnPercentiles[2])],
+        ]
+        let rows = [["max drawdown % (random trade order)"] + simulation.maxDrawdownPercentiles.map { String(format: "%.2f", $0) },
+                    ["final return % (trades resampled)"] + simulation.finalReturnPercentiles.map { String(format: "%.2f", $0) }]
+        return AdministrationCommands.Output(json: json, columns: ["quantity", "p5", "p50", "p95"], rows: rows,
+                                             footer: String(format: "actual max drawdown %.2f %% over %d trades; %d runs, seed 7", simulation.actualMaxDrawdownPercent, result.trades.count, runs))
+    }
+
+    /// The file, a template backtest and the (fast, slow) pairs of a request whose parameters are ranges or single values.
+    static func sweepInputs(_ request: Request, file given: OHLCVFile? = nil) throws -> (OHLCVFile, SMACrossBacktest, [(fast: Int, slow: Int)]) {
+        guard request.strategy == "sma-cross" else { throw RequestError(description: "only sma-cross is available, got \(request.strategy)") }
+        guard request.dataPaths.count == 1 else { throw RequestError(description: "give exactly one --data file") }
+        guard let fastText = request.parameters["fast"], let slowText = request.parameters["slow"], request.parameters.count == 2 else {
+            throw RequestError(description: "give --param fast=… and --param slow=… (single values or start..end:step) and nothing else")
+        }
+        func values(_ text: String, _ name: String) throws -> [Int] {
+            if let single = Int(text) { return [single] }
+            return try range(text, name: name)
+        }
+        let pairs = try values(fastText, "fast").flatMap { fast in try values(slowText, "slow").filter { $0 > fast }.map { (fast: fast, slow: $0) } }
+        guard !pairs.isEmpty else { throw RequestError(description: "no pair has slow above fast") }
+        guard let cash = FixedDecimal(request.cash), let commission = FixedDecimal(request.commission),
+              let slippage = FixedDecimal(request.slippageBasisPoints) else { throw RequestError(description: "cash, commission and slippage must be decimals") }
+        let file = try given ?? OHLCVFile.read(request.dataPaths[0])
+        return (file, SMACrossBacktest(fast: pairs[0].fast, slow: pairs[0].slow, cash: cash, commission: commission,
+                                       slippageBasisPoints: slippage, allowShort: request.allowShort), pairs)
+    }
+}

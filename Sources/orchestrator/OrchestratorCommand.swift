@@ -486,7 +486,7 @@ struct BacktestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
         abstract: "Backtest a strategy, or sweep its parameters.",
-        subcommands: [Run.self, Sweep.self], defaultSubcommand: Run.self)
+        subcommands: [Run.self, Sweep.self, WalkForward.self, MonteCarlo.self], defaultSubcommand: Run.self)
 
     /// Options both subcommands share.
     struct Common: ParsableArguments {
@@ -530,6 +530,31 @@ struct BacktestCommand: AsyncParsableCommand {
         } catch let error as SMACrossBacktest.BacktestError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(65)
+        }
+    }
+
+    struct WalkForward: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "walk-forward",
+            abstract: "Optimise sma-cross on a training window, test the best pair on the next window, roll; reports out-of-sample results only.")
+        @OptionGroup var common: Common
+        @Option(help: "Bars in each training window.") var trainBars = 5000
+        @Option(help: "Bars in each test window (the roll).") var testBars = 1000
+
+        func run() async throws {
+            try BacktestCommand.run({ try BacktestCommands.walkForward(common.request(), trainBars: trainBars, testBars: testBars) }, format: common.format)
+        }
+    }
+
+    struct MonteCarlo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "monte-carlo",
+            abstract: "Shuffle the order of a backtest's trades to see the spread of drawdowns (and resample them for returns).")
+        @OptionGroup var common: Common
+        @Option(help: "Number of random orders.") var runs = 1000
+
+        func run() async throws {
+            try BacktestCommand.run({ try BacktestCommands.monteCarlo(common.request(), runs: runs) }, format: common.format)
         }
     }
 

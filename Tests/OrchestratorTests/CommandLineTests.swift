@@ -243,7 +243,7 @@ struct CommandLineTests {
     @Test("every result command offers --format json|table", arguments: [
         ["version"], ["migrate"], ["import"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"], ["optimize"],
         ["metrics"], ["rebalance"], ["forecast", "make"], ["forecast", "evaluate"], ["regimes"], ["volatility"],
-        ["backtest", "run"], ["backtest", "sweep"],
+        ["backtest", "run"], ["backtest", "sweep"], ["backtest", "walk-forward"], ["backtest", "monte-carlo"],
     ])
     func formatOption(command: [String]) throws {
         let help = try Self.run(command + ["--help"])

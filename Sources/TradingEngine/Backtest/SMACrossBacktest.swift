@@ -88,20 +88,21 @@ public struct SMACrossBacktest: Sendable {
         guard barCount > slow + 1 else { throw .insufficientData("\(barCount) bars; the \(slow)-bar window needs at least \(slow + 2)") }
     }
 
-    /// Runs over one symbol's bars (oldest first).
-    public func run(_ bars: [Bar], symbol: Symbol) throws(BacktestError) -> Result {
+    /// Runs over one symbol's bars (oldest first). With `tradingFrom`, bars before that index only
+    /// warm up the averages: no signal from them is acted on (walk-forward test windows).
+    public func run(_ bars: [Bar], symbol: Symbol, tradingFrom: Int = 0) throws(BacktestError) -> Result {
         try validate(barCount: bars.count)
         for index in bars.indices.dropFirst() where bars[index].openTime <= bars[index - 1].openTime {
             throw .invalidBars("bar \(index) at \(bars[index].openTime.iso8601) does not follow \(bars[index - 1].openTime.iso8601)")
         }
         do {
-            return try simulate(bars, symbol: symbol)
+            return try simulate(bars, symbol: symbol, tradingFrom: tradingFrom)
         } catch {
             throw .invalidParameter("an amount overflowed fixed point: \(error)")
         }
     }
 
-    private func simulate(_ bars: [Bar], symbol: Symbol) throws(DecimalArithmeticError) -> Result {
+    private func simulate(_ bars: [Bar], symbol: Symbol, tradingFrom: Int) throws(DecimalArithmeticError) -> Result {
         let n = bars.count
         let closes = bars.map { $0.close.value.doubleValue }
         // Rolling sums give each SMA in O(1) per bar.
@@ -165,7 +166,7 @@ public struct SMACrossBacktest: Sendable {
                 cashValue = ledger.cash.doubleValue
                 positionValue = position.doubleValue
             }
-            if bar >= slow && bar < n - 1 {
+            if bar >= max(slow, tradingFrom) && bar < n - 1 {
                 let up = fastAverage[bar - 1] < slowAverage[bar - 1] && fastAverage[bar] > slowAverage[bar]
                 let down = slowAverage[bar - 1] < fastAverage[bar - 1] && slowAverage[bar] > fastAverage[bar]
                 if up { pending = .long } else if down { pending = allowShort ? .short : .flat }
