@@ -18,6 +18,7 @@ public enum BacktestCommands {
         public var slippageBasisPoints = "0"
         public var allowShort = false
         public var tradesPath: String?
+        public var reportPath: String?
         public var repetitions = 1
 
         /// Creates a request.
@@ -65,6 +66,13 @@ public enum BacktestCommands {
             }
             guard FileManager.default.createFile(atPath: tradesPath, contents: Data(csv.utf8)) else {
                 throw ImportFileError(path: tradesPath, reason: "cannot be written")
+            }
+        }
+        if let reportPath = request.reportPath {
+            let periods: Double = file.timeframe == .oneDay ? 252 : 365.25 * 86_400_000 / Double(file.timeframe.milliseconds)
+            let page = TearSheet.render(title: "sma-cross \(backtest.fast)/\(backtest.slow) on \(file.symbol)", bars: file.bars, result: outcome, periodsPerYear: periods)
+            guard FileManager.default.createFile(atPath: reportPath, contents: Data(page.utf8)) else {
+                throw ImportFileError(path: reportPath, reason: "cannot be written")
             }
         }
         let json: JSONValue = [

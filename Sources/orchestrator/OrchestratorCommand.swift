@@ -581,10 +581,12 @@ extension BacktestCommand {
                 """)
         @OptionGroup var common: Common
         @Option(help: "Write the trade list to this CSV file.") var trades: String?
+        @Option(help: "Write a self-contained HTML tear sheet (inline SVG charts, no scripts) to this file.") var report: String?
 
         func run() async throws {
             var request = common.request()
             request.tradesPath = trades
+            request.reportPath = report
             try BacktestCommand.run({ try BacktestCommands.run(request) }, format: common.format)
         }
     }

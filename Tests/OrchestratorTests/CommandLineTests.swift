@@ -216,6 +216,13 @@ struct CommandLineTests {
             #expect(json[key] != nil, "\(key)")
         }
         let trades = try #require(json["trades"] as? Int)
+        let report = directory.file("report.html")
+        let withReport = try Self.run(["backtest", "--data", file, "--strategy", "sma-cross", "--param", "fast=10", "--param", "slow=30",
+                                       "--report", report])
+        #expect(withReport.status == 0, "\(withReport.error)")
+        let page = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(page.contains("<svg id=\"equity-chart\"") && page.contains("id=\"monthly\""))
+        #expect(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"), "the tear sheet must be self-contained")
         let csv = try String(contentsOfFile: tradesFile, encoding: .utf8)
         #expect(csv.split(separator: "\n").count == trades + 1)
         let sweep = try Self.run(["backtest", "sweep", "--data", file, "--strategy", "sma-cross", "--param", "fast=5..20:5",
