@@ -61,6 +61,9 @@ let package = Package(
             name: "TradingEngine",
             dependencies: [
                 "TradingCore",
+                "QuantMath",
+                "PortfolioOptimizer",
+                "Prediction",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -166,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TradingEngineTests",
-            dependencies: ["TradingEngine", "TradingCore", "QuantMath", "TestSupport"],
+            dependencies: ["TradingEngine", "TradingCore", "QuantMath", "Prediction", "PortfolioOptimizer", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

@@ -1,11 +1,14 @@
+import Analytics
 import Foundation
+import PortfolioOptimizer
+import Prediction
 import Synchronization
 import TradingCore
 import TradingEngine
 
 /// `orchestrator backtest`: a strategy over OHLCV files on the simulated venue.
 public enum BacktestCommands {
-    /// The strategies by name; `forecast-allocation` is named by the issue but not built.
+    /// The strategies by name.
     public static let strategies = ["sma-cross", "forecast-allocation"]
 
     /// What to run.
@@ -35,8 +38,8 @@ public enum BacktestCommands {
 
     /// Runs the backtest; `elapsed_ms` is the simulation only (median over `repetitions`), without reading files.
     public static func run(_ request: Request) throws -> AdministrationCommands.Output {
+        if request.strategy == "forecast-allocation" { return try forecastAllocation(request) }
         guard request.strategy == "sma-cross" else {
-            if request.strategy == "forecast-allocation" { throw RequestError(description: "forecast-allocation is not built yet; available: sma-cross") }
             throw RequestError(description: "--strategy must be one of \(strategies.joined(separator: ", ")), got \(request.strategy)")
         }
         guard request.dataPaths.count == 1 else { throw RequestError(description: "sma-cross trades one symbol: give exactly one --data file") }
@@ -247,5 +250,82 @@ extension BacktestCommands {
         let file = try given ?? OHLCVFile.read(request.dataPaths[0])
         return (file, SMACrossBacktest(fast: pairs[0].fast, slow: pairs[0].slow, cash: cash, commission: commission,
                                        slippageBasisPoints: slippage, allowShort: request.allowShort), pairs)
+    }
+}
+
+extension BacktestCommands {
+    /// The forecast-allocation strategy over several aligned OHLCV files through the trading loop.
+    static func forecastAllocation(_ request: Request) throws -> AdministrationCommands.Output {
+        let unknown = Set(request.parameters.keys).subtracting(["risk_level", "rebalance_every", "drift_threshold"])
+        guard unknown.isEmpty else {
+            throw RequestError(description: "forecast-allocation takes --param risk_level=…, rebalance_every=N, drift_threshold=F, not \(unknown.sorted().joined(separator: ", "))")
+        }
+        let levelText = request.parameters["risk_level"] ?? "MEDIUM"
+        guard let level = RiskLevel(rawValue: levelText.uppercased()) else {
+            throw RequestError(description: "risk_level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let every = Int(request.parameters["rebalance_every"] ?? "21"), every >= 1 else { throw RequestError(description: "rebalance_every must be a whole number ≥ 1") }
+        guard let drift = Double(request.parameters["drift_threshold"] ?? "0.05"), drift >= 0 else { throw RequestError(description: "drift_threshold must be a number ≥ 0") }
+        guard request.dataPaths.count >= 2 else { throw RequestError(description: "forecast-allocation allocates across symbols: give at least two --data files") }
+        guard !request.allowShort else { throw RequestError(description: "forecast-allocation is long-only; drop --allow-short") }
+        let files = try request.dataPaths.map(OHLCVFile.read)
+        guard Set(files.map(\.timeframe)).count == 1 else { throw RequestError(description: "the files have different bar lengths") }
+        guard Set(files.map(\.symbol)).count == files.count else { throw RequestError(description: "two files have the same symbol (from the file name)") }
+        // Keep the bar times every file has.
+        let shared = files.dropFirst().reduce(Set(files[0].bars.map(\.openTime))) { $0.intersection($1.bars.map(\.openTime)) }
+        var bars: [Symbol: [Bar]] = [:]
+        for file in files {
+            guard let symbol = Symbol(file.symbol) else { throw RequestError(description: "\(file.symbol) is not a valid symbol") }
+            bars[symbol] = file.bars.filter { shared.contains($0.openTime) }
+        }
+        let timeframe = files[0].timeframe
+        guard let cash = FixedDecimal(request.cash), let commission = FixedDecimal(request.commission),
+              let slippage = FixedDecimal(request.slippageBasisPoints) else { throw RequestError(description: "cash, commission and slippage must be decimals") }
+        guard let horizon = Horizon(parsing: "\(Int64(every) * timeframe.milliseconds / 60_000)m") else { throw RequestError(description: "the rebalance interval is too long") }
+        let loop = TradingLoop(cash: cash, venue: SimulatedVenue(commissionRate: commission, slippageBasisPoints: slippage),
+                               limits: RiskLimits(maximumPositionWeight: level.maximumWeight + 0.05, maximumGrossExposure: 1.0,
+                                                  maximumOrderNotional: FixedDecimal(units: Int128.max / 4), maximumOrdersPerMinute: 1_000,
+                                                  maximumDailyLoss: 0.10, maximumDrawdown: 0.50),
+                               rebalancer: Rebalancer(driftThreshold: drift), decisionInterval: every)
+        var result: TradingLoop.Result?
+        let milliseconds = try PortfolioCommands.medianMilliseconds(request.repetitions) {
+            result = try loop.run(bars, timeframe: timeframe, policy: ForecastAllocationPolicy(riskLevel: level, horizon: horizon))
+        }
+        let outcome = result!
+        let returns = (1..<outcome.equityCurve.count).map { outcome.equityCurve[$0] / outcome.equityCurve[$0 - 1] - 1 }
+        let periods: Double = timeframe == .oneDay ? 252 : 365.25 * 86_400_000 / Double(timeframe.milliseconds)
+        let metrics = try? PerformanceAnalytics.metrics(returns: returns, options: MetricsOptions(periodsPerYear: periods))
+        let fills = outcome.orders.filter { $0.filledQuantity.value.isPositive }.count
+        let returnPercent = (outcome.finalEquity.doubleValue / cash.doubleValue - 1) * 100
+        let maxDrawdownPercent = (metrics?.maxDrawdown ?? .nan) * 100
+        let symbolNames: [JSONValue] = bars.keys.map(\.rawValue).sorted().map { .string($0) }
+        let rejectionCounts: [(String, JSONValue)] = outcome.rejections.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }
+        var members: [(String, JSONValue)] = [("strategy", "forecast-allocation")]
+        members.append(("parameters", ["risk_level": .string(level.rawValue), "rebalance_every": .int(every), "drift_threshold": .number(drift)]))
+        members.append(("symbols", .array(symbolNames)))
+        members.append(("bars", .int(outcome.equityCurve.count)))
+        members.append(("cash", .string(cash.description)))
+        members.append(("final_equity", .string(outcome.finalEquity.description)))
+        members.append(("return_pct", .number(returnPercent)))
+        members.append(("trades", .int(fills)))
+        members.append(("orders", .int(outcome.orders.count)))
+        members.append(("rejections", .object(rejectionCounts)))
+        members.append(("decisions", .int(outcome.decisions)))
+        members.append(("max_drawdown_pct", .number(maxDrawdownPercent)))
+        members.append(("sharpe_ratio", .number(metrics?.sharpeRatio ?? .nan)))
+        members.append(("win_rate_pct", .null))
+        members.append(("exposure_pct", .number(100 * Double(outcome.exposedBars) / Double(max(outcome.equityCurve.count, 1)))))
+        members.append(("fees", .string(outcome.ledger.fees.description)))
+        members.append(("final_state", .string(outcome.finalState.rawValue)))
+        members.append(("alerts", .int(outcome.alerts.count)))
+        members.append(("elapsed_ms", .number(milliseconds)))
+        let json = JSONValue.object(members)
+        let rows: [[String]] = [["final_equity", outcome.finalEquity.description],
+                                ["return_pct", String(format: "%.2f", (outcome.finalEquity.doubleValue / cash.doubleValue - 1) * 100)],
+                                ["max_drawdown_pct", String(format: "%.2f", (metrics?.maxDrawdown ?? .nan) * 100)],
+                                ["sharpe_ratio", String(format: "%.3f", metrics?.sharpeRatio ?? .nan)], ["fills", String(fills)],
+                                ["decisions", String(outcome.decisions)], ["final_state", outcome.finalState.rawValue]]
+        return AdministrationCommands.Output(json: json, columns: ["metric", "value"], rows: rows,
+                                             footer: String(format: "%d bars × %d symbols in %.0f ms", outcome.equityCurve.count, bars.count, milliseconds))
     }
 }

@@ -62,9 +62,9 @@ public struct StrategyAllocator: Sendable {
         var expected = ExpectedReturns.estimate(returns, method: .cagr, frequency: frequency)
         let sleeveCap = min(riskLevel.maximumWeight / (1 - cashFloor), 1)
         let n = history.assetCount
-        guard Double(n) * sleeveCap >= 1 - 1e-12 else {
-            throw .infeasibleBounds(requiredTotal: 1, lowestTotal: 0, highestTotal: Double(n) * sleeveCap)
-        }
+        // Too few assets for the level's max weight: every asset at the cap, the rest in cash (the
+        // only allocation the constraints allow), then the volatility cap as usual.
+        let capped = Double(n) * sleeveCap < 1 - 1e-12
         let objective: PortfolioObjective
         let objectiveName: String
         switch effective {
@@ -82,7 +82,10 @@ public struct StrategyAllocator: Sendable {
         }
         let optimizer = try PortfolioOptimizer(expectedReturns: expected, covariance: covariance)
         var sleeve: [Double]
-        if objective.honoursConstraints {
+        if capped {
+            sleeve = [Double](repeating: sleeveCap, count: n)
+            notes.append("\(n) assets at the level's max weight \(riskLevel.maximumWeight) leave the rest in cash; \(objectiveName) had no choice to make")
+        } else if objective.honoursConstraints {
             sleeve = try optimizer.optimize(objective, constraints: PortfolioConstraints(assetCount: n, maximumWeight: sleeveCap),
                                             riskFreeRate: riskFreeRate).weights
         } else {
@@ -97,9 +100,12 @@ public struct StrategyAllocator: Sendable {
             notes.append("invested \(invested) (not \(1 - cashFloor)) so that volatility stays at the cap \(volatilityCap)")
         }
         let weights = sleeve.map { $0 * invested }
-        let expectedReturn = Vector.dot(optimizer.expectedReturns, weights) + (1 - invested) * riskFreeRate
+        // Solver noise of 1e-13 around a fully invested sleeve is not cash.
+        let residual = 1 - weights.reduce(0, +)
+        let cashWeight = residual < 1e-9 ? 0 : residual
+        let expectedReturn = Vector.dot(optimizer.expectedReturns, weights) + cashWeight * riskFreeRate
         let volatility = sleeveVolatility * invested
-        return AllocationOutcome(symbols: history.symbols, weights: weights, cashWeight: 1 - invested, objective: objectiveName, expectedReturn: expectedReturn,
+        return AllocationOutcome(symbols: history.symbols, weights: weights, cashWeight: cashWeight, objective: objectiveName, expectedReturn: expectedReturn,
                       volatility: volatility, sharpe: volatility > 0 ? (expectedReturn - riskFreeRate) / volatility : .nan, notes: notes)
     }
 

@@ -89,15 +89,28 @@ public struct PointInTimeBars: Sendable {
     public let decisionTime: Timestamp
     /// The bar length.
     public let timeframe: Timeframe
-    let openTimes: ArraySlice<Int64>
-    let opens: ArraySlice<Double>
-    let highs: ArraySlice<Double>
-    let lows: ArraySlice<Double>
-    let closes: ArraySlice<Double>
-    let volumes: ArraySlice<Double>
+    /// Open times (ms since the epoch) of the visible bars, oldest first.
+    public let openTimes: ArraySlice<Int64>
+    /// Opens of the visible bars.
+    public let opens: ArraySlice<Double>
+    /// Highs of the visible bars.
+    public let highs: ArraySlice<Double>
+    /// Lows of the visible bars.
+    public let lows: ArraySlice<Double>
+    /// Closes of the visible bars.
+    public let closes: ArraySlice<Double>
+    /// Volumes of the visible bars (0 when unknown).
+    public let volumes: ArraySlice<Double>
 
     /// The number of visible bars.
     public var count: Int { closes.count }
+
+    /// The visible bars as a series of their own (for models that take a series); it holds
+    /// nothing past the decision time either.
+    public func series() throws(PredictionError) -> BarSeries {
+        try BarSeries(timeframe: timeframe, openTimes: openTimes.map { Timestamp(millisecondsSinceEpoch: $0) }, opens: Array(opens),
+                      highs: Array(highs), lows: Array(lows), closes: Array(closes), volumes: Array(volumes))
+    }
 
     /// The close time of the newest visible bar (the data time a forecast used).
     public var dataTime: Timestamp? {

@@ -577,7 +577,9 @@ extension BacktestCommand {
             discussion: """
                 sma-cross (--param fast=N --param slow=N): on a crossover close the position and buy (or, with --allow-short, \
                 sell short) floor(equity / (price × (1 + commission))) whole units at the next bar's open; the rules of \
-                backtesting.py, checked against it. forecast-allocation is not built yet.
+                backtesting.py, checked against it. forecast-allocation (two or more --data files with the same bar times; \
+                --param risk_level=MEDIUM rebalance_every=21 drift_threshold=0.05): regimes and forecasts pick the portfolio \
+                module's strategy and weights, rebalanced on drift, every order through the risk gate and the simulated venue.
                 """)
         @OptionGroup var common: Common
         @Option(help: "Write the trade list to this CSV file.") var trades: String?

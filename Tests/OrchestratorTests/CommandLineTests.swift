@@ -232,7 +232,7 @@ struct CommandLineTests {
         // fast 5, 10, 15, 20 × slow 20, 40, 60 with slow > fast: 11 pairs.
         #expect(sweepJSON["combinations"] as? Int == 11)
         for (arguments, message) in [(["--param", "fast=30", "--param", "slow=10"], "must be above fast"),
-                                     (["--strategy", "forecast-allocation"], "not built yet"), (["--param", "speed=3"], "not speed")] {
+                                     (["--strategy", "forecast-allocation"], "give at least two --data files"), (["--param", "speed=3"], "not speed")] {
             var command = ["backtest", "--data", file]
             if !arguments.contains("--strategy") { command += ["--strategy", "sma-cross"] }
             let failed = try Self.run(command + arguments)
