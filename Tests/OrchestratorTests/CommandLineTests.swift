@@ -240,6 +240,27 @@ struct CommandLineTests {
         }
     }
 
+    @Test("forecast-allocation runs several symbols through the loop and reports its orders and state")
+    func forecastAllocation() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var files: [String] = []
+        for name in ["SP500_1d_1999-01-04_2018-12-31.csv", "NASDAQCOMP_1d_1999-01-04_2018-12-31.csv"] {
+            let lines = try String(contentsOf: TestEnvironment.sampleDataDirectory.appendingPathComponent(name), encoding: .utf8)
+                .split(separator: "\n").prefix(701)
+            let path = directory.file(name)
+            try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            files.append(path)
+        }
+        let result = try Self.run(["backtest", "--data", files[0], "--data", files[1], "--strategy", "forecast-allocation",
+                                   "--param", "rebalance_every=63", "--commission", "0.001", "--format", "json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        for key in ["final_equity", "return_pct", "trades", "orders", "rejections", "decisions", "final_state", "elapsed_ms"] { #expect(json[key] != nil, "\(key)") }
+        #expect((json["decisions"] as? Int ?? 0) > 0)
+        #expect(json["final_state"] as? String == "ACTIVE")
+    }
+
     @Test("invalid configuration exits 78 naming the key")
     func invalidConfiguration() throws {
         let result = try Self.run(["migrate"], environment: ["ORCHESTRATOR_LOG_LEVEL": "chatty"])
