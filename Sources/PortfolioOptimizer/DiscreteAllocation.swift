@@ -43,6 +43,7 @@ public enum DiscreteAllocation {
     /// Allocates `total` cash to whole lots.
     public static func greedy(_ assets: [Asset], total: FixedDecimal) throws(PortfolioError) -> Result {
         guard total.isPositive else { throw .invalidParameter("the amount to allocate must be positive") }
+        guard !assets.isEmpty else { throw .invalidParameter("there is nothing to allocate to: no assets were given") }
         for asset in assets {
             guard asset.weight >= 0, asset.weight.isFinite else {
                 throw .invalidParameter("\(asset.symbol): weight \(asset.weight) must be a finite number ≥ 0 (discrete allocation is long-only)")
@@ -61,7 +62,8 @@ public enum DiscreteAllocation {
             for (index, asset) in ordered.enumerated() {
                 guard let weight = FixedDecimal(approximating: asset.weight) else { continue }
                 let target = try weight.multiplied(by: total)
-                let count = try target.divided(by: lotPrices[index]).rounded(toFractionalDigits: 0, rounding: .towardZero)
+                // Truncate in the division itself: rounding to nearest first could round up to a whole lot.
+                let count = try target.divided(by: lotPrices[index], rounding: .towardZero).rounded(toFractionalDigits: 0, rounding: .towardZero)
                 lots[index] = count.units / FixedDecimal.unitsPerWhole
                 available = available - (try count.multiplied(by: lotPrices[index]))
             }

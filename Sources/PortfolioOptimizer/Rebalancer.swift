@@ -107,7 +107,12 @@ public struct Rebalancer: Sendable {
         } catch {
             throw .invalidParameter("holdings overflow fixed point")
         }
-        let equity = values.reduce(cash, +)
+        var equity = cash
+        do {
+            for value in values { equity = try equity.adding(value) }
+        } catch {
+            throw .invalidParameter("cash plus holdings overflow fixed point (about ±1.7e20)")
+        }
         guard equity.isPositive else { throw .invalidParameter("equity (cash + holdings) must be positive to rebalance, got \(equity)") }
         let equityValue = equity.doubleValue
         let current = values.map { $0.doubleValue / equityValue }
@@ -145,7 +150,7 @@ public struct Rebalancer: Sendable {
                     sells.append(Order(symbol: position.symbol, side: .sell, quantity: Quantity(quantity), price: position.price, notional: notional))
                     cashAfter = cashAfter + notional
                 } else if difference.isPositive {
-                    let lots = try difference.divided(by: lotPrice).rounded(toFractionalDigits: 0, rounding: .towardZero)
+                    let lots = try difference.divided(by: lotPrice, rounding: .towardZero).rounded(toFractionalDigits: 0, rounding: .towardZero)
                     guard lots.isPositive else { continue }
                     buyLots.append((index, lots.units / FixedDecimal.unitsPerWhole, lotPrice))
                 }

@@ -530,6 +530,9 @@ struct BacktestCommand: AsyncParsableCommand {
         } catch let error as SMACrossBacktest.BacktestError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(65)
+        } catch let error as TradingLoop.LoopError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(65)
         }
     }
 

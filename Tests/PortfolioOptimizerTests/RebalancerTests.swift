@@ -77,6 +77,7 @@ struct RebalancerTests {
         ([position("A", "1", at: "0", target: 0.5)], "A on latest: price 0.0"),
         ([position("A", "1", at: "10", target: 0.7), position("B", "1", at: "10", target: 0.7)], "sum to 1.4"),
         ([position("A", "1", at: "10", target: 0.5), position("A", "1", at: "10", target: 0.5)], "appears twice"),
+        ([position("A", "1", at: "100000000000000000000", target: 0.5), position("B", "1", at: "100000000000000000000", target: 0.5)], "overflow"),
     ] as [([Rebalancer.Position], String)])
     func badInput(positions: [Rebalancer.Position], message: String) {
         #expect {
@@ -84,5 +85,17 @@ struct RebalancerTests {
         } throws: { error in
             String(describing: error).contains(message)
         }
+    }
+}
+
+@Suite("Discrete allocation: edge cases")
+struct DiscreteAllocationEdgeTests {
+    @Test("no assets is an error, not a crash; a floor never rounds up into negative cash")
+    func edges() throws {
+        #expect(throws: PortfolioError.self) { try DiscreteAllocation.greedy([], total: FixedDecimal(100)) }
+        let result = try DiscreteAllocation.greedy([DiscreteAllocation.Asset(symbol: "A", weight: 1, price: Price(FixedDecimal(3)))],
+                                                   total: FixedDecimal("8.999999999999999999")!)
+        #expect(!result.leftover.isNegative)
+        #expect(result.quantities.first?.quantity.value == FixedDecimal(2))
     }
 }

@@ -77,7 +77,7 @@ struct BacktestReferenceTests {
     }
 
     @Test("bad parameters and data are refused with the reason", arguments: [
-        (10, 10, "slow (10) must be above fast (10)"), (0, 5, "fast must be at least 1"), (10, 9000, "needs at least 9002"),
+        (10, 10, "slow (10) must be above fast (10)"), (0, 5, "fast must be at least 1"), (10, 9000, "needs at least 9000 + 2"),
     ])
     func badParameters(fast: Int, slow: Int, message: String) throws {
         let bars = try Self.bars(BacktestFixture.shared.cases[0])

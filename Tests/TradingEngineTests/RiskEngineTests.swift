@@ -59,3 +59,26 @@ struct RiskEngineTests {
         #expect(gate.state == .active, "the old peak does not halt again at once")
     }
 }
+
+@Suite("Risk gate: review findings")
+struct RiskEngineReviewTests {
+    @Test("with daily marks, a loss from the previous close moves to REDUCING (the first bar of a day counts)")
+    func dailyBarsCanBreachTheDailyLimit() {
+        var gate = RiskEngine(limits: RiskEngineTests.limits)
+        gate.markEquity(FixedDecimal(100_000), at: RiskEngineTests.time)
+        gate.markEquity(FixedDecimal(96_000), at: RiskEngineTests.time.adding(milliseconds: 86_400_000))
+        #expect(gate.state == .reducing)
+    }
+
+    @Test("a batch is checked cumulatively: two buys that together break the gross limit do not both pass")
+    func cumulativeChecksAreTheLoopsJob() {
+        // The gate itself checks one order against the holdings it is given; TradingLoop passes the
+        // holdings updated by the orders approved before (see TradingLoopTests).
+        var gate = RiskEngine(limits: RiskLimits(maximumPositionWeight: 1, maximumGrossExposure: 0.5, maximumOrderNotional: FixedDecimal(1_000_000)))
+        let first = gate.check(RiskEngine.ProposedOrder(symbol: RiskEngineTests.aaa, side: .buy, quantity: FixedDecimal(300), price: FixedDecimal(100)),
+                               equity: FixedDecimal(100_000), positions: [:], at: RiskEngineTests.time)
+        let second = gate.check(RiskEngine.ProposedOrder(symbol: RiskEngineTests.bbb, side: .buy, quantity: FixedDecimal(300), price: FixedDecimal(100)),
+                                equity: FixedDecimal(100_000), positions: [RiskEngineTests.aaa: (FixedDecimal(300), FixedDecimal(100))], at: RiskEngineTests.time)
+        #expect(first.approved && second.rule == "max_gross_exposure")
+    }
+}

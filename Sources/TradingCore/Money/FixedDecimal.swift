@@ -68,6 +68,13 @@ public struct FixedDecimal: Sendable, Hashable, Comparable {
         FixedDecimal(units: lhs.units + rhs.units)
     }
 
+    /// Exact sum that throws instead of trapping, for amounts that come from user input.
+    public func adding(_ other: FixedDecimal) throws(DecimalArithmeticError) -> FixedDecimal {
+        let (sum, overflow) = units.addingReportingOverflow(other.units)
+        guard !overflow else { throw .overflow }
+        return FixedDecimal(units: sum)
+    }
+
     /// Exact difference; traps on overflow like the integer operators.
     public static func - (lhs: FixedDecimal, rhs: FixedDecimal) -> FixedDecimal {
         FixedDecimal(units: lhs.units - rhs.units)

@@ -27,9 +27,9 @@ public enum ResearchTools {
                                    template: SMACrossBacktest) throws(SMACrossBacktest.BacktestError) -> (windows: [Window], chainedReturnPercent: Double) {
         guard !pairs.isEmpty else { throw .invalidParameter("no (fast, slow) pair with slow > fast") }
         let longest = pairs.map(\.slow).max()!
-        guard trainBars > longest + 1 else { throw .invalidParameter("the training window (\(trainBars) bars) must be longer than the slowest window \(longest) + 1") }
+        guard trainBars - 1 > longest else { throw .invalidParameter("the training window (\(trainBars) bars) must be longer than the slowest window \(longest) + 1") }
         guard testBars >= 2 else { throw .invalidParameter("the test window must have at least 2 bars") }
-        guard bars.count >= trainBars + testBars else {
+        guard trainBars > 0, bars.count - trainBars >= testBars else {
             throw .insufficientData("\(bars.count) bars; one training window and one test window need \(trainBars + testBars)")
         }
         var windows: [Window] = []

@@ -85,7 +85,7 @@ public struct SMACrossBacktest: Sendable {
         guard cash.isPositive else { throw .invalidParameter("cash must be positive, got \(cash)") }
         guard !commission.isNegative, commission < FixedDecimal(1) else { throw .invalidParameter("commission must be a fraction from 0 to below 1, got \(commission)") }
         guard !slippageBasisPoints.isNegative, slippageBasisPoints < FixedDecimal(10_000) else { throw .invalidParameter("slippage must be 0 to below 10000 basis points") }
-        guard barCount > slow + 1 else { throw .insufficientData("\(barCount) bars; the \(slow)-bar window needs at least \(slow + 2)") }
+        guard barCount - 1 > slow else { throw .insufficientData("\(barCount) bars; the \(slow)-bar window needs at least \(slow) + 2 bars") }
     }
 
     /// Runs over one symbol's bars (oldest first). With `tradingFrom`, bars before that index only

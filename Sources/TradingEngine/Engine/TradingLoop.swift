@@ -76,6 +76,8 @@ public struct TradingLoop: Sendable {
             throw LoopError.invalidInput("\(symbol.rawValue) does not have bars at the same times as \(first.rawValue); align the files first")
         }
         guard decisionInterval >= 1 else { throw LoopError.invalidInput("the decision interval must be at least one bar") }
+        guard !venue.fillMarketAtClose else { throw LoopError.invalidInput("the loop fills orders at the next bar's open; fill-at-close is for single-bar tests") }
+        if let problem = venue.validateCosts() { throw LoopError.invalidInput(problem) }
         let series = try Dictionary(uniqueKeysWithValues: symbols.map { ($0, try BarSeries(bars: bars[$0]!, timeframe: timeframe)) })
         var ledger = Ledger(cash: cash, at: bars[first]![0].openTime)
         var gate = RiskEngine(limits: limits)
@@ -149,7 +151,8 @@ public struct TradingLoop: Sendable {
                                     price: Price(prices[symbol]!), targetWeight: targets[symbol] ?? 0, lotSize: Quantity(venue.lotSize))
             }
             let plan = try rebalancer.plan(positions: positions, cash: ledger.cash)
-            let held = Dictionary(uniqueKeysWithValues: symbols.map { symbol in
+            // Holdings as the approved orders will leave them: each order is checked after the ones before it.
+            var held = Dictionary(uniqueKeysWithValues: symbols.map { symbol in
                 (symbol, (quantity: ledger.positions[symbol]?.quantity ?? FixedDecimal.zero, price: prices[symbol]!))
             })
             for planned in plan.orders {
@@ -162,6 +165,8 @@ public struct TradingLoop: Sendable {
                 if decision.approved {
                     try order.move(to: .accepted)
                     pending.append(order)
+                    let signed = order.side == .buy ? planned.quantity.value : -planned.quantity.value
+                    held[symbol] = (quantity: (held[symbol]?.quantity ?? .zero) + signed, price: prices[symbol]!)
                 } else {
                     try order.move(to: .rejected)
                     rejections[decision.rule ?? "risk", default: 0] += 1

@@ -43,7 +43,7 @@ public enum TradingState: String, Sendable, Hashable, Codable {
 /// checks (they can only improve them).
 ///
 /// Equity marks: a fall of `maximumDrawdown` from the peak HALTS; a loss of `maximumDailyLoss`
-/// from the UTC day's first mark moves ACTIVE to REDUCING (the next day starts ACTIVE again only
+/// from the previous UTC day's last mark moves ACTIVE to REDUCING (the next day starts ACTIVE again only
 /// through `resume`). Every state change and every rejection is an alert with the numbers.
 public struct RiskEngine: Sendable {
     /// One order the strategy wants, priced at its expected fill.
@@ -84,6 +84,7 @@ public struct RiskEngine: Sendable {
     private var peakEquity: FixedDecimal?
     private var dayStartEquity: FixedDecimal?
     private var currentDay: Int64?
+    private var lastEquity: FixedDecimal?
     private var approvedTimes: [Timestamp] = []
 
     /// Creates a gate.
@@ -134,18 +135,21 @@ public struct RiskEngine: Sendable {
     /// Marks equity: tracks the peak and the day's opening value, and moves the state on a breach.
     public mutating func markEquity(_ equity: FixedDecimal, at time: Timestamp) {
         let day = time.millisecondsSinceEpoch >= 0 ? time.millisecondsSinceEpoch / 86_400_000 : (time.millisecondsSinceEpoch - 86_399_999) / 86_400_000
+        // The day's loss is measured from the last mark of the previous day (its close), so the
+        // first bar of a day counts too — with daily bars every mark is a new day.
         if currentDay != day {
             currentDay = day
-            dayStartEquity = equity
+            dayStartEquity = lastEquity ?? equity
         }
+        lastEquity = equity
         if peakEquity == nil || equity > peakEquity! { peakEquity = equity }
-        guard let peak = peakEquity, let dayStart = dayStartEquity, peak.isPositive, dayStart.isPositive else { return }
+        guard let peak = peakEquity, peak.isPositive else { return }
         let drawdown = 1 - equity.doubleValue / peak.doubleValue
-        let dailyLoss = 1 - equity.doubleValue / dayStart.doubleValue
+        let dailyLoss = dayStartEquity.map { $0.isPositive ? 1 - equity.doubleValue / $0.doubleValue : 0 } ?? 0
         if drawdown >= limits.maximumDrawdown && state != .halted {
             move(to: .halted, rule: "max_drawdown", message: "equity \(equity) is \(percent(drawdown)) below its peak \(peak); the limit is \(percent(limits.maximumDrawdown))", at: time)
         } else if dailyLoss >= limits.maximumDailyLoss && state == .active {
-            move(to: .reducing, rule: "max_daily_loss", message: "equity \(equity) is \(percent(dailyLoss)) below the day's opening \(dayStart); the limit is \(percent(limits.maximumDailyLoss))", at: time)
+            move(to: .reducing, rule: "max_daily_loss", message: "equity \(equity) is \(percent(dailyLoss)) below the previous close \(dayStartEquity ?? equity); the limit is \(percent(limits.maximumDailyLoss))", at: time)
         }
     }
 
@@ -160,6 +164,7 @@ public struct RiskEngine: Sendable {
         peakEquity = nil
         dayStartEquity = nil
         currentDay = nil
+        lastEquity = nil
         move(to: .active, rule: "manual_resume", message: "trading resumed", at: time)
     }
 

@@ -55,10 +55,11 @@ public struct Ledger: Sendable {
         }
         var costReleased = FixedDecimal.zero
         if !reducing.isZero {
-            // cost × reducing / |quantity|, exact to 18 digits; the last unit of a closed position takes the remainder.
+            // cost × reducing / |quantity| with one rounding (to 18 digits); closing the whole position
+            // releases the whole cost, so no remainder is ever left behind.
             costReleased = reducing == position.quantity.absolute
                 ? position.cost
-                : try position.cost.multiplied(by: try reducing.divided(by: position.quantity.absolute))
+                : try position.cost.multiplied(by: reducing).divided(by: position.quantity.absolute)
         }
         let openingQuantity = quantity - reducing
         let openingCost = try openingQuantity.multiplied(by: price)

@@ -98,9 +98,10 @@ public struct Order: Sendable, Hashable {
         let total = Quantity(filledQuantity.value + quantity.value)
         guard quantity.value.isPositive else { throw .invalidQuantity("a fill must be positive, got \(quantity)") }
         guard total <= self.quantity else { throw .overfill(ordered: self.quantity, filled: total) }
+        guard let notional = try? quantity.value.multiplied(by: price.value) else { throw .invalidQuantity("the fill's notional overflows fixed point") }
         let next: OrderStatus = total == self.quantity ? .filled : .partiallyFilled
         try move(to: next)
         filledQuantity = total
-        filledNotional = filledNotional + ((try? quantity.value.multiplied(by: price.value)) ?? .zero)
+        filledNotional = filledNotional + notional
     }
 }

@@ -65,6 +65,14 @@ public struct SimulatedVenue: Sendable {
         case rejected(String)
     }
 
+    /// Checks the venue's own settings: costs that would create money or give positions away.
+    public func validateCosts() -> String? {
+        if commissionRate.isNegative || commissionRate >= FixedDecimal(1) { return "commission must be a fraction from 0 to below 1, got \(commissionRate)" }
+        if slippageBasisPoints.isNegative || slippageBasisPoints >= FixedDecimal(10_000) { return "slippage must be 0 to below 10000 basis points, got \(slippageBasisPoints)" }
+        if !lotSize.isPositive || !tickSize.isPositive { return "lot and tick sizes must be positive" }
+        return nil
+    }
+
     /// Checks an order's quantity and prices against the venue's rules.
     public func validate(_ order: Order) -> String? {
         guard order.quantity.value.isPositive else { return "quantity must be positive" }
@@ -80,7 +88,7 @@ public struct SimulatedVenue: Sendable {
     /// Offers `order` to `bar` (the bar after the order was placed; for market orders at close,
     /// the bar it was placed on).
     public func offer(_ order: Order, to bar: Bar) -> Outcome {
-        if let problem = validate(order) { return .rejected(problem) }
+        if let problem = validateCosts() ?? validate(order) { return .rejected(problem) }
         let buying = order.side == .buy
         let open = bar.open.value, high = bar.high.value, low = bar.low.value
         let price: FixedDecimal
