@@ -73,3 +73,34 @@ struct TradingLoopTests {
         #expect(before.sorted() == truncated.sorted())
     }
 }
+
+/// Weights that change after the first decision: a rotation from one mix to another.
+struct Rotation: AllocationPolicy {
+    var decisions = 0
+    mutating func targetWeights(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Double]? {
+        decisions += 1
+        return decisions == 1 ? [Symbol("SP500")!: 0.58, Symbol("NASDAQCOMP")!: 0.38] : [Symbol("SP500")!: 0.38, Symbol("NASDAQCOMP")!: 0.58]
+    }
+}
+
+@Suite("Trading loop: review findings")
+struct TradingLoopReviewTests {
+    @Test("a rotation passes the gross-exposure limit: each order is checked after the sells before it")
+    func rotationIsNotRejected() throws {
+        let loop = TradingLoop(cash: FixedDecimal(100_000), limits: RiskLimits(maximumPositionWeight: 0.65, maximumGrossExposure: 1.0),
+                               rebalancer: Rebalancer(driftThreshold: 0.05), decisionInterval: 10)
+        let result = try loop.run(TradingLoopTests.prefix(40), timeframe: .oneDay, policy: Rotation())
+        #expect(result.rejections.isEmpty, "\(result.rejections)")
+        #expect(result.orders.filter { $0.status == .filled }.count >= 4)
+    }
+
+    @Test("a negative commission or slippage of 100 % is refused before the run")
+    func costsAreValidated() {
+        for venue in [SimulatedVenue(commissionRate: FixedDecimal("-0.01")!), SimulatedVenue(slippageBasisPoints: FixedDecimal(10_000))] {
+            #expect(throws: TradingLoop.LoopError.self) {
+                try TradingLoop(cash: FixedDecimal(1000), venue: venue).run(TradingLoopTests.prefix(40), timeframe: .oneDay,
+                                                                           policy: FixedWeights(weights: [:]))
+            }
+        }
+    }
+}
