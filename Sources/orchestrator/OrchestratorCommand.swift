@@ -230,7 +230,7 @@ struct APIKey: AsyncParsableCommand {
     }
 }
 
-/// Maps the portfolio module's errors to exit codes: bad data or an infeasible request 65, a missing file 66.
+/// Maps the file-based commands' errors to exit codes: bad data or an infeasible request 65, a missing file 66.
 enum PortfolioErrors {
     static func run(_ body: () throws -> AdministrationCommands.Output, format: OutputFormat) throws {
         do {
@@ -238,19 +238,19 @@ enum PortfolioErrors {
         } catch let error as ImportRejection {
             FileHandle.standardError.write(Data("error: the price file was rejected\n\(error.description)\n".utf8))
             throw ExitCode(65)
-        } catch let error as PortfolioError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(65)
-        } catch let error as AnalyticsError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(65)
-        } catch let error as PredictionError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(65)
         } catch let error as ImportFileError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(error.reason.hasPrefix("no such file") ? 66 : 65)
+        } catch let error where isRejectedInput(error) {
+            FileHandle.standardError.write(Data("error: \(String(describing: error))\n".utf8))
+            throw ExitCode(65)
         }
+    }
+
+    /// The modules' own errors: the input cannot give an answer (exit 65, the message says why).
+    private static func isRejectedInput(_ error: any Error) -> Bool {
+        error is PortfolioError || error is AnalyticsError || error is PredictionError || error is BacktestCommands.RequestError
+            || error is SMACrossBacktest.BacktestError || error is TradingLoop.LoopError
     }
 
     static func date(_ text: String?, _ name: String) throws -> Timestamp? {
@@ -521,21 +521,6 @@ struct BacktestCommand: AsyncParsableCommand {
         }
     }
 
-    static func run(_ body: () throws -> AdministrationCommands.Output, format: OutputFormat) throws {
-        do {
-            try PortfolioErrors.run(body, format: format)
-        } catch let error as BacktestCommands.RequestError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(65)
-        } catch let error as SMACrossBacktest.BacktestError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(65)
-        } catch let error as TradingLoop.LoopError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(65)
-        }
-    }
-
     struct WalkForward: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "walk-forward",
@@ -545,7 +530,7 @@ struct BacktestCommand: AsyncParsableCommand {
         @Option(help: "Bars in each test window (the roll).") var testBars = 1000
 
         func run() async throws {
-            try BacktestCommand.run({ try BacktestCommands.walkForward(common.request(), trainBars: trainBars, testBars: testBars) }, format: common.format)
+            try PortfolioErrors.run({ try BacktestCommands.walkForward(common.request(), trainBars: trainBars, testBars: testBars) }, format: common.format)
         }
     }
 
@@ -557,7 +542,7 @@ struct BacktestCommand: AsyncParsableCommand {
         @Option(help: "Number of random orders.") var runs = 1000
 
         func run() async throws {
-            try BacktestCommand.run({ try BacktestCommands.monteCarlo(common.request(), runs: runs) }, format: common.format)
+            try PortfolioErrors.run({ try BacktestCommands.monteCarlo(common.request(), runs: runs) }, format: common.format)
         }
     }
 
@@ -567,7 +552,7 @@ struct BacktestCommand: AsyncParsableCommand {
         @OptionGroup var common: Common
 
         func run() async throws {
-            try BacktestCommand.run({ try BacktestCommands.sweep(common.request()) }, format: common.format)
+            try PortfolioErrors.run({ try BacktestCommands.sweep(common.request()) }, format: common.format)
         }
     }
 }
@@ -592,7 +577,7 @@ extension BacktestCommand {
             var request = common.request()
             request.tradesPath = trades
             request.reportPath = report
-            try BacktestCommand.run({ try BacktestCommands.run(request) }, format: common.format)
+            try PortfolioErrors.run({ try BacktestCommands.run(request) }, format: common.format)
         }
     }
 }

@@ -64,7 +64,7 @@ enum PortfolioRoutes {
             let history = try await priceHistory(source, store: dependencies.store)
             let clock = ContinuousClock()
             var outcome: AllocationOutcome?
-            let elapsed = try clock.measure { outcome = try unprocessable { () throws(PortfolioError) in try specification.run(history) } }
+            let elapsed = try clock.measure { outcome = try ProblemDetails.unprocessable { () throws(PortfolioError) in try specification.run(history) } }
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             return JSONResponse.make(Representations.optimization(outcome!, history: history, elapsedMilliseconds: milliseconds))
         }
@@ -72,7 +72,7 @@ enum PortfolioRoutes {
             _ = try QueryValidator(request, allowed: [])
             let data = try await body(of: request, allowedKeys: RebalanceSpecification.keys)
             let specification = try decode(RebalanceSpecification.self, from: data)
-            switch try unprocessable({ () throws(PortfolioError) in try specification.plan() }) {
+            switch try ProblemDetails.unprocessable({ () throws(PortfolioError) in try specification.plan() }) {
             case .rebalance(let plan): return JSONResponse.make(Representations.rebalancePlan(plan))
             case .allocation(let result, let prices): return JSONResponse.make(Representations.discreteAllocation(result, prices: prices))
             }
@@ -84,11 +84,8 @@ enum PortfolioRoutes {
             let options = MetricsOptions(periodsPerYear: body.periodsPerYear ?? 252, riskFreeRate: body.riskFreeRate ?? 0,
                                          requiredReturn: body.requiredReturn ?? 0, omegaRequiredReturn: body.omegaRequiredReturn ?? 0)
             let (returns, benchmark, dates) = try await metricsInput(body, store: dependencies.store)
-            let metrics: PerformanceMetrics
-            do {
-                metrics = try PerformanceAnalytics.metrics(returns: returns, benchmark: benchmark, options: options)
-            } catch let error as AnalyticsError {
-                throw ProblemDetails(.unprocessable, detail: error.description)
+            let metrics = try ProblemDetails.unprocessable { () throws(AnalyticsError) in
+                try PerformanceAnalytics.metrics(returns: returns, benchmark: benchmark, options: options)
             }
             return JSONResponse.make(Representations.metrics(metrics, dates: dates))
         }
@@ -120,15 +117,6 @@ enum PortfolioRoutes {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw ProblemDetails(.malformedJSON, detail: error.clientDescription)
-        }
-    }
-
-    /// Runs portfolio code, turning its errors into 422 problems.
-    static func unprocessable<T>(_ body: () throws(PortfolioError) -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            throw ProblemDetails(.unprocessable, detail: error.description)
         }
     }
 
@@ -179,7 +167,7 @@ enum PortfolioRoutes {
                 throw ProblemDetails(.unprocessable, detail: "prices.closes.\(symbol) has \(inline.closes[symbol]!.count) values for \(dates.count) dates")
             }
             let rows = dates.indices.map { row in symbols.map { inline.closes[$0]![row] } }
-            return try unprocessable { () throws(PortfolioError) in try PriceHistory(symbols: symbols, dates: dates, prices: rows) }
+            return try ProblemDetails.unprocessable { () throws(PortfolioError) in try PriceHistory(symbols: symbols, dates: dates, prices: rows) }
         }
         guard let symbols = source.symbols, !symbols.isEmpty else {
             throw ProblemDetails(.malformedJSON, detail: "give prices (inline dates and closes) or symbols (read from the stored bars)")
@@ -196,7 +184,7 @@ enum PortfolioRoutes {
         // Keep the dates on which every symbol has a close (an inner join, like pandas' dropna).
         let dates = series.dropFirst().reduce(Set(series[0].keys)) { $0.intersection($1.keys) }.sorted()
         let rows = dates.map { date in series.map { $0[date]! } }
-        return try unprocessable { () throws(PortfolioError) in try PriceHistory(symbols: symbols, dates: dates, prices: rows) }
+        return try ProblemDetails.unprocessable { () throws(PortfolioError) in try PriceHistory(symbols: symbols, dates: dates, prices: rows) }
     }
 
     /// The returns of the metrics request: given, or from stored closes (aligned with the benchmark's).
@@ -213,12 +201,10 @@ enum PortfolioRoutes {
         if let benchmarkSymbol = body.benchmarkSymbol {
             benchmark = try await closes(benchmarkSymbol, timeframe: timeframe, start: start, end: end, store: store)
         }
-        do {
-            let aligned = try AlignedReturns(prices: prices, name: symbol, benchmark: benchmark, benchmarkName: body.benchmarkSymbol ?? "benchmark",
-                                             describe: \.iso8601)
-            return (aligned.returns, aligned.benchmarkReturns, aligned.keys.map(\.iso8601))
-        } catch {
-            throw ProblemDetails(.unprocessable, detail: error.description)
+        let aligned = try ProblemDetails.unprocessable { () throws(AnalyticsError) in
+            try AlignedReturns(prices: prices, name: symbol, benchmark: benchmark, benchmarkName: body.benchmarkSymbol ?? "benchmark",
+                               describe: \.iso8601)
         }
+        return (aligned.returns, aligned.benchmarkReturns, aligned.keys.map(\.iso8601))
     }
 }

@@ -33,7 +33,7 @@ enum PredictionRoutes {
                 guard Symbol(referenceSymbol) != nil else { throw ProblemDetails.invalidParameter("reference", "must be \(Symbol.rule)") }
                 forecaster.reference = try await load(referenceSymbol, timeframe: timeframe, end: at, store: dependencies.store).0
             }
-            let forecasts = try unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
+            let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
             // Every forecast served is stored (once) with what scoring it later needs.
             let now = dependencies.clock.now()
             let records = forecasts.map { forecast in
@@ -56,7 +56,7 @@ enum PredictionRoutes {
             let symbol = try symbolParameter(context)
             let states = try query.parsed("states", accepted: "2 or 3") { Int($0).flatMap { (2...3).contains($0) ? $0 : nil } } ?? 2
             let (series, _) = try await load(symbol, timeframe: try timeframe(query), end: nil, store: dependencies.store)
-            let report = try unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }
+            let report = try ProblemDetails.unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }
             guard case .object(var members) = Representations.regimes(report, symbol: symbol) else { fatalError("an object") }
             members.append(("recommendation", Representations.recommendation(report)))
             return JSONResponse.make(.object(members))
@@ -74,7 +74,7 @@ enum PredictionRoutes {
                 let (other, _) = try await load(member, timeframe: timeframe, end: end, store: dependencies.store, start: start)
                 others.append((member, other.asOf(other.lastCloseTime!)))
             }
-            let report = try unprocessable { () throws(PredictionError) in
+            let report = try ProblemDetails.unprocessable { () throws(PredictionError) in
                 try HistoricalAnalysis.analyse(series.asOf(series.lastCloseTime!), symbol: symbol, universe: others,
                                                periodsPerYear: HistoricalAnalysis.periodsPerYear(timeframe))
             }
@@ -98,7 +98,7 @@ enum PredictionRoutes {
             for symbol in symbols {
                 let (series, _) = try await load(symbol, timeframe: requestedTimeframe, end: nil, store: dependencies.store)
                 let time = series.lastCloseTime!
-                let found = try unprocessable { () throws(PredictionError) in
+                let found = try ProblemDetails.unprocessable { () throws(PredictionError) in
                     let regimes = try RegimeDetector().detect(series, at: time)
                     return try PredictiveAlerts().evaluate(series, symbol: symbol, at: time, regimes: regimes)
                 }
@@ -120,14 +120,6 @@ enum PredictionRoutes {
 
     static func timeframe(_ query: QueryValidator) throws -> Timeframe? {
         try query.parsed("timeframe", accepted: "one of \(Timeframe.codes.joined(separator: ", "))") { Timeframe(rawValue: $0) }
-    }
-
-    static func unprocessable<T>(_ body: () throws(PredictionError) -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            throw ProblemDetails(.unprocessable, detail: error.description)
-        }
     }
 
     static func gapCount(_ series: BarSeries) -> Int {
@@ -180,7 +172,7 @@ enum PredictionRoutes {
             cursor = page.nextStart
         }
         guard !times.isEmpty else { throw ProblemDetails(.unprocessable, detail: "\(symbolText) has no \(timeframe.rawValue) bars in the requested window") }
-        let series = try unprocessable { () throws(PredictionError) in
+        let series = try ProblemDetails.unprocessable { () throws(PredictionError) in
             try BarSeries(timeframe: timeframe, openTimes: times, opens: opens, highs: highs, lows: lows, closes: closes, volumes: volumes)
         }
         return (series, timeframe, lastClose)
