@@ -445,56 +445,61 @@ def machine():
             "note": "shared container, run under `nice`; single-threaded pure-Python bar loop"}
 
 
-cases = [
-    build_case("sp500_1d_sma10_30_long", SP500, "SP500", 10, 30, 100000.0, 0.002, False, False),
-    build_case("sp500_1d_sma20_60_short", SP500, "SP500", 20, 60, 100000.0, 0.001, True, False),
-    build_case("btc_1h_sma10_30_long", BTC, "BTC-USD", 10, 30, 1000000.0, 0.002, False, True),
-    build_case("btc_1h_sma50_200_short", BTC, "BTC-USD", 50, 200, 1000000.0, 0.001, True, True),
-]
+def main():
+    cases = [
+        build_case("sp500_1d_sma10_30_long", SP500, "SP500", 10, 30, 100000.0, 0.002, False, False),
+        build_case("sp500_1d_sma20_60_short", SP500, "SP500", 20, 60, 100000.0, 0.001, True, False),
+        build_case("btc_1h_sma10_30_long", BTC, "BTC-USD", 10, 30, 1000000.0, 0.002, False, True),
+        build_case("btc_1h_sma50_200_short", BTC, "BTC-USD", 50, 200, 1000000.0, 0.001, True, True),
+    ]
 
-end_checks = [
-    # SP500 10/30 has a cross_up at bar 5002: data ending there puts the signal on the last bar ...
-    end_of_data_check("signal_on_last_bar_long", SP500, 10, 30, 100000.0, 0.002, False, 5003),
-    # ... and data ending one bar later puts the entry on the last bar (zero-length trade).
-    end_of_data_check("entry_on_last_bar_long", SP500, 10, 30, 100000.0, 0.002, False, 5004),
-    # SP500 20/60 short has a cross_down at bar 4981 while long: reversal ordered on the last bar.
-    end_of_data_check("reversal_signal_on_last_bar_short", SP500, 20, 60, 100000.0, 0.001, True, 4982),
-]
+    end_checks = [
+        # SP500 10/30 has a cross_up at bar 5002: data ending there puts the signal on the last bar ...
+        end_of_data_check("signal_on_last_bar_long", SP500, 10, 30, 100000.0, 0.002, False, 5003),
+        # ... and data ending one bar later puts the entry on the last bar (zero-length trade).
+        end_of_data_check("entry_on_last_bar_long", SP500, 10, 30, 100000.0, 0.002, False, 5004),
+        # SP500 20/60 short has a cross_down at bar 4981 while long: reversal ordered on the last bar.
+        end_of_data_check("reversal_signal_on_last_bar_short", SP500, 20, 60, 100000.0, 0.001, True, 4982),
+    ]
 
-fixture = {
-    "source": "scripts/reference/backtest.py",
-    "versions": {"python": platform.python_version(), "backtesting": backtesting.__version__,
-                 "pandas": pd.__version__, "numpy": np.__version__},
-    "backtest_settings": {"spread": 0.0, "margin": 1.0, "trade_on_close": False, "hedging": False,
-                          "exclusive_orders": False, "finalize_trades": True, "order_size_fraction": FRACTION,
-                          "note": "exclusive_orders=True (same strategy code) was also run and gives identical trades "
-                                  "and final equity, because the strategy closes the position explicitly before every "
-                                  "entry; without that explicit close and with exclusive_orders=False a sell would be "
-                                  "sized from margin_available with the long still open (valued at the bar's CLOSE, "
-                                  "look-ahead) and netted FIFO, which is not the issue's rule."},
-    "conventions": CONVENTIONS,
-    "notes": {
-        "self_checks": "A plain-Python loop simulation of the conventions (naive SMA, floor(E/(p(1+c))) sizing) gave "
-                       "the identical trade list (bars, signed sizes, prices), per-trade pnl/commission to 1e-9, the "
-                       "whole equity curve to 1e-9 and every statistic listed to 1e-9 relative.",
-        "results_units": "final_equity and commissions in cash units; *_pct in percent (max_drawdown_pct negative); "
-                         "sharpe_ratio as backtesting.py computes it (see conventions.sharpe).",
-        "trade_fields": "entry_bar/exit_bar: 0-based row index in the data file; entry_time/exit_time: the file's time "
-                        "label of those rows; size signed (negative = short); return_pct in percent.",
-        "licence": "backtesting.py is AGPL-3.0; it is only run here to produce numbers, nothing of it is bundled.",
-    },
-    "end_of_data_checks": end_checks,
-    "machine": machine(),
-    "cases": cases,
-}
-OUT.parent.mkdir(parents=True, exist_ok=True)
-OUT.write_text(json.dumps(fixture, indent=1, allow_nan=False) + "\n")
-for c in cases:
-    r = c["results"]
-    t = f", run {c['timing']['median_ms']:.1f} ms" if c["timing"] else ""
-    print(f"{c['name']}: {r['trade_count']} trades, final equity {r['final_equity']:.2f}, "
-          f"return {r['return_pct']:.2f}%, sharpe {r['sharpe_ratio']:.4f}{t}; min gap {c['min_decision_gap']['relative']:.2e}",
-          file=sys.stdout)
-for e in end_checks:
-    print(f"{e['name']}: {e['trade_count']} trades, final {e['final_equity']:.2f}, open left {e['open_trade_left_uncounted']}")
-print(f"wrote {OUT.relative_to(ROOT)}")
+    fixture = {
+        "source": "scripts/reference/backtest.py",
+        "versions": {"python": platform.python_version(), "backtesting": backtesting.__version__,
+                     "pandas": pd.__version__, "numpy": np.__version__},
+        "backtest_settings": {"spread": 0.0, "margin": 1.0, "trade_on_close": False, "hedging": False,
+                              "exclusive_orders": False, "finalize_trades": True, "order_size_fraction": FRACTION,
+                              "note": "exclusive_orders=True (same strategy code) was also run and gives identical trades "
+                                      "and final equity, because the strategy closes the position explicitly before every "
+                                      "entry; without that explicit close and with exclusive_orders=False a sell would be "
+                                      "sized from margin_available with the long still open (valued at the bar's CLOSE, "
+                                      "look-ahead) and netted FIFO, which is not the issue's rule."},
+        "conventions": CONVENTIONS,
+        "notes": {
+            "self_checks": "A plain-Python loop simulation of the conventions (naive SMA, floor(E/(p(1+c))) sizing) gave "
+                           "the identical trade list (bars, signed sizes, prices), per-trade pnl/commission to 1e-9, the "
+                           "whole equity curve to 1e-9 and every statistic listed to 1e-9 relative.",
+            "results_units": "final_equity and commissions in cash units; *_pct in percent (max_drawdown_pct negative); "
+                             "sharpe_ratio as backtesting.py computes it (see conventions.sharpe).",
+            "trade_fields": "entry_bar/exit_bar: 0-based row index in the data file; entry_time/exit_time: the file's time "
+                            "label of those rows; size signed (negative = short); return_pct in percent.",
+            "licence": "backtesting.py is AGPL-3.0; it is only run here to produce numbers, nothing of it is bundled.",
+        },
+        "end_of_data_checks": end_checks,
+        "machine": machine(),
+        "cases": cases,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(fixture, indent=1, allow_nan=False) + "\n")
+    for c in cases:
+        r = c["results"]
+        t = f", run {c['timing']['median_ms']:.1f} ms" if c["timing"] else ""
+        print(f"{c['name']}: {r['trade_count']} trades, final equity {r['final_equity']:.2f}, "
+              f"return {r['return_pct']:.2f}%, sharpe {r['sharpe_ratio']:.4f}{t}; min gap {c['min_decision_gap']['relative']:.2e}",
+              file=sys.stdout)
+    for e in end_checks:
+        print(f"{e['name']}: {e['trade_count']} trades, final {e['final_equity']:.2f}, open left {e['open_trade_left_uncounted']}")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

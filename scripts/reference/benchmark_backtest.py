@@ -13,50 +13,24 @@ Usage: python3 scripts/reference/benchmark_backtest.py   (after swift build -c r
 import json
 import pathlib
 import platform
+import sys
 import statistics
 import subprocess
 import time
 import warnings
 
 import backtesting
-import numpy as np
-import pandas as pd
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 warnings.filterwarnings("ignore")
-from backtesting import Strategy  # noqa: E402
-from backtesting.lib import crossover  # noqa: E402
-from backtesting.test import SMA  # noqa: E402
-
-FRACTION = float(np.nextafter(1.0, 0.0))   # as scripts/reference/backtest.py: sizes floor(E / (p (1 + c)))
-
-
-class SmaCross(Strategy):
-    """The same rules as scripts/reference/backtest.py's SmaCross."""
-    fast = 10
-    slow = 30
-    allow_short = False
-
-    def init(self):
-        self.sma_fast = self.I(SMA, self.data.Close, self.fast)
-        self.sma_slow = self.I(SMA, self.data.Close, self.slow)
-
-    def next(self):
-        if crossover(self.sma_fast, self.sma_slow):
-            self.position.close()
-            self.buy(size=FRACTION)
-        elif crossover(self.sma_slow, self.sma_fast):
-            self.position.close()
-            if self.allow_short:
-                self.sell(size=FRACTION)
+sys.path.insert(0, str(ROOT / "scripts/reference"))
+from backtest import load, make_bt  # noqa: E402  (the reference strategy SmaCross and its settings)
 
 DATA = ROOT / "Sources/Orchestrator/SampleData/BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv"
 BINARY = ROOT / ".build/release/orchestrator"
 
-frame = pd.read_csv(DATA, parse_dates=["timestamp"], index_col="timestamp")[["open", "high", "low", "close", "volume"]]
-frame.columns = ["Open", "High", "Low", "Close", "Volume"]
-bt = backtesting.Backtest(frame, SmaCross, cash=1_000_000, commission=0.002, spread=0.0, margin=1.0, trade_on_close=False,
-                          hedging=False, exclusive_orders=False, finalize_trades=True)
+frame, _ = load(DATA)
+bt = make_bt(frame, cash=1_000_000, commission=0.002, exclusive=False)
 timings = []
 for _ in range(7):
     start = time.perf_counter()
