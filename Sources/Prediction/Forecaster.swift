@@ -114,11 +114,8 @@ public struct Forecaster: Sendable {
             var ewma = volatility.ewmaVariance
             var garchNext = volatility.garch?.nextVariance ?? 0
             for r in returns {
-                if let model = volatility.garch?.model {
-                    let residual = r * 100 - model.mu
-                    garchNext = model.omega + model.alpha * residual * residual + model.beta * garchNext
-                }
-                ewma = Forecaster.ewmaDecay * ewma + (1 - Forecaster.ewmaDecay) * r * r
+                if let model = volatility.garch?.model { garchNext = model.nextVariance(after: r * 100, variance: garchNext) }
+                ewma = Forecaster.nextEWMAVariance(after: r, variance: ewma)
             }
             return horizons.map { horizon, models in
                 let standardized = models.standardizer.transform(features)
@@ -203,6 +200,11 @@ public struct Forecaster: Sendable {
         return VolatilityModels(ewmaVariance: ewma.next, garch: beats ? fit : nil, garchBeatsEWMA: beats)
     }
 
+    /// λσ² + (1 − λ)r²: the EWMA variance after observing return `r`.
+    static func nextEWMAVariance(after r: Double, variance: Double) -> Double {
+        ewmaDecay * variance + (1 - ewmaDecay) * r * r
+    }
+
     /// EWMA variances σ²ₜ = λσ²ₜ₋₁ + (1 − λ)r²ₜ₋₁ seeded with the mean square of the first 30 returns;
     /// `path[t]` is the forecast for return t, `next` the one for the return after the last.
     static func ewmaVariances(_ returns: [Double]) -> (path: [Double], next: Double) {
@@ -212,7 +214,7 @@ public struct Forecaster: Sendable {
         var path = [Double](repeating: 0, count: returns.count)
         for index in returns.indices {
             path[index] = variance
-            variance = ewmaDecay * variance + (1 - ewmaDecay) * returns[index] * returns[index]
+            variance = nextEWMAVariance(after: returns[index], variance: variance)
         }
         return (path, variance)
     }

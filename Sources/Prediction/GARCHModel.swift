@@ -82,9 +82,8 @@ public struct GARCHModel: Sendable, Hashable, Codable {
         guard best.value.isFinite else { throw .notConverged("the GARCH likelihood could not be evaluated at any start") }
         let model = GARCHModel(coordinates: best.point)
         let path = model.variancePath(y)
-        let lastResidual = y[y.count - 1] - model.mu
         return Fit(model: model, logLikelihood: -best.value, conditionalVariance: path,
-                   nextVariance: model.omega + model.alpha * lastResidual * lastResidual + model.beta * path[path.count - 1],
+                   nextVariance: model.nextVariance(after: y[y.count - 1], variance: path[path.count - 1]),
                    evaluations: evaluations)
     }
 
@@ -120,10 +119,16 @@ public struct GARCHModel: Sendable, Hashable, Codable {
         var variance = omega + (alpha + beta) * Self.backcast(y)
         for index in y.indices {
             path[index] = variance
-            let residual = y[index] - mu
-            variance = omega + alpha * residual * residual + beta * variance
+            variance = nextVariance(after: y[index], variance: variance)
         }
         return path
+    }
+
+    /// σ² of the next observation after observing `y` when σ² was `variance`: ω + α(y − μ)² + βσ².
+    @inlinable
+    public func nextVariance(after y: Double, variance: Double) -> Double {
+        let residual = y - mu
+        return omega + alpha * residual * residual + beta * variance
     }
 
     /// The variance of the sum of the next `steps` observations, given σ² of the next one:

@@ -93,11 +93,8 @@ public struct WalkForwardEvaluation: Sendable {
                 for sample in rows where sample.index >= foldStart && sample.index < foldEnd {
                     while returnIndex < sample.index {
                         let r = returns[returnIndex]
-                        if let model = garch?.model {
-                            let residual = r * 100 - model.mu
-                            garchNext = model.omega + model.alpha * residual * residual + model.beta * garchNext
-                        }
-                        ewma = Forecaster.ewmaDecay * ewma + (1 - Forecaster.ewmaDecay) * r * r
+                        if let model = garch?.model { garchNext = model.nextVariance(after: r * 100, variance: garchNext) }
+                        ewma = Forecaster.nextEWMAVariance(after: r, variance: ewma)
                         returnIndex += 1
                     }
                     let label = log(closes[sample.index + bars] / closes[sample.index])
