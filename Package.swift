@@ -175,13 +175,13 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "TradingCore", "TradingEngine", "TestSupport"],
+            dependencies: ["Storage", "TradingCore", "TradingEngine", "Prediction", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "TradingCore", "TradingEngine", "Storage", "TestSupport",
+                "HTTPServer", "TradingCore", "TradingEngine", "Prediction", "Storage", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -15,6 +15,13 @@ public enum ServeCommand {
     /// Runs the service; `announce` receives the lines meant for the person who started it.
     public static func run(_ configuration: OrchestratorConfiguration, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
+        try await run(configuration, logger: logger, announce: announce) { _, _, _ in [] }
+    }
+
+    /// Runs the service with more services beside the API (the trading loop of `orchestrator run`),
+    /// made once the store is open and prepared; they start after the store and stop before it.
+    static func run(_ configuration: OrchestratorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void,
+                    services: (SQLStore, PrometheusCollectorRegistry, any TradingClock) async throws -> [ServiceGroupConfiguration.ServiceConfiguration]) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
         let clock = SystemClock()
         do {
@@ -23,7 +30,15 @@ public enum ServeCommand {
             try? await store.close()
             throw error
         }
-        let metrics = HTTPMetrics(registry: PrometheusCollectorRegistry())
+        let registry = PrometheusCollectorRegistry()
+        let extra: [ServiceGroupConfiguration.ServiceConfiguration]
+        do {
+            extra = try await services(store, registry, clock)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        let metrics = HTTPMetrics(registry: registry)
         let dependencies = ServerDependencies(
             store: store,
             authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(configuration.keyCacheSeconds)),
@@ -41,7 +56,7 @@ public enum ServeCommand {
         }
         // Services stop in reverse order: the server drains first, then the store closes.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [StoreService(store: store), application],
+            services: [.init(service: StoreService(store: store)), .init(service: application)] + extra,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

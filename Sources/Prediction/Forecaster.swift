@@ -104,16 +104,26 @@ public struct Forecaster: Sendable {
         /// Forecasts at `time` (≥ the fit time) from the bars closed by then.
         public func forecast(_ series: BarSeries, at time: Timestamp) throws(PredictionError) -> [Forecast] {
             guard series.timeframe == timeframe else { throw .invalidBars("the models were fitted on \(timeframe.rawValue) bars, not \(series.timeframe.rawValue)") }
+            return try forecast(series.asOf(time))
+        }
+
+        /// Forecasts at the view's decision time from the bars it holds; the work is proportional to
+        /// the bars since the fit, not to the history (a running session forecasts every bar).
+        public func forecast(_ visible: PointInTimeBars) throws(PredictionError) -> [Forecast] {
+            let time = visible.decisionTime
+            guard visible.timeframe == timeframe else { throw .invalidBars("the models were fitted on \(timeframe.rawValue) bars, not \(visible.timeframe.rawValue)") }
             guard time >= fittedAt else { throw .invalidParameter("cannot forecast at \(time.iso8601), before the fit's data time \(fittedAt.iso8601)") }
-            let visible = series.asOf(time)
             guard let dataTime = visible.dataTime else { throw .insufficientData(needed: Features.requiredBars, available: 0, purpose: "a forecast") }
             let features = try Features.vector(visible, reference: reference?.asOf(time))
-            // Carry the variances from the fit time to now.
-            let sinceFit = series.asOf(time).closes.count - series.asOf(fittedAt).closes.count
-            let returns = sinceFit > 0 ? Array(visible.logReturns.suffix(sinceFit)) : []
+            // Carry the variances from the fit time to now: the log returns of the bars closed after the fit.
+            let fitLimit = fittedAt.millisecondsSinceEpoch - timeframe.milliseconds
+            // Searched from the newest bar back: few bars close after the fit.
+            let firstAfterFit = (visible.openTimes.lastIndex { $0 <= fitLimit } ?? visible.openTimes.startIndex - 1) + 1
+            let closes = visible.closes
             var ewma = volatility.ewmaVariance
             var garchNext = volatility.garch?.nextVariance ?? 0
-            for r in returns {
+            for index in max(firstAfterFit, closes.startIndex + 1)..<max(closes.endIndex, closes.startIndex + 1) {
+                let r = log(closes[index] / closes[index - 1])
                 if let model = volatility.garch?.model { garchNext = model.nextVariance(after: r * 100, variance: garchNext) }
                 ewma = Forecaster.nextEWMAVariance(after: r, variance: ewma)
             }

@@ -5,7 +5,7 @@ import TradingEngine
 public final class SQLStore: Store {
     /// The database underneath.
     public let database: SQLDatabase
-    private let clock: any TradingClock
+    let clock: any TradingClock
 
     /// Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
     static let rowsPerInsert = 500
@@ -291,22 +291,7 @@ extension SQLStore: ForecastStore {
         guard !records.isEmpty else { return [] }
         // One transaction; a forecast already stored is left as it was (ON CONFLICT DO NOTHING),
         // so re-asking for the same forecast never duplicates it.
-        let statements = records.map { record in
-            SQLStatement("""
-                INSERT INTO forecasts (instrument_id, timeframe, horizon, horizon_ms, decision_time, data_time, target_time, reference_close,
-                    expected_log_return, probability_up, volatility, interval_low, interval_high, return_model, direction_model,
-                    volatility_model, model_version, created_at)
-                SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM instruments WHERE symbol = ?
-                ON CONFLICT DO NOTHING RETURNING id
-                """, [
-                    .text(record.timeframe.rawValue), .text(record.horizon), .integer(record.horizonMilliseconds),
-                    .integer(record.decisionTime.millisecondsSinceEpoch), .integer(record.dataTime.millisecondsSinceEpoch),
-                    .integer(record.targetTime.millisecondsSinceEpoch), .text(record.referenceClose), .real(record.expectedLogReturn),
-                    .real(record.probabilityUp), .real(record.volatility), .real(record.intervalLow), .real(record.intervalHigh),
-                    .text(record.returnModel), .text(record.directionModel), .text(record.volatilityModel), .text(record.modelVersion),
-                    .integer(record.createdAt.millisecondsSinceEpoch), .text(record.symbol.rawValue),
-                ])
-        }
+        let statements = records.map(Self.insertForecast)
         let results = try await database.write(statements)
         return zip(records, results).compactMap { record, rows in
             guard let id = try? rows.first?.integer(0) else { return nil }
@@ -317,6 +302,24 @@ extension SQLStore: ForecastStore {
                                   intervalHigh: record.intervalHigh, returnModel: record.returnModel, directionModel: record.directionModel,
                                   volatilityModel: record.volatilityModel, modelVersion: record.modelVersion, createdAt: record.createdAt)
         }
+    }
+
+    /// The statement storing one forecast (a forecast already stored is kept as it was).
+    static func insertForecast(_ record: ForecastRecord) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO forecasts (instrument_id, timeframe, horizon, horizon_ms, decision_time, data_time, target_time, reference_close,
+                expected_log_return, probability_up, volatility, interval_low, interval_high, return_model, direction_model,
+                volatility_model, model_version, created_at)
+            SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM instruments WHERE symbol = ?
+            ON CONFLICT DO NOTHING RETURNING id
+            """, [
+                .text(record.timeframe.rawValue), .text(record.horizon), .integer(record.horizonMilliseconds),
+                .integer(record.decisionTime.millisecondsSinceEpoch), .integer(record.dataTime.millisecondsSinceEpoch),
+                .integer(record.targetTime.millisecondsSinceEpoch), .text(record.referenceClose), .real(record.expectedLogReturn),
+                .real(record.probabilityUp), .real(record.volatility), .real(record.intervalLow), .real(record.intervalHigh),
+                .text(record.returnModel), .text(record.directionModel), .text(record.volatilityModel), .text(record.modelVersion),
+                .integer(record.createdAt.millisecondsSinceEpoch), .text(record.symbol.rawValue),
+            ])
     }
 
     public func forecasts(symbol: Symbol, limit: Int) async throws -> [ForecastRecord] {

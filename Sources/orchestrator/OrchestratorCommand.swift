@@ -19,7 +19,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             embedded SQLite database under --data-dir is used.
             """,
         version: ProductVersion.current,
-        subcommands: [Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Version.self])
+        subcommands: [Run.self, Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Version.self])
 }
 
 /// Options every command that touches the database shares.
@@ -113,6 +113,64 @@ struct Serve: AsyncParsableCommand {
         if let port { overrides["http.port"] = port }
         try await CommandRunner.run(storage: storage, overrides: overrides) { configuration, logger in
             try await ServeCommand.run(configuration, logger: logger) { line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+        }
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the API and the autonomous paper-trading loop (the main job).",
+        discussion: """
+            Replays the stored bars of --symbols (the bundled sample data, imported at first start) through the engine at \
+            --speed bars per second: forecasts at every bar, the forecast-allocation strategy every --rebalance-every bars, \
+            the risk gate, the simulated venue and the ledger. Every step is stored in one transaction, so after a crash or \
+            kill -9 the same command resumes where the store left off, with no order or fill repeated. One console line \
+            every --report-every bars; the account is visible at /api/v1/portfolio, /positions, /orders, /trades, /equity \
+            and in /metrics.
+            """)
+
+    @OptionGroup var storage: StorageOptions
+    @Option(name: .long, help: "Address to bind (default 127.0.0.1).") var host: String?
+    @Option(name: .long, help: "Port to listen on (default 8080; 0 picks a free port).") var port: String?
+    @Option(help: "The trading account (its state lives in the database under this name).") var account = "paper"
+    @Option(help: "Comma-separated stored symbols to trade (their shared bar times are replayed).") var symbols = "SP500,NASDAQCOMP"
+    @Option(help: "The stored bar length to replay.") var timeframe = "1d"
+    @Option(help: "Bars per second of wall-clock time; 0 replays as fast as possible.") var speed: Double = 20
+    @Option(help: "Starting cash.") var cash = "100000"
+    @Option(help: "Commission as a fraction of notional.") var commission = "0.001"
+    @Option(help: "Slippage in basis points against the trader.") var slippageBps = "0"
+    @Option(help: "Bars between allocation decisions.") var rebalanceEvery = 5
+    @Option(help: "Risk level: \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", ")).") var riskLevel = "MEDIUM"
+    @Option(help: "A console line every this many bars.") var reportEvery = 21
+    @Flag(help: "Exit when the replay ends (otherwise the API keeps serving the final state).") var exitAtEnd = false
+
+    func validate() throws {
+        guard Timeframe(rawValue: timeframe) != nil else { throw ValidationError("--timeframe must be one of \(Timeframe.codes.joined(separator: ", "))") }
+        guard RiskLevel(rawValue: riskLevel) != nil else { throw ValidationError("--risk-level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", "))") }
+        guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
+        guard rebalanceEvery >= 1, reportEvery >= 1 else { throw ValidationError("--rebalance-every and --report-every must be at least 1") }
+    }
+
+    func run() async throws {
+        var overrides: [String: String] = [:]
+        if let host { overrides["http.host"] = host }
+        if let port { overrides["http.port"] = port }
+        var options = RunCommand.Options()
+        options.account = account
+        options.symbols = symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        options.timeframe = Timeframe(rawValue: timeframe)!
+        options.barsPerSecond = speed
+        options.cash = cash
+        options.commission = commission
+        options.slippageBasisPoints = slippageBps
+        options.rebalanceEvery = rebalanceEvery
+        options.riskLevel = RiskLevel(rawValue: riskLevel)!
+        options.reportEvery = reportEvery
+        options.exitAtEnd = exitAtEnd
+        try await CommandRunner.run(storage: storage, overrides: overrides) { configuration, logger in
+            try await RunCommand.run(configuration, options: options, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }

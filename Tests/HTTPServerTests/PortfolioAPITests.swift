@@ -139,14 +139,4 @@ struct PortfolioAPITests {
             }
         }
     }
-
-    @Test("the stored portfolio's metrics say plainly that none is stored yet")
-    func storedPortfolioMetrics() async throws {
-        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
-            try await client.execute(uri: "/api/v1/portfolio/metrics", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
-                #expect(response.status == .notFound)
-                #expect((try response.json["detail"] as? String ?? "").contains("no portfolio is stored yet"))
-            }
-        }
-    }
 }

@@ -109,10 +109,56 @@ public enum OpenAPIDocument {
                 requestBody: ref("RebalanceRequest"),
                 ok: ("The plan.", ref("RebalancePlan")),
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])]),
+            ("/api/v1/portfolio", ["get": operation(
+                id: "getPortfolio", tag: "trading", summary: "The trading account's summary", role: .viewer,
+                description: """
+                    Equity, cash, realised and unrealised P&L, fees, gross exposure and trading state (ACTIVE, REDUCING, \
+                    HALTED) of a paper account at its last processed bar, read from the store (any API process sharing \
+                    the database answers the same). 404 until `orchestrator run` has stepped the account once.
+                    """,
+                parameters: [accountParameter],
+                ok: ("The account.", ref("Portfolio")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/positions", ["get": operation(
+                id: "getPositions", tag: "trading", summary: "Open positions", role: .viewer,
+                description: "Open positions marked at the last close, largest value first.",
+                parameters: [accountParameter],
+                ok: ("The positions.", ref("PositionList")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/orders", ["get": operation(
+                id: "getOrders", tag: "trading", summary: "Orders, newest first", role: .viewer,
+                description: "Every order the engine placed, with its state (new, accepted, partially_filled, filled, cancelled, rejected, expired).",
+                parameters: [accountParameter, limitParameter],
+                ok: ("The orders.", ref("OrderList")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/trades", ["get": operation(
+                id: "getTrades", tag: "trading", summary: "Fills, newest first", role: .viewer,
+                description: "Every fill booked in the ledger, with its price and fee.",
+                parameters: [accountParameter, limitParameter],
+                ok: ("The fills.", ref("TradeList")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/equity", ["get": operation(
+                id: "getEquity", tag: "trading", summary: "Equity marks, oldest first", role: .viewer,
+                description: "The account's equity, cash and gross exposure at each bar close: the newest `limit` marks (default 1000, at most 100000).",
+                parameters: [accountParameter, queryParameter("limit", required: false, description: "How many marks (1–100000, default 1000).", schema: integer)],
+                ok: ("The marks.", ref("EquityHistory")), problems: [.invalidParameter, .notFound])]),
             ("/api/v1/portfolio/metrics", ["get": operation(
-                id: "getPortfolioMetrics", tag: "portfolio", summary: "Metrics of the stored portfolio", role: .viewer,
-                description: "Not available yet: portfolios are recorded by the trading engine, which is not built, so this answers 404. Use POST /api/v1/analytics/metrics.",
-                ok: ("The stored portfolio's metrics.", ref("Metrics")), problems: [.invalidParameter, .notFound])]),
+                id: "getPortfolioMetrics", tag: "trading", summary: "Metrics of the trading account", role: .viewer,
+                description: "Risk and performance metrics of the account's equity marks (simple returns mark to mark; 252 periods a year for daily bars).",
+                parameters: [accountParameter],
+                ok: ("The account's metrics.", ref("AccountMetrics")), problems: [.invalidParameter, .notFound, .unprocessable])]),
+            ("/api/v1/trading/halt", ["post": operation(
+                id: "haltTrading", tag: "trading", summary: "Halt trading", role: .trader,
+                description: """
+                    Queues a halt for the account's engine, which applies it before its next bar (202): the state becomes \
+                    HALTED, no decision is made until a resume, and with `flatten: true` every position is closed at the \
+                    next bar's open. The body may be empty.
+                    """,
+                requestBody: ref("TradingCommandRequest"), bodyRequired: false,
+                ok: ("Queued.", ref("TradingCommand")), okStatus: "202",
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])]),
+            ("/api/v1/trading/resume", ["post": operation(
+                id: "resumeTrading", tag: "trading", summary: "Resume trading", role: .trader,
+                description: "Queues a resume (202): the state returns to ACTIVE before the next bar and the drawdown peak restarts. The body may be empty.",
+                requestBody: ref("TradingCommandRequest"), bodyRequired: false,
+                ok: ("Queued.", ref("TradingCommand")), okStatus: "202",
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])]),
             ("/api/v1/analytics/metrics", ["post": operation(
                 id: "computeMetrics", tag: "analytics", summary: "Risk and performance metrics", role: .viewer,
                 description: """
@@ -186,7 +232,7 @@ public enum OpenAPIDocument {
 
     private static func operation(
         id: String, tag: String, summary: String, role: APIKeyRole? = nil, open: Bool = false, description: String,
-        parameters: [JSONValue] = [], requestBody: JSONValue? = nil, ok: (String, JSONValue?), okStatus: String = "200",
+        parameters: [JSONValue] = [], requestBody: JSONValue? = nil, bodyRequired: Bool = true, ok: (String, JSONValue?), okStatus: String = "200",
         problems: [ProblemDetails.Kind], contentType: String = "application/json"
     ) -> JSONValue {
         var members: [(String, JSONValue)] = [
@@ -199,7 +245,7 @@ public enum OpenAPIDocument {
         if role != nil { members.append(("x-required-role", .string(role!.rawValue))) }
         if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
         if let requestBody {
-            members.append(("requestBody", ["required": true, "content": ["application/json": ["schema": requestBody]]]))
+            members.append(("requestBody", ["required": .bool(bodyRequired), "content": ["application/json": ["schema": requestBody]]]))
         }
         var okResponse: [(String, JSONValue)] = [("description", .string(ok.0))]
         let okSchema: JSONValue = ok.1 ?? ["type": "string"]
@@ -222,6 +268,11 @@ public enum OpenAPIDocument {
     private static func queryParameter(_ name: String, required: Bool, description: String, schema: JSONValue) -> JSONValue {
         ["name": .string(name), "in": "query", "required": .bool(required), "description": .string(description), "schema": schema]
     }
+
+    private static let accountParameter = queryParameter("account", required: false, description: "The trading account (default paper).",
+                                                         schema: ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"])
+    private static let limitParameter = queryParameter("limit", required: false, description: "How many (1–1000, default 100).",
+                                                       schema: ["type": "integer", "minimum": 1, "maximum": 1000])
 
     private static func ref(_ schema: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(schema)")] }
 
@@ -371,6 +422,47 @@ public enum OpenAPIDocument {
         ]
     }
 
+    private static var tradingSchemas: [(String, JSONValue)] {
+        let state: JSONValue = ["type": "string", "enum": ["ACTIVE", "REDUCING", "HALTED"]]
+        return [
+            ("Portfolio", object([
+                ("account", string), ("as_of", nullableDateTime), ("bars_processed", integer), ("state", state), ("equity", decimal),
+                ("cash", decimal), ("capital", decimal), ("pnl", decimal), ("return_pct", number), ("realised_pnl", decimal),
+                ("unrealised_pnl", decimal), ("fees", decimal), ("gross_exposure", decimal), ("exposure_pct", number), ("positions", integer),
+                ("pending_orders", integer), ("decisions", integer),
+                ("configuration", ["type": "string", "description": "What the account trades: symbols, bar length, cash, costs."]),
+                ("updated_at", dateTime),
+            ])),
+            ("PositionList", object([("account", string), ("as_of", nullableDateTime), ("positions", ["type": "array", "items": object([
+                ("symbol", string), ("quantity", decimal), ("average_cost", decimal), ("cost_basis", decimal), ("last_price", decimal),
+                ("market_value", decimal), ("unrealised_pnl", decimal), ("weight_pct", number),
+            ])])])),
+            ("OrderList", object([("account", string), ("orders", ["type": "array", "items": object([
+                ("client_order_id", string), ("symbol", string), ("side", ["type": "string", "enum": ["buy", "sell"]]),
+                ("type", ["type": "string", "enum": ["market", "limit", "stop"]]), ("quantity", decimal),
+                ("status", ["type": "string", "enum": .array(["new", "accepted", "partially_filled", "filled", "cancelled", "rejected", "expired"].map(JSONValue.string))]),
+                ("filled_quantity", decimal), ("average_fill_price", ["type": ["string", "null"]]), ("created_at", dateTime), ("updated_at", dateTime),
+            ])])])),
+            ("TradeList", object([("account", string), ("trades", ["type": "array", "items": object([
+                ("fill_id", string), ("client_order_id", string), ("symbol", string), ("side", ["type": "string", "enum": ["buy", "sell"]]),
+                ("quantity", decimal), ("price", decimal), ("fee", decimal), ("time", dateTime),
+            ])])])),
+            ("EquityHistory", object([("account", string), ("points", ["type": "array", "items": object([
+                ("time", dateTime), ("bar_index", integer), ("equity", decimal), ("cash", decimal), ("gross_exposure", decimal), ("state", state),
+            ])])])),
+            ("AccountMetrics", object([("account", string), ("periods_per_year", number), ("marks", integer), ("metrics", ref("Metrics"))])),
+            ("TradingCommandRequest", closedObject([
+                ("account", ["type": "string", "description": "Default paper."]),
+                ("flatten", ["type": "boolean", "description": "Halt only: close every position at the next bar (default false)."]),
+                ("reason", ["type": "string", "maxLength": 500]),
+            ], description: "Optional; an empty body means the paper account.")),
+            ("TradingCommand", object([
+                ("command_id", integer), ("account", string), ("command", ["type": "string", "enum": ["halt", "resume"]]), ("flatten", ["type": "boolean"]),
+                ("reason", string), ("status", ["type": "string", "enum": ["pending"]]), ("detail", string),
+            ])),
+        ]
+    }
+
     private static var schemas: [(String, JSONValue)] {
         let apiKeyProperties: [(String, JSONValue)] = [
             ("id", ["type": "integer", "format": "int64"]),
@@ -431,7 +523,7 @@ public enum OpenAPIDocument {
                 ("role", ["type": "string", "enum": .array(APIKeyRole.allCases.map { .string($0.rawValue) })]),
             ])),
             ("APIKeyCreated", object(apiKeyProperties + [("key", ["type": "string", "description": "The secret key. Shown only now."])])),
-        ] + portfolioSchemas + predictionSchemas
+        ] + portfolioSchemas + predictionSchemas + tradingSchemas
     }
 
     private static var predictionSchemas: [(String, JSONValue)] {

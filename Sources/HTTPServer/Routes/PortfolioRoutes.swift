@@ -89,18 +89,17 @@ enum PortfolioRoutes {
             }
             return JSONResponse.make(Representations.metrics(metrics, dates: dates))
         }
-        router.get("/portfolio/metrics") { request, _ -> Response in
-            _ = try QueryValidator(request, allowed: [])
-            // Portfolios are stored by the trading engine, which does not exist yet.
-            throw ProblemDetails(.notFound, detail: "no portfolio is stored yet: the trading engine that records one is not built; use POST /api/v1/analytics/metrics with a return series")
-        }
     }
 
     // MARK: Parts
 
     /// Reads the JSON body and rejects keys the route does not know, so a typo is not ignored.
     static func body(of request: Request, allowedKeys: Set<String>) async throws -> Data {
-        let data = try await JSONBody.read(request)
+        try checkedKeys(try await JSONBody.read(request), allowedKeys: allowedKeys)
+    }
+
+    /// The body when it is an object of known keys only, so a typo is not ignored.
+    static func checkedKeys(_ data: Data, allowedKeys: Set<String>) throws -> Data {
         guard let object = try? JSONSerialization.jsonObject(with: data), let members = object as? [String: Any] else {
             throw ProblemDetails(.malformedJSON, detail: "the body must be a JSON object")
         }

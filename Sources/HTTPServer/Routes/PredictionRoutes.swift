@@ -36,15 +36,7 @@ enum PredictionRoutes {
             let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
             // Every forecast served is stored (once) with what scoring it later needs.
             let now = dependencies.clock.now()
-            let records = forecasts.map { forecast in
-                ForecastRecord(id: nil, symbol: Symbol(symbol)!, timeframe: timeframe, horizon: forecast.horizon.label,
-                               horizonMilliseconds: forecast.horizon.milliseconds, decisionTime: forecast.decisionTime, dataTime: forecast.dataTime,
-                               targetTime: forecast.dataTime.adding(milliseconds: forecast.horizon.milliseconds), referenceClose: lastClose,
-                               expectedLogReturn: forecast.expectedLogReturn, probabilityUp: forecast.probabilityUp, volatility: forecast.volatility,
-                               intervalLow: forecast.intervalLow, intervalHigh: forecast.intervalHigh, returnModel: forecast.returnModel,
-                               directionModel: forecast.directionModel, volatilityModel: forecast.volatilityModel,
-                               modelVersion: Forecaster.modelVersion, createdAt: now)
-            }
+            let records = forecasts.map { ForecastRecord($0, symbol: Symbol(symbol)!, timeframe: timeframe, referenceClose: lastClose, createdAt: now) }
             let stored = try await dependencies.store.recordForecasts(records)
             guard case .object(var members) = Representations.forecasts(forecasts, symbol: symbol, gaps: gapCount(series)) else { fatalError("an object") }
             members.append(("model_version", .string(Forecaster.modelVersion)))

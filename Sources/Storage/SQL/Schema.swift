@@ -89,6 +89,92 @@ public enum Schema {
             """,
             "CREATE INDEX forecasts_by_target ON forecasts (target_time)",
         ]),
+        Migration(version: 3, name: "trading accounts, orders, fills, ledger, equity, alerts, commands", statements: [
+            """
+            CREATE TABLE trading_accounts (
+                name TEXT PRIMARY KEY,
+                fingerprint TEXT NOT NULL,
+                next_index BIGINT NOT NULL,
+                checkpoint TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE trading_orders (
+                client_order_id TEXT PRIMARY KEY,
+                account TEXT NOT NULL REFERENCES trading_accounts(name),
+                symbol TEXT NOT NULL,
+                side TEXT NOT NULL,
+                order_type TEXT NOT NULL,
+                quantity TEXT NOT NULL,
+                status TEXT NOT NULL,
+                filled_quantity TEXT NOT NULL,
+                filled_notional TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX trading_orders_by_account ON trading_orders (account, created_at)",
+            """
+            CREATE TABLE trading_fills (
+                fill_id TEXT PRIMARY KEY,
+                account TEXT NOT NULL REFERENCES trading_accounts(name),
+                client_order_id TEXT NOT NULL REFERENCES trading_orders(client_order_id),
+                symbol TEXT NOT NULL,
+                side TEXT NOT NULL,
+                quantity TEXT NOT NULL,
+                price TEXT NOT NULL,
+                fee TEXT NOT NULL,
+                filled_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX trading_fills_by_account ON trading_fills (account, filled_at)",
+            """
+            CREATE TABLE ledger_entries (
+                account TEXT NOT NULL REFERENCES trading_accounts(name),
+                sequence BIGINT NOT NULL,
+                posted_at BIGINT NOT NULL,
+                ledger_account TEXT NOT NULL,
+                amount TEXT NOT NULL,
+                memo TEXT NOT NULL,
+                PRIMARY KEY (account, sequence)
+            )
+            """,
+            """
+            CREATE TABLE equity_points (
+                account TEXT NOT NULL REFERENCES trading_accounts(name),
+                close_time BIGINT NOT NULL,
+                bar_index BIGINT NOT NULL,
+                equity TEXT NOT NULL,
+                cash TEXT NOT NULL,
+                gross_exposure TEXT NOT NULL,
+                state TEXT NOT NULL,
+                PRIMARY KEY (account, close_time)
+            )
+            """,
+            """
+            CREATE TABLE trading_alerts (
+                id {id},
+                account TEXT NOT NULL REFERENCES trading_accounts(name),
+                raised_at BIGINT NOT NULL,
+                level TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                message TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE trading_commands (
+                id {id},
+                account TEXT NOT NULL,
+                command TEXT NOT NULL,
+                flatten BIGINT NOT NULL,
+                reason TEXT NOT NULL,
+                requested_at BIGINT NOT NULL,
+                applied_at BIGINT
+            )
+            """,
+        ]),
     ]
 
     /// The highest version this build knows.

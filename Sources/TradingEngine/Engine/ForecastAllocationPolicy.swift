@@ -20,6 +20,10 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     public var refitInterval: Int
     private var models: [Symbol: Forecaster.FittedModels] = [:]
     private var decisionsSinceFit = Int.max
+    /// The data time of the last fit; a resumed policy refits as of it, so it decides as an uninterrupted one.
+    private var lastFitTime: Timestamp?
+    /// Set by `restore`: the models of the last fit are to be rebuilt before the next forecast.
+    private var refitPending = false
 
     /// Creates the policy; `horizon` is the decision interval as a duration.
     public init(riskLevel: RiskLevel = .medium, lookback: Int = 252, horizon: Horizon, refitInterval: Int = 12) {
@@ -54,23 +58,61 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
                                                                         regime: MarketRegime(rawValue: recommendation.regime))
         // Forecasts: refit now and then, carry forward otherwise.
         if decisionsSinceFit >= refitInterval {
-            models = [:]
-            for symbol in symbols {
-                let series = try bars[symbol]!.series()
-                models[symbol] = try? Forecaster().fit(series, at: time, horizons: [horizon])
-            }
+            try fit(as: time, bars: bars)
             decisionsSinceFit = 0
         }
         decisionsSinceFit += 1
+        let forecasts = try self.forecasts(at: time, bars: bars)
         var weights: [Symbol: Double] = [:]
         for (position, symbol) in symbols.enumerated() {
             var weight = outcome.weights[position]
-            if let model = models[symbol], let forecast = try? model.forecast(try bars[symbol]!.series(), at: time).first,
-               forecast.directionModel != "baseline_climatology", forecast.probabilityUp < 0.5 {
+            if let forecast = forecasts[symbol], forecast.directionModel != "baseline_climatology", forecast.probabilityUp < 0.5 {
                 weight /= 2
             }
             weights[symbol] = weight
         }
         return weights
+    }
+
+    /// The carried-forward models' forecasts for the decision horizon (none before the first fit).
+    public mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Forecast] {
+        if refitPending, let lastFitTime { try fit(as: lastFitTime, bars: bars) }
+        refitPending = false
+        var forecasts: [Symbol: Forecast] = [:]
+        for (symbol, model) in models {
+            guard let view = bars[symbol], let forecast = try? model.forecast(view).first else { continue }
+            forecasts[symbol] = forecast
+        }
+        return forecasts
+    }
+
+    /// Fits every symbol's models on the bars closed by `time` (a symbol whose fit fails has none).
+    private mutating func fit(as time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {
+        models = [:]
+        for (symbol, view) in bars {
+            let series = try view.series()
+            models[symbol] = try? Forecaster().fit(series, at: time, horizons: [horizon])
+        }
+        lastFitTime = time
+    }
+
+    /// The fit schedule and the last fit's time.
+    public var checkpoint: String {
+        let since = decisionsSinceFit == Int.max ? "null" : String(decisionsSinceFit)
+        let fitted = lastFitTime.map { String($0.millisecondsSinceEpoch) } ?? "null"
+        return "{\"decisions_since_fit\":\(since),\"last_fit_time_ms\":\(fitted)}"
+    }
+
+    /// Restores the schedule; the models are refitted as of the last fit on the next call.
+    public mutating func restore(checkpoint: String) throws {
+        struct Stored: Decodable {
+            let decisions_since_fit: Int?
+            let last_fit_time_ms: Int64?
+        }
+        let stored = try JSONDecoder().decode(Stored.self, from: Data(checkpoint.utf8))
+        decisionsSinceFit = stored.decisions_since_fit ?? Int.max
+        lastFitTime = stored.last_fit_time_ms.map { Timestamp(millisecondsSinceEpoch: $0) }
+        models = [:]
+        refitPending = lastFitTime != nil
     }
 }

@@ -1,3 +1,4 @@
+import Prediction
 import TradingCore
 
 /// A forecast as stored, with what the feedback loop needs to score it when its horizon ends:
@@ -53,6 +54,19 @@ public struct ForecastRecord: Sendable, Hashable {
         self.volatilityModel = volatilityModel
         self.modelVersion = modelVersion
         self.createdAt = createdAt
+    }
+}
+
+extension ForecastRecord {
+    /// The record of a forecast made by the current forecasting code, to store before it is scored.
+    public init(_ forecast: Forecast, symbol: Symbol, timeframe: Timeframe, referenceClose: String, createdAt: Timestamp) {
+        self.init(id: nil, symbol: symbol, timeframe: timeframe, horizon: forecast.horizon.label, horizonMilliseconds: forecast.horizon.milliseconds,
+                  decisionTime: forecast.decisionTime, dataTime: forecast.dataTime,
+                  targetTime: forecast.dataTime.adding(milliseconds: forecast.horizon.milliseconds), referenceClose: referenceClose,
+                  expectedLogReturn: forecast.expectedLogReturn, probabilityUp: forecast.probabilityUp, volatility: forecast.volatility,
+                  intervalLow: forecast.intervalLow, intervalHigh: forecast.intervalHigh, returnModel: forecast.returnModel,
+                  directionModel: forecast.directionModel, volatilityModel: forecast.volatilityModel, modelVersion: Forecaster.modelVersion,
+                  createdAt: createdAt)
     }
 }
 

@@ -176,3 +176,29 @@ public struct StoredBar: Sendable, Hashable {
                   close: bar.close.description, volume: bar.volume?.description)
     }
 }
+
+extension MarketDataStore {
+    /// Every stored bar of a series, oldest first, read page by page.
+    public func allBars(symbol: Symbol, timeframe: Timeframe) async throws -> [Bar] {
+        var bars: [Bar] = []
+        var start: Timestamp?
+        repeat {
+            let page = try await self.bars(BarQuery(symbol: symbol, timeframe: timeframe, start: start, end: nil, limit: 10_000))
+            for stored in page.bars {
+                guard let open = FixedDecimal(stored.open), let high = FixedDecimal(stored.high), let low = FixedDecimal(stored.low),
+                      let close = FixedDecimal(stored.close) else {
+                    throw UnreadableStoredBar(description: "an unreadable stored price in \(symbol.rawValue) \(timeframe.rawValue) at \(stored.openTime.iso8601)")
+                }
+                bars.append(try Bar(openTime: stored.openTime, open: Price(open), high: Price(high), low: Price(low), close: Price(close),
+                                    volume: stored.volume.flatMap(FixedDecimal.init).map(Quantity.init)))
+            }
+            start = page.nextStart
+        } while start != nil
+        return bars
+    }
+}
+
+/// A stored bar whose decimal text cannot be read back.
+public struct UnreadableStoredBar: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}

@@ -92,6 +92,41 @@ public struct RiskEngine: Sendable {
         self.limits = limits
     }
 
+    /// What the gate remembers between marks, to resume after a restart exactly where it was.
+    public struct Snapshot: Sendable, Hashable, Codable {
+        public let state: TradingState
+        public let peakEquity: FixedDecimal?
+        public let dayStartEquity: FixedDecimal?
+        public let currentDay: Int64?
+        public let lastEquity: FixedDecimal?
+        /// Approval times still inside the order-rate window.
+        public let approvedTimes: [Timestamp]
+    }
+
+    /// The gate's memory now (alerts are not part of it: they are stored as they happen).
+    public var snapshot: Snapshot {
+        let windowStart = (approvedTimes.last?.millisecondsSinceEpoch ?? 0) - 60_000
+        return Snapshot(state: state, peakEquity: peakEquity, dayStartEquity: dayStartEquity, currentDay: currentDay, lastEquity: lastEquity,
+                        approvedTimes: approvedTimes.filter { $0.millisecondsSinceEpoch > windowStart })
+    }
+
+    /// Resumes a gate from its memory.
+    public init(limits: RiskLimits, snapshot: Snapshot) {
+        self.limits = limits
+        state = snapshot.state
+        peakEquity = snapshot.peakEquity
+        dayStartEquity = snapshot.dayStartEquity
+        currentDay = snapshot.currentDay
+        lastEquity = snapshot.lastEquity
+        approvedTimes = snapshot.approvedTimes
+    }
+
+    /// Forgets the alerts raised so far (a running session hands them to the store step by step).
+    public mutating func takeAlerts() -> [Alert] {
+        defer { alerts = [] }
+        return alerts
+    }
+
     /// Checks an order against the state and limits; `positions` are signed quantities with their latest prices.
     public mutating func check(_ order: ProposedOrder, equity: FixedDecimal, positions: [Symbol: (quantity: FixedDecimal, price: FixedDecimal)],
                                at time: Timestamp) -> Decision {

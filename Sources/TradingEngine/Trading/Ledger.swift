@@ -19,10 +19,19 @@ public struct Ledger: Sendable {
         /// Debit positive, credit negative.
         public let amount: FixedDecimal
         public let memo: String
+
+        /// Creates an entry (as read back from a store).
+        public init(sequence: Int, time: Timestamp, account: String, amount: FixedDecimal, memo: String) {
+            self.sequence = sequence
+            self.time = time
+            self.account = account
+            self.amount = amount
+            self.memo = memo
+        }
     }
 
     /// A holding: signed quantity (negative when short) and its exact cost basis.
-    public struct Position: Sendable, Hashable {
+    public struct Position: Sendable, Hashable, Codable {
         public var quantity: FixedDecimal
         /// Signed: the cash paid for a long position, minus the cash received for a short one.
         public var cost: FixedDecimal
@@ -41,6 +50,32 @@ public struct Ledger: Sendable {
         self.cash = cash
         capital = cash
         post(time, [("cash", cash), ("capital", -cash)], memo: "deposit")
+    }
+
+    /// The balances without the posted lines (those are stored as rows): enough to resume.
+    public struct Snapshot: Sendable, Hashable, Codable {
+        public let cash: FixedDecimal
+        public let positions: [Symbol: Position]
+        public let fees: FixedDecimal
+        public let realisedProfit: FixedDecimal
+        public let capital: FixedDecimal
+        /// The last entry sequence posted, so a resumed ledger numbers on without a gap or a repeat.
+        public let sequence: Int
+    }
+
+    /// The balances now.
+    public var snapshot: Snapshot {
+        Snapshot(cash: cash, positions: positions, fees: fees, realisedProfit: realisedProfit, capital: capital, sequence: sequence)
+    }
+
+    /// Resumes a ledger from its balances; entries posted from now on continue the sequence.
+    public init(snapshot: Snapshot) {
+        cash = snapshot.cash
+        positions = snapshot.positions
+        fees = snapshot.fees
+        realisedProfit = snapshot.realisedProfit
+        capital = snapshot.capital
+        sequence = snapshot.sequence
     }
 
     /// Books a fill of `quantity` (positive) at `price` with a fee; buys add, sells subtract.

@@ -1,0 +1,66 @@
+import Prometheus
+import TradingCore
+import TradingEngine
+
+/// The trading loop's Prometheus metrics, exported by the process that runs the loop
+/// (`orchestrator run`): equity, cash, exposure, drawdown, the state, and counters of orders by
+/// status, fills and rejections by reason. Labels are bounded: statuses, states and rule names.
+public final class TradingMetrics: Sendable {
+    private let registry: PrometheusCollectorRegistry
+    private let equity: Gauge
+    private let cash: Gauge
+    private let grossExposure: Gauge
+    private let drawdown: Gauge
+    private let positions: Gauge
+    private let bars: Counter
+    private let fills: Counter
+
+    /// Creates the metrics in the registry `/metrics` renders.
+    public init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        func gauge(_ name: String, _ unit: String, _ help: String) -> Gauge {
+            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: name, unitName: unit, helpText: help))
+        }
+        equity = gauge("equity", "", "Account equity (cash + positions marked at the last close), in the quote currency.")
+        cash = gauge("cash", "", "Account cash, in the quote currency.")
+        grossExposure = gauge("gross_exposure", "ratio", "Σ |position value| / equity at the last close.")
+        drawdown = gauge("drawdown", "ratio", "Fall of equity from its peak, 0 at a new high.")
+        positions = gauge("open_positions", "", "Open positions.")
+        bars = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "bars_processed",
+                                                                     unitName: "total", helpText: "Bars the loop has processed in this process."))
+        fills = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "fills",
+                                                                      unitName: "total", helpText: "Fills booked in this process."))
+        for state in [TradingState.active, .reducing, .halted] { stateGauge(state).set(to: 0) }
+    }
+
+    private func stateGauge(_ state: TradingState) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "state", unitName: "",
+                                                            helpText: "1 for the current trading state (ACTIVE, REDUCING, HALTED), 0 for the others."),
+                           labels: [("state", state.rawValue)])
+    }
+
+    /// Records one stored step; `peak` is the highest equity seen so far.
+    public func record(_ step: SessionStep, openPositions: Int, peak: FixedDecimal) {
+        let equityValue = step.equity.doubleValue
+        equity.set(to: equityValue)
+        cash.set(to: step.cash.doubleValue)
+        grossExposure.set(to: equityValue > 0 ? step.grossExposure.doubleValue / equityValue : 0)
+        drawdown.set(to: peak.isPositive ? max(0, 1 - equityValue / peak.doubleValue) : 0)
+        positions.set(to: Double(openPositions))
+        for state in [TradingState.active, .reducing, .halted] { stateGauge(state).set(to: state == step.state ? 1 : 0) }
+        bars.increment()
+        if !step.fills.isEmpty { fills.increment(by: Int64(step.fills.count)) }
+        for order in step.orders {
+            registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "orders", unitName: "total",
+                                                                  helpText: "Order state changes in this process, by the state reached."),
+                                 labels: [("status", order.status.rawValue)]).increment()
+        }
+        for (rule, count) in step.rejections {
+            // Venue reasons carry numbers; the label keeps their kind only, so series stay bounded.
+            let reason = rule.hasPrefix("venue") ? "venue" : rule
+            registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "rejections", unitName: "total",
+                                                                  helpText: "Orders refused in this process, by rule (risk gate) or venue reason."),
+                                 labels: [("reason", reason)]).increment(by: Int64(count))
+        }
+    }
+}

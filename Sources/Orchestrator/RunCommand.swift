@@ -1,0 +1,133 @@
+import Foundation
+import HTTPServer
+import Logging
+import PortfolioOptimizer
+import Prediction
+import Prometheus
+import ServiceLifecycle
+import Storage
+import TradingCore
+import TradingEngine
+
+/// `orchestrator run`: the API and the autonomous paper-trading loop in one process.
+///
+/// The loop replays stored bars (the bundled sample data by default) through the engine at an
+/// accelerated pace — forecasting at every bar, allocating every `rebalanceEvery` bars, passing
+/// the risk gate and filling on the simulated venue — and stores every step in one transaction
+/// (see `PaperTradingRunner`), so `kill -9` at any moment and a new start resume from the store
+/// without a repeated order or fill. A real feed replaces the replay once connectors exist.
+public enum RunCommand {
+    /// What the loop trades and how fast.
+    public struct Options: Sendable {
+        public var account = "paper"
+        public var symbols = ["SP500", "NASDAQCOMP"]
+        public var timeframe = Timeframe.oneDay
+        /// Bars per second of wall-clock time; 0 replays as fast as the machine goes.
+        public var barsPerSecond = 20.0
+        public var cash = "100000"
+        public var commission = "0.001"
+        public var slippageBasisPoints = "0"
+        public var rebalanceEvery = 5
+        public var riskLevel = RiskLevel.medium
+        /// Stop the process when the replay ends (otherwise the API keeps serving).
+        public var exitAtEnd = false
+        /// A console line every this many bars (and at every state change and the end).
+        public var reportEvery = 21
+
+        /// Default options.
+        public init() {}
+    }
+
+    /// Why the run cannot start.
+    public struct RunError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs the API and the loop until SIGTERM or SIGINT (or the replay's end with `exitAtEnd`).
+    public static func run(_ configuration: OrchestratorConfiguration, options: Options, logger: Logger,
+                           announce: @escaping @Sendable (String) -> Void) async throws {
+        try await ServeCommand.run(configuration, logger: logger, announce: announce) { store, registry, clock in
+            let runner = try await makeRunner(store: store, options: options, clock: clock, metrics: TradingMetrics(registry: registry), announce: announce)
+            announce("Paper trading '\(options.account)': \(runner.fingerprint); \(options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed").")
+            let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd, logger: logger, announce: announce)
+            return [.init(service: service, successTerminationBehavior: options.exitAtEnd ? .gracefullyShutdownGroup : .cancelGroup)]
+        }
+    }
+
+    /// The runner for the options, over the stored bars of every symbol on the times they share.
+    static func makeRunner(store: SQLStore, options: Options, clock: any TradingClock, metrics: TradingMetrics?,
+                           announce: @escaping @Sendable (String) -> Void) async throws -> PaperTradingRunner<ForecastAllocationPolicy> {
+        guard !options.symbols.isEmpty else { throw RunError(description: "give at least one symbol") }
+        var bars: [Symbol: [Bar]] = [:]
+        for text in options.symbols {
+            guard let symbol = Symbol(text) else { throw RunError(description: "\(text) is not a valid symbol") }
+            bars[symbol] = try await store.allBars(symbol: symbol, timeframe: options.timeframe)
+            guard bars[symbol]!.count > 1 else {
+                throw RunError(description: "no \(options.timeframe.rawValue) bars are stored for \(text); import them with `orchestrator import` first")
+            }
+        }
+        // Keep the bar times every symbol has.
+        let shared = bars.values.dropFirst().reduce(Set(bars.values.first!.map(\.openTime))) { $0.intersection($1.map(\.openTime)) }
+        bars = bars.mapValues { $0.filter { shared.contains($0.openTime) } }
+        guard shared.count > 300 else { throw RunError(description: "the symbols share \(shared.count) bars; the forecasts and regimes need more than 300") }
+        guard let cash = FixedDecimal(options.cash), cash.isPositive, let commission = FixedDecimal(options.commission),
+              let slippage = FixedDecimal(options.slippageBasisPoints) else {
+            throw RunError(description: "cash must be a positive decimal, commission and slippage decimals")
+        }
+        guard options.rebalanceEvery >= 1 else { throw RunError(description: "--rebalance-every must be at least 1") }
+        guard options.barsPerSecond >= 0, options.barsPerSecond.isFinite else { throw RunError(description: "--speed must be 0 or more bars per second") }
+        guard let horizon = Horizon(parsing: "\(Int64(options.rebalanceEvery) * options.timeframe.milliseconds / 60_000)m") else {
+            throw RunError(description: "the rebalance interval is too long")
+        }
+        let level = options.riskLevel
+        let settings = TradingSettings(
+            cash: cash, venue: SimulatedVenue(commissionRate: commission, slippageBasisPoints: slippage),
+            limits: RiskLimits(maximumPositionWeight: level.maximumWeight + 0.05, maximumGrossExposure: 1.0, maximumOrderNotional: cash,
+                               maximumOrdersPerMinute: 1_000, maximumDailyLoss: 0.05, maximumDrawdown: 0.35),
+            rebalancer: Rebalancer(driftThreshold: 0.05), decisionInterval: options.rebalanceEvery, orderPrefix: options.account)
+        let pace: Duration = options.barsPerSecond > 0 ? .nanoseconds(Int64(1e9 / options.barsPerSecond)) : .zero
+        let reportEvery = max(options.reportEvery, 1)
+        let total = bars.values.first!.count
+        return PaperTradingRunner(
+            store: store, account: options.account, bars: bars, timeframe: options.timeframe, settings: settings, pace: pace,
+            now: { clock.now() }, makePolicy: { ForecastAllocationPolicy(riskLevel: level, horizon: horizon) },
+            progress: { step, session in
+                let peak = session.gate.snapshot.peakEquity ?? step.equity
+                metrics?.record(step, openPositions: session.ledger.positions.count, peak: peak)
+                let stateChanged = step.alerts.contains { $0.level == "CRITICAL" || $0.rule == "manual_resume" }
+                if step.index % reportEvery == 0 || stateChanged || session.isFinished {
+                    announce(consoleLine(step, session: session, total: total))
+                }
+                for alert in step.alerts where alert.level != "WARNING" { announce("  \(alert.level) \(alert.rule): \(alert.message)") }
+            })
+    }
+
+    /// One concise line: date, progress, equity, P&L, positions and the state.
+    static func consoleLine(_ step: SessionStep, session: TradingSession<ForecastAllocationPolicy>, total: Int) -> String {
+        let capital = session.ledger.capital.doubleValue
+        let pnl = step.equity.doubleValue - capital
+        let exposure = step.equity.isPositive ? step.grossExposure.doubleValue / step.equity.doubleValue * 100 : 0
+        return String(format: "%@  bar %d/%d  equity %.2f  P&L %+.2f (%+.2f%%)  exposure %.0f%%  positions %d  fills %d  %@",
+                      String(step.closeTime.iso8601.prefix(16)), step.index + 1, total, step.equity.doubleValue, pnl,
+                      capital > 0 ? pnl / capital * 100 : 0, exposure, session.ledger.positions.count, session.fillCount, step.state.rawValue)
+    }
+}
+
+/// The loop as a service: stops between two steps at graceful shutdown.
+struct TradingService: Service {
+    let runner: PaperTradingRunner<ForecastAllocationPolicy>
+    let exitAtEnd: Bool
+    let logger: Logger
+    let announce: @Sendable (String) -> Void
+
+    func run() async throws {
+        // Stops between two steps at shutdown, so a stored step is never cut short.
+        let session = try await runner.run { Task.isShuttingDownGracefully }
+        if session.isFinished {
+            announce("The replay is over: \(session.barCount) bars.\(exitAtEnd ? "" : " The API keeps serving; stop with Ctrl-C.")")
+            logger.info("replay finished", metadata: ["bars": .stringConvertible(session.barCount)])
+        }
+        // Keep the group running (the API serves the final state) until shutdown, unless asked to exit.
+        if !exitAtEnd { try? await gracefulShutdown() }
+    }
+}

@@ -1,0 +1,251 @@
+import Foundation
+import PortfolioOptimizer
+import Prediction
+import TradingCore
+
+/// The trading pipeline one bar at a time, with every change of a step handed out so a caller can
+/// store it in one transaction, and a checkpoint to resume from after a crash.
+///
+/// A step at bar t (bars of every symbol at the same times):
+/// 1. orders accepted at the previous close meet this bar on the venue (sells first, then buys;
+///    a buy that would cost more than the cash is cut to the whole lots the cash pays for);
+/// 2. the ledger is marked at the close and the risk gate sees the equity (REDUCING / HALTED);
+/// 3. the policy forecasts from `asOf(close)` views — no later bar is reachable — and every
+///    `decisionInterval` bars its target weights become orders through the drift rebalancer; each
+///    order passes the risk gate or is rejected with the rule's name.
+///
+/// Backtests step through a replay as fast as they can; a paper run steps on a clock and stores
+/// each `Step`. Both run this code, so they cannot disagree.
+public struct TradingSession<Policy: AllocationPolicy>: Sendable {
+    public let settings: TradingSettings
+    public let symbols: [Symbol]
+    public private(set) var ledger: Ledger
+    public private(set) var gate: RiskEngine
+    public private(set) var policy: Policy
+    public private(set) var pending: [Order] = []
+    public private(set) var nextIndex = 0
+    public private(set) var lastCloseTime: Timestamp?
+    public private(set) var decisions = 0
+    public private(set) var exposedBars = 0
+    /// Fills booked since the session began (across restarts).
+    public private(set) var fillCount = 0
+    public private(set) var marks: [Symbol: FixedDecimal] = [:]
+    private var orderSequence = 0
+    /// Ledger lines not yet handed out in a step (a new session's first step carries the deposit).
+    private var reportedEntries = 0
+    private let series: [Symbol: BarSeries]
+    private let bars: [Symbol: [Bar]]
+
+    /// Why a session cannot start or go on.
+    public typealias SessionError = TradingLoop.LoopError
+
+    /// Starts a session over `bars` (same times for every symbol), or resumes one from a checkpoint.
+    public init(bars: [Symbol: [Bar]], timeframe: Timeframe, settings: TradingSettings, policy: Policy, resumingFrom checkpoint: SessionCheckpoint? = nil) throws {
+        let symbols = bars.keys.sorted { $0.rawValue < $1.rawValue }
+        guard let first = symbols.first, let count = bars[first]?.count, count > 1 else { throw SessionError.invalidInput("no bars") }
+        for symbol in symbols where bars[symbol]!.map(\.openTime) != bars[first]!.map(\.openTime) {
+            throw SessionError.invalidInput("\(symbol.rawValue) does not have bars at the same times as \(first.rawValue); align the files first")
+        }
+        guard settings.decisionInterval >= 1 else { throw SessionError.invalidInput("the decision interval must be at least one bar") }
+        guard !settings.venue.fillMarketAtClose else {
+            throw SessionError.invalidInput("the loop fills orders at the next bar's open; fill-at-close is for single-bar tests")
+        }
+        if let problem = settings.venue.validateCosts() { throw SessionError.invalidInput(problem) }
+        self.settings = settings
+        self.symbols = symbols
+        self.bars = bars
+        self.policy = policy
+        series = try Dictionary(uniqueKeysWithValues: symbols.map { ($0, try BarSeries(bars: bars[$0]!, timeframe: timeframe)) })
+        guard let checkpoint else {
+            ledger = Ledger(cash: settings.cash, at: bars[first]![0].openTime)
+            gate = RiskEngine(limits: settings.limits)
+            return
+        }
+        guard checkpoint.nextIndex <= count else {
+            throw SessionError.invalidInput("the checkpoint is at bar \(checkpoint.nextIndex) but the replay has only \(count) bars")
+        }
+        if let time = checkpoint.lastCloseTime, checkpoint.nextIndex > 0, series[first]!.closeTime(ofBar: checkpoint.nextIndex - 1) != time {
+            throw SessionError.invalidInput("the checkpoint's last bar closed at \(time.iso8601), but bar \(checkpoint.nextIndex - 1) of this replay closes at \(series[first]!.closeTime(ofBar: checkpoint.nextIndex - 1).iso8601): the data changed")
+        }
+        ledger = Ledger(snapshot: checkpoint.ledger)
+        gate = RiskEngine(limits: settings.limits, snapshot: checkpoint.gate)
+        pending = try checkpoint.pending.map { stored in
+            var order = try Order(clientOrderID: stored.clientOrderID, symbol: stored.symbol, side: stored.side, quantity: Quantity(stored.quantity),
+                                  createdAt: stored.createdAt)
+            try order.move(to: .accepted)
+            return order
+        }
+        nextIndex = checkpoint.nextIndex
+        lastCloseTime = checkpoint.lastCloseTime
+        orderSequence = checkpoint.orderSequence
+        decisions = checkpoint.decisions
+        exposedBars = checkpoint.exposedBars
+        fillCount = checkpoint.fills
+        marks = checkpoint.marks
+        try self.policy.restore(checkpoint: checkpoint.policy)
+    }
+
+    /// Bars in the replay.
+    public var barCount: Int { bars[symbols[0]]!.count }
+
+    /// Whether every bar has been processed.
+    public var isFinished: Bool { nextIndex >= barCount }
+
+    /// The state to store with the step that produced it.
+    public var checkpoint: SessionCheckpoint {
+        SessionCheckpoint(nextIndex: nextIndex, lastCloseTime: lastCloseTime, ledger: ledger.snapshot, gate: gate.snapshot,
+                   pending: pending.map { PendingOrder(clientOrderID: $0.clientOrderID, symbol: $0.symbol, side: $0.side, quantity: $0.quantity.value,
+                                                       createdAt: $0.createdAt) },
+                   orderSequence: orderSequence, decisions: decisions, exposedBars: exposedBars, fills: fillCount, marks: marks, policy: policy.checkpoint)
+    }
+
+    /// Halts trading by hand; with `flatten`, market orders that close every position are placed
+    /// for the next bar (they pass no gate: they only remove risk).
+    public mutating func halt(reason: String, flatten: Bool, at time: Timestamp) throws -> [Order] {
+        gate.halt(reason: reason, at: time)
+        guard flatten else { return [] }
+        var orders: [Order] = []
+        pending.removeAll()
+        for symbol in symbols {
+            guard let position = ledger.positions[symbol], !position.quantity.isZero else { continue }
+            orderSequence += 1
+            var order = try Order(clientOrderID: "\(settings.orderPrefix)-\(orderSequence)", symbol: symbol, side: position.quantity.isPositive ? .sell : .buy,
+                                  quantity: Quantity(position.quantity.absolute), createdAt: time)
+            try order.move(to: .accepted)
+            pending.append(order)
+            orders.append(order)
+        }
+        return orders
+    }
+
+    /// Resumes trading by hand.
+    public mutating func resume(at time: Timestamp) {
+        gate.resume(at: time)
+    }
+
+    /// Alerts raised outside a step (halt and resume), to store.
+    public mutating func takeAlerts() -> [RiskEngine.Alert] { gate.takeAlerts() }
+
+    /// Processes the next bar.
+    public mutating func step() throws -> SessionStep {
+        guard !isFinished else { throw SessionError.invalidInput("the replay is over: all \(barCount) bars are processed") }
+        let index = nextIndex
+        let venue = settings.venue
+        let first = symbols[0]
+        let openTime = bars[first]![index].openTime
+        let closeTime = series[first]!.closeTime(ofBar: index)
+        var changed: [Order] = []
+        var fills: [BookedFill] = []
+        var rejections: [String: Int] = [:]
+        // 1. Fills at this bar: sells first so their cash pays for the buys.
+        for var order in pending.sorted(by: { $0.side == .sell && $1.side == .buy }) {
+            let bar = bars[order.symbol]![index]
+            var toFill = order
+            if order.side == .buy, case .filled(let probe) = venue.offer(order, to: bar) {
+                let costPerUnit = try probe.price.multiplied(by: FixedDecimal(1) + venue.commissionRate)
+                let affordable = try ledger.cash.divided(by: costPerUnit, rounding: .towardZero)
+                let lots = try affordable.divided(by: venue.lotSize, rounding: .towardZero).rounded(toFractionalDigits: 0, rounding: .towardZero)
+                let quantity = try lots.multiplied(by: venue.lotSize)
+                if quantity < order.quantity.value {
+                    guard quantity.isPositive else {
+                        try order.move(to: .cancelled)
+                        rejections["insufficient_cash", default: 0] += 1
+                        changed.append(order)
+                        continue
+                    }
+                    toFill = try Order(clientOrderID: order.clientOrderID, symbol: order.symbol, side: .buy, type: order.type,
+                                       quantity: Quantity(quantity), createdAt: order.createdAt)
+                    try toFill.move(to: .accepted)
+                }
+            }
+            switch venue.offer(toFill, to: bar) {
+            case .filled(let fill):
+                try ledger.bookFill(symbol: order.symbol, side: order.side, quantity: fill.quantity, price: fill.price, fee: fill.fee, at: bar.openTime)
+                try order.fill(Quantity(fill.quantity), at: Price(fill.price))
+                fills.append(BookedFill(fillID: "\(order.clientOrderID)-1", clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side,
+                                  quantity: fill.quantity, price: fill.price, fee: fill.fee, time: bar.openTime))
+                // A buy cut to the cash fills partly and the rest is cancelled.
+                if order.status == .partiallyFilled { try order.move(to: .cancelled) }
+            case .working:
+                try order.move(to: .expired)
+            case .rejected(let reason):
+                try order.move(to: .cancelled)
+                rejections["venue: \(reason)", default: 0] += 1
+            }
+            changed.append(order)
+        }
+        pending = []
+        fillCount += fills.count
+        // 2. Mark at the close.
+        var prices: [Symbol: FixedDecimal] = [:]
+        var gross = FixedDecimal.zero
+        for symbol in symbols {
+            let close = bars[symbol]![index].close.value
+            prices[symbol] = close
+            if let position = ledger.positions[symbol] { gross = gross + (try position.quantity.multiplied(by: close)).absolute }
+        }
+        marks = prices
+        let marked = try ledger.equity(prices: prices)
+        gate.markEquity(marked, at: closeTime)
+        if !ledger.positions.isEmpty { exposedBars += 1 }
+        nextIndex = index + 1
+        lastCloseTime = closeTime
+        // 3. Forecast at every close; decide every `decisionInterval` bars (not after the last bar: nothing could fill).
+        let views = Dictionary(uniqueKeysWithValues: symbols.map { ($0, series[$0]!.asOf(closeTime)) })
+        let forecasts: [Symbol: Forecast]
+        var decided = false
+        do {
+            forecasts = try policy.forecasts(at: closeTime, bars: views)
+            if index % settings.decisionInterval == 0, index < barCount - 1, gate.state != .halted,
+               let targets = try policy.targetWeights(at: closeTime, bars: views) {
+                decided = true
+                decisions += 1
+                try placeOrders(targets: targets, prices: prices, equity: marked, at: closeTime, changed: &changed, rejections: &rejections)
+            }
+        } catch let error as SessionError {
+            throw error
+        } catch {
+            throw SessionError.policyFailed(time: closeTime, reason: String(describing: error))
+        }
+        return SessionStep(index: index, openTime: openTime, closeTime: closeTime, orders: changed, fills: fills,
+                    ledgerEntries: takeEntries(), equity: marked, cash: ledger.cash, grossExposure: gross, marks: prices,
+                    state: gate.state, alerts: gate.takeAlerts(), rejections: rejections, forecasts: forecasts, decided: decided)
+    }
+
+    private mutating func takeEntries() -> [Ledger.Entry] {
+        defer { reportedEntries = ledger.entries.count }
+        return Array(ledger.entries[reportedEntries...])
+    }
+
+    /// Target weights → rebalancing orders → risk gate; approved orders wait for the next bar.
+    private mutating func placeOrders(targets: [Symbol: Double], prices: [Symbol: FixedDecimal], equity: FixedDecimal, at time: Timestamp,
+                                      changed: inout [Order], rejections: inout [String: Int]) throws {
+        let positions = symbols.map { symbol in
+            Rebalancer.Position(symbol: symbol.rawValue, quantity: Quantity(ledger.positions[symbol]?.quantity ?? .zero),
+                                price: Price(prices[symbol]!), targetWeight: targets[symbol] ?? 0, lotSize: Quantity(settings.venue.lotSize))
+        }
+        let plan = try settings.rebalancer.plan(positions: positions, cash: ledger.cash)
+        // Holdings as the approved orders will leave them: each order is checked after the ones before it.
+        var held = Dictionary(uniqueKeysWithValues: symbols.map { symbol in
+            (symbol, (quantity: ledger.positions[symbol]?.quantity ?? FixedDecimal.zero, price: prices[symbol]!))
+        })
+        for planned in plan.orders {
+            orderSequence += 1
+            let symbol = Symbol(planned.symbol)!
+            var order = try Order(clientOrderID: "\(settings.orderPrefix)-\(orderSequence)", symbol: symbol, side: planned.side == .buy ? .buy : .sell,
+                                  quantity: planned.quantity, createdAt: time)
+            let decision = gate.check(RiskEngine.ProposedOrder(symbol: symbol, side: order.side, quantity: planned.quantity.value,
+                                                               price: planned.price.value), equity: equity, positions: held, at: time)
+            if decision.approved {
+                try order.move(to: .accepted)
+                pending.append(order)
+                let signed = order.side == .buy ? planned.quantity.value : -planned.quantity.value
+                held[symbol] = (quantity: (held[symbol]?.quantity ?? .zero) + signed, price: prices[symbol]!)
+            } else {
+                try order.move(to: .rejected)
+                rejections[decision.rule ?? "risk", default: 0] += 1
+            }
+            changed.append(order)
+        }
+    }
+}

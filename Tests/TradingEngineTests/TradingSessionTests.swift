@@ -1,0 +1,98 @@
+import Foundation
+import PortfolioOptimizer
+import Prediction
+import Testing
+import TradingCore
+import TradingEngine
+
+@Suite("Trading session: steps, checkpoints and halts")
+struct TradingSessionTests {
+    static let settings = TradingSettings(
+        cash: FixedDecimal(100_000), venue: SimulatedVenue(commissionRate: FixedDecimal("0.001")!),
+        limits: RiskLimits(maximumPositionWeight: 0.6, maximumGrossExposure: 1, maximumDrawdown: 0.9), decisionInterval: 20, orderPrefix: "paper")
+
+    static func policy() -> ForecastAllocationPolicy { ForecastAllocationPolicy(horizon: Horizon(parsing: "20d")!, refitInterval: 3) }
+
+    /// Runs a session to the end, stopping at `stops` to go through a JSON checkpoint and a fresh
+    /// session and policy, as a restarted process does.
+    static func run(bars: [Symbol: [Bar]], stoppingAt stops: Set<Int>) throws -> (session: TradingSession<ForecastAllocationPolicy>, steps: [SessionStep]) {
+        var session = try TradingSession(bars: bars, timeframe: .oneDay, settings: settings, policy: policy())
+        var steps: [SessionStep] = []
+        while !session.isFinished {
+            if stops.contains(session.nextIndex) {
+                let encoded = try JSONEncoder().encode(session.checkpoint)
+                let checkpoint = try JSONDecoder().decode(SessionCheckpoint.self, from: encoded)
+                session = try TradingSession(bars: bars, timeframe: .oneDay, settings: settings, policy: policy(), resumingFrom: checkpoint)
+            }
+            steps.append(try session.step())
+        }
+        return (session, steps)
+    }
+
+    @Test("a session resumed from its checkpoint (between refits, with orders pending) ends exactly as an uninterrupted one")
+    func resumeMatchesUninterruptedRun() throws {
+        let bars = TradingLoopTests.prefix(700)
+        let straight = try Self.run(bars: bars, stoppingAt: [])
+        // 341: the bar after a decision at 340, so orders are pending; 455 lies between two refits.
+        let resumed = try Self.run(bars: bars, stoppingAt: [341, 455, 600])
+        #expect(straight.steps.contains { !$0.fills.isEmpty })
+        #expect(resumed.session.ledger.snapshot == straight.session.ledger.snapshot)
+        #expect(resumed.steps.flatMap(\.fills) == straight.steps.flatMap(\.fills))
+        #expect(resumed.steps.flatMap(\.ledgerEntries) == straight.steps.flatMap(\.ledgerEntries))
+        #expect(resumed.steps.map(\.equity) == straight.steps.map(\.equity))
+        #expect(resumed.steps.map { $0.forecasts.mapValues(\.probabilityUp) } == straight.steps.map { $0.forecasts.mapValues(\.probabilityUp) })
+    }
+
+    @Test("after every step the books balance, cash + marked positions = equity, and each fill's id is new")
+    func invariantsAfterEveryStep() throws {
+        var session = try TradingSession(bars: TradingLoopTests.prefix(500), timeframe: .oneDay, settings: Self.settings,
+                                         policy: FixedWeights(weights: [Symbol("SP500")!: 0.5, Symbol("NASDAQCOMP")!: 0.45]))
+        var fillIDs: Set<String> = []
+        var balance = FixedDecimal.zero
+        var sequences: [Int] = []
+        while !session.isFinished {
+            let step = try session.step()
+            balance = step.ledgerEntries.reduce(balance) { $0 + $1.amount }
+            sequences += step.ledgerEntries.map(\.sequence)
+            for fill in step.fills { #expect(fillIDs.insert(fill.fillID).inserted) }
+            var marked = session.ledger.cash
+            for (symbol, position) in session.ledger.positions { marked = marked + (try position.quantity.multiplied(by: step.marks[symbol]!)) }
+            #expect(marked == step.equity)
+            // Every step's lines sum to zero: the books balance after each one.
+            #expect(balance == .zero)
+        }
+        // The steps hand out every ledger line once, the deposit first, numbered without gaps.
+        #expect(sequences == Array(1...sequences.count))
+        #expect(fillIDs.count > 2)
+    }
+
+    @Test("halt with flatten closes every position at the next open and no decision follows until resume")
+    func haltAndFlatten() throws {
+        var session = try TradingSession(bars: TradingLoopTests.prefix(200), timeframe: .oneDay, settings: Self.settings,
+                                         policy: FixedWeights(weights: [Symbol("SP500")!: 0.5, Symbol("NASDAQCOMP")!: 0.45]))
+        for _ in 0..<10 { _ = try session.step() }
+        #expect(!session.ledger.positions.isEmpty)
+        let flatten = try session.halt(reason: "operator", flatten: true, at: session.lastCloseTime!)
+        #expect(flatten.count == 2 && flatten.allSatisfy { $0.status == .accepted })
+        #expect(session.takeAlerts().map(\.rule) == ["manual_halt"])
+        let next = try session.step()
+        #expect(next.fills.count == 2)
+        #expect(session.ledger.positions.isEmpty)
+        for _ in 0..<25 { #expect(try !session.step().decided) }
+        session.resume(at: session.lastCloseTime!)
+        var decided = false
+        for _ in 0..<25 { decided = try session.step().decided || decided }
+        #expect(decided)
+        #expect(!session.ledger.positions.isEmpty)
+    }
+
+    @Test("a checkpoint from other data is refused with the reason")
+    func checkpointFromOtherDataIsRefused() throws {
+        var session = try TradingSession(bars: TradingLoopTests.prefix(100), timeframe: .oneDay, settings: Self.settings, policy: Self.policy())
+        for _ in 0..<10 { _ = try session.step() }
+        let shifted = TradingLoopTests.daily.mapValues { Array($0.dropFirst(3).prefix(100)) }
+        #expect(throws: TradingLoop.LoopError.self) {
+            try TradingSession(bars: shifted, timeframe: .oneDay, settings: Self.settings, policy: Self.policy(), resumingFrom: session.checkpoint)
+        }
+    }
+}
