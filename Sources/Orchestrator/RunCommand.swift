@@ -33,6 +33,9 @@ public enum RunCommand {
         public var exitAtEnd = false
         /// A console line every this many bars (and at every state change and the end).
         public var reportEvery = 21
+        /// The replay's first and last bar open times (inclusive); nil: all stored bars.
+        public var start: Timestamp?
+        public var end: Timestamp?
 
         /// Default options.
         public init() {}
@@ -66,10 +69,13 @@ public enum RunCommand {
                 throw RunError(description: "no \(options.timeframe.rawValue) bars are stored for \(text); import them with `orchestrator import` first")
             }
         }
-        // Keep the bar times every symbol has.
+        // Keep the bar times every symbol has, within the period asked for.
         let shared = bars.values.dropFirst().reduce(Set(bars.values.first!.map(\.openTime))) { $0.intersection($1.map(\.openTime)) }
+            .filter { time in (options.start.map { time >= $0 } ?? true) && (options.end.map { time <= $0 } ?? true) }
         bars = bars.mapValues { $0.filter { shared.contains($0.openTime) } }
-        guard shared.count > 300 else { throw RunError(description: "the symbols share \(shared.count) bars; the forecasts and regimes need more than 300") }
+        guard shared.count > 300 else {
+            throw RunError(description: "the symbols share \(shared.count) bars in the period; the forecasts and regimes need more than 300")
+        }
         guard let cash = FixedDecimal(options.cash), cash.isPositive, let commission = FixedDecimal(options.commission),
               let slippage = FixedDecimal(options.slippageBasisPoints) else {
             throw RunError(description: "cash must be a positive decimal, commission and slippage decimals")

@@ -144,6 +144,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Bars between allocation decisions.") var rebalanceEvery = 5
     @Option(help: "Risk level: \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", ")).") var riskLevel = "MEDIUM"
     @Option(help: "A console line every this many bars.") var reportEvery = 21
+    @Option(help: "First bar replayed (YYYY-MM-DD or ISO-8601); default: the first stored.") var start: String?
+    @Option(help: "Last bar replayed (inclusive); default: the last stored.") var end: String?
     @Flag(help: "Exit when the replay ends (otherwise the API keeps serving the final state).") var exitAtEnd = false
 
     func validate() throws {
@@ -151,6 +153,9 @@ struct Run: AsyncParsableCommand {
         guard RiskLevel(rawValue: riskLevel) != nil else { throw ValidationError("--risk-level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", "))") }
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
         guard rebalanceEvery >= 1, reportEvery >= 1 else { throw ValidationError("--rebalance-every and --report-every must be at least 1") }
+        for (name, value) in [("--start", start), ("--end", end)] where value != nil && Timestamp(iso8601: value!) == nil {
+            throw ValidationError("\(name) must be a date (YYYY-MM-DD) or an ISO-8601 time")
+        }
     }
 
     func run() async throws {
@@ -169,6 +174,8 @@ struct Run: AsyncParsableCommand {
         options.riskLevel = RiskLevel(rawValue: riskLevel)!
         options.reportEvery = reportEvery
         options.exitAtEnd = exitAtEnd
+        options.start = start.flatMap { Timestamp(iso8601: $0) }
+        options.end = end.flatMap { Timestamp(iso8601: $0) }
         try await CommandRunner.run(storage: storage, overrides: overrides) { configuration, logger in
             try await RunCommand.run(configuration, options: options, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))

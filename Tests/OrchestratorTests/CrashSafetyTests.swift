@@ -1,0 +1,101 @@
+import Foundation
+import Storage
+import TestSupport
+import Testing
+import TradingCore
+import TradingEngine
+
+/// `orchestrator run` killed with SIGKILL at random moments, then started again, must end with
+/// exactly the books of a run that was never interrupted: no fill twice, no order twice, the same
+/// ledger to the last digit.
+@Suite("Crash safety of orchestrator run", .serialized)
+struct CrashSafetyTests {
+    static let replay = ["--symbols", "SP500,NASDAQCOMP", "--start", "2000-06-01", "--end", "2004-12-31", "--speed", "0", "--port", "0",
+                         "--rebalance-every", "5", "--report-every", "100000"]
+
+    /// A data folder with the two index series imported.
+    static func preparedFolder() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        for symbol in ["SP500", "NASDAQCOMP"] {
+            let file = TestEnvironment.sampleDataDirectory.appendingPathComponent("\(symbol)_1d_1999-01-04_2018-12-31.csv").path
+            let imported = try CommandLineTests.run(["import", file, "--symbol", symbol, "--timeframe", "1d", "--asset-class", "index",
+                                                     "--data-dir", directory.path])
+            #expect(imported.status == 0, "\(imported.error)")
+        }
+        return directory
+    }
+
+    static func start(_ directory: TemporaryDirectory, exitAtEnd: Bool) throws -> Process {
+        let process = Process()
+        process.executableURL = CommandLineTests.executable
+        process.arguments = ["run", "--data-dir", directory.path] + replay + (exitAtEnd ? ["--exit-at-end"] : [])
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
+        environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
+        environment["ORCHESTRATOR_AUTH_ADMIN_KEY"] = "tok_" + String(repeating: "a", count: 43)
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Everything the account stored, read back through the store.
+    struct Books: Equatable {
+        let fills: [String]
+        let orders: [String]
+        let entries: [String]
+        let marks: [String]
+        let nextIndex: Int
+    }
+
+    static func books(_ directory: TemporaryDirectory) async throws -> Books {
+        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("orchestrator.sqlite")), clock: FixedClock())
+        defer { Task { try? await store.close() } }
+        let fills = try await store.tradingFills(account: "paper", limit: 100_000)
+        let orders = try await store.tradingOrders(account: "paper", limit: 100_000)
+        let entries = try await store.ledgerEntries(account: "paper", afterSequence: 0, limit: 1_000_000)
+        let marks = try await store.equityHistory(account: "paper", limit: 1_000_000)
+        return Books(fills: fills.map { "\($0.fillID) \($0.side) \($0.quantity) @ \($0.price) fee \($0.fee) \($0.time)" }.sorted(),
+                     orders: orders.map { "\($0.clientOrderID) \($0.side) \($0.quantity) \($0.status) \($0.filledQuantity)" }.sorted(),
+                     entries: entries.map { "\($0.sequence) \($0.account) \($0.amount)" },
+                     marks: marks.map { "\($0.barIndex) \($0.equity) \($0.state)" },
+                     nextIndex: try await store.tradingAccount(name: "paper")?.nextIndex ?? -1)
+    }
+
+    @Test("kill -9 at random moments, then a restart: the same fills, orders, ledger and marks as an uninterrupted run")
+    func killedRunEndsWithTheSameBooks() async throws {
+        let straightFolder = try Self.preparedFolder()
+        let killedFolder = try Self.preparedFolder()
+        defer { straightFolder.remove(); killedFolder.remove() }
+        let straight = try Self.start(straightFolder, exitAtEnd: true)
+        straight.waitUntilExit()
+        #expect(straight.terminationStatus == 0)
+        let expected = try await Self.books(straightFolder)
+        #expect(expected.fills.count > 5 && expected.marks.count > 1000)
+
+        var generator = SystemRandomNumberGenerator()
+        var killedAt: [Int] = []
+        var progressSeen: [Int] = []
+        for _ in 0..<5 {
+            let process = try Self.start(killedFolder, exitAtEnd: true)
+            let delay = Int.random(in: 300...2_500, using: &generator)
+            killedAt.append(delay)
+            try await Task.sleep(for: .milliseconds(delay))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            progressSeen.append(try await Self.books(killedFolder).nextIndex)
+        }
+        let last = try Self.start(killedFolder, exitAtEnd: true)
+        last.waitUntilExit()
+        #expect(last.terminationStatus == 0)
+        let resumed = try await Self.books(killedFolder)
+        // At least one kill must land mid-replay for the test to mean anything.
+        #expect(progressSeen.contains { $0 > 0 && $0 < expected.nextIndex }, "kills after \(killedAt) ms saw bars \(progressSeen)")
+        #expect(resumed.nextIndex == expected.nextIndex)
+        #expect(resumed.fills == expected.fills, "kills after \(killedAt) ms")
+        #expect(resumed.orders == expected.orders)
+        #expect(resumed.entries == expected.entries)
+        #expect(resumed.marks == expected.marks)
+        #expect(Set(resumed.fills).count == resumed.fills.count)
+    }
+}
