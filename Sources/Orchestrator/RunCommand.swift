@@ -28,6 +28,8 @@ public enum RunCommand {
         public var commission = "0.001"
         public var slippageBasisPoints = "0"
         public var rebalanceEvery = 5
+        /// Bars between model refits (rounded up to whole decisions); forecasts in between use the fitted models.
+        public var refitEvery = 126
         public var riskLevel = RiskLevel.medium
         /// Stop the process when the replay ends (otherwise the API keeps serving).
         public var exitAtEnd = false
@@ -53,7 +55,9 @@ public enum RunCommand {
             let runner = try await makeRunner(store: store, options: options, clock: clock, metrics: TradingMetrics(registry: registry), announce: announce)
             announce("Paper trading '\(options.account)': \(runner.fingerprint); \(options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed").")
             let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd, logger: logger, announce: announce)
-            return [.init(service: service, successTerminationBehavior: options.exitAtEnd ? .gracefullyShutdownGroup : .cancelGroup)]
+            // A name of our own: the default describes the service, which would print every bar.
+            return [.init(service: service, successTerminationBehavior: options.exitAtEnd ? .gracefullyShutdownGroup : .cancelGroup,
+                          serviceName: "trading-loop")]
         }
     }
 
@@ -80,7 +84,8 @@ public enum RunCommand {
               let slippage = FixedDecimal(options.slippageBasisPoints) else {
             throw RunError(description: "cash must be a positive decimal, commission and slippage decimals")
         }
-        guard options.rebalanceEvery >= 1 else { throw RunError(description: "--rebalance-every must be at least 1") }
+        guard options.rebalanceEvery >= 1, options.refitEvery >= 1 else { throw RunError(description: "--rebalance-every and --refit-every must be at least 1") }
+        let refitDecisions = (options.refitEvery + options.rebalanceEvery - 1) / options.rebalanceEvery
         guard options.barsPerSecond >= 0, options.barsPerSecond.isFinite else { throw RunError(description: "--speed must be 0 or more bars per second") }
         guard let horizon = Horizon(parsing: "\(Int64(options.rebalanceEvery) * options.timeframe.milliseconds / 60_000)m") else {
             throw RunError(description: "the rebalance interval is too long")
@@ -96,26 +101,27 @@ public enum RunCommand {
         let total = bars.values.first!.count
         return PaperTradingRunner(
             store: store, account: options.account, bars: bars, timeframe: options.timeframe, settings: settings, pace: pace,
-            now: { clock.now() }, makePolicy: { ForecastAllocationPolicy(riskLevel: level, horizon: horizon) },
-            progress: { step, session in
-                let peak = session.gate.snapshot.peakEquity ?? step.equity
-                metrics?.record(step, openPositions: session.ledger.positions.count, peak: peak)
+            now: { clock.now() }, makePolicy: { ForecastAllocationPolicy(riskLevel: level, horizon: horizon, refitInterval: refitDecisions) },
+            progress: { progress in
+                let step = progress.step
+                metrics?.record(step, openPositions: progress.openPositions, peak: progress.peakEquity)
                 let stateChanged = step.alerts.contains { $0.level == "CRITICAL" || $0.rule == "manual_resume" }
-                if step.index % reportEvery == 0 || stateChanged || session.isFinished {
-                    announce(consoleLine(step, session: session, total: total))
+                if step.index % reportEvery == 0 || stateChanged || progress.isFinished {
+                    announce(consoleLine(progress, total: total))
                 }
                 for alert in step.alerts where alert.level != "WARNING" { announce("  \(alert.level) \(alert.rule): \(alert.message)") }
             })
     }
 
     /// One concise line: date, progress, equity, P&L, positions and the state.
-    static func consoleLine(_ step: SessionStep, session: TradingSession<ForecastAllocationPolicy>, total: Int) -> String {
-        let capital = session.ledger.capital.doubleValue
+    static func consoleLine(_ progress: SessionProgress, total: Int) -> String {
+        let step = progress.step
+        let capital = progress.capital.doubleValue
         let pnl = step.equity.doubleValue - capital
         let exposure = step.equity.isPositive ? step.grossExposure.doubleValue / step.equity.doubleValue * 100 : 0
         return String(format: "%@  bar %d/%d  equity %.2f  P&L %+.2f (%+.2f%%)  exposure %.0f%%  positions %d  fills %d  %@",
                       String(step.closeTime.iso8601.prefix(16)), step.index + 1, total, step.equity.doubleValue, pnl,
-                      capital > 0 ? pnl / capital * 100 : 0, exposure, session.ledger.positions.count, session.fillCount, step.state.rawValue)
+                      capital > 0 ? pnl / capital * 100 : 0, exposure, progress.openPositions, progress.fills, step.state.rawValue)
     }
 }
 
@@ -128,7 +134,16 @@ struct TradingService: Service {
 
     func run() async throws {
         // Stops between two steps at shutdown, so a stored step is never cut short.
+        let started = ContinuousClock.now
         let session = try await runner.run { Task.isShuttingDownGracefully }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let bars = session.nextIndex - session.startIndex
+        if bars > 0 {
+            let events = bars * session.symbols.count
+            announce(String(format: "Replayed %d bars × %d symbols = %d bar-events in %.2f s: %.0f bar-events/s (paced: %@).",
+                            bars, session.symbols.count, events, seconds, Double(events) / max(seconds, 1e-9), runner.pace == .zero ? "no" : "yes"))
+        }
         if session.isFinished {
             announce("The replay is over: \(session.barCount) bars.\(exitAtEnd ? "" : " The API keeps serving; stop with Ctrl-C.")")
             logger.info("replay finished", metadata: ["bars": .stringConvertible(session.barCount)])

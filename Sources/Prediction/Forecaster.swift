@@ -43,11 +43,16 @@ public struct Forecaster: Sendable {
     /// Feature vectors of every bar that has enough history, computed bar by bar from
     /// `series.asOf(close of bar i)` so each row sees only its past.
     public static func featureRows(_ series: BarSeries, through last: Int? = nil, reference: BarSeries? = nil) -> [(index: Int, features: [Double])] {
-        let end = last ?? (series.count - 1)
-        guard end >= Features.requiredBars - 1 else { return [] }
+        featureRows(series, from: 0, through: last ?? (series.count - 1), reference: reference)
+    }
+
+    /// The feature rows of bars `first...last` (those with enough history).
+    static func featureRows(_ series: BarSeries, from first: Int, through end: Int, reference: BarSeries?) -> [(index: Int, features: [Double])] {
+        let start = max(first, Features.requiredBars - 1)
+        guard end >= start else { return [] }
         var rows: [(Int, [Double])] = []
-        rows.reserveCapacity(end - Features.requiredBars + 2)
-        for index in (Features.requiredBars - 1)...end {
+        rows.reserveCapacity(end - start + 1)
+        for index in start...end {
             let time = series.closeTime(ofBar: index)
             if let vector = try? Features.vector(series.asOf(time), reference: reference?.asOf(time)) { rows.append((index, vector)) }
         }
@@ -71,12 +76,36 @@ public struct Forecaster: Sendable {
         try fit(series, at: time, horizons: horizons).forecast(series, at: time)
     }
 
+    /// Feature rows kept between fits on a growing series: a row sees only its own past, so it
+    /// never changes once computed, and a refit only computes the rows of the bars since the last one.
+    public struct FeatureRowCache: Sendable {
+        var firstOpenTime: Int64?
+        var rows: [(index: Int, features: [Double])] = []
+        var computedThrough = -1
+
+        /// An empty cache.
+        public init() {}
+    }
+
     /// Fits every horizon's models on the bars closed by `time`.
     public func fit(_ series: BarSeries, at time: Timestamp, horizons: [Horizon]) throws(PredictionError) -> FittedModels {
+        var cache = FeatureRowCache()
+        return try fit(series, at: time, horizons: horizons, cache: &cache)
+    }
+
+    /// Fits as `fit(_:at:horizons:)`, taking the feature rows from `cache` and adding the new
+    /// ones to it (the cache restarts when the series starts elsewhere or a reference is used).
+    public func fit(_ series: BarSeries, at time: Timestamp, horizons: [Horizon], cache: inout FeatureRowCache) throws(PredictionError) -> FittedModels {
         let visible = series.asOf(time)
         guard let dataTime = visible.dataTime else { throw .insufficientData(needed: Features.requiredBars, available: 0, purpose: "a forecast") }
         let lastIndex = visible.count - 1
-        let rows = Self.featureRows(series, through: lastIndex, reference: reference)
+        if reference != nil || cache.firstOpenTime != visible.openTimes.first { cache = FeatureRowCache() }
+        cache.firstOpenTime = visible.openTimes.first
+        if lastIndex > cache.computedThrough {
+            cache.rows += Self.featureRows(series, from: cache.computedThrough + 1, through: lastIndex, reference: reference)
+            cache.computedThrough = lastIndex
+        }
+        let rows = lastIndex == cache.computedThrough ? cache.rows : cache.rows.filter { $0.index <= lastIndex }
         guard let current = rows.last, current.index == lastIndex else {
             throw .insufficientData(needed: Features.requiredBars, available: visible.count, purpose: "a forecast at \(time.iso8601)")
         }

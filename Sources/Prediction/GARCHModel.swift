@@ -54,9 +54,11 @@ public struct GARCHModel: Sendable, Hashable, Codable {
         let mean = Statistics.mean(y)
         let variance = Statistics.variance(y, ddof: 0)
         guard variance > 0 else { throw .constantSeries("the returns never change, so there is no variance to model") }
+        // The backcast depends on y only: computed once, not at every evaluation.
+        let backcast = Self.backcast(y)
         func negativeLogLikelihood(_ theta: [Double]) -> Double {
             let model = GARCHModel(coordinates: theta)
-            return -model.logLikelihood(y)
+            return -model.logLikelihood(y, backcast: backcast)
         }
         let optimiser = NelderMead(functionTolerance: 1e-11, pointTolerance: 1e-9, maximumEvaluations: 20_000)
         // Starting values as arch chooses them: the best of a grid of α × persistence at μ = ȳ.
@@ -66,7 +68,7 @@ public struct GARCHModel: Sendable, Hashable, Codable {
                 candidates.append(GARCHModel(mu: mean, omega: variance * (1 - persistence), alpha: alpha, beta: persistence - alpha))
             }
         }
-        let start = candidates.max { $0.logLikelihood(y) < $1.logLikelihood(y) }!
+        let start = candidates.max { $0.logLikelihood(y, backcast: backcast) < $1.logLikelihood(y, backcast: backcast) }!
         var evaluations = candidates.count
         var best = optimiser.minimize(negativeLogLikelihood, start: start.coordinates, step: [0.05 * variance.squareRoot(), 0.5, 0.5, 0.5])
         evaluations += best.evaluations
@@ -89,8 +91,13 @@ public struct GARCHModel: Sendable, Hashable, Codable {
 
     /// log L of `y` under the model (−∞ outside the parameter constraints).
     public func logLikelihood(_ y: [Double]) -> Double {
+        logLikelihood(y, backcast: Self.backcast(y))
+    }
+
+    /// log L of `y` given its backcast.
+    func logLikelihood(_ y: [Double], backcast: Double) -> Double {
         guard omega > 0, alpha >= 0, beta >= 0, alpha + beta < 1 else { return -.infinity }
-        var variance = omega + (alpha + beta) * Self.backcast(y)
+        var variance = omega + (alpha + beta) * backcast
         // Σ log σ²ₜ as the log of products of 16 terms at a time: one log per 16 observations
         // (σ² stays within 1e±15 of 1 here, so a product of 16 cannot overflow).
         var sum = 0.0, product = 1.0, pending = 0

@@ -73,6 +73,11 @@ public struct PredictiveAlerts: Sendable {
 
     /// The portfolio module's strategy that suits the regimes, and why.
     public static func recommendedStrategy(_ regimes: RegimeDetector.Report) -> (strategy: String, regime: String, reason: String) {
+        recommendedStrategy(regimes.classification)
+    }
+
+    /// The recommendation from the regimes without the HMM (it does not use it).
+    public static func recommendedStrategy(_ regimes: RegimeDetector.Classification) -> (strategy: String, regime: String, reason: String) {
         if regimes.volatility.label == "HIGH" {
             return ("BALANCED", "VOLATILE", "volatility is in its top third; equal risk contributions keep any one asset from dominating the risk")
         }

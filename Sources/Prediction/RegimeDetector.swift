@@ -38,6 +38,17 @@ public struct RegimeDetector: Sendable {
         public let statistic: Double
     }
 
+    /// The trend, volatility and trend-or-range regimes without the HMM (what the strategy
+    /// recommendation needs; cheaper, for a loop that classifies at every decision).
+    public struct Classification: Sendable {
+        public let decisionTime: Timestamp
+        public let dataTime: Timestamp
+        public let trend: Regime
+        public let volatility: Regime
+        public let trendOrRange: Regime
+        public let varianceRatio: Double
+    }
+
     /// Every regime at the decision time.
     public struct Report: Sendable {
         public let decisionTime: Timestamp
@@ -49,10 +60,33 @@ public struct RegimeDetector: Sendable {
         public let hmm: GaussianHMM.Fit
         public let hmmCurrentState: Int
         public let hmmSince: Timestamp
+
+        /// The regimes without the HMM.
+        public var classification: Classification {
+            Classification(decisionTime: decisionTime, dataTime: dataTime, trend: trend, volatility: volatility, trendOrRange: trendOrRange,
+                           varianceRatio: varianceRatio)
+        }
     }
 
     /// Detects the regimes at `time` from the bars closed by then.
     public func detect(_ series: BarSeries, at time: Timestamp) throws(PredictionError) -> Report {
+        let classification = try classify(series, at: time)
+        let bars = series.asOf(time)
+        let times = bars.openTimes.map { Timestamp(millisecondsSinceEpoch: $0 + series.timeframe.milliseconds) }
+        let hmmInput = Array(bars.logReturns.suffix(5000))
+        let hmm = try GaussianHMM.fit(hmmInput, states: hmmStates, restarts: hmmRestarts, seed: 1)
+        let state = hmm.lastPosterior.indices.max { hmm.lastPosterior[$0] < hmm.lastPosterior[$1] }!
+        var start = hmm.statePath.count - 1
+        while start > 0 && hmm.statePath[start - 1] == state { start -= 1 }
+        let hmmTimes = Array(times.suffix(hmmInput.count))
+        return Report(
+            decisionTime: time, dataTime: classification.dataTime, trend: classification.trend, volatility: classification.volatility,
+            trendOrRange: classification.trendOrRange, varianceRatio: classification.varianceRatio, hmm: hmm, hmmCurrentState: state,
+            hmmSince: hmmTimes[start])
+    }
+
+    /// The trend, volatility and trend-or-range regimes at `time`, without the HMM.
+    public func classify(_ series: BarSeries, at time: Timestamp) throws(PredictionError) -> Classification {
         let bars = series.asOf(time)
         let needed = 300
         guard bars.count >= needed, let dataTime = bars.dataTime else {
@@ -111,19 +145,12 @@ public struct RegimeDetector: Sendable {
         let tenBar = (0...(tail.count - 10)).map { start in tail[start..<(start + 10)].reduce(0, +) }
         let varianceRatio = Statistics.variance(tenBar, ddof: 1) / (10 * oneBar)
 
-        let hmmInput = Array(returns.suffix(5000))
-        let hmm = try GaussianHMM.fit(hmmInput, states: hmmStates, restarts: hmmRestarts, seed: 1)
-        let state = hmm.lastPosterior.indices.max { hmm.lastPosterior[$0] < hmm.lastPosterior[$1] }!
-        var start = hmm.statePath.count - 1
-        while start > 0 && hmm.statePath[start - 1] == state { start -= 1 }
-        let hmmTimes = Array(times.suffix(hmmInput.count))
-
-        return Report(
+        return Classification(
             decisionTime: time, dataTime: dataTime,
             trend: Regime(label: trendLabel(tNow), probability: trendProbability, since: trendSince, statistic: tNow),
             volatility: Regime(label: volatilityLabel(percentileNow), probability: volatilityProbability, since: volatilitySince, statistic: percentileNow),
             trendOrRange: Regime(label: adx.last! >= 25 ? "TREND" : "RANGE", probability: share(rangeLabels), since: rangeSince, statistic: adx.last!),
-            varianceRatio: varianceRatio, hmm: hmm, hmmCurrentState: state, hmmSince: hmmTimes[start])
+            varianceRatio: varianceRatio)
     }
 
     /// The close time of the first bar of the current run of equal labels among the last `count` bars.

@@ -23,7 +23,13 @@ extension SQLStore: TradingStore {
         }
     }
 
-    public func commitTradingStep(_ commit: TradingStepCommit) async throws {
+    public func commitTradingSteps(_ commits: [TradingStepCommit]) async throws {
+        guard !commits.isEmpty else { return }
+        try await database.write(commits.flatMap(statements))
+    }
+
+    /// The statements of one step.
+    private func statements(_ commit: TradingStepCommit) -> [SQLStatement] {
         let account = SQLValue.text(commit.account)
         let point = commit.equity
         // The mark goes first: its (account, close_time) key makes a second commit of the same step fail whole.
@@ -31,9 +37,11 @@ extension SQLStore: TradingStore {
             INSERT INTO equity_points (account, close_time, bar_index, equity, cash, gross_exposure, state) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, [account, .integer(point.time.millisecondsSinceEpoch), .integer(Int64(point.barIndex)), .text(point.equity.description),
                   .text(point.cash.description), .text(point.grossExposure.description), .text(point.state.rawValue)])]
-        statements.append(SQLStatement("""
-            UPDATE trading_accounts SET next_index = ?, checkpoint = ?, updated_at = ? WHERE name = ?
-            """, [.integer(Int64(commit.nextIndex)), .text(commit.checkpoint), .integer(clock.now().millisecondsSinceEpoch), account]))
+        if let checkpoint = commit.checkpoint {
+            statements.append(SQLStatement("""
+                UPDATE trading_accounts SET next_index = ?, checkpoint = ?, updated_at = ? WHERE name = ?
+                """, [.integer(Int64(commit.nextIndex)), .text(checkpoint), .integer(clock.now().millisecondsSinceEpoch), account]))
+        }
         for order in commit.orders {
             statements.append(SQLStatement("""
                 INSERT INTO trading_orders (client_order_id, account, symbol, side, order_type, quantity, status, filled_quantity, filled_notional,
@@ -70,7 +78,7 @@ extension SQLStore: TradingStore {
                                            [.integer(clock.now().millisecondsSinceEpoch), .integer(id)]))
         }
         statements += commit.forecasts.map(Self.insertForecast)
-        try await database.write(statements)
+        return statements
     }
 
     public func tradingOrders(account: String, limit: Int) async throws -> [StoredOrder] {

@@ -142,6 +142,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Commission as a fraction of notional.") var commission = "0.001"
     @Option(help: "Slippage in basis points against the trader.") var slippageBps = "0"
     @Option(help: "Bars between allocation decisions.") var rebalanceEvery = 5
+    @Option(help: "Bars between model refits (forecasts in between carry the fitted models forward).") var refitEvery = 126
     @Option(help: "Risk level: \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", ")).") var riskLevel = "MEDIUM"
     @Option(help: "A console line every this many bars.") var reportEvery = 21
     @Option(help: "First bar replayed (YYYY-MM-DD or ISO-8601); default: the first stored.") var start: String?
@@ -152,7 +153,9 @@ struct Run: AsyncParsableCommand {
         guard Timeframe(rawValue: timeframe) != nil else { throw ValidationError("--timeframe must be one of \(Timeframe.codes.joined(separator: ", "))") }
         guard RiskLevel(rawValue: riskLevel) != nil else { throw ValidationError("--risk-level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", "))") }
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
-        guard rebalanceEvery >= 1, reportEvery >= 1 else { throw ValidationError("--rebalance-every and --report-every must be at least 1") }
+        guard rebalanceEvery >= 1, reportEvery >= 1, refitEvery >= 1 else {
+            throw ValidationError("--rebalance-every, --refit-every and --report-every must be at least 1")
+        }
         for (name, value) in [("--start", start), ("--end", end)] where value != nil && Timestamp(iso8601: value!) == nil {
             throw ValidationError("\(name) must be a date (YYYY-MM-DD) or an ISO-8601 time")
         }
@@ -171,6 +174,7 @@ struct Run: AsyncParsableCommand {
         options.commission = commission
         options.slippageBasisPoints = slippageBps
         options.rebalanceEvery = rebalanceEvery
+        options.refitEvery = refitEvery
         options.riskLevel = RiskLevel(rawValue: riskLevel)!
         options.reportEvery = reportEvery
         options.exitAtEnd = exitAtEnd

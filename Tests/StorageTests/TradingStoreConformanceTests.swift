@@ -72,7 +72,7 @@ struct TradingStoreConformanceTests {
             let replay = TradingStepCommit(account: "once", equity: last, nextIndex: 12, checkpoint: "{}", orders: [], fills: [],
                                            ledgerEntries: [Ledger.Entry(sequence: 9_999, time: last.time, account: "cash", amount: FixedDecimal(1), memo: "x")],
                                            alerts: [], forecasts: [], appliedCommandIDs: [])
-            await #expect(throws: (any Error).self) { try await fixture.store.commitTradingStep(replay) }
+            await #expect(throws: (any Error).self) { try await fixture.store.commitTradingSteps([replay]) }
             #expect(try await fixture.store.ledgerEntries(account: "once", afterSequence: 0, limit: 1000) == entriesBefore)
             #expect(try await fixture.store.tradingAccount(name: "once")?.checkpoint != "{}")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PortfolioOptimizer
 import Prediction
 import TradingCore
@@ -24,6 +25,8 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     private var lastFitTime: Timestamp?
     /// Set by `restore`: the models of the last fit are to be rebuilt before the next forecast.
     private var refitPending = false
+    /// Each symbol's feature rows, extended at each refit instead of recomputed.
+    private var featureRows: [Symbol: Forecaster.FeatureRowCache] = [:]
 
     /// Creates the policy; `horizon` is the decision interval as a duration.
     public init(riskLevel: RiskLevel = .medium, lookback: Int = 252, horizon: Horizon, refitInterval: Int = 12) {
@@ -47,7 +50,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         let openTimes = bars[first]!.openTimes
         let indexSeries = try BarSeries(timeframe: timeframe, openTimes: openTimes.map { Timestamp(millisecondsSinceEpoch: $0) },
                                         opens: index, highs: index, lows: index, closes: index, volumes: [Double](repeating: 0, count: count))
-        let regimes = try RegimeDetector().detect(indexSeries, at: time)
+        let regimes = try RegimeDetector().classify(indexSeries, at: time)
         let recommendation = PredictiveAlerts.recommendedStrategy(regimes)
         let strategy = AllocationStrategy(rawValue: recommendation.strategy) ?? .balanced
         // Weights from the newest `lookback` closes.
@@ -87,13 +90,30 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     }
 
     /// Fits every symbol's models on the bars closed by `time` (a symbol whose fit fails has none).
+    /// The symbols are fitted in parallel: each fit is deterministic and independent of the others,
+    /// so the result does not depend on the number of cores.
     private mutating func fit(as time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {
+        let symbols = bars.keys.sorted()
+        let caches = symbols.map { featureRows[$0] ?? Forecaster.FeatureRowCache() }
+        let horizon = horizon
+        let results = Mutex<[Int: (model: Forecaster.FittedModels?, cache: Forecaster.FeatureRowCache)]>([:])
+        DispatchQueue.concurrentPerform(iterations: symbols.count) { index in
+            var cache = caches[index]
+            let model = (try? bars[symbols[index]]!.series()).flatMap { try? Forecaster().fit($0, at: time, horizons: [horizon], cache: &cache) }
+            results.withLock { $0[index] = (model, cache) }
+        }
         models = [:]
-        for (symbol, view) in bars {
-            let series = try view.series()
-            models[symbol] = try? Forecaster().fit(series, at: time, horizons: [horizon])
+        for (index, symbol) in symbols.enumerated() {
+            let result = results.withLock { $0[index]! }
+            models[symbol] = result.model
+            featureRows[symbol] = result.cache
         }
         lastFitTime = time
+    }
+
+    /// The settings that change decisions.
+    public var settingsDescription: String {
+        "forecast-allocation: risk level \(riskLevel.rawValue), lookback \(lookback) bars, horizon \(horizon.label), refit every \(refitInterval) decisions"
     }
 
     /// The fit schedule and the last fit's time.

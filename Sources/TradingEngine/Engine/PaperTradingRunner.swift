@@ -9,7 +9,9 @@ import TradingCore
 /// equity mark, alerts, forecasts, the applied commands and the checkpoint — is written in one
 /// transaction. A crash before the commit loses the step, which the next start runs again from
 /// the stored checkpoint with the same data and the same deterministic venue; a crash after it
-/// loses nothing. The step's mark has a unique (account, close time) key, so two runners on one
+/// loses nothing. Paced runs commit every step. An unpaced replay commits the steps of up to
+/// `batchDuration` in one transaction (group commit: the same all-or-nothing, fewer commits),
+/// and reads the operator's commands once per batch. The step's mark has a unique (account, close time) key, so two runners on one
 /// account can never store the same step twice: the second one's commit fails whole.
 public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// Where the account lives.
@@ -22,9 +24,11 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// Wall-clock time between steps (zero: as fast as the machine goes).
     public let pace: Duration
     /// Called after each stored step.
-    public let progress: @Sendable (SessionStep, TradingSession<Policy>) -> Void
+    public let progress: @Sendable (SessionProgress) -> Void
     /// The time source for record stamps.
     public let now: @Sendable () -> Timestamp
+    /// How long an unpaced replay may compute before it commits.
+    public var batchDuration: Duration = .milliseconds(100)
 
     /// Why a run cannot start.
     public enum RunnerError: Error, Sendable, CustomStringConvertible {
@@ -44,7 +48,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// Creates a runner.
     public init(store: any TradingStore, account: String, bars: [Symbol: [Bar]], timeframe: Timeframe, settings: TradingSettings,
                 pace: Duration, now: @escaping @Sendable () -> Timestamp, makePolicy: @escaping @Sendable () -> Policy,
-                progress: @escaping @Sendable (SessionStep, TradingSession<Policy>) -> Void = { _, _ in }) {
+                progress: @escaping @Sendable (SessionProgress) -> Void = { _ in }) {
         self.store = store
         self.account = account
         self.bars = bars
@@ -60,9 +64,9 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     public var fingerprint: String {
         let symbols = bars.keys.sorted().map(\.rawValue).joined(separator: ",")
         let first = bars.values.first?.first?.openTime.iso8601 ?? "-"
-        let count = bars.values.first?.count ?? 0
-        return "\(symbols) \(timeframe.rawValue) from \(first) (\(count) bars), cash \(settings.cash), commission \(settings.venue.commissionRate), "
-            + "slippage \(settings.venue.slippageBasisPoints) bp, every \(settings.decisionInterval) bars"
+        // Not the bar count: bars appended later extend the replay; the checkpoint checks the bars already used.
+        return "\(symbols) \(timeframe.rawValue) from \(first), cash \(settings.cash), commission \(settings.venue.commissionRate), "
+            + "slippage \(settings.venue.slippageBasisPoints) bp, decisions every \(settings.decisionInterval) bars, \(makePolicy().settingsDescription)"
     }
 
     /// Opens or resumes the account and steps until the replay ends, `maximumSteps` are done,
@@ -86,43 +90,89 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var steps = 0
+        var batch: [TradingStepCommit] = []
+        var batchStarted = ContinuousClock.now
+        var reported: [SessionProgress] = []
+        var inFlight: Task<Void, any Error>?
+        var appliedCommands: Set<Int64> = []
         while !session.isFinished && steps < maximumSteps && !Task.isCancelled && !stopRequested() {
             // Commands first: a halt stops this very step's decision.
             var extraOrders: [Order] = []
             var applied: [Int64] = []
-            let commandTime = session.lastCloseTime ?? bars[session.symbols[0]]![0].openTime
-            for command in try await store.pendingTradingCommands(account: account) {
-                switch command.kind {
-                case .halt: extraOrders += try session.halt(reason: command.reason, flatten: command.flatten, at: commandTime)
-                case .resume: session.resume(at: commandTime)
+            if batch.isEmpty {
+                let commandTime = session.lastCloseTime ?? bars[session.symbols[0]]![0].openTime
+                // A command applied in a batch still being written may read as pending: skip it by id.
+                for command in try await store.pendingTradingCommands(account: account) where !(command.id.map(appliedCommands.contains) ?? false) {
+                    switch command.kind {
+                    case .halt: extraOrders += try session.halt(reason: command.reason, flatten: command.flatten, at: commandTime)
+                    case .resume: session.resume(at: commandTime)
+                    }
+                    if let id = command.id {
+                        applied.append(id)
+                        appliedCommands.insert(id)
+                    }
                 }
-                if let id = command.id { applied.append(id) }
             }
             let commandAlerts = session.takeAlerts()
             let step = try session.step()
-            let stamp = now()
-            // An order placed by a command and filled in the step is stored once, as it ends the step.
-            var orders: [String: StoredOrder] = [:]
-            var orderIDs: [String] = []
-            for order in extraOrders + step.orders {
-                if orders.updateValue(StoredOrder(order, at: step.closeTime), forKey: order.clientOrderID) == nil { orderIDs.append(order.clientOrderID) }
-            }
-            let forecasts = step.forecasts.sorted { $0.key < $1.key }.map { symbol, forecast in
-                ForecastRecord(forecast, symbol: symbol, timeframe: timeframe, referenceClose: step.marks[symbol]!.description, createdAt: stamp)
-            }
-            let commit = TradingStepCommit(
-                account: account,
-                equity: EquityPoint(time: step.closeTime, barIndex: step.index, equity: step.equity, cash: step.cash, grossExposure: step.grossExposure,
-                                    state: step.state),
-                nextIndex: session.nextIndex, checkpoint: String(decoding: try encoder.encode(session.checkpoint), as: UTF8.self),
-                orders: orderIDs.map { orders[$0]! }, fills: step.fills, ledgerEntries: step.ledgerEntries,
-                alerts: (commandAlerts + step.alerts).map { StoredAlert(level: $0.level, rule: $0.rule, message: $0.message, time: $0.time) },
-                forecasts: forecasts, appliedCommandIDs: applied)
-            try await store.commitTradingStep(commit)
             steps += 1
-            progress(step, session)
-            if pace > .zero && !session.isFinished { try? await Task.sleep(for: pace) }
+            batch.append(commit(step, nextIndex: session.nextIndex, extraOrders: extraOrders, commandAlerts: commandAlerts, applied: applied))
+            reported.append(session.progress(after: step))
+            let due = pace > .zero || session.isFinished || steps >= maximumSteps || ContinuousClock.now - batchStarted >= batchDuration
+            guard due else { continue }
+            // The batch is written while the next one is computed (one write in flight, in order):
+            // waiting for the previous write first keeps every batch after the one before it.
+            try await inFlight?.value
+            let commits = try withCheckpoint(batch, session, encoder)
+            let store = store, done = reported, progress = progress
+            inFlight = Task {
+                try await store.commitTradingSteps(commits)
+                done.forEach(progress)
+            }
+            batch = []
+            reported = []
+            if pace > .zero && !session.isFinished {
+                try await inFlight?.value
+                try? await Task.sleep(for: pace)
+            }
+            batchStarted = ContinuousClock.now
+        }
+        try await inFlight?.value
+        // Stopped between commits (cancelled or asked to stop): store what was computed.
+        if !batch.isEmpty {
+            try await store.commitTradingSteps(withCheckpoint(batch, session, encoder))
+            reported.forEach(progress)
         }
         return session
+    }
+
+    /// The batch with the session's checkpoint on its last step (the state after the whole batch).
+    private func withCheckpoint(_ batch: [TradingStepCommit], _ session: TradingSession<Policy>, _ encoder: JSONEncoder) throws -> [TradingStepCommit] {
+        var batch = batch
+        batch[batch.count - 1].checkpoint = String(decoding: try encoder.encode(session.checkpoint), as: UTF8.self)
+        return batch
+    }
+
+    /// The record of one step (its checkpoint is added if it ends a batch).
+    private func commit(_ step: SessionStep, nextIndex: Int, extraOrders: [Order], commandAlerts: [RiskEngine.Alert],
+                        applied: [Int64]) -> TradingStepCommit {
+        let stamp = now()
+        // An order placed by a command and filled in the step is stored once, as it ends the step.
+        var orders: [String: StoredOrder] = [:]
+        var orderIDs: [String] = []
+        for order in extraOrders + step.orders {
+            if orders.updateValue(StoredOrder(order, at: step.closeTime), forKey: order.clientOrderID) == nil { orderIDs.append(order.clientOrderID) }
+        }
+        let forecasts = step.forecasts.sorted { $0.key < $1.key }.map { symbol, forecast in
+            ForecastRecord(forecast, symbol: symbol, timeframe: timeframe, referenceClose: step.marks[symbol]!.description, createdAt: stamp)
+        }
+        return TradingStepCommit(
+            account: account,
+            equity: EquityPoint(time: step.closeTime, barIndex: step.index, equity: step.equity, cash: step.cash, grossExposure: step.grossExposure,
+                                state: step.state),
+            nextIndex: nextIndex, checkpoint: nil,
+            orders: orderIDs.map { orders[$0]! }, fills: step.fills, ledgerEntries: step.ledgerEntries,
+            alerts: (commandAlerts + step.alerts).map { StoredAlert(level: $0.level, rule: $0.rule, message: $0.message, time: $0.time) },
+            forecasts: forecasts, appliedCommandIDs: applied)
     }
 }

@@ -83,3 +83,14 @@ public struct PendingOrder: Sendable, Codable, Hashable {
     public let createdAt: Timestamp
 }
 
+
+/// Where a session stands after a step, for progress lines and metrics.
+public struct SessionProgress: Sendable {
+    public let step: SessionStep
+    public let openPositions: Int
+    public let fills: Int
+    public let peakEquity: FixedDecimal
+    public let capital: FixedDecimal
+    public let barCount: Int
+    public let isFinished: Bool
+}

@@ -13,6 +13,8 @@ public protocol AllocationPolicy: Sendable {
     var checkpoint: String { get }
     /// Restores what `checkpoint` saved.
     mutating func restore(checkpoint: String) throws
+    /// The settings that change decisions, in words (a stored account refuses a run with others).
+    var settingsDescription: String { get }
 }
 
 extension AllocationPolicy {
@@ -22,6 +24,8 @@ extension AllocationPolicy {
     public var checkpoint: String { "{}" }
     /// Nothing to restore.
     public mutating func restore(checkpoint: String) throws {}
+    /// The policy's type name.
+    public var settingsDescription: String { String(describing: Self.self) }
 }
 
 /// One event loop for simulated trading: time-ordered bar closes drive data → policy → target

@@ -24,6 +24,8 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     public private(set) var policy: Policy
     public private(set) var pending: [Order] = []
     public private(set) var nextIndex = 0
+    /// The bar this session started from (0, or the checkpoint's bar when resumed).
+    public private(set) var startIndex = 0
     public private(set) var lastCloseTime: Timestamp?
     public private(set) var decisions = 0
     public private(set) var exposedBars = 0
@@ -76,6 +78,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
             return order
         }
         nextIndex = checkpoint.nextIndex
+        startIndex = checkpoint.nextIndex
         lastCloseTime = checkpoint.lastCloseTime
         orderSequence = checkpoint.orderSequence
         decisions = checkpoint.decisions
@@ -97,6 +100,12 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
                    pending: pending.map { PendingOrder(clientOrderID: $0.clientOrderID, symbol: $0.symbol, side: $0.side, quantity: $0.quantity.value,
                                                        createdAt: $0.createdAt) },
                    orderSequence: orderSequence, decisions: decisions, exposedBars: exposedBars, fills: fillCount, marks: marks, policy: policy.checkpoint)
+    }
+
+    /// Where the session stands after `step`.
+    public func progress(after step: SessionStep) -> SessionProgress {
+        SessionProgress(step: step, openPositions: ledger.positions.count, fills: fillCount, peakEquity: gate.snapshot.peakEquity ?? step.equity,
+                        capital: ledger.capital, barCount: barCount, isFinished: isFinished)
     }
 
     /// Halts trading by hand; with `flatten`, market orders that close every position are placed

@@ -137,9 +137,10 @@ public struct TradingStepCommit: Sendable {
     public let account: String
     /// The mark that closes the step; its (account, time) key is unique, so a step can never be stored twice.
     public let equity: EquityPoint
-    /// The bars processed after this step and the checkpoint to resume from.
+    /// The bars processed after this step and the checkpoint to resume from (nil inside a batch:
+    /// only the batch's last step moves the account's checkpoint).
     public let nextIndex: Int
-    public let checkpoint: String
+    public var checkpoint: String?
     public let orders: [StoredOrder]
     public let fills: [BookedFill]
     public let ledgerEntries: [Ledger.Entry]
@@ -149,7 +150,7 @@ public struct TradingStepCommit: Sendable {
     public let appliedCommandIDs: [Int64]
 
     /// Creates a commit.
-    public init(account: String, equity: EquityPoint, nextIndex: Int, checkpoint: String, orders: [StoredOrder], fills: [BookedFill],
+    public init(account: String, equity: EquityPoint, nextIndex: Int, checkpoint: String?, orders: [StoredOrder], fills: [BookedFill],
                 ledgerEntries: [Ledger.Entry], alerts: [StoredAlert], forecasts: [ForecastRecord], appliedCommandIDs: [Int64]) {
         self.account = account
         self.equity = equity
@@ -170,8 +171,8 @@ public protocol TradingStore: Sendable {
     func openTradingAccount(name: String, fingerprint: String, at time: Timestamp) async throws -> TradingAccountRecord
     /// The account, or nil.
     func tradingAccount(name: String) async throws -> TradingAccountRecord?
-    /// Stores a step in one transaction; fails (storing nothing) when that step is already stored.
-    func commitTradingStep(_ commit: TradingStepCommit) async throws
+    /// Stores steps, in order, in one transaction; fails (storing nothing) when one of them is already stored.
+    func commitTradingSteps(_ commits: [TradingStepCommit]) async throws
     /// Orders, newest first.
     func tradingOrders(account: String, limit: Int) async throws -> [StoredOrder]
     /// Fills, newest first.
