@@ -281,7 +281,7 @@ extension BacktestCommands {
         let timeframe = files[0].timeframe
         guard let cash = FixedDecimal(request.cash), let commission = FixedDecimal(request.commission),
               let slippage = FixedDecimal(request.slippageBasisPoints) else { throw RequestError(description: "cash, commission and slippage must be decimals") }
-        guard let horizon = Horizon(parsing: "\(Int64(every) * timeframe.milliseconds / 60_000)m") else { throw RequestError(description: "the rebalance interval is too long") }
+        guard let horizon = Horizon(bars: every, of: timeframe) else { throw RequestError(description: "the rebalance interval is too long") }
         let loop = TradingLoop(cash: cash, venue: SimulatedVenue(commissionRate: commission, slippageBasisPoints: slippage),
                                limits: RiskLimits(maximumPositionWeight: level.maximumWeight + 0.05, maximumGrossExposure: 1.0,
                                                   maximumOrderNotional: FixedDecimal(units: Int128.max / 4), maximumOrdersPerMinute: 1_000,

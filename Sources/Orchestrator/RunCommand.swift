@@ -87,7 +87,7 @@ public enum RunCommand {
         guard options.rebalanceEvery >= 1, options.refitEvery >= 1 else { throw RunError(description: "--rebalance-every and --refit-every must be at least 1") }
         let refitDecisions = (options.refitEvery + options.rebalanceEvery - 1) / options.rebalanceEvery
         guard options.barsPerSecond >= 0, options.barsPerSecond.isFinite else { throw RunError(description: "--speed must be 0 or more bars per second") }
-        guard let horizon = Horizon(parsing: "\(Int64(options.rebalanceEvery) * options.timeframe.milliseconds / 60_000)m") else {
+        guard let horizon = Horizon(bars: options.rebalanceEvery, of: options.timeframe) else {
             throw RunError(description: "the rebalance interval is too long")
         }
         let level = options.riskLevel
@@ -105,7 +105,7 @@ public enum RunCommand {
             progress: { progress in
                 let step = progress.step
                 metrics?.record(step, openPositions: progress.openPositions, peak: progress.peakEquity)
-                let stateChanged = step.alerts.contains { $0.level == "CRITICAL" || $0.rule == "manual_resume" }
+                let stateChanged = step.alerts.contains { $0.level != "WARNING" }
                 if step.index % reportEvery == 0 || stateChanged || progress.isFinished {
                     announce(consoleLine(progress, total: total))
                 }

@@ -23,6 +23,13 @@ public struct Horizon: Sendable, Hashable, Comparable, CustomStringConvertible, 
         label = text
     }
 
+    /// `bars` bars of a timeframe, labelled in the largest whole unit (`5d`, `4h`, `90m`); nil when too long.
+    public init?(bars: Int, of timeframe: Timeframe) {
+        let minutes = Int64(bars) * timeframe.milliseconds / 60_000
+        let text = minutes % 1440 == 0 ? "\(minutes / 1440)d" : minutes % 60 == 0 ? "\(minutes / 60)h" : "\(minutes)m"
+        self.init(parsing: text)
+    }
+
     /// The horizon in bars of a timeframe; an error when finer than a bar or not a whole multiple.
     public func bars(of timeframe: Timeframe) throws(PredictionError) -> Int {
         guard milliseconds >= timeframe.milliseconds else {

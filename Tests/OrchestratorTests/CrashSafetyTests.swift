@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Storage
 import TestSupport
 import Testing
@@ -25,15 +28,17 @@ struct CrashSafetyTests {
         return directory
     }
 
-    static func start(_ directory: TemporaryDirectory, exitAtEnd: Bool) throws -> Process {
+    static let adminKey = "tok_" + String(repeating: "a", count: 43)
+
+    static func start(_ directory: TemporaryDirectory, exitAtEnd: Bool, arguments: [String] = replay, output: Pipe? = nil) throws -> Process {
         let process = Process()
         process.executableURL = CommandLineTests.executable
-        process.arguments = ["run", "--data-dir", directory.path] + replay + (exitAtEnd ? ["--exit-at-end"] : [])
+        process.arguments = ["run", "--data-dir", directory.path] + arguments + (exitAtEnd ? ["--exit-at-end"] : [])
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
         environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
-        environment["ORCHESTRATOR_AUTH_ADMIN_KEY"] = "tok_" + String(repeating: "a", count: 43)
+        environment["ORCHESTRATOR_AUTH_ADMIN_KEY"] = adminKey
         process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
@@ -46,6 +51,13 @@ struct CrashSafetyTests {
         let entries: [String]
         let marks: [String]
         let nextIndex: Int
+    }
+
+    static func nextIndex(_ directory: TemporaryDirectory) async throws -> Int {
+        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("orchestrator.sqlite")), clock: FixedClock())
+        let index = (try? await store.tradingAccount(name: "paper"))??.nextIndex ?? 0
+        try? await store.close()
+        return index
     }
 
     static func books(_ directory: TemporaryDirectory) async throws -> Books {
@@ -67,8 +79,12 @@ struct CrashSafetyTests {
         let straightFolder = try Self.preparedFolder()
         let killedFolder = try Self.preparedFolder()
         defer { straightFolder.remove(); killedFolder.remove() }
+        let began = ContinuousClock.now
         let straight = try Self.start(straightFolder, exitAtEnd: true)
         straight.waitUntilExit()
+        // Kills land anywhere from start-up to the end of a whole run's duration.
+        let duration = ContinuousClock.now - began
+        let milliseconds = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
         #expect(straight.terminationStatus == 0)
         let expected = try await Self.books(straightFolder)
         #expect(expected.fills.count > 5 && expected.marks.count > 1000)
@@ -78,9 +94,12 @@ struct CrashSafetyTests {
         var progressSeen: [Int] = []
         for _ in 0..<5 {
             let process = try Self.start(killedFolder, exitAtEnd: true)
-            let delay = Int.random(in: 300...2_500, using: &generator)
+            let delay = Int.random(in: 0...max(milliseconds / 2, 1), using: &generator)
             killedAt.append(delay)
             try await Task.sleep(for: .milliseconds(delay))
+            // Then as soon as the run has stored a new step (so the kill lands mid-replay), unless it is over.
+            let before = progressSeen.last ?? 0
+            while process.isRunning, try await Self.nextIndex(killedFolder) <= before { try await Task.sleep(for: .milliseconds(Int.random(in: 1...30))) }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             progressSeen.append(try await Self.books(killedFolder).nextIndex)
@@ -90,12 +109,47 @@ struct CrashSafetyTests {
         #expect(last.terminationStatus == 0)
         let resumed = try await Self.books(killedFolder)
         // At least one kill must land mid-replay for the test to mean anything.
-        #expect(progressSeen.contains { $0 > 0 && $0 < expected.nextIndex }, "kills after \(killedAt) ms saw bars \(progressSeen)")
+        #expect(progressSeen.filter { $0 > 0 && $0 < expected.nextIndex }.count >= 2, "kills after \(killedAt) ms saw bars \(progressSeen)")
         #expect(resumed.nextIndex == expected.nextIndex)
         #expect(resumed.fills == expected.fills, "kills after \(killedAt) ms")
         #expect(resumed.orders == expected.orders)
         #expect(resumed.entries == expected.entries)
         #expect(resumed.marks == expected.marks)
         #expect(Set(resumed.fills).count == resumed.fills.count)
+    }
+
+    @Test("while it trades, run serves the account and its metrics; SIGTERM stops it between steps with exit 0")
+    func servesWhileTrading() async throws {
+        let folder = try Self.preparedFolder()
+        defer { folder.remove() }
+        let output = Pipe()
+        let arguments = ["--symbols", "SP500,NASDAQCOMP", "--speed", "200", "--port", "0", "--report-every", "20"]
+        let process = try Self.start(folder, exitAtEnd: false, arguments: arguments, output: output)
+        var text = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !text.contains("bar 21/") && Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("API:") })
+        let port = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)
+        #expect(text.contains("Paper trading 'paper'"))
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/portfolio")!)
+        request.setValue("Bearer \(Self.adminKey)", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let portfolio = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect((portfolio?["bars_processed"] as? Int ?? 0) > 0 && portfolio?["state"] as? String == "ACTIVE")
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let exposition = String(decoding: metrics, as: UTF8.self)
+        for name in ["orchestrator_trading_equity", "orchestrator_trading_bars_processed_total", "orchestrator_trading_state{state=\"ACTIVE\"} 1"] {
+            #expect(exposition.contains(name), "\(name) missing from /metrics")
+        }
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        let books = try await Self.books(folder)
+        #expect(books.nextIndex > 20 && books.marks.count == books.nextIndex, "every processed bar is stored, and only those")
     }
 }

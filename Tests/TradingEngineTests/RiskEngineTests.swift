@@ -70,6 +70,22 @@ struct RiskEngineReviewTests {
         #expect(gate.state == .reducing)
     }
 
+    @Test("REDUCING from the daily loss ends with the day: the next day's first mark is ACTIVE unless it breaches again")
+    func dailyLossResetsTheNextDay() {
+        var gate = RiskEngine(limits: RiskEngineTests.limits)
+        let day: Int64 = 86_400_000
+        gate.markEquity(FixedDecimal(100_000), at: RiskEngineTests.time)
+        gate.markEquity(FixedDecimal(96_000), at: RiskEngineTests.time.adding(milliseconds: day))
+        #expect(gate.state == .reducing)
+        gate.markEquity(FixedDecimal(95_000), at: RiskEngineTests.time.adding(milliseconds: day + 3_600_000))
+        #expect(gate.state == .reducing, "the same day stays REDUCING")
+        gate.markEquity(FixedDecimal(95_500), at: RiskEngineTests.time.adding(milliseconds: 2 * day))
+        #expect(gate.state == .active)
+        gate.markEquity(FixedDecimal(91_000), at: RiskEngineTests.time.adding(milliseconds: 3 * day))
+        #expect(gate.state == .reducing, "a new breach the next day")
+        #expect(gate.alerts.map(\.rule) == ["max_daily_loss", "daily_loss_reset", "max_daily_loss"])
+    }
+
     @Test("a batch is checked cumulatively: two buys that together break the gross limit do not both pass")
     func cumulativeChecksAreTheLoopsJob() {
         // The gate itself checks one order against the holdings it is given; TradingLoop passes the

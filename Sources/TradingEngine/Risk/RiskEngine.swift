@@ -42,9 +42,10 @@ public enum TradingState: String, Sendable, Hashable, Codable {
 /// the gross exposure after the order. Orders that only reduce risk skip the weight and exposure
 /// checks (they can only improve them).
 ///
-/// Equity marks: a fall of `maximumDrawdown` from the peak HALTS; a loss of `maximumDailyLoss`
-/// from the previous UTC day's last mark moves ACTIVE to REDUCING (the next day starts ACTIVE again only
-/// through `resume`). Every state change and every rejection is an alert with the numbers.
+/// Equity marks: a fall of `maximumDrawdown` from the peak HALTS (until an operator resumes); a
+/// loss of `maximumDailyLoss` from the previous UTC day's last mark moves ACTIVE to REDUCING for
+/// the rest of that day: the first mark of the next day returns to ACTIVE (and is itself checked
+/// against the limit). Every state change and every rejection is an alert with the numbers.
 public struct RiskEngine: Sendable {
     /// One order the strategy wants, priced at its expected fill.
     public struct ProposedOrder: Sendable {
@@ -86,6 +87,8 @@ public struct RiskEngine: Sendable {
     private var currentDay: Int64?
     private var lastEquity: FixedDecimal?
     private var approvedTimes: [Timestamp] = []
+    /// Whether REDUCING came from the daily loss limit (it ends with the day; a manual state does not).
+    private var reducingForTheDay = false
 
     /// Creates a gate.
     public init(limits: RiskLimits) {
@@ -101,13 +104,14 @@ public struct RiskEngine: Sendable {
         public let lastEquity: FixedDecimal?
         /// Approval times still inside the order-rate window.
         public let approvedTimes: [Timestamp]
+        public let reducingForTheDay: Bool
     }
 
     /// The gate's memory now (alerts are not part of it: they are stored as they happen).
     public var snapshot: Snapshot {
         let windowStart = (approvedTimes.last?.millisecondsSinceEpoch ?? 0) - 60_000
         return Snapshot(state: state, peakEquity: peakEquity, dayStartEquity: dayStartEquity, currentDay: currentDay, lastEquity: lastEquity,
-                        approvedTimes: approvedTimes.filter { $0.millisecondsSinceEpoch > windowStart })
+                        approvedTimes: approvedTimes.filter { $0.millisecondsSinceEpoch > windowStart }, reducingForTheDay: reducingForTheDay)
     }
 
     /// Resumes a gate from its memory.
@@ -119,6 +123,7 @@ public struct RiskEngine: Sendable {
         currentDay = snapshot.currentDay
         lastEquity = snapshot.lastEquity
         approvedTimes = snapshot.approvedTimes
+        reducingForTheDay = snapshot.reducingForTheDay
     }
 
     /// Forgets the alerts raised so far (a running session hands them to the store step by step).
@@ -175,6 +180,10 @@ public struct RiskEngine: Sendable {
         if currentDay != day {
             currentDay = day
             dayStartEquity = lastEquity ?? equity
+            if state == .reducing && reducingForTheDay {
+                reducingForTheDay = false
+                move(to: .active, rule: "daily_loss_reset", message: "a new UTC day began; the daily loss is measured from the previous close again", at: time)
+            }
         }
         lastEquity = equity
         if peakEquity == nil || equity > peakEquity! { peakEquity = equity }
@@ -184,6 +193,7 @@ public struct RiskEngine: Sendable {
         if drawdown >= limits.maximumDrawdown && state != .halted {
             move(to: .halted, rule: "max_drawdown", message: "equity \(equity) is \(percent(drawdown)) below its peak \(peak); the limit is \(percent(limits.maximumDrawdown))", at: time)
         } else if dailyLoss >= limits.maximumDailyLoss && state == .active {
+            reducingForTheDay = true
             move(to: .reducing, rule: "max_daily_loss", message: "equity \(equity) is \(percent(dailyLoss)) below the previous close \(dayStartEquity ?? equity); the limit is \(percent(limits.maximumDailyLoss))", at: time)
         }
     }
