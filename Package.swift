@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // L0: domain values, no I/O.
@@ -54,6 +55,13 @@ let package = Package(
         .target(
             name: "Prediction",
             dependencies: ["QuantMath", "TradingCore"],
+            swiftSettings: strictSettings
+        ),
+        // L1: module 3, version ordering, advisories, inventories, the scan and the score; parses
+        // bytes it is given, reads no files itself.
+        .target(
+            name: "SecuritySupervisor",
+            dependencies: ["TradingCore"],
             swiftSettings: strictSettings
         ),
         // L2: the engine and the ports (protocols) that adapters implement.
@@ -111,6 +119,8 @@ let package = Package(
                 "Analytics",
                 "Prediction",
                 "QuantMath",
+                "SecuritySupervisor",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -125,6 +135,7 @@ let package = Package(
             name: "orchestrator",
             dependencies: [
                 "Orchestrator",
+                "SecuritySupervisor",
                 "PortfolioOptimizer",
                 "Analytics",
                 "Prediction",
@@ -174,6 +185,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SecuritySupervisorTests",
+            dependencies: ["SecuritySupervisor", "TradingCore", "TestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", "TradingCore", "TradingEngine", "Prediction", "TestSupport"],
             swiftSettings: strictSettings
@@ -195,6 +212,7 @@ let package = Package(
             dependencies: [
                 "Orchestrator", "TradingCore", "TradingEngine", "Storage", "TestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strictSettings
         ),

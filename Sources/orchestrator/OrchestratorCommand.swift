@@ -5,6 +5,7 @@ import Logging
 import Orchestrator
 import PortfolioOptimizer
 import Prediction
+import SecuritySupervisor
 import TradingCore
 import TradingEngine
 
@@ -19,7 +20,78 @@ struct OrchestratorCommand: AsyncParsableCommand {
             embedded SQLite database under --data-dir is used.
             """,
         version: ProductVersion.current,
-        subcommands: [Run.self, Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Version.self])
+        subcommands: [Run.self, Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Version.self])
+
+    /// The argument parser's own entry, except that `scan` reports usage errors with status 2
+    /// (scanners' convention: 0 clean, 1 findings, 2 could not scan) instead of 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if CommandLine.arguments.dropFirst().first == "scan", exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scan Swift pins, Debian packages or a container image for known vulnerabilities, offline.",
+        discussion: """
+            Matches the inventory against an OSV database folder (*.json records and osv-scanner's per-ecosystem all.zip), \
+            with Debian versions ordered as dpkg orders them and Swift versions by SemVer 2.0, and scores each advisory from its \
+            CVSS v3 vector. A missing, unreadable or stale database is reported and never passes as clean. Exit status: 0 clean, \
+            1 findings at or above --fail-on, 2 a usage or database problem.
+            """)
+
+    @Option(help: "A Package.resolved file (versions 1–3); repeatable.") var resolved: [String] = []
+    @Option(help: "A dpkg status file (its release from --os-release, default /etc/os-release).") var dpkgStatus: String?
+    @Option(help: "The os-release file naming the Debian release of --dpkg-status.") var osRelease: String?
+    @Option(help: "A container image: a root filesystem folder or a `docker save` tarball.") var image: String?
+    @Option(help: "The OSV database folder.") var osvDb: String
+    @Option(help: "The oldest the newest database record may be (such as 7d, 36h).") var maxDbAge = "7d"
+    @Option(help: "Fail (status 1) on findings at or above: low, medium, high, critical (UNKNOWN counts as high).") var failOn = "high"
+    @Option(help: "Output format: json, sarif or table.") var format = "table"
+
+    func validate() throws {
+        guard ScanCommand.age(maxDbAge) != nil else { throw ValidationError("--max-db-age must be a number with d, h or m, such as 7d") }
+        guard VulnerabilityScanner.Severity(rawValue: failOn.uppercased()) != nil, failOn.uppercased() != "UNKNOWN" else {
+            throw ValidationError("--fail-on must be low, medium, high or critical")
+        }
+        guard ["json", "sarif", "table"].contains(format) else { throw ValidationError("--format must be json, sarif or table") }
+    }
+
+    func run() throws {
+        var request = ScanCommand.Request(database: osvDb)
+        request.resolvedFiles = resolved
+        request.dpkgStatus = dpkgStatus
+        request.osRelease = osRelease
+        request.image = image
+        request.maximumAge = ScanCommand.age(maxDbAge)!
+        request.failOn = VulnerabilityScanner.Severity(rawValue: failOn.uppercased())!
+        let result: ScanCommand.Result
+        do {
+            result = try ScanCommand.run(request, now: SystemClock().now())
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        switch format {
+        case "sarif": FileHandle.standardOutput.write(Data(result.sarif.prettySerialized()))
+        case "json": CommandRunner.print(result.output, format: .json)
+        default: CommandRunner.print(result.output, format: .table)
+        }
+        for problem in result.report.databaseProblems { FileHandle.standardError.write(Data("error: \(problem)\n".utf8)) }
+        if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
+    }
 }
 
 /// Options every command that touches the database shares.

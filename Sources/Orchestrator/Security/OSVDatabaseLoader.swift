@@ -1,0 +1,59 @@
+import Foundation
+import SecuritySupervisor
+import ZIPFoundation
+
+/// Reads an OSV database from a folder: plain `*.json` records anywhere under it, and
+/// osv-scanner's offline layout (one `all.zip` per ecosystem, every entry a record). A file that
+/// cannot be read is reported by name, never skipped in silence; a missing folder is a database
+/// problem, not an empty result.
+public enum OSVDatabaseLoader {
+    /// Loads everything under `folder`.
+    public static func load(_ folder: String) -> VulnerabilityScanner.Database {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue,
+              let enumerator = FileManager.default.enumerator(atPath: folder) else {
+            return VulnerabilityScanner.Database(records: [], unreadable: [], missing: true)
+        }
+        var records: [OSVRecord] = []
+        var unreadable: [String] = []
+        let paths = (enumerator.allObjects as? [String] ?? []).sorted()
+        for relative in paths {
+            let path = (folder as NSString).appendingPathComponent(relative)
+            if relative.hasSuffix(".json") {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    unreadable.append("\(path): not readable")
+                    continue
+                }
+                do {
+                    records.append(try OSVRecord.parse(data, source: path))
+                } catch {
+                    unreadable.append(error.description)
+                }
+            } else if relative.hasSuffix(".zip") {
+                readArchive(path, into: &records, unreadable: &unreadable)
+            }
+        }
+        return VulnerabilityScanner.Database(records: records, unreadable: unreadable, missing: records.isEmpty && unreadable.isEmpty)
+    }
+
+    private static func readArchive(_ path: String, into records: inout [OSVRecord], unreadable: inout [String]) {
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            unreadable.append("\(path): not a readable zip archive (\(error))")
+            return
+        }
+        for entry in archive where entry.type == .file && entry.path.hasSuffix(".json") {
+            var data = Data()
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+                records.append(try OSVRecord.parse(data, source: "\(path):\(entry.path)"))
+            } catch let error as OSVRecord.ParseError {
+                unreadable.append(error.description)
+            } catch {
+                unreadable.append("\(path):\(entry.path): \(error)")
+            }
+        }
+    }
+}
