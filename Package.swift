@@ -82,6 +82,7 @@ let package = Package(
             dependencies: [
                 "TradingCore",
                 "TradingEngine",
+                "SecuritySupervisor",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,6 +97,7 @@ let package = Package(
             dependencies: [
                 "TradingCore",
                 "TradingEngine",
+                "SecuritySupervisor",
                 "PortfolioOptimizer",
                 "Analytics",
                 "Prediction",
@@ -192,13 +194,13 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "TradingCore", "TradingEngine", "Prediction", "TestSupport"],
+            dependencies: ["Storage", "TradingCore", "TradingEngine", "Prediction", "SecuritySupervisor", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "TradingCore", "TradingEngine", "Prediction", "Storage", "TestSupport",
+                "HTTPServer", "TradingCore", "TradingEngine", "Prediction", "SecuritySupervisor", "Storage", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -32,6 +32,29 @@ public struct OrchestratorConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// `json` (one object per line) or `text`.
     public var logFormat: LogFormat
+    /// The configuration file read, when one exists (its permissions are part of the security posture).
+    public var configFilePath: String?
+    /// The security supervisor's settings.
+    public var security = SecuritySettings()
+
+    /// How the security supervisor runs.
+    public struct SecuritySettings: Sendable {
+        /// Seconds between two sweeps of the health checks (0: no sweeps).
+        public var checkIntervalSeconds = 60
+        /// The time limit of one check.
+        public var checkTimeoutSeconds = 5
+        /// `host:port` endpoints whose DNS and TCP connect are checked.
+        public var endpoints: [String] = []
+        /// The OSV database folder scanned at each sweep (nil: no scan, which the score counts against).
+        public var osvDatabase: String?
+        /// What a CRITICAL or SECURITY alert does to trading: none, reduce or halt.
+        public var riskAction = "none"
+        /// A URL that receives every new alert as a JSON POST (retried).
+        public var webhookURL: String?
+
+        /// Defaults.
+        public init() {}
+    }
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {
@@ -65,6 +88,12 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "sample_data.import", environment: "ORCHESTRATOR_SAMPLE_DATA_IMPORT", defaultValue: "true", meaning: "import the bundled sample data into an empty database at start-up"),
         Setting(key: "log.level", environment: "ORCHESTRATOR_LOG_LEVEL", defaultValue: "info", meaning: "trace, debug, info, notice, warning, error or critical"),
         Setting(key: "log.format", environment: "ORCHESTRATOR_LOG_FORMAT", defaultValue: "json", meaning: "json (one object per line) or text"),
+        Setting(key: "security.check_interval_seconds", environment: "ORCHESTRATOR_SECURITY_CHECK_INTERVAL_SECONDS", defaultValue: "60", meaning: "seconds between health-check sweeps of serve and run, 0 to 86400; 0 turns sweeps off"),
+        Setting(key: "security.check_timeout_seconds", environment: "ORCHESTRATOR_SECURITY_CHECK_TIMEOUT_SECONDS", defaultValue: "5", meaning: "time limit of one health check, 1 to 60 s"),
+        Setting(key: "security.endpoints", environment: "ORCHESTRATOR_SECURITY_ENDPOINTS", defaultValue: "(none)", meaning: "comma-separated host:port venue endpoints whose DNS and TCP connect are checked"),
+        Setting(key: "security.osv_db", environment: "ORCHESTRATOR_SECURITY_OSV_DB", defaultValue: "(none)", meaning: "OSV database folder scanned against Package.resolved and the dpkg status at each sweep"),
+        Setting(key: "security.risk_action", environment: "ORCHESTRATOR_SECURITY_RISK_ACTION", defaultValue: "none", meaning: "what a CRITICAL or SECURITY alert does to trading: none, reduce or halt"),
+        Setting(key: "security.webhook_url", environment: "ORCHESTRATOR_SECURITY_WEBHOOK_URL", defaultValue: "(none)", meaning: "http(s) URL that receives each new alert as a JSON POST, retried 3 times"),
     ]
 }
 
@@ -104,7 +133,7 @@ public enum ConfigurationLoader {
         let file: FileProvider<JSONSnapshot>
         do {
             file = try await FileProvider<JSONSnapshot>(
-                parsingOptions: .init(secretsSpecifier: .specific(["auth.admin_key", "database.url"])),
+                parsingOptions: .init(secretsSpecifier: .specific(["auth.admin_key", "database.url", "security.webhook_url"])),
                 filePath: FilePath(filePath), allowMissing: namedFile == nil)
         } catch {
             throw ConfigurationError(key: "config", accepted: "a JSON object such as {\"http\": {\"port\": 8080}}",
@@ -115,10 +144,12 @@ public enum ConfigurationLoader {
                 (AbsoluteConfigKey(stringLiteral: $0.key), ConfigValue(.string($0.value), isSecret: $0.key == "database.url"))
             })),
             EnvironmentVariablesProvider(environmentVariables: translatedEnvironment(environment),
-                                         secretsSpecifier: .specific(["AUTH_ADMIN_KEY", "DATABASE_URL"])),
+                                         secretsSpecifier: .specific(["AUTH_ADMIN_KEY", "DATABASE_URL", "SECURITY_WEBHOOK_URL"])),
             file,
         ])
-        return try read(reader)
+        var configuration = try read(reader)
+        configuration.configFilePath = FileManager.default.fileExists(atPath: filePath) ? filePath : nil
+        return configuration
     }
 
     /// Maps `ORCHESTRATOR_HTTP_PORT` to `HTTP_PORT` (the provider's name for `http.port`), and keeps `DATABASE_URL`.
@@ -149,7 +180,28 @@ public enum ConfigurationLoader {
         }
         let dataDirectory = try string(reader, "data.dir", default: "./data")
         guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data.dir", accepted: "a folder path", problem: "empty") }
-        return OrchestratorConfiguration(
+        var security = OrchestratorConfiguration.SecuritySettings()
+        security.checkIntervalSeconds = try integer(reader, "security.check_interval_seconds", default: 60, range: 0...86_400)
+        security.checkTimeoutSeconds = try integer(reader, "security.check_timeout_seconds", default: 5, range: 1...60)
+        let endpoints = try string(reader, "security.endpoints", default: "")
+        security.endpoints = endpoints.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for endpoint in security.endpoints {
+            guard let colon = endpoint.lastIndex(of: ":"), UInt16(endpoint[endpoint.index(after: colon)...]) != nil, colon != endpoint.startIndex else {
+                throw ConfigurationError(key: "security.endpoints", accepted: "host:port pairs separated by commas", problem: "'\(endpoint)'")
+            }
+        }
+        let osv = try string(reader, "security.osv_db", default: "")
+        security.osvDatabase = osv.isEmpty ? nil : osv
+        security.riskAction = try string(reader, "security.risk_action", default: "none")
+        guard ["none", "reduce", "halt"].contains(security.riskAction) else {
+            throw ConfigurationError(key: "security.risk_action", accepted: "none, reduce or halt", problem: "got '\(security.riskAction)'")
+        }
+        let webhook = try string(reader, "security.webhook_url", default: "", secret: true)
+        if !webhook.isEmpty, URL(string: webhook)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            throw ConfigurationError(key: "security.webhook_url", accepted: "an http or https URL", problem: nil)
+        }
+        security.webhookURL = webhook.isEmpty ? nil : webhook
+        var configuration = OrchestratorConfiguration(
             host: host,
             port: try integer(reader, "http.port", default: 8080, range: 0...65535),
             dataDirectory: dataDirectory,
@@ -163,6 +215,8 @@ public enum ConfigurationLoader {
             importSampleData: try boolean(reader, "sample_data.import", default: true),
             logLevel: level,
             logFormat: format)
+        configuration.security = security
+        return configuration
     }
 
     private static func string(_ reader: ConfigReader, _ key: String, default defaultValue: String, secret: Bool = false) throws -> String {

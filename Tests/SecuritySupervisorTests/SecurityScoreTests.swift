@@ -45,3 +45,103 @@ struct SecurityScoreTests {
         #expect(unreadable.databaseProblems.map(\.code).contains("database_unreadable"))
     }
 }
+
+@Suite("Health grading, posture and degradation forecasts")
+struct HealthRulesTests {
+    static let meminfo = "MemTotal:       16000000 kB\nMemFree:         1000000 kB\nMemAvailable:    2000000 kB\n"
+    static let stat1 = "cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 50 0 50 400 0 0 0 0 0 0\n"
+    static let stat2 = "cpu  190 0 110 900 0 0 0 0 0 0\ncpu0 95 0 55 450 0 0 0 0 0 0\n"
+
+    @Test("/proc samples are read and graded against their thresholds")
+    func procReadings() throws {
+        let memory = SystemReadings.memoryCheck(meminfo: Self.meminfo)
+        #expect(memory.status == .degraded && memory.value == 87.5 && memory.threshold == "warn ≥ 85 %, fail ≥ 95 %")
+        let first = try #require(SystemReadings.cpuTimes(procStat: Self.stat1)), second = try #require(SystemReadings.cpuTimes(procStat: Self.stat2))
+        #expect(SystemReadings.cpuUsage(from: first, to: second) == 50)
+        #expect(SystemReadings.loadCheck(loadavg: "6.20 3.00 1.00 2/300 4000\n", processors: 2).status == .failed)
+        let disk = SystemReadings.diskChecks(path: "/data", blocks: 1000, blocksAvailable: 40, inodes: 100, inodesFree: 90, blockSize: 4096)
+        #expect(disk.map(\.status) == [.failed, .ok])
+        let process = SystemReadings.processChecks(status: "VmRSS:\t  204800 kB\nThreads:\t12\n", openFiles: 900, openFileLimit: 1024)
+        #expect(process.map(\.name) == ["process.memory", "process.threads", "process.open_files"])
+        #expect(process.map(\.status) == [.ok, .ok, .degraded])
+        #expect(SystemReadings.memoryCheck(meminfo: "garbage").status == .failed)
+    }
+
+    @Test("posture: root, a public binding without TLS, world-readable secrets, a short key, debug logs and a Docker socket are problems")
+    func posture() {
+        let weak = SecurityPosture(userID: 0, bindHost: "0.0.0.0", servesTLS: false,
+                                   files: [.init(path: "orchestrator.json", mode: 0o644, holdsSecrets: true)], configuredAdminKey: "changeme",
+                                   logLevel: "debug", openMetrics: true, dockerSocketReachable: true).evaluate()
+        #expect(weak.allSatisfy { $0.status == .degraded }, "\(weak.filter { $0.status == .ok }.map(\.name))")
+        let sound = SecurityPosture(userID: 1000, bindHost: "127.0.0.1", servesTLS: false,
+                                    files: [.init(path: "orchestrator.json", mode: 0o600, holdsSecrets: true)],
+                                    configuredAdminKey: "tok_" + "Zq8v3LmN0pRs5TuWxYa1Bc2De4Fg6Hi7Jk9",
+                                    logLevel: "info", openMetrics: true, dockerSocketReachable: false).evaluate()
+        #expect(sound.allSatisfy { $0.status == .ok }, "\(sound.filter { $0.status != .ok }.map(\.message))")
+        let observations = AlertRules.observations(checks: weak)
+        #expect(observations.count == weak.count && observations.allSatisfy { $0.level == .security && $0.source == "posture" })
+    }
+
+    @Test("a disk filling at a steady rate is forecast to cross 95 % at the right time; a flat or falling one is not")
+    func forecasts() {
+        // 80 % rising 1 point per hour, sampled every 10 minutes: 95 % in 15 h from the last sample.
+        let rising = (0..<12).map { DegradationForecast.Sample(seconds: Double($0) * 600, value: 80 + Double($0) / 6) }
+        let seconds = DegradationForecast.secondsUntil(95, samples: rising)
+        #expect(seconds.map { abs($0 - (95 - (80 + 11.0 / 6)) * 3600) < 1e-6 } == true)
+        #expect(DegradationForecast.observation(check: "disk.space", threshold: 95, unit: " %", samples: rising)?.fingerprint == "forecast:disk.space")
+        #expect(DegradationForecast.observation(check: "disk.space", threshold: 95, unit: " %", samples: rising, horizonSeconds: 3600) == nil)
+        let flat = (0..<12).map { DegradationForecast.Sample(seconds: Double($0) * 600, value: 80) }
+        #expect(DegradationForecast.secondsUntil(95, samples: flat) == nil)
+        #expect(DegradationForecast.secondsUntil(95, samples: Array(rising.prefix(3))) == nil)
+    }
+
+    @Test("health results become alerts: degraded WARNING, failed ERROR, a failed database or full disk CRITICAL")
+    func checkAlerts() {
+        let results = [
+            HealthCheckResult(name: "memory", status: .degraded, value: 90, threshold: "", message: "m"),
+            HealthCheckResult(name: "cpu.usage", status: .failed, value: 99, threshold: "", message: "c"),
+            HealthCheckResult(name: "disk.space", status: .failed, value: 99, threshold: "", message: "d"),
+            HealthCheckResult(name: "database.latency", status: .failed, value: 900, threshold: "", message: "l"),
+            HealthCheckResult(name: "process.threads", status: .ok, value: 9, threshold: "", message: "t"),
+        ]
+        #expect(AlertRules.observations(checks: results).map(\.level) == [.warning, .error, .critical, .critical])
+    }
+}
+
+/// A check that never finishes (for the runner's time limit).
+struct HangingCheck: HealthCheck {
+    let name = "hangs"
+    func run() async throws -> [HealthCheckResult] {
+        try await Task.sleep(for: .seconds(3600))
+        return []
+    }
+}
+
+/// A check that answers at once.
+struct QuickCheck: HealthCheck {
+    let name = "quick"
+    func run() async throws -> [HealthCheckResult] { [HealthCheckResult(name: "quick", status: .ok, value: 1, threshold: "-", message: "fine")] }
+}
+
+/// A check that fails.
+struct BrokenCheck: HealthCheck {
+    struct Failure: Error {}
+    let name = "broken"
+    func run() async throws -> [HealthCheckResult] { throw Failure() }
+}
+
+@Suite("Health check runner")
+struct HealthCheckRunnerTests {
+    @Test("checks run in parallel with a time limit each: a hanging check is FAILED by the deadline and the others still answer")
+    func timeouts() async {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let results = await HealthCheckRunner(timeout: .milliseconds(300)).run([HangingCheck(), QuickCheck(), BrokenCheck(), HangingCheck()])
+        let elapsed = clock.now - started
+        #expect(results.map(\.name) == ["hangs", "quick", "broken", "hangs"])
+        #expect(results.map(\.status) == [.failed, .ok, .failed, .failed])
+        #expect(results[0].message.contains("did not finish"))
+        // Two hanging checks in parallel cost one time limit, not two (generous bound: no timing assertion beyond that).
+        #expect(elapsed < .seconds(3))
+    }
+}

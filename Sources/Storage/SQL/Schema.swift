@@ -175,6 +175,34 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 4, name: "security alerts and sweeps", statements: [
+            """
+            CREATE TABLE security_alerts (
+                id {id},
+                fingerprint TEXT NOT NULL,
+                level TEXT NOT NULL,
+                source TEXT NOT NULL,
+                title TEXT NOT NULL,
+                message TEXT NOT NULL,
+                first_seen BIGINT NOT NULL,
+                last_seen BIGINT NOT NULL,
+                seen_count BIGINT NOT NULL,
+                acknowledged_at BIGINT,
+                acknowledged_by TEXT,
+                resolved_at BIGINT
+            )
+            """,
+            // One open alert per fingerprint; resolved ones stay as history.
+            "CREATE UNIQUE INDEX security_alerts_open ON security_alerts (fingerprint) WHERE resolved_at IS NULL",
+            """
+            CREATE TABLE security_sweeps (
+                id {id},
+                taken_at BIGINT NOT NULL,
+                score BIGINT NOT NULL,
+                report TEXT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// The highest version this build knows.

@@ -1,0 +1,111 @@
+import TradingCore
+
+/// How serious an alert is: INFO < WARNING < ERROR < CRITICAL, and SECURITY for a security
+/// problem (a vulnerable package, a posture weakness), ranked with CRITICAL.
+public enum AlertLevel: String, Sendable, Hashable, CaseIterable, Comparable {
+    case info = "INFO"
+    case warning = "WARNING"
+    case error = "ERROR"
+    case critical = "CRITICAL"
+    case security = "SECURITY"
+
+    var rank: Int {
+        switch self {
+        case .info: 0
+        case .warning: 1
+        case .error: 2
+        case .critical, .security: 3
+        }
+    }
+
+    public static func < (lhs: AlertLevel, rhs: AlertLevel) -> Bool { lhs.rank < rhs.rank || (lhs.rank == rhs.rank && lhs == .critical && rhs == .security) }
+
+    /// Whether the level may act on trading (by configuration).
+    public var canActOnTrading: Bool { self == .critical || self == .security }
+}
+
+/// A condition the supervisor observes now. Observations with the same fingerprint are one alert:
+/// seen again, it counts up; no longer seen, it resolves.
+public struct AlertObservation: Sendable, Hashable {
+    /// Stable identity of the condition (`check:disk.space`, `vulnerability:Debian:12:openssl:DSA-1`).
+    public let fingerprint: String
+    public let level: AlertLevel
+    /// `health`, `posture`, `vulnerability`, `forecast`, `scan`.
+    public let source: String
+    public let title: String
+    public let message: String
+
+    /// Creates an observation.
+    public init(fingerprint: String, level: AlertLevel, source: String, title: String, message: String) {
+        self.fingerprint = fingerprint
+        self.level = level
+        self.source = source
+        self.title = title
+        self.message = message
+    }
+}
+
+/// Turns what a sweep saw into alert observations.
+public enum AlertRules {
+    /// Check results: DEGRADED → WARNING, FAILED → ERROR, but a failed database or full disk is
+    /// CRITICAL (nothing can be stored), and posture problems are SECURITY.
+    public static func observations(checks: [HealthCheckResult]) -> [AlertObservation] {
+        checks.compactMap { check in
+            guard check.status != .ok else { return nil }
+            let posture = check.name.hasPrefix("posture.")
+            let level: AlertLevel = posture ? .security
+                : check.status == .degraded ? .warning
+                : (check.name.hasPrefix("database") || check.name == "disk.space") ? .critical : .error
+            return AlertObservation(fingerprint: "check:\(check.name)", level: level, source: posture ? "posture" : "health",
+                                    title: "\(check.name) \(check.status.rawValue)", message: check.message)
+        }
+    }
+
+    /// Scan findings: CRITICAL, HIGH and unscored advisories are SECURITY, the others WARNING; a
+    /// database problem is a WARNING (the scan proves nothing).
+    public static func observations(scan report: VulnerabilityScanner.Report) -> [AlertObservation] {
+        var observations = report.findings.map { finding in
+            AlertObservation(fingerprint: "vulnerability:\(finding.ecosystem):\(finding.package):\(finding.advisory)",
+                             level: finding.severity >= .high ? .security : .warning, source: "vulnerability",
+                             title: "\(finding.package) \(finding.installedVersion): \(finding.advisory) (\(finding.severity.rawValue))",
+                             message: (finding.summary ?? finding.advisory) + (finding.fixedVersion.map { "; fixed in \($0)" } ?? "; no fix listed"))
+        }
+        observations += report.databaseProblems.map { problem in
+            AlertObservation(fingerprint: "scan:\(problem.code)", level: .warning, source: "scan", title: problem.code, message: problem.description)
+        }
+        return observations
+    }
+}
+
+/// An alert as stored: first and last seen, how often, acknowledgement and resolution.
+public struct StoredSecurityAlert: Sendable, Hashable {
+    public let id: Int64
+    public let fingerprint: String
+    public let level: AlertLevel
+    public let source: String
+    public let title: String
+    public let message: String
+    public let firstSeen: Timestamp
+    public let lastSeen: Timestamp
+    public let count: Int
+    public let acknowledgedAt: Timestamp?
+    public let acknowledgedBy: String?
+    public let resolvedAt: Timestamp?
+
+    /// Creates a stored alert.
+    public init(id: Int64, fingerprint: String, level: AlertLevel, source: String, title: String, message: String, firstSeen: Timestamp,
+                lastSeen: Timestamp, count: Int, acknowledgedAt: Timestamp?, acknowledgedBy: String?, resolvedAt: Timestamp?) {
+        self.id = id
+        self.fingerprint = fingerprint
+        self.level = level
+        self.source = source
+        self.title = title
+        self.message = message
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.count = count
+        self.acknowledgedAt = acknowledgedAt
+        self.acknowledgedBy = acknowledgedBy
+        self.resolvedAt = resolvedAt
+    }
+}

@@ -1,0 +1,44 @@
+import TradingCore
+
+/// What one reconciliation changed.
+public struct AlertChanges: Sendable {
+    /// Alerts seen for the first time (or again after they had resolved).
+    public let raised: [StoredSecurityAlert]
+    /// Alerts whose condition is no longer seen.
+    public let resolved: [StoredSecurityAlert]
+
+    /// Creates the changes.
+    public init(raised: [StoredSecurityAlert], resolved: [StoredSecurityAlert]) {
+        self.raised = raised
+        self.resolved = resolved
+    }
+}
+
+/// A sweep as stored: when, the score, and the whole report as JSON text.
+public struct StoredSweep: Sendable {
+    public let time: Timestamp
+    public let score: Int
+    public let report: String
+
+    /// Creates a sweep.
+    public init(time: Timestamp, score: Int, report: String) {
+        self.time = time
+        self.score = score
+        self.report = report
+    }
+}
+
+/// Where the supervisor keeps its alerts and sweeps (the store implements it on both databases).
+public protocol SecurityAlertStore: Sendable {
+    /// In one transaction: each observation raises a new alert or counts up the open alert with its
+    /// fingerprint; open alerts of `sources` whose fingerprint is not observed any more resolve.
+    func reconcileAlerts(_ observations: [AlertObservation], sources: Set<String>, at time: Timestamp) async throws -> AlertChanges
+    /// Alerts, newest first (open ones only unless `includeResolved`).
+    func securityAlerts(includeResolved: Bool, limit: Int) async throws -> [StoredSecurityAlert]
+    /// Acknowledges an alert; nil when there is no alert with that id.
+    func acknowledgeAlert(id: Int64, by operator: String, at time: Timestamp) async throws -> StoredSecurityAlert?
+    /// Stores a sweep's score and report.
+    func recordSweep(_ sweep: StoredSweep) async throws
+    /// The newest sweep.
+    func latestSweep() async throws -> StoredSweep?
+}

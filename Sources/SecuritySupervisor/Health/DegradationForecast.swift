@@ -1,0 +1,44 @@
+/// When a resource will cross its limit at the current rate: an ordinary least-squares line
+/// through the recent samples of a check's value (disk use, memory use), extended to the threshold.
+public enum DegradationForecast {
+    /// One sample: seconds since any fixed origin, and the value.
+    public struct Sample: Sendable, Hashable {
+        public let seconds: Double
+        public let value: Double
+
+        /// Creates a sample.
+        public init(seconds: Double, value: Double) {
+            self.seconds = seconds
+            self.value = value
+        }
+    }
+
+    /// Seconds from the last sample until the fitted line reaches `threshold`; nil when it is not
+    /// rising, already past it, or there are fewer than `minimumSamples` samples over a positive span.
+    public static func secondsUntil(_ threshold: Double, samples: [Sample], minimumSamples: Int = 5) -> Double? {
+        guard samples.count >= minimumSamples, let first = samples.first, let last = samples.last, last.seconds > first.seconds else { return nil }
+        let n = Double(samples.count)
+        let meanX = samples.reduce(0) { $0 + $1.seconds } / n
+        let meanY = samples.reduce(0) { $0 + $1.value } / n
+        var sxy = 0.0, sxx = 0.0
+        for sample in samples {
+            sxy += (sample.seconds - meanX) * (sample.value - meanY)
+            sxx += (sample.seconds - meanX) * (sample.seconds - meanX)
+        }
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        guard slope > 0 else { return nil }
+        let fittedNow = meanY + slope * (last.seconds - meanX)
+        guard fittedNow < threshold else { return nil }
+        return (threshold - fittedNow) / slope
+    }
+
+    /// A WARNING observation when `check` is forecast to reach `threshold` within `horizon` seconds.
+    public static func observation(check: String, threshold: Double, unit: String, samples: [Sample], horizonSeconds: Double = 86_400) -> AlertObservation? {
+        guard let seconds = secondsUntil(threshold, samples: samples), seconds <= horizonSeconds else { return nil }
+        let hours = seconds / 3600
+        return AlertObservation(fingerprint: "forecast:\(check)", level: .warning, source: "forecast",
+                                title: "\(check) forecast to reach \(HealthCheckResult.format(threshold))\(unit)",
+                                message: "at the rate of the last \(samples.count) sweeps, \(check) reaches \(HealthCheckResult.format(threshold))\(unit) in about \(HealthCheckResult.format((hours * 10).rounded() / 10)) h")
+    }
+}

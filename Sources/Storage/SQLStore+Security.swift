@@ -1,0 +1,78 @@
+import SecuritySupervisor
+import TradingCore
+
+// MARK: SecurityAlertStore
+
+extension SQLStore: SecurityAlertStore {
+    private static let alertColumns = """
+        id, fingerprint, level, source, title, message, first_seen, last_seen, seen_count, acknowledged_at, acknowledged_by, resolved_at
+        """
+
+    public func reconcileAlerts(_ observations: [AlertObservation], sources: Set<String>, at time: Timestamp) async throws -> AlertChanges {
+        let now = SQLValue.integer(time.millisecondsSinceEpoch)
+        var seen: Set<String> = []
+        let unique = observations.filter { seen.insert($0.fingerprint).inserted }
+        var statements = unique.map { observation in
+            // The conflict target names the partial index: only an open alert with the fingerprint counts up.
+            SQLStatement("""
+                INSERT INTO security_alerts (fingerprint, level, source, title, message, first_seen, last_seen, seen_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+                ON CONFLICT (fingerprint) WHERE resolved_at IS NULL DO UPDATE SET last_seen = excluded.last_seen,
+                    seen_count = security_alerts.seen_count + 1, level = excluded.level, title = excluded.title, message = excluded.message
+                RETURNING \(Self.alertColumns)
+                """, [.text(observation.fingerprint), .text(observation.level.rawValue), .text(observation.source), .text(observation.title),
+                      .text(observation.message), now, now])
+        }
+        let sourceList = sources.sorted()
+        if !sourceList.isEmpty {
+            let keep = unique.map(\.fingerprint)
+            let sourcePlaceholders = Array(repeating: "?", count: sourceList.count).joined(separator: ", ")
+            let keepClause = keep.isEmpty ? "" : " AND fingerprint NOT IN (\(Array(repeating: "?", count: keep.count).joined(separator: ", ")))"
+            statements.append(SQLStatement("""
+                UPDATE security_alerts SET resolved_at = ? WHERE resolved_at IS NULL AND source IN (\(sourcePlaceholders))\(keepClause)
+                RETURNING \(Self.alertColumns)
+                """, [now] + sourceList.map(SQLValue.text) + keep.map(SQLValue.text)))
+        }
+        let results = try await database.write(statements)
+        let upserted = try results.prefix(unique.count).compactMap { try $0.first.map(Self.alert) }
+        let resolved = sourceList.isEmpty ? [] : try results.last!.map(Self.alert)
+        return AlertChanges(raised: upserted.filter { $0.count == 1 }, resolved: resolved)
+    }
+
+    public func securityAlerts(includeResolved: Bool, limit: Int) async throws -> [StoredSecurityAlert] {
+        try await database.query(SQLStatement("""
+            SELECT \(Self.alertColumns) FROM security_alerts \(includeResolved ? "" : "WHERE resolved_at IS NULL ")ORDER BY last_seen DESC, id DESC LIMIT ?
+            """, [.integer(Int64(limit))])).map(Self.alert)
+    }
+
+    public func acknowledgeAlert(id: Int64, by operator: String, at time: Timestamp) async throws -> StoredSecurityAlert? {
+        try await database.write([SQLStatement("""
+            UPDATE security_alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? RETURNING \(Self.alertColumns)
+            """, [.integer(time.millisecondsSinceEpoch), .text(`operator`), .integer(id)])]).first?.first.map(Self.alert)
+    }
+
+    public func recordSweep(_ sweep: StoredSweep) async throws {
+        try await database.write([
+            SQLStatement("INSERT INTO security_sweeps (taken_at, score, report) VALUES (?, ?, ?)",
+                         [.integer(sweep.time.millisecondsSinceEpoch), .integer(Int64(sweep.score)), .text(sweep.report)]),
+            // Keep the last 1,000 sweeps: enough history, bounded growth.
+            SQLStatement("DELETE FROM security_sweeps WHERE id <= (SELECT MAX(id) FROM security_sweeps) - 1000"),
+        ])
+    }
+
+    public func latestSweep() async throws -> StoredSweep? {
+        try await database.query(SQLStatement("SELECT taken_at, score, report FROM security_sweeps ORDER BY id DESC LIMIT 1")).first.map { row in
+            StoredSweep(time: Timestamp(millisecondsSinceEpoch: try row.integer(0)), score: Int(try row.integer(1)), report: try row.text(2))
+        }
+    }
+
+    private static func alert(_ row: SQLRow) throws -> StoredSecurityAlert {
+        let levelText = try row.text(2)
+        guard let level = AlertLevel(rawValue: levelText) else { throw StoreError.corruptValue(column: "security_alerts.level", value: levelText) }
+        return StoredSecurityAlert(
+            id: try row.integer(0), fingerprint: try row.text(1), level: level, source: try row.text(3), title: try row.text(4), message: try row.text(5),
+            firstSeen: Timestamp(millisecondsSinceEpoch: try row.integer(6)), lastSeen: Timestamp(millisecondsSinceEpoch: try row.integer(7)),
+            count: Int(try row.integer(8)), acknowledgedAt: try row.optionalInteger(9).map { Timestamp(millisecondsSinceEpoch: $0) },
+            acknowledgedBy: try row.optionalText(10), resolvedAt: try row.optionalInteger(11).map { Timestamp(millisecondsSinceEpoch: $0) })
+    }
+}
