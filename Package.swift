@@ -212,9 +212,10 @@ let package = Package(
         .testTarget(
             name: "OrchestratorTests",
             dependencies: [
-                "Orchestrator", "TradingCore", "TradingEngine", "Storage", "TestSupport",
+                "Orchestrator", "TradingCore", "TradingEngine", "Storage", "SecuritySupervisor", "TestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),

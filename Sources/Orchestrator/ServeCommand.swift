@@ -39,6 +39,12 @@ public enum ServeCommand {
             throw error
         }
         let metrics = HTTPMetrics(registry: registry)
+        var supervisor: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if configuration.security.checkIntervalSeconds > 0 {
+            let sweeper = SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: SecurityMetrics(registry: registry))
+            supervisor.append(.init(service: SecuritySupervisorService(sweeper: sweeper, interval: .seconds(configuration.security.checkIntervalSeconds), logger: logger),
+                                    serviceName: "security-supervisor"))
+        }
         let dependencies = ServerDependencies(
             store: store,
             authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(configuration.keyCacheSeconds)),
@@ -56,7 +62,7 @@ public enum ServeCommand {
         }
         // Services stop in reverse order: the server drains first, then the store closes.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: StoreService(store: store)), .init(service: application)] + extra,
+            services: [.init(service: StoreService(store: store)), .init(service: application)] + supervisor + extra,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

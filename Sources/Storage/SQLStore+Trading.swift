@@ -23,6 +23,10 @@ extension SQLStore: TradingStore {
         }
     }
 
+    public func tradingAccountNames() async throws -> [String] {
+        try await database.query(SQLStatement("SELECT name FROM trading_accounts ORDER BY name")).map { try $0.text(0) }
+    }
+
     public func commitTradingSteps(_ commits: [TradingStepCommit]) async throws {
         guard !commits.isEmpty else { return }
         try await database.write(commits.flatMap(statements))

@@ -159,6 +159,25 @@ public enum OpenAPIDocument {
                 requestBody: ref("TradingCommandRequest"), bodyRequired: false,
                 ok: ("Queued.", ref("TradingCommand")), okStatus: "202",
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])]),
+            ("/api/v1/security/status", ["get": operation(
+                id: "getSecurityStatus", tag: "security", summary: "The last security sweep", role: .viewer,
+                description: """
+                    The security score (0–100) with every deduction and its reason, each health check (status OK, DEGRADED or \
+                    FAILED, value, threshold, message, duration), the vulnerability scan's summary and the number of open alerts, \
+                    from the newest sweep in the store. 404 until a sweep has run.
+                    """,
+                ok: ("The sweep.", ref("SecuritySweep")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/security/alerts", ["get": operation(
+                id: "getSecurityAlerts", tag: "security", summary: "Supervisor alerts, newest first", role: .viewer,
+                description: "Open alerts (or all with include_resolved=true): one per condition, with first and last seen, count, acknowledgement and resolution.",
+                parameters: [queryParameter("include_resolved", required: false, description: "Also resolved alerts (default false).", schema: ["type": "boolean"]),
+                             limitParameter],
+                ok: ("The alerts.", ref("SecurityAlertList")), problems: [.invalidParameter])]),
+            ("/api/v1/security/alerts/{id}/acknowledge", ["post": operation(
+                id: "acknowledgeSecurityAlert", tag: "security", summary: "Acknowledge an alert", role: .trader,
+                description: "Records who acknowledged the alert and when; it stays open until its condition clears.",
+                parameters: [["name": "id", "in": "path", "required": true, "description": "The alert id.", "schema": ["type": "integer", "format": "int64"]]],
+                ok: ("The alert.", ref("SecurityAlert")), problems: [.invalidParameter, .notFound])]),
             ("/api/v1/analytics/metrics", ["post": operation(
                 id: "computeMetrics", tag: "analytics", summary: "Risk and performance metrics", role: .viewer,
                 description: """
@@ -463,6 +482,31 @@ public enum OpenAPIDocument {
         ]
     }
 
+    private static var securitySchemas: [(String, JSONValue)] {
+        let level: JSONValue = ["type": "string", "enum": .array(["INFO", "WARNING", "ERROR", "CRITICAL", "SECURITY"].map(JSONValue.string))]
+        let alert = object([
+            ("id", ["type": "integer", "format": "int64"]), ("fingerprint", string), ("level", level),
+            ("source", ["type": "string", "enum": ["health", "posture", "vulnerability", "scan", "forecast"]]), ("title", string), ("message", string),
+            ("first_seen", dateTime), ("last_seen", dateTime), ("count", integer), ("acknowledged_at", nullableDateTime),
+            ("acknowledged_by", nullableString), ("resolved_at", nullableDateTime),
+        ])
+        return [
+            ("SecurityAlert", alert),
+            ("SecurityAlertList", object([("alerts", ["type": "array", "items": ref("SecurityAlert")])])),
+            ("SecuritySweep", object([
+                ("time", dateTime), ("score", ["type": "integer", "minimum": 0, "maximum": 100]),
+                ("deductions", ["type": "array", "items": object([("reason", string), ("points", integer)])]),
+                ("checks", ["type": "array", "items": object([
+                    ("name", string), ("status", ["type": "string", "enum": ["OK", "DEGRADED", "FAILED"]]), ("value", ["type": ["number", "null"]]),
+                    ("threshold", string), ("message", string), ("elapsed_ms", number),
+                ])]),
+                ("scan", object([("packages_scanned", integer), ("database_records", integer), ("database_problems", ["type": "array", "items": string]),
+                                 ("findings", ["type": "object", "additionalProperties": ["type": "integer"]])])),
+                ("open_alerts", integer),
+            ])),
+        ]
+    }
+
     private static var schemas: [(String, JSONValue)] {
         let apiKeyProperties: [(String, JSONValue)] = [
             ("id", ["type": "integer", "format": "int64"]),
@@ -523,7 +567,7 @@ public enum OpenAPIDocument {
                 ("role", ["type": "string", "enum": .array(APIKeyRole.allCases.map { .string($0.rawValue) })]),
             ])),
             ("APIKeyCreated", object(apiKeyProperties + [("key", ["type": "string", "description": "The secret key. Shown only now."])])),
-        ] + portfolioSchemas + predictionSchemas + tradingSchemas
+        ] + portfolioSchemas + predictionSchemas + tradingSchemas + securitySchemas
     }
 
     private static var predictionSchemas: [(String, JSONValue)] {

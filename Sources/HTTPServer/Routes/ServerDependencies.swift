@@ -1,4 +1,5 @@
 import Logging
+import SecuritySupervisor
 import TradingCore
 import TradingEngine
 
@@ -6,6 +7,8 @@ import TradingEngine
 public struct ServerDependencies: Sendable {
     /// The store.
     public let store: any Store
+    /// Where the security supervisor keeps alerts and sweeps (the same database).
+    public let securityStore: any SecurityAlertStore
     /// Checks API keys.
     public let authenticator: APIKeyAuthenticator
     /// The metrics registry and request metrics.
@@ -16,8 +19,10 @@ public struct ServerDependencies: Sendable {
     public let settings: ServerSettings
 
     /// Creates the dependencies.
-    public init(store: any Store, authenticator: APIKeyAuthenticator, metrics: HTTPMetrics, clock: any TradingClock, settings: ServerSettings) {
+    public init(store: any Store & SecurityAlertStore, authenticator: APIKeyAuthenticator, metrics: HTTPMetrics, clock: any TradingClock,
+                settings: ServerSettings) {
         self.store = store
+        securityStore = store
         self.authenticator = authenticator
         self.metrics = metrics
         self.clock = clock

@@ -105,6 +105,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 for command in try await store.pendingTradingCommands(account: account) where !(command.id.map(appliedCommands.contains) ?? false) {
                     switch command.kind {
                     case .halt: extraOrders += try session.halt(reason: command.reason, flatten: command.flatten, at: commandTime)
+                    case .reduce: session.reduce(reason: command.reason, at: commandTime)
                     case .resume: session.resume(at: commandTime)
                     }
                     if let id = command.id {

@@ -127,6 +127,11 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         return orders
     }
 
+    /// Moves to REDUCING by hand (or on a security alert): only orders that shrink a position pass.
+    public mutating func reduce(reason: String, at time: Timestamp) {
+        gate.reduce(reason: reason, at: time)
+    }
+
     /// Resumes trading by hand.
     public mutating func resume(at time: Timestamp) {
         gate.resume(at: time)

@@ -106,6 +106,8 @@ public struct TradingCommand: Sendable, Hashable {
     /// What is asked.
     public enum Kind: String, Sendable, Hashable {
         case halt
+        /// Only risk-reducing orders until a resume.
+        case reduce
         case resume
     }
 
@@ -171,6 +173,8 @@ public protocol TradingStore: Sendable {
     func openTradingAccount(name: String, fingerprint: String, at time: Timestamp) async throws -> TradingAccountRecord
     /// The account, or nil.
     func tradingAccount(name: String) async throws -> TradingAccountRecord?
+    /// The names of every account.
+    func tradingAccountNames() async throws -> [String]
     /// Stores steps, in order, in one transaction; fails (storing nothing) when one of them is already stored.
     func commitTradingSteps(_ commits: [TradingStepCommit]) async throws
     /// Orders, newest first.

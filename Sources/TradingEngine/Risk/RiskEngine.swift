@@ -203,6 +203,13 @@ public struct RiskEngine: Sendable {
         move(to: .halted, rule: "manual_halt", message: reason, at: time)
     }
 
+    /// Moves ACTIVE to REDUCING by hand or by a security alert (only risk-reducing orders pass, until a resume).
+    public mutating func reduce(reason: String, at time: Timestamp) {
+        guard state == .active else { return }
+        reducingForTheDay = false
+        move(to: .reducing, rule: "manual_reduce", message: reason, at: time)
+    }
+
     /// Resumes trading by hand; the drawdown peak restarts from the next mark so the same loss does not halt again at once.
     public mutating func resume(at time: Timestamp) {
         guard state != .active else { return }

@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import Logging
+import Orchestrator
+import SecuritySupervisor
+import Storage
+import Synchronization
+import TestSupport
+import Testing
+import TradingCore
+import TradingEngine
+
+/// A local HTTP server that fails the first `failures` webhook posts, then accepts, recording bodies.
+final class WebhookStub: Sendable {
+    let bodies = Mutex<[String]>([])
+    let attempts = Mutex(0)
+    let port = Mutex(0)
+
+    func application(failures: Int) -> some ApplicationProtocol {
+        let router = Router()
+        router.post("/hook") { [self] request, _ -> Response in
+            let buffer = try await request.body.collect(upTo: 1 << 20)
+            let attempt = attempts.withLock { value -> Int in
+                value += 1
+                return value
+            }
+            guard attempt > failures else { return Response(status: .internalServerError) }
+            bodies.withLock { $0.append(String(buffer: buffer)) }
+            return Response(status: .ok)
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                           onServerRunning: { [self] channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } }, logger: Logger(label: "webhook-stub"))
+    }
+}
+
+@Suite("Security sweeps: checks, scan, alerts, webhook and the risk gate", .serialized)
+struct SecuritySweeperTests {
+    @Test("a sweep raises a SECURITY alert for a guessable admin key, posts it to the webhook (retried after a 500), asks the trading account to halt, and counts it up on the next sweep")
+    func sweep() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let stub = WebhookStub()
+        let server = Task { try await stub.application(failures: 1).runService() }
+        defer { server.cancel() }
+        while stub.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        let listening = stub.port.withLock { $0 }
+        try FileManager.default.createDirectory(atPath: directory.file("osv"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestEnvironment.repositoryRoot.appendingPathComponent("Tests/SecuritySupervisorTests/Fixtures/osv/ELA-1773-1.osv.json").path,
+                                         toPath: directory.file("osv/ELA-1773-1.json"))
+        let configuration = try await ConfigurationLoader.load(overrides: [
+            "data.dir": directory.path,
+            "auth.admin_key": String(repeating: "a", count: 40),
+            "security.osv_db": directory.file("osv"),
+            "security.risk_action": "halt",
+            "security.webhook_url": "http://127.0.0.1:\(listening)/hook",
+            "security.endpoints": "127.0.0.1:\(listening),127.0.0.1:1",
+        ], environment: [:], configFile: nil)
+        let store = SQLStore(database: try SQLiteDatabase(path: configuration.sqlitePath), clock: FixedClock())
+        try await store.migrate()
+        defer { Task { try? await store.close() } }
+        _ = try await store.openTradingAccount(name: "paper", fingerprint: "f", at: Timestamp(millisecondsSinceEpoch: 0))
+        let sweeper = SecuritySweeper(configuration: configuration, store: store, logger: Logger(label: "sweep"), clock: FixedClock(), metrics: nil)
+        let (score, report) = try await sweeper.sweep()
+        #expect(score < 100)
+        let checks = report["checks"].flatMap { value -> [JSONValue]? in if case .array(let items) = value { items } else { nil } } ?? []
+        let statuses = Dictionary(checks.compactMap { check -> (String, String)? in
+            guard let name = check["name"]?.stringValue, let status = check["status"]?.stringValue else { return nil }
+            return (name, status)
+        }, uniquingKeysWith: { first, _ in first })
+        #expect(statuses["network.127.0.0.1:\(listening).tcp"] == "OK")
+        #expect(statuses["network.127.0.0.1:1.tcp"] == "FAILED")
+        #expect(statuses["posture.api_key"] == "DEGRADED")
+        #expect(statuses["database.schema"] == "OK" && statuses["memory"] != nil && statuses["disk.space"] != nil)
+        let alerts = try await store.securityAlerts(includeResolved: false, limit: 100)
+        let keyAlert = try #require(alerts.first { $0.fingerprint == "check:posture.api_key" })
+        #expect(keyAlert.level == .security)
+        #expect(alerts.contains { $0.fingerprint == "check:network.127.0.0.1:1.tcp" && $0.level == .error })
+        let commands = try await store.pendingTradingCommands(account: "paper")
+        #expect(commands.contains { $0.kind == .halt && $0.reason.contains("SECURITY") })
+        // The webhook got every new alert, the first attempt answered 500 and was retried.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while stub.bodies.withLock({ $0.count }) < alerts.count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(stub.bodies.withLock { $0.count } == alerts.count)
+        #expect(stub.attempts.withLock { $0 } == alerts.count + 1)
+        #expect(stub.bodies.withLock { bodies in bodies.contains { $0.contains("posture.api_key") } })
+        // The same conditions on the next sweep: counted, not raised again.
+        try await sweeper.sweep()
+        let again = try #require(try await store.securityAlerts(includeResolved: false, limit: 100).first { $0.fingerprint == "check:posture.api_key" })
+        #expect(again.id == keyAlert.id && again.count == 2)
+        #expect(try await store.latestSweep() != nil)
+    }
+}
