@@ -37,9 +37,10 @@ public enum APIServer {
         let trader = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .trader)
         TradingRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
                                trader: api.group().add(middleware: trader).add(middleware: bodyLimit), dependencies: dependencies)
-        SecurityRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
-                                trader: api.group().add(middleware: trader).add(middleware: bodyLimit), dependencies: dependencies)
         let admin = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .admin)
+        SecurityRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
+                                trader: api.group().add(middleware: trader).add(middleware: bodyLimit),
+                                admin: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
         APIKeyRoutes.register(on: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
         routeTable.load(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router

@@ -25,6 +25,9 @@ public final class SecurityMetrics: Sendable {
         for check in checks {
             gauge("check_status", "Status of each health check: 0 OK, 1 DEGRADED, 2 FAILED.", [("check", check.name)])
                 .set(to: check.status == .ok ? 0 : check.status == .degraded ? 1 : 2)
+            if let value = check.value {
+                gauge("check_value", "The value each health check measured, in the unit of its threshold.", [("check", check.name)]).set(to: value)
+            }
         }
         for level in AlertLevel.allCases {
             gauge("alerts_open", "Open (unresolved) alerts by level.", [("level", level.rawValue)]).set(to: Double(openAlerts.filter { $0.level == level }.count))

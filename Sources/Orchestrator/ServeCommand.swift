@@ -40,18 +40,21 @@ public enum ServeCommand {
         }
         let metrics = HTTPMetrics(registry: registry)
         var supervisor: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var sweeper: SecuritySweeper?
         if configuration.security.checkIntervalSeconds > 0 {
-            let sweeper = SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: SecurityMetrics(registry: registry))
-            supervisor.append(.init(service: SecuritySupervisorService(sweeper: sweeper, interval: .seconds(configuration.security.checkIntervalSeconds), logger: logger),
+            let created = SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: SecurityMetrics(registry: registry))
+            sweeper = created
+            supervisor.append(.init(service: SecuritySupervisorService(sweeper: created, interval: .seconds(configuration.security.checkIntervalSeconds), logger: logger),
                                     serviceName: "security-supervisor"))
         }
-        let dependencies = ServerDependencies(
+        var dependencies = ServerDependencies(
             store: store,
             authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(configuration.keyCacheSeconds)),
             metrics: metrics, clock: clock,
             settings: ServerSettings(version: ProductVersion.current, maximumBodyBytes: configuration.maximumBodyBytes,
                                      openHealth: configuration.openHealth, openMetrics: configuration.openMetrics,
                                      startedAt: clock.now()))
+        if let sweeper { dependencies.runSweep = { try await sweeper.sweep() } }
         let host = configuration.host
         let application = APIServer.application(dependencies, host: host, port: configuration.port, logger: logger) { port in
             let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"

@@ -53,16 +53,17 @@ extension SQLStore: SecurityAlertStore {
 
     public func recordSweep(_ sweep: StoredSweep) async throws {
         try await database.write([
-            SQLStatement("INSERT INTO security_sweeps (taken_at, score, report) VALUES (?, ?, ?)",
-                         [.integer(sweep.time.millisecondsSinceEpoch), .integer(Int64(sweep.score)), .text(sweep.report)]),
+            SQLStatement("INSERT INTO security_sweeps (taken_at, score, health, security) VALUES (?, ?, ?, ?)",
+                         [.integer(sweep.time.millisecondsSinceEpoch), .integer(Int64(sweep.score)), .text(sweep.health), .text(sweep.security)]),
             // Keep the last 1,000 sweeps: enough history, bounded growth.
             SQLStatement("DELETE FROM security_sweeps WHERE id <= (SELECT MAX(id) FROM security_sweeps) - 1000"),
         ])
     }
 
     public func latestSweep() async throws -> StoredSweep? {
-        try await database.query(SQLStatement("SELECT taken_at, score, report FROM security_sweeps ORDER BY id DESC LIMIT 1")).first.map { row in
-            StoredSweep(time: Timestamp(millisecondsSinceEpoch: try row.integer(0)), score: Int(try row.integer(1)), report: try row.text(2))
+        try await database.query(SQLStatement("SELECT taken_at, score, health, security FROM security_sweeps ORDER BY id DESC LIMIT 1")).first.map { row in
+            StoredSweep(time: Timestamp(millisecondsSinceEpoch: try row.integer(0)), score: Int(try row.integer(1)), health: try row.text(2),
+                        security: try row.text(3))
         }
     }
 

@@ -20,7 +20,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             embedded SQLite database under --data-dir is used.
             """,
         version: ProductVersion.current,
-        subcommands: [Run.self, Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Version.self])
+        subcommands: [Run.self, Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Health.self, Version.self])
 
     /// The argument parser's own entry, except that `scan` reports usage errors with status 2
     /// (scanners' convention: 0 clean, 1 findings, 2 could not scan) instead of 64.
@@ -39,6 +39,25 @@ struct OrchestratorCommand: AsyncParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+struct Health: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the security supervisor's health checks once and print them.",
+        discussion: "The same checks as the supervisor's sweeps (system, process, database, network endpoints, container, posture), in parallel with their time limit. Exit status 0 when none FAILED, 1 otherwise.")
+
+    @OptionGroup var storage: StorageOptions
+    @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+    func run() async throws {
+        var failed = false
+        try await CommandRunner.run(storage: storage) { configuration, logger in
+            let output = try await HealthCommand.run(configuration, logger: logger)
+            CommandRunner.print(output.output, format: format)
+            failed = output.failed
+        }
+        if failed { throw ExitCode(1) }
     }
 }
 
@@ -89,7 +108,9 @@ struct Scan: ParsableCommand {
         case "json": CommandRunner.print(result.output, format: .json)
         default: CommandRunner.print(result.output, format: .table)
         }
-        for problem in result.report.databaseProblems { FileHandle.standardError.write(Data("error: \(problem)\n".utf8)) }
+        for problem in result.report.databaseProblems { FileHandle.standardError.write(Data("\(problem.invalidatesScan ? "error" : "warning"): \(problem)\n".utf8)) }
+        for file in result.report.database.unreadable { FileHandle.standardError.write(Data("warning: skipped \(file)\n".utf8)) }
+        for warning in result.report.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
     }
 }

@@ -13,34 +13,44 @@ struct SecurityAPITests {
     @Test("status is 404 before a sweep and the stored report after; alerts list; a trader acknowledges, a viewer may not")
     func statusAndAlerts() async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
-            try await client.execute(uri: "/api/v1/security/status", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+            try await client.execute(uri: "/api/v1/supervisor/security", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 #expect(response.status == .notFound)
             }
-            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 0), score: 73, report: #"{"score":73,"deductions":[]}"#))
-            try await client.execute(uri: "/api/v1/security/status", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 0), score: 73, health: #"{"checks":[]}"#,
+                                                            security: #"{"score":73,"deductions":[]}"#))
+            try await client.execute(uri: "/api/v1/supervisor/security", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 #expect(try response.status == .ok && response.json["score"] as? Int == 73)
+            }
+            try await client.execute(uri: "/api/v1/supervisor/health", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+                #expect(try response.status == .ok && response.json["checks"] is [Any])
+            }
+            try await client.execute(uri: "/api/v1/supervisor/scan", method: .post, headers: fixture.headers(.trader)) { (response: TestResponse) async throws in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/supervisor/scan", method: .post, headers: fixture.headers(.admin)) { (response: TestResponse) async throws in
+                #expect(response.status == .serviceUnavailable, "the test server runs no supervisor")
             }
             let changes = try await fixture.store.reconcileAlerts(
                 [AlertObservation(fingerprint: "check:memory", level: .warning, source: "health", title: "memory DEGRADED", message: "90 %")],
                 sources: ["health"], at: Timestamp(millisecondsSinceEpoch: 1000))
             let id = try #require(changes.raised.first?.id)
-            try await client.execute(uri: "/api/v1/security/alerts", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+            try await client.execute(uri: "/api/v1/supervisor/alerts", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 let alerts = try response.json["alerts"] as? [[String: Any]]
                 #expect(alerts?.count == 1 && alerts?.first?["level"] as? String == "WARNING" && alerts?.first?["count"] as? Int == 1)
             }
-            try await client.execute(uri: "/api/v1/security/alerts/\(id)/acknowledge", method: .post, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+            try await client.execute(uri: "/api/v1/supervisor/alerts/\(id)/ack", method: .post, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 #expect(response.status == .forbidden)
             }
-            try await client.execute(uri: "/api/v1/security/alerts/\(id)/acknowledge", method: .post, headers: fixture.headers(.trader)) { (response: TestResponse) async throws in
+            try await client.execute(uri: "/api/v1/supervisor/alerts/\(id)/ack", method: .post, headers: fixture.headers(.trader)) { (response: TestResponse) async throws in
                 #expect(try response.status == .ok && (response.json["acknowledged_by"] as? String)?.hasPrefix("api key") == true)
             }
-            try await client.execute(uri: "/api/v1/security/alerts/9999/acknowledge", method: .post, headers: fixture.headers(.trader)) { (response: TestResponse) async throws in
+            try await client.execute(uri: "/api/v1/supervisor/alerts/9999/ack", method: .post, headers: fixture.headers(.trader)) { (response: TestResponse) async throws in
                 #expect(response.status == .notFound)
             }
-            try await client.execute(uri: "/api/v1/security/alerts/abc/acknowledge", method: .post, headers: fixture.headers(.trader)) { (response: TestResponse) async throws in
+            try await client.execute(uri: "/api/v1/supervisor/alerts/abc/ack", method: .post, headers: fixture.headers(.trader)) { (response: TestResponse) async throws in
                 #expect(response.status == .badRequest)
             }
-            try await client.execute(uri: "/api/v1/security/alerts?include_resolved=maybe", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+            try await client.execute(uri: "/api/v1/supervisor/alerts?include_resolved=maybe", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 #expect(response.status == .badRequest)
             }
         }

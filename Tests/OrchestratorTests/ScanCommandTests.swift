@@ -93,4 +93,25 @@ struct ScanCommandTests {
         #expect(result.status == 2, "\(result.error)")
         #expect(!result.error.isEmpty)
     }
+
+    @Test("corrupt records, unknown range types and malformed vectors are skipped with a warning naming them, counted, and the scan finishes")
+    func badRecords() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = try Self.database(directory)
+        try "{ this is not json".write(toFile: folder + "/broken.json", atomically: true, encoding: .utf8)
+        try #"""
+            {"id": "ODD-1", "modified": "2026-11-01T00:00:00Z", "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L"}],
+             "affected": [{"package": {"ecosystem": "Debian:9", "name": "zlib"}, "ranges": [{"type": "WEIRD", "events": [{"introduced": "0"}]}]},
+                          {"package": {"ecosystem": "Debian:9", "name": "openssl"}, "versions": ["1.1.0l-1~deb9u8"]}]}
+            """#.write(toFile: folder + "/odd.json", atomically: true, encoding: .utf8)
+        let result = try CommandLineTests.run(["scan"] + (try Self.inventory(directory)) + ["--osv-db", folder, "--max-db-age", "100000d", "--format", "json"])
+        #expect(result.status == 1, "findings decide the status, not the skipped file: \(result.error)")
+        #expect(result.error.contains("broken.json") && result.error.contains("malformed CVSS vector"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        let summary = try #require(json["summary"] as? [String: Any])
+        #expect((summary["skipped_records"] as? [String])?.count == 1)
+        #expect((summary["unevaluated_ranges"] as? [String])?.contains { $0.contains("WEIRD") } == true)
+        #expect((json["findings"] as? [[String: Any]])?.contains { $0["advisory"] as? String == "ODD-1" && $0["severity"] as? String == "UNKNOWN" } == true)
+    }
 }

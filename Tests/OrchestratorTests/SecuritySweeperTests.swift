@@ -60,13 +60,16 @@ struct SecuritySweeperTests {
         defer { Task { try? await store.close() } }
         _ = try await store.openTradingAccount(name: "paper", fingerprint: "f", at: Timestamp(millisecondsSinceEpoch: 0))
         let sweeper = SecuritySweeper(configuration: configuration, store: store, logger: Logger(label: "sweep"), clock: FixedClock(), metrics: nil)
-        let (score, report) = try await sweeper.sweep()
-        #expect(score < 100)
-        let checks = report["checks"].flatMap { value -> [JSONValue]? in if case .array(let items) = value { items } else { nil } } ?? []
+        let sweep = try await sweeper.sweep()
+        #expect(sweep.score < 100)
+        let health = try #require(try JSONSerialization.jsonObject(with: Data(sweep.health.utf8)) as? [String: Any])
+        let checks = health["checks"] as? [[String: Any]] ?? []
         let statuses = Dictionary(checks.compactMap { check -> (String, String)? in
-            guard let name = check["name"]?.stringValue, let status = check["status"]?.stringValue else { return nil }
+            guard let name = check["name"] as? String, let status = check["status"] as? String else { return nil }
             return (name, status)
         }, uniquingKeysWith: { first, _ in first })
+        let security = try #require(try JSONSerialization.jsonObject(with: Data(sweep.security.utf8)) as? [String: Any])
+        #expect(security["score"] as? Int == sweep.score && !(security["deductions"] as? [Any] ?? []).isEmpty)
         #expect(statuses["network.127.0.0.1:\(listening).tcp"] == "OK")
         #expect(statuses["network.127.0.0.1:1.tcp"] == "FAILED")
         #expect(statuses["posture.api_key"] == "DEGRADED")

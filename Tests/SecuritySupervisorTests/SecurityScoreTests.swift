@@ -141,3 +141,16 @@ struct HealthCheckRunnerTests {
         #expect(results[0].message.contains("did not finish") && results[2].message.contains("failed"))
     }
 }
+
+@Suite("Latency anomalies")
+struct AnomalyTests {
+    @Test("a latency far above the robust spread of its history is flagged; an earlier spike does not mask it; too little history says nothing")
+    func robustZ() {
+        let history = [2.0, 2.1, 1.9, 2.2, 2.0, 2.05, 1.95, 2.1, 40.0, 2.0, 1.9, 2.1]
+        #expect(AnomalyDetector.observation(check: "database.latency", value: 25, history: history, unit: " ms")?.fingerprint == "anomaly:database.latency")
+        #expect(AnomalyDetector.observation(check: "database.latency", value: 2.3, history: history, unit: " ms") == nil)
+        #expect(AnomalyDetector.robustZ(25, history: Array(history.prefix(5))) == nil)
+        #expect(AnomalyDetector.robustZ(3, history: Array(repeating: 2, count: 12)) == nil)
+        #expect(DegradationForecast.duration(5 * 3600 + 20 * 60) == "5 h 20 min" && DegradationForecast.duration(45 * 60) == "45 min")
+    }
+}

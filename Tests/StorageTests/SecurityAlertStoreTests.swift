@@ -39,10 +39,10 @@ struct SecurityAlertStoreTests {
     func sweeps(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in
             #expect(try await fixture.store.latestSweep() == nil)
-            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 1), score: 90, report: "{}"))
-            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 2), score: 71, report: #"{"a":1}"#))
+            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 1), score: 90, health: "{}", security: "{}"))
+            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 2), score: 71, health: #"{"h":1}"#, security: #"{"s":2}"#))
             let latest = try #require(try await fixture.store.latestSweep())
-            #expect(latest.score == 71 && latest.report == #"{"a":1}"#)
+            #expect(latest.score == 71 && latest.health == #"{"h":1}"# && latest.security == #"{"s":2}"#)
         }
     }
 }

@@ -159,22 +159,30 @@ public enum OpenAPIDocument {
                 requestBody: ref("TradingCommandRequest"), bodyRequired: false,
                 ok: ("Queued.", ref("TradingCommand")), okStatus: "202",
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])]),
-            ("/api/v1/security/status", ["get": operation(
-                id: "getSecurityStatus", tag: "security", summary: "The last security sweep", role: .viewer,
+            ("/api/v1/supervisor/health", ["get": operation(
+                id: "getSupervisorHealth", tag: "supervisor", summary: "Health checks of the last sweep", role: .viewer,
+                description: "Each check of the newest sweep: status OK, DEGRADED or FAILED, value, threshold, message, duration; the worst status and the sweep's wall time. 404 until a sweep has run.",
+                ok: ("The checks.", ref("SupervisorHealth")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/supervisor/scan", ["post": operation(
+                id: "runSupervisorSweep", tag: "supervisor", summary: "Sweep now", role: .admin,
+                description: "Runs a sweep now (checks, vulnerability scan, score, alerts) and returns both documents. 503 when this process runs no supervisor.",
+                ok: ("The sweep.", ["type": "object", "properties": ["health": ref("SupervisorHealth"), "security": ref("SecuritySweep")]]),
+                problems: [.invalidParameter, .notReady])]),
+            ("/api/v1/supervisor/security", ["get": operation(
+                id: "getSupervisorSecurity", tag: "supervisor", summary: "Security score and breakdown", role: .viewer,
                 description: """
-                    The security score (0–100) with every deduction and its reason, each health check (status OK, DEGRADED or \
-                    FAILED, value, threshold, message, duration), the vulnerability scan's summary and the number of open alerts, \
-                    from the newest sweep in the store. 404 until a sweep has run.
+                    The security score (0–100) of the newest sweep with every deduction and its reason, the vulnerability scan's \
+                    summary and the open alerts by level. 404 until a sweep has run.
                     """,
                 ok: ("The sweep.", ref("SecuritySweep")), problems: [.invalidParameter, .notFound])]),
-            ("/api/v1/security/alerts", ["get": operation(
-                id: "getSecurityAlerts", tag: "security", summary: "Supervisor alerts, newest first", role: .viewer,
+            ("/api/v1/supervisor/alerts", ["get": operation(
+                id: "getSupervisorAlerts", tag: "supervisor", summary: "Supervisor alerts, newest first", role: .viewer,
                 description: "Open alerts (or all with include_resolved=true): one per condition, with first and last seen, count, acknowledgement and resolution.",
                 parameters: [queryParameter("include_resolved", required: false, description: "Also resolved alerts (default false).", schema: ["type": "boolean"]),
                              limitParameter],
                 ok: ("The alerts.", ref("SecurityAlertList")), problems: [.invalidParameter])]),
-            ("/api/v1/security/alerts/{id}/acknowledge", ["post": operation(
-                id: "acknowledgeSecurityAlert", tag: "security", summary: "Acknowledge an alert", role: .trader,
+            ("/api/v1/supervisor/alerts/{id}/ack", ["post": operation(
+                id: "acknowledgeSupervisorAlert", tag: "supervisor", summary: "Acknowledge an alert", role: .trader,
                 description: "Records who acknowledged the alert and when; it stays open until its condition clears.",
                 parameters: [["name": "id", "in": "path", "required": true, "description": "The alert id.", "schema": ["type": "integer", "format": "int64"]]],
                 ok: ("The alert.", ref("SecurityAlert")), problems: [.invalidParameter, .notFound])]),
@@ -493,16 +501,19 @@ public enum OpenAPIDocument {
         return [
             ("SecurityAlert", alert),
             ("SecurityAlertList", object([("alerts", ["type": "array", "items": ref("SecurityAlert")])])),
-            ("SecuritySweep", object([
-                ("time", dateTime), ("score", ["type": "integer", "minimum": 0, "maximum": 100]),
-                ("deductions", ["type": "array", "items": object([("reason", string), ("points", integer)])]),
+            ("SupervisorHealth", object([
+                ("time", dateTime), ("status", ["type": "string", "enum": ["OK", "DEGRADED", "FAILED"]]), ("elapsed_ms", number),
                 ("checks", ["type": "array", "items": object([
                     ("name", string), ("status", ["type": "string", "enum": ["OK", "DEGRADED", "FAILED"]]), ("value", ["type": ["number", "null"]]),
                     ("threshold", string), ("message", string), ("elapsed_ms", number),
                 ])]),
+            ])),
+            ("SecuritySweep", object([
+                ("time", dateTime), ("score", ["type": "integer", "minimum": 0, "maximum": 100]),
+                ("deductions", ["type": "array", "items": object([("reason", string), ("points", integer)])]),
                 ("scan", object([("packages_scanned", integer), ("database_records", integer), ("database_problems", ["type": "array", "items": string]),
                                  ("findings", ["type": "object", "additionalProperties": ["type": "integer"]])])),
-                ("open_alerts", integer),
+                ("open_alerts", ["type": "object", "additionalProperties": ["type": "integer"], "description": "Open alerts by level."]),
             ])),
         ]
     }

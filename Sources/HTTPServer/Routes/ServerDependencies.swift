@@ -17,6 +17,8 @@ public struct ServerDependencies: Sendable {
     public let clock: any TradingClock
     /// Behaviour settings.
     public let settings: ServerSettings
+    /// Runs a security sweep now and returns it (nil when this process runs no supervisor).
+    public var runSweep: (@Sendable () async throws -> StoredSweep)?
 
     /// Creates the dependencies.
     public init(store: any Store & SecurityAlertStore, authenticator: APIKeyAuthenticator, metrics: HTTPMetrics, clock: any TradingClock,

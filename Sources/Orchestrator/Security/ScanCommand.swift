@@ -31,7 +31,7 @@ public enum ScanCommand {
         public let report: VulnerabilityScanner.Report
         public let score: SecurityScore
         public let skipped: [String]
-        /// 0 clean, 1 findings at or above the threshold, 2 a database problem.
+        /// 0 clean, 1 findings at or above the threshold, 2 a missing or stale database.
         public let exitStatus: Int32
         public let output: AdministrationCommands.Output
         public let sarif: JSONValue
@@ -55,7 +55,7 @@ public enum ScanCommand {
         let report = VulnerabilityScanner(maximumDatabaseAge: request.maximumAge).scan(packages, database: database, now: now)
         let score = SecurityScore(report: report)
         let failed = report.findings.contains { $0.severity >= request.failOn }
-        let status: Int32 = !report.databaseProblems.isEmpty ? 2 : failed ? 1 : 0
+        let status: Int32 = report.databaseProblems.contains(where: \.invalidatesScan) ? 2 : failed ? 1 : 0
         return Result(report: report, score: score, skipped: skipped, exitStatus: status,
                       output: output(report, score: score, skipped: skipped, request: request, failed: failed),
                       sarif: sarif(report))
@@ -141,6 +141,8 @@ public enum ScanCommand {
             ("packages_scanned", .int(report.packagesScanned)),
             ("packages_skipped", .array(skipped.map(JSONValue.string))),
             ("unevaluated_ranges", .array(report.unevaluated.map(JSONValue.string))),
+            ("skipped_records", .array(report.database.unreadable.map(JSONValue.string))),
+            ("warnings", .array(report.warnings.map(JSONValue.string))),
             ("fail_on", .string(request.failOn.rawValue)),
             ("failed", .bool(failed)),
         ]

@@ -18,9 +18,14 @@ public actor SecuritySweeper {
     let clock: any TradingClock
     let metrics: SecurityMetrics?
     let webhook: AlertWebhook?
+    /// The CPU check keeps its previous sample, so it lives as long as the sweeper.
+    private let cpu = SystemProbes.CPU()
     /// Recent values of the checks that are forecast (disk, memory), oldest first.
     private var samples: [String: [DegradationForecast.Sample]] = [:]
-    static let forecastChecks: [(name: String, threshold: Double)] = [("disk.space", 95), ("disk.inodes", 95), ("memory", 95)]
+    /// The checks whose trend is forecast to their FAILED threshold (and the latency also tested for anomalies).
+    static let forecastChecks: [(name: String, threshold: Double, unit: String)] = [
+        ("disk.space", 95, " %"), ("disk.inodes", 95, " %"), ("memory", 95, " %"), ("database.latency", 500, " ms"), ("process.open_files", 90, " %"),
+    ]
     static let sources: Set<String> = ["health", "posture", "vulnerability", "scan", "forecast"]
 
     /// Creates a sweeper.
@@ -35,7 +40,7 @@ public actor SecuritySweeper {
 
     /// The checks of this configuration.
     func checks() -> [any HealthCheck] {
-        var checks: [any HealthCheck] = [SystemProbes.CPU(), SystemProbes.Memory(), SystemProbes.Disk(path: configuration.dataDirectory),
+        var checks: [any HealthCheck] = [cpu, SystemProbes.Memory(), SystemProbes.Disk(path: configuration.dataDirectory),
                                          SystemProbes.Process(), SystemProbes.Database(store: store), SystemProbes.Container(),
                                          SystemProbes.Posture(configuration: configuration)]
         for endpoint in configuration.security.endpoints {
@@ -62,19 +67,33 @@ public actor SecuritySweeper {
         return VulnerabilityScanner().scan(packages, database: OSVDatabaseLoader.load(folder), now: now)
     }
 
-    /// Runs one sweep and returns its score and report.
-    @discardableResult
-    public func sweep() async throws -> (score: Int, report: JSONValue) {
-        let now = clock.now()
+    /// Runs the health checks once (no scan, no alerts): what `orchestrator health` shows; with the
+    /// wall time of the whole parallel run in milliseconds.
+    public func checkOnce() async -> (results: [HealthCheckResult], milliseconds: Double) {
+        let clock = ContinuousClock()
+        let started = clock.now
         let results = await HealthCheckRunner(timeout: .seconds(configuration.security.checkTimeoutSeconds)).run(checks())
+        let elapsed = clock.now - started
+        return (results, Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+    }
+
+    /// Runs one sweep, stores it and returns it.
+    @discardableResult
+    public func sweep() async throws -> StoredSweep {
+        let now = clock.now()
+        let (results, milliseconds) = await checkOnce()
         let scanReport = scan(now: now)
         var observations = AlertRules.observations(checks: results) + AlertRules.observations(scan: scanReport)
-        for (name, threshold) in Self.forecastChecks {
+        for (name, threshold, unit) in Self.forecastChecks {
             guard let value = results.first(where: { $0.name == name })?.value else { continue }
             var history = samples[name, default: []]
+            // The anomaly test compares the new value with the history before it.
+            if name == "database.latency", let anomaly = AnomalyDetector.observation(check: name, value: value, history: history.map(\.value), unit: unit) {
+                observations.append(anomaly)
+            }
             history.append(DegradationForecast.Sample(seconds: Double(now.millisecondsSinceEpoch) / 1000, value: value))
             samples[name] = Array(history.suffix(30))
-            if let forecast = DegradationForecast.observation(check: name, threshold: threshold, unit: " %", samples: samples[name]!) {
+            if let forecast = DegradationForecast.observation(check: name, threshold: threshold, unit: unit, samples: samples[name]!) {
                 observations.append(forecast)
             }
         }
@@ -87,9 +106,10 @@ public actor SecuritySweeper {
         for alert in changes.resolved { logger.info("alert resolved", metadata: ["alert_id": .stringConvertible(alert.id), "title": .string(alert.title)]) }
         let open = try await store.securityAlerts(includeResolved: false, limit: 1000)
         metrics?.record(score: score.score, checks: results, openAlerts: open, findings: scanReport.findings)
-        let report = Self.report(time: now, score: score, checks: results, scan: scanReport, openAlerts: open)
-        try await store.recordSweep(StoredSweep(time: now, score: score.score, report: String(decoding: report.serialized(), as: UTF8.self)))
-        return (score.score, report)
+        let sweep = StoredSweep(time: now, score: score.score, health: String(decoding: Self.health(time: now, checks: results, milliseconds: milliseconds).serialized(), as: UTF8.self),
+                                security: String(decoding: Self.security(time: now, score: score, scan: scanReport, openAlerts: open).serialized(), as: UTF8.self))
+        try await store.recordSweep(sweep)
+        return sweep
     }
 
     /// Log, webhook, and the risk gate for CRITICAL and SECURITY alerts when configured.
@@ -126,30 +146,41 @@ public actor SecuritySweeper {
         }
     }
 
-    /// The stored form of a sweep.
-    static func report(time: Timestamp, score: SecurityScore, checks: [HealthCheckResult], scan: VulnerabilityScanner.Report,
-                       openAlerts: [StoredSecurityAlert]) -> JSONValue {
-        var findings: [(String, JSONValue)] = [("total", .int(scan.findings.count))]
-        for severity in [VulnerabilityScanner.Severity.critical, .high, .medium, .low, .unknown] {
-            findings.append((severity.rawValue.lowercased(), .int(scan.findings.filter { $0.severity == severity }.count)))
-        }
+    /// The checks document (`GET /api/v1/supervisor/health`, `orchestrator health`).
+    public static func health(time: Timestamp, checks: [HealthCheckResult], milliseconds: Double) -> JSONValue {
+        let worst = checks.map(\.status).max() ?? .ok
         return [
             "time": .string(time.iso8601),
-            "score": .int(score.score),
-            "deductions": .array(score.deductions.map { ["reason": .string($0.reason), "points": .int($0.points)] }),
+            "status": .string(worst.rawValue),
+            "elapsed_ms": .number(milliseconds),
             "checks": .array(checks.map { check in
                 [
                     "name": .string(check.name), "status": .string(check.status.rawValue), "value": check.value.map(JSONValue.number) ?? .null,
                     "threshold": .string(check.threshold), "message": .string(check.message), "elapsed_ms": .number(check.elapsedMilliseconds),
                 ]
             }),
+        ]
+    }
+
+    /// The score document (`GET /api/v1/supervisor/security`).
+    static func security(time: Timestamp, score: SecurityScore, scan: VulnerabilityScanner.Report, openAlerts: [StoredSecurityAlert]) -> JSONValue {
+        var findings: [(String, JSONValue)] = [("total", .int(scan.findings.count))]
+        for severity in [VulnerabilityScanner.Severity.critical, .high, .medium, .low, .unknown] {
+            findings.append((severity.rawValue.lowercased(), .int(scan.findings.filter { $0.severity == severity }.count)))
+        }
+        var levels: [(String, JSONValue)] = []
+        for level in AlertLevel.allCases { levels.append((level.rawValue, .int(openAlerts.filter { $0.level == level }.count))) }
+        return [
+            "time": .string(time.iso8601),
+            "score": .int(score.score),
+            "deductions": .array(score.deductions.map { ["reason": .string($0.reason), "points": .int($0.points)] }),
             "scan": [
                 "packages_scanned": .int(scan.packagesScanned),
                 "database_records": .int(scan.database.records.count),
                 "database_problems": .array(scan.databaseProblems.map { .string($0.code) }),
                 "findings": .object(findings),
             ],
-            "open_alerts": .int(openAlerts.count),
+            "open_alerts": .object(levels),
         ]
     }
 }
@@ -163,8 +194,8 @@ struct SecuritySupervisorService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully {
             do {
-                let (score, _) = try await sweeper.sweep()
-                logger.info("security sweep", metadata: ["score": .stringConvertible(score)])
+                let sweep = try await sweeper.sweep()
+                logger.info("security sweep", metadata: ["score": .stringConvertible(sweep.score)])
             } catch {
                 logger.error("security sweep failed", metadata: ["reason": .string(String(describing: error))])
             }

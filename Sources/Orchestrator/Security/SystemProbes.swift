@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import SecuritySupervisor
+import Synchronization
 import TradingEngine
 
 /// The probes behind the health checks: they read `/proc`, `statvfs`, the database and the
@@ -12,18 +13,22 @@ public enum SystemProbes {
         FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// CPU use over a short sample and the load per CPU.
-    public struct CPU: HealthCheck {
+    /// CPU use since the previous sweep's sample (no waiting: the first sweep reports the load
+    /// only) and the load per CPU.
+    public final class CPU: HealthCheck {
         public let name = "cpu"
-        public var sample: Duration = .milliseconds(200)
+        private let previous = Mutex<(busy: UInt64, total: UInt64)?>(nil)
         public init() {}
         public func run() async throws -> [HealthCheckResult] {
             let processors = ProcessInfo.processInfo.activeProcessorCount
             var results: [HealthCheckResult] = []
-            if let first = read("/proc/stat").flatMap(SystemReadings.cpuTimes) {
-                try await Task.sleep(for: sample)
-                if let second = read("/proc/stat").flatMap(SystemReadings.cpuTimes), let usage = SystemReadings.cpuUsage(from: first, to: second) {
-                    results.append(.graded("cpu.usage", value: usage, warn: 85, fail: 97, unit: " %") { _ in String(format: "%.1f %% busy over %@", usage, "\(sample)") })
+            if let now = read("/proc/stat").flatMap(SystemReadings.cpuTimes) {
+                let before = previous.withLock { value in
+                    defer { value = now }
+                    return value
+                }
+                if let before, let usage = SystemReadings.cpuUsage(from: before, to: now) {
+                    results.append(.graded("cpu.usage", value: usage, warn: 85, fail: 97, unit: " %") { _ in String(format: "%.1f %% busy since the previous sweep", usage) })
                 }
             }
             if let load = read("/proc/loadavg") { results.append(SystemReadings.loadCheck(loadavg: load, processors: processors)) }

@@ -14,17 +14,20 @@ public struct AlertChanges: Sendable {
     }
 }
 
-/// A sweep as stored: when, the score, and the whole report as JSON text.
+/// A sweep as stored: when, the score, and its two documents as JSON text — the checks
+/// (`/supervisor/health`) and the score with its breakdown and the scan (`/supervisor/security`).
 public struct StoredSweep: Sendable {
     public let time: Timestamp
     public let score: Int
-    public let report: String
+    public let health: String
+    public let security: String
 
     /// Creates a sweep.
-    public init(time: Timestamp, score: Int, report: String) {
+    public init(time: Timestamp, score: Int, health: String, security: String) {
         self.time = time
         self.score = score
-        self.report = report
+        self.health = health
+        self.security = security
     }
 }
 

@@ -36,9 +36,14 @@ public enum DegradationForecast {
     /// A WARNING observation when `check` is forecast to reach `threshold` within `horizon` seconds.
     public static func observation(check: String, threshold: Double, unit: String, samples: [Sample], horizonSeconds: Double = 86_400) -> AlertObservation? {
         guard let seconds = secondsUntil(threshold, samples: samples), seconds <= horizonSeconds else { return nil }
-        let hours = seconds / 3600
         return AlertObservation(fingerprint: "forecast:\(check)", level: .warning, source: "forecast",
                                 title: "\(check) forecast to reach \(HealthCheckResult.format(threshold))\(unit)",
-                                message: "at the rate of the last \(samples.count) sweeps, \(check) reaches \(HealthCheckResult.format(threshold))\(unit) in about \(HealthCheckResult.format((hours * 10).rounded() / 10)) h")
+                                message: "at the rate of the last \(samples.count) sweeps, \(check) reaches \(HealthCheckResult.format(threshold))\(unit) in \(duration(seconds))")
+    }
+
+    /// `5 h 20 min`, `45 min`.
+    public static func duration(_ seconds: Double) -> String {
+        let minutes = Int((seconds / 60).rounded())
+        return minutes >= 60 ? "\(minutes / 60) h \(minutes % 60) min" : "\(minutes) min"
     }
 }

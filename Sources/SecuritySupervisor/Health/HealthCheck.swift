@@ -44,7 +44,8 @@ public struct HealthCheckResult: Sendable, Hashable {
                                  message: message(status))
     }
 
-    static func format(_ value: Double) -> String {
+    /// A number without a trailing .0, rounded to two decimals.
+    public static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String((value * 100).rounded() / 100)
     }
 }

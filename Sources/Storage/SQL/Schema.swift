@@ -199,7 +199,8 @@ public enum Schema {
                 id {id},
                 taken_at BIGINT NOT NULL,
                 score BIGINT NOT NULL,
-                report TEXT NOT NULL
+                health TEXT NOT NULL,
+                security TEXT NOT NULL
             )
             """,
         ]),

@@ -17,7 +17,13 @@ public final class SQLiteDatabase: SQLDatabase {
     public init(path: String, readerCount: Int = 4, busyTimeout: Duration = .seconds(30)) throws {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // The folder holds key hashes, orders and the ledger: only its owner may enter it.
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        // SQLite creates its files with the process umask (often world-readable): create the
+        // database file owner-only first; the -wal and -shm files take its permissions.
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         var configuration = Configuration()
         configuration.maximumReaderCount = readerCount
