@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SecuritySupervisor
 import ZIPFoundation
 
@@ -36,6 +37,18 @@ public enum OSVDatabaseLoader {
         return VulnerabilityScanner.Database(records: records, unreadable: unreadable, missing: records.isEmpty && unreadable.isEmpty)
     }
 
+    /// Decodes records on every core, keeping their order.
+    static func decodeInParallel(_ members: [(name: String, data: Data)]) -> [Result<OSVRecord, OSVRecord.ParseError>] {
+        let chunks = max(1, min(members.count / 500, ProcessInfo.processInfo.activeProcessorCount * 4))
+        let results = Mutex<[Int: [Result<OSVRecord, OSVRecord.ParseError>]]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (members.count * chunk / chunks)..<(members.count * (chunk + 1) / chunks)
+            let part = members[range].map { member in Result { () throws(OSVRecord.ParseError) in try OSVRecord.parse(member.data, source: member.name) } }
+            results.withLock { $0[chunk] = part }
+        }
+        return (0..<chunks).flatMap { chunk in results.withLock { $0[chunk] ?? [] } }
+    }
+
     private static func readArchive(_ path: String, into records: inout [OSVRecord], unreadable: inout [String]) {
         let archive: Archive
         do {
@@ -44,15 +57,22 @@ public enum OSVDatabaseLoader {
             unreadable.append("\(path): not a readable zip archive (\(error))")
             return
         }
+        // Inflate in order (the archive reader is sequential), then decode on every core.
+        var members: [(name: String, data: Data)] = []
         for entry in archive where entry.type == .file && entry.path.hasSuffix(".json") {
             var data = Data()
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
-                records.append(try OSVRecord.parse(data, source: "\(path):\(entry.path)"))
-            } catch let error as OSVRecord.ParseError {
-                unreadable.append(error.description)
+                members.append(("\(path):\(entry.path)", data))
             } catch {
                 unreadable.append("\(path):\(entry.path): \(error)")
+            }
+        }
+        let decoded = decodeInParallel(members)
+        for result in decoded {
+            switch result {
+            case .success(let record): records.append(record)
+            case .failure(let error): unreadable.append(error.description)
             }
         }
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Decides whether an OSV advisory affects an installed package, by the schema's evaluation rules.
 ///
 /// An `affected` entry applies when its ecosystem equals the package's (`Debian:12`; `SwiftURL`
@@ -33,17 +35,19 @@ public struct AdvisoryMatcher: Sendable {
         case unevaluated(String)
     }
 
+    /// Parsed versions, shared by every evaluation of one scan (advisories repeat the same versions).
+    private let cache = VersionCache()
+
     /// Creates a matcher.
     public init() {}
 
     /// −1, 0, 1 under the ecosystem's version rules, or nil when either does not parse.
     public static func compare(_ a: String, _ b: String, ecosystem: String) -> Int? {
-        if ecosystem.hasPrefix("Debian") {
-            guard let x = try? DebianVersion(a), let y = try? DebianVersion(b) else { return nil }
-            return DebianVersion.compare(x, y)
-        }
-        guard let x = try? SemanticVersion(a), let y = try? SemanticVersion(b) else { return nil }
-        return SemanticVersion.compare(x, y)
+        VersionCache().compare(a, b, ecosystem: ecosystem)
+    }
+
+    private func compare(_ a: String, _ b: String, ecosystem: String) -> Int? {
+        cache.compare(a, b, ecosystem: ecosystem)
     }
 
     /// Whether `record` affects `package`.
@@ -66,7 +70,7 @@ public struct AdvisoryMatcher: Sendable {
                 continue
             }
             guard applies(named, to: package) else { continue }
-            if let versions = entry.versions, versions.contains(where: { Self.compare($0, package.version, ecosystem: package.ecosystem) == 0 || $0 == package.version }) {
+            if let versions = entry.versions, versions.contains(where: { compare($0, package.version, ecosystem: package.ecosystem) == 0 || $0 == package.version }) {
                 return .affected(Match(advisory: record, entry: entry, package: package, fixedVersion: nil, evidence: "version \(package.version) is listed as affected"))
             }
             for range in entry.ranges ?? [] {
@@ -110,7 +114,7 @@ public struct AdvisoryMatcher: Sendable {
     }
 
     private func evaluate(_ range: OSVRecord.Range, version: String, ecosystem: String) -> RangeOutcome {
-        func order(_ a: String, _ b: String) -> Int? { a == "0" ? (b == "0" ? 0 : -1) : (b == "0" ? 1 : Self.compare(a, b, ecosystem: ecosystem)) }
+        func order(_ a: String, _ b: String) -> Int? { a == "0" ? (b == "0" ? 0 : -1) : (b == "0" ? 1 : compare(a, b, ecosystem: ecosystem)) }
         guard order(version, version) != nil || version == "0" else { return .unevaluated("version \(version) does not parse under \(ecosystem) rules") }
         var events: [(version: String, event: OSVRecord.Event)] = []
         for event in range.events {
@@ -148,5 +152,33 @@ public struct AdvisoryMatcher: Sendable {
             if event.introduced?.lowercased() == revision || event.lastAffected?.lowercased() == revision { return true }
         }
         return nil
+    }
+}
+
+/// Versions parsed once per scan, under each ecosystem's rules (nil when a text does not parse).
+final class VersionCache: Sendable {
+    private enum Parsed: Sendable {
+        case debian(DebianVersion)
+        case semantic(SemanticVersion)
+        case invalid
+    }
+
+    private let parsed = Mutex<[String: Parsed]>([:])
+
+    func compare(_ a: String, _ b: String, ecosystem: String) -> Int? {
+        let debian = ecosystem.hasPrefix("Debian")
+        switch (version(a, debian: debian), version(b, debian: debian)) {
+        case (.debian(let x), .debian(let y)): return DebianVersion.compare(x, y)
+        case (.semantic(let x), .semantic(let y)): return SemanticVersion.compare(x, y)
+        default: return nil
+        }
+    }
+
+    private func version(_ text: String, debian: Bool) -> Parsed {
+        let key = (debian ? "d:" : "s:") + text
+        if let known = parsed.withLock({ $0[key] }) { return known }
+        let value: Parsed = debian ? ((try? DebianVersion(text)).map(Parsed.debian) ?? .invalid) : ((try? SemanticVersion(text)).map(Parsed.semantic) ?? .invalid)
+        parsed.withLock { $0[key] = value }
+        return value
     }
 }

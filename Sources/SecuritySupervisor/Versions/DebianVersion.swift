@@ -109,8 +109,9 @@ public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvert
 }
 
 extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
-    var isASCIILetter: Bool { isASCII && isLetter }
+    // Byte tests, not Unicode properties: version strings are ASCII and these run per character.
+    var isASCIIDigit: Bool { asciiValue.map { $0 >= 48 && $0 <= 57 } ?? false }
+    var isASCIILetter: Bool { asciiValue.map { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) } ?? false }
 }
 
 extension StringProtocol {
