@@ -156,7 +156,7 @@ public enum OpenAPIDocument {
             ("/api/v1/trading/resume", ["post": operation(
                 id: "resumeTrading", tag: "trading", summary: "Resume trading", role: .trader,
                 description: "Queues a resume (202): the state returns to ACTIVE before the next bar and the drawdown peak restarts. The body may be empty.",
-                requestBody: ref("TradingCommandRequest"), bodyRequired: false,
+                requestBody: ref("TradingResumeRequest"), bodyRequired: false,
                 ok: ("Queued.", ref("TradingCommand")), okStatus: "202",
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])]),
             ("/api/v1/supervisor/health", ["get": operation(
@@ -184,7 +184,7 @@ public enum OpenAPIDocument {
             ("/api/v1/supervisor/alerts/{id}/ack", ["post": operation(
                 id: "acknowledgeSupervisorAlert", tag: "supervisor", summary: "Acknowledge an alert", role: .trader,
                 description: "Records who acknowledged the alert and when; it stays open until its condition clears.",
-                parameters: [["name": "id", "in": "path", "required": true, "description": "The alert id.", "schema": ["type": "integer", "format": "int64"]]],
+                parameters: [["name": "id", "in": "path", "required": true, "description": "The alert id.", "schema": ["type": "integer", "format": "int64", "minimum": 1]]],
                 ok: ("The alert.", ref("SecurityAlert")), problems: [.invalidParameter, .notFound])]),
             ("/api/v1/analytics/metrics", ["post": operation(
                 id: "computeMetrics", tag: "analytics", summary: "Risk and performance metrics", role: .viewer,
@@ -481,6 +481,10 @@ public enum OpenAPIDocument {
             ("TradingCommandRequest", closedObject([
                 ("account", ["type": "string", "description": "Default paper."]),
                 ("flatten", ["type": "boolean", "description": "Halt only: close every position at the next bar (default false)."]),
+                ("reason", ["type": "string", "maxLength": 500]),
+            ], description: "Optional; an empty body means the paper account.")),
+            ("TradingResumeRequest", closedObject([
+                ("account", ["type": "string", "description": "Default paper."]),
                 ("reason", ["type": "string", "maxLength": 500]),
             ], description: "Optional; an empty body means the paper account.")),
             ("TradingCommand", object([

@@ -115,7 +115,10 @@ enum TradingRoutes {
         guard try await store.tradingAccount(name: name) != nil else {
             throw ProblemDetails(.notFound, detail: "no trading account '\(name)': start one with `orchestrator run`")
         }
-        let reason = String((body.reason ?? "requested through the API").prefix(500))
+        if let reason = body.reason, reason.count > 500 {
+            throw ProblemDetails(.malformedJSON, detail: "reason has \(reason.count) characters; at most 500", fieldErrors: [("reason", "is longer than 500 characters")])
+        }
+        let reason = body.reason ?? "requested through the API"
         let stored = try await store.requestTradingCommand(TradingCommand(id: nil, account: name, kind: kind, flatten: body.flatten ?? false,
                                                                           reason: reason, requestedAt: clock.now(), appliedAt: nil))
         return JSONResponse.make([
