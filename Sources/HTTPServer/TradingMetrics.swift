@@ -14,6 +14,8 @@ public final class TradingMetrics: Sendable {
     private let positions: Gauge
     private let bars: Counter
     private let fills: Counter
+    private let forecasts: Counter
+    private let decisions: Counter
 
     /// Creates the metrics in the registry `/metrics` renders.
     public init(registry: PrometheusCollectorRegistry) {
@@ -30,7 +32,30 @@ public final class TradingMetrics: Sendable {
                                                                      unitName: "total", helpText: "Bars the loop has processed in this process."))
         fills = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "fills",
                                                                       unitName: "total", helpText: "Fills booked in this process."))
+        forecasts = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "forecasts",
+                                                                          unitName: "total", helpText: "Forecasts made (one per symbol and bar once models are fitted)."))
+        decisions = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "decisions",
+                                                                          unitName: "total", helpText: "Allocation decisions made by the strategy."))
         for state in [TradingState.active, .reducing, .halted] { stateGauge(state).set(to: 0) }
+        // Every known label value is exported from the start at 0, so a rate() exists before the first event.
+        for status in [OrderStatus.accepted, .filled, .partiallyFilled, .cancelled, .rejected, .expired] { _ = orderCounter(status.rawValue) }
+        for reason in Self.rejectionReasons { _ = rejectionCounter(reason) }
+    }
+
+    /// The risk gate's rules, the session's own refusal and the venue (as one value).
+    static let rejectionReasons = ["invalid_quantity", "invalid_price", "halted", "reducing_only", "max_order_notional", "max_orders_per_minute",
+                                   "no_equity", "max_position_weight", "max_gross_exposure", "insufficient_cash", "venue"]
+
+    private func orderCounter(_ status: String) -> Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "orders", unitName: "total",
+                                                              helpText: "Order state changes in this process, by the state reached."),
+                             labels: [("status", status)])
+    }
+
+    private func rejectionCounter(_ reason: String) -> Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "rejections", unitName: "total",
+                                                              helpText: "Orders refused in this process, by rule (risk gate) or venue reason."),
+                             labels: [("reason", reason)])
     }
 
     private func stateGauge(_ state: TradingState) -> Gauge {
@@ -50,17 +75,12 @@ public final class TradingMetrics: Sendable {
         for state in [TradingState.active, .reducing, .halted] { stateGauge(state).set(to: state == step.state ? 1 : 0) }
         bars.increment()
         if !step.fills.isEmpty { fills.increment(by: Int64(step.fills.count)) }
-        for order in step.orders {
-            registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "orders", unitName: "total",
-                                                                  helpText: "Order state changes in this process, by the state reached."),
-                                 labels: [("status", order.status.rawValue)]).increment()
-        }
+        if !step.forecasts.isEmpty { forecasts.increment(by: Int64(step.forecasts.count)) }
+        if step.decided { decisions.increment() }
+        for order in step.orders { orderCounter(order.status.rawValue).increment() }
         for (rule, count) in step.rejections {
             // Venue reasons carry numbers; the label keeps their kind only, so series stay bounded.
-            let reason = rule.hasPrefix("venue") ? "venue" : rule
-            registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "rejections", unitName: "total",
-                                                                  helpText: "Orders refused in this process, by rule (risk gate) or venue reason."),
-                                 labels: [("reason", reason)]).increment(by: Int64(count))
+            rejectionCounter(rule.hasPrefix("venue") ? "venue" : rule).increment(by: Int64(count))
         }
     }
 }
