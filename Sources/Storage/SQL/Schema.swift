@@ -204,6 +204,29 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 5, name: "jobs", statements: [
+            """
+            CREATE TABLE jobs (
+                id {id},
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                idempotency_key TEXT UNIQUE,
+                priority BIGINT NOT NULL,
+                run_at BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                attempts BIGINT NOT NULL,
+                max_attempts BIGINT NOT NULL,
+                lease_owner TEXT,
+                lease_expires_at BIGINT,
+                last_error TEXT,
+                result TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                finished_at BIGINT
+            )
+            """,
+            "CREATE INDEX jobs_due ON jobs (status, run_at)",
+        ]),
     ]
 
     /// The highest version this build knows.
