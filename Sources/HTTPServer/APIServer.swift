@@ -37,6 +37,8 @@ public enum APIServer {
         let trader = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .trader)
         TradingRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
                                trader: api.group().add(middleware: trader).add(middleware: bodyLimit), dependencies: dependencies)
+        BacktestRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
+                                trader: api.group().add(middleware: trader).add(middleware: bodyLimit), dependencies: dependencies)
         let admin = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .admin)
         SecurityRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
                                 trader: api.group().add(middleware: trader).add(middleware: bodyLimit),

@@ -55,8 +55,11 @@ public enum RunCommand {
             let runner = try await makeRunner(store: store, options: options, clock: clock, metrics: TradingMetrics(registry: registry), announce: announce)
             announce("Paper trading '\(options.account)': \(runner.fingerprint); \(options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed").")
             let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd, logger: logger, announce: announce)
+            let worker = JobWorker(store: store, name: "run-\(ProcessInfo.processInfo.processIdentifier)", concurrency: 2,
+                                   handlers: [JobKinds.noop, JobKinds.backtest(store: store)], clock: clock, logger: logger)
             // A name of our own: the default describes the service, which would print every bar.
-            return [.init(service: service, successTerminationBehavior: options.exitAtEnd ? .gracefullyShutdownGroup : .cancelGroup,
+            return [.init(service: worker, serviceName: "job-worker"),
+                    .init(service: service, successTerminationBehavior: options.exitAtEnd ? .gracefullyShutdownGroup : .cancelGroup,
                           serviceName: "trading-loop")]
         }
     }

@@ -20,7 +20,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             embedded SQLite database under --data-dir is used.
             """,
         version: ProductVersion.current,
-        subcommands: [Run.self, Serve.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Health.self, Version.self])
+        subcommands: [Run.self, Serve.self, Worker.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Health.self, Version.self])
 
     /// The argument parser's own entry, except that `scan` reports usage errors with status 2
     /// (scanners' convention: 0 clean, 1 findings, 2 could not scan) instead of 64.
@@ -275,6 +275,27 @@ struct Run: AsyncParsableCommand {
         options.end = end.flatMap { Timestamp(iso8601: $0) }
         try await CommandRunner.run(storage: storage, overrides: overrides) { configuration, logger in
             try await RunCommand.run(configuration, options: options, logger: logger) { line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+        }
+    }
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run jobs (backtests requested through the API) from the shared database until SIGTERM.",
+        discussion: "Any number of workers can share one PostgreSQL database; each claims due jobs under a lease, so a job held by a worker that dies is retried by another.")
+
+    @OptionGroup var storage: StorageOptions
+    @Option(help: "Jobs run at once.") var concurrency = 2
+
+    func validate() throws {
+        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
+    }
+
+    func run() async throws {
+        try await CommandRunner.run(storage: storage) { configuration, logger in
+            try await WorkerCommand.run(configuration, concurrency: concurrency, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }

@@ -159,6 +159,22 @@ public enum OpenAPIDocument {
                 requestBody: ref("TradingResumeRequest"), bodyRequired: false,
                 ok: ("Queued.", ref("TradingCommand")), okStatus: "202",
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])]),
+            ("/api/v1/backtests", ["post": operation(
+                id: "requestBacktest", tag: "jobs", summary: "Queue a backtest", role: .trader,
+                description: """
+                    Queues an sma-cross backtest of a stored symbol as a job (202 with its id); a worker (`orchestrator run` or \
+                    `orchestrator worker`) runs it. An `Idempotency-Key` header makes a repeated request return the same job.
+                    """,
+                parameters: [["name": "Idempotency-Key", "in": "header", "required": false, "description": "Repeat-safe request key.",
+                              "schema": ["type": "string", "maxLength": 190]]],
+                requestBody: ref("BacktestRequest"),
+                ok: ("Queued.", ref("JobAccepted")), okStatus: "202",
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge])]),
+            ("/api/v1/backtests/{id}", ["get": operation(
+                id: "getBacktest", tag: "jobs", summary: "A backtest job", role: .viewer,
+                description: "The job's status (queued, running, succeeded, dead, cancelled), attempts and last error, and the result once it succeeded.",
+                parameters: [["name": "id", "in": "path", "required": true, "description": "The job id.", "schema": ["type": "integer", "format": "int64", "minimum": 1]]],
+                ok: ("The job.", ref("BacktestJob")), problems: [.invalidParameter, .notFound])]),
             ("/api/v1/supervisor/health", ["get": operation(
                 id: "getSupervisorHealth", tag: "supervisor", summary: "Health checks of the last sweep", role: .viewer,
                 description: "Each check of the newest sweep: status OK, DEGRADED or FAILED, value, threshold, message, duration; the worst status and the sweep's wall time. 404 until a sweep has run.",
@@ -522,6 +538,23 @@ public enum OpenAPIDocument {
         ]
     }
 
+    private static var jobSchemas: [(String, JSONValue)] {
+        [
+            ("BacktestRequest", closedObject([
+                ("symbol", symbolSchema), ("timeframe", timeframeSchema),
+                ("fast", ["type": "integer", "minimum": 1, "default": 10]), ("slow", ["type": "integer", "maximum": 10000, "default": 30]),
+                ("cash", decimal), ("commission", decimal),
+            ], required: ["symbol"], description: "An sma-cross backtest of a stored symbol (slow must be above fast).")),
+            ("JobAccepted", object([("job_id", ["type": "integer", "format": "int64"]), ("status", string), ("location", string)])),
+            ("BacktestJob", object([
+                ("job_id", ["type": "integer", "format": "int64"]),
+                ("status", ["type": "string", "enum": .array(JobRecord.Status.allCases.map { .string($0.rawValue) })]),
+                ("attempts", integer), ("created_at", dateTime), ("finished_at", nullableDateTime), ("last_error", nullableString),
+                ("result", ["type": ["object", "null"], "description": "final_equity, return_pct, trades, max_drawdown_pct, sharpe_ratio, win_rate_pct, exposure_pct…"]),
+            ])),
+        ]
+    }
+
     private static var schemas: [(String, JSONValue)] {
         let apiKeyProperties: [(String, JSONValue)] = [
             ("id", ["type": "integer", "format": "int64"]),
@@ -582,7 +615,7 @@ public enum OpenAPIDocument {
                 ("role", ["type": "string", "enum": .array(APIKeyRole.allCases.map { .string($0.rawValue) })]),
             ])),
             ("APIKeyCreated", object(apiKeyProperties + [("key", ["type": "string", "description": "The secret key. Shown only now."])])),
-        ] + portfolioSchemas + predictionSchemas + tradingSchemas + securitySchemas
+        ] + portfolioSchemas + predictionSchemas + tradingSchemas + securitySchemas + jobSchemas
     }
 
     private static var predictionSchemas: [(String, JSONValue)] {

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TradingCore
+import TradingEngine
+
+/// What a worker does with one kind of job: turns its payload into a result (JSON text) or throws.
+public struct JobHandler: Sendable {
+    public let kind: String
+    public let run: @Sendable (JobRecord) async throws -> String
+
+    /// Creates a handler.
+    public init(kind: String, run: @escaping @Sendable (JobRecord) async throws -> String) {
+        self.kind = kind
+        self.run = run
+    }
+}
+
+/// A worker: claims due jobs of the kinds it handles, runs up to `concurrency` at once, keeps
+/// their leases alive while they run, and records success or failure (retried with exponential
+/// backoff and jitter, dead after the last attempt). A job whose worker dies is taken by another
+/// worker once its lease runs out, so a job is never lost; its effects must be idempotent, since a
+/// worker that dies after the work but before recording it means the work is done again.
+public struct JobWorker: Service {
+    public let store: any JobQueue
+    public let name: String
+    public let concurrency: Int
+    public let handlers: [String: JobHandler]
+    public var lease: Duration = .seconds(30)
+    public var idlePoll: Duration = .milliseconds(100)
+    let logger: Logger
+    let clock: any TradingClock
+
+    /// Creates a worker.
+    public init(store: any JobQueue, name: String, concurrency: Int, handlers: [JobHandler], clock: any TradingClock, logger: Logger) {
+        self.store = store
+        self.name = name
+        self.concurrency = max(concurrency, 1)
+        self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.kind, $0) })
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let worked = try await runOnce()
+            if worked == 0 { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: idlePoll) } }
+        }
+    }
+
+    /// Claims and runs one batch; returns how many jobs it ran.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let jobs = try await store.claimJobs(worker: name, kinds: Set(handlers.keys), limit: concurrency, lease: lease, at: clock.now())
+        guard !jobs.isEmpty else { return 0 }
+        await withTaskGroup(of: Void.self) { group in
+            for job in jobs { group.addTask { await execute(job) } }
+        }
+        return jobs.count
+    }
+
+    private func execute(_ job: JobRecord) async {
+        guard let handler = handlers[job.kind] else { return }
+        // Renew the lease at a third of its length while the job runs.
+        let renewal = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: lease / 3)
+                let until = clock.now().adding(milliseconds: lease.components.seconds * 1000)
+                guard try await store.renewLease(jobID: job.id, worker: name, until: until) else { return }
+            }
+        }
+        defer { renewal.cancel() }
+        do {
+            let result = try await handler.run(job)
+            if try await !store.completeJob(jobID: job.id, worker: name, result: result, at: clock.now()) {
+                logger.warning("job finished after its lease was lost; another worker runs it", metadata: ["job_id": .stringConvertible(job.id)])
+            }
+        } catch {
+            var generator = SystemRandomNumberGenerator()
+            let delay = JobBackoff.delay(afterAttempts: job.attempts, random: &generator)
+            let retryAt = clock.now().adding(milliseconds: delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+            let outcome = try? await store.failJob(jobID: job.id, worker: name, error: String(describing: error), retryAt: retryAt, at: clock.now())
+            logger.warning("job failed", metadata: ["job_id": .stringConvertible(job.id), "kind": .string(job.kind),
+                                                    "attempt": .stringConvertible(job.attempts), "status": .string(outcome?.status.rawValue ?? "lease lost")])
+        }
+    }
+}
+
+/// The job kinds this build knows.
+public enum JobKinds {
+    /// A job that does nothing (throughput tests).
+    public static let noop = JobHandler(kind: "noop") { _ in "{}" }
+
+    /// Why a job's payload cannot run.
+    public struct PayloadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// `backtest`: sma-cross over a stored symbol's bars; the result has the backtest's figures.
+    public static func backtest(store: any MarketDataStore) -> JobHandler {
+        JobHandler(kind: "backtest") { job in
+            let payload: BacktestJobRequest
+            do {
+                payload = try JSONDecoder().decode(BacktestJobRequest.self, from: Data(job.payload.utf8))
+            } catch {
+                throw PayloadError(description: "the payload is not a backtest request: \(error)")
+            }
+            guard let symbol = Symbol(payload.symbol), let timeframe = Timeframe(rawValue: payload.timeframe ?? "1d"),
+                  let cash = FixedDecimal(payload.cash ?? "100000"), let commission = FixedDecimal(payload.commission ?? "0.001") else {
+                throw PayloadError(description: "symbol, timeframe, cash or commission is not valid")
+            }
+            let bars = try await store.allBars(symbol: symbol, timeframe: timeframe)
+            let backtest = SMACrossBacktest(fast: payload.fast ?? 10, slow: payload.slow ?? 30, cash: cash, commission: commission)
+            let result = try backtest.run(bars, symbol: symbol)
+            let json: JSONValue = [
+                "strategy": "sma-cross", "symbol": .string(symbol.rawValue), "timeframe": .string(timeframe.rawValue), "bars": .int(bars.count),
+                "final_equity": .string(result.finalEquity.description), "return_pct": .number(result.returnPercent), "trades": .int(result.trades.count),
+                "max_drawdown_pct": .number(result.maxDrawdownPercent), "sharpe_ratio": .number(result.sharpeRatio),
+                "win_rate_pct": .number(result.winRatePercent), "exposure_pct": .number(result.exposurePercent),
+            ]
+            return String(decoding: json.serialized(), as: UTF8.self)
+        }
+    }
+
+    /// `supervisor_sweep`: one security sweep.
+    public static func supervisorSweep(_ sweeper: SecuritySweeper) -> JobHandler {
+        JobHandler(kind: "supervisor_sweep") { _ in
+            let sweep = try await sweeper.sweep()
+            return "{\"score\": \(sweep.score)}"
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// `orchestrator worker`: runs jobs from the shared store until SIGTERM (no HTTP server). Any
+/// number of workers can share one PostgreSQL; on SQLite, use the worker inside `orchestrator run`.
+public enum WorkerCommand {
+    /// Runs a worker until shutdown.
+    public static func run(_ configuration: OrchestratorConfiguration, concurrency: Int, logger: Logger,
+                           announce: @escaping @Sendable (String) -> Void) async throws {
+        let store = try await StoreFactory.open(configuration, logger: logger)
+        let name = "worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let worker = JobWorker(store: store, name: name, concurrency: concurrency,
+                               handlers: [JobKinds.noop, JobKinds.backtest(store: store)], clock: SystemClock(), logger: logger)
+        announce("Worker \(name): \(concurrency) at a time, kinds noop and backtest.")
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: StoreService(store: store)), .init(service: worker, serviceName: "job-worker")],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
