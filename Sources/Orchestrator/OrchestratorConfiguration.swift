@@ -36,6 +36,8 @@ public struct OrchestratorConfiguration: Sendable {
     public var configFilePath: String?
     /// The security supervisor's settings.
     public var security = SecuritySettings()
+    /// Jobs queued on a timetable by the scheduler (`schedules` in the configuration file).
+    public var schedules: [Schedule] = []
 
     /// How the security supervisor runs.
     public struct SecuritySettings: Sendable {
@@ -93,6 +95,7 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "security.endpoints", environment: "ORCHESTRATOR_SECURITY_ENDPOINTS", defaultValue: "(none)", meaning: "comma-separated host:port venue endpoints whose DNS and TCP connect are checked"),
         Setting(key: "security.osv_db", environment: "ORCHESTRATOR_SECURITY_OSV_DB", defaultValue: "(none)", meaning: "OSV database folder scanned against Package.resolved and the dpkg status at each sweep"),
         Setting(key: "security.risk_action", environment: "ORCHESTRATOR_SECURITY_RISK_ACTION", defaultValue: "none", meaning: "what a CRITICAL or SECURITY alert does to trading: none, reduce or halt"),
+        Setting(key: "scheduler.schedules_file", environment: "ORCHESTRATOR_SCHEDULER_SCHEDULES_FILE", defaultValue: "schedules.json (if present)", meaning: "JSON file {\"schedules\": [{\"name\", \"cron\" or \"every_seconds\", \"kind\", \"payload\"}]} of jobs the scheduler queues"),
         Setting(key: "security.webhook_url", environment: "ORCHESTRATOR_SECURITY_WEBHOOK_URL", defaultValue: "(none)", meaning: "http(s) URL that receives each new alert as a JSON POST, retried 3 times"),
     ]
 }
@@ -149,7 +152,58 @@ public enum ConfigurationLoader {
         ])
         var configuration = try read(reader)
         configuration.configFilePath = FileManager.default.fileExists(atPath: filePath) ? filePath : nil
+        // The configuration provider reads no lists of objects, so schedules live in a file of
+        // their own that the configuration names (scheduler.schedules_file).
+        let named = reader.string(forKey: "scheduler.schedules_file").flatMap { $0.isEmpty ? nil : $0 }
+        let schedulesFile = named ?? "schedules.json"
+        if let data = FileManager.default.contents(atPath: schedulesFile) {
+            configuration.schedules = try schedules(fromConfigFile: data)
+        } else if let named {
+            throw ConfigurationError(key: "scheduler.schedules_file", accepted: "a readable JSON file", problem: "\(named) does not exist")
+        }
         return configuration
+    }
+
+    /// The job kinds a schedule may name (those the workers handle).
+    public static let schedulableKinds: Set<String> = ["noop", "backtest"]
+
+    /// `"schedules": [{"name", "cron" or "every_seconds", "kind", "payload"}]` of the configuration file.
+    static func schedules(fromConfigFile data: Data) throws -> [Schedule] {
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let list = root["schedules"] else { return [] }
+        guard let entries = list as? [[String: Any]] else {
+            throw ConfigurationError(key: "schedules", accepted: "a list of {\"name\", \"cron\" or \"every_seconds\", \"kind\", \"payload\"}", problem: "not a list of objects")
+        }
+        var names: Set<String> = []
+        return try entries.enumerated().map { index, entry in
+            let key = "schedules[\(index)]"
+            guard let name = entry["name"] as? String, !name.isEmpty, names.insert(name).inserted else {
+                throw ConfigurationError(key: key + ".name", accepted: "a unique non-empty name", problem: nil)
+            }
+            guard let kind = entry["kind"] as? String, schedulableKinds.contains(kind) else {
+                throw ConfigurationError(key: key + ".kind", accepted: schedulableKinds.sorted().joined(separator: ", "), problem: "got \(entry["kind"].map { "\($0)" } ?? "nothing")")
+            }
+            let timing: Schedule.Timing
+            switch (entry["cron"] as? String, entry["every_seconds"] as? Int) {
+            case (.some(let text), nil):
+                do {
+                    timing = .cron(try CronExpression(text))
+                } catch {
+                    throw ConfigurationError(key: key + ".cron", accepted: "five fields: minute hour day-of-month month day-of-week", problem: (error as? CronExpression.ParseError)?.reason ?? "\(error)")
+                }
+            case (nil, .some(let seconds)) where seconds >= 1:
+                timing = .every(.seconds(seconds))
+            default:
+                throw ConfigurationError(key: key, accepted: "exactly one of cron (text) and every_seconds (a positive integer)", problem: nil)
+            }
+            var payload = "{}"
+            if let value = entry["payload"] {
+                guard JSONSerialization.isValidJSONObject(value), let bytes = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) else {
+                    throw ConfigurationError(key: key + ".payload", accepted: "a JSON object", problem: nil)
+                }
+                payload = String(decoding: bytes, as: UTF8.self)
+            }
+            return Schedule(name: name, timing: timing, kind: kind, payload: payload)
+        }
     }
 
     /// Maps `ORCHESTRATOR_HTTP_PORT` to `HTTP_PORT` (the provider's name for `http.port`), and keeps `DATABASE_URL`.

@@ -58,7 +58,9 @@ public enum RunCommand {
             let worker = JobWorker(store: store, name: "run-\(ProcessInfo.processInfo.processIdentifier)", concurrency: 2,
                                    handlers: [JobKinds.noop, JobKinds.backtest(store: store)], clock: clock, logger: logger)
             // A name of our own: the default describes the service, which would print every bar.
-            return [.init(service: worker, serviceName: "job-worker"),
+            let scheduler = SchedulerService(scheduler: Scheduler(store: store, holder: "run-\(ProcessInfo.processInfo.processIdentifier)",
+                                                                  schedules: configuration.schedules), clock: clock, logger: logger)
+            return [.init(service: worker, serviceName: "job-worker"), .init(service: scheduler, serviceName: "scheduler"),
                     .init(service: service, successTerminationBehavior: options.exitAtEnd ? .gracefullyShutdownGroup : .cancelGroup,
                           serviceName: "trading-loop")]
         }

@@ -9,13 +9,18 @@ extension SQLStore: JobQueue {
         created_at, finished_at
         """
 
-    public func enqueue(_ job: NewJob, at time: Timestamp) async throws -> JobRecord {
+    /// The statement queueing a job (a used idempotency key inserts nothing).
+    static func insertJob(_ job: NewJob, at time: Timestamp) -> SQLStatement {
         let now = SQLValue.integer(time.millisecondsSinceEpoch)
-        let inserted = try await database.write([SQLStatement("""
+        return SQLStatement("""
             INSERT INTO jobs (kind, payload, idempotency_key, priority, run_at, status, attempts, max_attempts, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING \(Self.jobColumns)
+            VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING \(jobColumns)
             """, [.text(job.kind), .text(job.payload), job.idempotencyKey.map(SQLValue.text) ?? .null, .integer(Int64(job.priority)),
-                  .integer(job.runAt.millisecondsSinceEpoch), .integer(Int64(job.maximumAttempts)), now, now])])
+                  .integer(job.runAt.millisecondsSinceEpoch), .integer(Int64(job.maximumAttempts)), now, now])
+    }
+
+    public func enqueue(_ job: NewJob, at time: Timestamp) async throws -> JobRecord {
+        let inserted = try await database.write([Self.insertJob(job, at: time)])
         if let row = inserted.first?.first { return try Self.jobRecord(row) }
         // The key was used: the job enqueued with it is the answer.
         guard let key = job.idempotencyKey,

@@ -20,7 +20,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             embedded SQLite database under --data-dir is used.
             """,
         version: ProductVersion.current,
-        subcommands: [Run.self, Serve.self, Worker.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Health.self, Version.self])
+        subcommands: [Run.self, Serve.self, Worker.self, SchedulerRole.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Health.self, Version.self])
 
     /// The argument parser's own entry, except that `scan` reports usage errors with status 2
     /// (scanners' convention: 0 clean, 1 findings, 2 could not scan) instead of 64.
@@ -296,6 +296,23 @@ struct Worker: AsyncParsableCommand {
     func run() async throws {
         try await CommandRunner.run(storage: storage) { configuration, logger in
             try await WorkerCommand.run(configuration, concurrency: concurrency, logger: logger) { line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+        }
+    }
+}
+
+struct SchedulerRole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler",
+        abstract: "Queue the configured schedules' jobs (cron or intervals) until SIGTERM.",
+        discussion: "Any number of schedulers may run against one database: one leads through a lease in the store (taken over within 15 s when it dies, at once when it stops cleanly); a tick fires at most once, and ticks missed while none ran fire once.")
+
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        try await CommandRunner.run(storage: storage) { configuration, logger in
+            try await SchedulerCommand.run(configuration, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }

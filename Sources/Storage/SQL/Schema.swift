@@ -227,6 +227,21 @@ public enum Schema {
             """,
             "CREATE INDEX jobs_due ON jobs (status, run_at)",
         ]),
+        Migration(version: 6, name: "scheduler leases and ticks", statements: [
+            """
+            CREATE TABLE leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE schedule_ticks (
+                name TEXT PRIMARY KEY,
+                last_tick BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// The highest version this build knows.

@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+import TradingCore
+import TradingEngine
+
+/// Runs the scheduler every second until shutdown, then gives the lease up so another scheduler
+/// takes over at once rather than after the lease expires.
+struct SchedulerService: Service {
+    let scheduler: Scheduler
+    let clock: any TradingClock
+    let logger: Logger
+
+    func run() async throws {
+        var leading = false
+        while !Task.isShuttingDownGracefully {
+            do {
+                let pass = try await scheduler.tick(at: clock.now())
+                if pass.leading != leading {
+                    leading = pass.leading
+                    logger.info(leading ? "scheduler leads" : "scheduler follows", metadata: ["holder": .string(scheduler.holder)])
+                }
+                for (schedule, tick) in pass.fired {
+                    logger.info("schedule fired", metadata: ["schedule": .string(schedule), "tick": .string(tick.iso8601)])
+                }
+            } catch {
+                logger.error("scheduler pass failed", metadata: ["reason": .string(String(describing: error))])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        }
+        try? await scheduler.resign()
+    }
+}
+
+/// `orchestrator scheduler`: runs the scheduler (no HTTP server) until SIGTERM.
+public enum SchedulerCommand {
+    /// Runs until shutdown.
+    public static func run(_ configuration: OrchestratorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void) async throws {
+        let store = try await StoreFactory.open(configuration, logger: logger)
+        let holder = "scheduler-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        announce("Scheduler \(holder): \(configuration.schedules.count) schedule(s): \(configuration.schedules.map(\.name).joined(separator: ", "))")
+        let service = SchedulerService(scheduler: Scheduler(store: store, holder: holder, schedules: configuration.schedules), clock: SystemClock(), logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: StoreService(store: store)), .init(service: service, serviceName: "scheduler")],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,40 @@
+import TradingCore
+import TradingEngine
+
+// MARK: SchedulerStore
+
+extension SQLStore: SchedulerStore {
+    public func acquireLease(name: String, holder: String, until: Timestamp, at time: Timestamp) async throws -> Bool {
+        let rows = try await database.write([SQLStatement("""
+            INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE leases.holder = excluded.holder OR leases.expires_at < ?
+            RETURNING holder
+            """, [.text(name), .text(holder), .integer(until.millisecondsSinceEpoch), .integer(time.millisecondsSinceEpoch)])])
+        return (try rows.first?.first?.text(0)) == holder
+    }
+
+    public func releaseLease(name: String, holder: String) async throws {
+        try await database.write([SQLStatement("DELETE FROM leases WHERE name = ? AND holder = ?", [.text(name), .text(holder)])])
+    }
+
+    public func lastTick(schedule: String) async throws -> Timestamp? {
+        try await database.query(SQLStatement("SELECT last_tick FROM schedule_ticks WHERE name = ?", [.text(schedule)])).first
+            .map { Timestamp(millisecondsSinceEpoch: try $0.integer(0)) }
+    }
+
+    public func fireTick(schedule: String, tick: Timestamp, job: NewJob, at time: Timestamp) async throws {
+        try await database.write([
+            Self.insertJob(job, at: time),
+            SQLStatement("""
+                INSERT INTO schedule_ticks (name, last_tick) VALUES (?, ?)
+                ON CONFLICT (name) DO UPDATE SET last_tick = excluded.last_tick WHERE schedule_ticks.last_tick < excluded.last_tick
+                """, [.text(schedule), .integer(tick.millisecondsSinceEpoch)]),
+        ])
+    }
+
+    public func startSchedule(_ schedule: String, at tick: Timestamp) async throws {
+        try await database.write([SQLStatement("INSERT INTO schedule_ticks (name, last_tick) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                               [.text(schedule), .integer(tick.millisecondsSinceEpoch)])])
+    }
+}
