@@ -93,8 +93,8 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         let limit = minute + 8 * 366 * 1440
         while minute < limit {
             let day = minute >= 0 ? minute / 1440 : (minute - 1439) / 1440
-            let (year, month, dayOfMonth) = Self.civil(fromDays: day)
-            guard months.contains(month), dayMatches(year: year, month: month, day: dayOfMonth) else {
+            let date = CivilDate(daysSinceEpoch: day)
+            guard months.contains(date.month), dayMatches(year: date.year, month: date.month, day: date.day) else {
                 minute = (day + 1) * 1440
                 continue
             }
@@ -109,29 +109,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
-    /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-    static func civil(fromDays days: Int64) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthPrime = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
-        let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (Int(year), Int(month), Int(day))
-    }
-
     /// 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday).
     static func weekday(year: Int, month: Int, day: Int) -> Int {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let monthIndex = Int64(month > 2 ? month - 3 : month + 9)
-        let dayOfYear = (153 * monthIndex + 2) / 5 + Int64(day) - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
+        let days = CivilDate(year: year, month: month, day: day)!.daysSinceEpoch
         return Int(((days % 7) + 11) % 7)
     }
 }
