@@ -38,6 +38,12 @@ public struct OrchestratorConfiguration: Sendable {
     public var security = SecuritySettings()
     /// Jobs queued on a timetable by the scheduler (`schedules` in the configuration file).
     public var schedules: [Schedule] = []
+    /// How long a worker's claim on a job lasts without renewal (a dead worker's jobs wait this long).
+    public var jobLeaseSeconds = 30
+    /// How often an idle worker looks for jobs.
+    public var jobPollMilliseconds = 50
+    /// How long the scheduler's leadership lasts without renewal.
+    public var schedulerLeaseSeconds = 15
 
     /// How the security supervisor runs.
     public struct SecuritySettings: Sendable {
@@ -95,6 +101,9 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "security.endpoints", environment: "ORCHESTRATOR_SECURITY_ENDPOINTS", defaultValue: "(none)", meaning: "comma-separated host:port venue endpoints whose DNS and TCP connect are checked"),
         Setting(key: "security.osv_db", environment: "ORCHESTRATOR_SECURITY_OSV_DB", defaultValue: "(none)", meaning: "OSV database folder scanned against Package.resolved and the dpkg status at each sweep"),
         Setting(key: "security.risk_action", environment: "ORCHESTRATOR_SECURITY_RISK_ACTION", defaultValue: "none", meaning: "what a CRITICAL or SECURITY alert does to trading: none, reduce or halt"),
+        Setting(key: "jobs.lease_seconds", environment: "ORCHESTRATOR_JOBS_LEASE_SECONDS", defaultValue: "30", meaning: "how long a worker's claim on a job lasts unrenewed; a dead worker's jobs are retried after it, 2 to 3600"),
+        Setting(key: "jobs.poll_milliseconds", environment: "ORCHESTRATOR_JOBS_POLL_MILLISECONDS", defaultValue: "50", meaning: "how often an idle worker looks for due jobs, 1 to 10000"),
+        Setting(key: "scheduler.lease_seconds", environment: "ORCHESTRATOR_SCHEDULER_LEASE_SECONDS", defaultValue: "15", meaning: "how long scheduler leadership lasts unrenewed; another scheduler takes over after it, 2 to 3600"),
         Setting(key: "scheduler.schedules_file", environment: "ORCHESTRATOR_SCHEDULER_SCHEDULES_FILE", defaultValue: "schedules.json (if present)", meaning: "JSON file {\"schedules\": [{\"name\", \"cron\" or \"every_seconds\", \"kind\", \"payload\"}]} of jobs the scheduler queues"),
         Setting(key: "security.webhook_url", environment: "ORCHESTRATOR_SECURITY_WEBHOOK_URL", defaultValue: "(none)", meaning: "http(s) URL that receives each new alert as a JSON POST, retried 3 times"),
     ]
@@ -270,6 +279,9 @@ public enum ConfigurationLoader {
             logLevel: level,
             logFormat: format)
         configuration.security = security
+        configuration.jobLeaseSeconds = try integer(reader, "jobs.lease_seconds", default: 30, range: 2...3600)
+        configuration.jobPollMilliseconds = try integer(reader, "jobs.poll_milliseconds", default: 50, range: 1...10_000)
+        configuration.schedulerLeaseSeconds = try integer(reader, "scheduler.lease_seconds", default: 15, range: 2...3600)
         return configuration
     }
 

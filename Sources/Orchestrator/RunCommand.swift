@@ -55,11 +55,14 @@ public enum RunCommand {
             let runner = try await makeRunner(store: store, options: options, clock: clock, metrics: TradingMetrics(registry: registry), announce: announce)
             announce("Paper trading '\(options.account)': \(runner.fingerprint); \(options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed").")
             let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd, logger: logger, announce: announce)
-            let worker = JobWorker(store: store, name: "run-\(ProcessInfo.processInfo.processIdentifier)", concurrency: 2,
+            var worker = JobWorker(store: store, name: "run-\(ProcessInfo.processInfo.processIdentifier)", concurrency: 2,
                                    handlers: [JobKinds.noop, JobKinds.backtest(store: store)], clock: clock, logger: logger)
+            worker.lease = .seconds(configuration.jobLeaseSeconds)
+            worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
+            var runScheduler = Scheduler(store: store, holder: "run-\(ProcessInfo.processInfo.processIdentifier)", schedules: configuration.schedules)
+            runScheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
             // A name of our own: the default describes the service, which would print every bar.
-            let scheduler = SchedulerService(scheduler: Scheduler(store: store, holder: "run-\(ProcessInfo.processInfo.processIdentifier)",
-                                                                  schedules: configuration.schedules), clock: clock, logger: logger)
+            let scheduler = SchedulerService(scheduler: runScheduler, clock: clock, logger: logger)
             return [.init(service: worker, serviceName: "job-worker"), .init(service: scheduler, serviceName: "scheduler"),
                     .init(service: service, successTerminationBehavior: options.exitAtEnd ? .gracefullyShutdownGroup : .cancelGroup,
                           serviceName: "trading-loop")]

@@ -40,7 +40,9 @@ public enum SchedulerCommand {
         let store = try await StoreFactory.open(configuration, logger: logger)
         let holder = "scheduler-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         announce("Scheduler \(holder): \(configuration.schedules.count) schedule(s): \(configuration.schedules.map(\.name).joined(separator: ", "))")
-        let service = SchedulerService(scheduler: Scheduler(store: store, holder: holder, schedules: configuration.schedules), clock: SystemClock(), logger: logger)
+        var scheduler = Scheduler(store: store, holder: holder, schedules: configuration.schedules)
+        scheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
+        let service = SchedulerService(scheduler: scheduler, clock: SystemClock(), logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: StoreService(store: store)), .init(service: service, serviceName: "scheduler")],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

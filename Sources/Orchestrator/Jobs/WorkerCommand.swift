@@ -11,8 +11,10 @@ public enum WorkerCommand {
                            announce: @escaping @Sendable (String) -> Void) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
         let name = "worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-        let worker = JobWorker(store: store, name: name, concurrency: concurrency,
+        var worker = JobWorker(store: store, name: name, concurrency: concurrency,
                                handlers: [JobKinds.noop, JobKinds.backtest(store: store)], clock: SystemClock(), logger: logger)
+        worker.lease = .seconds(configuration.jobLeaseSeconds)
+        worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
         announce("Worker \(name): \(concurrency) at a time, kinds noop and backtest.")
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: StoreService(store: store)), .init(service: worker, serviceName: "job-worker")],
