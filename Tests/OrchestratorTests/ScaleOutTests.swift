@@ -126,15 +126,20 @@ struct ScaleOutTests {
         let deadline = Date().addingTimeInterval(90)
         let done = SQLStatement("SELECT COUNT(*) FROM jobs WHERE status = 'succeeded' AND kind = 'noop' AND idempotency_key IS NULL")
         while try await store.database.query(done).first?.integer(0) ?? 0 < Int64(ids.count) && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        // Let the surviving scheduler fire a few more ticks.
-        try await Task.sleep(for: .seconds(5))
+        // Wait (up to 30 s) for the surviving scheduler to take the lease over (3 s) and fire ticks.
+        let tickQuery = SQLStatement("SELECT idempotency_key FROM jobs WHERE idempotency_key LIKE 'schedule:heartbeat:%'")
+        let takeOverDeadline = Date().addingTimeInterval(30)
+        while Date() < takeOverDeadline {
+            let latest = try await store.database.query(tickQuery).compactMap { Int64(try $0.text(0).split(separator: ":").last!) }.max() ?? 0
+            if latest > killedAt + 4000 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
         let counts = try await store.jobCounts()
         let finished = try await store.database.query(done)
         #expect(try finished.first?.integer(0) == 3000, "\(counts)")
         #expect(counts[.dead, default: 0] == 0)
         // Every tick appears once, and ticks went on after the leader died, fired by the other scheduler.
-        let ticks = try await store.database.query(SQLStatement("SELECT idempotency_key FROM jobs WHERE idempotency_key LIKE 'schedule:heartbeat:%'"))
-            .map { Int64(try $0.text(0).split(separator: ":").last!)! }
+        let ticks = try await store.database.query(tickQuery).map { Int64(try $0.text(0).split(separator: ":").last!)! }
         #expect(Set(ticks).count == ticks.count)
         #expect(ticks.contains { $0 > killedAt + 4000 }, "no tick after the leader died")
         let newLeader = try await store.database.query(SQLStatement("SELECT holder FROM leases WHERE name = 'scheduler'")).first.map { try $0.text(0) }
