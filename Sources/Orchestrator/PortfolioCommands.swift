@@ -124,7 +124,7 @@ public enum PortfolioCommands {
         var timings: [Double] = []
         for _ in 0..<max(1, repetitions) {
             let elapsed = try clock.measure(body)
-            timings.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            timings.append(elapsed.milliseconds)
         }
         return Statistics.quantile(timings, 0.5)
     }

@@ -145,7 +145,7 @@ struct TradingService: Service {
         let started = ContinuousClock.now
         let session = try await runner.run { Task.isShuttingDownGracefully }
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.milliseconds / 1000
         let bars = session.nextIndex - session.startIndex
         if bars > 0 {
             let events = bars * session.symbols.count

@@ -33,7 +33,7 @@ extension SQLStore: JobQueue {
     public func claimJobs(worker: String, kinds: Set<String>, limit: Int, lease: Duration, at time: Timestamp) async throws -> [JobRecord] {
         guard limit > 0, !kinds.isEmpty else { return [] }
         let now = time.millisecondsSinceEpoch
-        let expires = now + lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000
+        let expires = now + lease.wholeMilliseconds
         let kindList = kinds.sorted()
         let placeholders = Array(repeating: "?", count: kindList.count).joined(separator: ", ")
         // PostgreSQL: rows another transaction holds are skipped, so concurrent workers never wait

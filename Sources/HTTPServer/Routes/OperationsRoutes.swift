@@ -31,7 +31,7 @@ enum OperationsRoutes {
             checks.append(("database", [
                 "status": .string(current ? "pass" : "fail"),
                 "backend": .string(store.backendName),
-                "latency_ms": .number(Double(latency.components.attoseconds) / 1e15 + Double(latency.components.seconds) * 1000),
+                "latency_ms": .number(latency.milliseconds),
                 "schema_version": .int(version),
                 "latest_schema_version": .int(store.latestSchemaVersion),
             ]))

@@ -65,7 +65,7 @@ enum PortfolioRoutes {
             let clock = ContinuousClock()
             var outcome: AllocationOutcome?
             let elapsed = try clock.measure { outcome = try ProblemDetails.unprocessable { () throws(PortfolioError) in try specification.run(history) } }
-            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let milliseconds = elapsed.milliseconds
             return JSONResponse.make(Representations.optimization(outcome!, history: history, elapsedMilliseconds: milliseconds))
         }
         router.post("/portfolio/rebalance") { request, _ in

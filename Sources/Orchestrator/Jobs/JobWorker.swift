@@ -65,7 +65,7 @@ public struct JobWorker: Service {
         let renewal = Task {
             while !Task.isCancelled {
                 try await Task.sleep(for: lease / 3)
-                let until = clock.now().adding(milliseconds: lease.components.seconds * 1000)
+                let until = clock.now().adding(milliseconds: lease.wholeMilliseconds)
                 guard try await store.renewLease(jobID: job.id, worker: name, until: until) else { return }
             }
         }
@@ -78,7 +78,7 @@ public struct JobWorker: Service {
         } catch {
             var generator = SystemRandomNumberGenerator()
             let delay = JobBackoff.delay(afterAttempts: job.attempts, random: &generator)
-            let retryAt = clock.now().adding(milliseconds: delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+            let retryAt = clock.now().adding(milliseconds: delay.wholeMilliseconds)
             let outcome = try? await store.failJob(jobID: job.id, worker: name, error: String(describing: error), retryAt: retryAt, at: clock.now())
             logger.warning("job failed", metadata: ["job_id": .stringConvertible(job.id), "kind": .string(job.kind),
                                                     "attempt": .stringConvertible(job.attempts), "status": .string(outcome?.status.rawValue ?? "lease lost")])

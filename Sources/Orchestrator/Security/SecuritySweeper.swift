@@ -74,7 +74,7 @@ public actor SecuritySweeper {
         let started = clock.now
         let results = await HealthCheckRunner(timeout: .seconds(configuration.security.checkTimeoutSeconds)).run(checks())
         let elapsed = clock.now - started
-        return (results, Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        return (results, elapsed.milliseconds)
     }
 
     /// Runs one sweep, stores it and returns it.

@@ -80,7 +80,7 @@ public enum SystemProbes {
         public init(store: any StoreHealth) { self.store = store }
         public func run() async throws -> [HealthCheckResult] {
             let latency = try await store.ping()
-            let milliseconds = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
+            let milliseconds = latency.milliseconds
             let version = try await store.schemaVersion()
             let pool = store.poolStatistics()
             let saturation = pool.maximumConnections > 0 ? Double(pool.operationsInFlight) / Double(pool.maximumConnections) * 100 : 0
@@ -116,7 +116,7 @@ public enum SystemProbes {
                 return [HealthCheckResult(name: name + ".dns", status: .failed, value: nil, threshold: "resolves", message: "\(host) does not resolve: \(String(cString: gai_strerror(resolved)))")]
             }
             defer { freeaddrinfo(list) }
-            let dnsMilliseconds = milliseconds(dns)
+            let dnsMilliseconds = dns.milliseconds
             var results = [HealthCheckResult.graded(name + ".dns", value: dnsMilliseconds, warn: 200, fail: 2000, unit: " ms") { _ in String(format: "resolved in %.1f ms", dnsMilliseconds) }]
             let socketDescriptor = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
             guard socketDescriptor >= 0 else { throw ProbeError(description: "socket(): \(String(cString: strerror(errno)))") }
@@ -138,17 +138,13 @@ public enum SystemProbes {
                 outcome = descriptor.revents & Int16(POLLOUT) != 0 && error == 0 ? 0 : -1
                 if outcome != 0 { errno = error == 0 ? ETIMEDOUT : error }
             }
-            let connectMilliseconds = milliseconds(clock.now - connectStart)
+            let connectMilliseconds = (clock.now - connectStart).milliseconds
             guard outcome == 0 else {
                 results.append(HealthCheckResult(name: name + ".tcp", status: .failed, value: nil, threshold: "connects", message: "TCP connect to \(host):\(port) failed: \(String(cString: strerror(errno)))"))
                 return results
             }
             results.append(.graded(name + ".tcp", value: connectMilliseconds, warn: 500, fail: 3000, unit: " ms") { _ in String(format: "TCP connect in %.1f ms", connectMilliseconds) })
             return results
-        }
-
-        private func milliseconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         }
     }
 

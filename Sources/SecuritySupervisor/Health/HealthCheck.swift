@@ -78,7 +78,7 @@ public struct HealthCheckRunner: Sendable {
                     let started = clock.now
                     let outcome = await Self.withDeadline(timeout) { try await check.run() }
                     let elapsed = clock.now - started
-                    let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                    let milliseconds = elapsed.milliseconds
                     switch outcome {
                     case .finished(let results): return (index, results.map { $0.timed(milliseconds) })
                     case .failed(let error):

@@ -26,7 +26,7 @@ public struct Schedule: Sendable, Hashable {
     public func latestDueTick(after last: Timestamp, now: Timestamp) -> Timestamp? {
         switch timing {
         case .every(let interval):
-            let step = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
+            let step = interval.wholeMilliseconds
             guard step > 0 else { return nil }
             let tick = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch / step * step)
             return tick > last ? tick : nil
@@ -71,7 +71,7 @@ public struct Scheduler: Sendable {
 
     /// One pass at `now`: take or renew the lease, and if leading fire every schedule's newest due tick.
     public func tick(at now: Timestamp) async throws -> Pass {
-        let until = now.adding(milliseconds: lease.components.seconds * 1000)
+        let until = now.adding(milliseconds: lease.wholeMilliseconds)
         guard try await store.acquireLease(name: Self.leaseName, holder: holder, until: until, at: now) else { return Pass(leading: false, fired: []) }
         var fired: [(String, Timestamp)] = []
         for schedule in schedules {
