@@ -57,6 +57,12 @@ let package = Package(
             dependencies: ["QuantMath", "TradingCore"],
             swiftSettings: strictSettings
         ),
+        // L1: module 1, outcome scoring, signals, trackers, thresholds, drift and champion/challenger; no I/O.
+        .target(
+            name: "FeedbackLoop",
+            dependencies: ["QuantMath", "TradingCore", "Prediction"],
+            swiftSettings: strictSettings
+        ),
         // L1: module 3, version ordering, advisories, inventories, the scan and the score; parses
         // bytes it is given, reads no files itself.
         .target(
@@ -177,6 +183,12 @@ let package = Package(
         .testTarget(
             name: "PredictionTests",
             dependencies: ["Prediction", "QuantMath", "TradingCore", "TestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FeedbackLoopTests",
+            dependencies: ["FeedbackLoop", "Prediction", "QuantMath", "TradingCore", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
