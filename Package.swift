@@ -78,6 +78,7 @@ let package = Package(
                 "QuantMath",
                 "PortfolioOptimizer",
                 "Prediction",
+                "FeedbackLoop",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -89,6 +90,7 @@ let package = Package(
                 "TradingCore",
                 "TradingEngine",
                 "SecuritySupervisor",
+                "FeedbackLoop",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -206,7 +208,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "TradingCore", "TradingEngine", "Prediction", "SecuritySupervisor", "TestSupport"],
+            dependencies: ["Storage", "TradingCore", "TradingEngine", "Prediction", "SecuritySupervisor", "FeedbackLoop", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -48,6 +48,20 @@ public struct ForecastOutcome: Sendable, Hashable, Codable {
     /// (P(up) exactly ½) is judged by its 80 % interval.
     public static let rule = "direction: P(up) > 0.5 and r > 0, or P(up) < 0.5 and r <= 0; P(up) = 0.5 judged by the 80% interval"
 
+    /// An outcome as stored earlier.
+    public init(realisedLogReturn: Double, directionHit: Bool, intervalHit: Bool, brier: Double, logLoss: Double, squaredError: Double,
+                logScore: Double, verdict: LearningSignal.Kind, rule: String) {
+        self.realisedLogReturn = realisedLogReturn
+        self.directionHit = directionHit
+        self.intervalHit = intervalHit
+        self.brier = brier
+        self.logLoss = logLoss
+        self.squaredError = squaredError
+        self.logScore = logScore
+        self.verdict = verdict
+        self.rule = rule
+    }
+
     /// Scores `claim` against the realised log return.
     public init(claim: ForecastClaim, realisedLogReturn r: Double) {
         let up = r > 0

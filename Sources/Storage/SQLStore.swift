@@ -281,7 +281,7 @@ public final class SQLStore: Store {
 // MARK: ForecastStore
 
 extension SQLStore: ForecastStore {
-    private static let forecastColumns = """
+    static let forecastColumns = """
         f.id, i.symbol, f.timeframe, f.horizon, f.horizon_ms, f.decision_time, f.data_time, f.target_time, f.reference_close, \
         f.expected_log_return, f.probability_up, f.volatility, f.interval_low, f.interval_high, f.return_model, f.direction_model, \
         f.volatility_model, f.model_version, f.created_at
@@ -329,7 +329,7 @@ extension SQLStore: ForecastStore {
             """, [.text(symbol.rawValue), .integer(Int64(limit))])).map(Self.forecastRecord)
     }
 
-    private static func forecastRecord(_ row: SQLRow) throws -> ForecastRecord {
+    static func forecastRecord(_ row: SQLRow) throws -> ForecastRecord {
         let symbolText = try row.text(1), timeframeText = try row.text(2)
         guard let symbol = Symbol(symbolText) else { throw StoreError.corruptValue(column: "instruments.symbol", value: symbolText) }
         guard let timeframe = Timeframe(rawValue: timeframeText) else { throw StoreError.corruptValue(column: "forecasts.timeframe", value: timeframeText) }

@@ -48,17 +48,17 @@ struct LaunchScriptTests {
         return (process.terminationStatus, try String(contentsOfFile: log, encoding: .utf8))
     }
 
-    @Test("auto mode picks bare metal with the reason, and a dry run changes nothing", arguments: [
-        ((1, 0), "no Docker engine answers"),
-        ((0, 1), "docker compose is not available"),
-        ((0, 0), "deploy/compose.yaml is not part of this version"),
+    @Test("auto mode picks Docker only when the engine and compose answer, says why, and a dry run changes nothing", arguments: [
+        ((1, 0), "mode bare-metal", "no Docker engine answers"),
+        ((0, 1), "mode bare-metal", "docker compose is not available"),
+        ((0, 0), "mode docker", "a Docker engine answers and docker compose is available"),
     ])
-    func modeChoice(docker: (Int, Int), reason: String) throws {
+    func modeChoice(docker: (Int, Int), mode: String, reason: String) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let result = try Self.launch(["--dry-run"], fakeDocker: docker, in: directory)
         #expect(result.status == 0)
-        #expect(result.output.contains("mode bare-metal") && result.output.contains(reason), "\(result.output)")
+        #expect(result.output.contains(mode) && result.output.contains(reason), "\(result.output)")
         #expect(result.output.contains("would: ") && result.output.contains("nothing was changed"))
         #expect(!FileManager.default.fileExists(atPath: directory.file("run")))
     }

@@ -46,7 +46,14 @@ public struct SQLRow: Sendable {
 
     /// A floating-point column (an integer is widened, as SQLite may store 1.0 as 1).
     public func real(_ index: Int) throws(SQLDecodingError) -> Double {
+        guard let value = try optionalReal(index) else { throw SQLDecodingError(column: index, expected: "real", found: .null) }
+        return value
+    }
+
+    /// A floating-point column, or nil when it is NULL.
+    public func optionalReal(_ index: Int) throws(SQLDecodingError) -> Double? {
         switch values[index] {
+        case .null: return nil
         case .real(let value): return value
         case .integer(let value): return Double(value)
         default: throw SQLDecodingError(column: index, expected: "real", found: values[index])

@@ -242,6 +242,64 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 7, name: "feedback outcomes, signals, thresholds, model versions and state", statements: [
+            // One outcome per forecast: the primary key is the forecast, so nothing is scored twice.
+            """
+            CREATE TABLE forecast_outcomes (
+                forecast_id BIGINT PRIMARY KEY REFERENCES forecasts(id),
+                realised_close TEXT NOT NULL,
+                realised_time BIGINT NOT NULL,
+                realised_log_return DOUBLE PRECISION NOT NULL,
+                direction_hit INTEGER NOT NULL,
+                interval_hit INTEGER NOT NULL,
+                brier DOUBLE PRECISION NOT NULL,
+                log_loss DOUBLE PRECISION NOT NULL,
+                squared_error DOUBLE PRECISION NOT NULL,
+                log_score DOUBLE PRECISION NOT NULL,
+                verdict TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                signature TEXT NOT NULL,
+                source TEXT NOT NULL,
+                scored_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX forecast_outcomes_by_scored ON forecast_outcomes (scored_at)",
+            """
+            CREATE TABLE feedback_signals (
+                id {id},
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                message TEXT NOT NULL,
+                evidence TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE feedback_thresholds (
+                horizon TEXT PRIMARY KEY,
+                threshold DOUBLE PRECISION NOT NULL,
+                objective DOUBLE PRECISION,
+                decisions INTEGER NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE feedback_models (
+                name TEXT PRIMARY KEY,
+                role TEXT NOT NULL,
+                parameters TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                promoted_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE feedback_state (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// The highest version this build knows.

@@ -1,0 +1,152 @@
+import FeedbackLoop
+import Foundation
+import TradingCore
+import TradingEngine
+
+// MARK: FeedbackStore
+
+extension SQLStore: FeedbackStore {
+    private static let outcomeColumns = """
+        o.forecast_id, i.symbol, f.horizon, f.model_version, f.probability_up, f.data_time, f.target_time, o.realised_close, o.realised_time, \
+        o.realised_log_return, o.direction_hit, o.interval_hit, o.brier, o.log_loss, o.squared_error, o.log_score, o.verdict, o.rule, o.signature, \
+        o.source, o.scored_at
+        """
+
+    public func unscoredForecasts(targetBy time: Timestamp, limit: Int) async throws -> [ForecastRecord] {
+        try await database.query(SQLStatement("""
+            SELECT \(Self.forecastColumns) FROM forecasts f JOIN instruments i ON i.id = f.instrument_id
+            WHERE f.target_time <= ? AND NOT EXISTS (SELECT 1 FROM forecast_outcomes o WHERE o.forecast_id = f.id)
+            ORDER BY f.target_time, f.id LIMIT ?
+            """, [.integer(time.millisecondsSinceEpoch), .integer(Int64(limit))])).map(Self.forecastRecord)
+    }
+
+    public func forecast(id: Int64) async throws -> ForecastRecord? {
+        try await database.query(SQLStatement("""
+            SELECT \(Self.forecastColumns) FROM forecasts f JOIN instruments i ON i.id = f.instrument_id WHERE f.id = ?
+            """, [.integer(id)])).first.map(Self.forecastRecord)
+    }
+
+    public func commitFeedback(_ commit: FeedbackCommit, at time: Timestamp) async throws -> Set<Int64> {
+        var statements = commit.outcomes.map { stored in
+            let outcome = stored.outcome
+            return SQLStatement("""
+                INSERT INTO forecast_outcomes (forecast_id, realised_close, realised_time, realised_log_return, direction_hit, interval_hit, brier,
+                    log_loss, squared_error, log_score, verdict, rule, signature, source, scored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING forecast_id
+                """, [
+                    .integer(stored.forecastId), .text(stored.realisedClose), .integer(stored.realisedTime.millisecondsSinceEpoch),
+                    .real(outcome.realisedLogReturn), .integer(outcome.directionHit ? 1 : 0), .integer(outcome.intervalHit ? 1 : 0), .real(outcome.brier),
+                    .real(outcome.logLoss), .real(outcome.squaredError), .real(outcome.logScore), .text(outcome.verdict.rawValue), .text(outcome.rule),
+                    .text(stored.signature.description), .text(stored.source), .integer(stored.scoredAt.millisecondsSinceEpoch),
+                ])
+        }
+        for signal in commit.signals {
+            statements.append(SQLStatement("""
+                INSERT INTO feedback_signals (kind, subject, rule, message, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, [.text(signal.kind.rawValue), .text(signal.subject), .text(signal.rule), .text(signal.message),
+                      .text(Self.evidenceText(signal.evidence)), .integer(signal.time.millisecondsSinceEpoch)]))
+        }
+        for threshold in commit.thresholds {
+            statements.append(SQLStatement("""
+                INSERT INTO feedback_thresholds (horizon, threshold, objective, decisions, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (horizon) DO UPDATE SET threshold = excluded.threshold, objective = excluded.objective, decisions = excluded.decisions,
+                    updated_at = excluded.updated_at
+                """, [.text(threshold.horizon), .real(threshold.threshold), threshold.objective.map(SQLValue.real) ?? .null,
+                      .integer(Int64(threshold.decisions)), .integer(threshold.updatedAt.millisecondsSinceEpoch)]))
+        }
+        for model in commit.models {
+            statements.append(SQLStatement("""
+                INSERT INTO feedback_models (name, role, parameters, created_at, promoted_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET role = excluded.role, promoted_at = COALESCE(excluded.promoted_at, feedback_models.promoted_at)
+                """, [.text(model.name), .text(model.role), .text(model.parameters), .integer(model.createdAt.millisecondsSinceEpoch),
+                      model.promotedAt.map { .integer($0.millisecondsSinceEpoch) } ?? .null]))
+        }
+        for (name, value) in commit.state.sorted(by: { $0.key < $1.key }) {
+            statements.append(Self.setState(name, .text(value)))
+        }
+        if commit.countsAsCycle {
+            statements.append(SQLStatement("""
+                INSERT INTO feedback_state (name, value) VALUES ('cycles', '1')
+                ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(feedback_state.value AS INTEGER) + 1 AS TEXT)
+                """))
+            statements.append(Self.setState("last_cycle_at", .text(time.iso8601)))
+        }
+        guard !statements.isEmpty else { return [] }
+        let results = try await database.write(statements)
+        return Set(try results.prefix(commit.outcomes.count).compactMap { try $0.first?.integer(0) })
+    }
+
+    private static func setState(_ name: String, _ value: SQLValue) -> SQLStatement {
+        SQLStatement("INSERT INTO feedback_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [.text(name), value])
+    }
+
+    /// Evidence as JSON with sorted keys; a value that is not finite is left out (JSON has no NaN).
+    static func evidenceText(_ evidence: [String: Double]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: (try? encoder.encode(evidence.filter { $0.value.isFinite })) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    public func outcomes(limit: Int) async throws -> [StoredOutcome] {
+        try await database.query(SQLStatement("""
+            SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
+            ORDER BY f.data_time DESC, o.forecast_id DESC LIMIT ?
+            """, [.integer(Int64(limit))])).map(Self.storedOutcome)
+    }
+
+    private static func storedOutcome(_ row: SQLRow) throws -> StoredOutcome {
+        let symbolText = try row.text(1), verdictText = try row.text(16), signatureText = try row.text(18)
+        guard let symbol = Symbol(symbolText) else { throw StoreError.corruptValue(column: "instruments.symbol", value: symbolText) }
+        guard let verdict = LearningSignal.Kind(rawValue: verdictText) else { throw StoreError.corruptValue(column: "forecast_outcomes.verdict", value: verdictText) }
+        let parts = signatureText.split(separator: "/").map(String.init)
+        guard parts.count == 3 else { throw StoreError.corruptValue(column: "forecast_outcomes.signature", value: signatureText) }
+        let outcome = ForecastOutcome(
+            realisedLogReturn: try row.real(9), directionHit: try row.integer(10) == 1, intervalHit: try row.integer(11) == 1, brier: try row.real(12),
+            logLoss: try row.real(13), squaredError: try row.real(14), logScore: try row.real(15), verdict: verdict, rule: try row.text(17))
+        return StoredOutcome(
+            forecastId: try row.integer(0), symbol: symbol, horizon: try row.text(2), model: try row.text(3), probabilityUp: try row.real(4),
+            dataTime: Timestamp(millisecondsSinceEpoch: try row.integer(5)), targetTime: Timestamp(millisecondsSinceEpoch: try row.integer(6)),
+            realisedClose: try row.text(7), realisedTime: Timestamp(millisecondsSinceEpoch: try row.integer(8)), outcome: outcome,
+            signature: MarketSignature(regime: parts[0], volatility: parts[1], trend: parts[2]), source: try row.text(19),
+            scoredAt: Timestamp(millisecondsSinceEpoch: try row.integer(20)))
+    }
+
+    public func learningSignals(limit: Int) async throws -> [LearningSignal] {
+        try await database.query(SQLStatement("""
+            SELECT kind, subject, rule, message, evidence, created_at FROM feedback_signals ORDER BY created_at DESC, id DESC LIMIT ?
+            """, [.integer(Int64(limit))])).map { row in
+                let kindText = try row.text(0)
+                guard let kind = LearningSignal.Kind(rawValue: kindText) else { throw StoreError.corruptValue(column: "feedback_signals.kind", value: kindText) }
+                let evidence = (try? JSONDecoder().decode([String: Double].self, from: Data(try row.text(4).utf8))) ?? [:]
+                return LearningSignal(kind: kind, subject: try row.text(1), rule: try row.text(2), message: try row.text(3), evidence: evidence,
+                                      time: Timestamp(millisecondsSinceEpoch: try row.integer(5)))
+            }
+    }
+
+    public func thresholds() async throws -> [StoredThreshold] {
+        try await database.query(SQLStatement("SELECT horizon, threshold, objective, decisions, updated_at FROM feedback_thresholds ORDER BY horizon")).map { row in
+            StoredThreshold(horizon: try row.text(0), threshold: try row.real(1), objective: try row.optionalReal(2), decisions: Int(try row.integer(3)),
+                            updatedAt: Timestamp(millisecondsSinceEpoch: try row.integer(4)))
+        }
+    }
+
+    public func modelVersions() async throws -> [ModelVersionRecord] {
+        try await database.query(SQLStatement("SELECT name, role, parameters, created_at, promoted_at FROM feedback_models ORDER BY created_at DESC, name")).map { row in
+            ModelVersionRecord(name: try row.text(0), role: try row.text(1), parameters: try row.text(2),
+                               createdAt: Timestamp(millisecondsSinceEpoch: try row.integer(3)),
+                               promotedAt: try row.optionalInteger(4).map { Timestamp(millisecondsSinceEpoch: $0) })
+        }
+    }
+
+    public func feedbackState() async throws -> [String: String] {
+        Dictionary(try await database.query(SQLStatement("SELECT name, value FROM feedback_state")).map { (try $0.text(0), try $0.text(1)) },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    public func resetLearnedState() async throws -> LearnedStateReset {
+        let tables = ["forecast_outcomes", "feedback_signals", "feedback_thresholds", "feedback_models", "feedback_state"]
+        let results = try await database.write(tables.map { SQLStatement("DELETE FROM \($0) RETURNING 1") })
+        return LearnedStateReset(outcomes: results[0].count, signals: results[1].count, thresholds: results[2].count, models: results[3].count,
+                                 state: results[4].count)
+    }
+}

@@ -1,0 +1,40 @@
+import FeedbackLoop
+import TradingCore
+
+extension FeedbackCycle {
+    /// One horizon's tuning.
+    public struct ThresholdChange: Sendable, Codable {
+        /// The horizon label.
+        public let horizon: String
+        /// The tuner's decision with its evidence.
+        public let decision: ConfidenceThresholdTuner.Decision
+    }
+
+    /// Re-tunes every horizon's confidence threshold on its newest `recent` outcomes; each change
+    /// is stored with an OPTIMIZATION signal carrying the before/after evidence, in one transaction.
+    public func optimizeThresholds(now: Timestamp, tuner: ConfidenceThresholdTuner = ConfidenceThresholdTuner(), recent: Int = 2000) async throws -> [ThresholdChange] {
+        let outcomes = try await store.outcomes(limit: 200_000)
+        let current = Dictionary(try await store.thresholds().map { ($0.horizon, $0.threshold) }, uniquingKeysWith: { a, _ in a })
+        var commit = FeedbackCommit()
+        commit.countsAsCycle = true
+        var changes: [ThresholdChange] = []
+        for (horizon, rows) in Dictionary(grouping: outcomes, by: \.horizon).sorted(by: { $0.key < $1.key }) {
+            let sample = rows.prefix(recent).map { (probabilityUp: $0.probabilityUp, realisedLogReturn: $0.outcome.realisedLogReturn) }
+            let decision = tuner.tune(current: current[horizon] ?? tuner.lowest, outcomes: sample)
+            changes.append(ThresholdChange(horizon: horizon, decision: decision))
+            commit.thresholds.append(StoredThreshold(horizon: horizon, threshold: decision.after, objective: decision.objectiveAfter,
+                                                     decisions: decision.decisionsAfter, updatedAt: now))
+            guard decision.changed else { continue }
+            var evidence = ["threshold_before": decision.before, "threshold_after": decision.after, "decisions_before": Double(decision.decisionsBefore),
+                            "decisions_after": Double(decision.decisionsAfter), "outcomes": Double(decision.outcomes)]
+            evidence["objective_before"] = decision.objectiveBefore
+            evidence["objective_after"] = decision.objectiveAfter
+            commit.signals.append(LearningSignal(
+                kind: .optimization, subject: "threshold \(horizon)",
+                rule: "maximise mean net log return per decision (cost \(tuner.costPerDecision)) over thresholds \(tuner.lowest)...\(tuner.highest), ≥ \(tuner.minimumDecisions) decisions, move only on a gain > \(tuner.hysteresis)",
+                message: "confidence threshold of \(horizon) moved from \(decision.before) to \(decision.after)", evidence: evidence, time: now))
+        }
+        try await store.commitFeedback(commit, at: now)
+        return changes
+    }
+}

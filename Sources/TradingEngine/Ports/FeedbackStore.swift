@@ -1,0 +1,153 @@
+import FeedbackLoop
+import TradingCore
+
+/// A scored forecast as stored: the outcome row linked to its forecast row.
+public struct StoredOutcome: Sendable, Hashable {
+    /// The forecast scored (one outcome per forecast).
+    public let forecastId: Int64
+    public let symbol: Symbol
+    public let horizon: String
+    /// The model version that made the forecast.
+    public let model: String
+    public let probabilityUp: Double
+    /// The forecast's data time and target time.
+    public let dataTime: Timestamp
+    public let targetTime: Timestamp
+    /// The close the outcome was measured at (decimal text) and its bar's close time (or the
+    /// observation time of an external outcome).
+    public let realisedClose: String
+    public let realisedTime: Timestamp
+    /// The scores and the verdict.
+    public let outcome: ForecastOutcome
+    /// The market conditions at the data time.
+    public let signature: MarketSignature
+    /// `market` (from stored bars) or `external` (posted through the API).
+    public let source: String
+    /// When it was scored.
+    public let scoredAt: Timestamp
+
+    /// Creates a stored outcome.
+    public init(forecastId: Int64, symbol: Symbol, horizon: String, model: String, probabilityUp: Double, dataTime: Timestamp, targetTime: Timestamp,
+                realisedClose: String, realisedTime: Timestamp, outcome: ForecastOutcome, signature: MarketSignature, source: String, scoredAt: Timestamp) {
+        self.forecastId = forecastId
+        self.symbol = symbol
+        self.horizon = horizon
+        self.model = model
+        self.probabilityUp = probabilityUp
+        self.dataTime = dataTime
+        self.targetTime = targetTime
+        self.realisedClose = realisedClose
+        self.realisedTime = realisedTime
+        self.outcome = outcome
+        self.signature = signature
+        self.source = source
+        self.scoredAt = scoredAt
+    }
+}
+
+/// The confidence threshold of one horizon as last tuned.
+public struct StoredThreshold: Sendable, Hashable {
+    /// The horizon label.
+    public let horizon: String
+    /// |P(up) − ½| a forecast needs before the engine acts on it.
+    public let threshold: Double
+    /// The tuner's objective at it when set (nil before any tuning could measure it).
+    public let objective: Double?
+    /// Decisions the objective was measured on.
+    public let decisions: Int
+    public let updatedAt: Timestamp
+
+    /// Creates a threshold row.
+    public init(horizon: String, threshold: Double, objective: Double?, decisions: Int, updatedAt: Timestamp) {
+        self.horizon = horizon
+        self.threshold = threshold
+        self.objective = objective
+        self.decisions = decisions
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A version of a forecasting model known to the loop.
+public struct ModelVersionRecord: Sendable, Hashable {
+    /// The version's name (a forecast's model version, or a challenger's name).
+    public let name: String
+    /// CHAMPION, CHALLENGER or RETIRED.
+    public let role: String
+    /// The settings and fit that reproduce it, as JSON text.
+    public let parameters: String
+    public let createdAt: Timestamp
+    /// When it became champion (nil for one that never did).
+    public let promotedAt: Timestamp?
+
+    /// Creates a record.
+    public init(name: String, role: String, parameters: String, createdAt: Timestamp, promotedAt: Timestamp?) {
+        self.name = name
+        self.role = role
+        self.parameters = parameters
+        self.createdAt = createdAt
+        self.promotedAt = promotedAt
+    }
+}
+
+/// Everything one feedback step changes, written in one transaction.
+public struct FeedbackCommit: Sendable {
+    /// Outcomes to store; one for a forecast already scored is left out (never scored twice).
+    public var outcomes: [StoredOutcome] = []
+    /// OPTIMIZATION and ADAPTATION signals (SUCCESS and FAILURE live in the outcomes).
+    public var signals: [LearningSignal] = []
+    /// Thresholds to set.
+    public var thresholds: [StoredThreshold] = []
+    /// Model versions to insert or update (by name).
+    public var models: [ModelVersionRecord] = []
+    /// Named state to set (detector states, counters), as text.
+    public var state: [String: String] = [:]
+    /// Whether this step counts as a learning cycle.
+    public var countsAsCycle = false
+
+    /// An empty commit.
+    public init() {}
+}
+
+/// What a reset of the learned state removed.
+public struct LearnedStateReset: Sendable, Hashable, Codable {
+    /// Rows removed per table.
+    public let outcomes: Int
+    public let signals: Int
+    public let thresholds: Int
+    public let models: Int
+    public let state: Int
+
+    /// Creates a summary.
+    public init(outcomes: Int, signals: Int, thresholds: Int, models: Int, state: Int) {
+        self.outcomes = outcomes
+        self.signals = signals
+        self.thresholds = thresholds
+        self.models = models
+        self.state = state
+    }
+}
+
+/// Where the feedback loop keeps outcomes, signals, thresholds, model versions and its state.
+public protocol FeedbackStore: Sendable {
+    /// Stored forecasts without an outcome whose target time is ≤ `time`, oldest target first.
+    func unscoredForecasts(targetBy time: Timestamp, limit: Int) async throws -> [ForecastRecord]
+    /// One stored forecast.
+    func forecast(id: Int64) async throws -> ForecastRecord?
+    /// Writes the commit in one transaction; returns the ids of the forecasts whose outcome was
+    /// stored by it (the others had one already).
+    @discardableResult
+    func commitFeedback(_ commit: FeedbackCommit, at time: Timestamp) async throws -> Set<Int64>
+    /// The newest scored outcomes, newest data time first.
+    func outcomes(limit: Int) async throws -> [StoredOutcome]
+    /// OPTIMIZATION and ADAPTATION signals, newest first.
+    func learningSignals(limit: Int) async throws -> [LearningSignal]
+    /// The current thresholds by horizon.
+    func thresholds() async throws -> [StoredThreshold]
+    /// Model versions, newest first.
+    func modelVersions() async throws -> [ModelVersionRecord]
+    /// The loop's named state (detector states, `cycles`, `last_cycle_at`).
+    func feedbackState() async throws -> [String: String]
+    /// Removes everything learned (outcomes, signals, thresholds, model versions, state) in one
+    /// transaction; forecasts, orders, fills and the ledger are not touched.
+    func resetLearnedState() async throws -> LearnedStateReset
+}

@@ -1,0 +1,104 @@
+import FeedbackLoop
+import Foundation
+import Storage
+import Testing
+import TradingCore
+import TradingEngine
+
+@Suite("Feedback store: each forecast scored once when its horizon ends, one transaction per cycle, reset keeps the trading records")
+struct FeedbackStoreTests {
+    static let btc = Instrument(symbol: Symbol("BTC-USD")!, assetClass: .crypto, quoteCurrency: "USD")
+
+    /// 300 hourly bars with closes 100, 101, … and forecasts at the closes of bars 259…298 for 1 h
+    /// and 4 h; even ones say up (P 0.6), odd ones down (P 0.4).
+    static func prepare(_ store: SQLStore) async throws -> [ForecastRecord] {
+        _ = try await store.importBars(BarImportBatch(instrument: btc, timeframe: .oneHour, kind: .ohlcv, bars: try hourlyBars(count: 300), source: "test.csv"))
+        let origin = Timestamp(iso8601: "2024-01-01T00:00:00Z")!
+        var records: [ForecastRecord] = []
+        for bar in 259..<299 {
+            let dataTime = origin.adding(milliseconds: Int64(bar + 1) * 3_600_000)
+            for (horizon, milliseconds) in [("1h", Int64(3_600_000)), ("4h", Int64(14_400_000))] {
+                let probability = bar % 2 == 0 ? 0.6 : 0.4
+                records.append(ForecastRecord(
+                    id: nil, symbol: btc.symbol, timeframe: .oneHour, horizon: horizon, horizonMilliseconds: milliseconds, decisionTime: dataTime,
+                    dataTime: dataTime, targetTime: dataTime.adding(milliseconds: milliseconds), referenceClose: "\(100 + bar)", expectedLogReturn: 0.001,
+                    probabilityUp: probability, volatility: 0.01, intervalLow: -0.0118, intervalHigh: 0.0138, returnModel: "ridge",
+                    directionModel: "logistic", volatilityModel: "garch", modelVersion: "forecaster-1", createdAt: dataTime))
+            }
+        }
+        return try await store.recordForecasts(records)
+    }
+
+    /// The close time of bar `index`.
+    static func close(ofBar index: Int) -> Timestamp { Timestamp(iso8601: "2024-01-01T00:00:00Z")!.adding(milliseconds: Int64(index + 1) * 3_600_000) }
+
+    @Test("a cycle scores only forecasts whose target bar is stored, with the exact realised close, and never twice", arguments: Backend.available)
+    func scoring(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let forecasts = try await Self.prepare(fixture.store)
+            #expect(forecasts.count == 80)
+            let cycle = FeedbackCycle(store: fixture.store)
+            // Before any target: nothing is due.
+            let early = try await cycle.score(now: Self.close(ofBar: 259))
+            #expect(early.examined == 0 && early.scored == 0)
+            // The bars end at 299: forecasts of bars 259…298 for 1 h are all due; 4 h ones those of bars 259…295.
+            let report = try await cycle.score(now: Self.close(ofBar: 400))
+            #expect(report.examined == 80 && report.scored == 40 + 37 && report.waiting == 3 && report.unscorable == 0)
+            #expect(report.successes == 20 + 18 && report.failures == 20 + 19)
+            let outcomes = try await fixture.store.outcomes(limit: 1000)
+            #expect(outcomes.count == 77)
+            let first = try #require(outcomes.first { $0.horizon == "4h" && $0.dataTime == Self.close(ofBar: 259) })
+            #expect(first.realisedClose == "363" && first.realisedTime == Self.close(ofBar: 263))
+            #expect(abs(first.outcome.realisedLogReturn - log(363.0 / 359.0)) < 1e-15)
+            #expect(first.signature.regime == "BULL" && first.source == "market" && first.model == "forecaster-1")
+            // The waiting ones stay unscored; nothing already scored comes back.
+            let again = try await cycle.score(now: Self.close(ofBar: 400))
+            #expect(again.examined == 3 && again.scored == 0 && again.waiting == 3)
+            let state = try await fixture.store.feedbackState()
+            #expect(state["cycles"] == "1")
+            #expect(state["drift:BTC-USD:1h:1h"] != nil && state["drift:BTC-USD:1h:4h"] != nil)
+        }
+    }
+
+    @Test("two processes scoring at once store each outcome once", arguments: Backend.available)
+    func concurrentCycles(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            _ = try await Self.prepare(fixture.store)
+            let other = try await fixture.openAnother()
+            async let a = FeedbackCycle(store: fixture.store).score(now: Self.close(ofBar: 400))
+            async let b = FeedbackCycle(store: other).score(now: Self.close(ofBar: 400))
+            let (first, second) = try await (a, b)
+            #expect(first.scored + second.scored == 77)
+            #expect(try await fixture.store.outcomes(limit: 1000).count == 77)
+            try await other.close()
+        }
+    }
+
+    @Test("threshold tuning stores the threshold and an OPTIMIZATION signal with its evidence; reset clears only learned state", arguments: Backend.available)
+    func optimizationAndReset(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            _ = try await Self.prepare(fixture.store)
+            let cycle = FeedbackCycle(store: fixture.store)
+            _ = try await cycle.score(now: Self.close(ofBar: 400))
+            var tuner = ConfidenceThresholdTuner()
+            tuner.minimumDecisions = 10
+            tuner.costPerDecision = 0
+            let changes = try await cycle.optimizeThresholds(now: Self.close(ofBar: 401), tuner: tuner)
+            #expect(changes.map(\.horizon) == ["1h", "4h"])
+            let thresholds = try await fixture.store.thresholds()
+            #expect(thresholds.count == 2)
+            let signals = try await fixture.store.learningSignals(limit: 10)
+            #expect(signals.count == changes.filter(\.decision.changed).count)
+            for signal in signals {
+                #expect(signal.kind == .optimization && signal.evidence["threshold_before"] != nil && signal.evidence["threshold_after"] != nil)
+            }
+            #expect(try await fixture.store.feedbackState()["cycles"] == "2")
+            let reset = try await fixture.store.resetLearnedState()
+            #expect(reset.outcomes == 77 && reset.thresholds == 2)
+            let outcomesAfter = try await fixture.store.outcomes(limit: 10), thresholdsAfter = try await fixture.store.thresholds()
+            #expect(outcomesAfter.isEmpty && thresholdsAfter.isEmpty)
+            #expect(try await fixture.store.forecasts(symbol: Self.btc.symbol, limit: 100).count == 80, "forecasts are not learned state")
+            #expect(try await cycle.score(now: Self.close(ofBar: 400)).scored == 77, "after a reset the forecasts are scored again")
+        }
+    }
+}
