@@ -109,6 +109,7 @@ let package = Package(
                 "PortfolioOptimizer",
                 "Analytics",
                 "Prediction",
+                "FeedbackLoop",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

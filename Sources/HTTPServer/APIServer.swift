@@ -43,6 +43,9 @@ public enum APIServer {
         SecurityRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
                                 trader: api.group().add(middleware: trader).add(middleware: bodyLimit),
                                 admin: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
+        FeedbackRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
+                                trader: api.group().add(middleware: trader).add(middleware: bodyLimit),
+                                admin: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
         APIKeyRoutes.register(on: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
         routeTable.load(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router

@@ -17,6 +17,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
         case payloadTooLarge = "payload-too-large"
         case unsupportedMediaType = "unsupported-media-type"
         case unprocessable = "unprocessable"
+        case conflict
         case notReady = "not-ready"
         case internalError = "internal-error"
 
@@ -31,6 +32,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
             case .payloadTooLarge: .contentTooLarge
             case .unsupportedMediaType: .unsupportedMediaType
             case .unprocessable: .unprocessableContent
+            case .conflict: .conflict
             case .notReady: .serviceUnavailable
             case .internalError: .internalServerError
             }
@@ -49,6 +51,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
             case .payloadTooLarge: "Request body too large"
             case .unsupportedMediaType: "Unsupported media type"
             case .unprocessable: "Cannot be computed"
+            case .conflict: "Already recorded"
             case .notReady: "Service not ready"
             case .internalError: "Internal error"
             }
@@ -70,6 +73,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
             case .payloadTooLarge: "The body is larger than the server's configured limit."
             case .unsupportedMediaType: "The body's Content-Type is not application/json."
             case .unprocessable: "The request is well formed but its data cannot give an answer: an infeasible target or bounds, missing or invalid prices, too few observations. `detail` says why and, where known, what is feasible."
+            case .conflict: "The resource already has what the request would record (an outcome for a forecast already scored); nothing was changed."
             case .notReady: "A dependency (such as the database) is failing; `checks` says which."
             case .internalError: "The server failed; the request id in the response finds the log lines."
             }

@@ -87,6 +87,14 @@ extension SQLStore: FeedbackStore {
         return String(decoding: (try? encoder.encode(evidence.filter { $0.value.isFinite })) ?? Data("{}".utf8), as: UTF8.self)
     }
 
+    public func outcomeCounts() async throws -> [LearningSignal.Kind: Int] {
+        var counts: [LearningSignal.Kind: Int] = [:]
+        for row in try await database.query(SQLStatement("SELECT verdict, COUNT(*) FROM forecast_outcomes GROUP BY verdict")) {
+            if let kind = LearningSignal.Kind(rawValue: try row.text(0)) { counts[kind] = Int(try row.integer(1)) }
+        }
+        return counts
+    }
+
     public func outcomes(limit: Int) async throws -> [StoredOutcome] {
         try await database.query(SQLStatement("""
             SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id

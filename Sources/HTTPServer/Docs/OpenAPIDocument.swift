@@ -175,6 +175,63 @@ public enum OpenAPIDocument {
                 description: "The job's status (queued, running, succeeded, dead, cancelled), attempts and last error, and the result once it succeeded.",
                 parameters: [["name": "id", "in": "path", "required": true, "description": "The job id.", "schema": ["type": "integer", "format": "int64", "minimum": 1]]],
                 ok: ("The job.", ref("BacktestJob")), problems: [.invalidParameter, .notFound])]),
+            ("/api/v1/feedback/status", ["get": operation(
+                id: "getFeedbackStatus", tag: "feedback", summary: "The feedback loop's state", role: .viewer,
+                description: """
+                    Learning cycles and the last one's time, outcomes by verdict, the confidence threshold of each horizon, the model \
+                    versions known to the loop, each drift detector's stream, the adaptation score (each change's gain measured only \
+                    on outcomes after it) and the newest OPTIMIZATION and ADAPTATION signals.
+                    """,
+                ok: ("The status.", ref("FeedbackStatus")), problems: [.invalidParameter])]),
+            ("/api/v1/feedback/performance", ["get": operation(
+                id: "getFeedbackPerformance", tag: "feedback", summary: "Rolling forecast performance", role: .viewer,
+                description: """
+                    Accuracy, interval coverage, Brier score, log loss, mean squared error, log score and the calibration curve per \
+                    model × horizon × symbol × regime over each group's newest `window` outcomes, and the success rate of every market \
+                    signature (regime × volatility × trend), worst first: where the forecasts fail.
+                    """,
+                parameters: [queryParameter("horizon", required: false, description: "Only this horizon (1h, 4h…).", schema: ["type": "string"]),
+                             queryParameter("symbol", required: false, description: "Only this symbol.", schema: symbolSchema),
+                             queryParameter("model", required: false, description: "Only this model version.", schema: ["type": "string"]),
+                             queryParameter("window", required: false, description: "Outcomes per group (1–5000, default 250).",
+                                            schema: ["type": "integer", "minimum": 1, "maximum": 5000])],
+                ok: ("The figures.", ref("FeedbackPerformance")), problems: [.invalidParameter])]),
+            ("/api/v1/feedback/signals", ["get": operation(
+                id: "getFeedbackSignals", tag: "feedback", summary: "Learning signals, newest first", role: .viewer,
+                description: "SUCCESS and FAILURE of scored outcomes (with the rule), OPTIMIZATION and ADAPTATION with the numbers before and after.",
+                parameters: [queryParameter("kind", required: false, description: "Only this kind.",
+                                            schema: ["type": "string", "enum": ["SUCCESS", "FAILURE", "OPTIMIZATION", "ADAPTATION"]]),
+                             limitParameter],
+                ok: ("The signals.", object([("signals", ["type": "array", "items": ref("LearningSignal")])])), problems: [.invalidParameter])]),
+            ("/api/v1/feedback/outcomes", ["post": operation(
+                id: "recordFeedbackOutcome", tag: "feedback", summary: "Record an externally observed outcome", role: .trader,
+                description: """
+                    Scores a stored forecast against a close observed elsewhere. 404 for an unknown forecast, 409 when it already has \
+                    an outcome, 422 when `observed_at` is before the forecast's target time or in the future; nothing is stored then.
+                    """,
+                requestBody: closedObject([
+                    ("forecast_id", ["type": "integer", "format": "int64"]), ("realised_close", decimal), ("observed_at", dateTime),
+                ], required: ["forecast_id", "realised_close", "observed_at"], description: "The forecast and the close observed at or after its target time."),
+                ok: ("The stored outcome.", ref("ForecastOutcome")), okStatus: "201",
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound, .conflict, .unprocessable])]),
+            ("/api/v1/feedback/optimize", ["post": operation(
+                id: "optimizeFeedbackThresholds", tag: "feedback", summary: "Re-tune the confidence thresholds now", role: .admin,
+                description: "Tunes each horizon's threshold on its newest 2,000 outcomes; each change is stored with an OPTIMIZATION signal.",
+                ok: ("Each horizon's decision.", object([("changes", ["type": "array", "items": ref("ThresholdChange")])])), problems: [.invalidParameter])]),
+            ("/api/v1/system/reset", ["post": operation(
+                id: "resetLearnedState", tag: "feedback", summary: "Clear what the feedback loop learned", role: .admin,
+                description: """
+                    Deletes every outcome, signal, threshold, model version and detector state in one transaction, after the \
+                    confirmation `{"confirm": "RESET LEARNED STATE"}` (422 otherwise). Never deletes forecasts, orders, fills, the \
+                    ledger or equity points.
+                    """,
+                requestBody: closedObject([("confirm", ["type": "string", "const": "RESET LEARNED STATE"])], required: ["confirm"],
+                                          description: "The confirmation, word for word."),
+                ok: ("What was removed and what was kept.", object([
+                    ("removed", object([("outcomes", integer), ("signals", integer), ("thresholds", integer), ("model_versions", integer), ("state", integer)])),
+                    ("kept", ["type": "array", "items": string]),
+                ])),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])]),
             ("/api/v1/supervisor/health", ["get": operation(
                 id: "getSupervisorHealth", tag: "supervisor", summary: "Health checks of the last sweep", role: .viewer,
                 description: "Each check of the newest sweep: status OK, DEGRADED or FAILED, value, threshold, message, duration; the worst status and the sweep's wall time. 404 until a sweep has run.",
@@ -514,7 +571,7 @@ public enum OpenAPIDocument {
         let level: JSONValue = ["type": "string", "enum": .array(["INFO", "WARNING", "ERROR", "CRITICAL", "SECURITY"].map(JSONValue.string))]
         let alert = object([
             ("id", ["type": "integer", "format": "int64"]), ("fingerprint", string), ("level", level),
-            ("source", ["type": "string", "enum": ["health", "posture", "vulnerability", "scan", "forecast"]]), ("title", string), ("message", string),
+            ("source", ["type": "string", "enum": ["health", "posture", "vulnerability", "scan", "forecast", "feedback"]]), ("title", string), ("message", string),
             ("first_seen", dateTime), ("last_seen", dateTime), ("count", integer), ("acknowledged_at", nullableDateTime),
             ("acknowledged_by", nullableString), ("resolved_at", nullableDateTime),
         ])
@@ -534,6 +591,52 @@ public enum OpenAPIDocument {
                 ("scan", object([("packages_scanned", integer), ("database_records", integer), ("database_problems", ["type": "array", "items": string]),
                                  ("findings", ["type": "object", "additionalProperties": ["type": "integer"]])])),
                 ("open_alerts", ["type": "object", "additionalProperties": ["type": "integer"], "description": "Open alerts by level."]),
+            ])),
+        ]
+    }
+
+    private static var feedbackSchemas: [(String, JSONValue)] {
+        let nullableNumber: JSONValue = ["type": ["number", "null"]]
+        let signature = object([("regime", string), ("volatility", string), ("trend", string)])
+        return [
+            ("LearningSignal", object([
+                ("kind", ["type": "string", "enum": ["SUCCESS", "FAILURE", "OPTIMIZATION", "ADAPTATION"]]), ("subject", string), ("rule", string),
+                ("message", string), ("evidence", ["type": "object", "additionalProperties": ["type": "number"]]), ("time", dateTime),
+            ])),
+            ("ForecastOutcome", object([
+                ("forecast_id", ["type": "integer", "format": "int64"]), ("symbol", string), ("horizon", string), ("model", string),
+                ("data_time", dateTime), ("target_time", dateTime), ("realised_close", decimal), ("realised_time", dateTime),
+                ("realised_log_return", number), ("direction_hit", ["type": "boolean"]), ("interval_hit", ["type": "boolean"]), ("brier", number),
+                ("log_loss", number), ("squared_error", number), ("log_score", number), ("verdict", ["type": "string", "enum": ["SUCCESS", "FAILURE"]]),
+                ("rule", string), ("signature", signature), ("source", ["type": "string", "enum": ["market", "external"]]), ("scored_at", dateTime),
+            ])),
+            ("ThresholdChange", object([
+                ("horizon", string), ("changed", ["type": "boolean"]), ("threshold_before", number), ("threshold_after", number),
+                ("objective_before", nullableNumber), ("objective_after", nullableNumber), ("decisions_before", integer), ("decisions_after", integer),
+                ("outcomes", integer),
+            ])),
+            ("FeedbackStatus", object([
+                ("learning_cycles", integer), ("last_cycle_at", nullableString),
+                ("outcomes", object([("success", integer), ("failure", integer)])),
+                ("thresholds", ["type": "array", "items": object([("horizon", string), ("threshold", number), ("objective", nullableNumber),
+                                                                  ("decisions", integer), ("updated_at", dateTime)])]),
+                ("models", ["type": "array", "items": object([("name", string), ("role", ["type": "string", "enum": ["CHAMPION", "CHALLENGER", "RETIRED"]]),
+                                                              ("parameters", string), ("created_at", dateTime), ("promoted_at", nullableDateTime)])]),
+                ("drift_detectors", ["type": "array", "items": object([("stream", string), ("observations", ["type": ["integer", "null"]])])]),
+                ("adaptation_score", object([("threshold_gain_per_decision", nullableNumber), ("threshold_changes_measured", integer),
+                                             ("model_gain_nats", nullableNumber), ("promotions", integer)])),
+                ("last_signals", ["type": "array", "items": ref("LearningSignal")]),
+            ])),
+            ("FeedbackPerformance", object([
+                ("outcomes_considered", integer), ("window", integer),
+                ("groups", ["type": "array", "items": object([
+                    ("model", string), ("horizon", string), ("symbol", string), ("regime", string), ("count", integer), ("total_count", integer),
+                    ("accuracy", number), ("interval_coverage", number), ("brier", number), ("log_loss", number), ("mean_squared_error", number),
+                    ("log_score", number),
+                    ("calibration", ["type": "array", "items": object([("lower", number), ("count", integer), ("mean_probability", number),
+                                                                       ("observed_frequency", number)])]),
+                ])]),
+                ("signatures", ["type": "array", "items": object([("signature", signature), ("count", integer), ("success_rate", number)])]),
             ])),
         ]
     }
@@ -615,7 +718,7 @@ public enum OpenAPIDocument {
                 ("role", ["type": "string", "enum": .array(APIKeyRole.allCases.map { .string($0.rawValue) })]),
             ])),
             ("APIKeyCreated", object(apiKeyProperties + [("key", ["type": "string", "description": "The secret key. Shown only now."])])),
-        ] + portfolioSchemas + predictionSchemas + tradingSchemas + securitySchemas + jobSchemas
+        ] + portfolioSchemas + predictionSchemas + tradingSchemas + securitySchemas + jobSchemas + feedbackSchemas
     }
 
     private static var predictionSchemas: [(String, JSONValue)] {

@@ -137,6 +137,8 @@ public protocol FeedbackStore: Sendable {
     /// stored by it (the others had one already).
     @discardableResult
     func commitFeedback(_ commit: FeedbackCommit, at time: Timestamp) async throws -> Set<Int64>
+    /// Outcomes stored, by verdict (SUCCESS, FAILURE).
+    func outcomeCounts() async throws -> [LearningSignal.Kind: Int]
     /// The newest scored outcomes, newest data time first.
     func outcomes(limit: Int) async throws -> [StoredOutcome]
     /// OPTIMIZATION and ADAPTATION signals, newest first.

@@ -1,0 +1,103 @@
+import Foundation
+import HTTPServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+import TradingCore
+import TradingEngine
+
+@Suite("Feedback loop through the API")
+struct FeedbackAPITests {
+    /// Stores two 1 h forecasts made at the close of the fixture's bar 5 (06:00); returns their ids.
+    static func storeForecasts(_ fixture: ServerFixture) async throws -> [Int64] {
+        let dataTime = Timestamp(iso8601: "2024-01-01T06:00:00Z")!
+        let records = [(0.7, "1h", Int64(3_600_000)), (0.3, "4h", Int64(14_400_000))].map { probability, horizon, milliseconds in
+            ForecastRecord(id: nil, symbol: Symbol("BTC-USD")!, timeframe: .oneHour, horizon: horizon, horizonMilliseconds: milliseconds,
+                           decisionTime: dataTime, dataTime: dataTime, targetTime: dataTime.adding(milliseconds: milliseconds), referenceClose: "100",
+                           expectedLogReturn: 0.001, probabilityUp: probability, volatility: 0.01, intervalLow: -0.0118, intervalHigh: 0.0138,
+                           returnModel: "ridge", directionModel: "logistic", volatilityModel: "garch", modelVersion: "forecaster-1", createdAt: dataTime)
+        }
+        return try await fixture.store.recordForecasts(records).compactMap(\.id)
+    }
+
+    static func post(_ client: any TestClientProtocol, _ fixture: ServerFixture, _ uri: String, role: APIKeyRole = .trader, body: String) async throws -> (Int, [String: Any]) {
+        try await client.execute(uri: uri, method: .post, headers: fixture.headers(role, contentType: "application/json"), body: ByteBuffer(string: body)) { response in
+            (Int(response.status.code), (try? response.json) ?? [:])
+        }
+    }
+
+    @Test("an external outcome is scored once; unknown, duplicate, early, future and malformed ones are refused and change nothing")
+    func externalOutcomes() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let ids = try await Self.storeForecasts(fixture)
+            let (status, body) = try await Self.post(client, fixture, "/api/v1/feedback/outcomes",
+                                                     body: #"{"forecast_id": \#(ids[0]), "realised_close": "101.5", "observed_at": "2024-01-01T07:00:00Z"}"#)
+            #expect(status == 201, "\(body)")
+            #expect(body["verdict"] as? String == "SUCCESS" && body["source"] as? String == "external" && body["realised_close"] as? String == "101.5")
+            #expect(abs((body["realised_log_return"] as? Double ?? 0) - log(1.015)) < 1e-15)
+            let refused: [(String, Int)] = [
+                (#"{"forecast_id": \#(ids[0]), "realised_close": "99", "observed_at": "2024-01-01T08:00:00Z"}"#, 409),
+                (#"{"forecast_id": 9999, "realised_close": "99", "observed_at": "2024-01-01T08:00:00Z"}"#, 404),
+                (#"{"forecast_id": \#(ids[1]), "realised_close": "99", "observed_at": "2024-01-01T09:59:59Z"}"#, 422),
+                (#"{"forecast_id": \#(ids[1]), "realised_close": "99", "observed_at": "2030-01-01T00:00:00Z"}"#, 422),
+                (#"{"forecast_id": \#(ids[1]), "realised_close": "-5", "observed_at": "2024-01-01T10:00:00Z"}"#, 400),
+                (#"{"forecast_id": \#(ids[1]), "realised_close": "99", "observed_at": "yesterday"}"#, 400),
+                (#"{"forecast_id": \#(ids[1]), "realised_close": "99"}"#, 400),
+                (#"{"forecast_id": \#(ids[1]), "realised_close": "99", "observed_at": "2024-01-01T10:00:00Z", "note": 1}"#, 400),
+            ]
+            for (request, expected) in refused {
+                let (code, problem) = try await Self.post(client, fixture, "/api/v1/feedback/outcomes", body: request)
+                #expect(code == expected, "\(request) → \(code) \(problem)")
+                #expect(problem["detail"] != nil || problem["errors"] != nil || problem["title"] != nil)
+            }
+            #expect(try await fixture.store.outcomes(limit: 10).count == 1)
+            // A viewer may not post.
+            #expect(try await Self.post(client, fixture, "/api/v1/feedback/outcomes", role: .viewer, body: "{}").0 == 403)
+        }
+    }
+
+    @Test("status, performance and signals show the scored outcomes; optimize and reset are admin-only and reset needs its confirmation")
+    func statusPerformanceSignalsReset() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            _ = try await Self.storeForecasts(fixture)
+            let report = try await FeedbackCycle(store: fixture.store).score(now: fixture.dependencies.clock.now())
+            #expect(report.scored == 2 && report.failures == 1 && report.successes == 1)
+            try await client.execute(uri: "/api/v1/feedback/status", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+                #expect(response.status == .ok)
+                let json = try response.json
+                #expect(json["learning_cycles"] as? Int == 1)
+                #expect((json["outcomes"] as? [String: Any])?["success"] as? Int == 1)
+                #expect((json["drift_detectors"] as? [[String: Any]])?.count == 2)
+                #expect(json["adaptation_score"] != nil && json["thresholds"] != nil && json["models"] != nil)
+            }
+            try await client.execute(uri: "/api/v1/feedback/performance?horizon=1h", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+                let groups = try response.json["groups"] as? [[String: Any]]
+                #expect(groups?.count == 1 && groups?.first?["accuracy"] as? Double == 0 && groups?.first?["regime"] as? String == "UNKNOWN")
+                #expect((try response.json["signatures"] as? [[String: Any]])?.count == 1)
+            }
+            try await client.execute(uri: "/api/v1/feedback/performance?window=0", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/v1/feedback/signals?kind=FAILURE", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+                let signals = try response.json["signals"] as? [[String: Any]]
+                #expect(signals?.count == 1 && signals?.first?["kind"] as? String == "FAILURE" && signals?.first?["rule"] as? String != nil)
+            }
+            try await client.execute(uri: "/api/v1/feedback/signals?kind=MAYBE", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+                #expect(response.status == .badRequest)
+            }
+            #expect(try await Self.post(client, fixture, "/api/v1/feedback/optimize", role: .trader, body: "").0 == 403)
+            let (optimized, changes) = try await Self.post(client, fixture, "/api/v1/feedback/optimize", role: .admin, body: "")
+            #expect(optimized == 200 && (changes["changes"] as? [[String: Any]])?.count == 2)
+            #expect(try await Self.post(client, fixture, "/api/v1/system/reset", role: .trader, body: #"{"confirm": "RESET LEARNED STATE"}"#).0 == 403)
+            let (unconfirmed, problem) = try await Self.post(client, fixture, "/api/v1/system/reset", role: .admin, body: #"{"confirm": "yes"}"#)
+            #expect(unconfirmed == 422 && (problem["detail"] as? String ?? "").contains("RESET LEARNED STATE"))
+            #expect(try await fixture.store.outcomes(limit: 10).count == 2)
+            let (reset, removed) = try await Self.post(client, fixture, "/api/v1/system/reset", role: .admin, body: #"{"confirm": "RESET LEARNED STATE"}"#)
+            #expect(reset == 200 && (removed["removed"] as? [String: Any])?["outcomes"] as? Int == 2)
+            #expect(try await fixture.store.outcomes(limit: 10).isEmpty)
+            #expect(try await fixture.store.forecasts(symbol: Symbol("BTC-USD")!, limit: 10).count == 2)
+        }
+    }
+}
