@@ -127,6 +127,7 @@ let package = Package(
                 "Storage",
                 "HTTPServer",
                 "PortfolioOptimizer",
+                "FeedbackLoop",
                 "Analytics",
                 "Prediction",
                 "QuantMath",

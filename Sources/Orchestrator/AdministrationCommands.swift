@@ -91,7 +91,7 @@ public enum AdministrationCommands {
                footer: nil)
     }
 
-    private static func withStore<T>(_ configuration: OrchestratorConfiguration, logger: Logger,
+    static func withStore<T>(_ configuration: OrchestratorConfiguration, logger: Logger,
                                      _ body: (SQLStore) async throws -> T) async throws -> T {
         let store = try await StoreFactory.open(configuration, logger: logger)
         do {

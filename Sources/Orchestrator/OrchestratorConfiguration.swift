@@ -44,6 +44,9 @@ public struct OrchestratorConfiguration: Sendable {
     public var jobPollMilliseconds = 50
     /// How long the scheduler's leadership lasts without renewal.
     public var schedulerLeaseSeconds = 15
+    /// Seconds between feedback scoring cycles in serve and run (0: none; a scheduled
+    /// `feedback_scoring` job can do it instead).
+    public var feedbackScoreIntervalSeconds = 60
 
     /// How the security supervisor runs.
     public struct SecuritySettings: Sendable {
@@ -105,6 +108,7 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "jobs.poll_milliseconds", environment: "ORCHESTRATOR_JOBS_POLL_MILLISECONDS", defaultValue: "50", meaning: "how often an idle worker looks for due jobs, 1 to 10000"),
         Setting(key: "scheduler.lease_seconds", environment: "ORCHESTRATOR_SCHEDULER_LEASE_SECONDS", defaultValue: "15", meaning: "how long scheduler leadership lasts unrenewed; another scheduler takes over after it, 2 to 3600"),
         Setting(key: "scheduler.schedules_file", environment: "ORCHESTRATOR_SCHEDULER_SCHEDULES_FILE", defaultValue: "schedules.json (if present)", meaning: "JSON file {\"schedules\": [{\"name\", \"cron\" or \"every_seconds\", \"kind\", \"payload\"}]} of jobs the scheduler queues"),
+        Setting(key: "feedback.score_interval_seconds", environment: "ORCHESTRATOR_FEEDBACK_SCORE_INTERVAL_SECONDS", defaultValue: "60", meaning: "seconds between feedback scoring cycles of serve and run (forecasts whose horizon ended are scored, drift detectors fed), 0 to 86400; 0 turns them off"),
         Setting(key: "security.webhook_url", environment: "ORCHESTRATOR_SECURITY_WEBHOOK_URL", defaultValue: "(none)", meaning: "http(s) URL that receives each new alert as a JSON POST, retried 3 times"),
     ]
 }
@@ -174,7 +178,7 @@ public enum ConfigurationLoader {
     }
 
     /// The job kinds a schedule may name (those the workers handle).
-    public static let schedulableKinds: Set<String> = ["noop", "backtest"]
+    public static var schedulableKinds: Set<String> { JobKinds.names }
 
     /// `"schedules": [{"name", "cron" or "every_seconds", "kind", "payload"}]` of the configuration file.
     static func schedules(fromConfigFile data: Data) throws -> [Schedule] {
@@ -282,6 +286,7 @@ public enum ConfigurationLoader {
         configuration.jobLeaseSeconds = try integer(reader, "jobs.lease_seconds", default: 30, range: 2...3600)
         configuration.jobPollMilliseconds = try integer(reader, "jobs.poll_milliseconds", default: 50, range: 1...10_000)
         configuration.schedulerLeaseSeconds = try integer(reader, "scheduler.lease_seconds", default: 15, range: 2...3600)
+        configuration.feedbackScoreIntervalSeconds = try integer(reader, "feedback.score_interval_seconds", default: 60, range: 0...86_400)
         return configuration
     }
 

@@ -56,7 +56,7 @@ public enum RunCommand {
             announce("Paper trading '\(options.account)': \(runner.fingerprint); \(options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed").")
             let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd, logger: logger, announce: announce)
             var worker = JobWorker(store: store, name: "run-\(ProcessInfo.processInfo.processIdentifier)", concurrency: 2,
-                                   handlers: [JobKinds.noop, JobKinds.backtest(store: store)], clock: clock, logger: logger)
+                                   handlers: JobKinds.all(store: store, configuration: configuration, clock: clock, logger: logger), clock: clock, logger: logger)
             worker.lease = .seconds(configuration.jobLeaseSeconds)
             worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
             var runScheduler = Scheduler(store: store, holder: "run-\(ProcessInfo.processInfo.processIdentifier)", schedules: configuration.schedules)

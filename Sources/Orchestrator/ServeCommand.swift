@@ -47,6 +47,11 @@ public enum ServeCommand {
             supervisor.append(.init(service: SecuritySupervisorService(sweeper: created, interval: .seconds(configuration.security.checkIntervalSeconds), logger: logger),
                                     serviceName: "security-supervisor"))
         }
+        if configuration.feedbackScoreIntervalSeconds > 0 {
+            supervisor.append(.init(service: FeedbackService(store: store, interval: .seconds(configuration.feedbackScoreIntervalSeconds), clock: clock,
+                                                             metrics: FeedbackMetrics(registry: registry), logger: logger),
+                                    serviceName: "feedback-loop"))
+        }
         var dependencies = ServerDependencies(
             store: store,
             authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(configuration.keyCacheSeconds)),

@@ -271,7 +271,8 @@ struct CommandLineTests {
     @Test("every result command offers --format json|table", arguments: [
         ["version"], ["migrate"], ["import"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"], ["optimize"],
         ["metrics"], ["rebalance"], ["forecast", "make"], ["forecast", "evaluate"], ["regimes"], ["volatility"],
-        ["backtest", "run"], ["backtest", "sweep"], ["backtest", "walk-forward"], ["backtest", "monte-carlo"],
+        ["backtest", "run"], ["backtest", "sweep"], ["backtest", "walk-forward"], ["backtest", "monte-carlo"], ["scan"], ["health"],
+        ["feedback", "report"], ["feedback", "score"], ["feedback", "optimize"], ["feedback", "simulate"], ["feedback", "benchmark"],
     ])
     func formatOption(command: [String]) throws {
         let help = try Self.run(command + ["--help"])

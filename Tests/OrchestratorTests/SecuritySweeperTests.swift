@@ -54,6 +54,8 @@ struct SecuritySweeperTests {
             "security.risk_action": "halt",
             "security.webhook_url": "http://127.0.0.1:\(listening)/hook",
             "security.endpoints": "127.0.0.1:\(listening),127.0.0.1:1",
+            // The whole suite runs in parallel on two cores: a check's own time limit must not be what fails here.
+            "security.check_timeout_seconds": "60",
         ], environment: [:], configFile: nil)
         let store = SQLStore(database: try SQLiteDatabase(path: configuration.sqlitePath), clock: FixedClock())
         try await store.migrate()

@@ -29,7 +29,7 @@ enum FeedbackRoutes {
         let cycle = FeedbackCycle(store: store)
         viewer.get("/feedback/status") { request, _ in
             _ = try QueryValidator(request, allowed: [])
-            return JSONResponse.make(try await status(store))
+            return JSONResponse.make(try await Representations.feedbackStatus(store))
         }
         viewer.get("/feedback/performance") { request, _ in
             let query = try QueryValidator(request, allowed: ["horizon", "symbol", "model", "window"])
@@ -106,8 +106,11 @@ enum FeedbackRoutes {
         }
     }
 
-    /// The status document.
-    static func status(_ store: any Store) async throws -> JSONValue {
+}
+
+extension Representations {
+    /// The feedback loop's status document (`GET /api/v1/feedback/status`, `orchestrator feedback report`).
+    public static func feedbackStatus(_ store: any Store) async throws -> JSONValue {
         let state = try await store.feedbackState()
         let counts = try await store.outcomeCounts()
         let signals = try await store.learningSignals(limit: 1000)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Storage
 import TradingCore
 import TradingEngine
 
@@ -121,6 +122,29 @@ public enum JobKinds {
             return String(decoding: json.serialized(), as: UTF8.self)
         }
     }
+
+    /// `feedback_scoring`: one scoring cycle (drifts raised as alerts); the result has the counts.
+    public static func feedbackScoring(store: SQLStore, clock: any TradingClock) -> JobHandler {
+        JobHandler(kind: "feedback_scoring") { _ in
+            String(decoding: try await FeedbackCommands.score(store, now: clock.now()).json.serialized(), as: UTF8.self)
+        }
+    }
+
+    /// `feedback_optimize`: re-tunes the confidence thresholds; the result has each horizon's decision.
+    public static func feedbackOptimize(store: SQLStore, clock: any TradingClock) -> JobHandler {
+        JobHandler(kind: "feedback_optimize") { _ in
+            String(decoding: try await FeedbackCommands.optimize(store, now: clock.now()).json.serialized(), as: UTF8.self)
+        }
+    }
+
+    /// The kinds every worker runs.
+    public static func all(store: SQLStore, configuration: OrchestratorConfiguration, clock: any TradingClock, logger: Logger) -> [JobHandler] {
+        [noop, backtest(store: store), feedbackScoring(store: store, clock: clock), feedbackOptimize(store: store, clock: clock),
+         supervisorSweep(SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: nil))]
+    }
+
+    /// The names of `all`'s kinds, the ones a schedule may queue.
+    public static let names: Set<String> = ["noop", "backtest", "feedback_scoring", "feedback_optimize", "supervisor_sweep"]
 
     /// `supervisor_sweep`: one security sweep.
     public static func supervisorSweep(_ sweeper: SecuritySweeper) -> JobHandler {

@@ -12,10 +12,11 @@ public enum WorkerCommand {
         let store = try await StoreFactory.open(configuration, logger: logger)
         let name = "worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         var worker = JobWorker(store: store, name: name, concurrency: concurrency,
-                               handlers: [JobKinds.noop, JobKinds.backtest(store: store)], clock: SystemClock(), logger: logger)
+                               handlers: JobKinds.all(store: store, configuration: configuration, clock: SystemClock(), logger: logger),
+                               clock: SystemClock(), logger: logger)
         worker.lease = .seconds(configuration.jobLeaseSeconds)
         worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
-        announce("Worker \(name): \(concurrency) at a time, kinds noop and backtest.")
+        announce("Worker \(name): \(concurrency) at a time, kinds \(JobKinds.names.sorted().joined(separator: ", ")).")
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: StoreService(store: store)), .init(service: worker, serviceName: "job-worker")],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,0 +1,189 @@
+import FeedbackLoop
+import Foundation
+import Logging
+import HTTPServer
+import Prediction
+import QuantMath
+import SecuritySupervisor
+import TradingCore
+import TradingEngine
+
+/// `orchestrator feedback report | score | optimize | simulate | benchmark`.
+public enum FeedbackCommands {
+    /// The status document as a report.
+    public static func report(_ store: any Store) async throws -> AdministrationCommands.Output {
+        let status = try await Representations.feedbackStatus(store)
+        var rows: [[String]] = [
+            ["learning cycles", status["learning_cycles"]?.text ?? "0"],
+            ["last cycle", status["last_cycle_at"]?.text ?? "never"],
+            ["outcomes", "\(status["outcomes"]?["success"]?.text ?? "0") SUCCESS, \(status["outcomes"]?["failure"]?.text ?? "0") FAILURE"],
+        ]
+        for threshold in status["thresholds"]?.arrayValue ?? [] {
+            rows.append(["threshold \(threshold["horizon"]?.text ?? "?")", threshold["threshold"]?.text ?? "?"])
+        }
+        for model in status["models"]?.arrayValue ?? [] {
+            rows.append(["model \(model["role"]?.text ?? "?")", model["name"]?.text ?? "?"])
+        }
+        let score = status["adaptation_score"]
+        rows.append(["threshold gain per decision (out of sample)", score?["threshold_gain_per_decision"]?.text ?? "not measured yet"])
+        rows.append(["model promotions (mean shadow gain, nats)", "\(score?["promotions"]?.text ?? "0") (\(score?["model_gain_nats"]?.text ?? "-"))"])
+        return AdministrationCommands.Output(json: status, columns: ["item", "value"], rows: rows, footer: nil)
+    }
+
+    /// One scoring cycle now; each drift becomes a WARNING alert in the supervisor's alert store.
+    public static func score(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws -> AdministrationCommands.Output {
+        let report = try await FeedbackCycle(store: store).score(now: now)
+        try await raiseDriftAlerts(report.drifts, store: store, now: now)
+        let json: JSONValue = [
+            "examined": .int(report.examined), "scored": .int(report.scored), "waiting": .int(report.waiting), "unscorable": .int(report.unscorable),
+            "successes": .int(report.successes), "failures": .int(report.failures),
+            "drifts": .array(report.drifts.map { ["symbol": .string($0.symbol), "timeframe": .string($0.timeframe), "horizon": .string($0.horizon),
+                                                  "at": .string($0.at.iso8601), "recent_log_score": .number($0.recentLogScore)] }),
+        ]
+        let rows = [["examined", "\(report.examined)"], ["scored", "\(report.scored) (\(report.successes) SUCCESS, \(report.failures) FAILURE)"],
+                    ["waiting for their target bar", "\(report.waiting)"], ["unscorable (data-time bar missing)", "\(report.unscorable)"],
+                    ["drifts", report.drifts.map { "\($0.symbol) \($0.horizon) at \($0.at.iso8601)" }.joined(separator: "; ")]]
+        return AdministrationCommands.Output(json: json, columns: ["item", "value"], rows: rows, footer: nil)
+    }
+
+    /// Raises (or counts up) one WARNING alert per drifting stream, source `feedback`.
+    public static func raiseDriftAlerts(_ drifts: [FeedbackCycle.Drift], store: any SecurityAlertStore, now: Timestamp) async throws {
+        guard !drifts.isEmpty else { return }
+        let observations = drifts.map { drift in
+            AlertObservation(fingerprint: "drift:\(drift.symbol):\(drift.timeframe):\(drift.horizon)", level: .warning, source: "feedback",
+                             title: "Forecast drift on \(drift.symbol) \(drift.horizon)",
+                             message: "Page-Hinkley on the log scores fired at the forecast of \(drift.at.iso8601); mean log score of the last 50: \(String(format: "%.3f", drift.recentLogScore))")
+        }
+        // No source is reconciled: a drift alert stays open until acknowledged; a new drift counts it up.
+        _ = try await store.reconcileAlerts(observations, sources: [], at: now)
+    }
+
+    /// Re-tunes the thresholds now.
+    public static func optimize(_ store: any Store, now: Timestamp) async throws -> AdministrationCommands.Output {
+        let changes = try await FeedbackCycle(store: store).optimizeThresholds(now: now)
+        return AdministrationCommands.Output(
+            json: ["changes": .array(changes.map(Representations.thresholdChange))],
+            columns: ["horizon", "before", "after", "objective before", "objective after", "decisions", "outcomes"],
+            rows: changes.map { change in
+                let decision = change.decision
+                return [change.horizon, "\(decision.before)", "\(decision.after)", decision.objectiveBefore.map { String(format: "%.6f", $0) } ?? "-",
+                        decision.objectiveAfter.map { String(format: "%.6f", $0) } ?? "-", "\(decision.decisionsAfter)", "\(decision.outcomes)"]
+            }, footer: changes.isEmpty ? "no outcomes are stored yet: run `orchestrator feedback score` after forecasts' horizons have ended" : nil)
+    }
+
+    /// The simulation's settings from the command line.
+    public struct SimulationRequest: Sendable {
+        public var path: String
+        public var horizon = "4h"
+        public var fitTime: Timestamp
+        public var end: Timestamp?
+        public var shadowPairs = 480
+        public var challengerWindow: Int?
+        public var threshold = 50.0
+        public var delta = 0.005
+
+        /// Creates a request.
+        public init(path: String, fitTime: Timestamp) {
+            self.path = path
+            self.fitTime = fitTime
+        }
+    }
+
+    /// The adaptive-versus-frozen simulation over a bar file.
+    public static func simulate(_ request: SimulationRequest) throws -> AdministrationCommands.Output {
+        var series = try PredictionCommands.load(request.path).series
+        if let end = request.end { series = try series.asOf(end).series() }
+        guard let horizon = Horizon(parsing: request.horizon) else { throw PredictionError.invalidHorizon("'\(request.horizon)' is not a horizon such as 1h or 4h") }
+        let simulation = AdaptiveForecastingSimulation(
+            horizon: horizon, detector: PageHinkley(minimumInstances: 30, delta: request.delta, threshold: request.threshold, mode: .up),
+            challengerWindow: request.challengerWindow, shadowPairs: request.shadowPairs)
+        let started = ContinuousClock.now
+        let report = try simulation.run(series: series, championFitTime: request.fitTime, streamStart: request.fitTime)
+        let elapsed = (ContinuousClock.now - started).milliseconds
+        let interval = { (interval: BlockBootstrap.Interval) -> JSONValue in
+            ["mean": .number(interval.mean), "low": .number(interval.low), "high": .number(interval.high), "confidence": .number(interval.confidence)]
+        }
+        let json: JSONValue = [
+            "bars": .int(report.bars), "scored": .int(report.scored), "promotions": .int(report.promotions), "elapsed_ms": .number(elapsed),
+            "detections": .array(report.detections.map {
+                ["time": .string($0.time.iso8601), "bars_after_start": .int($0.barsAfterStart), "return_psi": .number($0.returnPSI),
+                 "challenger_started": .bool($0.challengerStarted)]
+            }),
+            "evaluations": .array(report.evaluations.map {
+                ["fitted_at": .string($0.fittedAt.iso8601), "decided_at": .string($0.decidedAt.iso8601), "promote": .bool($0.verdict.promote),
+                 "reason": .string($0.verdict.reason), "champion_log_score": .number($0.verdict.championScore),
+                 "challenger_log_score": .number($0.verdict.challengerScore), "improvement": interval($0.verdict.improvement), "pairs": .int($0.verdict.pairs)]
+            }),
+            "signals": .array(report.signals.map(Representations.signal)),
+            "adapted_log_score": .number(report.adaptedScore), "frozen_log_score": .number(report.frozenScore),
+            "frozen_minus_adapted": interval(report.improvement),
+            "adapted_log_score_after_first_promotion": report.adaptedScoreAfterPromotion.map(JSONValue.number) ?? .null,
+            "frozen_log_score_after_first_promotion": report.frozenScoreAfterPromotion.map(JSONValue.number) ?? .null,
+        ]
+        var rows = [["bars streamed / forecasts scored", "\(report.bars) / \(report.scored)"],
+                    ["drifts (bars after the start)", report.detections.map { "\($0.barsAfterStart)" }.joined(separator: ", ")]]
+        for evaluation in report.evaluations {
+            rows.append(["challenger of \(evaluation.fittedAt.iso8601)", (evaluation.verdict.promote ? "PROMOTED: " : "kept champion: ") + evaluation.verdict.reason])
+        }
+        rows.append(["mean log score adapted / frozen", String(format: "%.4f / %.4f", report.adaptedScore, report.frozenScore)])
+        rows.append(["frozen − adapted (95% block bootstrap)", String(format: "%.4f [%.4f, %.4f]", report.improvement.mean, report.improvement.low, report.improvement.high)])
+        return AdministrationCommands.Output(json: json, columns: ["item", "value"], rows: rows, footer: "lower log scores are better; \(Int(elapsed)) ms")
+    }
+
+    /// Times scoring `count` synthetic outcomes and updating every tracker (performance windows,
+    /// market signatures, one Page-Hinkley detector per stream), `repetitions` times.
+    public static func benchmark(outcomes count: Int, repetitions: Int) -> AdministrationCommands.Output {
+        var generator = SeededGenerator(seed: 7)
+        let symbols = (0..<20).map { "S\($0)" }, horizons = ["5m", "1h", "4h", "24h"]
+        let signatures = ["BULL", "BEAR"].flatMap { regime in ["LOW", "NORMAL", "HIGH"].flatMap { volatility in
+            ["TREND", "RANGE"].map { MarketSignature(regime: regime, volatility: volatility, trend: $0) } } }
+        let inputs = (0..<count).map { index -> (ForecastClaim, Double, Int) in
+            let mean = (generator.nextUniform() - 0.5) * 0.002, sigma = 0.005 + generator.nextUniform() * 0.01
+            let claim = ForecastClaim(expectedLogReturn: mean, probabilityUp: generator.nextUniform(), volatility: sigma,
+                                      intervalLow: mean - 1.2816 * sigma, intervalHigh: mean + 1.2816 * sigma)
+            return (claim, (generator.nextUniform() - 0.5) * 0.03, index)
+        }
+        var timings: [Double] = []
+        var checksum = 0.0
+        for _ in 0..<repetitions {
+            let started = ContinuousClock.now
+            var tracker = PerformanceTracker()
+            var detectors: [String: PageHinkley] = [:]
+            for (claim, realised, index) in inputs {
+                let outcome = ForecastOutcome(claim: claim, realisedLogReturn: realised)
+                let symbol = symbols[index % symbols.count], horizon = horizons[index % horizons.count]
+                let signature = signatures[index % signatures.count]
+                tracker.record(outcome, probabilityUp: claim.probabilityUp,
+                               key: PerformanceTracker.Key(model: "forecaster-1", horizon: horizon, symbol: symbol, regime: signature.regime), signature: signature)
+                detectors["\(symbol)|\(horizon)", default: PageHinkley(mode: .up)].update(outcome.logScore)
+            }
+            timings.append((ContinuousClock.now - started).milliseconds)
+            checksum += tracker.summaries.reduce(0) { $0 + $1.summary.brier }
+        }
+        let sorted = timings.sorted()
+        let json: JSONValue = ["outcomes": .int(count), "repetitions": .int(repetitions), "min_ms": .number(sorted.first ?? 0),
+                               "median_ms": .number(sorted[sorted.count / 2]), "max_ms": .number(sorted.last ?? 0), "checksum": .number(checksum)]
+        return AdministrationCommands.Output(json: json, columns: ["outcomes", "repetitions", "min ms", "median ms", "max ms"],
+                                             rows: [["\(count)", "\(repetitions)", String(format: "%.1f", sorted.first ?? 0),
+                                                     String(format: "%.1f", sorted[sorted.count / 2]), String(format: "%.1f", sorted.last ?? 0)]],
+                                             footer: nil)
+    }
+}
+
+extension FeedbackCommands {
+    /// What a store-backed feedback command does.
+    public enum StoreAction: Sendable {
+        case report, score, optimize
+    }
+
+    /// Opens the configured store, runs the action and closes the store.
+    public static func run(_ action: StoreAction, configuration: OrchestratorConfiguration, logger: Logging.Logger) async throws -> AdministrationCommands.Output {
+        try await AdministrationCommands.withStore(configuration, logger: logger) { store in
+            switch action {
+            case .report: try await report(store)
+            case .score: try await score(store, now: SystemClock().now())
+            case .optimize: try await optimize(store, now: SystemClock().now())
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import HTTPServer
+import Logging
+import ServiceLifecycle
+import Storage
+import TradingCore
+import TradingEngine
+
+/// The feedback loop inside serve and run: a scoring cycle every `interval` (forecasts whose
+/// horizon ended are scored, drift detectors fed, drifts raised as alerts), metrics updated.
+struct FeedbackService: Service {
+    let store: SQLStore
+    let interval: Duration
+    let clock: any TradingClock
+    let metrics: FeedbackMetrics
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                let now = clock.now()
+                let report = try await FeedbackCycle(store: store).score(now: now)
+                try await FeedbackCommands.raiseDriftAlerts(report.drifts, store: store, now: now)
+                metrics.record(report, recent: try await store.outcomes(limit: 5000), thresholds: try await store.thresholds())
+                if report.scored > 0 || !report.drifts.isEmpty {
+                    logger.info("feedback cycle", metadata: ["scored": .stringConvertible(report.scored), "drifts": .stringConvertible(report.drifts.count)])
+                }
+            } catch {
+                logger.error("feedback cycle failed", metadata: ["reason": .string(String(describing: error))])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Storage
+import Testing
+import TestSupport
+import TradingCore
+import TradingEngine
+
+@Suite("orchestrator feedback")
+struct FeedbackCommandTests {
+    @Test("score stores the due outcomes once, report shows them, optimize tunes; JSON keys are stable")
+    func scoreReportOptimize() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // The store the CLI opens under --data-dir, filled the way `run` fills it: bars and forecasts.
+        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("orchestrator.sqlite")), clock: FixedClock())
+        try await store.migrate()
+        let origin = Timestamp(iso8601: "2024-01-01T00:00:00Z")!
+        let bars = try (0..<40).map { index in
+            let close = Price(FixedDecimal(100 + index % 3))
+            return try Bar(openTime: origin.adding(milliseconds: Int64(index) * 3_600_000), open: close, high: close, low: close, close: close, volume: nil)
+        }
+        _ = try await store.importBars(BarImportBatch(instrument: Instrument(symbol: Symbol("ABC")!, assetClass: .equity, quoteCurrency: "USD"),
+                                                      timeframe: .oneHour, kind: .ohlcv, bars: bars, source: "test"))
+        let records = (5..<35).map { bar in
+            let dataTime = origin.adding(milliseconds: Int64(bar + 1) * 3_600_000)
+            return ForecastRecord(id: nil, symbol: Symbol("ABC")!, timeframe: .oneHour, horizon: "1h", horizonMilliseconds: 3_600_000, decisionTime: dataTime,
+                                  dataTime: dataTime, targetTime: dataTime.adding(milliseconds: 3_600_000), referenceClose: "\(100 + bar % 3)",
+                                  expectedLogReturn: 0, probabilityUp: bar % 3 == 2 ? 0.3 : 0.7, volatility: 0.01, intervalLow: -0.0128,
+                                  intervalHigh: 0.0128, returnModel: "baseline_mean", directionModel: "logistic", volatilityModel: "garch",
+                                  modelVersion: "forecaster-1", createdAt: dataTime)
+        }
+        #expect(try await store.recordForecasts(records).count == 30)
+        try await store.close()
+
+        let scored = try CommandLineTests.run(["feedback", "score", "--format", "json", "--data-dir", directory.path])
+        #expect(scored.status == 0, "\(scored.error)")
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(scored.output.utf8)) as? [String: Any])
+        #expect(first["scored"] as? Int == 30 && first["successes"] as? Int == 30 && first["failures"] as? Int == 0)
+        for key in ["examined", "waiting", "unscorable", "drifts"] { #expect(first[key] != nil, "\(key)") }
+        let again = try CommandLineTests.run(["feedback", "score", "--format", "json", "--data-dir", directory.path])
+        #expect((try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any])?["scored"] as? Int == 0)
+        let report = try CommandLineTests.run(["feedback", "report", "--format", "json", "--data-dir", directory.path])
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [String: Any])
+        #expect(status["learning_cycles"] as? Int == 1 && (status["outcomes"] as? [String: Any])?["success"] as? Int == 30)
+        let table = try CommandLineTests.run(["feedback", "report", "--data-dir", directory.path])
+        #expect(table.status == 0 && table.output.contains("learning cycles"))
+        let optimized = try CommandLineTests.run(["feedback", "optimize", "--format", "json", "--data-dir", directory.path])
+        #expect(optimized.status == 0, "\(optimized.error)")
+        #expect(((try JSONSerialization.jsonObject(with: Data(optimized.output.utf8)) as? [String: Any])?["changes"] as? [Any])?.count == 1)
+    }
+
+    @Test("simulate reports drifts, verdicts and both systems' scores; a bad file or option is refused")
+    func simulate() throws {
+        let file = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv").path
+        let result = try CommandLineTests.run(["feedback", "simulate", "--data", file, "--fit-time", "2017-12-17T00:00:00Z", "--end", "2018-02-15T00:00:00Z",
+                                               "--horizon", "1h", "--shadow", "200", "--format", "json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        for key in ["bars", "scored", "detections", "evaluations", "signals", "adapted_log_score", "frozen_log_score", "frozen_minus_adapted", "promotions"] {
+            #expect(json[key] != nil, "\(key)")
+        }
+        #expect((json["scored"] as? Int ?? 0) > 1000)
+        #expect(try CommandLineTests.run(["feedback", "simulate", "--data", "/nonexistent.csv", "--fit-time", "2017-12-17T00:00:00Z"]).status == 66)
+        #expect(try CommandLineTests.run(["feedback", "simulate", "--data", file, "--fit-time", "2017-12-17T00:00:00Z", "--shadow", "5"]).status == 64)
+        #expect(try CommandLineTests.run(["feedback", "simulate", "--data", file, "--fit-time", "someday"]).status == 64)
+    }
+}
