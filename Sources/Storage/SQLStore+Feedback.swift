@@ -26,6 +26,7 @@ extension SQLStore: FeedbackStore {
             """, [.integer(id)])).first.map(Self.forecastRecord)
     }
 
+    @discardableResult
     public func commitFeedback(_ commit: FeedbackCommit, at time: Timestamp) async throws -> Set<Int64> {
         var statements = commit.outcomes.map { stored in
             let outcome = stored.outcome
@@ -57,7 +58,7 @@ extension SQLStore: FeedbackStore {
         for model in commit.models {
             statements.append(SQLStatement("""
                 INSERT INTO feedback_models (name, role, parameters, created_at, promoted_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET role = excluded.role, promoted_at = COALESCE(excluded.promoted_at, feedback_models.promoted_at)
+                ON CONFLICT (name) DO UPDATE SET role = excluded.role, parameters = excluded.parameters, promoted_at = COALESCE(excluded.promoted_at, feedback_models.promoted_at)
                 """, [.text(model.name), .text(model.role), .text(model.parameters), .integer(model.createdAt.millisecondsSinceEpoch),
                       model.promotedAt.map { .integer($0.millisecondsSinceEpoch) } ?? .null]))
         }

@@ -30,19 +30,32 @@ public enum FeedbackCommands {
         return AdministrationCommands.Output(json: status, columns: ["item", "value"], rows: rows, footer: nil)
     }
 
-    /// One scoring cycle now; each drift becomes a WARNING alert in the supervisor's alert store.
-    public static func score(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws -> AdministrationCommands.Output {
-        let report = try await FeedbackCycle(store: store).score(now: now)
+    /// One turn of the loop: score the due forecasts, raise each drift as a WARNING alert in the
+    /// supervisor's alert store, and judge the challengers whose shadow period has passed.
+    public static func turn(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws -> (FeedbackCycle.ScoringReport, [FeedbackCycle.TrialResult]) {
+        let cycle = FeedbackCycle(store: store)
+        let report = try await cycle.score(now: now)
         try await raiseDriftAlerts(report.drifts, store: store, now: now)
+        return (report, try await cycle.judgeChallengers(now: now))
+    }
+
+    /// One turn now, as a report.
+    public static func score(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws -> AdministrationCommands.Output {
+        let (report, trials) = try await turn(store, now: now)
         let json: JSONValue = [
             "examined": .int(report.examined), "scored": .int(report.scored), "waiting": .int(report.waiting), "unscorable": .int(report.unscorable),
             "successes": .int(report.successes), "failures": .int(report.failures),
             "drifts": .array(report.drifts.map { ["symbol": .string($0.symbol), "timeframe": .string($0.timeframe), "horizon": .string($0.horizon),
-                                                  "at": .string($0.at.iso8601), "recent_log_score": .number($0.recentLogScore)] }),
+                                                  "at": .string($0.at.iso8601), "detected_at": .string($0.detectedAt.iso8601),
+                                                  "recent_log_score": .number($0.recentLogScore)] }),
+            "trials": .array(trials.map { ["challenger": .string($0.challenger), "champion": .string($0.champion), "promoted": .bool($0.verdict.promote),
+                                           "reason": .string($0.verdict.reason), "improvement_mean": .number($0.verdict.improvement.mean)] }),
         ]
         let rows = [["examined", "\(report.examined)"], ["scored", "\(report.scored) (\(report.successes) SUCCESS, \(report.failures) FAILURE)"],
                     ["waiting for their target bar", "\(report.waiting)"], ["unscorable (data-time bar missing)", "\(report.unscorable)"],
-                    ["drifts", report.drifts.map { "\($0.symbol) \($0.horizon) at \($0.at.iso8601)" }.joined(separator: "; ")]]
+                    ["drifts", report.drifts.map { "\($0.symbol) \($0.horizon) at \($0.at.iso8601)" }.joined(separator: "; ")],
+                    ["challengers judged", trials.map { "\($0.challenger): \($0.verdict.promote ? "PROMOTED" : "kept champion") (\($0.verdict.reason))" }
+                        .joined(separator: "; ")]]
         return AdministrationCommands.Output(json: json, columns: ["item", "value"], rows: rows, footer: nil)
     }
 

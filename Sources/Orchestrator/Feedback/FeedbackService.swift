@@ -7,7 +7,7 @@ import TradingCore
 import TradingEngine
 
 /// The feedback loop inside serve and run: a scoring cycle every `interval` (forecasts whose
-/// horizon ended are scored, drift detectors fed, drifts raised as alerts), metrics updated.
+/// horizon ended are scored, drift detectors fed, drifts raised as alerts, challengers judged), metrics updated.
 struct FeedbackService: Service {
     let store: SQLStore
     let interval: Duration
@@ -19,11 +19,11 @@ struct FeedbackService: Service {
         while !Task.isShuttingDownGracefully {
             do {
                 let now = clock.now()
-                let report = try await FeedbackCycle(store: store).score(now: now)
-                try await FeedbackCommands.raiseDriftAlerts(report.drifts, store: store, now: now)
+                let (report, trials) = try await FeedbackCommands.turn(store, now: now)
                 metrics.record(report, recent: try await store.outcomes(limit: 5000), thresholds: try await store.thresholds())
-                if report.scored > 0 || !report.drifts.isEmpty {
-                    logger.info("feedback cycle", metadata: ["scored": .stringConvertible(report.scored), "drifts": .stringConvertible(report.drifts.count)])
+                if report.scored > 0 || !report.drifts.isEmpty || !trials.isEmpty {
+                    logger.info("feedback cycle", metadata: ["scored": .stringConvertible(report.scored), "drifts": .stringConvertible(report.drifts.count),
+                                                             "promotions": .stringConvertible(trials.filter(\.verdict.promote).count)])
                 }
             } catch {
                 logger.error("feedback cycle failed", metadata: ["reason": .string(String(describing: error))])

@@ -32,6 +32,8 @@ public struct FeedbackCycle: Sendable {
         public let horizon: String
         /// The data time of the outcome at which it fired.
         public let at: Timestamp
+        /// When that outcome's realised close was known: the earliest a reaction may use.
+        public let detectedAt: Timestamp
         /// The mean log score of the stream's last 50 outcomes at that point.
         public let recentLogScore: Double
     }
@@ -85,6 +87,8 @@ public struct FeedbackCycle: Sendable {
         let drifts = try await detect(outcomes, timeframes: Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a }),
                                       into: &commit)
         commit.countsAsCycle = !outcomes.isEmpty
+        try await registerModels(outcomes: outcomes, drifts: drifts, timeframes: Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a }),
+                                 now: now, into: &commit)
         let stored = outcomes.isEmpty && commit.state.isEmpty ? [] : try await store.commitFeedback(commit, at: now)
         let kept = outcomes.filter { stored.contains($0.forecastId) }
         return ScoringReport(examined: due.count, scored: kept.count, waiting: waiting, unscorable: unscorable,
@@ -106,7 +110,7 @@ public struct FeedbackCycle: Sendable {
             for (position, outcome) in ordered.enumerated() where detector.update(outcome.outcome.logScore) {
                 let recent = ordered[max(0, position - 49)...position].map(\.outcome.logScore)
                 drifts.append(Drift(symbol: outcome.symbol.rawValue, timeframe: timeframes[outcome.forecastId] ?? "", horizon: outcome.horizon,
-                                    at: outcome.dataTime, recentLogScore: recent.reduce(0, +) / Double(recent.count)))
+                                    at: outcome.dataTime, detectedAt: outcome.realisedTime, recentLogScore: recent.reduce(0, +) / Double(recent.count)))
             }
             commit.state[key] = String(decoding: try encoder.encode(detector), as: UTF8.self)
         }

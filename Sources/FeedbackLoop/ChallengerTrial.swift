@@ -1,0 +1,47 @@
+import Foundation
+import Prediction
+import TradingCore
+
+/// A challenger judged against the champion on the forecasts both would have made after the
+/// challenger's fit: the forward shadow period, computed once its bars exist.
+///
+/// Both models are the forecaster fitted on the bars closed by their fit times (the forecaster is
+/// deterministic and point-in-time, so a fit recomputed later is the fit made then). From the
+/// first bar closing at or after the challenger's fit, each of the next `shadowPairs` bars gets a
+/// forecast from each model, scored at its target bar; the promotion rule decides.
+public struct ChallengerTrial: Sendable {
+    /// The horizon judged.
+    public let horizon: Horizon
+    /// Paired forecasts in the shadow period.
+    public let shadowPairs: Int
+    /// The rule.
+    public let rule: PromotionRule
+
+    /// Creates a trial.
+    public init(horizon: Horizon, shadowPairs: Int = 480, rule: PromotionRule = PromotionRule()) {
+        self.horizon = horizon
+        self.shadowPairs = shadowPairs
+        self.rule = rule
+    }
+
+    /// The verdict, or nil while fewer than `shadowPairs` shadow forecasts have reached their target.
+    public func evaluate(series: BarSeries, championFit: Timestamp, challengerFit: Timestamp) throws -> PromotionRule.Verdict? {
+        let steps = try horizon.bars(of: series.timeframe)
+        guard let first = (0..<series.count).first(where: { series.closeTime(ofBar: $0) >= challengerFit }) else { return nil }
+        let origins = Array(first..<min(first + shadowPairs, series.count - steps))
+        guard origins.count == shadowPairs else { return nil }
+        let champion = try Forecaster().fit(series, at: championFit, horizons: [horizon])
+        let challenger = try Forecaster().fit(series, at: challengerFit, horizons: [horizon])
+        let closes = Array(series.asOf(series.closeTime(ofBar: series.count - 1)).closes)
+        var championLosses: [Double] = [], challengerLosses: [Double] = []
+        for origin in origins {
+            let visible = series.asOf(series.closeTime(ofBar: origin))
+            guard let made = try champion.forecast(visible).first, let shadow = try challenger.forecast(visible).first else { continue }
+            let realised = log(closes[origin + steps] / closes[origin])
+            championLosses.append(ForecastOutcome(claim: ForecastClaim(made), realisedLogReturn: realised).logScore)
+            challengerLosses.append(ForecastOutcome(claim: ForecastClaim(shadow), realisedLogReturn: realised).logScore)
+        }
+        guard !championLosses.isEmpty else { return nil }
+        return rule.evaluate(championLosses: championLosses, challengerLosses: challengerLosses, blockLength: steps)
+    }
+}

@@ -1,0 +1,140 @@
+import FeedbackLoop
+import Foundation
+import Prediction
+import TradingCore
+
+extension FeedbackCycle {
+    /// A model version's parameters as the registry stores them: everything that reproduces the
+    /// fit (the forecaster is deterministic and point-in-time: refitting on the bars closed by
+    /// `fitted_at` gives the same coefficients), and the verdict of its trial once judged.
+    public struct ModelSpecification: Codable, Sendable, Hashable {
+        /// The forecasting code and settings (`Forecaster.modelVersion`).
+        public let forecaster: String
+        public let symbol: String
+        public let timeframe: String
+        public let horizon: String
+        /// The data the fit saw: bars closed by this time.
+        public let fittedAt: Timestamp
+        /// The trial's verdict, for a challenger that was judged.
+        public var verdict: String?
+
+        enum CodingKeys: String, CodingKey {
+            case forecaster, symbol, timeframe, horizon, fittedAt = "fitted_at", verdict
+        }
+
+        /// The stream the model serves.
+        public var stream: String { "\(symbol) \(timeframe) \(horizon)" }
+        /// The version's name.
+        public var name: String { "\(stream) fitted \(fittedAt.iso8601)" }
+
+        /// The JSON text stored in the registry.
+        public var json: String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        }
+
+        /// The specification stored in a registry row.
+        public init?(json: String) {
+            guard let decoded = try? JSONDecoder().decode(ModelSpecification.self, from: Data(json.utf8)) else { return nil }
+            self = decoded
+        }
+
+        /// Creates a specification.
+        public init(symbol: String, timeframe: String, horizon: String, fittedAt: Timestamp) {
+            forecaster = Forecaster.modelVersion
+            self.symbol = symbol
+            self.timeframe = timeframe
+            self.horizon = horizon
+            self.fittedAt = fittedAt
+        }
+    }
+
+    /// Registers a CHAMPION for each stream seen for the first time (the forecaster as fitted at
+    /// the stream's first scored forecast) and a CHALLENGER for each drifting stream that has none
+    /// in trial (fitted on the bars closed when the drift was known).
+    func registerModels(outcomes: [StoredOutcome], drifts: [Drift], timeframes: [Int64: String], now: Timestamp, into commit: inout FeedbackCommit) async throws {
+        guard !outcomes.isEmpty else { return }
+        let registered = try await store.modelVersions().compactMap { model in ModelSpecification(json: model.parameters).map { (model.role, $0) } }
+        var champions = Set(registered.filter { $0.0 == "CHAMPION" }.map(\.1.stream))
+        var challengers = Set(registered.filter { $0.0 == "CHALLENGER" }.map(\.1.stream))
+        for outcome in outcomes.sorted(by: { $0.dataTime < $1.dataTime }) {
+            let specification = ModelSpecification(symbol: outcome.symbol.rawValue, timeframe: timeframes[outcome.forecastId] ?? "", horizon: outcome.horizon,
+                                                    fittedAt: outcome.dataTime)
+            guard champions.insert(specification.stream).inserted else { continue }
+            commit.models.append(ModelVersionRecord(name: specification.name, role: "CHAMPION", parameters: specification.json, createdAt: now, promotedAt: now))
+        }
+        for drift in drifts {
+            let specification = ModelSpecification(symbol: drift.symbol, timeframe: drift.timeframe, horizon: drift.horizon, fittedAt: drift.detectedAt)
+            guard challengers.insert(specification.stream).inserted else { continue }
+            commit.models.append(ModelVersionRecord(name: specification.name, role: "CHALLENGER", parameters: specification.json, createdAt: now, promotedAt: nil))
+        }
+    }
+
+    /// A challenger's judgement.
+    public struct TrialResult: Sendable, Codable {
+        /// The challenger and the champion it was measured against.
+        public let challenger: String
+        public let champion: String
+        /// The rule's verdict.
+        public let verdict: PromotionRule.Verdict
+    }
+
+    /// Judges every challenger whose shadow period has passed: a promotion makes it CHAMPION (the
+    /// old champion is RETIRED, kept for a rollback) with an ADAPTATION signal; a rejection
+    /// RETIRES it with the verdict in its parameters. One transaction.
+    public func judgeChallengers(now: Timestamp, shadowPairs: Int = 480) async throws -> [TrialResult] {
+        let models = try await store.modelVersions().compactMap { model in ModelSpecification(json: model.parameters).map { (record: model, specification: $0) } }
+        var commit = FeedbackCommit()
+        var results: [TrialResult] = []
+        for challenger in models where challenger.record.role == "CHALLENGER" {
+            let specification = challenger.specification
+            guard let champion = models.first(where: { $0.record.role == "CHAMPION" && $0.specification.stream == specification.stream }),
+                  let symbol = Symbol(specification.symbol), let timeframe = Timeframe(rawValue: specification.timeframe),
+                  let horizon = Horizon(parsing: specification.horizon) else { continue }
+            let series = try await barSeries(symbol: symbol, timeframe: timeframe, through: now)
+            guard let verdict = try ChallengerTrial(horizon: horizon, shadowPairs: shadowPairs)
+                .evaluate(series: series, championFit: champion.specification.fittedAt, challengerFit: specification.fittedAt) else { continue }
+            results.append(TrialResult(challenger: challenger.record.name, champion: champion.record.name, verdict: verdict))
+            var judged = specification
+            judged.verdict = verdict.reason
+            if verdict.promote {
+                commit.models.append(ModelVersionRecord(name: challenger.record.name, role: "CHAMPION", parameters: judged.json,
+                                                        createdAt: challenger.record.createdAt, promotedAt: now))
+                commit.models.append(ModelVersionRecord(name: champion.record.name, role: "RETIRED", parameters: champion.record.parameters,
+                                                        createdAt: champion.record.createdAt, promotedAt: nil))
+                commit.signals.append(LearningSignal(
+                    kind: .adaptation, subject: "model \(challenger.record.name)",
+                    rule: "promotion: mean log-score gain ≥ \(PromotionRule().margin) nats over \(shadowPairs) shadow forecasts and its \(Int(verdict.improvement.confidence * 100))% block-bootstrap interval excludes zero",
+                    message: "\(challenger.record.name) replaces \(champion.record.name): \(verdict.reason)",
+                    evidence: ["champion_log_score": verdict.championScore, "challenger_log_score": verdict.challengerScore,
+                               "improvement_mean": verdict.improvement.mean, "improvement_low": verdict.improvement.low,
+                               "improvement_high": verdict.improvement.high, "pairs": Double(verdict.pairs)], time: now))
+            } else {
+                commit.models.append(ModelVersionRecord(name: challenger.record.name, role: "RETIRED", parameters: judged.json,
+                                                        createdAt: challenger.record.createdAt, promotedAt: nil))
+            }
+        }
+        if !results.isEmpty { try await store.commitFeedback(commit, at: now) }
+        return results
+    }
+
+    /// The stored bars of a series closed by `end`, in analytic form.
+    func barSeries(symbol: Symbol, timeframe: Timeframe, through end: Timestamp) async throws -> BarSeries {
+        var openTimes: [Timestamp] = [], opens: [Double] = [], highs: [Double] = [], lows: [Double] = [], closes: [Double] = [], volumes: [Double] = []
+        var cursor: Timestamp? = nil
+        repeat {
+            let page = try await store.bars(BarQuery(symbol: symbol, timeframe: timeframe, start: cursor, end: end, limit: 10_000))
+            for bar in page.bars where bar.openTime.adding(milliseconds: timeframe.milliseconds) <= end {
+                openTimes.append(bar.openTime)
+                opens.append(Double(bar.open) ?? .nan)
+                highs.append(Double(bar.high) ?? .nan)
+                lows.append(Double(bar.low) ?? .nan)
+                closes.append(Double(bar.close) ?? .nan)
+                volumes.append(bar.volume.flatMap(Double.init) ?? 0)
+            }
+            cursor = page.nextStart
+        } while cursor != nil
+        return try BarSeries(timeframe: timeframe, openTimes: openTimes, opens: opens, highs: highs, lows: lows, closes: closes, volumes: volumes)
+    }
+}
