@@ -1,4 +1,5 @@
 import Foundation
+import Orchestrator
 import Storage
 import Testing
 import TestSupport
@@ -47,6 +48,17 @@ struct FeedbackCommandTests {
         let optimized = try CommandLineTests.run(["feedback", "optimize", "--format", "json", "--data-dir", directory.path])
         #expect(optimized.status == 0, "\(optimized.error)")
         #expect(((try JSONSerialization.jsonObject(with: Data(optimized.output.utf8)) as? [String: Any])?["changes"] as? [Any])?.count == 1)
+    }
+
+    @Test("a P&L anomaly is a return far outside the account's own recent spread, in either direction", arguments: [
+        (0.0, false), (0.012, false), (0.08, true), (-0.08, true),
+    ])
+    func pnlAnomaly(newestReturn: Double, flagged: Bool) {
+        var equity = [100_000.0]
+        for index in 0..<40 { equity.append(equity.last! * (1 + (index % 2 == 0 ? 0.004 : -0.003))) }
+        equity.append(equity.last! * (1 + newestReturn))
+        #expect((FeedbackCommands.pnlAnomaly(equity: equity) != nil) == flagged)
+        #expect(FeedbackCommands.pnlAnomaly(equity: Array(equity.prefix(5))) == nil)
     }
 
     @Test("simulate reports drifts, verdicts and both systems' scores; a bad file or option is refused")

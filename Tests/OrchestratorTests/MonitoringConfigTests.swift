@@ -64,6 +64,7 @@ struct MonitoringConfigTests {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
         environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
         environment["ORCHESTRATOR_SECURITY_CHECK_INTERVAL_SECONDS"] = "1"
+        environment["ORCHESTRATOR_FEEDBACK_SCORE_INTERVAL_SECONDS"] = "1"
         process.environment = environment
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -83,8 +84,15 @@ struct MonitoringConfigTests {
         let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("API:") })
         let port = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)
         _ = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health/live")!)
-        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-        let exposition = String(decoding: data, as: UTF8.self)
+        // The feedback gauges exist once a scoring cycle (every second here) has scored a forecast.
+        var exposition = ""
+        let scored = Date().addingTimeInterval(60)
+        repeat {
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            exposition = String(decoding: data, as: UTF8.self)
+            if exposition.contains("orchestrator_feedback_accuracy{") { break }
+            try await Task.sleep(for: .milliseconds(250))
+        } while Date() < scored
         // Families as declared by TYPE lines; a histogram's _bucket, _sum and _count belong to its family.
         let families = Set(exposition.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.compactMap { $0.split(separator: " ").dropFirst(2).first.map(String.init) })
         for name in named.sorted() {

@@ -36,7 +36,23 @@ public enum FeedbackCommands {
         let cycle = FeedbackCycle(store: store)
         let report = try await cycle.score(now: now)
         try await raiseDriftAlerts(report.drifts, store: store, now: now)
+        try await raisePnLAnomalies(store, now: now)
         return (report, try await cycle.judgeChallengers(now: now))
+    }
+
+    /// A WARNING per trading account whose newest mark-to-market return is more than 5 robust
+    /// standard deviations (median/MAD) from its previous 60: a loss or a gain the account's own
+    /// history makes implausible, worth a look (a bad price, a fill at the wrong size).
+    static func raisePnLAnomalies(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws {
+        var observations: [AlertObservation] = []
+        for account in try await store.tradingAccountNames() {
+            let equity = try await store.equityHistory(account: account, limit: 62).map(\.equity.doubleValue)
+            guard let anomaly = pnlAnomaly(equity: equity) else { continue }
+            observations.append(AlertObservation(
+                fingerprint: "anomaly:pnl:\(account)", level: .warning, source: "feedback", title: "P&L anomaly on \(account)",
+                message: "the newest mark-to-market return \(String(format: "%.4f", anomaly.newest * 100)) % is \(String(format: "%.1f", anomaly.z)) robust standard deviations from the median of the previous \(equity.count - 2)"))
+        }
+        if !observations.isEmpty { _ = try await store.reconcileAlerts(observations, sources: [], at: now) }
     }
 
     /// One turn now, as a report.
@@ -57,6 +73,15 @@ public enum FeedbackCommands {
                     ["challengers judged", trials.map { "\($0.challenger): \($0.verdict.promote ? "PROMOTED" : "kept champion") (\($0.verdict.reason))" }
                         .joined(separator: "; ")]]
         return AdministrationCommands.Output(json: json, columns: ["item", "value"], rows: rows, footer: nil)
+    }
+
+    /// The newest return of an equity series (oldest first) and its robust z-score against the
+    /// earlier returns, when |z| > 5 (nil otherwise, or with fewer than 12 points).
+    public static func pnlAnomaly(equity: [Double]) -> (newest: Double, z: Double)? {
+        guard equity.count >= 12, equity.allSatisfy({ $0 > 0 }) else { return nil }
+        let returns = zip(equity.dropFirst(), equity).map { $0 / $1 - 1 }
+        guard let newest = returns.last, let z = AnomalyDetector.robustZ(newest, history: Array(returns.dropLast())), abs(z) > 5 else { return nil }
+        return (newest, z)
     }
 
     /// Raises (or counts up) one WARNING alert per drifting stream, source `feedback`.
