@@ -15,8 +15,7 @@ extension SQLStore: FeedbackStore {
     public func unscoredForecasts(targetBy time: Timestamp, limit: Int) async throws -> [ForecastRecord] {
         try await database.query(SQLStatement("""
             SELECT \(Self.forecastColumns) FROM forecasts f JOIN instruments i ON i.id = f.instrument_id
-            WHERE f.target_time <= ? AND NOT EXISTS (SELECT 1 FROM forecast_outcomes o WHERE o.forecast_id = f.id)
-            ORDER BY f.target_time, f.id LIMIT ?
+            WHERE f.scored = 0 AND f.target_time <= ? ORDER BY f.target_time, f.id LIMIT ?
             """, [.integer(time.millisecondsSinceEpoch), .integer(Int64(limit))])).map(Self.forecastRecord)
     }
 
@@ -40,6 +39,13 @@ extension SQLStore: FeedbackStore {
                     .real(outcome.logLoss), .real(outcome.squaredError), .real(outcome.logScore), .text(outcome.verdict.rawValue), .text(outcome.rule),
                     .text(stored.signature.description), .text(stored.source), .integer(stored.scoredAt.millisecondsSinceEpoch),
                 ])
+        }
+        // The flag that keeps scored forecasts out of the due query, set in the same transaction.
+        let ids = commit.outcomes.map(\.forecastId)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = ids[start..<min(start + 500, ids.count)]
+            statements.append(SQLStatement("UPDATE forecasts SET scored = 1 WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))",
+                                           chunk.map { .integer($0) }))
         }
         for signal in commit.signals {
             statements.append(SQLStatement("""
@@ -154,7 +160,8 @@ extension SQLStore: FeedbackStore {
 
     public func resetLearnedState() async throws -> LearnedStateReset {
         let tables = ["forecast_outcomes", "feedback_signals", "feedback_thresholds", "feedback_models", "feedback_state"]
-        let results = try await database.write(tables.map { SQLStatement("DELETE FROM \($0) RETURNING 1") })
+        let results = try await database.write(tables.map { SQLStatement("DELETE FROM \($0) RETURNING 1") }
+                                               + [SQLStatement("UPDATE forecasts SET scored = 0 WHERE scored = 1")])
         return LearnedStateReset(outcomes: results[0].count, signals: results[1].count, thresholds: results[2].count, models: results[3].count,
                                  state: results[4].count)
     }

@@ -264,6 +264,10 @@ public enum Schema {
             )
             """,
             "CREATE INDEX forecast_outcomes_by_scored ON forecast_outcomes (scored_at)",
+            // The due-forecast query walks only unscored rows: without the flag it would skip over
+            // every forecast already scored, each cycle, as the table grows.
+            "ALTER TABLE forecasts ADD COLUMN scored INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX forecasts_unscored ON forecasts (target_time, id) WHERE scored = 0",
             """
             CREATE TABLE feedback_signals (
                 id {id},
