@@ -51,6 +51,30 @@ public enum APIServer {
         return router
     }
 
+    /// The router of a process that serves no API (a worker, a scheduler): `/health/live`,
+    /// `/health/ready` and `/metrics` only, with the same middleware and access rules.
+    public static func operationsRouter(_ dependencies: ServerDependencies) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        let routeTable = RouteTable()
+        router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics))
+        router.add(middleware: ProblemMiddleware(routes: routeTable))
+        let viewer = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .viewer)
+        let health = dependencies.settings.openHealth ? router.group() : router.group().add(middleware: viewer)
+        let metrics = dependencies.settings.openMetrics ? router.group() : router.group().add(middleware: viewer)
+        OperationsRoutes.register(health: health, metrics: metrics, dependencies: dependencies)
+        routeTable.load(router.routes.map { ($0.method.rawValue, $0.path.description) })
+        return router
+    }
+
+    /// The operations-only application of a worker or scheduler on a host and port.
+    public static func operationsApplication(_ dependencies: ServerDependencies, host: String, port: Int, logger: Logger,
+                                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: operationsRouter(dependencies),
+                    configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "trading-orchestrator"),
+                    onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+                    logger: logger)
+    }
+
     /// The application listening on a host and port.
     public static func application(
         _ dependencies: ServerDependencies, host: String, port: Int, logger: Logger,

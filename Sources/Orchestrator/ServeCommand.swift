@@ -52,13 +52,7 @@ public enum ServeCommand {
                                                              metrics: FeedbackMetrics(registry: registry), logger: logger),
                                     serviceName: "feedback-loop"))
         }
-        var dependencies = ServerDependencies(
-            store: store,
-            authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(configuration.keyCacheSeconds)),
-            metrics: metrics, clock: clock,
-            settings: ServerSettings(version: ProductVersion.current, maximumBodyBytes: configuration.maximumBodyBytes,
-                                     openHealth: configuration.openHealth, openMetrics: configuration.openMetrics,
-                                     startedAt: clock.now()))
+        var dependencies = serverDependencies(store: store, configuration: configuration, metrics: metrics, clock: clock)
         if let sweeper { dependencies.runSweep = { try await sweeper.sweep() } }
         let host = configuration.host
         let application = APIServer.application(dependencies, host: host, port: configuration.port, logger: logger) { port in
@@ -75,6 +69,29 @@ public enum ServeCommand {
             logger: logger))
         try await group.run()
         logger.info("stopped")
+    }
+
+    /// What the HTTP side of any role needs.
+    static func serverDependencies(store: SQLStore, configuration: OrchestratorConfiguration, metrics: HTTPMetrics, clock: any TradingClock) -> ServerDependencies {
+        ServerDependencies(
+            store: store,
+            authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(configuration.keyCacheSeconds)),
+            metrics: metrics, clock: clock,
+            settings: ServerSettings(version: ProductVersion.current, maximumBodyBytes: configuration.maximumBodyBytes,
+                                     openHealth: configuration.openHealth, openMetrics: configuration.openMetrics,
+                                     startedAt: clock.now()))
+    }
+
+    /// A worker's or scheduler's `/health/live`, `/health/ready` and `/metrics` on `port` (none when nil).
+    static func operationsEndpoint(store: SQLStore, configuration: OrchestratorConfiguration, port: Int?, logger: Logger,
+                                   announce: @escaping @Sendable (String) -> Void) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        guard let port else { return [] }
+        let clock = SystemClock()
+        let dependencies = serverDependencies(store: store, configuration: configuration, metrics: HTTPMetrics(registry: PrometheusCollectorRegistry()), clock: clock)
+        let host = configuration.host
+        return [.init(service: APIServer.operationsApplication(dependencies, host: host, port: port, logger: logger) { bound in
+            announce("Metrics: http://\(host):\(bound)/metrics   Health: http://\(host):\(bound)/health/ready")
+        })]
     }
 
     /// First-start work: sample data into an empty database and a usable admin key.

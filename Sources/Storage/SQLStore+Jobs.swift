@@ -47,13 +47,13 @@ extension SQLStore: JobQueue {
             WHERE status = 'running' AND lease_expires_at < ? AND attempts >= max_attempts
             """, [.integer(now), .integer(now), .integer(now)])
         let rows = try await database.write([expireDead, SQLStatement("""
-            UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
+            UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, started_at = ?
             WHERE id IN (
                 SELECT id FROM jobs
                 WHERE kind IN (\(placeholders)) AND ((status = 'queued' AND run_at <= ?) OR (status = 'running' AND lease_expires_at < ? AND attempts < max_attempts))
                 ORDER BY priority DESC, run_at, id LIMIT ?\(locking))
             RETURNING \(Self.jobColumns)
-            """, [.text(worker), .integer(expires), .integer(now)] + kindList.map(SQLValue.text) + [.integer(now), .integer(now), .integer(Int64(limit))])])
+            """, [.text(worker), .integer(expires), .integer(now), .integer(now)] + kindList.map(SQLValue.text) + [.integer(now), .integer(now), .integer(Int64(limit))])])
         return try (rows.last ?? []).map(Self.jobRecord).sorted { ($0.priority, -$0.runAt.millisecondsSinceEpoch, -$0.id) > ($1.priority, -$1.runAt.millisecondsSinceEpoch, -$1.id) }
     }
 
@@ -64,12 +64,16 @@ extension SQLStore: JobQueue {
         return !(rows.first ?? []).isEmpty
     }
 
-    public func completeJob(jobID: Int64, worker: String, result: String, at time: Timestamp) async throws -> Bool {
-        let rows = try await database.write([SQLStatement("""
-            UPDATE jobs SET status = 'succeeded', result = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?
-            WHERE id = ? AND lease_owner = ? AND status = 'running' RETURNING id
-            """, [.text(result), .integer(time.millisecondsSinceEpoch), .integer(time.millisecondsSinceEpoch), .integer(jobID), .text(worker)])])
-        return !(rows.first ?? []).isEmpty
+    public func completeJobs(_ completions: [JobCompletion], worker: String, at time: Timestamp) async throws -> Set<Int64> {
+        guard !completions.isEmpty else { return [] }
+        let now = SQLValue.integer(time.millisecondsSinceEpoch)
+        let rows = try await database.write(completions.map { completion in
+            SQLStatement("""
+                UPDATE jobs SET status = 'succeeded', result = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?
+                WHERE id = ? AND lease_owner = ? AND status = 'running' RETURNING id
+                """, [.text(completion.result), now, now, .integer(completion.jobID), .text(worker)])
+        })
+        return Set(try rows.compactMap { try $0.first?.integer(0) })
     }
 
     public func failJob(jobID: Int64, worker: String, error: String, retryAt: Timestamp, at time: Timestamp) async throws -> JobRecord? {

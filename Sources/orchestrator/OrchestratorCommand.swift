@@ -377,14 +377,16 @@ struct Worker: AsyncParsableCommand {
 
     @OptionGroup var storage: StorageOptions
     @Option(help: "Jobs run at once.") var concurrency = 2
+    @Option(help: "Serve /health/live, /health/ready and /metrics on this port (on server.host); none without it.") var port: Int?
 
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
     }
 
     func run() async throws {
         try await CommandRunner.run(storage: storage) { configuration, logger in
-            try await WorkerCommand.run(configuration, concurrency: concurrency, logger: logger) { line in
+            try await WorkerCommand.run(configuration, concurrency: concurrency, port: port, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }
@@ -398,10 +400,15 @@ struct SchedulerRole: AsyncParsableCommand {
         discussion: "Any number of schedulers may run against one database: one leads through a lease in the store (taken over within 15 s when it dies, at once when it stops cleanly); a tick fires at most once, and ticks missed while none ran fire once.")
 
     @OptionGroup var storage: StorageOptions
+    @Option(help: "Serve /health/live, /health/ready and /metrics on this port (on server.host); none without it.") var port: Int?
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
+    }
 
     func run() async throws {
         try await CommandRunner.run(storage: storage) { configuration, logger in
-            try await SchedulerCommand.run(configuration, logger: logger) { line in
+            try await SchedulerCommand.run(configuration, port: port, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }

@@ -49,33 +49,46 @@ public struct JobWorker: Service {
         }
     }
 
-    /// Claims and runs one batch; returns how many jobs it ran.
+    /// Claims and runs one batch; returns how many jobs it ran. The batch's successes are recorded
+    /// together in one transaction when its last job ends (one commit instead of one per job);
+    /// every job's lease is renewed until its outcome is recorded, so a finished job waiting for
+    /// its siblings is never taken over.
     @discardableResult
     public func runOnce() async throws -> Int {
         let jobs = try await store.claimJobs(worker: name, kinds: Set(handlers.keys), limit: concurrency, lease: lease, at: clock.now())
         guard !jobs.isEmpty else { return 0 }
-        await withTaskGroup(of: Void.self) { group in
-            for job in jobs { group.addTask { await execute(job) } }
+        let renewals = jobs.map(renewLease)
+        defer { renewals.forEach { $0.cancel() } }
+        let succeeded = await withTaskGroup(of: (Int64, String)?.self) { group in
+            for job in jobs { group.addTask { await execute(job).map { (job.id, $0) } } }
+            var results: [(Int64, String)] = []
+            for await result in group { if let result { results.append(result) } }
+            return results
+        }
+        guard !succeeded.isEmpty else { return jobs.count }
+        let recorded = try await store.completeJobs(succeeded.map { JobCompletion(jobID: $0.0, result: $0.1) }, worker: name, at: clock.now())
+        for (id, _) in succeeded where !recorded.contains(id) {
+            logger.warning("job finished after its lease was lost; another worker runs it", metadata: ["job_id": .stringConvertible(id)])
         }
         return jobs.count
     }
 
-    private func execute(_ job: JobRecord) async {
-        guard let handler = handlers[job.kind] else { return }
-        // Renew the lease at a third of its length while the job runs.
-        let renewal = Task {
+    /// Renews the job's lease at a third of its length until cancelled or lost.
+    private func renewLease(_ job: JobRecord) -> Task<Void, any Error> {
+        Task {
             while !Task.isCancelled {
                 try await Task.sleep(for: lease / 3)
                 let until = clock.now().adding(milliseconds: lease.wholeMilliseconds)
                 guard try await store.renewLease(jobID: job.id, worker: name, until: until) else { return }
             }
         }
-        defer { renewal.cancel() }
+    }
+
+    /// Runs one job: its result, or nil after recording the failure (retry or dead letter).
+    private func execute(_ job: JobRecord) async -> String? {
+        guard let handler = handlers[job.kind] else { return nil }
         do {
-            let result = try await handler.run(job)
-            if try await !store.completeJob(jobID: job.id, worker: name, result: result, at: clock.now()) {
-                logger.warning("job finished after its lease was lost; another worker runs it", metadata: ["job_id": .stringConvertible(job.id)])
-            }
+            return try await handler.run(job)
         } catch {
             var generator = SystemRandomNumberGenerator()
             let delay = JobBackoff.delay(afterAttempts: job.attempts, random: &generator)
@@ -83,6 +96,7 @@ public struct JobWorker: Service {
             let outcome = try? await store.failJob(jobID: job.id, worker: name, error: String(describing: error), retryAt: retryAt, at: clock.now())
             logger.warning("job failed", metadata: ["job_id": .stringConvertible(job.id), "kind": .string(job.kind),
                                                     "attempt": .stringConvertible(job.attempts), "status": .string(outcome?.status.rawValue ?? "lease lost")])
+            return nil
         }
     }
 }

@@ -36,7 +36,8 @@ struct SchedulerService: Service {
 /// `orchestrator scheduler`: runs the scheduler (no HTTP server) until SIGTERM.
 public enum SchedulerCommand {
     /// Runs until shutdown.
-    public static func run(_ configuration: OrchestratorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void) async throws {
+    public static func run(_ configuration: OrchestratorConfiguration, port: Int? = nil, logger: Logger,
+                           announce: @escaping @Sendable (String) -> Void) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
         let holder = "scheduler-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         announce("Scheduler \(holder): \(configuration.schedules.count) schedule(s): \(configuration.schedules.map(\.name).joined(separator: ", "))")
@@ -44,7 +45,9 @@ public enum SchedulerCommand {
         scheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
         let service = SchedulerService(scheduler: scheduler, clock: SystemClock(), logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: StoreService(store: store)), .init(service: service, serviceName: "scheduler")],
+            services: [.init(service: StoreService(store: store))]
+                + ServeCommand.operationsEndpoint(store: store, configuration: configuration, port: port, logger: logger, announce: announce)
+                + [.init(service: service, serviceName: "scheduler")],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -7,7 +7,7 @@ import Storage
 /// number of workers can share one PostgreSQL; on SQLite, use the worker inside `orchestrator run`.
 public enum WorkerCommand {
     /// Runs a worker until shutdown.
-    public static func run(_ configuration: OrchestratorConfiguration, concurrency: Int, logger: Logger,
+    public static func run(_ configuration: OrchestratorConfiguration, concurrency: Int, port: Int? = nil, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
         let name = "worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -18,7 +18,9 @@ public enum WorkerCommand {
         worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
         announce("Worker \(name): \(concurrency) at a time, kinds \(JobKinds.names.sorted().joined(separator: ", ")).")
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: StoreService(store: store)), .init(service: worker, serviceName: "job-worker")],
+            services: [.init(service: StoreService(store: store))]
+                + ServeCommand.operationsEndpoint(store: store, configuration: configuration, port: port, logger: logger, announce: announce)
+                + [.init(service: worker, serviceName: "job-worker")],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

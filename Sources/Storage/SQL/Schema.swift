@@ -304,6 +304,10 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 8, name: "job start times", statements: [
+            // When the current attempt was claimed: enqueue-to-start latency is started_at − run_at.
+            "ALTER TABLE jobs ADD COLUMN started_at BIGINT",
+        ]),
     ]
 
     /// The highest version this build knows.

@@ -88,9 +88,10 @@ public protocol JobQueue: Sendable {
     func claimJobs(worker: String, kinds: Set<String>, limit: Int, lease: Duration, at time: Timestamp) async throws -> [JobRecord]
     /// Extends the lease of a job this worker holds; false when the lease was lost.
     func renewLease(jobID: Int64, worker: String, until time: Timestamp) async throws -> Bool
-    /// Marks a held job succeeded with its result; false when the lease was lost (the result is dropped).
-    func completeJob(jobID: Int64, worker: String, result: String, at time: Timestamp) async throws -> Bool
     /// Records a failure of a held job: retried after `retryAt`, or `dead` after its last attempt.
+    /// Records several successes in one transaction; returns the ids recorded (the others' leases
+    /// were lost: another worker runs them).
+    func completeJobs(_ completions: [JobCompletion], worker: String, at time: Timestamp) async throws -> Set<Int64>
     func failJob(jobID: Int64, worker: String, error: String, retryAt: Timestamp, at time: Timestamp) async throws -> JobRecord?
     /// Cancels a queued or running job; nil when there is no such job.
     func cancelJob(jobID: Int64, at time: Timestamp) async throws -> JobRecord?
@@ -108,5 +109,26 @@ public enum JobBackoff {
         let exponent = min(max(attempts - 1, 0), 20)
         let raw = min(base * (1 << exponent), cap)
         return raw * Double.random(in: 0.75...1.25, using: &random)
+    }
+}
+
+/// A job's success as a worker reports it.
+public struct JobCompletion: Sendable, Hashable {
+    /// The job.
+    public let jobID: Int64
+    /// Its result (JSON text).
+    public let result: String
+
+    /// Creates a completion.
+    public init(jobID: Int64, result: String) {
+        self.jobID = jobID
+        self.result = result
+    }
+}
+
+extension JobQueue {
+    /// Records one success; false when the worker no longer holds the job's lease.
+    public func completeJob(jobID: Int64, worker: String, result: String, at time: Timestamp) async throws -> Bool {
+        try await completeJobs([JobCompletion(jobID: jobID, result: result)], worker: worker, at: time).contains(jobID)
     }
 }
