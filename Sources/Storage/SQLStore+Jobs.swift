@@ -46,14 +46,20 @@ extension SQLStore: JobQueue {
                 lease_expires_at = NULL, finished_at = ?, updated_at = ?
             WHERE status = 'running' AND lease_expires_at < ? AND attempts >= max_attempts
             """, [.integer(now), .integer(now), .integer(now)])
-        let rows = try await database.write([expireDead, SQLStatement("""
+        // A job whose worker vanished with attempts left goes back to the queue, keeping its run_at
+        // (so it is due at once) and its attempt count; the claim below then takes it like any other.
+        let requeueExpired = SQLStatement("""
+            UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+            WHERE status = 'running' AND lease_expires_at < ? AND attempts < max_attempts
+            """, [.integer(now), .integer(now)])
+        let rows = try await database.write([expireDead, requeueExpired, SQLStatement("""
             UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, started_at = ?
             WHERE id IN (
                 SELECT id FROM jobs
-                WHERE kind IN (\(placeholders)) AND ((status = 'queued' AND run_at <= ?) OR (status = 'running' AND lease_expires_at < ? AND attempts < max_attempts))
+                WHERE status = 'queued' AND run_at <= ? AND kind IN (\(placeholders))
                 ORDER BY priority DESC, run_at, id LIMIT ?\(locking))
             RETURNING \(Self.jobColumns)
-            """, [.text(worker), .integer(expires), .integer(now), .integer(now)] + kindList.map(SQLValue.text) + [.integer(now), .integer(now), .integer(Int64(limit))])])
+            """, [.text(worker), .integer(expires), .integer(now), .integer(now), .integer(now)] + kindList.map(SQLValue.text) + [.integer(Int64(limit))])])
         return try (rows.last ?? []).map(Self.jobRecord).sorted { ($0.priority, -$0.runAt.millisecondsSinceEpoch, -$0.id) > ($1.priority, -$1.runAt.millisecondsSinceEpoch, -$1.id) }
     }
 

@@ -304,9 +304,11 @@ public enum Schema {
             )
             """,
         ]),
-        Migration(version: 8, name: "job start times", statements: [
+        Migration(version: 8, name: "job start times and the queued-jobs index", statements: [
             // When the current attempt was claimed: enqueue-to-start latency is started_at − run_at.
             "ALTER TABLE jobs ADD COLUMN started_at BIGINT",
+            // The claim walks queued jobs in claim order and stops at its limit, however long the queue.
+            "CREATE INDEX jobs_queued ON jobs (priority DESC, run_at, id) WHERE status = 'queued'",
         ]),
     ]
 
