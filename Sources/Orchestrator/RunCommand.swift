@@ -107,7 +107,7 @@ public enum RunCommand {
         let pace: Duration = options.barsPerSecond > 0 ? .nanoseconds(Int64(1e9 / options.barsPerSecond)) : .zero
         let reportEvery = max(options.reportEvery, 1)
         let total = bars.values.first!.count
-        return PaperTradingRunner(
+        var runner = PaperTradingRunner(
             store: store, account: options.account, bars: bars, timeframe: options.timeframe, settings: settings, pace: pace,
             now: { clock.now() }, makePolicy: { ForecastAllocationPolicy(riskLevel: level, horizon: horizon, refitInterval: refitDecisions) },
             progress: { progress in
@@ -119,6 +119,9 @@ public enum RunCommand {
                 }
                 for alert in step.alerts where alert.level != "WARNING" { announce("  \(alert.level) \(alert.rule): \(alert.message)") }
             })
+        // The feedback loop's tuned threshold for the decision horizon, taken at each batch start.
+        runner.confidenceThreshold = { try await store.thresholds().first { $0.horizon == horizon.label }?.threshold }
+        return runner
     }
 
     /// One concise line: date, progress, equity, P&L, positions and the state.

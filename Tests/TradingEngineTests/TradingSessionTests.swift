@@ -29,6 +29,31 @@ struct TradingSessionTests {
         return (session, steps)
     }
 
+    @Test("the feedback loop's confidence threshold changes decisions and is kept across a restart")
+    func confidenceThreshold() throws {
+        let bars = TradingLoopTests.prefix(700)
+        func fills(threshold: Double?, stoppingAt stops: Set<Int>) throws -> [BookedFill] {
+            var session = try TradingSession(bars: bars, timeframe: .oneDay, settings: Self.settings, policy: Self.policy())
+            if let threshold { session.setConfidenceThreshold(threshold) }
+            var booked: [BookedFill] = []
+            while !session.isFinished {
+                if stops.contains(session.nextIndex) {
+                    // A restart that does not hand the threshold over again: the checkpoint has it.
+                    let checkpoint = try JSONDecoder().decode(SessionCheckpoint.self, from: try JSONEncoder().encode(session.checkpoint))
+                    session = try TradingSession(bars: bars, timeframe: .oneDay, settings: Self.settings, policy: Self.policy(), resumingFrom: checkpoint)
+                }
+                booked += try session.step().fills
+            }
+            return booked
+        }
+        let untuned = try fills(threshold: nil, stoppingAt: [])
+        // At 0.5 no forecast is confident enough to halve a weight.
+        let strict = try fills(threshold: 0.5, stoppingAt: [])
+        #expect(untuned != strict)
+        #expect(try fills(threshold: 0.5, stoppingAt: [341, 455]) == strict)
+        #expect(try fills(threshold: 0, stoppingAt: []) == untuned)
+    }
+
     @Test("a session resumed from its checkpoint (between refits, with orders pending) ends exactly as an uninterrupted one")
     func resumeMatchesUninterruptedRun() throws {
         let bars = TradingLoopTests.prefix(700)

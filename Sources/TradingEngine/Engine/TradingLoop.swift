@@ -15,6 +15,9 @@ public protocol AllocationPolicy: Sendable {
     mutating func restore(checkpoint: String) throws
     /// The settings that change decisions, in words (a stored account refuses a run with others).
     var settingsDescription: String { get }
+    /// Takes the feedback loop's confidence threshold for the policy's horizon (a policy without
+    /// one ignores it). Not a setting: it changes while a run goes on, and the checkpoint keeps it.
+    mutating func setConfidenceThreshold(_ threshold: Double)
 }
 
 extension AllocationPolicy {
@@ -26,6 +29,8 @@ extension AllocationPolicy {
     public mutating func restore(checkpoint: String) throws {}
     /// The policy's type name.
     public var settingsDescription: String { String(describing: Self.self) }
+    /// No threshold to take.
+    public mutating func setConfidenceThreshold(_ threshold: Double) {}
 }
 
 /// One event loop for simulated trading: time-ordered bar closes drive data → policy → target

@@ -137,6 +137,11 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         gate.resume(at: time)
     }
 
+    /// Hands the feedback loop's confidence threshold to the policy; it applies from the next decision.
+    public mutating func setConfidenceThreshold(_ threshold: Double) {
+        policy.setConfidenceThreshold(threshold)
+    }
+
     /// Alerts raised outside a step (halt and resume), to store.
     public mutating func takeAlerts() -> [RiskEngine.Alert] { gate.takeAlerts() }
 
