@@ -100,3 +100,18 @@ extension Representations {
         ]
     }
 }
+
+extension Representations {
+    /// P&L and hit rate of the scored decisions per account (each account runs one strategy).
+    public static func strategies(_ decisions: [StoredDecisionOutcome]) -> [JSONValue] {
+        Dictionary(grouping: decisions, by: \.account).sorted { $0.key < $1.key }.map { account, rows in
+            let successes = rows.filter { $0.outcome.verdict == .success }.count
+            return [
+                "account": .string(account), "decisions": .int(rows.count), "hit_rate": .number(Double(successes) / Double(rows.count)),
+                "net_pnl": .string(rows.reduce(FixedDecimal.zero) { $0 + $1.outcome.netPnL }.description),
+                "fees": .string(rows.reduce(FixedDecimal.zero) { $0 + $1.outcome.fee }.description),
+                "mean_return_bps": .number(rows.reduce(0) { $0 + $1.outcome.returnBasisPoints } / Double(rows.count)),
+            ]
+        }
+    }
+}

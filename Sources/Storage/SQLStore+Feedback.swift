@@ -40,6 +40,16 @@ extension SQLStore: FeedbackStore {
                     .text(stored.signature.description), .text(stored.source), .integer(stored.scoredAt.millisecondsSinceEpoch),
                 ])
         }
+        for decision in commit.decisions {
+            let outcome = decision.outcome
+            statements.append(SQLStatement("""
+                INSERT INTO decision_outcomes (fill_id, account, symbol, horizon_bars, exit_close, exit_time, gross_pnl, fee, net_pnl, return_bps, verdict, scored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """, [.text(decision.fillID), .text(decision.account), .text(decision.symbol.rawValue), .integer(Int64(decision.horizonBars)),
+                      .text(decision.exitClose), .integer(decision.exitTime.millisecondsSinceEpoch), .text(outcome.grossPnL.description),
+                      .text(outcome.fee.description), .text(outcome.netPnL.description), .real(outcome.returnBasisPoints),
+                      .text(outcome.verdict.rawValue), .integer(decision.scoredAt.millisecondsSinceEpoch)]))
+        }
         // The flag that keeps scored forecasts out of the due query, set in the same transaction.
         let ids = commit.outcomes.map(\.forecastId)
         for start in stride(from: 0, to: ids.count, by: 500) {
@@ -126,6 +136,36 @@ extension SQLStore: FeedbackStore {
             scoredAt: Timestamp(millisecondsSinceEpoch: try row.integer(20)))
     }
 
+    public func unscoredFills(limit: Int) async throws -> [UnscoredFill] {
+        try await database.query(SQLStatement("""
+            SELECT f.fill_id, f.client_order_id, f.symbol, f.side, f.quantity, f.price, f.fee, f.filled_at, f.account, a.fingerprint
+            FROM trading_fills f JOIN trading_accounts a ON a.name = f.account
+            WHERE NOT EXISTS (SELECT 1 FROM decision_outcomes d WHERE d.fill_id = f.fill_id)
+            ORDER BY f.filled_at, f.fill_id LIMIT ?
+            """, [.integer(Int64(limit))])).map { row in
+            UnscoredFill(account: try row.text(8), fingerprint: try row.text(9), fill: BookedFill(
+                fillID: try row.text(0), clientOrderID: try row.text(1), symbol: try Self.symbol(row, 2), side: try Self.side(row, 3),
+                quantity: try Self.decimal(row, 4, "trading_fills.quantity"), price: try Self.decimal(row, 5, "trading_fills.price"),
+                fee: try Self.decimal(row, 6, "trading_fills.fee"), time: Timestamp(millisecondsSinceEpoch: try row.integer(7))))
+        }
+    }
+
+    public func decisionOutcomes(limit: Int) async throws -> [StoredDecisionOutcome] {
+        try await database.query(SQLStatement("""
+            SELECT fill_id, account, symbol, horizon_bars, exit_close, exit_time, gross_pnl, fee, net_pnl, return_bps, verdict, scored_at
+            FROM decision_outcomes ORDER BY exit_time DESC, fill_id DESC LIMIT ?
+            """, [.integer(Int64(limit))])).map { row in
+            let verdictText = try row.text(10)
+            guard let verdict = LearningSignal.Kind(rawValue: verdictText) else { throw StoreError.corruptValue(column: "decision_outcomes.verdict", value: verdictText) }
+            return StoredDecisionOutcome(
+                fillID: try row.text(0), account: try row.text(1), symbol: try Self.symbol(row, 2), horizonBars: Int(try row.integer(3)),
+                exitClose: try row.text(4), exitTime: Timestamp(millisecondsSinceEpoch: try row.integer(5)),
+                outcome: DecisionOutcome(grossPnL: try Self.decimal(row, 6, "decision_outcomes.gross_pnl"), fee: try Self.decimal(row, 7, "decision_outcomes.fee"),
+                                         netPnL: try Self.decimal(row, 8, "decision_outcomes.net_pnl"), returnBasisPoints: try row.real(9), verdict: verdict),
+                scoredAt: Timestamp(millisecondsSinceEpoch: try row.integer(11)))
+        }
+    }
+
     public func learningSignals(limit: Int) async throws -> [LearningSignal] {
         try await database.query(SQLStatement("""
             SELECT kind, subject, rule, message, evidence, created_at FROM feedback_signals ORDER BY created_at DESC, id DESC LIMIT ?
@@ -159,10 +199,10 @@ extension SQLStore: FeedbackStore {
     }
 
     public func resetLearnedState() async throws -> LearnedStateReset {
-        let tables = ["forecast_outcomes", "feedback_signals", "feedback_thresholds", "feedback_models", "feedback_state"]
+        let tables = ["forecast_outcomes", "decision_outcomes", "feedback_signals", "feedback_thresholds", "feedback_models", "feedback_state"]
         let results = try await database.write(tables.map { SQLStatement("DELETE FROM \($0) RETURNING 1") }
                                                + [SQLStatement("UPDATE forecasts SET scored = 0 WHERE scored = 1")])
-        return LearnedStateReset(outcomes: results[0].count, signals: results[1].count, thresholds: results[2].count, models: results[3].count,
-                                 state: results[4].count)
+        return LearnedStateReset(outcomes: results[0].count, decisions: results[1].count, signals: results[2].count, thresholds: results[3].count,
+                                 models: results[4].count, state: results[5].count)
     }
 }

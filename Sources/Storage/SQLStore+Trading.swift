@@ -160,19 +160,19 @@ extension SQLStore: TradingStore {
         }
     }
 
-    private static func decimal(_ row: SQLRow, _ index: Int, _ column: String) throws -> FixedDecimal {
+    static func decimal(_ row: SQLRow, _ index: Int, _ column: String) throws -> FixedDecimal {
         let text = try row.text(index)
         guard let value = FixedDecimal(text) else { throw StoreError.corruptValue(column: column, value: text) }
         return value
     }
 
-    private static func symbol(_ row: SQLRow, _ index: Int) throws -> Symbol {
+    static func symbol(_ row: SQLRow, _ index: Int) throws -> Symbol {
         let text = try row.text(index)
         guard let value = Symbol(text) else { throw StoreError.corruptValue(column: "symbol", value: text) }
         return value
     }
 
-    private static func side(_ row: SQLRow, _ index: Int) throws -> OrderSide {
+    static func side(_ row: SQLRow, _ index: Int) throws -> OrderSide {
         let text = try row.text(index)
         guard let value = OrderSide(rawValue: text) else { throw StoreError.corruptValue(column: "side", value: text) }
         return value

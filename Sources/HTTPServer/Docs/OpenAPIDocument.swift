@@ -228,7 +228,7 @@ public enum OpenAPIDocument {
                 requestBody: closedObject([("confirm", ["type": "string", "const": "RESET LEARNED STATE"])], required: ["confirm"],
                                           description: "The confirmation, word for word."),
                 ok: ("What was removed and what was kept.", object([
-                    ("removed", object([("outcomes", integer), ("signals", integer), ("thresholds", integer), ("model_versions", integer), ("state", integer)])),
+                    ("removed", object([("outcomes", integer), ("decision_outcomes", integer), ("signals", integer), ("thresholds", integer), ("model_versions", integer), ("state", integer)])),
                     ("kept", ["type": "array", "items": string]),
                 ])),
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])]),
@@ -618,6 +618,7 @@ public enum OpenAPIDocument {
             ("FeedbackStatus", object([
                 ("learning_cycles", integer), ("last_cycle_at", nullableString),
                 ("outcomes", object([("success", integer), ("failure", integer)])),
+                ("decisions", object([("success", integer), ("failure", integer), ("net_pnl", decimal)])),
                 ("thresholds", ["type": "array", "items": object([("horizon", string), ("threshold", number), ("objective", nullableNumber),
                                                                   ("decisions", integer), ("updated_at", dateTime)])]),
                 ("models", ["type": "array", "items": object([("name", string), ("role", ["type": "string", "enum": ["CHAMPION", "CHALLENGER", "RETIRED"]]),
@@ -629,6 +630,8 @@ public enum OpenAPIDocument {
             ])),
             ("FeedbackPerformance", object([
                 ("outcomes_considered", integer), ("window", integer),
+                ("strategies", ["type": "array", "items": object([("account", string), ("decisions", integer), ("hit_rate", number), ("net_pnl", decimal),
+                                                                  ("fees", decimal), ("mean_return_bps", number)])]),
                 ("groups", ["type": "array", "items": object([
                     ("model", string), ("horizon", string), ("symbol", string), ("regime", string), ("count", integer), ("total_count", integer),
                     ("accuracy", number), ("interval_coverage", number), ("brier", number), ("log_loss", number), ("mean_squared_error", number),

@@ -45,8 +45,10 @@ enum FeedbackRoutes {
                                key: PerformanceTracker.Key(model: stored.model, horizon: stored.horizon, symbol: stored.symbol.rawValue, regime: stored.signature.regime),
                                signature: stored.signature)
             }
+            let decisions = try await store.decisionOutcomes(limit: 100_000)
             return JSONResponse.make([
                 "outcomes_considered": .int(outcomes.count),
+                "strategies": .array(Representations.strategies(decisions)),
                 "window": .int(window),
                 "groups": .array(tracker.summaries.map { Representations.performance($0.key, $0.summary) }),
                 "signatures": .array(tracker.signatureRecords().map(Representations.signatureRecord)),
@@ -99,7 +101,7 @@ enum FeedbackRoutes {
             }
             let removed = try await store.resetLearnedState()
             return JSONResponse.make([
-                "removed": ["outcomes": .int(removed.outcomes), "signals": .int(removed.signals), "thresholds": .int(removed.thresholds),
+                "removed": ["outcomes": .int(removed.outcomes), "decision_outcomes": .int(removed.decisions), "signals": .int(removed.signals), "thresholds": .int(removed.thresholds),
                             "model_versions": .int(removed.models), "state": .int(removed.state)],
                 "kept": ["forecasts", "orders", "fills", "ledger_entries", "equity_points"],
             ])
@@ -115,6 +117,7 @@ extension Representations {
         let counts = try await store.outcomeCounts()
         let signals = try await store.learningSignals(limit: 1000)
         let outcomes = try await store.outcomes(limit: 100_000)
+        let decisions = try await store.decisionOutcomes(limit: 100_000)
         let score = AdaptationScore.measure(signals: signals, outcomes: outcomes.map {
             (horizon: $0.horizon, dataTime: $0.dataTime, probabilityUp: $0.probabilityUp, realisedLogReturn: $0.outcome.realisedLogReturn)
         })
@@ -126,6 +129,11 @@ extension Representations {
             "learning_cycles": .int(Int(state["cycles"] ?? "0") ?? 0),
             "last_cycle_at": .optional(state["last_cycle_at"]),
             "outcomes": ["success": .int(counts[.success] ?? 0), "failure": .int(counts[.failure] ?? 0)],
+            "decisions": [
+                "success": .int(decisions.filter { $0.outcome.verdict == .success }.count),
+                "failure": .int(decisions.filter { $0.outcome.verdict == .failure }.count),
+                "net_pnl": .string(decisions.reduce(FixedDecimal.zero) { $0 + $1.outcome.netPnL }.description),
+            ],
             "thresholds": .array(try await store.thresholds().map(Representations.threshold)),
             "models": .array(try await store.modelVersions().map(Representations.modelVersion)),
             "drift_detectors": .array(detectors),

@@ -32,12 +32,14 @@ public enum FeedbackCommands {
 
     /// One turn of the loop: score the due forecasts, raise each drift as a WARNING alert in the
     /// supervisor's alert store, and judge the challengers whose shadow period has passed.
-    public static func turn(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws -> (FeedbackCycle.ScoringReport, [FeedbackCycle.TrialResult]) {
+    public static func turn(_ store: any Store & SecurityAlertStore, now: Timestamp)
+        async throws -> (FeedbackCycle.ScoringReport, [FeedbackCycle.TrialResult], FeedbackCycle.DecisionReport) {
         let cycle = FeedbackCycle(store: store)
         let report = try await cycle.score(now: now)
+        let decisions = try await cycle.scoreDecisions(now: now)
         try await raiseDriftAlerts(report.drifts, store: store, now: now)
         try await raisePnLAnomalies(store, now: now)
-        return (report, try await cycle.judgeChallengers(now: now))
+        return (report, try await cycle.judgeChallengers(now: now), decisions)
     }
 
     /// A WARNING per trading account whose newest mark-to-market return is more than 5 robust
@@ -57,19 +59,23 @@ public enum FeedbackCommands {
 
     /// One turn now, as a report.
     public static func score(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws -> AdministrationCommands.Output {
-        let (report, trials) = try await turn(store, now: now)
+        let (report, trials, decisions) = try await turn(store, now: now)
         let json: JSONValue = [
             "examined": .int(report.examined), "scored": .int(report.scored), "waiting": .int(report.waiting), "unscorable": .int(report.unscorable),
             "successes": .int(report.successes), "failures": .int(report.failures),
             "drifts": .array(report.drifts.map { ["symbol": .string($0.symbol), "timeframe": .string($0.timeframe), "horizon": .string($0.horizon),
                                                   "at": .string($0.at.iso8601), "detected_at": .string($0.detectedAt.iso8601),
                                                   "recent_log_score": .number($0.recentLogScore)] }),
+            "decisions": ["examined": .int(decisions.examined), "scored": .int(decisions.scored), "waiting": .int(decisions.waiting),
+                          "unscorable": .int(decisions.unscorable), "successes": .int(decisions.successes), "failures": .int(decisions.failures),
+                          "net_pnl": .string(decisions.netPnL.description)],
             "trials": .array(trials.map { ["challenger": .string($0.challenger), "champion": .string($0.champion), "promoted": .bool($0.verdict.promote),
                                            "reason": .string($0.verdict.reason), "improvement_mean": .number($0.verdict.improvement.mean)] }),
         ]
         let rows = [["examined", "\(report.examined)"], ["scored", "\(report.scored) (\(report.successes) SUCCESS, \(report.failures) FAILURE)"],
                     ["waiting for their target bar", "\(report.waiting)"], ["unscorable (data-time bar missing)", "\(report.unscorable)"],
                     ["drifts", report.drifts.map { "\($0.symbol) \($0.horizon) at \($0.at.iso8601)" }.joined(separator: "; ")],
+                    ["decisions scored", "\(decisions.scored) (\(decisions.successes) SUCCESS, \(decisions.failures) FAILURE), net P&L \(decisions.netPnL)"],
                     ["challengers judged", trials.map { "\($0.challenger): \($0.verdict.promote ? "PROMOTED" : "kept champion") (\($0.verdict.reason))" }
                         .joined(separator: "; ")]]
         return AdministrationCommands.Output(json: json, columns: ["item", "value"], rows: rows, footer: nil)

@@ -19,11 +19,12 @@ struct FeedbackService: Service {
         while !Task.isShuttingDownGracefully {
             do {
                 let now = clock.now()
-                let (report, trials) = try await FeedbackCommands.turn(store, now: now)
+                let (report, trials, decisions) = try await FeedbackCommands.turn(store, now: now)
                 metrics.record(report, recent: try await store.outcomes(limit: 5000), thresholds: try await store.thresholds())
-                if report.scored > 0 || !report.drifts.isEmpty || !trials.isEmpty {
+                if report.scored > 0 || !report.drifts.isEmpty || !trials.isEmpty || decisions.scored > 0 {
                     logger.info("feedback cycle", metadata: ["scored": .stringConvertible(report.scored), "drifts": .stringConvertible(report.drifts.count),
-                                                             "promotions": .stringConvertible(trials.filter(\.verdict.promote).count)])
+                                                             "promotions": .stringConvertible(trials.filter(\.verdict.promote).count),
+                                                             "decisions": .stringConvertible(decisions.scored)])
                 }
             } catch {
                 logger.error("feedback cycle failed", metadata: ["reason": .string(String(describing: error))])

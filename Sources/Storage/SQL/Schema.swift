@@ -264,6 +264,23 @@ public enum Schema {
             )
             """,
             "CREATE INDEX forecast_outcomes_by_scored ON forecast_outcomes (scored_at)",
+            // One outcome per fill (a trading decision), money as exact decimal text.
+            """
+            CREATE TABLE decision_outcomes (
+                fill_id TEXT PRIMARY KEY REFERENCES trading_fills(fill_id),
+                account TEXT NOT NULL,
+                symbol TEXT NOT NULL,
+                horizon_bars BIGINT NOT NULL,
+                exit_close TEXT NOT NULL,
+                exit_time BIGINT NOT NULL,
+                gross_pnl TEXT NOT NULL,
+                fee TEXT NOT NULL,
+                net_pnl TEXT NOT NULL,
+                return_bps DOUBLE PRECISION NOT NULL,
+                verdict TEXT NOT NULL,
+                scored_at BIGINT NOT NULL
+            )
+            """,
             // The due-forecast query walks only unscored rows: without the flag it would skip over
             // every forecast already scored, each cycle, as the table grows.
             "ALTER TABLE forecasts ADD COLUMN scored INTEGER NOT NULL DEFAULT 0",

@@ -45,6 +45,48 @@ public struct StoredOutcome: Sendable, Hashable {
     }
 }
 
+/// A fill not scored yet, with what says how to score it: its account's fingerprint (timeframe
+/// and decision interval).
+public struct UnscoredFill: Sendable, Hashable {
+    public let account: String
+    public let fingerprint: String
+    public let fill: BookedFill
+
+    /// Creates one.
+    public init(account: String, fingerprint: String, fill: BookedFill) {
+        self.account = account
+        self.fingerprint = fingerprint
+        self.fill = fill
+    }
+}
+
+/// A trading decision (a fill) scored over its horizon, as stored.
+public struct StoredDecisionOutcome: Sendable, Hashable {
+    public let fillID: String
+    public let account: String
+    public let symbol: Symbol
+    /// Bars from the fill's bar to the exit bar.
+    public let horizonBars: Int
+    /// The exit close (decimal text) and its bar's close time.
+    public let exitClose: String
+    public let exitTime: Timestamp
+    public let outcome: DecisionOutcome
+    public let scoredAt: Timestamp
+
+    /// Creates one.
+    public init(fillID: String, account: String, symbol: Symbol, horizonBars: Int, exitClose: String, exitTime: Timestamp, outcome: DecisionOutcome,
+                scoredAt: Timestamp) {
+        self.fillID = fillID
+        self.account = account
+        self.symbol = symbol
+        self.horizonBars = horizonBars
+        self.exitClose = exitClose
+        self.exitTime = exitTime
+        self.outcome = outcome
+        self.scoredAt = scoredAt
+    }
+}
+
 /// The confidence threshold of one horizon as last tuned.
 public struct StoredThreshold: Sendable, Hashable {
     /// The horizon label.
@@ -93,6 +135,8 @@ public struct ModelVersionRecord: Sendable, Hashable {
 public struct FeedbackCommit: Sendable {
     /// Outcomes to store; one for a forecast already scored is left out (never scored twice).
     public var outcomes: [StoredOutcome] = []
+    /// Decision outcomes to store; one for a fill already scored is left out.
+    public var decisions: [StoredDecisionOutcome] = []
     /// OPTIMIZATION and ADAPTATION signals (SUCCESS and FAILURE live in the outcomes).
     public var signals: [LearningSignal] = []
     /// Thresholds to set.
@@ -112,14 +156,16 @@ public struct FeedbackCommit: Sendable {
 public struct LearnedStateReset: Sendable, Hashable, Codable {
     /// Rows removed per table.
     public let outcomes: Int
+    public let decisions: Int
     public let signals: Int
     public let thresholds: Int
     public let models: Int
     public let state: Int
 
     /// Creates a summary.
-    public init(outcomes: Int, signals: Int, thresholds: Int, models: Int, state: Int) {
+    public init(outcomes: Int, decisions: Int, signals: Int, thresholds: Int, models: Int, state: Int) {
         self.outcomes = outcomes
+        self.decisions = decisions
         self.signals = signals
         self.thresholds = thresholds
         self.models = models
@@ -141,6 +187,10 @@ public protocol FeedbackStore: Sendable {
     func outcomeCounts() async throws -> [LearningSignal.Kind: Int]
     /// The newest scored outcomes, newest data time first.
     func outcomes(limit: Int) async throws -> [StoredOutcome]
+    /// Fills of every account without a decision outcome, oldest first.
+    func unscoredFills(limit: Int) async throws -> [UnscoredFill]
+    /// The newest decision outcomes, newest exit first.
+    func decisionOutcomes(limit: Int) async throws -> [StoredDecisionOutcome]
     /// OPTIMIZATION and ADAPTATION signals, newest first.
     func learningSignals(limit: Int) async throws -> [LearningSignal]
     /// The current thresholds by horizon.
@@ -149,7 +199,7 @@ public protocol FeedbackStore: Sendable {
     func modelVersions() async throws -> [ModelVersionRecord]
     /// The loop's named state (detector states, `cycles`, `last_cycle_at`).
     func feedbackState() async throws -> [String: String]
-    /// Removes everything learned (outcomes, signals, thresholds, model versions, state) in one
+    /// Removes everything learned (outcomes, decision outcomes, signals, thresholds, model versions, state) in one
     /// transaction; forecasts, orders, fills and the ledger are not touched.
     func resetLearnedState() async throws -> LearnedStateReset
 }

@@ -1,0 +1,68 @@
+import FeedbackLoop
+import TradingCore
+
+extension FeedbackCycle {
+    /// What a decision-scoring pass did.
+    public struct DecisionReport: Sendable, Codable {
+        /// Fills looked at, scored, waiting for their exit bar, and unscorable (an account whose
+        /// fingerprint names no timeframe and decision interval, or a fill without a bar after it).
+        public let examined: Int
+        public let scored: Int
+        public let waiting: Int
+        public let unscorable: Int
+        /// SUCCESS and FAILURE among the scored.
+        public let successes: Int
+        public let failures: Int
+        /// The scored decisions' net P&L, exact.
+        public let netPnL: FixedDecimal
+    }
+
+    /// The timeframe and decision interval a runner wrote into its account's fingerprint
+    /// (`SYMBOLS TF from …, decisions every N bars, …`).
+    public static func decisionHorizon(fingerprint: String) -> (timeframe: Timeframe, bars: Int)? {
+        let words = fingerprint.split(separator: " ")
+        guard words.count > 2, words[2] == "from", let timeframe = Timeframe(rawValue: String(words[1])),
+              let match = fingerprint.firstMatch(of: /decisions every (\d+) bars/), let bars = Int(match.output.1), bars > 0 else { return nil }
+        return (timeframe, bars)
+    }
+
+    /// Scores every fill whose exit bar has closed: the P&L of the filled quantity from the fill
+    /// price to the close of the bar `h` bars after the fill's bar, net of its fee (h = the
+    /// account's decision interval). One transaction; a fill is never scored twice.
+    public func scoreDecisions(now: Timestamp) async throws -> DecisionReport {
+        let fills = try await store.unscoredFills(limit: 20_000)
+        var decisions: [StoredDecisionOutcome] = []
+        var waiting = 0, unscorable = 0
+        var series: [String: Closes] = [:]
+        for unscored in fills {
+            guard let horizon = Self.decisionHorizon(fingerprint: unscored.fingerprint) else { unscorable += 1; continue }
+            let fill = unscored.fill
+            let key = "\(fill.symbol.rawValue)|\(horizon.timeframe.rawValue)"
+            if series[key] == nil {
+                let first = fills.filter { $0.fill.symbol == fill.symbol }.map(\.fill.time).min() ?? fill.time
+                series[key] = try await closes(symbol: fill.symbol, timeframe: horizon.timeframe, from: first, through: now)
+            }
+            let closes = series[key]!
+            // The fill's bar: the first whose close is at or after the fill.
+            guard let entry = closes.closeTimes.firstIndex(where: { $0 >= fill.time }) else { waiting += 1; continue }
+            let exit = entry + horizon.bars
+            guard exit < closes.closeTexts.count else { waiting += 1; continue }
+            guard let exitClose = FixedDecimal(closes.closeTexts[exit]),
+                  let outcome = try? DecisionOutcome(buy: fill.side == .buy, quantity: fill.quantity, price: fill.price, fee: fill.fee, exitClose: exitClose) else {
+                unscorable += 1
+                continue
+            }
+            decisions.append(StoredDecisionOutcome(fillID: fill.fillID, account: unscored.account, symbol: fill.symbol, horizonBars: horizon.bars,
+                                                   exitClose: closes.closeTexts[exit], exitTime: closes.closeTimes[exit], outcome: outcome, scoredAt: now))
+        }
+        if !decisions.isEmpty {
+            var commit = FeedbackCommit()
+            commit.decisions = decisions
+            try await store.commitFeedback(commit, at: now)
+        }
+        return DecisionReport(examined: fills.count, scored: decisions.count, waiting: waiting, unscorable: unscorable,
+                              successes: decisions.filter { $0.outcome.verdict == .success }.count,
+                              failures: decisions.filter { $0.outcome.verdict == .failure }.count,
+                              netPnL: decisions.reduce(FixedDecimal.zero) { $0 + $1.outcome.netPnL })
+    }
+}

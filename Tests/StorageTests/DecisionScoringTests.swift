@@ -1,0 +1,52 @@
+import FeedbackLoop
+import Foundation
+import Storage
+import Testing
+import TradingCore
+import TradingEngine
+
+@Suite("Decision outcomes: every fill scored once over its account's decision interval, in fixed point")
+struct DecisionScoringTests {
+    @Test("fills of a run are scored at the close h bars after their bar, net of fees; nothing twice; reset clears them", arguments: Backend.available)
+    func decisions(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let bars = try TradingStoreConformanceTests.bars()
+            for (symbol, series) in bars {
+                _ = try await fixture.store.importBars(BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .equity, quoteCurrency: "USD"),
+                                                                      timeframe: .oneHour, kind: .ohlcv, bars: series, source: "test"))
+            }
+            try await TradingStoreConformanceTests.runner(fixture.store, account: "scored").run()
+            let fills = try await fixture.store.tradingFills(account: "scored", limit: 1000)
+            #expect(fills.count > 10)
+            let cycle = FeedbackCycle(store: fixture.store)
+            let report = try await cycle.scoreDecisions(now: Timestamp(iso8601: "2030-01-01T00:00:00Z")!)
+            #expect(report.examined == fills.count && report.scored + report.waiting == fills.count && report.unscorable == 0)
+            #expect(report.scored > 10 && report.successes + report.failures == report.scored)
+            let stored = try await fixture.store.decisionOutcomes(limit: 1000)
+            #expect(stored.count == report.scored && stored.allSatisfy { $0.horizonBars == 5 })
+            // One by hand: the exit is the close 5 bars after the fill's bar, the P&L exact.
+            let decision = try #require(stored.last)
+            let fill = try #require(fills.first { $0.fillID == decision.fillID })
+            let series = try #require(bars[fill.symbol])
+            let entry = try #require(series.firstIndex { $0.openTime.adding(milliseconds: 3_600_000) >= fill.time })
+            #expect(decision.exitClose == series[entry + 5].close.value.description)
+            let move = fill.side == .buy ? series[entry + 5].close.value - fill.price : fill.price - series[entry + 5].close.value
+            #expect(decision.outcome.netPnL == (try move.multiplied(by: fill.quantity)) - fill.fee)
+            #expect(report.netPnL == stored.reduce(FixedDecimal.zero) { $0 + $1.outcome.netPnL })
+            // Nothing is scored twice.
+            #expect(try await cycle.scoreDecisions(now: Timestamp(iso8601: "2030-01-01T00:00:00Z")!).scored == 0)
+            #expect(try await fixture.store.resetLearnedState().decisions == report.scored)
+            #expect(try await fixture.store.tradingFills(account: "scored", limit: 1000).count == fills.count, "fills are never learned state")
+        }
+    }
+
+    @Test("the decision interval and timeframe come from the runner's fingerprint", arguments: [
+        ("AAA,BBB 1h from 2024-01-01T00:00:00Z, cash 100000, commission 0.001, slippage 0 bp, decisions every 5 bars, SeesawWeights", "1h", 5),
+        ("SP500 1d from 1999-01-04T00:00:00Z, cash 1, decisions every 21 bars, x", "1d", 21),
+    ])
+    func horizon(fingerprint: String, timeframe: String, bars: Int) throws {
+        let parsed = try #require(FeedbackCycle.decisionHorizon(fingerprint: fingerprint))
+        #expect(parsed.timeframe.rawValue == timeframe && parsed.bars == bars)
+        #expect(FeedbackCycle.decisionHorizon(fingerprint: "f") == nil)
+    }
+}
