@@ -35,4 +35,40 @@ struct JobWorkerTests {
         #expect(dead.status == .dead && (dead.lastError ?? "").contains("slow"))
         #expect(try await worker.runOnce() == 0)
     }
+
+    @Test("forecast_update stores the newest forecasts once and feedback_scoring scores them when due; a bad payload goes dead")
+    func forecastUpdateAndScoring() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = FixedClock(Timestamp(iso8601: "2030-01-01T00:00:00Z")!)
+        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("jobs.sqlite")), clock: clock)
+        try await store.migrate()
+        defer { Task { try? await store.close() } }
+        let data = try OHLCVFile.read(TestEnvironment.sampleDataDirectory.appendingPathComponent("SP500_1d_1999-01-04_2018-12-31.csv").path)
+        let symbol = Symbol("SP500")!
+        // Everything but the last 30 bars first: the forecasts made then come due when the rest arrives.
+        let early = Array(data.bars.dropLast(30))
+        _ = try await store.importBars(BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .index, quoteCurrency: "USD"),
+                                                      timeframe: .oneDay, kind: .ohlcv, bars: early, source: "test"))
+        let configuration = try await ConfigurationLoader.load(overrides: ["data.dir": directory.path], environment: [:], configFile: nil)
+        let worker = JobWorker(store: store, name: "w", concurrency: 2, handlers: JobKinds.all(store: store, configuration: configuration, clock: clock, logger: Logger(label: "w")),
+                               clock: clock, logger: Logger(label: "w"))
+        let payload = #"{"symbol": "SP500", "timeframe": "1d", "horizons": "5d,20d"}"#
+        let update = try await store.enqueue(NewJob(kind: "forecast_update", payload: payload, runAt: clock.now()), at: clock.now())
+        let again = try await store.enqueue(NewJob(kind: "forecast_update", payload: payload, runAt: clock.now()), at: clock.now())
+        let bad = try await store.enqueue(NewJob(kind: "forecast_update", payload: #"{"symbol": "NOPE", "timeframe": "1d"}"#, runAt: clock.now(), maximumAttempts: 1),
+                                          at: clock.now())
+        #expect(try await worker.runOnce() == 2)
+        #expect(try await worker.runOnce() == 1)
+        let first = try #require(try await store.job(id: update.id)?.result), second = try #require(try await store.job(id: again.id)?.result)
+        #expect(first.contains("\"forecasts\":2") && (first + second).contains("\"newly_stored\":0"), "\(first) \(second)")
+        #expect(try await store.job(id: bad.id)?.status == .dead)
+        #expect(try await store.forecasts(symbol: symbol, limit: 10).count == 2)
+        _ = try await store.importBars(BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .index, quoteCurrency: "USD"),
+                                                      timeframe: .oneDay, kind: .ohlcv, bars: data.bars, source: "test"))
+        let scoring = try await store.enqueue(NewJob(kind: "feedback_scoring", payload: "{}", runAt: clock.now()), at: clock.now())
+        #expect(try await worker.runOnce() == 1)
+        let scored = try #require(try await store.job(id: scoring.id)?.result)
+        #expect(scored.contains("\"scored\":2"), "\(scored)")
+    }
 }

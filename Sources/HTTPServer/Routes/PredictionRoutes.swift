@@ -145,27 +145,15 @@ enum PredictionRoutes {
         let newest = min(end.map { $0.millisecondsSinceEpoch - timeframe.milliseconds } ?? lastOpen.millisecondsSinceEpoch, lastOpen.millisecondsSinceEpoch)
         let earliest = Timestamp(millisecondsSinceEpoch: max(newest - Int64(maximumBars - 1) * timeframe.milliseconds,
                                                               start?.millisecondsSinceEpoch ?? .min))
-        var cursor: Timestamp? = earliest
-        var times: [Timestamp] = [], opens: [Double] = [], highs: [Double] = [], lows: [Double] = [], closes: [Double] = [], volumes: [Double] = []
-        var lastClose = ""
-        let exclusiveEnd = Timestamp(millisecondsSinceEpoch: newest + 1)
-        while let from = cursor {
-            let page = try await store.bars(BarQuery(symbol: summary.instrument.symbol, timeframe: timeframe, start: from, end: exclusiveEnd,
-                                                     limit: MarketRoutes.maximumPageSize))
-            for bar in page.bars {
-                times.append(bar.openTime)
-                opens.append(Double(bar.open) ?? .nan)
-                highs.append(Double(bar.high) ?? .nan)
-                lows.append(Double(bar.low) ?? .nan)
-                closes.append(Double(bar.close) ?? .nan)
-                volumes.append(bar.volume.flatMap(Double.init) ?? 0)
-                lastClose = bar.close
-            }
-            cursor = page.nextStart
+        let loaded: (series: BarSeries, lastClose: String)?
+        do {
+            loaded = try await store.analyticSeries(symbol: summary.instrument.symbol, timeframe: timeframe, start: earliest,
+                                                    end: Timestamp(millisecondsSinceEpoch: newest + 1))
+        } catch let error as PredictionError {
+            throw ProblemDetails(.unprocessable, detail: error.description)
         }
-        guard !times.isEmpty else { throw ProblemDetails(.unprocessable, detail: "\(symbolText) has no \(timeframe.rawValue) bars in the requested window") }
-        let series = try ProblemDetails.unprocessable { () throws(PredictionError) in
-            try BarSeries(timeframe: timeframe, openTimes: times, opens: opens, highs: highs, lows: lows, closes: closes, volumes: volumes)
+        guard let (series, lastClose) = loaded else {
+            throw ProblemDetails(.unprocessable, detail: "\(symbolText) has no \(timeframe.rawValue) bars in the requested window")
         }
         return (series, timeframe, lastClose)
     }

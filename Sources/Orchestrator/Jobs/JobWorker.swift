@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prediction
 import ServiceLifecycle
 import Storage
 import TradingCore
@@ -151,14 +152,52 @@ public enum JobKinds {
         }
     }
 
+    /// What a `forecast_update` job forecasts.
+    struct ForecastUpdate: Codable {
+        let symbol: String
+        let timeframe: String
+        /// Comma-separated horizons (default: those of 5m, 1h, 4h, 24h the bars can express).
+        let horizons: String?
+    }
+
+    /// `forecast_update`: forecasts a stored symbol at its newest close and stores the forecasts
+    /// (once each) for the feedback loop to score; the result names the data time and how many
+    /// were new. A schedule keeps a symbol's forecasts current as new bars arrive.
+    public static func forecastUpdate(store: SQLStore, clock: any TradingClock) -> JobHandler {
+        JobHandler(kind: "forecast_update") { job in
+            let payload: ForecastUpdate
+            do {
+                payload = try JSONDecoder().decode(ForecastUpdate.self, from: Data(job.payload.utf8))
+            } catch {
+                throw PayloadError(description: "the payload is not {\"symbol\", \"timeframe\", \"horizons\"?}: \(error)")
+            }
+            guard let symbol = Symbol(payload.symbol), let timeframe = Timeframe(rawValue: payload.timeframe) else {
+                throw PayloadError(description: "symbol or timeframe is not valid")
+            }
+            guard let (series, lastClose) = try await store.analyticSeries(symbol: symbol, timeframe: timeframe, start: nil, end: nil),
+                  let time = series.lastCloseTime else {
+                throw PayloadError(description: "no \(timeframe.rawValue) bars of \(symbol) are stored")
+            }
+            let horizons = try PredictionCommands.horizons(payload.horizons, for: series)
+            let forecasts = try Forecaster().forecast(series, at: time, horizons: horizons)
+            let stored = try await store.recordForecasts(forecasts.map {
+                ForecastRecord($0, symbol: symbol, timeframe: timeframe, referenceClose: lastClose, createdAt: clock.now())
+            })
+            let result: JSONValue = ["symbol": .string(symbol.rawValue), "data_time": .string(time.iso8601), "forecasts": .int(forecasts.count),
+                                     "newly_stored": .int(stored.count)]
+            return String(decoding: result.serialized(), as: UTF8.self)
+        }
+    }
+
     /// The kinds every worker runs.
     public static func all(store: SQLStore, configuration: OrchestratorConfiguration, clock: any TradingClock, logger: Logger) -> [JobHandler] {
-        [noop, backtest(store: store), feedbackScoring(store: store, clock: clock), feedbackOptimize(store: store, clock: clock),
+        [noop, backtest(store: store), forecastUpdate(store: store, clock: clock), feedbackScoring(store: store, clock: clock),
+         feedbackOptimize(store: store, clock: clock),
          supervisorSweep(SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: nil))]
     }
 
     /// The names of `all`'s kinds, the ones a schedule may queue.
-    public static let names: Set<String> = ["noop", "backtest", "feedback_scoring", "feedback_optimize", "supervisor_sweep"]
+    public static let names: Set<String> = ["noop", "backtest", "forecast_update", "feedback_scoring", "feedback_optimize", "supervisor_sweep"]
 
     /// `supervisor_sweep`: one security sweep.
     public static func supervisorSweep(_ sweeper: SecuritySweeper) -> JobHandler {

@@ -121,20 +121,11 @@ extension FeedbackCycle {
 
     /// The stored bars of a series closed by `end`, in analytic form.
     func barSeries(symbol: Symbol, timeframe: Timeframe, through end: Timestamp) async throws -> BarSeries {
-        var openTimes: [Timestamp] = [], opens: [Double] = [], highs: [Double] = [], lows: [Double] = [], closes: [Double] = [], volumes: [Double] = []
-        var cursor: Timestamp? = nil
-        repeat {
-            let page = try await store.bars(BarQuery(symbol: symbol, timeframe: timeframe, start: cursor, end: end, limit: 10_000))
-            for bar in page.bars where bar.openTime.adding(milliseconds: timeframe.milliseconds) <= end {
-                openTimes.append(bar.openTime)
-                opens.append(Double(bar.open) ?? .nan)
-                highs.append(Double(bar.high) ?? .nan)
-                lows.append(Double(bar.low) ?? .nan)
-                closes.append(Double(bar.close) ?? .nan)
-                volumes.append(bar.volume.flatMap(Double.init) ?? 0)
-            }
-            cursor = page.nextStart
-        } while cursor != nil
-        return try BarSeries(timeframe: timeframe, openTimes: openTimes, opens: opens, highs: highs, lows: lows, closes: closes, volumes: volumes)
+        // A bar is closed by `end` when it opened by `end` − one bar.
+        let openedBy = Timestamp(millisecondsSinceEpoch: end.millisecondsSinceEpoch - timeframe.milliseconds + 1)
+        guard let loaded = try await store.analyticSeries(symbol: symbol, timeframe: timeframe, start: nil, end: openedBy) else {
+            throw PredictionError.insufficientData(needed: 1, available: 0, purpose: "a challenger trial of \(symbol) \(timeframe.rawValue)")
+        }
+        return loaded.series
     }
 }
