@@ -18,6 +18,22 @@ extension SQLStore: SchedulerStore {
         try await database.write([SQLStatement("DELETE FROM leases WHERE name = ? AND holder = ?", [.text(name), .text(holder)])])
     }
 
+    public func acquireLeadership(name: String, holder: String, until: Timestamp, at time: Timestamp) async throws -> Bool {
+        guard let postgres = database as? PostgresDatabase else { return try await acquireLease(name: name, holder: holder, until: until, at: time) }
+        guard try await postgres.holdLeadership(name: name, holder: holder) else { return false }
+        // The lock decides; the row only tells operators (and tests) who leads now.
+        try await database.write([SQLStatement("""
+            INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            """, [.text(name), .text(holder), .integer(until.millisecondsSinceEpoch)])])
+        return true
+    }
+
+    public func releaseLeadership(name: String, holder: String) async throws {
+        guard let postgres = database as? PostgresDatabase else { return try await releaseLease(name: name, holder: holder) }
+        await postgres.releaseLeadership(name: name, holder: holder)
+    }
+
     public func lastTick(schedule: String) async throws -> Timestamp? {
         try await database.query(SQLStatement("SELECT last_tick FROM schedule_ticks WHERE name = ?", [.text(schedule)])).first
             .map { Timestamp(millisecondsSinceEpoch: try $0.integer(0)) }

@@ -29,13 +29,14 @@ struct SchedulerTests {
         try await withStore(backend) { (fixture: StoreFixture) async throws in
             let schedules = [Schedule(name: "minutely", timing: .every(.seconds(60)), kind: "noop"),
                              Schedule(name: "cron", timing: .cron(try CronExpression("*/5 * * * *")), kind: "noop")]
-            let other = try await fixture.openAnother()
-            let a = Scheduler(store: fixture.store, holder: "a", schedules: schedules)
+            let other = try await fixture.openAnother(), first = try await fixture.openAnother()
+            let a = Scheduler(store: first, holder: "a", schedules: schedules)
             let b = Scheduler(store: other, holder: "b", schedules: schedules)
             var fired: [String] = []
             for second in stride(from: Int64(0), through: 600, by: 5) {
-                // a runs until 300 s, then dies; b ticks all along.
+                // a runs until 300 s, then dies (its connections close without resigning); b ticks all along.
                 if second <= 300 { fired += try await a.tick(at: Self.at(second)).fired.map { "a \($0.schedule) \($0.tick.iso8601)" } }
+                if second == 300 { try await first.close() }
                 fired += try await b.tick(at: Self.at(second)).fired.map { "b \($0.schedule) \($0.tick.iso8601)" }
             }
             let minutely = fired.filter { $0.contains("minutely") }
@@ -59,6 +60,28 @@ struct SchedulerTests {
             try await fixture.store.fireTick(schedule: "x", tick: Self.at(60), job: job, at: Self.at(62))
             #expect(try await fixture.store.jobCounts()[.queued] == 1)
             #expect(try await fixture.store.lastTick(schedule: "x") == Self.at(60))
+        }
+    }
+
+    @Test("on PostgreSQL leadership is an advisory lock: kept while the leader's session lives, taken at once when it ends")
+    func advisoryLeadership() async throws {
+        guard Backend.available.contains(.postgresql) else { return }
+        try await withStore(.postgresql) { (fixture: StoreFixture) async throws in
+            let leader = try await fixture.openAnother(), follower = try await fixture.openAnother()
+            #expect(try await leader.acquireLeadership(name: "scheduler", holder: "a", until: Self.at(15), at: Self.at(0)))
+            #expect(try await leader.acquireLeadership(name: "scheduler", holder: "a", until: Self.at(30), at: Self.at(15)))
+            // Long past any lease time the lock is still held: no take-over while the leader lives.
+            #expect(try await !follower.acquireLeadership(name: "scheduler", holder: "b", until: Self.at(10_000), at: Self.at(9_000)))
+            // Another name is another lock.
+            #expect(try await follower.acquireLeadership(name: "other", holder: "b", until: Self.at(15), at: Self.at(0)))
+            // The leader's connections close (as when its process dies): the lock is free at once.
+            try await leader.close()
+            #expect(try await follower.acquireLeadership(name: "scheduler", holder: "b", until: Self.at(15), at: Self.at(0)))
+            try await follower.releaseLeadership(name: "scheduler", holder: "b")
+            try await follower.releaseLeadership(name: "other", holder: "b")
+            #expect(try await fixture.store.acquireLeadership(name: "scheduler", holder: "c", until: Self.at(15), at: Self.at(0)))
+            try await fixture.store.releaseLeadership(name: "scheduler", holder: "c")
+            try await follower.close()
         }
     }
 }

@@ -11,6 +11,7 @@ public final class PostgresDatabase: SQLDatabase {
     private let runTask: Task<Void, Never>
     private let logger: Logger
     private let inFlight = InFlightCounter()
+    private let leadership = AdvisoryLeadership()
 
     /// A fixed key for the advisory lock that serialises migrations across processes.
     static let migrationLockKey: Int64 = 0x4f52_4348_4d49_4752  // "ORCHMIGR"
@@ -112,7 +113,18 @@ public final class PostgresDatabase: SQLDatabase {
         error.closureError ?? error.commitError ?? error.beginError ?? error
     }
 
+    /// Whether `holder` leads `name` now, by a session-level advisory lock (see `AdvisoryLeadership`).
+    public func holdLeadership(name: String, holder: String) async throws -> Bool {
+        try await leadership.acquire(name: name, holder: holder, client: client, logger: logger)
+    }
+
+    /// Gives the leadership up.
+    public func releaseLeadership(name: String, holder: String) async {
+        await leadership.release(name: name, holder: holder)
+    }
+
     public func close() async throws {
+        await leadership.releaseAll()
         runTask.cancel()
         await runTask.value
     }

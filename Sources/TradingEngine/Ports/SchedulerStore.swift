@@ -7,6 +7,11 @@ public protocol SchedulerStore: Sendable {
     func acquireLease(name: String, holder: String, until: Timestamp, at time: Timestamp) async throws -> Bool
     /// Gives the lease up (at shutdown), so another process takes over at once.
     func releaseLease(name: String, holder: String) async throws
+    /// Leadership for the scheduler: a PostgreSQL store holds a session advisory lock (taken over
+    /// the moment the holder's session ends); others use the lease above.
+    func acquireLeadership(name: String, holder: String, until: Timestamp, at time: Timestamp) async throws -> Bool
+    /// Gives the leadership up.
+    func releaseLeadership(name: String, holder: String) async throws
     /// The last tick fired for a schedule.
     func lastTick(schedule: String) async throws -> Timestamp?
     /// In one transaction: enqueues the tick's job (its idempotency key makes a tick fire at most

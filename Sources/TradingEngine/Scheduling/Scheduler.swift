@@ -43,15 +43,18 @@ public struct Schedule: Sendable, Hashable {
     }
 }
 
-/// The scheduler: any number of processes run it; the one holding the `scheduler` lease fires the
-/// due ticks as jobs. A tick's job has the idempotency key `schedule:<name>:<tick>`, so even two
-/// processes that both believe they lead (a lease taken over while the old leader was paused)
-/// never queue a tick twice; ticks missed while no scheduler ran fire once, not once per miss.
+/// The scheduler: any number of processes run it; the one that leads fires the due ticks as jobs.
+/// On PostgreSQL leadership is a session-level advisory lock (the server frees it the moment the
+/// leader's session ends, so a killed leader is replaced at the next pass, within a second); on
+/// SQLite it is the `scheduler` lease row. A tick's job has the idempotency key
+/// `schedule:<name>:<tick>`, so even two processes that both believe they lead (a lease taken over
+/// while the old leader was paused) never queue a tick twice; ticks missed while no scheduler ran
+/// fire once, not once per miss.
 public struct Scheduler: Sendable {
     public let store: any SchedulerStore
     public let holder: String
     public let schedules: [Schedule]
-    /// How long leadership lasts without renewal: a dead leader is replaced within this time.
+    /// How long a lease-row leadership (SQLite) lasts without renewal: a dead leader is replaced within this time.
     public var lease: Duration = .seconds(15)
     static let leaseName = "scheduler"
 
@@ -72,7 +75,7 @@ public struct Scheduler: Sendable {
     /// One pass at `now`: take or renew the lease, and if leading fire every schedule's newest due tick.
     public func tick(at now: Timestamp) async throws -> Pass {
         let until = now.adding(milliseconds: lease.wholeMilliseconds)
-        guard try await store.acquireLease(name: Self.leaseName, holder: holder, until: until, at: now) else { return Pass(leading: false, fired: []) }
+        guard try await store.acquireLeadership(name: Self.leaseName, holder: holder, until: until, at: now) else { return Pass(leading: false, fired: []) }
         var fired: [(String, Timestamp)] = []
         for schedule in schedules {
             guard let last = try await store.lastTick(schedule: schedule.name) else {
@@ -91,6 +94,6 @@ public struct Scheduler: Sendable {
 
     /// Gives leadership up (at shutdown).
     public func resign() async throws {
-        try await store.releaseLease(name: Self.leaseName, holder: holder)
+        try await store.releaseLeadership(name: Self.leaseName, holder: holder)
     }
 }
