@@ -71,4 +71,32 @@ struct JobWorkerTests {
         let scored = try #require(try await store.job(id: scoring.id)?.result)
         #expect(scored.contains("\"scored\":2"), "\(scored)")
     }
+
+    @Test("market_data_refresh imports new rows of a kept-current file once; a bad row fails the job and stores nothing")
+    func marketDataRefresh() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = FixedClock()
+        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("jobs.sqlite")), clock: clock)
+        try await store.migrate()
+        defer { Task { try? await store.close() } }
+        let worker = JobWorker(store: store, name: "w", concurrency: 1, handlers: [JobKinds.marketDataRefresh(store: store)], clock: clock,
+                               logger: Logger(label: "w"))
+        let file = try directory.write("abc.csv", "date,open,high,low,close\n2024-01-01,1,2,1,1.5\n2024-01-02,1.5,2,1,1.8\n")
+        let payload = #"{"file": "\#(file)", "timeframe": "1d", "symbol": "ABC", "asset_class": "equity"}"#
+        func refresh(attempts: Int = 3) async throws -> JobRecord {
+            let job = try await store.enqueue(NewJob(kind: "market_data_refresh", payload: payload, runAt: clock.now(), maximumAttempts: attempts), at: clock.now())
+            #expect(try await worker.runOnce() == 1)
+            return try #require(try await store.job(id: job.id))
+        }
+        #expect(try await refresh().result?.contains("\"inserted\":2") == true)
+        _ = try directory.write("abc.csv", "date,open,high,low,close\n2024-01-01,1,2,1,1.5\n2024-01-02,1.5,2,1,1.8\n2024-01-03,1.8,2,1,1.9\n")
+        let second = try await refresh()
+        #expect(second.result?.contains("\"inserted\":1") == true && second.result?.contains("\"unchanged\":2") == true, "\(second.result ?? "")")
+        _ = try directory.write("abc.csv", "date,open,high,low,close\n2024-01-04,1.9,2,1,oops\n")
+        let bad = try await refresh(attempts: 1)
+        #expect(bad.status == .dead && (bad.lastError ?? "").contains("abc.csv:2"), "\(bad.lastError ?? "")")
+        let page = try await store.bars(BarQuery(symbol: Symbol("ABC")!, timeframe: .oneDay, start: nil, end: nil, limit: 10))
+        #expect(page.bars.count == 3)
+    }
 }

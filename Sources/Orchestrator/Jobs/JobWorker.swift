@@ -189,15 +189,52 @@ public enum JobKinds {
         }
     }
 
+    /// What a `market_data_refresh` job imports.
+    struct MarketDataRefresh: Codable {
+        let file: String
+        let timeframe: String
+        let symbol: String?
+        let layout: String?
+        let asset_class: String?
+        let quote_currency: String?
+    }
+
+    /// `market_data_refresh`: imports a bar file again (a file another program keeps current, until
+    /// exchange connectors exist): new bars are inserted, changed ones updated, the rest left alone,
+    /// in one transaction; a file with a bad row fails the job naming file, line and field, and
+    /// stores nothing. The result has each series' counts.
+    public static func marketDataRefresh(store: SQLStore) -> JobHandler {
+        JobHandler(kind: "market_data_refresh") { job in
+            let payload: MarketDataRefresh
+            do {
+                payload = try JSONDecoder().decode(MarketDataRefresh.self, from: Data(job.payload.utf8))
+            } catch {
+                throw PayloadError(description: "the payload is not {\"file\", \"timeframe\", \"symbol\"?, \"layout\"?, \"asset_class\"?, \"quote_currency\"?}: \(error)")
+            }
+            guard let timeframe = Timeframe(rawValue: payload.timeframe), let layout = BarFileFormat(rawValue: payload.layout ?? "ohlcv"),
+                  let assetClass = AssetClass(rawValue: payload.asset_class ?? "unknown"), payload.symbol.map({ Symbol($0) != nil }) ?? true else {
+                throw PayloadError(description: "timeframe, layout, asset_class or symbol is not valid")
+            }
+            let summaries = try await MarketDataImporter(store: store).importFile(MarketDataImporter.Request(
+                path: payload.file, layout: layout, symbol: payload.symbol.flatMap(Symbol.init), timeframe: timeframe, assetClass: assetClass,
+                quoteCurrency: payload.quote_currency))
+            let result: JSONValue = ["series": .array(summaries.map {
+                ["symbol": .string($0.symbol.rawValue), "timeframe": .string($0.timeframe.rawValue), "inserted": .int($0.inserted),
+                 "updated": .int($0.updated), "unchanged": .int($0.unchanged)]
+            })]
+            return String(decoding: result.serialized(), as: UTF8.self)
+        }
+    }
+
     /// The kinds every worker runs.
     public static func all(store: SQLStore, configuration: OrchestratorConfiguration, clock: any TradingClock, logger: Logger) -> [JobHandler] {
-        [noop, backtest(store: store), forecastUpdate(store: store, clock: clock), feedbackScoring(store: store, clock: clock),
+        [noop, backtest(store: store), marketDataRefresh(store: store), forecastUpdate(store: store, clock: clock), feedbackScoring(store: store, clock: clock),
          feedbackOptimize(store: store, clock: clock),
          supervisorSweep(SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: nil))]
     }
 
     /// The names of `all`'s kinds, the ones a schedule may queue.
-    public static let names: Set<String> = ["noop", "backtest", "forecast_update", "feedback_scoring", "feedback_optimize", "supervisor_sweep"]
+    public static let names: Set<String> = ["noop", "backtest", "market_data_refresh", "forecast_update", "feedback_scoring", "feedback_optimize", "supervisor_sweep"]
 
     /// `supervisor_sweep`: one security sweep.
     public static func supervisorSweep(_ sweeper: SecuritySweeper) -> JobHandler {
