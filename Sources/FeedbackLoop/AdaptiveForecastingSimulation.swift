@@ -45,6 +45,9 @@ public struct AdaptiveForecastingSimulation: Sendable {
         /// The population stability index of the newest `psiWindow` bar returns against the
         /// champion's last `psiWindow` training returns.
         public let returnPSI: Double
+        /// The forecasting feature whose distribution moved most (same windows), and its PSI.
+        public let mostShiftedFeature: String?
+        public let mostShiftedFeaturePSI: Double?
         /// Whether a challenger was trained (false while another one is in shadow).
         public let challengerStarted: Bool
     }
@@ -119,7 +122,9 @@ public struct AdaptiveForecastingSimulation: Sendable {
                     let recent = Self.logReturns(closes, through: index, count: Self.psiWindow)
                     let reference = Self.logReturns(closes, through: championTrainingEnd, count: Self.psiWindow)
                     let psi = PopulationStabilityIndex.index(expected: reference, actual: recent)
-                    detections.append(Detection(time: time, barsAfterStart: index - first, returnPSI: psi, challengerStarted: start))
+                    let shifted = FeatureDrift.stability(series: series, referenceEnd: championTrainingEnd, recentEnd: index, window: Self.psiWindow).first
+                    detections.append(Detection(time: time, barsAfterStart: index - first, returnPSI: psi, mostShiftedFeature: shifted?.feature,
+                                                mostShiftedFeaturePSI: shifted?.psi, challengerStarted: start))
                     if start {
                         var trainer = Forecaster(trainingWindow: challengerWindow)
                         if let garchWindow { trainer.garchWindow = garchWindow }

@@ -46,8 +46,8 @@ public struct Forecaster: Sendable {
         featureRows(series, from: 0, through: last ?? (series.count - 1), reference: reference)
     }
 
-    /// The feature rows of bars `first...last` (those with enough history).
-    static func featureRows(_ series: BarSeries, from first: Int, through end: Int, reference: BarSeries?) -> [(index: Int, features: [Double])] {
+    /// The feature rows of bars `first...end` (those with enough history).
+    public static func featureRows(_ series: BarSeries, from first: Int, through end: Int, reference: BarSeries?) -> [(index: Int, features: [Double])] {
         let start = max(first, Features.requiredBars - 1)
         guard end >= start else { return [] }
         var rows: [(Int, [Double])] = []

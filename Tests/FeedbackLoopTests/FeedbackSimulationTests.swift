@@ -71,4 +71,16 @@ struct FeedbackSimulationTests {
         #expect(report.promotions == 0, "\(report.evaluations.map(\.verdict.reason))")
         #expect(report.adaptedScore == report.frozenScore)
     }
+
+    @Test("feature drift: identical windows are stable; the crash moves the volatility features most")
+    func featureDrift() throws {
+        let series = HourlyBitcoin.series(before: Timestamp(iso8601: "2018-03-01T00:00:00Z")!)
+        let fit = try #require((0..<series.count).last { series.closeTime(ofBar: $0) <= Self.change })
+        let same = FeatureDrift.stability(series: series, referenceEnd: fit, recentEnd: fit)
+        #expect(!same.isEmpty && same.allSatisfy { $0.psi == 0 })
+        let shifted = FeatureDrift.stability(series: series, referenceEnd: fit, recentEnd: series.count - 1)
+        #expect(shifted.count == same.count && zip(shifted, shifted.dropFirst()).allSatisfy { $0.psi >= $1.psi })
+        let top = try #require(shifted.first)
+        #expect(top.psi > PopulationStabilityIndex.majorShift, "\(shifted.prefix(3))")
+    }
 }

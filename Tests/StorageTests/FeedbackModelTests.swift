@@ -41,6 +41,15 @@ struct FeedbackModelTests {
             #expect(signal.kind == .adaptation && signal.evidence["improvement_low"]! > 0)
             // Judged once: nothing is left in trial.
             #expect(try await cycle.judgeChallengers(now: end).isEmpty)
+            // An operator's rollback puts the old champion back and keeps the other for the way forward.
+            let back = try await cycle.rollback(stream: "BTC-USD 1h 4h", now: end)
+            #expect(back.restored == champion.name && back.retired == challenger.name)
+            let after = try await fixture.store.modelVersions()
+            #expect(after.first { $0.name == champion.name }?.role == "CHAMPION" && after.first { $0.name == challenger.name }?.role == "RETIRED")
+            #expect(try await cycle.rollback(stream: "BTC-USD 1h 4h", now: end).restored == challenger.name)
+            await #expect(throws: FeedbackCycle.RollbackError.noChampion(stream: "ETH-USD 1h 4h")) {
+                try await cycle.rollback(stream: "ETH-USD 1h 4h", now: end)
+            }
         }
     }
 }

@@ -218,6 +218,17 @@ public enum OpenAPIDocument {
                 id: "optimizeFeedbackThresholds", tag: "feedback", summary: "Re-tune the confidence thresholds now", role: .admin,
                 description: "Tunes each horizon's threshold on its newest 2,000 outcomes; each change is stored with an OPTIMIZATION signal.",
                 ok: ("Each horizon's decision.", object([("changes", ["type": "array", "items": ref("ThresholdChange")])])), problems: [.invalidParameter])]),
+            ("/api/v1/feedback/models/rollback", ["post": operation(
+                id: "rollbackFeedbackModel", tag: "feedback", summary: "Put a stream's previous champion back", role: .admin,
+                description: """
+                    The newest RETIRED model version of the stream that once led becomes CHAMPION again and the current champion is \
+                    retired, with an ADAPTATION signal; 404 when the stream has no champion or no earlier one. Streams are named \
+                    `SYMBOL TIMEFRAME HORIZON`, as in the status' models.
+                    """,
+                requestBody: closedObject([("stream", ["type": "string", "examples": ["BTC-USD 1h 4h"]])], required: ["stream"],
+                                          description: "The stream whose champion is rolled back."),
+                ok: ("The versions swapped.", object([("stream", string), ("restored", string), ("retired", string)])),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])]),
             ("/api/v1/system/reset", ["post": operation(
                 id: "resetLearnedState", tag: "feedback", summary: "Clear what the feedback loop learned", role: .admin,
                 description: """

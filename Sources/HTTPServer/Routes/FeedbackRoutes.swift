@@ -18,6 +18,11 @@ enum FeedbackRoutes {
         let observed_at: String
     }
 
+    /// What `POST /feedback/models/rollback` takes.
+    struct RollbackBody: Decodable {
+        let stream: String
+    }
+
     /// What `POST /system/reset` takes.
     struct ResetBody: Decodable {
         let confirm: String
@@ -91,6 +96,17 @@ enum FeedbackRoutes {
             _ = try QueryValidator(request, allowed: [])
             let changes = try await cycle.optimizeThresholds(now: dependencies.clock.now())
             return JSONResponse.make(["changes": .array(changes.map(Representations.thresholdChange))])
+        }
+        admin.post("/feedback/models/rollback") { request, _ in
+            _ = try QueryValidator(request, allowed: [])
+            let data = try await PortfolioRoutes.body(of: request, allowedKeys: ["stream"])
+            let body = try PortfolioRoutes.decode(RollbackBody.self, from: data)
+            do {
+                let (restored, retired) = try await cycle.rollback(stream: body.stream, now: dependencies.clock.now())
+                return JSONResponse.make(["stream": .string(body.stream), "restored": .string(restored), "retired": .string(retired)])
+            } catch let error as FeedbackCycle.RollbackError {
+                throw ProblemDetails(.notFound, detail: error.description)
+            }
         }
         admin.post("/system/reset") { request, _ in
             _ = try QueryValidator(request, allowed: [])

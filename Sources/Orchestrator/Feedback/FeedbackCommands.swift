@@ -65,6 +65,8 @@ public enum FeedbackCommands {
             "successes": .int(report.successes), "failures": .int(report.failures),
             "drifts": .array(report.drifts.map { ["symbol": .string($0.symbol), "timeframe": .string($0.timeframe), "horizon": .string($0.horizon),
                                                   "at": .string($0.at.iso8601), "detected_at": .string($0.detectedAt.iso8601),
+                                                  "most_shifted_feature": .optional($0.mostShiftedFeature),
+                                                  "most_shifted_feature_psi": $0.mostShiftedFeaturePSI.map(JSONValue.number) ?? .null,
                                                   "recent_log_score": .number($0.recentLogScore)] }),
             "decisions": ["examined": .int(decisions.examined), "scored": .int(decisions.scored), "waiting": .int(decisions.waiting),
                           "unscorable": .int(decisions.unscorable), "successes": .int(decisions.successes), "failures": .int(decisions.failures),
@@ -96,7 +98,8 @@ public enum FeedbackCommands {
         let observations = drifts.map { drift in
             AlertObservation(fingerprint: "drift:\(drift.symbol):\(drift.timeframe):\(drift.horizon)", level: .warning, source: "feedback",
                              title: "Forecast drift on \(drift.symbol) \(drift.horizon)",
-                             message: "Page-Hinkley on the log scores fired at the forecast of \(drift.at.iso8601); mean log score of the last 50: \(String(format: "%.3f", drift.recentLogScore))")
+                             message: "Page-Hinkley on the log scores fired at the forecast of \(drift.at.iso8601); mean log score of the last 50: \(String(format: "%.3f", drift.recentLogScore))"
+                                + (drift.mostShiftedFeature.map { feature in "; most shifted feature since the champion's fit: \(feature) (PSI \(String(format: "%.2f", drift.mostShiftedFeaturePSI ?? 0)))" } ?? ""))
         }
         // No source is reconciled: a drift alert stays open until acknowledged; a new drift counts it up.
         _ = try await store.reconcileAlerts(observations, sources: [], at: now)
@@ -151,6 +154,7 @@ public enum FeedbackCommands {
             "bars": .int(report.bars), "scored": .int(report.scored), "promotions": .int(report.promotions), "elapsed_ms": .number(elapsed),
             "detections": .array(report.detections.map {
                 ["time": .string($0.time.iso8601), "bars_after_start": .int($0.barsAfterStart), "return_psi": .number($0.returnPSI),
+                 "most_shifted_feature": .optional($0.mostShiftedFeature), "most_shifted_feature_psi": $0.mostShiftedFeaturePSI.map(JSONValue.number) ?? .null,
                  "challenger_started": .bool($0.challengerStarted)]
             }),
             "evaluations": .array(report.evaluations.map {

@@ -112,15 +112,19 @@ public enum JobKinds {
         public let description: String
     }
 
+    /// A job's payload, or the error that sends the job to retry and dead letter.
+    static func decode<Payload: Decodable>(_ type: Payload.Type, of job: JobRecord, shape: String) throws -> Payload {
+        do {
+            return try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
+        } catch {
+            throw PayloadError(description: "the payload is not \(shape): \(error)")
+        }
+    }
+
     /// `backtest`: sma-cross over a stored symbol's bars; the result has the backtest's figures.
     public static func backtest(store: any MarketDataStore) -> JobHandler {
         JobHandler(kind: "backtest") { job in
-            let payload: BacktestJobRequest
-            do {
-                payload = try JSONDecoder().decode(BacktestJobRequest.self, from: Data(job.payload.utf8))
-            } catch {
-                throw PayloadError(description: "the payload is not a backtest request: \(error)")
-            }
+            let payload = try decode(BacktestJobRequest.self, of: job, shape: "a backtest request")
             guard let symbol = Symbol(payload.symbol), let timeframe = Timeframe(rawValue: payload.timeframe ?? "1d"),
                   let cash = FixedDecimal(payload.cash ?? "100000"), let commission = FixedDecimal(payload.commission ?? "0.001") else {
                 throw PayloadError(description: "symbol, timeframe, cash or commission is not valid")
@@ -165,12 +169,7 @@ public enum JobKinds {
     /// were new. A schedule keeps a symbol's forecasts current as new bars arrive.
     public static func forecastUpdate(store: SQLStore, clock: any TradingClock) -> JobHandler {
         JobHandler(kind: "forecast_update") { job in
-            let payload: ForecastUpdate
-            do {
-                payload = try JSONDecoder().decode(ForecastUpdate.self, from: Data(job.payload.utf8))
-            } catch {
-                throw PayloadError(description: "the payload is not {\"symbol\", \"timeframe\", \"horizons\"?}: \(error)")
-            }
+            let payload = try decode(ForecastUpdate.self, of: job, shape: "{\"symbol\", \"timeframe\", \"horizons\"?}")
             guard let symbol = Symbol(payload.symbol), let timeframe = Timeframe(rawValue: payload.timeframe) else {
                 throw PayloadError(description: "symbol or timeframe is not valid")
             }
@@ -205,12 +204,7 @@ public enum JobKinds {
     /// stores nothing. The result has each series' counts.
     public static func marketDataRefresh(store: SQLStore) -> JobHandler {
         JobHandler(kind: "market_data_refresh") { job in
-            let payload: MarketDataRefresh
-            do {
-                payload = try JSONDecoder().decode(MarketDataRefresh.self, from: Data(job.payload.utf8))
-            } catch {
-                throw PayloadError(description: "the payload is not {\"file\", \"timeframe\", \"symbol\"?, \"layout\"?, \"asset_class\"?, \"quote_currency\"?}: \(error)")
-            }
+            let payload = try decode(MarketDataRefresh.self, of: job, shape: "{\"file\", \"timeframe\", \"symbol\"?, \"layout\"?, \"asset_class\"?, \"quote_currency\"?}")
             guard let timeframe = Timeframe(rawValue: payload.timeframe), let layout = BarFileFormat(rawValue: payload.layout ?? "ohlcv"),
                   let assetClass = AssetClass(rawValue: payload.asset_class ?? "unknown"), payload.symbol.map({ Symbol($0) != nil }) ?? true else {
                 throw PayloadError(description: "timeframe, layout, asset_class or symbol is not valid")

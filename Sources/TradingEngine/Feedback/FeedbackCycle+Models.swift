@@ -129,3 +129,39 @@ extension FeedbackCycle {
         return loaded.series
     }
 }
+
+extension FeedbackCycle {
+    /// Why a rollback cannot be done.
+    public enum RollbackError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// No champion serves the stream.
+        case noChampion(stream: String)
+        /// The stream has no earlier champion to return to.
+        case noPreviousChampion(stream: String)
+
+        public var description: String {
+            switch self {
+            case .noChampion(let stream): "no champion serves \(stream) (streams are named `SYMBOL TIMEFRAME HORIZON`, as in the status' models)"
+            case .noPreviousChampion(let stream): "\(stream) has had no champion before the current one"
+            }
+        }
+    }
+
+    /// Puts the stream's previous champion back (the newest RETIRED version that once led) and
+    /// retires the current one, with an ADAPTATION signal naming both; one transaction.
+    public func rollback(stream: String, now: Timestamp) async throws -> (restored: String, retired: String) {
+        let models = try await store.modelVersions().compactMap { model in ModelSpecification(json: model.parameters).map { (record: model, specification: $0) } }
+            .filter { $0.specification.stream == stream }
+        guard let current = models.first(where: { $0.record.role == "CHAMPION" }) else { throw RollbackError.noChampion(stream: stream) }
+        guard let previous = models.filter({ $0.record.role == "RETIRED" && $0.record.promotedAt != nil && $0.record.name != current.record.name })
+            .max(by: { $0.record.promotedAt! < $1.record.promotedAt! }) else { throw RollbackError.noPreviousChampion(stream: stream) }
+        var commit = FeedbackCommit()
+        commit.models = [
+            ModelVersionRecord(name: previous.record.name, role: "CHAMPION", parameters: previous.record.parameters, createdAt: previous.record.createdAt, promotedAt: now),
+            ModelVersionRecord(name: current.record.name, role: "RETIRED", parameters: current.record.parameters, createdAt: current.record.createdAt, promotedAt: nil),
+        ]
+        commit.signals = [LearningSignal(kind: .adaptation, subject: "model \(previous.record.name)", rule: "rollback requested by an operator",
+                                         message: "\(previous.record.name) leads \(stream) again; \(current.record.name) is retired", evidence: [:], time: now)]
+        try await store.commitFeedback(commit, at: now)
+        return (previous.record.name, current.record.name)
+    }
+}

@@ -36,6 +36,10 @@ public struct FeedbackCycle: Sendable {
         public let detectedAt: Timestamp
         /// The mean log score of the stream's last 50 outcomes at that point.
         public let recentLogScore: Double
+        /// The forecasting feature whose distribution moved most since the champion's fit (PSI of
+        /// the newest 720 bars' features against the 720 up to the fit), when the bars allow it.
+        public var mostShiftedFeature: String?
+        public var mostShiftedFeaturePSI: Double?
     }
 
     /// What a scoring cycle did.
@@ -84,8 +88,9 @@ public struct FeedbackCycle: Sendable {
         }
         var commit = FeedbackCommit()
         commit.outcomes = outcomes
-        let drifts = try await detect(outcomes, timeframes: Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a }),
+        var drifts = try await detect(outcomes, timeframes: Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a }),
                                       into: &commit)
+        try await describeFeatureShift(&drifts, outcomes: outcomes)
         commit.countsAsCycle = !outcomes.isEmpty
         try await registerModels(outcomes: outcomes, drifts: drifts, timeframes: Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a }),
                                  now: now, into: &commit)
@@ -94,6 +99,25 @@ public struct FeedbackCycle: Sendable {
         return ScoringReport(examined: due.count, scored: kept.count, waiting: waiting, unscorable: unscorable,
                              successes: kept.filter { $0.outcome.verdict == .success }.count,
                              failures: kept.filter { $0.outcome.verdict == .failure }.count, drifts: drifts)
+    }
+
+    /// Names, for each drift, the feature that moved most since its stream's champion was fitted
+    /// (or since the stream's first scored forecast, before a champion is registered).
+    func describeFeatureShift(_ drifts: inout [Drift], outcomes: [StoredOutcome]) async throws {
+        guard !drifts.isEmpty else { return }
+        let champions = try await store.modelVersions().filter { $0.role == "CHAMPION" }.compactMap { ModelSpecification(json: $0.parameters) }
+        for index in drifts.indices {
+            let drift = drifts[index]
+            guard let symbol = Symbol(drift.symbol), let timeframe = Timeframe(rawValue: drift.timeframe) else { continue }
+            let stream = "\(drift.symbol) \(drift.timeframe) \(drift.horizon)"
+            guard let fit = champions.first(where: { $0.stream == stream })?.fittedAt
+                    ?? outcomes.filter({ $0.symbol == symbol && $0.horizon == drift.horizon }).map(\.dataTime).min(),
+                  let series = try? await barSeries(symbol: symbol, timeframe: timeframe, through: drift.detectedAt),
+                  let fitIndex = (0..<series.count).last(where: { series.closeTime(ofBar: $0) <= fit }) else { continue }
+            let shifted = FeatureDrift.stability(series: series, referenceEnd: fitIndex, recentEnd: series.count - 1).first
+            drifts[index].mostShiftedFeature = shifted?.feature
+            drifts[index].mostShiftedFeaturePSI = shifted?.psi
+        }
     }
 
     /// Feeds each stream's log scores in data-time order to its detector; the detectors' states go into the commit.
