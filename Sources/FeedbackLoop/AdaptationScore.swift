@@ -18,17 +18,20 @@ public struct AdaptationScore: Sendable, Hashable, Codable {
     public let promotions: Int
 
     /// Measures the signals against the outcomes `(horizon, dataTime, probabilityUp, realisedLogReturn)`.
-    public static func measure(signals: [LearningSignal], outcomes: [(horizon: String, dataTime: Timestamp, probabilityUp: Double, realisedLogReturn: Double)],
+    public static func measure(signals: [LearningSignal],
+                               outcomes: [(horizon: String, regime: String, dataTime: Timestamp, probabilityUp: Double, realisedLogReturn: Double)],
                                tuner: ConfidenceThresholdTuner = ConfidenceThresholdTuner()) -> AdaptationScore {
         var judge = tuner
         judge.minimumDecisions = 1
         let changes = signals.filter { $0.kind == .optimization && $0.subject.hasPrefix("threshold ") }.sorted { $0.time < $1.time }
         var gains: [Double] = []
         for (position, change) in changes.enumerated() {
-            let horizon = String(change.subject.dropFirst("threshold ".count))
+            // `threshold 4h` covers the horizon's outcomes, `threshold 4h@BULL` those of the regime.
+            let key = change.subject.dropFirst("threshold ".count).split(separator: "@", maxSplits: 1).map(String.init)
+            let horizon = key[0], regime = key.count > 1 ? key[1] : nil
             guard let before = change.evidence["threshold_before"], let after = change.evidence["threshold_after"] else { continue }
             let next = changes[(position + 1)...].first { $0.subject == change.subject }?.time
-            let later = outcomes.filter { $0.horizon == horizon && $0.dataTime > change.time && (next == nil || $0.dataTime <= next!) }
+            let later = outcomes.filter { $0.horizon == horizon && (regime == nil || $0.regime == regime) && $0.dataTime > change.time && (next == nil || $0.dataTime <= next!) }
                 .map { (probabilityUp: $0.probabilityUp, realisedLogReturn: $0.realisedLogReturn) }
             guard let old = judge.objective(threshold: before, outcomes: later).value, let new = judge.objective(threshold: after, outcomes: later).value else { continue }
             gains.append(new - old)

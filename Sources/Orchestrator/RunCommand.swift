@@ -119,8 +119,10 @@ public enum RunCommand {
                 }
                 for alert in step.alerts where alert.level != "WARNING" { announce("  \(alert.level) \(alert.rule): \(alert.message)") }
             })
-        // The feedback loop's tuned threshold for the decision horizon, taken at each batch start.
-        runner.confidenceThreshold = { try await store.thresholds().first { $0.horizon == horizon.label }?.threshold }
+        // The feedback loop's tuned thresholds for the decision horizon, taken at each batch start.
+        runner.confidenceThresholds = {
+            ConfidenceThresholds.from(try await store.thresholds().map { ($0.horizon, $0.threshold) }, horizon: horizon.label)
+        }
         return runner
     }
 

@@ -93,8 +93,14 @@ struct FeedbackStoreTests {
                 #expect(signal.kind == .optimization && signal.evidence["threshold_before"] != nil && signal.evidence["threshold_after"] != nil)
             }
             #expect(try await fixture.store.feedbackState()["cycles"] == "2")
+            // With enough outcomes per regime (all of these are BULL), each regime gets its own threshold too.
+            let regimes = try await cycle.optimizeThresholds(now: Self.close(ofBar: 402), tuner: tuner, minimumRegimeOutcomes: 20)
+            #expect(regimes.map(\.horizon) == ["1h", "1h@BULL", "4h", "4h@BULL"])
+            let stored = try await fixture.store.thresholds().map { ($0.horizon, $0.threshold) }
+            let tuned = try #require(ConfidenceThresholds.from(stored, horizon: "4h"))
+            #expect(tuned.byRegime.keys.sorted() == ["BULL"] && tuned.threshold(regime: "BEAR") == tuned.base)
             let reset = try await fixture.store.resetLearnedState()
-            #expect(reset.outcomes == 77 && reset.thresholds == 2)
+            #expect(reset.outcomes == 77 && reset.thresholds == 4)
             let outcomesAfter = try await fixture.store.outcomes(limit: 10), thresholdsAfter = try await fixture.store.thresholds()
             #expect(outcomesAfter.isEmpty && thresholdsAfter.isEmpty)
             #expect(try await fixture.store.forecasts(symbol: Self.btc.symbol, limit: 100).count == 80, "forecasts are not learned state")

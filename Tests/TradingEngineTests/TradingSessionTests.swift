@@ -32,9 +32,9 @@ struct TradingSessionTests {
     @Test("the feedback loop's confidence threshold changes decisions and is kept across a restart")
     func confidenceThreshold() throws {
         let bars = TradingLoopTests.prefix(700)
-        func fills(threshold: Double?, stoppingAt stops: Set<Int>) throws -> [BookedFill] {
+        func fills(threshold: Double?, byRegime: [String: Double] = [:], stoppingAt stops: Set<Int>) throws -> [BookedFill] {
             var session = try TradingSession(bars: bars, timeframe: .oneDay, settings: Self.settings, policy: Self.policy())
-            if let threshold { session.setConfidenceThreshold(threshold) }
+            if let threshold { session.setConfidenceThresholds(ConfidenceThresholds(base: threshold, byRegime: byRegime)) }
             var booked: [BookedFill] = []
             while !session.isFinished {
                 if stops.contains(session.nextIndex) {
@@ -52,6 +52,10 @@ struct TradingSessionTests {
         #expect(untuned != strict)
         #expect(try fills(threshold: 0.5, stoppingAt: [341, 455]) == strict)
         #expect(try fills(threshold: 0, stoppingAt: []) == untuned)
+        // Every decision bar has a regime (enough history): regime thresholds of 0.5 act as a base of 0.5.
+        #expect(try fills(threshold: 0, byRegime: ["BULL": 0.5, "BEAR": 0.5], stoppingAt: [341]) == strict)
+        #expect(ConfidenceThresholds.from([("5d", 0.05), ("5d@BEAR", 0.1), ("20d", 0.2)], horizon: "5d") == ConfidenceThresholds(base: 0.05, byRegime: ["BEAR": 0.1]))
+        #expect(ConfidenceThresholds.from([("20d", 0.2)], horizon: "5d") == nil)
     }
 
     @Test("a session resumed from its checkpoint (between refits, with orders pending) ends exactly as an uninterrupted one")

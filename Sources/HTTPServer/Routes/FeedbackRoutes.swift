@@ -135,7 +135,7 @@ extension Representations {
         let outcomes = try await store.outcomes(limit: 100_000)
         let decisions = try await store.decisionOutcomes(limit: 100_000)
         let score = AdaptationScore.measure(signals: signals, outcomes: outcomes.map {
-            (horizon: $0.horizon, dataTime: $0.dataTime, probabilityUp: $0.probabilityUp, realisedLogReturn: $0.outcome.realisedLogReturn)
+            (horizon: $0.horizon, regime: $0.signature.regime, dataTime: $0.dataTime, probabilityUp: $0.probabilityUp, realisedLogReturn: $0.outcome.realisedLogReturn)
         })
         let detectors = state.keys.filter { $0.hasPrefix("drift:") }.sorted().map { key -> JSONValue in
             let detector = state[key].flatMap { try? JSONDecoder().decode(PageHinkley.self, from: Data($0.utf8)) }

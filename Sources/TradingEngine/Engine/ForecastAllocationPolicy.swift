@@ -1,3 +1,4 @@
+import FeedbackLoop
 import Foundation
 import Synchronization
 import PortfolioOptimizer
@@ -12,17 +13,18 @@ import TradingCore
 /// AGGRESSIVE in a bull trend, CONSERVATIVE in a bear trend, MEAN_REVERSION sideways; TACTICAL's
 /// regime mapping is the same idea); `StrategyAllocator` turns the last `lookback` closes into
 /// weights at the risk level; then each asset whose direction model (not its baseline) gives
-/// P(up) < 0.5 − `minimumConfidence` over the decision interval keeps half its weight, the rest
-/// going to cash. `minimumConfidence` is the feedback loop's tuned threshold for the horizon (0
-/// until one is set); the value in force is part of the checkpoint.
+/// P(up) < 0.5 − threshold over the decision interval keeps half its weight, the rest going to
+/// cash. The threshold is the feedback loop's tuned one for the horizon — the one of the asset's
+/// market regime (`MarketSignature` of its closes) where one was tuned — 0 until one is set; the
+/// thresholds in force are part of the checkpoint.
 /// Forecast models are refitted every `refitInterval` decisions and carried forward in between.
 public struct ForecastAllocationPolicy: AllocationPolicy {
     public var riskLevel: RiskLevel
     public var lookback: Int
     public var horizon: Horizon
     public var refitInterval: Int
-    /// How far below ½ P(up) must be before a weight is halved (the feedback loop's threshold).
-    public private(set) var minimumConfidence = 0.0
+    /// How far below ½ P(up) must be before a weight is halved (the feedback loop's thresholds).
+    public private(set) var confidence = ConfidenceThresholds.none
     private var models: [Symbol: Forecaster.FittedModels] = [:]
     private var decisionsSinceFit = Int.max
     /// The data time of the last fit; a resumed policy refits as of it, so it decides as an uninterrupted one.
@@ -73,7 +75,8 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         var weights: [Symbol: Double] = [:]
         for (position, symbol) in symbols.enumerated() {
             var weight = outcome.weights[position]
-            if let forecast = forecasts[symbol], forecast.directionModel != "baseline_climatology", forecast.probabilityUp < 0.5 - minimumConfidence {
+            if let forecast = forecasts[symbol], forecast.directionModel != "baseline_climatology",
+               forecast.probabilityUp < 0.5 - confidence.threshold(regime: MarketSignature(closes: bars[symbol]!.closes).regime) {
                 weight /= 2
             }
             weights[symbol] = weight
@@ -115,9 +118,9 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         lastFitTime = time
     }
 
-    /// Sets the confidence a forecast needs before it halves a weight (clamped to 0…0.5).
-    public mutating func setConfidenceThreshold(_ threshold: Double) {
-        minimumConfidence = min(max(threshold, 0), 0.5)
+    /// Sets the confidence a forecast needs before it halves a weight.
+    public mutating func setConfidenceThresholds(_ thresholds: ConfidenceThresholds) {
+        confidence = thresholds
     }
 
     /// The settings that change decisions.
@@ -129,7 +132,10 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     public var checkpoint: String {
         let since = decisionsSinceFit == Int.max ? "null" : String(decisionsSinceFit)
         let fitted = lastFitTime.map { String($0.millisecondsSinceEpoch) } ?? "null"
-        return "{\"decisions_since_fit\":\(since),\"last_fit_time_ms\":\(fitted),\"minimum_confidence\":\(minimumConfidence)}"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let thresholds = String(decoding: (try? encoder.encode(confidence)) ?? Data("null".utf8), as: UTF8.self)
+        return "{\"decisions_since_fit\":\(since),\"last_fit_time_ms\":\(fitted),\"confidence\":\(thresholds)}"
     }
 
     /// Restores the schedule; the models are refitted as of the last fit on the next call.
@@ -137,12 +143,12 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         struct Stored: Decodable {
             let decisions_since_fit: Int?
             let last_fit_time_ms: Int64?
-            let minimum_confidence: Double?
+            let confidence: ConfidenceThresholds?
         }
         let stored = try JSONDecoder().decode(Stored.self, from: Data(checkpoint.utf8))
         decisionsSinceFit = stored.decisions_since_fit ?? Int.max
         lastFitTime = stored.last_fit_time_ms.map { Timestamp(millisecondsSinceEpoch: $0) }
-        minimumConfidence = stored.minimum_confidence ?? 0
+        confidence = stored.confidence ?? .none
         models = [:]
         refitPending = lastFitTime != nil
     }

@@ -23,9 +23,9 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     public let makePolicy: @Sendable () -> Policy
     /// Wall-clock time between steps (zero: as fast as the machine goes).
     public let pace: Duration
-    /// The feedback loop's confidence threshold for the policy's horizon (nil: none tuned), read
+    /// The feedback loop's confidence thresholds for the policy's horizon (nil: none tuned), read
     /// with the trading commands at the start of each batch.
-    public var confidenceThreshold: (@Sendable () async throws -> Double?)?
+    public var confidenceThresholds: (@Sendable () async throws -> ConfidenceThresholds?)?
     /// Called after each stored step.
     public let progress: @Sendable (SessionProgress) -> Void
     /// The time source for record stamps.
@@ -116,7 +116,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                         appliedCommands.insert(id)
                     }
                 }
-                if let threshold = try await confidenceThreshold?() { session.setConfidenceThreshold(threshold) }
+                if let thresholds = try await confidenceThresholds?() { session.setConfidenceThresholds(thresholds) }
             }
             let commandAlerts = session.takeAlerts()
             let step = try session.step()

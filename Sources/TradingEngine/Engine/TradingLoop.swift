@@ -15,9 +15,9 @@ public protocol AllocationPolicy: Sendable {
     mutating func restore(checkpoint: String) throws
     /// The settings that change decisions, in words (a stored account refuses a run with others).
     var settingsDescription: String { get }
-    /// Takes the feedback loop's confidence threshold for the policy's horizon (a policy without
-    /// one ignores it). Not a setting: it changes while a run goes on, and the checkpoint keeps it.
-    mutating func setConfidenceThreshold(_ threshold: Double)
+    /// Takes the feedback loop's confidence thresholds for the policy's horizon (a policy without
+    /// them ignores them). Not a setting: they change while a run goes on, and the checkpoint keeps them.
+    mutating func setConfidenceThresholds(_ thresholds: ConfidenceThresholds)
 }
 
 extension AllocationPolicy {
@@ -29,8 +29,8 @@ extension AllocationPolicy {
     public mutating func restore(checkpoint: String) throws {}
     /// The policy's type name.
     public var settingsDescription: String { String(describing: Self.self) }
-    /// No threshold to take.
-    public mutating func setConfidenceThreshold(_ threshold: Double) {}
+    /// No thresholds to take.
+    public mutating func setConfidenceThresholds(_ thresholds: ConfidenceThresholds) {}
 }
 
 /// One event loop for simulated trading: time-ordered bar closes drive data → policy → target

@@ -137,9 +137,9 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         gate.resume(at: time)
     }
 
-    /// Hands the feedback loop's confidence threshold to the policy; it applies from the next decision.
-    public mutating func setConfidenceThreshold(_ threshold: Double) {
-        policy.setConfidenceThreshold(threshold)
+    /// Hands the feedback loop's confidence thresholds to the policy; they apply from the next decision.
+    public mutating func setConfidenceThresholds(_ thresholds: ConfidenceThresholds) {
+        policy.setConfidenceThresholds(thresholds)
     }
 
     /// Alerts raised outside a step (halt and resume), to store.
