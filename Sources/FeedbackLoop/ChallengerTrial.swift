@@ -28,7 +28,10 @@ public struct ChallengerTrial: Sendable {
     public func evaluate(series: BarSeries, championFit: Timestamp, challengerFit: Timestamp) throws -> PromotionRule.Verdict? {
         let steps = try horizon.bars(of: series.timeframe)
         guard let first = (0..<series.count).first(where: { series.closeTime(ofBar: $0) >= challengerFit }) else { return nil }
-        let origins = Array(first..<min(first + shadowPairs, series.count - steps))
+        // Origins whose target bar exists: none yet when the fit is among the newest `steps` bars.
+        let end = min(first + shadowPairs, series.count - steps)
+        guard first < end else { return nil }
+        let origins = Array(first..<end)
         guard origins.count == shadowPairs else { return nil }
         let champion = try Forecaster().fit(series, at: championFit, horizons: [horizon])
         let challenger = try Forecaster().fit(series, at: challengerFit, horizons: [horizon])

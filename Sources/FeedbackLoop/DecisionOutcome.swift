@@ -15,7 +15,7 @@ public struct DecisionOutcome: Sendable, Hashable, Codable {
     public let verdict: LearningSignal.Kind
 
     /// The verdict rule.
-    public static let rule = "net P&L of the filled quantity from the fill price to the close h bars later (h = the account's decision interval), after the fill's fee, > 0"
+    public static let rule = "net P&L of the filled quantity from the fill price (the open of its bar) to the close of the h-th bar from it (h = the account's decision interval), after the fill's fee, > 0"
 
     /// Scores a fill against the exit close.
     public init(buy: Bool, quantity: FixedDecimal, price: FixedDecimal, fee: FixedDecimal, exitClose: FixedDecimal) throws(DecimalArithmeticError) {

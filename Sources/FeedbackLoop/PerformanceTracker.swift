@@ -69,6 +69,16 @@ public struct PerformanceTracker: Sendable {
             }
             apply(entry, sign: 1)
             total += 1
+            // Running sums that add and subtract lose what a huge value (a forecast with a
+            // near-zero volatility) swamped; recomputing once per full turn keeps it O(1) per outcome.
+            if next == 0 && entries.count == capacity { recompute() }
+        }
+
+        private mutating func recompute() {
+            hits = 0; intervalHits = 0
+            brier = 0; logLoss = 0; squaredError = 0; logScore = 0
+            binCounts = [Int](repeating: 0, count: 10); binSums = [Double](repeating: 0, count: 10); binUps = [Int](repeating: 0, count: 10)
+            for entry in entries { apply(entry, sign: 1) }
         }
 
         private mutating func apply(_ entry: Entry, sign: Int) {

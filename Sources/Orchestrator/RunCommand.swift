@@ -120,8 +120,8 @@ public enum RunCommand {
                 for alert in step.alerts where alert.level != "WARNING" { announce("  \(alert.level) \(alert.rule): \(alert.message)") }
             })
         // The feedback loop's tuned thresholds for the decision horizon, taken at each batch start.
-        runner.confidenceThresholds = {
-            ConfidenceThresholds.from(try await store.thresholds().map { ($0.horizon, $0.threshold) }, horizon: horizon.label)
+        runner.confidenceThresholds = { time in
+            ConfidenceThresholds.from(try await store.thresholds().map { ($0.horizon, $0.threshold, $0.tunedThrough) }, horizon: horizon.label, knownBy: time)
         }
         return runner
     }

@@ -50,12 +50,13 @@ extension SQLStore: FeedbackStore {
                       .text(outcome.fee.description), .text(outcome.netPnL.description), .real(outcome.returnBasisPoints),
                       .text(outcome.verdict.rawValue), .integer(decision.scoredAt.millisecondsSinceEpoch)]))
         }
-        // The flag that keeps scored forecasts out of the due query, set in the same transaction.
-        let ids = commit.outcomes.map(\.forecastId)
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = ids[start..<min(start + 500, ids.count)]
-            statements.append(SQLStatement("UPDATE forecasts SET scored = 1 WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))",
-                                           chunk.map { .integer($0) }))
+        // The flag that keeps scored (1) and unscorable (2) forecasts out of the due query, set in the same transaction.
+        for (flag, ids) in [(1, commit.outcomes.map(\.forecastId)), (2, commit.unscorableForecasts)] {
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(start + 500, ids.count)]
+                statements.append(SQLStatement("UPDATE forecasts SET scored = \(flag) WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))",
+                                               chunk.map { .integer($0) }))
+            }
         }
         for signal in commit.signals {
             statements.append(SQLStatement("""
@@ -65,11 +66,12 @@ extension SQLStore: FeedbackStore {
         }
         for threshold in commit.thresholds {
             statements.append(SQLStatement("""
-                INSERT INTO feedback_thresholds (horizon, threshold, objective, decisions, updated_at) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO feedback_thresholds (horizon, threshold, objective, decisions, tuned_through, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (horizon) DO UPDATE SET threshold = excluded.threshold, objective = excluded.objective, decisions = excluded.decisions,
-                    updated_at = excluded.updated_at
+                    tuned_through = excluded.tuned_through, updated_at = excluded.updated_at
                 """, [.text(threshold.horizon), .real(threshold.threshold), threshold.objective.map(SQLValue.real) ?? .null,
-                      .integer(Int64(threshold.decisions)), .integer(threshold.updatedAt.millisecondsSinceEpoch)]))
+                      .integer(Int64(threshold.decisions)), threshold.tunedThrough.map { .integer($0.millisecondsSinceEpoch) } ?? .null,
+                      .integer(threshold.updatedAt.millisecondsSinceEpoch)]))
         }
         for model in commit.models {
             statements.append(SQLStatement("""
@@ -179,9 +181,12 @@ extension SQLStore: FeedbackStore {
     }
 
     public func thresholds() async throws -> [StoredThreshold] {
-        try await database.query(SQLStatement("SELECT horizon, threshold, objective, decisions, updated_at FROM feedback_thresholds ORDER BY horizon")).map { row in
+        try await database.query(SQLStatement("""
+            SELECT horizon, threshold, objective, decisions, tuned_through, updated_at FROM feedback_thresholds ORDER BY horizon
+            """)).map { row in
             StoredThreshold(horizon: try row.text(0), threshold: try row.real(1), objective: try row.optionalReal(2), decisions: Int(try row.integer(3)),
-                            updatedAt: Timestamp(millisecondsSinceEpoch: try row.integer(4)))
+                            tunedThrough: try row.optionalInteger(4).map { Timestamp(millisecondsSinceEpoch: $0) },
+                            updatedAt: Timestamp(millisecondsSinceEpoch: try row.integer(5)))
         }
     }
 
@@ -201,7 +206,7 @@ extension SQLStore: FeedbackStore {
     public func resetLearnedState() async throws -> LearnedStateReset {
         let tables = ["forecast_outcomes", "decision_outcomes", "feedback_signals", "feedback_thresholds", "feedback_models", "feedback_state"]
         let results = try await database.write(tables.map { SQLStatement("DELETE FROM \($0) RETURNING 1") }
-                                               + [SQLStatement("UPDATE forecasts SET scored = 0 WHERE scored = 1")])
+                                               + [SQLStatement("UPDATE forecasts SET scored = 0 WHERE scored <> 0")])
         return LearnedStateReset(outcomes: results[0].count, decisions: results[1].count, signals: results[2].count, thresholds: results[3].count,
                                  models: results[4].count, state: results[5].count)
     }

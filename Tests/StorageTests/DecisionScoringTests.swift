@@ -24,13 +24,15 @@ struct DecisionScoringTests {
             #expect(report.scored > 10 && report.successes + report.failures == report.scored)
             let stored = try await fixture.store.decisionOutcomes(limit: 1000)
             #expect(stored.count == report.scored && stored.allSatisfy { $0.horizonBars == 5 })
-            // One by hand: the exit is the close 5 bars after the fill's bar, the P&L exact.
+            // One by hand: filled at the open of its bar, held 5 bars, marked at the close of the fifth; the P&L exact.
             let decision = try #require(stored.last)
             let fill = try #require(fills.first { $0.fillID == decision.fillID })
             let series = try #require(bars[fill.symbol])
-            let entry = try #require(series.firstIndex { $0.openTime.adding(milliseconds: 3_600_000) >= fill.time })
-            #expect(decision.exitClose == series[entry + 5].close.value.description)
-            let move = fill.side == .buy ? series[entry + 5].close.value - fill.price : fill.price - series[entry + 5].close.value
+            let entry = try #require(series.firstIndex { $0.openTime == fill.time })
+            #expect(fill.price == series[entry].open.value, "no slippage: the fill is at its bar's open")
+            #expect(decision.exitClose == series[entry + 4].close.value.description)
+            #expect(decision.exitTime == series[entry + 4].openTime.adding(milliseconds: 3_600_000))
+            let move = fill.side == .buy ? series[entry + 4].close.value - fill.price : fill.price - series[entry + 4].close.value
             #expect(decision.outcome.netPnL == (try move.multiplied(by: fill.quantity)) - fill.fee)
             #expect(report.netPnL == stored.reduce(FixedDecimal.zero) { $0 + $1.outcome.netPnL })
             // Nothing is scored twice.

@@ -37,10 +37,18 @@ struct FeedbackStoreTests {
         try await withStore(backend) { (fixture: StoreFixture) async throws in
             let forecasts = try await Self.prepare(fixture.store)
             #expect(forecasts.count == 80)
+            // A forecast whose data time is no bar's close can never be scored: flagged once, then left alone.
+            let orphan = forecasts[0]
+            let stray = Self.close(ofBar: 200).adding(milliseconds: 1_800_000)
+            #expect(try await fixture.store.recordForecasts([ForecastRecord(
+                id: nil, symbol: orphan.symbol, timeframe: .oneHour, horizon: "1h", horizonMilliseconds: 3_600_000, decisionTime: stray, dataTime: stray,
+                targetTime: stray.adding(milliseconds: 3_600_000), referenceClose: "300", expectedLogReturn: 0, probabilityUp: 0.6, volatility: 0.01,
+                intervalLow: -0.01, intervalHigh: 0.01, returnModel: "ridge", directionModel: "logistic", volatilityModel: "garch",
+                modelVersion: "forecaster-1", createdAt: stray)]).count == 1)
             let cycle = FeedbackCycle(store: fixture.store)
-            // Before any target: nothing is due.
+            // Before any real target: only the stray one is due.
             let early = try await cycle.score(now: Self.close(ofBar: 259))
-            #expect(early.examined == 0 && early.scored == 0)
+            #expect(early.examined == 1 && early.scored == 0 && early.unscorable == 1, "only the stray forecast is due, and it is flagged")
             // The bars end at 299: forecasts of bars 259…298 for 1 h are all due; 4 h ones those of bars 259…295.
             let report = try await cycle.score(now: Self.close(ofBar: 400))
             #expect(report.examined == 80 && report.scored == 40 + 37 && report.waiting == 3 && report.unscorable == 0)
@@ -96,9 +104,12 @@ struct FeedbackStoreTests {
             // With enough outcomes per regime (all of these are BULL), each regime gets its own threshold too.
             let regimes = try await cycle.optimizeThresholds(now: Self.close(ofBar: 402), tuner: tuner, minimumRegimeOutcomes: 20)
             #expect(regimes.map(\.horizon) == ["1h", "1h@BULL", "4h", "4h@BULL"])
-            let stored = try await fixture.store.thresholds().map { ($0.horizon, $0.threshold) }
+            let stored = try await fixture.store.thresholds().map { ($0.horizon, $0.threshold, $0.tunedThrough) }
             let tuned = try #require(ConfidenceThresholds.from(stored, horizon: "4h"))
             #expect(tuned.byRegime.keys.sorted() == ["BULL"] && tuned.threshold(regime: "BEAR") == tuned.base)
+            // Tuned on outcomes up to the close of bar 299: a replay at an earlier bar may not use them.
+            #expect(ConfidenceThresholds.from(stored, horizon: "4h", knownBy: Self.close(ofBar: 298)) == nil)
+            #expect(ConfidenceThresholds.from(stored, horizon: "4h", knownBy: Self.close(ofBar: 299)) == tuned)
             let reset = try await fixture.store.resetLearnedState()
             #expect(reset.outcomes == 77 && reset.thresholds == 4)
             let outcomesAfter = try await fixture.store.outcomes(limit: 10), thresholdsAfter = try await fixture.store.thresholds()

@@ -54,8 +54,8 @@ struct TradingSessionTests {
         #expect(try fills(threshold: 0, stoppingAt: []) == untuned)
         // Every decision bar has a regime (enough history): regime thresholds of 0.5 act as a base of 0.5.
         #expect(try fills(threshold: 0, byRegime: ["BULL": 0.5, "BEAR": 0.5], stoppingAt: [341]) == strict)
-        #expect(ConfidenceThresholds.from([("5d", 0.05), ("5d@BEAR", 0.1), ("20d", 0.2)], horizon: "5d") == ConfidenceThresholds(base: 0.05, byRegime: ["BEAR": 0.1]))
-        #expect(ConfidenceThresholds.from([("20d", 0.2)], horizon: "5d") == nil)
+        #expect(ConfidenceThresholds.from([("5d", 0.05, nil), ("5d@BEAR", 0.1, nil), ("20d", 0.2, nil)], horizon: "5d") == ConfidenceThresholds(base: 0.05, byRegime: ["BEAR": 0.1]))
+        #expect(ConfidenceThresholds.from([("20d", 0.2, nil)], horizon: "5d") == nil)
     }
 
     @Test("a session resumed from its checkpoint (between refits, with orders pending) ends exactly as an uninterrupted one")

@@ -222,13 +222,13 @@ public enum OpenAPIDocument {
                 id: "rollbackFeedbackModel", tag: "feedback", summary: "Put a stream's previous champion back", role: .admin,
                 description: """
                     The newest RETIRED model version of the stream that once led becomes CHAMPION again and the current champion is \
-                    retired, with an ADAPTATION signal; 404 when the stream has no champion or no earlier one. Streams are named \
+                    retired, with an ADAPTATION signal; 404 when the stream has no champion, 409 when it has no earlier one. Streams are named \
                     `SYMBOL TIMEFRAME HORIZON`, as in the status' models.
                     """,
                 requestBody: closedObject([("stream", ["type": "string", "examples": ["BTC-USD 1h 4h"]])], required: ["stream"],
                                           description: "The stream whose champion is rolled back."),
                 ok: ("The versions swapped.", object([("stream", string), ("restored", string), ("retired", string)])),
-                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])]),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound, .conflict])]),
             ("/api/v1/system/reset", ["post": operation(
                 id: "resetLearnedState", tag: "feedback", summary: "Clear what the feedback loop learned", role: .admin,
                 description: """

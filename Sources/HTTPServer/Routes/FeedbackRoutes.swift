@@ -105,7 +105,10 @@ enum FeedbackRoutes {
                 let (restored, retired) = try await cycle.rollback(stream: body.stream, now: dependencies.clock.now())
                 return JSONResponse.make(["stream": .string(body.stream), "restored": .string(restored), "retired": .string(retired)])
             } catch let error as FeedbackCycle.RollbackError {
-                throw ProblemDetails(.notFound, detail: error.description)
+                switch error {
+                case .noChampion: throw ProblemDetails(.notFound, detail: error.description)
+                case .noPreviousChampion: throw ProblemDetails(.conflict, detail: error.description)
+                }
             }
         }
         admin.post("/system/reset") { request, _ in

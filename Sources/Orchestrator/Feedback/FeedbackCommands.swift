@@ -57,10 +57,37 @@ public enum FeedbackCommands {
         if !observations.isEmpty { _ = try await store.reconcileAlerts(observations, sources: [], at: now) }
     }
 
-    /// One turn now, as a report.
+    /// The leadership that keeps two processes from turning the loop at once (two turns reading
+    /// the same detector state would each feed it the same outcomes).
+    static let leadershipName = "feedback-loop"
+
+    /// One turn if no other process is turning the loop: nil when another one leads it. With
+    /// `keep`, the leadership is kept for the next turn (a service); otherwise it is given up.
+    public static func exclusiveTurn(_ store: any Store & SecurityAlertStore, holder: String, now: Timestamp, lease: Duration, keep: Bool)
+        async throws -> (FeedbackCycle.ScoringReport, [FeedbackCycle.TrialResult], FeedbackCycle.DecisionReport)? {
+        guard try await store.acquireLeadership(name: leadershipName, holder: holder, until: now.adding(milliseconds: lease.wholeMilliseconds), at: now) else {
+            return nil
+        }
+        do {
+            let result = try await turn(store, now: now)
+            if !keep { try await store.releaseLeadership(name: leadershipName, holder: holder) }
+            return result
+        } catch {
+            if !keep { try? await store.releaseLeadership(name: leadershipName, holder: holder) }
+            throw error
+        }
+    }
+
+    /// One turn now, as a report (`skipped` when another process is turning the loop).
     public static func score(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws -> AdministrationCommands.Output {
-        let (report, trials, decisions) = try await turn(store, now: now)
+        let holder = "command-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        guard let (report, trials, decisions) = try await exclusiveTurn(store, holder: holder, now: now, lease: .seconds(600), keep: false) else {
+            let reason = "another process (serve, run or a worker) is turning the feedback loop now; nothing was scored"
+            return AdministrationCommands.Output(json: ["skipped": true, "reason": .string(reason)], columns: ["item", "value"],
+                                                 rows: [["skipped", reason]], footer: nil)
+        }
         let json: JSONValue = [
+            "skipped": false,
             "examined": .int(report.examined), "scored": .int(report.scored), "waiting": .int(report.waiting), "unscorable": .int(report.unscorable),
             "successes": .int(report.successes), "failures": .int(report.failures),
             "drifts": .array(report.drifts.map { ["symbol": .string($0.symbol), "timeframe": .string($0.timeframe), "horizon": .string($0.horizon),

@@ -16,10 +16,15 @@ struct FeedbackService: Service {
     let logger: Logger
 
     func run() async throws {
+        let holder = "service-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         while !Task.isShuttingDownGracefully {
             do {
                 let now = clock.now()
-                let (report, trials, decisions) = try await FeedbackCommands.turn(store, now: now)
+                // One process turns the loop at a time; the others wait for it to stop.
+                guard let (report, trials, decisions) = try await FeedbackCommands.exclusiveTurn(store, holder: holder, now: now, lease: interval * 3, keep: true) else {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                    continue
+                }
                 metrics.record(report, recent: try await store.outcomes(limit: 5000), thresholds: try await store.thresholds())
                 if report.scored > 0 || !report.drifts.isEmpty || !trials.isEmpty || decisions.scored > 0 {
                     logger.info("feedback cycle", metadata: ["scored": .stringConvertible(report.scored), "drifts": .stringConvertible(report.drifts.count),
@@ -31,5 +36,7 @@ struct FeedbackService: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
+        // Another process may lead the loop from its next turn.
+        try? await store.releaseLeadership(name: FeedbackCommands.leadershipName, holder: holder)
     }
 }

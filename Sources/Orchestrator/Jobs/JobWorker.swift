@@ -45,7 +45,17 @@ public struct JobWorker: Service {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let worked = try await runOnce()
+            let worked: Int
+            do {
+                worked = try await runOnce()
+            } catch {
+                // A database that fails for a moment must not stop the process (in `run`, the API and
+                // the trading loop share it): a claim that failed claimed nothing, and a batch whose
+                // completion failed is run again by whoever claims it after its lease.
+                logger.error("job worker pass failed; retrying", metadata: ["reason": .string(String(describing: error))])
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                continue
+            }
             if worked == 0 { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: idlePoll) } }
         }
     }
@@ -74,13 +84,18 @@ public struct JobWorker: Service {
         return jobs.count
     }
 
-    /// Renews the job's lease at a third of its length until cancelled or lost.
+    /// Renews the job's lease at a third of its length until cancelled or lost; a renewal that
+    /// fails (the database, for a moment) is tried again at the next third, not given up.
     private func renewLease(_ job: JobRecord) -> Task<Void, any Error> {
         Task {
             while !Task.isCancelled {
                 try await Task.sleep(for: lease / 3)
                 let until = clock.now().adding(milliseconds: lease.wholeMilliseconds)
-                guard try await store.renewLease(jobID: job.id, worker: name, until: until) else { return }
+                do {
+                    guard try await store.renewLease(jobID: job.id, worker: name, until: until) else { return }
+                } catch {
+                    logger.warning("lease renewal failed; retrying", metadata: ["job_id": .stringConvertible(job.id), "reason": .string(String(describing: error))])
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// PostgreSQL through postgres-nio's pooled client.
 public final class PostgresDatabase: SQLDatabase {
@@ -11,7 +12,7 @@ public final class PostgresDatabase: SQLDatabase {
     private let runTask: Task<Void, Never>
     private let logger: Logger
     private let inFlight = InFlightCounter()
-    private let leadership = AdvisoryLeadership()
+    private let leadership: AdvisoryLeadership
 
     /// A fixed key for the advisory lock that serialises migrations across processes.
     static let migrationLockKey: Int64 = 0x4f52_4348_4d49_4752  // "ORCHMIGR"
@@ -33,6 +34,22 @@ public final class PostgresDatabase: SQLDatabase {
         configuration.options.connectTimeout = .seconds(10)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        let connectionIDs = Mutex(0)
+        let unverifiedTLS = unverified
+        leadership = AdvisoryLeadership(logger: logger) {
+            let tls: PostgresConnection.Configuration.TLS
+            switch settings.tlsMode {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: unverifiedTLS))
+            case .require: tls = .require(try NIOSSLContext(configuration: unverifiedTLS))
+            case .verifyFull: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            var connection = PostgresConnection.Configuration(host: settings.host, port: settings.port, username: settings.username,
+                                                              password: settings.password, database: settings.database, tls: tls)
+            connection.options.connectTimeout = .seconds(10)
+            let id = connectionIDs.withLock { value in value += 1; return value }
+            return try await PostgresConnection.connect(configuration: connection, id: id, logger: logger)
+        }
         self.logger = logger
         self.maximumConnections = maximumConnections
         runTask = Task { await client.run() }
@@ -115,7 +132,7 @@ public final class PostgresDatabase: SQLDatabase {
 
     /// Whether `holder` leads `name` now, by a session-level advisory lock (see `AdvisoryLeadership`).
     public func holdLeadership(name: String, holder: String) async throws -> Bool {
-        try await leadership.acquire(name: name, holder: holder, client: client, logger: logger)
+        try await leadership.acquire(name: name, holder: holder)
     }
 
     /// Gives the leadership up.

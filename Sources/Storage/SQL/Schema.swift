@@ -302,6 +302,7 @@ public enum Schema {
                 threshold DOUBLE PRECISION NOT NULL,
                 objective DOUBLE PRECISION,
                 decisions INTEGER NOT NULL,
+                tuned_through BIGINT,
                 updated_at BIGINT NOT NULL
             )
             """,

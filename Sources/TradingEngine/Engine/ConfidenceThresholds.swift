@@ -1,3 +1,5 @@
+import TradingCore
+
 /// The feedback loop's confidence thresholds for one decision horizon: one for the horizon and,
 /// where enough outcomes allowed tuning one, one per market regime (BULL, BEAR).
 public struct ConfidenceThresholds: Sendable, Hashable, Codable {
@@ -18,8 +20,10 @@ public struct ConfidenceThresholds: Sendable, Hashable, Codable {
     /// The threshold in a regime.
     public func threshold(regime: String) -> Double { byRegime[regime] ?? base }
 
-    /// The thresholds of `horizon` among stored rows named `horizon` and `horizon@REGIME`; nil when none is stored.
-    public static func from(_ rows: [(horizon: String, threshold: Double)], horizon: String) -> ConfidenceThresholds? {
+    /// The thresholds of `horizon` among stored rows named `horizon` and `horizon@REGIME`, keeping
+    /// only rows tuned on outcomes known by `time` (nil: any); nil when none is left.
+    public static func from(_ rows: [(horizon: String, threshold: Double, tunedThrough: Timestamp?)], horizon: String, knownBy time: Timestamp? = nil) -> ConfidenceThresholds? {
+        let rows = rows.filter { row in time.map { time in row.tunedThrough.map { $0 <= time } ?? false } ?? true }
         let base = rows.first { $0.horizon == horizon }?.threshold
         var regimes: [String: Double] = [:]
         for row in rows where row.horizon.hasPrefix(horizon + "@") { regimes[String(row.horizon.dropFirst(horizon.count + 1))] = row.threshold }

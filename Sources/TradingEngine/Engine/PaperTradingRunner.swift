@@ -23,9 +23,10 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     public let makePolicy: @Sendable () -> Policy
     /// Wall-clock time between steps (zero: as fast as the machine goes).
     public let pace: Duration
-    /// The feedback loop's confidence thresholds for the policy's horizon (nil: none tuned), read
-    /// with the trading commands at the start of each batch.
-    public var confidenceThresholds: (@Sendable () async throws -> ConfidenceThresholds?)?
+    /// The feedback loop's confidence thresholds for the policy's horizon known by the given bar
+    /// time (nil: none), read with the trading commands at the start of each batch. A replay must
+    /// not use a threshold tuned on outcomes that lie after the bar it is at.
+    public var confidenceThresholds: (@Sendable (Timestamp) async throws -> ConfidenceThresholds?)?
     /// Called after each stored step.
     public let progress: @Sendable (SessionProgress) -> Void
     /// The time source for record stamps.
@@ -116,7 +117,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                         appliedCommands.insert(id)
                     }
                 }
-                if let thresholds = try await confidenceThresholds?() { session.setConfidenceThresholds(thresholds) }
+                if let thresholds = try await confidenceThresholds?(commandTime) { session.setConfidenceThresholds(thresholds) }
             }
             let commandAlerts = session.takeAlerts()
             let step = try session.step()

@@ -27,8 +27,8 @@ extension FeedbackCycle {
     }
 
     /// Scores every fill whose exit bar has closed: the P&L of the filled quantity from the fill
-    /// price to the close of the bar `h` bars after the fill's bar, net of its fee (h = the
-    /// account's decision interval). One transaction; a fill is never scored twice.
+    /// price (the open of the fill's bar) to the close of the h-th bar from it, net of its fee
+    /// (h = the account's decision interval). One transaction; a fill is never scored twice.
     public func scoreDecisions(now: Timestamp) async throws -> DecisionReport {
         let fills = try await store.unscoredFills(limit: 20_000)
         var decisions: [StoredDecisionOutcome] = []
@@ -43,9 +43,13 @@ extension FeedbackCycle {
                 series[key] = try await closes(symbol: fill.symbol, timeframe: horizon.timeframe, from: first, through: now)
             }
             let closes = series[key]!
-            // The fill's bar: the first whose close is at or after the fill.
-            guard let entry = closes.closeTimes.firstIndex(where: { $0 >= fill.time }) else { waiting += 1; continue }
-            let exit = entry + horizon.bars
+            // A fill happens at the open of its bar (the bar after the decision): held through that
+            // bar and the next h − 1, it is marked at the close of bar entry + h − 1.
+            guard let entry = closes.index[fill.time.millisecondsSinceEpoch + horizon.timeframe.milliseconds] else {
+                if closes.closeTimes.last.map({ $0 > fill.time }) == true { unscorable += 1 } else { waiting += 1 }
+                continue
+            }
+            let exit = entry + horizon.bars - 1
             guard exit < closes.closeTexts.count else { waiting += 1; continue }
             guard let exitClose = FixedDecimal(closes.closeTexts[exit]),
                   let outcome = try? DecisionOutcome(buy: fill.side == .buy, quantity: fill.quantity, price: fill.price, fee: fill.fee, exitClose: exitClose) else {

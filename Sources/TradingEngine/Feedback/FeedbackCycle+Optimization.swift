@@ -35,7 +35,7 @@ extension FeedbackCycle {
             let decision = tuner.tune(current: current[key] ?? fallback.flatMap { current[$0] } ?? tuner.lowest, outcomes: sample)
             changes.append(ThresholdChange(horizon: key, decision: decision))
             commit.thresholds.append(StoredThreshold(horizon: key, threshold: decision.after, objective: decision.objectiveAfter,
-                                                     decisions: decision.decisionsAfter, updatedAt: now))
+                                                     decisions: decision.decisionsAfter, tunedThrough: rows.map(\.targetTime).max(), updatedAt: now))
             guard decision.changed else { continue }
             var evidence = ["threshold_before": decision.before, "threshold_after": decision.after, "decisions_before": Double(decision.decisionsBefore),
                             "decisions_after": Double(decision.decisionsAfter), "outcomes": Double(decision.outcomes)]

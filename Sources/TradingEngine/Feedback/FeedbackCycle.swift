@@ -64,14 +64,14 @@ public struct FeedbackCycle: Sendable {
     public func score(now: Timestamp) async throws -> ScoringReport {
         let due = try await store.unscoredForecasts(targetBy: now, limit: batchSize)
         let groups = Dictionary(grouping: due) { "\($0.symbol.rawValue)|\($0.timeframe.rawValue)" }
-        var outcomes: [StoredOutcome] = [], waiting = 0, unscorable = 0
+        var outcomes: [StoredOutcome] = [], waiting = 0, unscorable: [Int64] = []
         for key in groups.keys.sorted() {
             let forecasts = groups[key]!
             let first = forecasts[0]
             let series = try await closes(symbol: first.symbol, timeframe: first.timeframe,
                                           from: forecasts.map(\.dataTime).min()!, through: now)
             for forecast in forecasts {
-                guard let origin = series.index[forecast.dataTime.millisecondsSinceEpoch] else { unscorable += 1; continue }
+                guard let origin = series.index[forecast.dataTime.millisecondsSinceEpoch] else { unscorable.append(forecast.id!); continue }
                 let steps = max(1, Int(forecast.horizonMilliseconds / forecast.timeframe.milliseconds))
                 let target = origin + steps
                 guard target < series.closes.count,
@@ -88,15 +88,16 @@ public struct FeedbackCycle: Sendable {
         }
         var commit = FeedbackCommit()
         commit.outcomes = outcomes
+        commit.unscorableForecasts = unscorable
         var drifts = try await detect(outcomes, timeframes: Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a }),
                                       into: &commit)
         try await describeFeatureShift(&drifts, outcomes: outcomes)
         commit.countsAsCycle = !outcomes.isEmpty
         try await registerModels(outcomes: outcomes, drifts: drifts, timeframes: Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a }),
                                  now: now, into: &commit)
-        let stored = outcomes.isEmpty && commit.state.isEmpty ? [] : try await store.commitFeedback(commit, at: now)
+        let stored = outcomes.isEmpty && commit.state.isEmpty && unscorable.isEmpty ? [] : try await store.commitFeedback(commit, at: now)
         let kept = outcomes.filter { stored.contains($0.forecastId) }
-        return ScoringReport(examined: due.count, scored: kept.count, waiting: waiting, unscorable: unscorable,
+        return ScoringReport(examined: due.count, scored: kept.count, waiting: waiting, unscorable: unscorable.count,
                              successes: kept.filter { $0.outcome.verdict == .success }.count,
                              failures: kept.filter { $0.outcome.verdict == .failure }.count, drifts: drifts)
     }

@@ -97,14 +97,18 @@ public struct StoredThreshold: Sendable, Hashable {
     public let objective: Double?
     /// Decisions the objective was measured on.
     public let decisions: Int
+    /// The newest target time among the outcomes it was tuned on: a replay may use the threshold
+    /// only from that time on (before it, the threshold knows the future).
+    public let tunedThrough: Timestamp?
     public let updatedAt: Timestamp
 
     /// Creates a threshold row.
-    public init(horizon: String, threshold: Double, objective: Double?, decisions: Int, updatedAt: Timestamp) {
+    public init(horizon: String, threshold: Double, objective: Double?, decisions: Int, tunedThrough: Timestamp?, updatedAt: Timestamp) {
         self.horizon = horizon
         self.threshold = threshold
         self.objective = objective
         self.decisions = decisions
+        self.tunedThrough = tunedThrough
         self.updatedAt = updatedAt
     }
 }
@@ -137,6 +141,9 @@ public struct FeedbackCommit: Sendable {
     public var outcomes: [StoredOutcome] = []
     /// Decision outcomes to store; one for a fill already scored is left out.
     public var decisions: [StoredDecisionOutcome] = []
+    /// Forecasts that can never be scored (their data-time bar is not stored): flagged so the due
+    /// query stops returning them.
+    public var unscorableForecasts: [Int64] = []
     /// OPTIMIZATION and ADAPTATION signals (SUCCESS and FAILURE live in the outcomes).
     public var signals: [LearningSignal] = []
     /// Thresholds to set.
