@@ -1,5 +1,6 @@
 import FeedbackLoop
 import Foundation
+import Prediction
 import TradingCore
 
 /// One turn of the feedback loop over the store: score every forecast whose horizon has elapsed,
@@ -102,20 +103,32 @@ public struct FeedbackCycle: Sendable {
                              failures: kept.filter { $0.outcome.verdict == .failure }.count, drifts: drifts)
     }
 
-    /// Names, for each drift, the feature that moved most since its stream's champion was fitted
-    /// (or since the stream's first scored forecast, before a champion is registered).
+    /// Names, for the newest drift of each stream in the cycle, the feature that moved most since
+    /// the stream's champion was fitted (or since its first scored forecast, before a champion is
+    /// registered). Each series is loaded once per cycle.
     func describeFeatureShift(_ drifts: inout [Drift], outcomes: [StoredOutcome]) async throws {
         guard !drifts.isEmpty else { return }
         let champions = try await store.modelVersions().filter { $0.role == "CHAMPION" }.compactMap { ModelSpecification(json: $0.parameters) }
-        for index in drifts.indices {
+        var newest: [String: Int] = [:]
+        for (index, drift) in drifts.enumerated() {
+            let stream = "\(drift.symbol) \(drift.timeframe) \(drift.horizon)"
+            if newest[stream].map({ drifts[$0].detectedAt < drift.detectedAt }) ?? true { newest[stream] = index }
+        }
+        var loaded: [String: BarSeries] = [:]
+        for (stream, index) in newest.sorted(by: { $0.key < $1.key }) {
             let drift = drifts[index]
             guard let symbol = Symbol(drift.symbol), let timeframe = Timeframe(rawValue: drift.timeframe) else { continue }
-            let stream = "\(drift.symbol) \(drift.timeframe) \(drift.horizon)"
-            guard let fit = champions.first(where: { $0.stream == stream })?.fittedAt
+            let seriesKey = "\(drift.symbol)|\(drift.timeframe)"
+            if loaded[seriesKey] == nil {
+                let through = drifts.filter { $0.symbol == drift.symbol && $0.timeframe == drift.timeframe }.map(\.detectedAt).max() ?? drift.detectedAt
+                loaded[seriesKey] = try? await barSeries(symbol: symbol, timeframe: timeframe, through: through)
+            }
+            guard let series = loaded[seriesKey],
+                  let fit = champions.first(where: { $0.stream == stream })?.fittedAt
                     ?? outcomes.filter({ $0.symbol == symbol && $0.horizon == drift.horizon }).map(\.dataTime).min(),
-                  let series = try? await barSeries(symbol: symbol, timeframe: timeframe, through: drift.detectedAt),
-                  let fitIndex = (0..<series.count).last(where: { series.closeTime(ofBar: $0) <= fit }) else { continue }
-            let shifted = FeatureDrift.stability(series: series, referenceEnd: fitIndex, recentEnd: series.count - 1).first
+                  let fitIndex = (0..<series.count).last(where: { series.closeTime(ofBar: $0) <= fit }),
+                  let recentIndex = (0..<series.count).last(where: { series.closeTime(ofBar: $0) <= drift.detectedAt }) else { continue }
+            let shifted = FeatureDrift.stability(series: series, referenceEnd: fitIndex, recentEnd: recentIndex).first
             drifts[index].mostShiftedFeature = shifted?.feature
             drifts[index].mostShiftedFeaturePSI = shifted?.psi
         }
