@@ -210,7 +210,10 @@ public enum OpenAPIDocument {
                     an outcome, 422 when `observed_at` is before the forecast's target time or in the future; nothing is stored then.
                     """,
                 requestBody: closedObject([
-                    ("forecast_id", ["type": "integer", "format": "int64"]), ("realised_close", decimal), ("observed_at", dateTime),
+                    ("forecast_id", ["type": "integer", "format": "int64"]),
+                    ("realised_close", ["type": "string", "pattern": "^([1-9][0-9]{0,17}(\\.[0-9]{1,18})?|0\\.(?=[0-9]{0,17}[1-9])[0-9]{1,18})$",
+                                         "description": "A positive exact decimal number, at most 18 fractional digits."]),
+                    ("observed_at", dateTime),
                 ], required: ["forecast_id", "realised_close", "observed_at"], description: "The forecast and the close observed at or after its target time."),
                 ok: ("The stored outcome.", ref("ForecastOutcome")), okStatus: "201",
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound, .conflict, .unprocessable])]),

@@ -24,8 +24,9 @@ enum BacktestRoutes {
             for (name, value) in [("cash", body.cash), ("commission", body.commission)] where value != nil && FixedDecimal(value!) == nil {
                 throw ProblemDetails.invalidParameter(name, "must be a decimal number in a string")
             }
-            let key = request.headers[HTTPField.Name("Idempotency-Key")!].map { "backtest:" + $0 }
-            if let key, key.count > 200 { throw ProblemDetails.invalidParameter("Idempotency-Key", "must be at most 190 characters") }
+            let header = request.headers[HTTPField.Name("Idempotency-Key")!]
+            if let header, header.count > 190 { throw ProblemDetails.invalidParameter("Idempotency-Key", "must be at most 190 characters") }
+            let key = header.map { "backtest:" + $0 }
             let payload = try JSONEncoder().encode(body)
             let job = try await store.enqueue(NewJob(kind: "backtest", payload: String(decoding: payload, as: UTF8.self), idempotencyKey: key,
                                                      runAt: dependencies.clock.now(), maximumAttempts: 3), at: dependencies.clock.now())

@@ -40,6 +40,7 @@ enum FeedbackRoutes {
             let query = try QueryValidator(request, allowed: ["horizon", "symbol", "model", "window"])
             let window = try query.parsed("window", accepted: "an integer from 1 to 5000") { Int($0).flatMap { (1...5000).contains($0) ? $0 : nil } } ?? 250
             let horizon = try query.value("horizon"), symbol = try query.value("symbol"), model = try query.value("model")
+            if let symbol, Symbol(symbol) == nil { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
             let outcomes = try await store.outcomes(limit: 100_000).filter {
                 (horizon == nil || $0.horizon == horizon) && (symbol == nil || $0.symbol.rawValue == symbol) && (model == nil || $0.model == model)
             }
