@@ -77,8 +77,10 @@ struct FeedbackAPITests {
                 #expect(groups?.count == 1 && groups?.first?["accuracy"] as? Double == 0 && groups?.first?["regime"] as? String == "UNKNOWN")
                 #expect((try response.json["signatures"] as? [[String: Any]])?.count == 1)
             }
-            try await client.execute(uri: "/api/v1/feedback/performance?window=0", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
-                #expect(response.status == .badRequest)
+            for query in ["window=0", "symbol=not%20a%20symbol", "colour=blue"] {
+                try await client.execute(uri: "/api/v1/feedback/performance?\(query)", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+                    #expect(response.status == .badRequest, "\(query)")
+                }
             }
             try await client.execute(uri: "/api/v1/feedback/signals?kind=FAILURE", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 let signals = try response.json["signals"] as? [[String: Any]]
