@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Orchestrator
+import Prediction
 import Storage
 import TestSupport
 import Testing
@@ -98,5 +99,50 @@ struct JobWorkerTests {
         #expect(bad.status == .dead && (bad.lastError ?? "").contains("abc.csv:2"), "\(bad.lastError ?? "")")
         let page = try await store.bars(BarQuery(symbol: Symbol("ABC")!, timeframe: .oneDay, start: nil, end: nil, limit: 10))
         #expect(page.bars.count == 3)
+    }
+
+    /// Holds 70 % and 30 % of two symbols from the first decision on.
+    struct FixedMix: AllocationPolicy {
+        mutating func targetWeights(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Double]? {
+            [Symbol("AAA")!: 0.7, Symbol("BBB")!: 0.3]
+        }
+    }
+
+    @Test("rebalance_check reports each asset's drift from the strategy's weights as of the account's last step, and trades nothing")
+    func rebalanceCheck() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = FixedClock()
+        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("jobs.sqlite")), clock: clock)
+        try await store.migrate()
+        defer { Task { try? await store.close() } }
+        let origin = Timestamp(iso8601: "2024-01-01T00:00:00Z")!
+        var bars: [Symbol: [Bar]] = [:]
+        for (symbol, drift) in [("AAA", 0.002), ("BBB", -0.001)] {
+            bars[Symbol(symbol)!] = try (0..<200).map { index in
+                let close = Price(try #require(FixedDecimal(approximating: 100 * exp(drift * Double(index) + 0.01 * sin(Double(index))), fractionalDigits: 4)))
+                return try Bar(openTime: origin.adding(milliseconds: Int64(index) * 86_400_000), open: close, high: close, low: close, close: close, volume: nil)
+            }
+            _ = try await store.importBars(BarImportBatch(instrument: Instrument(symbol: Symbol(symbol)!, assetClass: .equity, quoteCurrency: "USD"),
+                                                          timeframe: .oneDay, kind: .ohlcv, bars: bars[Symbol(symbol)!]!, source: "test"))
+        }
+        let runner = PaperTradingRunner(store: store, account: "paper", bars: bars, timeframe: .oneDay,
+                                        settings: TradingSettings(cash: FixedDecimal(100_000), venue: SimulatedVenue(), limits: RiskLimits(maximumPositionWeight: 0.9),
+                                                                  decisionInterval: 5, orderPrefix: "paper"),
+                                        pace: .zero, now: { clock.now() }, makePolicy: { FixedMix() })
+        try await runner.run()
+        let fillsBefore = try await store.tradingFills(account: "paper", limit: 1000).count
+        let worker = JobWorker(store: store, name: "w", concurrency: 1, handlers: [JobKinds.rebalanceCheck(store: store)], clock: clock, logger: Logger(label: "w"))
+        let job = try await store.enqueue(NewJob(kind: "rebalance_check", payload: #"{"strategy": "CONSERVATIVE", "risk_level": "LOW", "lookback": 60}"#,
+                                                 runAt: clock.now()), at: clock.now())
+        let bad = try await store.enqueue(NewJob(kind: "rebalance_check", payload: #"{"account": "nobody"}"#, runAt: clock.now(), maximumAttempts: 1), at: clock.now())
+        #expect(try await worker.runOnce() == 1)
+        #expect(try await worker.runOnce() == 1)
+        let result = try #require(try await store.job(id: job.id)?.result)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.utf8)) as? [String: Any])
+        #expect(json["account"] as? String == "paper" && json["as_of"] as? String == bars[Symbol("AAA")!]!.last!.openTime.adding(milliseconds: 86_400_000).iso8601)
+        #expect(json["rebalance_needed"] != nil && json["assets"] != nil && json["orders"] != nil, "\(json.keys.sorted())")
+        #expect(try await store.job(id: bad.id)?.status == .dead)
+        #expect(try await store.tradingFills(account: "paper", limit: 1000).count == fillsBefore, "a check trades nothing")
     }
 }

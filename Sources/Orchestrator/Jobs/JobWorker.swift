@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import PortfolioOptimizer
+import HTTPServer
 import Prediction
 import ServiceLifecycle
 import Storage
@@ -235,15 +237,70 @@ public enum JobKinds {
         }
     }
 
+    /// What a `rebalance_check` job checks.
+    struct RebalanceCheck: Codable {
+        let account: String?
+        let strategy: String?
+        let risk_level: String?
+        let lookback: Int?
+        let drift_threshold: Double?
+    }
+
+    /// `rebalance_check`: compares a trading account's weights, as its last stored step left them,
+    /// with the weights the strategy gives now from the stored closes up to that step (nothing
+    /// later), and reports the drift of each asset and the orders a rebalance would place (5 pp
+    /// drift by default). It trades nothing: the result is for people and alerts to act on.
+    public static func rebalanceCheck(store: SQLStore) -> JobHandler {
+        JobHandler(kind: "rebalance_check") { job in
+            let payload = try decode(RebalanceCheck.self, of: job, shape: "{\"account\"?, \"strategy\"?, \"risk_level\"?, \"lookback\"?, \"drift_threshold\"?}")
+            let name = payload.account ?? "paper"
+            guard let strategy = AllocationStrategy(rawValue: payload.strategy ?? "BALANCED"), let level = RiskLevel(rawValue: payload.risk_level ?? "MEDIUM"),
+                  (20...5000).contains(payload.lookback ?? 252), (0.0...1.0).contains(payload.drift_threshold ?? 0.05) else {
+                throw PayloadError(description: "strategy, risk_level, lookback (20–5000) or drift_threshold (0–1) is not valid")
+            }
+            guard let account = try await store.tradingAccount(name: name), let text = account.checkpoint,
+                  let checkpoint = try? JSONDecoder().decode(SessionCheckpoint.self, from: Data(text.utf8)), let asOf = checkpoint.lastCloseTime,
+                  let timeframe = FeedbackCycle.decisionHorizon(fingerprint: account.fingerprint)?.timeframe else {
+                throw PayloadError(description: "the account \(name) has no stored step to check")
+            }
+            // Closes up to the account's last step only, on the bar times every symbol shares.
+            let symbols = checkpoint.marks.keys.sorted { $0.rawValue < $1.rawValue }
+            guard !symbols.isEmpty else { throw PayloadError(description: "the account \(name) has no marked symbol yet") }
+            var closes: [Symbol: [Int64: Double]] = [:]
+            for symbol in symbols {
+                let end = Timestamp(millisecondsSinceEpoch: asOf.millisecondsSinceEpoch - timeframe.milliseconds + 1)
+                guard let (series, _) = try await store.analyticSeries(symbol: symbol, timeframe: timeframe, start: nil, end: end) else { continue }
+                closes[symbol] = Dictionary(zip(series.asOf(asOf).openTimes, series.asOf(asOf).closes), uniquingKeysWith: { a, _ in a })
+            }
+            let shared = symbols.dropFirst().reduce(Set(closes[symbols[0]]?.keys ?? [:].keys)) { $0.intersection(closes[$1]?.keys ?? [:].keys) }
+            let times = Array(shared.sorted().suffix((payload.lookback ?? 252) + 1))
+            let history = try PriceHistory(symbols: symbols.map(\.rawValue), dates: times.map { Timestamp(millisecondsSinceEpoch: $0) },
+                                           prices: times.map { time in symbols.map { closes[$0]![time]! } })
+            let targets = try StrategyAllocator(history: history).allocate(strategy, riskLevel: level)
+            let ledger = Ledger(snapshot: checkpoint.ledger)
+            let positions = symbols.enumerated().map { index, symbol in
+                Rebalancer.Position(symbol: symbol.rawValue, quantity: Quantity(ledger.positions[symbol]?.quantity ?? .zero),
+                                    price: Price(checkpoint.marks[symbol] ?? .zero), targetWeight: targets.weights[index],
+                                    lotSize: Quantity(FixedDecimal("0.000001")!))
+            }
+            let plan = try Rebalancer(driftThreshold: payload.drift_threshold ?? 0.05).plan(positions: positions, cash: ledger.cash)
+            guard case .object(var members) = Representations.rebalancePlan(plan) else { return "{}" }
+            members.insert(contentsOf: [("account", .string(name)), ("as_of", .string(asOf.iso8601)), ("strategy", .string(strategy.rawValue)),
+                                        ("risk_level", .string(level.rawValue))], at: 0)
+            return String(decoding: JSONValue.object(members).serialized(), as: UTF8.self)
+        }
+    }
+
     /// The kinds every worker runs.
     public static func all(store: SQLStore, configuration: OrchestratorConfiguration, clock: any TradingClock, logger: Logger) -> [JobHandler] {
-        [noop, backtest(store: store), marketDataRefresh(store: store), forecastUpdate(store: store, clock: clock), feedbackScoring(store: store, clock: clock),
+        [noop, backtest(store: store), marketDataRefresh(store: store), forecastUpdate(store: store, clock: clock), rebalanceCheck(store: store),
+         feedbackScoring(store: store, clock: clock),
          feedbackOptimize(store: store, clock: clock),
          supervisorSweep(SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: nil))]
     }
 
     /// The names of `all`'s kinds, the ones a schedule may queue.
-    public static let names: Set<String> = ["noop", "backtest", "market_data_refresh", "forecast_update", "feedback_scoring", "feedback_optimize", "supervisor_sweep"]
+    public static let names: Set<String> = ["noop", "backtest", "market_data_refresh", "forecast_update", "rebalance_check", "feedback_scoring", "feedback_optimize", "supervisor_sweep"]
 
     /// `supervisor_sweep`: one security sweep.
     public static func supervisorSweep(_ sweeper: SecuritySweeper) -> JobHandler {
