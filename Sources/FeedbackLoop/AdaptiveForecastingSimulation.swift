@@ -142,11 +142,8 @@ public struct AdaptiveForecastingSimulation: Sendable {
                 evaluations.append(Evaluation(fittedAt: current.fittedAt, decidedAt: time, verdict: verdict))
                 if verdict.promote {
                     signals.append(LearningSignal(
-                        kind: .adaptation, subject: "model \(current.name)", rule: "promotion: margin \(rule.margin) nats, \(Int(rule.confidence * 100))% block-bootstrap interval excludes zero",
-                        message: "\(current.name) replaces \(championName): \(verdict.reason)",
-                        evidence: ["champion_log_score": verdict.championScore, "challenger_log_score": verdict.challengerScore,
-                                   "improvement_mean": verdict.improvement.mean, "improvement_low": verdict.improvement.low,
-                                   "improvement_high": verdict.improvement.high, "pairs": Double(verdict.pairs)], time: time))
+                        kind: .adaptation, subject: "model \(current.name)", rule: rule.statement(shadowPairs: shadowPairs),
+                        message: "\(current.name) replaces \(championName): \(verdict.reason)", evidence: verdict.evidence, time: time))
                     champion = current.model
                     championName = current.name
                     if firstPromotionBar == nil { firstPromotionBar = index }

@@ -17,6 +17,11 @@ public struct PromotionRule: Sendable, Hashable, Codable {
     /// Creates the rule with the documented defaults.
     public init() {}
 
+    /// The rule in words, as an ADAPTATION signal states it.
+    public func statement(shadowPairs: Int) -> String {
+        "promotion: mean log-score gain ≥ \(margin) nats over \(shadowPairs) shadow forecasts and its \(Int(confidence * 100))% block-bootstrap interval excludes zero"
+    }
+
     /// The verdict with its evidence.
     public struct Verdict: Sendable, Hashable, Codable {
         /// Whether the challenger is promoted.
@@ -30,6 +35,12 @@ public struct PromotionRule: Sendable, Hashable, Codable {
         public let improvement: BlockBootstrap.Interval
         /// Paired forecasts compared.
         public let pairs: Int
+
+        /// The numbers of an ADAPTATION signal.
+        public var evidence: [String: Double] {
+            ["champion_log_score": championScore, "challenger_log_score": challengerScore, "improvement_mean": improvement.mean,
+             "improvement_low": improvement.low, "improvement_high": improvement.high, "pairs": Double(pairs)]
+        }
     }
 
     /// Compares paired losses (same targets, same order); `blockLength` is the horizon in bars,

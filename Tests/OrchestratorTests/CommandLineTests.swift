@@ -18,6 +18,29 @@ struct CommandLineTests {
         TestEnvironment.repositoryRoot.appendingPathComponent(".build/debug/orchestrator")
     }
 
+    /// Starts the executable with the test environment and reads its standard output until a
+    /// line contains `marker` (or 60 s pass); the process keeps running.
+    static func start(_ arguments: [String], until marker: String) throws -> (process: Process, output: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
+        environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !text.contains(marker) && Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        return (process, text)
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
@@ -284,23 +307,7 @@ struct CommandLineTests {
     func serveAndStop() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["serve", "--port", "0", "--data-dir", directory.path]
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
-        environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(60)
-        while !text.contains("Metrics:") && Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
+        let (process, text) = try Self.start(["serve", "--port", "0", "--data-dir", directory.path], until: "Metrics:")
         let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("API:") })
         let port = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)
         #expect(text.contains("first admin API key"))

@@ -11,23 +11,7 @@ struct RoleEndpointTests {
     func operationsOnly(role: [String]) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let process = Process()
-        process.executableURL = CommandLineTests.executable
-        process.arguments = role + ["--port", "0", "--data-dir", directory.path]
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
-        environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(60)
-        while !text.contains("Metrics:") && Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
+        let (process, text) = try CommandLineTests.start(role + ["--port", "0", "--data-dir", directory.path], until: "Metrics:")
         let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("Metrics:") }, "\(text)")
         let port = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)
         let (metrics, metricsResponse) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)

@@ -74,17 +74,17 @@ final class AdvisoryLeadership: Sendable {
     /// Gives the lock up: unlocks (closing the connection frees it anyway) and closes the connection.
     func release(name: String, holder: String) async {
         guard let hold = holds.withLock({ $0.removeValue(forKey: "\(name)|\(holder)") }) else { return }
-        _ = try? await Self.scalar(hold.connection, "SELECT pg_advisory_unlock(\(hold.key))", logger: logger)
-        try? await hold.connection.close()
+        await end(hold)
     }
 
     /// Gives every lock up (at close).
     func releaseAll() async {
-        let all = holds.withLock { holds in defer { holds = [:] }; return Array(holds.values) }
-        for hold in all {
-            _ = try? await Self.scalar(hold.connection, "SELECT pg_advisory_unlock(\(hold.key))", logger: logger)
-            try? await hold.connection.close()
-        }
+        for hold in holds.withLock({ holds in defer { holds = [:] }; return Array(holds.values) }) { await end(hold) }
+    }
+
+    private func end(_ hold: Hold) async {
+        _ = try? await Self.scalar(hold.connection, "SELECT pg_advisory_unlock(\(hold.key))", logger: logger)
+        try? await hold.connection.close()
     }
 
     /// Runs a query returning one boolean (or anything, for a ping) with a 5 s limit: on time-out

@@ -37,12 +37,10 @@ extension FeedbackCycle {
         guard let realised = ForecastOutcome.logReturn(from: forecast.referenceClose, to: realisedClose) else { throw ExternalOutcomeError.invalidClose(realisedClose) }
         let series = try await closes(symbol: forecast.symbol, timeframe: forecast.timeframe, from: forecast.dataTime, through: forecast.dataTime)
         let signature = series.closes.isEmpty ? MarketSignature.unknown : MarketSignature(closes: series.closes[...])
-        let claim = ForecastClaim(expectedLogReturn: forecast.expectedLogReturn, probabilityUp: forecast.probabilityUp, volatility: forecast.volatility,
-                                  intervalLow: forecast.intervalLow, intervalHigh: forecast.intervalHigh)
         let outcome = StoredOutcome(
             forecastId: forecastId, symbol: forecast.symbol, horizon: forecast.horizon, model: forecast.modelVersion, probabilityUp: forecast.probabilityUp,
             dataTime: forecast.dataTime, targetTime: forecast.targetTime, realisedClose: realisedClose, realisedTime: observedAt,
-            outcome: ForecastOutcome(claim: claim, realisedLogReturn: realised), signature: signature, source: "external", scoredAt: now)
+            outcome: ForecastOutcome(claim: forecast.claim, realisedLogReturn: realised), signature: signature, source: "external", scoredAt: now)
         var commit = FeedbackCommit()
         commit.outcomes = [outcome]
         // The insert itself decides a race between two callers: the loser stored nothing.

@@ -105,11 +105,8 @@ extension FeedbackCycle {
                                                         createdAt: champion.record.createdAt, promotedAt: nil))
                 commit.signals.append(LearningSignal(
                     kind: .adaptation, subject: "model \(challenger.record.name)",
-                    rule: "promotion: mean log-score gain ≥ \(PromotionRule().margin) nats over \(shadowPairs) shadow forecasts and its \(Int(verdict.improvement.confidence * 100))% block-bootstrap interval excludes zero",
-                    message: "\(challenger.record.name) replaces \(champion.record.name): \(verdict.reason)",
-                    evidence: ["champion_log_score": verdict.championScore, "challenger_log_score": verdict.challengerScore,
-                               "improvement_mean": verdict.improvement.mean, "improvement_low": verdict.improvement.low,
-                               "improvement_high": verdict.improvement.high, "pairs": Double(verdict.pairs)], time: now))
+                    rule: PromotionRule().statement(shadowPairs: shadowPairs),
+                    message: "\(challenger.record.name) replaces \(champion.record.name): \(verdict.reason)", evidence: verdict.evidence, time: now))
             } else {
                 commit.models.append(ModelVersionRecord(name: challenger.record.name, role: "RETIRED", parameters: judged.json,
                                                         createdAt: challenger.record.createdAt, promotedAt: nil))

@@ -77,25 +77,22 @@ public struct FeedbackCycle: Sendable {
                 let target = origin + steps
                 guard target < series.closes.count,
                       let realised = ForecastOutcome.logReturn(from: forecast.referenceClose, to: series.closeTexts[target]) else { waiting += 1; continue }
-                let claim = ForecastClaim(expectedLogReturn: forecast.expectedLogReturn, probabilityUp: forecast.probabilityUp, volatility: forecast.volatility,
-                                          intervalLow: forecast.intervalLow, intervalHigh: forecast.intervalHigh)
-                outcomes.append(StoredOutcome(
+                        outcomes.append(StoredOutcome(
                     forecastId: forecast.id!, symbol: forecast.symbol, horizon: forecast.horizon, model: forecast.modelVersion,
                     probabilityUp: forecast.probabilityUp, dataTime: forecast.dataTime, targetTime: forecast.targetTime,
                     realisedClose: series.closeTexts[target], realisedTime: series.closeTimes[target],
-                    outcome: ForecastOutcome(claim: claim, realisedLogReturn: realised),
+                    outcome: ForecastOutcome(claim: forecast.claim, realisedLogReturn: realised),
                     signature: MarketSignature(closes: series.closes[...origin]), source: "market", scoredAt: now))
             }
         }
         var commit = FeedbackCommit()
         commit.outcomes = outcomes
         commit.unscorableForecasts = unscorable
-        var drifts = try await detect(outcomes, timeframes: Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a }),
-                                      into: &commit)
+        let timeframes = Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a })
+        var drifts = try await detect(outcomes, timeframes: timeframes, into: &commit)
         try await describeFeatureShift(&drifts, outcomes: outcomes)
         commit.countsAsCycle = !outcomes.isEmpty
-        try await registerModels(outcomes: outcomes, drifts: drifts, timeframes: Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a }),
-                                 now: now, into: &commit)
+        try await registerModels(outcomes: outcomes, drifts: drifts, timeframes: timeframes, now: now, into: &commit)
         let stored = outcomes.isEmpty && commit.state.isEmpty && unscorable.isEmpty ? [] : try await store.commitFeedback(commit, at: now)
         let kept = outcomes.filter { stored.contains($0.forecastId) }
         return ScoringReport(examined: due.count, scored: kept.count, waiting: waiting, unscorable: unscorable.count,

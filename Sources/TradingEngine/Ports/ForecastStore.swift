@@ -1,3 +1,4 @@
+import FeedbackLoop
 import Prediction
 import TradingCore
 
@@ -67,6 +68,14 @@ extension ForecastRecord {
                   intervalLow: forecast.intervalLow, intervalHigh: forecast.intervalHigh, returnModel: forecast.returnModel,
                   directionModel: forecast.directionModel, volatilityModel: forecast.volatilityModel, modelVersion: Forecaster.modelVersion,
                   createdAt: createdAt)
+    }
+}
+
+extension ForecastRecord {
+    /// What the forecast said, as scoring needs it.
+    public var claim: ForecastClaim {
+        ForecastClaim(expectedLogReturn: expectedLogReturn, probabilityUp: probabilityUp, volatility: volatility, intervalLow: intervalLow,
+                      intervalHigh: intervalHigh)
     }
 }
 
