@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // L0: domain values, no I/O.
@@ -99,6 +102,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // L3 adapters: the Binance Spot venue (REST, streams, signing, rate budget); imports no other adapter.
+        .target(
+            name: "BinanceConnector",
+            dependencies: [
+                "TradingCore",
+                "TradingEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // L3 adapters: HTTP API.
         .target(
             name: "HTTPServer",
@@ -158,8 +177,32 @@ let package = Package(
         // Test-only helpers.
         .target(
             name: "TestSupport",
-            dependencies: ["TradingCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TradingCore", "TradingEngine", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
+        // Test-only: a local Binance Spot exchange (REST subset, signatures, weights, faults) on 127.0.0.1.
+        .target(
+            name: "BinanceStub",
+            dependencies: [
+                "TradingCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/BinanceStub",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BinanceConnectorTests",
+            dependencies: [
+                "BinanceConnector", "BinanceStub", "TradingCore", "TradingEngine", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

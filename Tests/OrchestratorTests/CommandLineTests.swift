@@ -20,7 +20,7 @@ struct CommandLineTests {
 
     /// Starts the executable with the test environment and reads its standard output until a
     /// line contains `marker` (or 60 s pass); the process keeps running.
-    static func start(_ arguments: [String], until marker: String) throws -> (process: Process, output: String) {
+    static func start(_ arguments: [String], until marker: String) async throws -> (process: Process, output: String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -34,14 +34,18 @@ struct CommandLineTests {
         var text = ""
         let deadline = Date().addingTimeInterval(60)
         while !text.contains(marker) && Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = await output.fileHandleForReading.availableDataOffPool()
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }
         return (process, text)
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await offPool { try runBlocking(arguments, environment: environment) }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -60,42 +64,42 @@ struct CommandLineTests {
     }
 
     @Test("apikey create prints the key alone on the last line, and list never shows it")
-    func createKey() throws {
+    func createKey() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let created = try Self.run(["apikey", "create", "--role", "trader", "--name", "bot", "--data-dir", directory.path])
+        let created = try await Self.run(["apikey", "create", "--role", "trader", "--name", "bot", "--data-dir", directory.path])
         #expect(created.status == 0, "\(created.error)")
         let key = try #require(created.output.split(separator: "\n").last.map(String.init))
         #expect(key.hasPrefix("tok_") && key.count == 47)
-        let listed = try Self.run(["apikey", "list", "--format", "json", "--data-dir", directory.path])
+        let listed = try await Self.run(["apikey", "list", "--format", "json", "--data-dir", directory.path])
         #expect(listed.status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [String: Any]
         let keys = try #require(json?["api_keys"] as? [[String: Any]])
         #expect(keys.first?["role"] as? String == "trader" && keys.first?["name"] as? String == "bot")
         #expect(!listed.output.contains(key) && !listed.error.contains(key) && !created.error.contains(key))
-        let revoked = try Self.run(["apikey", "revoke", "1", "--format", "json", "--data-dir", directory.path])
+        let revoked = try await Self.run(["apikey", "revoke", "1", "--format", "json", "--data-dir", directory.path])
         #expect(revoked.status == 0 && revoked.output.contains("\"active\": false"))
     }
 
     @Test("a bad import exits 65 with file, line, field and reason, and writes nothing")
-    func badImport() throws {
+    func badImport() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let file = try directory.write("bars.csv", "date,open,high,low,close\n2024-01-02,1,2,1,1\n2024-01-01,1,2,1,1\n")
-        let result = try Self.run(["import", file, "--symbol", "ABC", "--timeframe", "1d", "--data-dir", directory.path])
+        let result = try await Self.run(["import", file, "--symbol", "ABC", "--timeframe", "1d", "--data-dir", directory.path])
         #expect(result.status == 65)
         #expect(result.error.contains("\(file):3: date: timestamp 2024-01-01T00:00:00Z is earlier than"), "\(result.error)")
         let good = try directory.write("good.csv", "date,open,high,low,close\n2024-01-01,1,2,1,1\n")
-        let imported = try Self.run(["import", good, "--symbol", "ABC", "--timeframe", "1d", "--format", "json", "--data-dir", directory.path])
+        let imported = try await Self.run(["import", good, "--symbol", "ABC", "--timeframe", "1d", "--format", "json", "--data-dir", directory.path])
         #expect(imported.status == 0, "\(imported.error)")
         #expect(imported.output.contains("\"inserted\": 1"))
     }
 
     @Test("DATABASE_URL switches every command to PostgreSQL", .enabled(if: TestEnvironment.postgresURL != nil))
-    func postgresBackend() throws {
+    func postgresBackend() async throws {
         let url = try #require(TestEnvironment.postgresURL)
         let environment = ["DATABASE_URL": url]
-        let migrated = try Self.run(["migrate", "--format", "json"], environment: environment)
+        let migrated = try await Self.run(["migrate", "--format", "json"], environment: environment)
         #expect(migrated.status == 0, "\(migrated.error)")
         #expect(migrated.output.contains(#""backend": "postgresql""#))
         #expect(!migrated.error.contains("@127.0.0.1") || migrated.error.contains("postgres://orchestrator@127.0.0.1"))
@@ -103,30 +107,30 @@ struct CommandLineTests {
         defer { directory.remove() }
         let file = try directory.write("pg.csv", "date,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1.5,2,1,2,11\n")
         let symbol = "PG" + String(UInt32.random(in: 0..<UInt32.max), radix: 36).uppercased()
-        let imported = try Self.run(["import", file, "--symbol", symbol, "--timeframe", "1d", "--format", "json"], environment: environment)
+        let imported = try await Self.run(["import", file, "--symbol", symbol, "--timeframe", "1d", "--format", "json"], environment: environment)
         #expect(imported.status == 0, "\(imported.error)")
         #expect(imported.output.contains(#""inserted": 2"#))
-        let again = try Self.run(["import", file, "--symbol", symbol, "--timeframe", "1d", "--format", "json"], environment: environment)
+        let again = try await Self.run(["import", file, "--symbol", symbol, "--timeframe", "1d", "--format", "json"], environment: environment)
         #expect(again.output.contains(#""unchanged": 2"#))
-        let key = try Self.run(["apikey", "create", "--role", "viewer", "--name", "pg"], environment: environment)
+        let key = try await Self.run(["apikey", "create", "--role", "viewer", "--name", "pg"], environment: environment)
         #expect(key.status == 0 && key.output.split(separator: "\n").last?.hasPrefix("tok_") == true)
     }
 
     @Test("optimize prints the documented JSON keys, and an unreachable target exits 65 with the feasible range")
-    func optimize() throws {
+    func optimize() async throws {
         let prices = TestEnvironment.sampleDataDirectory.appendingPathComponent("reference/us20_close_1989-12-29_2018-04-11.csv").path
-        let result = try Self.run(["optimize", "--prices", prices, "--start", "2015-01-02", "--end", "2018-04-11",
+        let result = try await Self.run(["optimize", "--prices", prices, "--start", "2015-01-02", "--end", "2018-04-11",
                                    "--objective", "min-volatility", "--max-weight", "0.1", "--format", "json"])
         #expect(result.status == 0, "\(result.error)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         for key in ["weights", "expected_return", "volatility", "sharpe", "elapsed_ms"] { #expect(json[key] != nil, "\(key)") }
         let weights = try #require(json["weights"] as? [String: Double])
         #expect(weights.count == 20 && abs(weights.values.reduce(0, +) - 1) < 1e-9 && weights.values.allSatisfy { $0 <= 0.1 + 1e-9 })
-        let unreachable = try Self.run(["optimize", "--prices", prices, "--start", "2015-01-02", "--objective", "efficient-return",
+        let unreachable = try await Self.run(["optimize", "--prices", prices, "--start", "2015-01-02", "--objective", "efficient-return",
                                         "--target-return", "5"])
         #expect(unreachable.status == 65)
         #expect(unreachable.error.contains("unreachable") && unreachable.error.contains("range from"))
-        let missing = try Self.run(["optimize", "--prices", prices, "--objective", "min-volatility"])
+        let missing = try await Self.run(["optimize", "--prices", prices, "--objective", "min-volatility"])
         #expect(missing.status == 65 && missing.error.contains("has no price on"))
     }
 
@@ -137,9 +141,9 @@ struct CommandLineTests {
         (["--objective", "hrp", "--max-weight", "0.1"], 65, "take no weight bounds"),
         (["--objective", "min-volatility", "--group", "tech=GOOG:0.5:0.2"], 65, "above maximum"),
     ])
-    func optimizeVariants(arguments: [String], status: Int32, message: String) throws {
+    func optimizeVariants(arguments: [String], status: Int32, message: String) async throws {
         let prices = TestEnvironment.sampleDataDirectory.appendingPathComponent("reference/us20_close_1989-12-29_2018-04-11.csv").path
-        let result = try Self.run(["optimize", "--prices", prices, "--start", "2015-01-02", "--format", "json"] + arguments)
+        let result = try await Self.run(["optimize", "--prices", prices, "--start", "2015-01-02", "--format", "json"] + arguments)
         #expect(result.status == status, "\(result.error)")
         #expect(message.isEmpty || result.error.contains(message), "\(result.error)")
         if status == 0 {
@@ -151,9 +155,9 @@ struct CommandLineTests {
     }
 
     @Test("metrics prints the documented keys for a symbol against a benchmark; a missing column exits 65 naming it")
-    func metrics() throws {
+    func metrics() async throws {
         let data = TestEnvironment.sampleDataDirectory
-        let result = try Self.run(["metrics", "--prices", data.appendingPathComponent("us19_close_1990-01-02_2024-11-29.csv").path,
+        let result = try await Self.run(["metrics", "--prices", data.appendingPathComponent("us19_close_1990-01-02_2024-11-29.csv").path,
                                    "--symbol", "AAPL", "--benchmark", data.appendingPathComponent("spy_close_1993-01-29_2024-11-29.csv").path,
                                    "--benchmark-symbol", "SPY", "--start", "2015-01-02", "--format", "json"])
         #expect(result.status == 0, "\(result.error)")
@@ -164,24 +168,24 @@ struct CommandLineTests {
             #expect(json[key] is Double, "\(key)")
         }
         #expect(json["count"] as? Int == 2494)
-        let missing = try Self.run(["metrics", "--prices", data.appendingPathComponent("spy_close_1993-01-29_2024-11-29.csv").path, "--symbol", "QQQ"])
+        let missing = try await Self.run(["metrics", "--prices", data.appendingPathComponent("spy_close_1993-01-29_2024-11-29.csv").path, "--symbol", "QQQ"])
         #expect(missing.status == 65 && missing.error.contains("no column QQQ"))
     }
 
     @Test("rebalance reads holdings and targets from JSON and prints orders; bad JSON exits 65 naming the member")
-    func rebalance() throws {
+    func rebalance() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let input = directory.file("plan.json")
         try #"{"cash": "100", "targets": {"A": 0.5, "B": 0.5}, "positions": [{"symbol": "A", "quantity": "9", "price": "100"}, {"symbol": "B", "quantity": "0", "price": "50"}]}"#
             .write(toFile: input, atomically: true, encoding: .utf8)
-        let result = try Self.run(["rebalance", "--input", input, "--format", "json"])
+        let result = try await Self.run(["rebalance", "--input", input, "--format", "json"])
         #expect(result.status == 0, "\(result.error)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         let orders = try #require(json["orders"] as? [[String: Any]])
         #expect(orders.map { $0["side"] as? String } == ["sell", "buy"])
         try #"{"cash": "100", "targets": {"A": "half"}, "positions": []}"#.write(toFile: input, atomically: true, encoding: .utf8)
-        let bad = try Self.run(["rebalance", "--input", input])
+        let bad = try await Self.run(["rebalance", "--input", input])
         #expect(bad.status == 65 && bad.error.contains("targets.A"), "\(bad.error)")
     }
 
@@ -195,43 +199,43 @@ struct CommandLineTests {
     }
 
     @Test("forecast, forecast evaluate, regimes and volatility print their documented JSON on an OHLCV file")
-    func predictionCommands() throws {
+    func predictionCommands() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let file = try Self.hourlyFile(directory, bars: 1500)
-        func json(_ arguments: [String]) throws -> [String: Any] {
-            let result = try Self.run(arguments + ["--format", "json"])
+        func json(_ arguments: [String]) async throws -> [String: Any] {
+            let result = try await Self.run(arguments + ["--format", "json"])
             #expect(result.status == 0, "\(arguments): \(result.error)")
             return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         }
-        let forecast = try json(["forecast", "--data", file, "--at", "2017-08-30T00:00:00Z"])
+        let forecast = try await json(["forecast", "--data", file, "--at", "2017-08-30T00:00:00Z"])
         let forecasts = try #require(forecast["forecasts"] as? [[String: Any]])
         // The default horizons the hourly bars can express: 1h, 4h, 24h (5m is finer than the data).
         #expect(forecasts.map { $0["horizon"] as? String } == ["1h", "4h", "24h"])
         #expect(forecast["data_time"] as? String == "2017-08-30T00:00:00Z")
         for key in ["expected_log_return", "probability_up", "volatility", "interval_80", "models", "baselines"] { #expect(forecasts[0][key] != nil, "\(key)") }
-        let evaluation = try json(["forecast", "evaluate", "--data", file, "--horizons", "1h,4h", "--folds", "2"])
+        let evaluation = try await json(["forecast", "evaluate", "--data", file, "--horizons", "1h,4h", "--folds", "2"])
         #expect((evaluation["horizons"] as? [[String: Any]])?.count == 2)
-        let regimes = try json(["regimes", "--data", file])
+        let regimes = try await json(["regimes", "--data", file])
         let hmm = try #require(regimes["hmm"] as? [String: Any])
         let states = try #require(hmm["states"] as? [[String: Double]])
         #expect(states.count == 2 && states[0]["mean"]! <= states[1]["mean"]!)
         for key in ["trend", "volatility_regime", "trend_or_range"] { #expect(regimes[key] != nil, "\(key)") }
-        let volatility = try json(["volatility", "--data", file, "--model", "garch"])
+        let volatility = try await json(["volatility", "--data", file, "--model", "garch"])
         let parameters = try #require(volatility["params"] as? [String: Double])
         #expect(Set(parameters.keys) == ["mu", "omega", "alpha", "beta"])
         for key in ["loglikelihood", "next_variance", "elapsed_ms"] { #expect(volatility[key] is Double, "\(key)") }
-        let fine = try Self.run(["forecast", "--data", file, "--horizons", "5m"])
+        let fine = try await Self.run(["forecast", "--data", file, "--horizons", "5m"])
         #expect(fine.status == 65 && fine.error.contains("finer than the data's 1h bars"), "\(fine.error)")
     }
 
     @Test("backtest prints the documented keys and writes the trade list; sweep ranks every pair; bad parameters exit 65")
-    func backtest() throws {
+    func backtest() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let file = try Self.hourlyFile(directory, bars: 3000)
         let tradesFile = directory.file("trades.csv")
-        let result = try Self.run(["backtest", "--data", file, "--strategy", "sma-cross", "--param", "fast=10", "--param", "slow=30",
+        let result = try await Self.run(["backtest", "--data", file, "--strategy", "sma-cross", "--param", "fast=10", "--param", "slow=30",
                                    "--cash", "1000000", "--commission", "0.002", "--trades", tradesFile, "--format", "json"])
         #expect(result.status == 0, "\(result.error)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
@@ -240,7 +244,7 @@ struct CommandLineTests {
         }
         let trades = try #require(json["trades"] as? Int)
         let report = directory.file("report.html")
-        let withReport = try Self.run(["backtest", "--data", file, "--strategy", "sma-cross", "--param", "fast=10", "--param", "slow=30",
+        let withReport = try await Self.run(["backtest", "--data", file, "--strategy", "sma-cross", "--param", "fast=10", "--param", "slow=30",
                                        "--report", report])
         #expect(withReport.status == 0, "\(withReport.error)")
         let page = try String(contentsOfFile: report, encoding: .utf8)
@@ -248,7 +252,7 @@ struct CommandLineTests {
         #expect(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"), "the tear sheet must be self-contained")
         let csv = try String(contentsOfFile: tradesFile, encoding: .utf8)
         #expect(csv.split(separator: "\n").count == trades + 1)
-        let sweep = try Self.run(["backtest", "sweep", "--data", file, "--strategy", "sma-cross", "--param", "fast=5..20:5",
+        let sweep = try await Self.run(["backtest", "sweep", "--data", file, "--strategy", "sma-cross", "--param", "fast=5..20:5",
                                   "--param", "slow=20..60:20", "--format", "json"])
         #expect(sweep.status == 0, "\(sweep.error)")
         let sweepJSON = try #require(try JSONSerialization.jsonObject(with: Data(sweep.output.utf8)) as? [String: Any])
@@ -258,13 +262,13 @@ struct CommandLineTests {
                                      (["--strategy", "forecast-allocation"], "give at least two --data files"), (["--param", "speed=3"], "not speed")] {
             var command = ["backtest", "--data", file]
             if !arguments.contains("--strategy") { command += ["--strategy", "sma-cross"] }
-            let failed = try Self.run(command + arguments)
+            let failed = try await Self.run(command + arguments)
             #expect(failed.status == 65 && failed.error.contains(message), "\(arguments): \(failed.error)")
         }
     }
 
     @Test("forecast-allocation runs several symbols through the loop and reports its orders and state")
-    func forecastAllocation() throws {
+    func forecastAllocation() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         var files: [String] = []
@@ -275,7 +279,7 @@ struct CommandLineTests {
             try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
             files.append(path)
         }
-        let result = try Self.run(["backtest", "--data", files[0], "--data", files[1], "--strategy", "forecast-allocation",
+        let result = try await Self.run(["backtest", "--data", files[0], "--data", files[1], "--strategy", "forecast-allocation",
                                    "--param", "rebalance_every=63", "--commission", "0.001", "--format", "json"])
         #expect(result.status == 0, "\(result.error)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
@@ -285,8 +289,8 @@ struct CommandLineTests {
     }
 
     @Test("invalid configuration exits 78 naming the key")
-    func invalidConfiguration() throws {
-        let result = try Self.run(["migrate"], environment: ["ORCHESTRATOR_LOG_LEVEL": "chatty"])
+    func invalidConfiguration() async throws {
+        let result = try await Self.run(["migrate"], environment: ["ORCHESTRATOR_LOG_LEVEL": "chatty"])
         #expect(result.status == 78)
         #expect(result.error.contains("log.level") && result.error.contains("ORCHESTRATOR_LOG_LEVEL"))
     }
@@ -297,8 +301,8 @@ struct CommandLineTests {
         ["backtest", "run"], ["backtest", "sweep"], ["backtest", "walk-forward"], ["backtest", "monte-carlo"], ["scan"], ["health"],
         ["feedback", "report"], ["feedback", "score"], ["feedback", "optimize"], ["feedback", "simulate"], ["feedback", "benchmark"],
     ])
-    func formatOption(command: [String]) throws {
-        let help = try Self.run(command + ["--help"])
+    func formatOption(command: [String]) async throws {
+        let help = try await Self.run(command + ["--help"])
         #expect(help.status == 0)
         #expect(help.output.contains("--format"), "\(command)")
     }
@@ -307,7 +311,7 @@ struct CommandLineTests {
     func serveAndStop() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let (process, text) = try Self.start(["serve", "--port", "0", "--data-dir", directory.path], until: "Metrics:")
+        let (process, text) = try await Self.start(["serve", "--port", "0", "--data-dir", directory.path], until: "Metrics:")
         let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("API:") })
         let port = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)
         #expect(text.contains("first admin API key"))
@@ -315,7 +319,7 @@ struct CommandLineTests {
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: data, as: UTF8.self).contains("ready"))
         process.terminate()
-        process.waitUntilExit()
+        await process.exited()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 }

@@ -17,11 +17,11 @@ struct CrashSafetyTests {
                          "--rebalance-every", "5", "--report-every", "100000"]
 
     /// A data folder with the two index series imported.
-    static func preparedFolder() throws -> TemporaryDirectory {
+    static func preparedFolder() async throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
         for symbol in ["SP500", "NASDAQCOMP"] {
             let file = TestEnvironment.sampleDataDirectory.appendingPathComponent("\(symbol)_1d_1999-01-04_2018-12-31.csv").path
-            let imported = try CommandLineTests.run(["import", file, "--symbol", symbol, "--timeframe", "1d", "--asset-class", "index",
+            let imported = try await CommandLineTests.run(["import", file, "--symbol", symbol, "--timeframe", "1d", "--asset-class", "index",
                                                      "--data-dir", directory.path])
             #expect(imported.status == 0, "\(imported.error)")
         }
@@ -76,12 +76,12 @@ struct CrashSafetyTests {
 
     @Test("kill -9 at random moments, then a restart: the same fills, orders, ledger and marks as an uninterrupted run")
     func killedRunEndsWithTheSameBooks() async throws {
-        let straightFolder = try Self.preparedFolder()
-        let killedFolder = try Self.preparedFolder()
+        let straightFolder = try await Self.preparedFolder()
+        let killedFolder = try await Self.preparedFolder()
         defer { straightFolder.remove(); killedFolder.remove() }
         let began = ContinuousClock.now
         let straight = try Self.start(straightFolder, exitAtEnd: true)
-        straight.waitUntilExit()
+        await straight.exited()
         // Kills land anywhere from start-up to the end of a whole run's duration.
         let duration = ContinuousClock.now - began
         let milliseconds = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
@@ -104,11 +104,11 @@ struct CrashSafetyTests {
             let before = progressSeen.last ?? 0
             while process.isRunning, try await Self.nextIndex(killedFolder) <= before { try await Task.sleep(for: .milliseconds(Int.random(in: 1...30))) }
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            await process.exited()
             progressSeen.append(try await Self.books(killedFolder).nextIndex)
         }
         let last = try Self.start(killedFolder, exitAtEnd: true)
-        last.waitUntilExit()
+        await last.exited()
         #expect(last.terminationStatus == 0)
         let resumed = try await Self.books(killedFolder)
         // At least one kill must land mid-replay for the test to mean anything.
@@ -123,7 +123,7 @@ struct CrashSafetyTests {
 
     @Test("while it trades, run serves the account and its metrics; SIGTERM stops it between steps with exit 0")
     func servesWhileTrading() async throws {
-        let folder = try Self.preparedFolder()
+        let folder = try await Self.preparedFolder()
         defer { folder.remove() }
         let output = Pipe()
         let arguments = ["--symbols", "SP500,NASDAQCOMP", "--speed", "200", "--port", "0", "--report-every", "20"]
@@ -131,7 +131,7 @@ struct CrashSafetyTests {
         var text = ""
         let deadline = Date().addingTimeInterval(60)
         while !text.contains("bar 21/") && Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = await output.fileHandleForReading.availableDataOffPool()
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }
@@ -150,7 +150,7 @@ struct CrashSafetyTests {
             #expect(exposition.contains(name), "\(name) missing from /metrics")
         }
         process.terminate()
-        process.waitUntilExit()
+        await process.exited()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
         let books = try await Self.books(folder)
         #expect(books.nextIndex > 20 && books.marks.count == books.nextIndex, "every processed bar is stored, and only those")

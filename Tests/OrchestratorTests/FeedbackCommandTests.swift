@@ -33,19 +33,19 @@ struct FeedbackCommandTests {
         #expect(try await store.recordForecasts(records).count == 30)
         try await store.close()
 
-        let scored = try CommandLineTests.run(["feedback", "score", "--format", "json", "--data-dir", directory.path])
+        let scored = try await CommandLineTests.run(["feedback", "score", "--format", "json", "--data-dir", directory.path])
         #expect(scored.status == 0, "\(scored.error)")
         let first = try #require(try JSONSerialization.jsonObject(with: Data(scored.output.utf8)) as? [String: Any])
         #expect(first["scored"] as? Int == 30 && first["successes"] as? Int == 30 && first["failures"] as? Int == 0)
         for key in ["examined", "waiting", "unscorable", "drifts"] { #expect(first[key] != nil, "\(key)") }
-        let again = try CommandLineTests.run(["feedback", "score", "--format", "json", "--data-dir", directory.path])
+        let again = try await CommandLineTests.run(["feedback", "score", "--format", "json", "--data-dir", directory.path])
         #expect((try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any])?["scored"] as? Int == 0)
-        let report = try CommandLineTests.run(["feedback", "report", "--format", "json", "--data-dir", directory.path])
+        let report = try await CommandLineTests.run(["feedback", "report", "--format", "json", "--data-dir", directory.path])
         let status = try #require(try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [String: Any])
         #expect(status["learning_cycles"] as? Int == 1 && (status["outcomes"] as? [String: Any])?["success"] as? Int == 30)
-        let table = try CommandLineTests.run(["feedback", "report", "--data-dir", directory.path])
+        let table = try await CommandLineTests.run(["feedback", "report", "--data-dir", directory.path])
         #expect(table.status == 0 && table.output.contains("learning cycles"))
-        let optimized = try CommandLineTests.run(["feedback", "optimize", "--format", "json", "--data-dir", directory.path])
+        let optimized = try await CommandLineTests.run(["feedback", "optimize", "--format", "json", "--data-dir", directory.path])
         #expect(optimized.status == 0, "\(optimized.error)")
         #expect(((try JSONSerialization.jsonObject(with: Data(optimized.output.utf8)) as? [String: Any])?["changes"] as? [Any])?.count == 1)
     }
@@ -62,9 +62,9 @@ struct FeedbackCommandTests {
     }
 
     @Test("simulate reports drifts, verdicts and both systems' scores; a bad file or option is refused")
-    func simulate() throws {
+    func simulate() async throws {
         let file = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv").path
-        let result = try CommandLineTests.run(["feedback", "simulate", "--data", file, "--fit-time", "2017-12-17T00:00:00Z", "--end", "2018-02-15T00:00:00Z",
+        let result = try await CommandLineTests.run(["feedback", "simulate", "--data", file, "--fit-time", "2017-12-17T00:00:00Z", "--end", "2018-02-15T00:00:00Z",
                                                "--horizon", "1h", "--shadow", "200", "--format", "json"])
         #expect(result.status == 0, "\(result.error)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
@@ -72,8 +72,8 @@ struct FeedbackCommandTests {
             #expect(json[key] != nil, "\(key)")
         }
         #expect((json["scored"] as? Int ?? 0) > 1000)
-        #expect(try CommandLineTests.run(["feedback", "simulate", "--data", "/nonexistent.csv", "--fit-time", "2017-12-17T00:00:00Z"]).status == 66)
-        #expect(try CommandLineTests.run(["feedback", "simulate", "--data", file, "--fit-time", "2017-12-17T00:00:00Z", "--shadow", "5"]).status == 64)
-        #expect(try CommandLineTests.run(["feedback", "simulate", "--data", file, "--fit-time", "someday"]).status == 64)
+        #expect(try await CommandLineTests.run(["feedback", "simulate", "--data", "/nonexistent.csv", "--fit-time", "2017-12-17T00:00:00Z"]).status == 66)
+        #expect(try await CommandLineTests.run(["feedback", "simulate", "--data", file, "--fit-time", "2017-12-17T00:00:00Z", "--shadow", "5"]).status == 64)
+        #expect(try await CommandLineTests.run(["feedback", "simulate", "--data", file, "--fit-time", "someday"]).status == 64)
     }
 }

@@ -9,7 +9,7 @@ struct LaunchScriptTests {
     static let script = TestEnvironment.repositoryRoot.appendingPathComponent("scripts/launch").path
 
     static func launch(_ arguments: [String], environment: [String: String] = [:], fakeDocker: (info: Int, compose: Int)? = nil,
-                       in directory: TemporaryDirectory) throws -> (status: Int32, output: String) {
+                       in directory: TemporaryDirectory) async throws -> (status: Int32, output: String) {
         var path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         if let fakeDocker {
             let bin = directory.file("bin")
@@ -43,7 +43,7 @@ struct LaunchScriptTests {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        process.waitUntilExit()
+        await process.exited()
         try handle.close()
         return (process.terminationStatus, try String(contentsOfFile: log, encoding: .utf8))
     }
@@ -53,10 +53,10 @@ struct LaunchScriptTests {
         ((0, 1), "mode bare-metal", "docker compose is not available"),
         ((0, 0), "mode docker", "a Docker engine answers and docker compose is available"),
     ])
-    func modeChoice(docker: (Int, Int), mode: String, reason: String) throws {
+    func modeChoice(docker: (Int, Int), mode: String, reason: String) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let result = try Self.launch(["--dry-run"], fakeDocker: docker, in: directory)
+        let result = try await Self.launch(["--dry-run"], fakeDocker: docker, in: directory)
         #expect(result.status == 0)
         #expect(result.output.contains(mode) && result.output.contains(reason), "\(result.output)")
         #expect(result.output.contains("would: ") && result.output.contains("nothing was changed"))
@@ -64,37 +64,45 @@ struct LaunchScriptTests {
     }
 
     @Test("--mode docker with a dry run prints the compose command; bad options exit 64")
-    func dockerDryRunAndUsage() throws {
+    func dockerDryRunAndUsage() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let docker = try Self.launch(["--mode", "docker", "--profile", "full", "--dry-run"], fakeDocker: (0, 0), in: directory)
+        let docker = try await Self.launch(["--mode", "docker", "--profile", "full", "--dry-run"], fakeDocker: (0, 0), in: directory)
         #expect(docker.output.contains("would: docker compose -f deploy/compose.yaml --profile full up -d --build"), "\(docker.output)")
-        #expect(try Self.launch(["--mode", "kubernetes"], in: directory).status == 64)
-        #expect(try Self.launch(["--frobnicate"], in: directory).status == 64)
+        #expect(try await Self.launch(["--mode", "kubernetes"], in: directory).status == 64)
+        #expect(try await Self.launch(["--frobnicate"], in: directory).status == 64)
     }
 
     @Test("bare metal for real: starts, is ready, a second launch reports it running, --status, --stop")
-    func bareMetal() throws {
+    func bareMetal() async throws {
         let directory = try TemporaryDirectory()
-        defer {
-            _ = try? Self.launch(["--stop"], in: directory)
-            directory.remove()
+        defer { directory.remove() }
+        // Stopped whatever happens (a defer cannot await).
+        do {
+            try await bareMetalSteps(directory)
+        } catch {
+            _ = try? await Self.launch(["--stop"], in: directory)
+            throw error
         }
-        let port = try Self.freePort()
+        _ = try? await Self.launch(["--stop"], in: directory)
+    }
+
+    func bareMetalSteps(_ directory: TemporaryDirectory) async throws {
+        let port = try await Self.freePort()
         let environment = ["ORCHESTRATOR_BINARY": CommandLineTests.executable.path, "ORCHESTRATOR_PORT": String(port),
                            "ORCHESTRATOR_SECURITY_CHECK_INTERVAL_SECONDS": "0"]
-        let first = try Self.launch([], environment: environment, fakeDocker: (1, 1), in: directory)
+        let first = try await Self.launch([], environment: environment, fakeDocker: (1, 1), in: directory)
         #expect(first.status == 0, "\(first.output)")
         #expect(first.output.contains("ready: API http://127.0.0.1:\(port)/api/v1"))
         #expect(FileManager.default.fileExists(atPath: directory.file("run/run.pid")))
-        let second = try Self.launch([], environment: environment, fakeDocker: (1, 1), in: directory)
+        let second = try await Self.launch([], environment: environment, fakeDocker: (1, 1), in: directory)
         #expect(second.status == 0 && second.output.contains("already running"), "\(second.output)")
-        #expect(try Self.launch(["--status"], environment: environment, in: directory).output.contains("run is running"))
-        #expect(try Self.launch(["--stop"], environment: environment, in: directory).status == 0)
-        #expect(try Self.launch(["--status"], environment: environment, in: directory).output.contains("nothing is running"))
+        #expect(try await Self.launch(["--status"], environment: environment, in: directory).output.contains("run is running"))
+        #expect(try await Self.launch(["--stop"], environment: environment, in: directory).status == 0)
+        #expect(try await Self.launch(["--status"], environment: environment, in: directory).output.contains("nothing is running"))
     }
 
-    static func freePort() throws -> Int {
+    static func freePort() async throws -> Int {
         for _ in 0..<50 {
             let port = Int.random(in: 20_000...60_000)
             let probe = Process()
@@ -102,7 +110,7 @@ struct LaunchScriptTests {
             probe.arguments = ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]
             probe.standardError = FileHandle.nullDevice
             try probe.run()
-            probe.waitUntilExit()
+            await probe.exited()
             if probe.terminationStatus != 0 { return port }
         }
         throw CocoaError(.featureUnsupported)

@@ -15,7 +15,7 @@ struct MonitoringConfigTests {
         ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func run(_ executable: String, _ arguments: [String], in folder: URL) throws -> (Int32, String) {
+    static func run(_ executable: String, _ arguments: [String], in folder: URL) async throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -24,18 +24,19 @@ struct MonitoringConfigTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let handle = pipe.fileHandleForReading
+        let output = String(decoding: try await offPool { handle.readDataToEndOfFile() }, as: UTF8.self)
+        await process.exited()
         return (process.terminationStatus, output)
     }
 
     @Test("promtool accepts prometheus.yml and alerts.yml, and the alert unit tests pass",
           .enabled(if: promtool != nil || ProcessInfo.processInfo.environment["REQUIRE_PROMTOOL"] == "1"))
-    func promtoolChecks() throws {
+    func promtoolChecks() async throws {
         let promtool = try #require(Self.promtool, "promtool is required (REQUIRE_PROMTOOL=1) but not installed: apt-get install prometheus")
         let folder = Self.deploy.appendingPathComponent("prometheus")
         for arguments in [["check", "config", "prometheus.yml"], ["check", "rules", "alerts.yml"], ["test", "rules", "alerts.test.yml"]] {
-            let (status, output) = try Self.run(promtool, arguments, in: folder)
+            let (status, output) = try await Self.run(promtool, arguments, in: folder)
             #expect(status == 0, "promtool \(arguments.joined(separator: " ")): \(output)")
         }
     }
@@ -55,7 +56,7 @@ struct MonitoringConfigTests {
         let named = Self.metricNames(in: dashboard).union(Self.metricNames(in: rules))
         #expect(named.count > 20)
 
-        let folder = try CrashSafetyTests.preparedFolder()
+        let folder = try await CrashSafetyTests.preparedFolder()
         defer { folder.remove() }
         let output = Pipe()
         let process = Process()
@@ -77,7 +78,7 @@ struct MonitoringConfigTests {
         let deadline = Date().addingTimeInterval(90)
         // Past bar 320 the models are fitted, so forecasts and decisions have been counted too.
         while !text.contains("bar 321/") && Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = await output.fileHandleForReading.availableDataOffPool()
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }

@@ -11,7 +11,7 @@ struct RoleEndpointTests {
     func operationsOnly(role: [String]) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let (process, text) = try CommandLineTests.start(role + ["--port", "0", "--data-dir", directory.path], until: "Metrics:")
+        let (process, text) = try await CommandLineTests.start(role + ["--port", "0", "--data-dir", directory.path], until: "Metrics:")
         let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("Metrics:") }, "\(text)")
         let port = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)
         let (metrics, metricsResponse) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
@@ -22,7 +22,7 @@ struct RoleEndpointTests {
         let (_, api) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/api/v1/system/status")!)
         #expect((api as? HTTPURLResponse)?.statusCode == 404, "a worker or scheduler serves no API")
         process.terminate()
-        process.waitUntilExit()
+        await process.exited()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 }

@@ -32,12 +32,12 @@ struct ScaleOutTests {
         }
 
         /// Reads standard output until a line starts with `prefix`.
-        func line(startingWith prefix: String, within seconds: TimeInterval = 60) -> String? {
+        func line(startingWith prefix: String, within seconds: TimeInterval = 60) async -> String? {
             var text = ""
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
                 if let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) { return String(line) }
-                let chunk = output.fileHandleForReading.availableData
+                let chunk = await output.fileHandleForReading.availableDataOffPool()
                 if chunk.isEmpty { return nil }
                 text += String(decoding: chunk, as: UTF8.self)
             }
@@ -85,9 +85,10 @@ struct ScaleOutTests {
         }
         let apis = try (0..<2).map { try Child(["serve", "--port", "0"], environment: environment, log: directory.file("api-\($0).log")) }
         children += apis
-        let ports = try apis.map { api -> String in
-            let line = try #require(api.line(startingWith: "API:"))
-            return String(try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1))
+        var ports: [String] = []
+        for api in apis {
+            let line = try #require(await api.line(startingWith: "API:"))
+            ports.append(String(try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)))
         }
         let workers = try (0..<3).map { try Child(["worker", "--concurrency", "4"], environment: environment, log: directory.file("worker-\($0).log")) }
         let schedulers = try (0..<2).map { try Child(["scheduler"], environment: environment, log: directory.file("scheduler-\($0).log")) }

@@ -32,11 +32,11 @@ struct ScanCommandTests {
     }
 
     @Test("JSON findings for a Swift pin and Debian packages; exit 1 at the default threshold (unscored advisories count as high)")
-    func findings() throws {
+    func findings() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let arguments = ["scan"] + (try Self.inventory(directory)) + ["--osv-db", try Self.database(directory), "--max-db-age", "100000d", "--format", "json"]
-        let result = try CommandLineTests.run(arguments)
+        let result = try await CommandLineTests.run(arguments)
         #expect(result.status == 1, "\(result.error)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         let findings = try #require(json["findings"] as? [[String: Any]])
@@ -52,15 +52,15 @@ struct ScanCommandTests {
         #expect(database["records"] as? Int == 4 && database["newest_modified"] as? String == "2026-07-15T00:00:00Z")
         let score = try #require(json["security_score"] as? [String: Any])
         #expect((score["score"] as? Int ?? 100) < 100 && !(score["deductions"] as? [Any] ?? []).isEmpty)
-        let critical = try CommandLineTests.run(arguments + ["--fail-on", "critical"])
+        let critical = try await CommandLineTests.run(arguments + ["--fail-on", "critical"])
         #expect(critical.status == 0)
     }
 
     @Test("SARIF 2.1.0 output has one result per finding and a rule per advisory")
-    func sarif() throws {
+    func sarif() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let result = try CommandLineTests.run(["scan"] + (try Self.inventory(directory)) + ["--osv-db", try Self.database(directory), "--max-db-age", "100000d", "--format", "sarif"])
+        let result = try await CommandLineTests.run(["scan"] + (try Self.inventory(directory)) + ["--osv-db", try Self.database(directory), "--max-db-age", "100000d", "--format", "sarif"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         #expect(json["version"] as? String == "2.1.0")
         let run = try #require((json["runs"] as? [[String: Any]])?.first)
@@ -72,12 +72,12 @@ struct ScanCommandTests {
         (["--max-db-age", "7d"], "stale"),
         (["--osv-db-missing"], "missing"),
     ])
-    func databaseProblems(extra: [String], word: String) throws {
+    func databaseProblems(extra: [String], word: String) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let folder = extra == ["--osv-db-missing"] ? directory.file("nothing-here") : try Self.database(directory)
         let options = extra == ["--osv-db-missing"] ? [] : extra
-        let result = try CommandLineTests.run(["scan"] + (try Self.inventory(directory)) + ["--osv-db", folder, "--format", "json"] + options)
+        let result = try await CommandLineTests.run(["scan"] + (try Self.inventory(directory)) + ["--osv-db", folder, "--format", "json"] + options)
         #expect(result.status == 2)
         #expect(result.error.contains(word), "\(result.error)")
     }
@@ -88,14 +88,14 @@ struct ScanCommandTests {
         ["scan", "--osv-db", "/tmp", "--resolved", "x", "--fail-on", "severe"],
         ["scan", "--osv-db", "/tmp", "--resolved", "x", "--max-db-age", "soon"],
     ])
-    func usage(arguments: [String]) throws {
-        let result = try CommandLineTests.run(arguments)
+    func usage(arguments: [String]) async throws {
+        let result = try await CommandLineTests.run(arguments)
         #expect(result.status == 2, "\(result.error)")
         #expect(!result.error.isEmpty)
     }
 
     @Test("corrupt records, unknown range types and malformed vectors are skipped with a warning naming them, counted, and the scan finishes")
-    func badRecords() throws {
+    func badRecords() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let folder = try Self.database(directory)
@@ -105,7 +105,7 @@ struct ScanCommandTests {
              "affected": [{"package": {"ecosystem": "Debian:9", "name": "zlib"}, "ranges": [{"type": "WEIRD", "events": [{"introduced": "0"}]}]},
                           {"package": {"ecosystem": "Debian:9", "name": "openssl"}, "versions": ["1.1.0l-1~deb9u8"]}]}
             """#.write(toFile: folder + "/odd.json", atomically: true, encoding: .utf8)
-        let result = try CommandLineTests.run(["scan"] + (try Self.inventory(directory)) + ["--osv-db", folder, "--max-db-age", "100000d", "--format", "json"])
+        let result = try await CommandLineTests.run(["scan"] + (try Self.inventory(directory)) + ["--osv-db", folder, "--max-db-age", "100000d", "--format", "json"])
         #expect(result.status == 1, "findings decide the status, not the skipped file: \(result.error)")
         #expect(result.error.contains("broken.json") && result.error.contains("malformed CVSS vector"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])

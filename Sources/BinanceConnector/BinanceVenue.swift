@@ -1,0 +1,315 @@
+import Foundation
+import Logging
+import TradingCore
+import TradingEngine
+
+/// Binance Spot behind the `ExecutionVenue` port: orders by REST with deterministic client order
+/// ids, rules from `exchangeInfo` checked before anything is sent, execution reports from the
+/// order answers, from `poll()` of working orders and from the account stream, each trade
+/// reported once.
+///
+/// An order whose answer was lost (5xx, time-out) is `.unknown` and kept in `unresolved` until
+/// `resolveUnknownOrders()` finds it by its client order id, or until its receive window has
+/// passed with the exchange not knowing it (the exchange refuses a request older than its
+/// `recvWindow`, so the order can no longer appear): it is never sent again.
+public actor BinanceVenue: ExecutionVenue {
+    public nonisolated let name = "binance"
+    public let rest: BinanceRESTClient
+    private let budget: BinanceRateBudget
+    private let logger: Logger
+    private var rulesCache: [Symbol: InstrumentRules] = [:]
+    private var lastPrices: [Symbol: FixedDecimal] = [:]
+    /// Orders this process knows by client order id, as last seen.
+    private var known: [String: VenueOrderState] = [:]
+    private var clientIDsByVenueID: [String: String] = [:]
+    private var reportedTrades: Set<String> = []
+    private var reportedAccepted: Set<String> = []
+    private var reportedTerminal: Set<String> = []
+    /// Client order ids whose submission outcome is unknown, with when they were sent.
+    public private(set) var unresolved: [String: (request: VenueOrderRequest, sentAt: Timestamp)] = [:]
+    private let reports = ExecutionReportBroadcast()
+    /// Orders refused before sending, by filter (for metrics).
+    public private(set) var refusedByRule: [String: Int] = [:]
+
+    /// Creates a venue over a trading REST client.
+    public init(rest: BinanceRESTClient, budget: BinanceRateBudget, logger: Logger = Logger(label: "binance.venue")) {
+        self.rest = rest
+        self.budget = budget
+        self.logger = logger
+    }
+
+    /// Sets the price a market order's notional is checked at (the last closed bar's close).
+    public func setReferencePrice(_ price: FixedDecimal, for symbol: Symbol) {
+        lastPrices[symbol] = price
+    }
+
+    public func instrumentRules(for symbols: [Symbol]) async throws -> [Symbol: InstrumentRules] {
+        let missing = symbols.filter { rulesCache[$0] == nil }
+        if !missing.isEmpty {
+            let list = "[" + missing.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]"
+            let response: BinanceRESTClient.Response
+            do {
+                response = try await rest.publicCall("GET", "/api/v3/exchangeInfo", query: BinanceQuery([("symbols", list)]), weight: 20)
+            } catch let error as BinanceAPIError where error.code == -1121 {
+                throw VenueError(.unknownSymbol, "the exchange does not list \(missing.map(\.rawValue).joined(separator: ", ")): \(error.message)")
+            }
+            let info: BinanceExchangeInfo
+            do {
+                info = try BinanceExchangeInfo(json: response.body)
+            } catch {
+                throw VenueError(.malformedResponse, String(describing: error))
+            }
+            await budget.update(limits: info.rateLimits)
+            rulesCache.merge(info.rules) { _, new in new }
+            if let absent = missing.first(where: { info.rules[$0] == nil }) {
+                throw VenueError(.unknownSymbol, "the exchange does not list \(absent.rawValue)")
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: symbols.compactMap { symbol in rulesCache[symbol].map { (symbol, $0) } })
+    }
+
+    public func submit(_ request: VenueOrderRequest) async throws -> VenueSubmission {
+        if let existing = known[request.clientOrderID] { return .accepted(existing) }
+        if unresolved[request.clientOrderID] != nil {
+            return .unknown(reason: "the earlier submission of \(request.clientOrderID) is not resolved yet; it is never sent twice")
+        }
+        guard BinanceClientOrderID.isValid(request.clientOrderID) else {
+            return .rejected(reason: "client order id \(request.clientOrderID) is not 1-36 characters of A-Z a-z 0-9 . : / _ -")
+        }
+        let rules = try await instrumentRules(for: [request.symbol])[request.symbol]!
+        if let violation = rules.violation(of: request, referencePrice: lastPrices[request.symbol]) {
+            refusedByRule[violation.filter, default: 0] += 1
+            return .rejected(reason: violation.description)
+        }
+        var query = BinanceQuery([("symbol", request.symbol.rawValue), ("side", request.side == .buy ? "BUY" : "SELL")])
+        switch request.type {
+        case .market:
+            query.append("type", "MARKET")
+        case .limit(let price):
+            query.append("type", "LIMIT")
+            query.append("timeInForce", request.timeInForce == .immediateOrCancel ? "IOC" : "GTC")
+            query.append("price", price.value.description)
+        case .stop(let price):
+            query.append("type", "STOP_LOSS")
+            query.append("stopPrice", price.value.description)
+        }
+        query.append("quantity", request.quantity.description)
+        query.append("newClientOrderId", request.clientOrderID)
+        query.append("newOrderRespType", "FULL")
+        let sentAt = await rest.serverTimeEstimate
+        let response: BinanceRESTClient.Response
+        do {
+            response = try await rest.signedCall("POST", "/api/v3/order", query: query, weight: 1, orders: 1)
+        } catch let error as BinanceOutcomeUnknown {
+            unresolved[request.clientOrderID] = (request, sentAt)
+            logger.warning("order outcome unknown: it will be resolved by query, never resent", metadata: ["client_order_id": "\(request.clientOrderID)"])
+            return .unknown(reason: error.description)
+        } catch let error as BinanceAPIError where error.isDuplicateOrder {
+            if let state = try await order(clientOrderID: request.clientOrderID, symbol: request.symbol) { return .accepted(state) }
+            return .rejected(reason: error.description)
+        } catch let error as BinanceAPIError {
+            return .rejected(reason: error.description)
+        }
+        let body = try await rest.decode(BinanceOrderMessages.OrderBody.self, response, what: "new order")
+        let state = try BinanceOrderMessages.state(body, fallbackTime: sentAt)
+        let fills = try BinanceOrderMessages.fills(body, state: state)
+        record(state, fills: fills)
+        return .accepted(state)
+    }
+
+    public func cancel(clientOrderID: String, symbol: Symbol) async throws -> VenueOrderState? {
+        do {
+            let response = try await rest.signedCall("DELETE", "/api/v3/order", query: BinanceQuery([("symbol", symbol.rawValue), ("origClientOrderId", clientOrderID)]),
+                                                     weight: 1)
+            let body = try await rest.decode(BinanceOrderMessages.OrderBody.self, response, what: "cancel")
+            let state = try BinanceOrderMessages.state(body, fallbackTime: await rest.serverTimeEstimate)
+            record(state, fills: [])
+            return state
+        } catch let error as BinanceAPIError where error.isUnknownOrder || error.code == -2011 {
+            // Unknown, or already finished: the query tells which.
+            return try await order(clientOrderID: clientOrderID, symbol: symbol)
+        }
+    }
+
+    public func order(clientOrderID: String, symbol: Symbol) async throws -> VenueOrderState? {
+        do {
+            let response = try await rest.signedCall("GET", "/api/v3/order", query: BinanceQuery([("symbol", symbol.rawValue), ("origClientOrderId", clientOrderID)]),
+                                                     weight: 4)
+            let body = try await rest.decode(BinanceOrderMessages.OrderBody.self, response, what: "order query")
+            let state = try BinanceOrderMessages.state(body, fallbackTime: await rest.serverTimeEstimate)
+            return state
+        } catch let error as BinanceAPIError where error.isUnknownOrder {
+            return nil
+        }
+    }
+
+    public func openOrders(symbols: [Symbol]) async throws -> [VenueOrderState] {
+        var states: [VenueOrderState] = []
+        for symbol in symbols {
+            let response = try await rest.signedCall("GET", "/api/v3/openOrders", query: BinanceQuery([("symbol", symbol.rawValue)]), weight: 6)
+            let bodies = try await rest.decode([BinanceOrderMessages.OrderBody].self, response, what: "open orders")
+            let now = await rest.serverTimeEstimate
+            states += try bodies.map { try BinanceOrderMessages.state($0, fallbackTime: now) }
+        }
+        return states
+    }
+
+    public func balances() async throws -> [String: VenueBalance] {
+        let response = try await rest.signedCall("GET", "/api/v3/account", query: BinanceQuery([("omitZeroBalances", "true")]), weight: 20)
+        let body = try await rest.decode(BinanceOrderMessages.AccountBody.self, response, what: "account")
+        var result: [String: VenueBalance] = [:]
+        for balance in body.balances {
+            result[balance.asset] = VenueBalance(asset: balance.asset, free: try BinanceOrderMessages.decimal(balance.free, "free"),
+                                                 locked: try BinanceOrderMessages.decimal(balance.locked, "locked"))
+        }
+        return result
+    }
+
+    /// The account's permissions and flags as the exchange states them (for `venue check`).
+    public func accountPermissions() async throws -> (canTrade: Bool, canWithdraw: Bool, permissions: [String]) {
+        let response = try await rest.signedCall("GET", "/api/v3/account", query: BinanceQuery([("omitZeroBalances", "true")]), weight: 20)
+        let body = try await rest.decode(BinanceOrderMessages.AccountBody.self, response, what: "account")
+        return (body.canTrade ?? false, body.canWithdraw ?? false, body.permissions ?? [])
+    }
+
+    public func fills(symbol: Symbol, since: Timestamp) async throws -> [VenueFill] {
+        // myTrades answers 1,000 rows a call and at most 24 hours per time window. A span of up to
+        // a week walks day windows (within a full page, on from the last trade's time); a longer
+        // one walks trade ids from the first (`fromId`), which costs one call per 1,000 trades
+        // instead of one per day since `since`.
+        var rows: [BinanceOrderMessages.TradeBody] = []
+        var seen: Set<Int64> = []
+        let now = await rest.serverTimeEstimate
+        let day: Int64 = 86_400_000
+        func page(_ items: [(String, String)]) async throws -> [BinanceOrderMessages.TradeBody] {
+            let response = try await rest.signedCall("GET", "/api/v3/myTrades", query: BinanceQuery([("symbol", symbol.rawValue)] + items + [("limit", "1000")]),
+                                                     weight: 20)
+            return try await rest.decode([BinanceOrderMessages.TradeBody].self, response, what: "trades")
+        }
+        if now.millisecondsSinceEpoch - since.millisecondsSinceEpoch > 7 * day {
+            var fromID: Int64 = 0
+            while true {
+                let trades = try await page([("fromId", String(fromID))])
+                rows += trades.filter { $0.time >= since.millisecondsSinceEpoch && seen.insert($0.id).inserted }
+                guard trades.count == 1000, let last = trades.last else { break }
+                fromID = last.id + 1
+            }
+        } else {
+            var windowStart = since
+            while windowStart <= now {
+                let windowEnd = min(windowStart.adding(milliseconds: day - 1), now)
+                var pageStart = windowStart
+                while true {
+                    let trades = try await page([("startTime", String(pageStart.millisecondsSinceEpoch)), ("endTime", String(windowEnd.millisecondsSinceEpoch))])
+                    rows += trades.filter { seen.insert($0.id).inserted }
+                    guard trades.count == 1000, let last = trades.last, last.time > pageStart.millisecondsSinceEpoch else { break }
+                    pageStart = Timestamp(millisecondsSinceEpoch: last.time)
+                }
+                windowStart = windowEnd.adding(milliseconds: 1)
+            }
+        }
+        var result: [VenueFill] = []
+        for trade in rows.sorted(by: { ($0.time, $0.id) < ($1.time, $1.id) }) {
+            let clientID = try await clientOrderID(venueOrderID: String(trade.orderId), symbol: symbol)
+            result.append(try BinanceOrderMessages.fill(trade, clientOrderID: clientID))
+        }
+        return result
+    }
+
+    public func executionReports() async -> AsyncStream<ExecutionReport> {
+        reports.subscribe()
+    }
+
+    /// Queries every working order this process knows and reports what changed (fills from
+    /// `myTrades` of the order, each trade once). The REST path of execution reports, used at
+    /// each bar and whenever the account stream is down.
+    public func poll() async throws {
+        for state in known.values where !state.status.isTerminal {
+            guard let current = try await order(clientOrderID: state.clientOrderID, symbol: state.symbol) else { continue }
+            record(current, fills: current.filledQuantity > state.filledQuantity ? try await trades(of: current) : [])
+        }
+    }
+
+    /// Resolves every unknown submission by querying its client order id: found, it is recorded
+    /// (and reported); not found once its receive window has passed, it is dropped as never placed.
+    /// Returns the ids resolved as placed and as never placed.
+    @discardableResult
+    public func resolveUnknownOrders() async throws -> (placed: [String], neverPlaced: [String]) {
+        var placed: [String] = [], neverPlaced: [String] = []
+        for (clientID, entry) in unresolved.sorted(by: { $0.key < $1.key }) {
+            if let state = try await order(clientOrderID: clientID, symbol: entry.request.symbol) {
+                unresolved[clientID] = nil
+                record(state, fills: state.filledQuantity.isPositive ? try await trades(of: state) : [])
+                placed.append(clientID)
+            } else if await rest.serverTimeEstimate.millisecondsSinceEpoch > entry.sentAt.millisecondsSinceEpoch + rest.receiveWindowMilliseconds + 1_000 {
+                unresolved[clientID] = nil
+                neverPlaced.append(clientID)
+                publish(ExecutionReport(kind: .rejected, clientOrderID: clientID, venueOrderID: nil, symbol: entry.request.symbol, side: entry.request.side,
+                                        quantity: entry.request.quantity, cumulativeQuantity: .zero,
+                                        reason: "never placed: unknown to the exchange after its receive window", time: await rest.serverTimeEstimate))
+            }
+        }
+        return (placed, neverPlaced)
+    }
+
+    /// Takes an account-stream execution report: recorded and passed on (a trade once).
+    public func receive(_ report: ExecutionReport) {
+        if let fill = report.fill {
+            guard reportedTrades.insert("\(report.symbol.rawValue)#\(fill.tradeID)").inserted else { return }
+        }
+        if let venueID = report.venueOrderID { clientIDsByVenueID[venueID] = report.clientOrderID }
+        unresolved[report.clientOrderID] = nil
+        publish(report)
+    }
+
+    /// Records a state and its fills, publishing accepted, each new fill, and the terminal report.
+    private func record(_ state: VenueOrderState, fills: [VenueFill]) {
+        known[state.clientOrderID] = state
+        if let venueID = state.venueOrderID { clientIDsByVenueID[venueID] = state.clientOrderID }
+        if reportedAccepted.insert(state.clientOrderID).inserted, state.status != .rejected {
+            publish(ExecutionReport(kind: .accepted, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID, symbol: state.symbol,
+                                    side: state.side, quantity: state.quantity, cumulativeQuantity: .zero, time: state.updatedAt))
+        }
+        var cumulative = FixedDecimal.zero
+        for fill in fills.sorted(by: { ($0.tradeID.count, $0.tradeID) < ($1.tradeID.count, $1.tradeID) }) {
+            cumulative = cumulative + fill.quantity
+            guard reportedTrades.insert("\(state.symbol.rawValue)#\(fill.tradeID)").inserted else { continue }
+            let complete = cumulative >= state.quantity
+            publish(ExecutionReport(kind: complete ? .fill : .partialFill, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID,
+                                    symbol: state.symbol, side: state.side, quantity: state.quantity, cumulativeQuantity: cumulative, fill: fill,
+                                    time: fill.time))
+        }
+        let terminal: ExecutionReport.Kind? = switch state.status {
+        case .cancelled: .cancelled
+        case .expired: .expired
+        case .rejected: .rejected
+        default: nil
+        }
+        if let terminal, reportedTerminal.insert(state.clientOrderID).inserted {
+            publish(ExecutionReport(kind: terminal, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID, symbol: state.symbol,
+                                    side: state.side, quantity: state.quantity, cumulativeQuantity: state.filledQuantity,
+                                    reason: "\(terminal.rawValue) on the exchange", time: state.updatedAt))
+        }
+    }
+
+    /// Every trade of one order (`myTrades` by `orderId`).
+    private func trades(of state: VenueOrderState) async throws -> [VenueFill] {
+        guard let venueID = state.venueOrderID else { return [] }
+        let response = try await rest.signedCall("GET", "/api/v3/myTrades", query: BinanceQuery([("symbol", state.symbol.rawValue), ("orderId", venueID)]),
+                                                 weight: 20)
+        let trades = try await rest.decode([BinanceOrderMessages.TradeBody].self, response, what: "order trades")
+        return try trades.map { try BinanceOrderMessages.fill($0, clientOrderID: state.clientOrderID) }
+    }
+
+    private func clientOrderID(venueOrderID: String, symbol: Symbol) async throws -> String {
+        if let known = clientIDsByVenueID[venueOrderID] { return known }
+        let response = try await rest.signedCall("GET", "/api/v3/order", query: BinanceQuery([("symbol", symbol.rawValue), ("orderId", venueOrderID)]), weight: 4)
+        let body = try await rest.decode(BinanceOrderMessages.OrderBody.self, response, what: "order query")
+        clientIDsByVenueID[venueOrderID] = body.clientOrderId
+        return body.clientOrderId
+    }
+
+    private func publish(_ report: ExecutionReport) {
+        reports.publish(report)
+    }
+}
