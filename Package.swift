@@ -141,6 +141,7 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
+                "BinanceConnector",
                 "TradingCore",
                 "TradingEngine",
                 "Storage",
@@ -271,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "OrchestratorTests",
             dependencies: [
-                "Orchestrator", "TradingCore", "TradingEngine", "Storage", "SecuritySupervisor", "TestSupport",
+                "Orchestrator", "TradingCore", "TradingEngine", "Storage", "SecuritySupervisor", "TestSupport", "BinanceStub", "QuantMath",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Hummingbird", package: "hummingbird"),

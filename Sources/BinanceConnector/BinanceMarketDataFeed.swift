@@ -164,7 +164,11 @@ public struct BinanceMarketDataFeed: MarketDataFeed {
             await emit(kline.symbol, kline.bar, healed: false, sequencer: sequencer, continuation: continuation)
         case .gap:
             try await heal(symbols: [kline.symbol], sequencer: sequencer, before: kline.bar.openTime, continuation: continuation)
-            if await sequencer.place(symbol: kline.symbol, openTime: kline.bar.openTime) == .next {
+            // History without the missing bars (the exchange has none for them): the bar goes out after the hole.
+            if await sequencer.place(symbol: kline.symbol, openTime: kline.bar.openTime) != .duplicate {
+                if await sequencer.place(symbol: kline.symbol, openTime: kline.bar.openTime) == .gap {
+                    logger.warning("a gap history could not fill", metadata: ["symbol": "\(kline.symbol)", "before": "\(kline.bar.openTime.iso8601)"])
+                }
                 await emit(kline.symbol, kline.bar, healed: false, sequencer: sequencer, continuation: continuation)
             }
         }

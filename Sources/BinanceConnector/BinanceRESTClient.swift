@@ -76,13 +76,15 @@ public actor BinanceRESTClient {
 
     /// A signed call (`timestamp`, `recvWindow` and `signature` added); on -1021 the clock is
     /// synchronised and the call made once more with a new timestamp.
-    public func signedCall(_ method: String, _ path: String, query: BinanceQuery = BinanceQuery(), weight: Int, orders: Int = 0) async throws -> Response {
+    /// `timeout` replaces the client's for this call (order submission may want a shorter one).
+    public func signedCall(_ method: String, _ path: String, query: BinanceQuery = BinanceQuery(), weight: Int, orders: Int = 0,
+                           timeout: Duration? = nil) async throws -> Response {
         do {
-            return try await send(method, path, query: query, weight: weight, orders: orders, signed: true)
+            return try await send(method, path, query: query, weight: weight, orders: orders, signed: true, timeout: timeout)
         } catch let error as BinanceAPIError where error.isTimestampOutsideWindow {
             logger.warning("timestamp outside the receive window: resynchronising the clock", metadata: ["offset_ms": "\(clockOffsetMilliseconds)"])
             try await synchroniseClock()
-            return try await send(method, path, query: query, weight: weight, orders: orders, signed: true)
+            return try await send(method, path, query: query, weight: weight, orders: orders, signed: true, timeout: timeout)
         }
     }
 
@@ -97,7 +99,9 @@ public actor BinanceRESTClient {
         }
     }
 
-    private func send(_ method: String, _ path: String, query: BinanceQuery, weight: Int, orders: Int, signed: Bool) async throws -> Response {
+    private func send(_ method: String, _ path: String, query: BinanceQuery, weight: Int, orders: Int, signed: Bool,
+                      timeout: Duration? = nil) async throws -> Response {
+        let timeout = timeout ?? self.timeout
         // The budget first: a request that waited must be stamped when it leaves, not before.
         try await budget.acquire(weight: weight, orders: orders)
         var query = query
@@ -127,6 +131,8 @@ public actor BinanceRESTClient {
             throw VenueError(.unreachable, "\(method) \(path): could not connect to \(baseURL) (\(error))")
         } catch let error as NIOConnectionError {
             throw VenueError(.unreachable, "\(method) \(path): could not connect to \(baseURL) (\(error))")
+        } catch let error as IOError where error.errnoCode == ECONNREFUSED {
+            throw VenueError(.unreachable, "\(method) \(path): \(baseURL) refused the connection")
         } catch {
             throw BinanceOutcomeUnknown(description: "\(method) \(path): no answer (\(error)); the request may have reached the exchange")
         }

@@ -31,9 +31,13 @@ public actor BinanceVenue: ExecutionVenue {
     /// Orders refused before sending, by filter (for metrics).
     public private(set) var refusedByRule: [String: Int] = [:]
 
+    /// The time limit of an order submission (nil: the REST client's); past it the outcome is unknown.
+    public let submitTimeout: Duration?
+
     /// Creates a venue over a trading REST client.
-    public init(rest: BinanceRESTClient, budget: BinanceRateBudget, logger: Logger = Logger(label: "binance.venue")) {
+    public init(rest: BinanceRESTClient, budget: BinanceRateBudget, submitTimeout: Duration? = nil, logger: Logger = Logger(label: "binance.venue")) {
         self.rest = rest
+        self.submitTimeout = submitTimeout
         self.budget = budget
         self.logger = logger
     }
@@ -99,7 +103,7 @@ public actor BinanceVenue: ExecutionVenue {
         let sentAt = await rest.serverTimeEstimate
         let response: BinanceRESTClient.Response
         do {
-            response = try await rest.signedCall("POST", "/api/v3/order", query: query, weight: 1, orders: 1)
+            response = try await rest.signedCall("POST", "/api/v3/order", query: query, weight: 1, orders: 1, timeout: submitTimeout)
         } catch let error as BinanceOutcomeUnknown {
             unresolved[request.clientOrderID] = (request, sentAt)
             logger.warning("order outcome unknown: it will be resolved by query, never resent", metadata: ["client_order_id": "\(request.clientOrderID)"])

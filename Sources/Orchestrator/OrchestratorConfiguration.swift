@@ -48,6 +48,27 @@ public struct OrchestratorConfiguration: Sendable {
     /// `feedback_scoring` job can do it instead).
     public var feedbackScoreIntervalSeconds = 60
 
+    /// Where the Binance connector talks to (keys come from the environment, never from here).
+    public var binance = BinanceSettings()
+
+    /// The Binance endpoints: public market data of the real exchange and trading on the testnet by
+    /// default; real-money trading needs `live` and the real URLs.
+    public struct BinanceSettings: Sendable {
+        /// Market-data REST (klines, exchangeInfo, server time).
+        public var restURL = "https://api.binance.com"
+        /// The market-data streams.
+        public var streamURL = "wss://stream.binance.com:9443"
+        /// The WebSocket API (account events).
+        public var webSocketAPIURL: String?
+        /// Signed REST (orders, account); nil: the testnet, or `restURL` when it was set.
+        public var tradingRESTURL: String?
+        /// Whether orders may go to the real exchange.
+        public var live = false
+
+        /// Defaults.
+        public init() {}
+    }
+
     /// How the security supervisor runs.
     public struct SecuritySettings: Sendable {
         /// Seconds between two sweeps of the health checks (0: no sweeps).
@@ -110,6 +131,11 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "scheduler.schedules_file", environment: "ORCHESTRATOR_SCHEDULER_SCHEDULES_FILE", defaultValue: "schedules.json (if present)", meaning: "JSON file {\"schedules\": [{\"name\", \"cron\" or \"every_seconds\", \"kind\", \"payload\"}]} of jobs the scheduler queues"),
         Setting(key: "feedback.score_interval_seconds", environment: "ORCHESTRATOR_FEEDBACK_SCORE_INTERVAL_SECONDS", defaultValue: "60", meaning: "seconds between feedback scoring cycles of serve and run (forecasts whose horizon ended are scored, drift detectors fed), 0 to 86400; 0 turns them off"),
         Setting(key: "security.webhook_url", environment: "ORCHESTRATOR_SECURITY_WEBHOOK_URL", defaultValue: "(none)", meaning: "http(s) URL that receives each new alert as a JSON POST, retried 3 times"),
+        Setting(key: "venues.binance.rest_url", environment: "ORCHESTRATOR_VENUES_BINANCE_REST_URL", defaultValue: "https://api.binance.com", meaning: "Binance REST for market data (klines, exchangeInfo, time); also for trading when trading_rest_url is not set and this is set"),
+        Setting(key: "venues.binance.ws_stream_url", environment: "ORCHESTRATOR_VENUES_BINANCE_WS_STREAM_URL", defaultValue: "wss://stream.binance.com:9443", meaning: "Binance market-data streams (one combined kline connection)"),
+        Setting(key: "venues.binance.ws_api_url", environment: "ORCHESTRATOR_VENUES_BINANCE_WS_API_URL", defaultValue: "the testnet's (the real one with live)", meaning: "Binance WebSocket API (account events)"),
+        Setting(key: "venues.binance.trading_rest_url", environment: "ORCHESTRATOR_VENUES_BINANCE_TRADING_REST_URL", defaultValue: "https://testnet.binance.vision", meaning: "Binance REST for signed calls (orders, account); the testnet unless set"),
+        Setting(key: "venues.binance.live", environment: "ORCHESTRATOR_VENUES_BINANCE_LIVE", defaultValue: "false", meaning: "allow orders on the real exchange (real money); without it trading URLs of the real exchange are refused"),
     ]
 }
 
@@ -287,7 +313,27 @@ public enum ConfigurationLoader {
         configuration.jobPollMilliseconds = try integer(reader, "jobs.poll_milliseconds", default: 50, range: 1...10_000)
         configuration.schedulerLeaseSeconds = try integer(reader, "scheduler.lease_seconds", default: 15, range: 2...3600)
         configuration.feedbackScoreIntervalSeconds = try integer(reader, "feedback.score_interval_seconds", default: 60, range: 0...86_400)
+        configuration.binance = try binance(reader)
         return configuration
+    }
+
+    private static func binance(_ reader: ConfigReader) throws -> OrchestratorConfiguration.BinanceSettings {
+        var settings = OrchestratorConfiguration.BinanceSettings()
+        func url(_ key: String, schemes: [String]) throws -> String? {
+            let text = try string(reader, key, default: "")
+            guard !text.isEmpty else { return nil }
+            guard let scheme = URL(string: text)?.scheme, schemes.contains(scheme), URL(string: text)?.host != nil else {
+                throw ConfigurationError(key: key, accepted: "a \(schemes.joined(separator: " or ")) URL", problem: "got '\(text)'")
+            }
+            return text
+        }
+        let rest = try url("venues.binance.rest_url", schemes: ["http", "https"])
+        settings.restURL = rest ?? settings.restURL
+        settings.streamURL = try url("venues.binance.ws_stream_url", schemes: ["ws", "wss"]) ?? settings.streamURL
+        settings.webSocketAPIURL = try url("venues.binance.ws_api_url", schemes: ["ws", "wss"])
+        settings.tradingRESTURL = try url("venues.binance.trading_rest_url", schemes: ["http", "https"]) ?? rest
+        settings.live = try boolean(reader, "venues.binance.live", default: false)
+        return settings
     }
 
     private static func string(_ reader: ConfigReader, _ key: String, default defaultValue: String, secret: Bool = false) throws -> String {

@@ -15,7 +15,8 @@ import TradingEngine
 /// accelerated pace — forecasting at every bar, allocating every `rebalanceEvery` bars, passing
 /// the risk gate and filling on the simulated venue — and stores every step in one transaction
 /// (see `PaperTradingRunner`), so `kill -9` at any moment and a new start resume from the store
-/// without a repeated order or fill. A real feed replaces the replay once connectors exist.
+/// without a repeated order or fill. With `feed = binance` the store is backfilled from the
+/// exchange and the loop then steps on every closed live bar (paper fills at live prices).
 public enum RunCommand {
     /// What the loop trades and how fast.
     public struct Options: Sendable {
@@ -38,6 +39,12 @@ public enum RunCommand {
         /// The replay's first and last bar open times (inclusive); nil: all stored bars.
         public var start: Timestamp?
         public var end: Timestamp?
+        /// Where bars come from: `replay` (stored bars) or `binance` (live klines).
+        public var feed = "replay"
+        /// Where orders go: `paper` (the simulator at the feed's prices).
+        public var venue = "paper"
+        /// With a live feed: bars of history fetched before trading when the store has fewer.
+        public var warmupBars = 500
 
         /// Default options.
         public init() {}
@@ -51,10 +58,39 @@ public enum RunCommand {
     /// Runs the API and the loop until SIGTERM or SIGINT (or the replay's end with `exitAtEnd`).
     public static func run(_ configuration: OrchestratorConfiguration, options: Options, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
+        guard ["replay", "binance"].contains(options.feed) else { throw RunError(description: "--feed must be replay or binance, got \(options.feed)") }
+        guard options.venue == "paper" else {
+            throw RunError(description: "--venue \(options.venue) is not available yet: orders on Binance from `run` need the event-driven session, "
+                + "which is not built; use --venue paper (live prices, simulated fills). `orchestrator venue check --venue binance` checks the connection and keys.")
+        }
+        let wiring = options.feed == "binance"
+            ? try BinanceWiring(settings: configuration.binance, environment: ProcessInfo.processInfo.environment, clock: { SystemClock().now() }, logger: logger)
+            : nil
         try await ServeCommand.run(configuration, logger: logger, announce: announce) { store, registry, clock in
-            let runner = try await makeRunner(store: store, options: options, clock: clock, metrics: TradingMetrics(registry: registry), announce: announce)
-            announce("Paper trading '\(options.account)': \(runner.fingerprint); \(options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed").")
-            let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd, logger: logger, announce: announce)
+            var options = options
+            var live: AsyncStream<[Symbol: Bar]>?
+            if let wiring {
+                let symbols = try options.symbols.map { text -> Symbol in
+                    guard let symbol = Symbol(text) else { throw RunError(description: "\(text) is not a valid symbol") }
+                    return symbol
+                }
+                // A symbol the exchange does not list stops the start with its name.
+                _ = try await wiring.venue(logger: logger).instrumentRules(for: symbols)
+                try await wiring.marketREST.synchroniseClock()
+                let bridge = LiveBarBridge(feed: wiring.feed(logger: logger), store: store, symbols: symbols, timeframe: options.timeframe, logger: logger,
+                                           announce: announce)
+                let last = try await bridge.backfill(warmupBars: options.warmupBars, now: await wiring.marketREST.serverTimeEstimate)
+                live = await bridge.groups(after: last)
+                // The stored bars are caught up at full speed; from then on the feed sets the pace.
+                options.barsPerSecond = 0
+                options.start = nil
+                options.end = nil
+            }
+            var runner = try await makeRunner(store: store, options: options, clock: clock, metrics: TradingMetrics(registry: registry), announce: announce)
+            runner.liveBars = live
+            let pace = live != nil ? "live \(options.feed) \(options.timeframe.rawValue) bars" : options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed"
+            announce("Paper trading '\(options.account)': \(runner.fingerprint); \(pace).")
+            let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd && live == nil, live: live != nil, logger: logger, announce: announce)
             var worker = JobWorker(store: store, name: "run-\(ProcessInfo.processInfo.processIdentifier)", concurrency: 2,
                                    handlers: JobKinds.all(store: store, configuration: configuration, clock: clock, logger: logger), clock: clock, logger: logger)
             worker.lease = .seconds(configuration.jobLeaseSeconds)
@@ -106,7 +142,6 @@ public enum RunCommand {
             rebalancer: Rebalancer(driftThreshold: 0.05), decisionInterval: options.rebalanceEvery, orderPrefix: options.account)
         let pace: Duration = options.barsPerSecond > 0 ? .nanoseconds(Int64(1e9 / options.barsPerSecond)) : .zero
         let reportEvery = max(options.reportEvery, 1)
-        let total = bars.values.first!.count
         var runner = PaperTradingRunner(
             store: store, account: options.account, bars: bars, timeframe: options.timeframe, settings: settings, pace: pace,
             now: { clock.now() }, makePolicy: { ForecastAllocationPolicy(riskLevel: level, horizon: horizon, refitInterval: refitDecisions) },
@@ -115,7 +150,7 @@ public enum RunCommand {
                 metrics?.record(step, openPositions: progress.openPositions, peak: progress.peakEquity)
                 let stateChanged = step.alerts.contains { $0.level != "WARNING" }
                 if step.index % reportEvery == 0 || stateChanged || progress.isFinished {
-                    announce(consoleLine(progress, total: total))
+                    announce(consoleLine(progress, total: progress.barCount))
                 }
                 for alert in step.alerts where alert.level != "WARNING" { announce("  \(alert.level) \(alert.rule): \(alert.message)") }
             })
@@ -142,13 +177,18 @@ public enum RunCommand {
 struct TradingService: Service {
     let runner: PaperTradingRunner<ForecastAllocationPolicy>
     let exitAtEnd: Bool
+    /// A live feed: the runner waits for bars, so shutdown cancels the wait.
+    let live: Bool
     let logger: Logger
     let announce: @Sendable (String) -> Void
 
     func run() async throws {
         // Stops between two steps at shutdown, so a stored step is never cut short.
         let started = ContinuousClock.now
-        let session = try await runner.run { Task.isShuttingDownGracefully }
+        let runner = runner
+        let session = live
+            ? try await cancelWhenGracefulShutdown { try await runner.run { Task.isShuttingDownGracefully } }
+            : try await runner.run { Task.isShuttingDownGracefully }
         let elapsed = ContinuousClock.now - started
         let seconds = elapsed.milliseconds / 1000
         let bars = session.nextIndex - session.startIndex
@@ -157,7 +197,9 @@ struct TradingService: Service {
             announce(String(format: "Replayed %d bars × %d symbols = %d bar-events in %.2f s: %.0f bar-events/s (paced: %@).",
                             bars, session.symbols.count, events, seconds, Double(events) / max(seconds, 1e-9), runner.pace == .zero ? "no" : "yes"))
         }
-        if session.isFinished {
+        if live {
+            announce("Stopped after bar \(session.nextIndex) (the feed's bars up to \(session.lastCloseTime?.iso8601 ?? "-") are processed).")
+        } else if session.isFinished {
             announce("The replay is over: \(session.barCount) bars.\(exitAtEnd ? "" : " The API keeps serving; stop with Ctrl-C.")")
             logger.info("replay finished", metadata: ["bars": .stringConvertible(session.barCount)])
         }

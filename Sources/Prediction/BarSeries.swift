@@ -7,12 +7,12 @@ import TradingCore
 public struct BarSeries: Sendable {
     /// The bar length.
     public let timeframe: Timeframe
-    fileprivate let openTimes: [Int64]
-    fileprivate let opens: [Double]
-    fileprivate let highs: [Double]
-    fileprivate let lows: [Double]
-    fileprivate let closes: [Double]
-    fileprivate let volumes: [Double]
+    fileprivate var openTimes: [Int64]
+    fileprivate var opens: [Double]
+    fileprivate var highs: [Double]
+    fileprivate var lows: [Double]
+    fileprivate var closes: [Double]
+    fileprivate var volumes: [Double]
 
     /// Converts validated bars; they must be strictly increasing in time on the timeframe's grid
     /// (gaps are allowed; the features measure returns between consecutive bars).
@@ -56,6 +56,19 @@ public struct BarSeries: Sendable {
 
     /// The number of bars.
     public var count: Int { openTimes.count }
+
+    /// Adds the next bar (a live feed's); it must open after the last one.
+    public mutating func append(_ bar: Bar) throws(PredictionError) {
+        if let last = openTimes.last, bar.openTime.millisecondsSinceEpoch <= last {
+            throw .invalidBars("bar at \(bar.openTime.iso8601) does not follow \(Timestamp(millisecondsSinceEpoch: last).iso8601)")
+        }
+        openTimes.append(bar.openTime.millisecondsSinceEpoch)
+        opens.append(bar.open.value.doubleValue)
+        highs.append(bar.high.value.doubleValue)
+        lows.append(bar.low.value.doubleValue)
+        closes.append(bar.close.value.doubleValue)
+        volumes.append(bar.volume?.value.doubleValue ?? 0)
+    }
 
     /// The close time of the last bar, when there is one.
     public var lastCloseTime: Timestamp? {

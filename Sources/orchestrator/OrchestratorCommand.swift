@@ -20,7 +20,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             embedded SQLite database under --data-dir is used.
             """,
         version: ProductVersion.current,
-        subcommands: [Run.self, Serve.self, Worker.self, SchedulerRole.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Health.self, FeedbackCommand.self, Version.self])
+        subcommands: [Run.self, Serve.self, Worker.self, SchedulerRole.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Health.self, VenueCommand.self, FeedbackCommand.self, Version.self])
 
     /// The argument parser's own entry, except that `scan` reports usage errors with status 2
     /// (scanners' convention: 0 clean, 1 findings, 2 could not scan) instead of 64.
@@ -58,6 +58,46 @@ struct Health: AsyncParsableCommand {
             failed = output.failed
         }
         if failed { throw ExitCode(1) }
+    }
+}
+
+struct VenueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "venue", abstract: "Venue connections.", subcommands: [Check.self, Benchmark.self])
+
+    struct Benchmark: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Time decoding Binance kline stream frames into bars (docs/benchmarks.md).")
+        @Option(help: "Frames decoded per repetition.") var frames = 200_000
+        @Option(help: "Repetitions; the median is reported.") var repetitions = 5
+        @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+        func run() async throws {
+            do {
+                CommandRunner.print(try VenueBenchmark.run(frames: max(1, frames), repetitions: max(1, repetitions)), format: format)
+            } catch {
+                CommandRunner.fail(String(describing: error), code: 1)
+            }
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a venue's configuration: endpoints, clock offset, key permissions (never the key), balances, symbol rules, rate limits.",
+            discussion: "Keys come from BINANCE_API_KEY with BINANCE_API_SECRET (HMAC) or BINANCE_PRIVATE_KEY_FILE (Ed25519 PEM). Nothing is traded. Exit status 0 when every check passes, 1 otherwise.")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "The venue: binance.") var venue = "binance"
+        @Option(help: "Comma-separated symbols whose rules to show.") var symbols = "BTCUSDT"
+        @Option(help: "Output format: json or table.") var format: OutputFormat = .table
+
+        func run() async throws {
+            var failed = false
+            try await CommandRunner.run(storage: storage) { configuration, logger in
+                let output = try await VenueCheckCommand.run(configuration, venue: venue, symbols: symbols.split(separator: ",").map(String.init),
+                                                             environment: ProcessInfo.processInfo.environment, logger: logger)
+                CommandRunner.print(output.output, format: format)
+                failed = output.failed
+            }
+            if failed { throw ExitCode(1) }
+        }
     }
 }
 
@@ -330,11 +370,16 @@ struct Run: AsyncParsableCommand {
     @Option(help: "First bar replayed (YYYY-MM-DD or ISO-8601); default: the first stored.") var start: String?
     @Option(help: "Last bar replayed (inclusive); default: the last stored.") var end: String?
     @Flag(help: "Exit when the replay ends (otherwise the API keeps serving the final state).") var exitAtEnd = false
+    @Option(help: "Where bars come from: replay (stored bars) or binance (live klines; the store is backfilled first).") var feed = "replay"
+    @Option(help: "Where orders go: paper (simulated fills at the feed's prices).") var venue = "paper"
+    @Option(help: "With a live feed: bars of history fetched first for the models (when the store has fewer).") var warmupBars = 500
 
     func validate() throws {
         guard Timeframe(rawValue: timeframe) != nil else { throw ValidationError("--timeframe must be one of \(Timeframe.codes.joined(separator: ", "))") }
         guard RiskLevel(rawValue: riskLevel) != nil else { throw ValidationError("--risk-level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", "))") }
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
+        guard ["replay", "binance"].contains(feed) else { throw ValidationError("--feed must be replay or binance") }
+        guard (301...100_000).contains(warmupBars) else { throw ValidationError("--warmup-bars must be 301 to 100000 (the models need more than 300 bars)") }
         guard rebalanceEvery >= 1, reportEvery >= 1, refitEvery >= 1 else {
             throw ValidationError("--rebalance-every, --refit-every and --report-every must be at least 1")
         }
@@ -362,6 +407,9 @@ struct Run: AsyncParsableCommand {
         options.exitAtEnd = exitAtEnd
         options.start = start.flatMap { Timestamp(iso8601: $0) }
         options.end = end.flatMap { Timestamp(iso8601: $0) }
+        options.feed = feed
+        options.venue = venue
+        options.warmupBars = warmupBars
         try await CommandRunner.run(storage: storage, overrides: overrides) { configuration, logger in
             try await RunCommand.run(configuration, options: options, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))

@@ -26,7 +26,7 @@ struct BinanceVenueTests {
         let balances = try await fixture.venue.balances()
         #expect(balances["USDT"]?.free == FixedDecimal(100_000))
         let wrong = BinanceRESTClient(baseURL: fixture.endpoints.tradingRESTURL, credentials: BinanceCredentials(apiKey: "ed-other", ed25519: key),
-                                      budget: fixture.budget, clock: { Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)) })
+                                      budget: fixture.budget, clock: { Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)) }, timeout: .seconds(60))
         await #expect(throws: BinanceAPIError(httpStatus: 400, code: -1022, message: "Signature for this request is not valid.")) {
             _ = try await wrong.signedCall("GET", "/api/v3/account", weight: 20)
         }
@@ -78,10 +78,10 @@ struct BinanceVenueTests {
 
     @Test("a time-out after acceptance is UNKNOWN and resolves the same way")
     func timeoutAfterAccept() async throws {
-        let fixture = try await StubFixture.start(timeout: .milliseconds(300))
+        let fixture = try await StubFixture.start(submitTimeout: .seconds(1))
         defer { fixture.stop() }
         await fixture.exchange.trade(StubFixture.bar("30000", "30000", "30000", "30000", at: Timestamp(millisecondsSinceEpoch: 0)), symbol: "BTCUSDT")
-        await fixture.exchange.inject(.timeoutAfterAccept(delay: .seconds(2)))
+        await fixture.exchange.inject(.timeoutAfterAccept(delay: .seconds(30)))
         let submission = try await fixture.venue.submit(VenueOrderRequest(clientOrderID: "slow-1", symbol: StubFixture.symbol, side: .buy,
                                                                           quantity: FixedDecimal("0.01")!))
         guard case .unknown = submission else { Issue.record("expected unknown, got \(submission)"); return }

@@ -20,9 +20,11 @@ struct StubFixture: Sendable {
     let venue: BinanceVenue
     let endpoints: BinanceEndpoints
 
-    /// Starts a stub with BTCUSDT and ETHUSDT, 100,000 USDT, and a venue with HMAC (or the given) credentials.
+    /// Starts a stub with BTCUSDT and ETHUSDT, 100,000 USDT, and a venue with HMAC (or the given)
+    /// credentials. Calls wait up to a minute (the suite shares two cores); only `submitTimeout`, when
+    /// given, is short.
     static func start(credentials: BinanceCredentials? = BinanceCredentials(apiKey: apiKey, secret: secret), ed25519Keys: [String: Data] = [:],
-                      weightLimitPerMinute: Int = 6_000, orderLimit: Int = 50, timeout: Duration = .seconds(5),
+                      weightLimitPerMinute: Int = 6_000, orderLimit: Int = 50, submitTimeout: Duration? = nil,
                       receiveWindowMilliseconds: Int64 = 5_000, virtualClock: VirtualClock? = nil) async throws -> StubFixture {
         let clock: @Sendable () -> Timestamp
         let budget: BinanceRateBudget
@@ -43,9 +45,9 @@ struct StubFixture: Sendable {
         try await server.start()
         let endpoints = BinanceEndpoints.local(port: server.port)
         let rest = BinanceRESTClient(baseURL: endpoints.tradingRESTURL, credentials: credentials, budget: budget, clock: clock,
-                                     receiveWindowMilliseconds: receiveWindowMilliseconds, timeout: timeout)
+                                     receiveWindowMilliseconds: receiveWindowMilliseconds, timeout: .seconds(60))
         try await rest.synchroniseClock()
-        let venue = BinanceVenue(rest: rest, budget: budget)
+        let venue = BinanceVenue(rest: rest, budget: budget, submitTimeout: submitTimeout)
         return StubFixture(server: server, exchange: exchange, rest: rest, budget: budget, venue: venue, endpoints: endpoints)
     }
 

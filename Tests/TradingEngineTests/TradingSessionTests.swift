@@ -72,6 +72,26 @@ struct TradingSessionTests {
         #expect(resumed.steps.map { $0.forecasts.mapValues(\.probabilityUp) } == straight.steps.map { $0.forecasts.mapValues(\.probabilityUp) })
     }
 
+    @Test("a live session that receives its bars one by one trades exactly as a replay of the same bars")
+    func appendedBarsMatchReplay() throws {
+        let bars = TradingLoopTests.prefix(700)
+        let straight = try Self.run(bars: bars, stoppingAt: [])
+        var live = try TradingSession(bars: bars.mapValues { Array($0.prefix(400)) }, timeframe: .oneDay, settings: Self.settings, policy: Self.policy())
+        live.expectsMoreBars = true
+        var steps: [SessionStep] = []
+        while steps.count < 700 {
+            if live.isFinished { try live.append(bars.mapValues { $0[live.barCount] }) }
+            steps.append(try live.step())
+        }
+        // Every step but the last matches: the replay takes no decision at its last bar, the live session does.
+        #expect(steps.dropLast().flatMap(\.fills) == straight.steps.dropLast().flatMap(\.fills))
+        #expect(steps.dropLast().map(\.equity) == straight.steps.dropLast().map(\.equity))
+        #expect(straight.steps.contains { !$0.fills.isEmpty })
+        let first = bars.keys.sorted()[0]
+        #expect(throws: TradingSession<ForecastAllocationPolicy>.SessionError.self) { try live.append([first: bars[first]![10]]) }
+        #expect(throws: TradingSession<ForecastAllocationPolicy>.SessionError.self) { try live.append(bars.mapValues { $0[10] }) }
+    }
+
     @Test("after every step the books balance, cash + marked positions = equity, and each fill's id is new")
     func invariantsAfterEveryStep() throws {
         var session = try TradingSession(bars: TradingLoopTests.prefix(500), timeframe: .oneDay, settings: Self.settings,

@@ -33,6 +33,10 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     public let now: @Sendable () -> Timestamp
     /// How long an unpaced replay may compute before it commits.
     public var batchDuration: Duration = .milliseconds(100)
+    /// Bars of every symbol at one open time, as a live feed closes them: once the stored bars are
+    /// processed, the session waits for these and steps on each (nil: the run ends with the replay).
+    /// Groups at or before the last bar known are skipped (a restart re-reads them from the store).
+    public var liveBars: AsyncStream<[Symbol: Bar]>?
 
     /// Why a run cannot start.
     public enum RunnerError: Error, Sendable, CustomStringConvertible {
@@ -99,7 +103,19 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         var reported: [SessionProgress] = []
         var inFlight: Task<Void, any Error>?
         var appliedCommands: Set<Int64> = []
-        while !session.isFinished && steps < maximumSteps && !Task.isCancelled && !stopRequested() {
+        var live = liveBars?.makeAsyncIterator()
+        session.expectsMoreBars = live != nil
+        while steps < maximumSteps && !Task.isCancelled && !stopRequested() {
+            if session.isFinished {
+                // A replay ends here; a live run waits for the next bars (every step so far is committed).
+                guard live != nil else { break }
+                try await inFlight?.value
+                guard let next = await live?.next() else { break }
+                if let time = next.values.first?.openTime, time <= session.lastOpenTime { continue }
+                try session.append(next)
+                batchStarted = ContinuousClock.now
+                continue
+            }
             // Commands first: a halt stops this very step's decision.
             var extraOrders: [Order] = []
             var applied: [Int64] = []

@@ -35,8 +35,11 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     private var orderSequence = 0
     /// Ledger lines not yet handed out in a step (a new session's first step carries the deposit).
     private var reportedEntries = 0
-    private let series: [Symbol: BarSeries]
-    private let bars: [Symbol: [Bar]]
+    private var series: [Symbol: BarSeries]
+    private var bars: [Symbol: [Bar]]
+    /// Whether more bars will be appended (a live feed): the last bar known is then not the end,
+    /// so a decision there is taken (its orders fill on the next bar to come).
+    public var expectsMoreBars = false
 
     /// Why a session cannot start or go on.
     public typealias SessionError = TradingLoop.LoopError
@@ -90,6 +93,25 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
 
     /// Bars in the replay.
     public var barCount: Int { bars[symbols[0]]!.count }
+
+    /// The open time of the last bar known.
+    public var lastOpenTime: Timestamp { bars[symbols[0]]!.last!.openTime }
+
+    /// Appends the next bar of every symbol (one open time for all, after the last one), so a live
+    /// session goes on past the bars it started with; the next `step()` processes it.
+    public mutating func append(_ next: [Symbol: Bar]) throws {
+        guard Set(next.keys) == Set(symbols), let time = next[symbols[0]]?.openTime else {
+            throw SessionError.invalidInput("a new bar is needed for every symbol of the session (\(symbols.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard next.values.allSatisfy({ $0.openTime == time }) else { throw SessionError.invalidInput("the new bars of the symbols open at different times") }
+        guard time > lastOpenTime else {
+            throw SessionError.invalidInput("the new bar at \(time.iso8601) does not follow the last one at \(lastOpenTime.iso8601)")
+        }
+        for symbol in symbols {
+            try series[symbol]!.append(next[symbol]!)
+            bars[symbol]!.append(next[symbol]!)
+        }
+    }
 
     /// Whether every bar has been processed.
     public var isFinished: Bool { nextIndex >= barCount }
@@ -209,13 +231,13 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         if !ledger.positions.isEmpty { exposedBars += 1 }
         nextIndex = index + 1
         lastCloseTime = closeTime
-        // 3. Forecast at every close; decide every `decisionInterval` bars (not after the last bar: nothing could fill).
+        // 3. Forecast at every close; decide every `decisionInterval` bars (not after the last bar of a replay: nothing could fill).
         let views = Dictionary(uniqueKeysWithValues: symbols.map { ($0, series[$0]!.asOf(closeTime)) })
         let forecasts: [Symbol: Forecast]
         var decided = false
         do {
             forecasts = try policy.forecasts(at: closeTime, bars: views)
-            if index % settings.decisionInterval == 0, index < barCount - 1, gate.state != .halted,
+            if index % settings.decisionInterval == 0, index < barCount - 1 || expectsMoreBars, gate.state != .halted,
                let targets = try policy.targetWeights(at: closeTime, bars: views) {
                 decided = true
                 decisions += 1

@@ -1,0 +1,63 @@
+import BinanceConnector
+import Foundation
+import Logging
+import TradingCore
+import TradingEngine
+
+/// Builds the Binance connector from the configuration and the environment's keys: the one place
+/// that knows the adapter's types, so the rest of the composition root sees the ports.
+struct BinanceWiring: Sendable {
+    let endpoints: BinanceEndpoints
+    let credentials: BinanceCredentials?
+    let budget: BinanceRateBudget
+    /// Public market data (klines, exchangeInfo).
+    let marketREST: BinanceRESTClient
+    /// Signed calls (orders, account).
+    let tradingREST: BinanceRESTClient
+    let feedStatistics = BinanceFeedStatistics()
+
+    /// Why the connector cannot be built (bad key file, real-money URLs without `live`).
+    struct WiringError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Reads `BINANCE_API_KEY` with `BINANCE_API_SECRET` or `BINANCE_PRIVATE_KEY_FILE`; none of them is ever logged.
+    init(settings: OrchestratorConfiguration.BinanceSettings, environment: [String: String], clock: @escaping @Sendable () -> Timestamp,
+         logger: Logger) throws {
+        endpoints = BinanceEndpoints(restURL: settings.restURL, streamURL: settings.streamURL, webSocketAPIURL: settings.webSocketAPIURL,
+                                     tradingRESTURL: settings.tradingRESTURL, live: settings.live)
+        if let problem = endpoints.problem { throw WiringError(description: problem) }
+        credentials = try Self.credentials(environment)
+        budget = BinanceRateBudget(now: clock)
+        marketREST = BinanceRESTClient(baseURL: endpoints.restURL, credentials: nil, budget: budget, clock: clock, logger: logger)
+        tradingREST = BinanceRESTClient(baseURL: endpoints.tradingRESTURL, credentials: credentials, budget: budget, clock: clock, logger: logger)
+    }
+
+    static func credentials(_ environment: [String: String]) throws -> BinanceCredentials? {
+        guard let key = environment["BINANCE_API_KEY"], !key.isEmpty else { return nil }
+        if let file = environment["BINANCE_PRIVATE_KEY_FILE"], !file.isEmpty {
+            guard let pem = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw WiringError(description: "BINANCE_PRIVATE_KEY_FILE names a file that cannot be read")
+            }
+            do {
+                return try BinanceCredentials(apiKey: key, ed25519PEM: pem)
+            } catch {
+                throw WiringError(description: "BINANCE_PRIVATE_KEY_FILE: \(error)")
+            }
+        }
+        guard let secret = environment["BINANCE_API_SECRET"], !secret.isEmpty else {
+            throw WiringError(description: "BINANCE_API_KEY is set without BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE")
+        }
+        return BinanceCredentials(apiKey: key, secret: secret)
+    }
+
+    /// The kline feed over the market-data endpoints.
+    func feed(logger: Logger) -> BinanceMarketDataFeed {
+        BinanceMarketDataFeed(streamURL: endpoints.streamURL, history: BinanceKlineHistory(rest: marketREST), statistics: feedStatistics, logger: logger)
+    }
+
+    /// The venue over the trading endpoints.
+    func venue(logger: Logger) -> BinanceVenue {
+        BinanceVenue(rest: tradingREST, budget: budget, logger: logger)
+    }
+}

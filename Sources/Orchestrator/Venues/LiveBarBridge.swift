@@ -1,0 +1,85 @@
+import BinanceConnector
+import Foundation
+import Logging
+import Storage
+import TradingCore
+import TradingEngine
+
+/// Between a live feed and the trading loop: backfills the store so the models have their
+/// history, then turns the feed's closed bars into groups (every symbol at one open time), each
+/// stored in one transaction before the loop sees it — so a restart finds in the store every bar
+/// the loop traded on.
+struct LiveBarBridge: Sendable {
+    let feed: BinanceMarketDataFeed
+    let store: SQLStore
+    let symbols: [Symbol]
+    let timeframe: Timeframe
+    let logger: Logger
+    let announce: @Sendable (String) -> Void
+
+    /// Fetches the closed bars each symbol misses, from its last stored bar (or `warmupBars` back
+    /// from now) until now, and stores them; returns the last stored open time per symbol.
+    func backfill(warmupBars: Int, now: Timestamp) async throws -> [Symbol: Timestamp] {
+        var last: [Symbol: Timestamp] = [:]
+        var batches: [BarImportBatch] = []
+        for symbol in symbols {
+            let stored = try await store.instruments().first { $0.instrument.symbol == symbol }?.series.first { $0.timeframe == timeframe }?.lastOpenTime
+            let earliest = Timestamp(millisecondsSinceEpoch: (now.millisecondsSinceEpoch / timeframe.milliseconds - Int64(warmupBars)) * timeframe.milliseconds)
+            let from = stored.map { max($0.adding(milliseconds: timeframe.milliseconds), earliest) } ?? earliest
+            let bars = from < now ? try await feed.history(symbol: symbol, timeframe: timeframe, range: from..<now) : []
+            if !bars.isEmpty {
+                batches.append(BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .crypto, quoteCurrency: nil), timeframe: timeframe,
+                                              kind: .ohlcv, bars: bars, source: "\(feed.name) backfill"))
+            }
+            announce("Backfilled \(bars.count) \(timeframe.rawValue) bars of \(symbol) from \(from.iso8601).")
+            last[symbol] = bars.last?.openTime ?? stored
+        }
+        if !batches.isEmpty { _ = try await store.importBars(batches) }
+        return last
+    }
+
+    /// Groups of closed bars for the loop, each stored first; ends when the task is cancelled.
+    func groups(after last: [Symbol: Timestamp]) async -> AsyncStream<[Symbol: Bar]> {
+        let (stream, continuation) = AsyncStream<[Symbol: Bar]>.makeStream()
+        let events = await feed.events(symbols: symbols, timeframe: timeframe, after: last)
+        let bridge = self
+        let task = Task {
+            var pending: [Timestamp: [Symbol: Bar]] = [:]
+            do {
+                for try await event in events {
+                    switch event {
+                    case .barClosed(let symbol, _, let bar):
+                        pending[bar.openTime, default: [:]][symbol] = bar
+                        // Complete groups go out oldest first (each symbol's bars come in order). An older group
+                        // still incomplete when a newer one is complete can never complete: a symbol had no bar then.
+                        while let oldest = pending.keys.min() {
+                            if pending[oldest]!.count < bridge.symbols.count {
+                                guard pending.contains(where: { $0.key > oldest && $0.value.count == bridge.symbols.count }) else { break }
+                                bridge.logger.warning("bar time skipped: not every symbol has a bar", metadata: ["time": "\(oldest.iso8601)"])
+                                pending[oldest] = nil
+                                continue
+                            }
+                            let group = pending.removeValue(forKey: oldest)!
+                            _ = try await bridge.store.importBars(group.map { symbol, bar in
+                                BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .crypto, quoteCurrency: nil), timeframe: bridge.timeframe,
+                                               kind: .ohlcv, bars: [bar], source: "\(bridge.feed.name) stream")
+                            })
+                            continuation.yield(group)
+                        }
+                    case .connected:
+                        bridge.logger.info("feed connected", metadata: ["feed": "\(bridge.feed.name)"])
+                    case .disconnected(let reason):
+                        bridge.announce("Feed \(bridge.feed.name) disconnected (\(reason)); reconnecting.")
+                    case .gapHealed(let symbol, let from, let bars):
+                        bridge.announce("Feed \(bridge.feed.name): \(bars) missed bars of \(symbol) from \(from.iso8601) fetched from history.")
+                    }
+                }
+            } catch {
+                bridge.logger.error("live bars stopped", metadata: ["error": "\(error)"])
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}

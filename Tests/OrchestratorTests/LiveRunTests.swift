@@ -1,0 +1,122 @@
+import BinanceStub
+import Foundation
+import QuantMath
+import TestSupport
+import Testing
+import TradingCore
+
+/// `orchestrator run --feed binance` against the stub exchange: the store is backfilled from the
+/// exchange's klines, every live closed kline is stored and traded once, and a kill -9 and a
+/// restart heal the bars missed meanwhile without trading any bar twice.
+@Suite("Live paper trading on the Binance feed", .serialized)
+struct LiveRunTests {
+    /// 320 closed minute bars of two symbols ending ten minutes ago (random walks, seeded), so the
+    /// bars the test adds after them are closed too by the exchange's clock.
+    static func history(now: Int64) -> (btc: [Bar], eth: [Bar]) {
+        var generator = SeededGenerator(seed: 7)
+        let last = now - now % 60_000 - 10 * 60_000
+        func walk(_ start: Double) -> [Bar] {
+            var price = start
+            return (0..<320).map { index in
+                let open = price
+                price *= 1 + Double.random(in: -0.002...0.002, using: &generator)
+                let text = { (value: Double) in String(format: "%.2f", value) }
+                let high = max(open, price) * 1.0005, low = min(open, price) * 0.9995
+                return try! Bar(openTime: Timestamp(millisecondsSinceEpoch: last - Int64(319 - index) * 60_000), open: Price(text(open))!,
+                                high: Price(text(high))!, low: Price(text(low))!, close: Price(text(price))!, volume: Quantity(FixedDecimal(3)))
+            }
+        }
+        return (walk(30_000), walk(2_000))
+    }
+
+    static func start(_ folder: TemporaryDirectory, port: Int, output: Pipe) throws -> Process {
+        let process = Process()
+        process.executableURL = CommandLineTests.executable
+        process.arguments = ["run", "--data-dir", folder.path, "--feed", "binance", "--symbols", "BTCUSDT,ETHUSDT", "--timeframe", "1m", "--port", "0",
+                             "--rebalance-every", "5", "--report-every", "1", "--warmup-bars", "330"]
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && !$0.key.hasPrefix("BINANCE_") && $0.key != "DATABASE_URL" }
+        environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
+        environment["ORCHESTRATOR_SECURITY_CHECK_INTERVAL_SECONDS"] = "0"
+        environment["ORCHESTRATOR_FEEDBACK_SCORE_INTERVAL_SECONDS"] = "0"
+        environment["ORCHESTRATOR_AUTH_ADMIN_KEY"] = CrashSafetyTests.adminKey
+        environment["ORCHESTRATOR_VENUES_BINANCE_REST_URL"] = "http://127.0.0.1:\(port)"
+        environment["ORCHESTRATOR_VENUES_BINANCE_WS_STREAM_URL"] = "ws://127.0.0.1:\(port)"
+        process.environment = environment
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Reads the process's output until it contains `marker`.
+    static func read(_ output: Pipe, until marker: String, into text: inout String, within seconds: TimeInterval = 120) async {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !text.contains(marker) && Date() < deadline {
+            let chunk = await output.fileHandleForReading.availableDataOffPool()
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+    }
+
+    @Test("backfill, live bars traded once each, kill -9, restart: the missed bar is healed and no bar is stored or traded twice")
+    func liveRunSurvivesAKill() async throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1_000)
+        let (btc, eth) = Self.history(now: now)
+        let exchange = BinanceStubExchange(listings: [.init(symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT"),
+                                                      .init(symbol: "ETHUSDT", baseAsset: "ETH", quoteAsset: "USDT")],
+                                           balances: [:])
+        await exchange.setHistory(btc, symbol: "BTCUSDT", interval: "1m")
+        await exchange.setHistory(eth, symbol: "ETHUSDT", interval: "1m")
+        let server = BinanceStubServer(exchange: exchange)
+        try await server.start()
+        defer { server.stop() }
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+
+        func next(_ bars: [Bar], _ index: Int) -> Bar {
+            let last = bars.last!
+            return try! Bar(openTime: last.openTime.adding(milliseconds: Int64(index) * 60_000), open: last.close, high: last.close, low: last.close,
+                            close: last.close, volume: Quantity(FixedDecimal(1)))
+        }
+        let output = Pipe()
+        let process = try Self.start(folder, port: server.port, output: output)
+        var text = ""
+        await Self.read(output, until: "bar 320/320", into: &text)
+        #expect(text.contains("Backfilled 320 1m bars of BTCUSDT") && text.contains("Backfilled 320 1m bars of ETHUSDT"), "\(text)")
+        #expect(text.contains("live binance 1m bars"), "\(text)")
+        // Wait for the stream connection before the exchange trades.
+        let connected = Date().addingTimeInterval(60)
+        while await exchange.openStreamConnections == 0 && Date() < connected { try await Task.sleep(for: .milliseconds(20)) }
+        for index in 1...2 {
+            await exchange.trade(next(btc, index), symbol: "BTCUSDT", interval: "1m")
+            await exchange.trade(next(eth, index), symbol: "ETHUSDT", interval: "1m")
+        }
+        await Self.read(output, until: "bar 322/322", into: &text)
+        #expect(text.contains("bar 321/321") && text.contains("bar 322/322"), "\(text)")
+        kill(process.processIdentifier, SIGKILL)
+        await process.exited()
+
+        // While it is down, a bar closes; the restart heals it from history, then trades a live one.
+        await exchange.trade(next(btc, 3), symbol: "BTCUSDT", interval: "1m")
+        await exchange.trade(next(eth, 3), symbol: "ETHUSDT", interval: "1m")
+        let again = Pipe()
+        let restarted = try Self.start(folder, port: server.port, output: again)
+        var second = ""
+        await Self.read(again, until: "bar 323/323", into: &second)
+        #expect(second.contains("bar 323/323"), "\(second)")
+        #expect(!second.contains("bar 1/"), "a restart resumes from the checkpoint, it does not replay from the start")
+        let reconnected = Date().addingTimeInterval(60)
+        while await exchange.openStreamConnections == 0 && Date() < reconnected { try await Task.sleep(for: .milliseconds(20)) }
+        await exchange.trade(next(btc, 4), symbol: "BTCUSDT", interval: "1m")
+        await exchange.trade(next(eth, 4), symbol: "ETHUSDT", interval: "1m")
+        await Self.read(again, until: "bar 324/324", into: &second)
+        #expect(second.contains("bar 324/324"), "\(second)")
+        restarted.terminate()
+        await restarted.exited()
+        #expect(restarted.terminationStatus == 0)
+        let books = try await CrashSafetyTests.books(folder)
+        #expect(books.nextIndex == 324)
+        #expect(books.marks.count == 324 && Set(books.marks).count == 324, "every bar traded once")
+        #expect(Set(books.fills).count == books.fills.count)
+    }
+}
