@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the connector talks to: REST, the market-data streams and the WebSocket API. The same
 /// code talks to the local stub, the testnet and the real exchange; only these URLs differ.
 ///
@@ -43,13 +45,19 @@ public struct BinanceEndpoints: Sendable, Hashable {
                          tradingRESTURL: "http://\(host):\(port)")
     }
 
-    /// Why these endpoints must not be used: real-money URLs without `live`.
+    /// Why these endpoints must not be used: trading endpoints of the real exchange (any host
+    /// under binance.com, whatever the form of the URL) without `live`.
     public var problem: String? {
-        let real = [Self.productionREST, "https://api1.binance.com", "https://api2.binance.com", "https://api3.binance.com", "https://api4.binance.com"]
-        if !live && (real.contains(tradingRESTURL) || webSocketAPIURL.hasPrefix("wss://ws-api.binance.com")) {
+        if !live && (Self.isRealExchange(tradingRESTURL) || Self.isRealExchange(webSocketAPIURL)) {
             return "trading endpoints point at the real exchange but venues.binance.live is not true; set it to trade real money, or use the testnet"
         }
         return nil
+    }
+
+    /// Whether a URL's host is the real exchange's (binance.com or one of its subdomains).
+    public static func isRealExchange(_ url: String) -> Bool {
+        guard let host = URL(string: url)?.host?.lowercased() else { return false }
+        return host == "binance.com" || host.hasSuffix(".binance.com")
     }
 
     private static func trimmed(_ url: String) -> String {

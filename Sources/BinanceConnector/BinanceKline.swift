@@ -35,13 +35,14 @@ public struct BinanceKline: Sendable, Hashable {
 
     /// The kline fields of an event object (looking inside a combined stream's `data`), nil when
     /// the event is of another type.
-    private static func event(_ scanner: inout JSONByteScanner) throws(JSONByteScanner.Failure) -> KlineFields? {
+    private static func event(_ scanner: inout JSONByteScanner, enveloped: Bool = false) throws(JSONByteScanner.Failure) -> KlineFields? {
         var isKline = false
         var nested: KlineFields?
         var fields = KlineFields()
         try scanner.forEachMember { scanner, key throws(JSONByteScanner.Failure) in
-            if scanner.matches(key, "data") {
-                nested = try event(&scanner)
+            // One envelope level at most (a combined stream's data): deeper nesting is skipped, never recursed into.
+            if scanner.matches(key, "data") && !enveloped {
+                nested = try event(&scanner, enveloped: true)
             } else if scanner.matches(key, "e") {
                 let value = try scanner.stringRange()
                 isKline = scanner.matches(value, "kline")
@@ -91,6 +92,7 @@ public struct BinanceKline: Sendable, Hashable {
             guard let timeframe = BinanceKline.timeframe(ofInterval: intervalText) else {
                 throw FormatError(description: "k.i: interval \(intervalText) is not a timeframe the engine trades")
             }
+            try BinanceKline.checkOpenTime(openTime, timeframe: timeframe, field: "k.t")
             func price(_ range: Range<Int>, _ field: String) throws -> Price {
                 do { return Price(try FixedDecimal(parsing: bytes[range])) } catch {
                     throw FormatError(description: "k.\(field): \(error)")
@@ -112,6 +114,19 @@ public struct BinanceKline: Sendable, Hashable {
         }
     }
 
+    /// How long after a history row's close time it counts as closed.
+    public static let closedMarginMilliseconds: Int64 = 2_000
+
+    /// An open time the engine can hold, on the timeframe's grid (weekly bars open on Mondays, which the grid of the epoch does not show).
+    static func checkOpenTime(_ openTime: Int64, timeframe: Timeframe, field: String) throws {
+        guard Timestamp.supportedRange.contains(Timestamp(millisecondsSinceEpoch: openTime)) else {
+            throw FormatError(description: "\(field): \(openTime) is outside the supported years")
+        }
+        guard timeframe == .oneWeek || openTime % timeframe.milliseconds == 0 else {
+            throw FormatError(description: "\(field): \(openTime) is not on the \(timeframe.rawValue) grid")
+        }
+    }
+
     /// Decodes a `GET /api/v3/klines` body: rows of `[openTime, open, high, low, close, volume, closeTime, …]`.
     /// `now` decides which rows have closed (the newest row is usually still forming).
     public static func decodeHistory(_ json: Data, symbol: Symbol, timeframe: Timeframe, now: Timestamp) throws -> [BinanceKline] {
@@ -122,6 +137,7 @@ public struct BinanceKline: Sendable, Hashable {
             throw FormatError(description: "klines are not rows of [openTime, open, high, low, close, volume, closeTime, …]: \(error)")
         }
         return try rows.enumerated().map { offset, row in
+            try checkOpenTime(row.openTime, timeframe: timeframe, field: "kline row \(offset): openTime")
             func price(_ text: String, _ field: String) throws -> Price {
                 guard let value = FixedDecimal(text) else { throw FormatError(description: "kline row \(offset): \(field) is not a decimal: \(text)") }
                 return Price(value)
@@ -130,7 +146,8 @@ public struct BinanceKline: Sendable, Hashable {
             do {
                 let bar = try Bar(openTime: Timestamp(millisecondsSinceEpoch: row.openTime), open: price(row.open, "open"), high: price(row.high, "high"),
                                   low: price(row.low, "low"), close: price(row.close, "close"), volume: Quantity(volume))
-                return BinanceKline(symbol: symbol, timeframe: timeframe, bar: bar, isClosed: row.closeTime < now.millisecondsSinceEpoch)
+                // A margin behind the exchange's time: a row fetched as its bar closes may still lack its last trades.
+                return BinanceKline(symbol: symbol, timeframe: timeframe, bar: bar, isClosed: row.closeTime + closedMarginMilliseconds < now.millisecondsSinceEpoch)
             } catch let error as BarValidationError {
                 throw FormatError(description: "kline row \(offset): \(error.field): \(error.reason)")
             }
@@ -162,11 +179,11 @@ extension BinanceKline {
         return (try? shutdownEvent(&scanner)) ?? false
     }
 
-    private static func shutdownEvent(_ scanner: inout JSONByteScanner) throws(JSONByteScanner.Failure) -> Bool {
+    private static func shutdownEvent(_ scanner: inout JSONByteScanner, enveloped: Bool = false) throws(JSONByteScanner.Failure) -> Bool {
         var found = false
         try scanner.forEachMember { scanner, key throws(JSONByteScanner.Failure) in
-            if scanner.matches(key, "data") {
-                found = try shutdownEvent(&scanner) || found
+            if scanner.matches(key, "data") && !enveloped {
+                found = try shutdownEvent(&scanner, enveloped: true) || found
             } else if scanner.matches(key, "e") {
                 let value = try scanner.stringRange()
                 found = found || scanner.matches(value, "serverShutdown")

@@ -64,7 +64,9 @@ public struct BinanceMarketDataFeed: MarketDataFeed {
                 guard !Task.isCancelled else { break }
                 await feed.statistics.didDisconnect(outcome.reason)
                 continuation.yield(.disconnected(reason: outcome.reason))
-                attempt = outcome.wasConnected ? 0 : attempt + 1
+                // Only a connection that lasted resets the backoff: one that fails at once (a ban, a broken heal)
+                // must not become a reconnect storm that gets the IP's streams banned too.
+                attempt = outcome.wasConnected && outcome.lasted >= .seconds(10) ? 0 : attempt + 1
                 let delay = outcome.immediate ? Duration.zero : feed.reconnectDelay(attempt: attempt)
                 feed.logger.warning("kline stream disconnected; reconnecting", metadata: ["reason": "\(outcome.reason)", "delay_ms": "\(delay.wholeMilliseconds)"])
                 try? await Task.sleep(for: delay)
@@ -84,6 +86,8 @@ public struct BinanceMarketDataFeed: MarketDataFeed {
     private struct Outcome {
         let reason: String
         let wasConnected: Bool
+        /// How long the connection stayed up.
+        var lasted: Duration = .zero
         /// A planned renewal or a server shutdown: reconnect at once.
         let immediate: Bool
     }
@@ -97,6 +101,7 @@ public struct BinanceMarketDataFeed: MarketDataFeed {
                              continuation: AsyncThrowingStream<FeedEvent, any Error>.Continuation) async -> Outcome {
         let connected = ConnectionFlag()
         let feed = self
+        let started = ContinuousClock.now
         var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: pingInterval))
         configuration.closeTimeout = .seconds(5)
         do {
@@ -123,13 +128,13 @@ public struct BinanceMarketDataFeed: MarketDataFeed {
                 if await connected.planned { throw Ending.planned }
             }
         } catch Ending.shutdown {
-            return Outcome(reason: "the exchange announced a server shutdown", wasConnected: true, immediate: true)
+            return Outcome(reason: "the exchange announced a server shutdown", wasConnected: true, lasted: ContinuousClock.now - started, immediate: true)
         } catch Ending.planned {
-            return Outcome(reason: "planned renewal", wasConnected: true, immediate: true)
+            return Outcome(reason: "planned renewal", wasConnected: true, lasted: ContinuousClock.now - started, immediate: true)
         } catch {
-            return Outcome(reason: "\(error)", wasConnected: await connected.value, immediate: false)
+            return Outcome(reason: "\(error)", wasConnected: await connected.value, lasted: ContinuousClock.now - started, immediate: false)
         }
-        return Outcome(reason: "the exchange closed the connection", wasConnected: await connected.value, immediate: false)
+        return Outcome(reason: "the exchange closed the connection", wasConnected: await connected.value, lasted: ContinuousClock.now - started, immediate: false)
     }
 
     enum FrameResult {

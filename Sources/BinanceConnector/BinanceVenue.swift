@@ -25,6 +25,8 @@ public actor BinanceVenue: ExecutionVenue {
     private var reportedTrades: Set<String> = []
     private var reportedAccepted: Set<String> = []
     private var reportedTerminal: Set<String> = []
+    /// Client order ids being submitted now.
+    private var inFlight: Set<String> = []
     /// Client order ids whose submission outcome is unknown, with when they were sent.
     public private(set) var unresolved: [String: (request: VenueOrderRequest, sentAt: Timestamp)] = [:]
     private let reports = ExecutionReportBroadcast()
@@ -74,9 +76,12 @@ public actor BinanceVenue: ExecutionVenue {
 
     public func submit(_ request: VenueOrderRequest) async throws -> VenueSubmission {
         if let existing = known[request.clientOrderID] { return .accepted(existing) }
-        if unresolved[request.clientOrderID] != nil {
+        if unresolved[request.clientOrderID] != nil || inFlight.contains(request.clientOrderID) {
             return .unknown(reason: "the earlier submission of \(request.clientOrderID) is not resolved yet; it is never sent twice")
         }
+        // Reserved before the first suspension: a second submit of the id meanwhile sends nothing.
+        inFlight.insert(request.clientOrderID)
+        defer { inFlight.remove(request.clientOrderID) }
         guard BinanceClientOrderID.isValid(request.clientOrderID) else {
             return .rejected(reason: "client order id \(request.clientOrderID) is not 1-36 characters of A-Z a-z 0-9 . : / _ -")
         }
@@ -100,25 +105,33 @@ public actor BinanceVenue: ExecutionVenue {
         query.append("quantity", request.quantity.description)
         query.append("newClientOrderId", request.clientOrderID)
         query.append("newOrderRespType", "FULL")
-        let sentAt = await rest.serverTimeEstimate
         let response: BinanceRESTClient.Response
         do {
             response = try await rest.signedCall("POST", "/api/v3/order", query: query, weight: 1, orders: 1, timeout: submitTimeout)
         } catch let error as BinanceOutcomeUnknown {
-            unresolved[request.clientOrderID] = (request, sentAt)
+            // Stamped no later than now (after any budget wait or resync): the receive window counts from here.
+            unresolved[request.clientOrderID] = (request, await rest.serverTimeEstimate)
             logger.warning("order outcome unknown: it will be resolved by query, never resent", metadata: ["client_order_id": "\(request.clientOrderID)"])
             return .unknown(reason: error.description)
         } catch let error as BinanceAPIError where error.isDuplicateOrder {
-            if let state = try await order(clientOrderID: request.clientOrderID, symbol: request.symbol) { return .accepted(state) }
+            if let state = try await order(clientOrderID: request.clientOrderID, symbol: request.symbol) {
+                record(state, fills: state.filledQuantity.isPositive ? try await trades(of: state) : [])
+                return .accepted(state)
+            }
             return .rejected(reason: error.description)
         } catch let error as BinanceAPIError {
             return .rejected(reason: error.description)
         }
-        let body = try await rest.decode(BinanceOrderMessages.OrderBody.self, response, what: "new order")
-        let state = try BinanceOrderMessages.state(body, fallbackTime: sentAt)
-        let fills = try BinanceOrderMessages.fills(body, state: state)
-        record(state, fills: fills)
-        return .accepted(state)
+        // The exchange has the order: an answer we cannot read leaves it to be resolved by query.
+        do {
+            let body = try await rest.decode(BinanceOrderMessages.OrderBody.self, response, what: "new order")
+            let state = try BinanceOrderMessages.state(body, fallbackTime: await rest.serverTimeEstimate)
+            record(state, fills: try BinanceOrderMessages.fills(body, state: state))
+            return .accepted(state)
+        } catch {
+            unresolved[request.clientOrderID] = (request, await rest.serverTimeEstimate)
+            return .unknown(reason: "the exchange accepted the order but its answer could not be read (\(error)); it will be resolved by query")
+        }
     }
 
     public func cancel(clientOrderID: String, symbol: Symbol) async throws -> VenueOrderState? {
@@ -262,7 +275,13 @@ public actor BinanceVenue: ExecutionVenue {
             guard reportedTrades.insert("\(report.symbol.rawValue)#\(fill.tradeID)").inserted else { return }
         }
         if let venueID = report.venueOrderID { clientIDsByVenueID[venueID] = report.clientOrderID }
-        unresolved[report.clientOrderID] = nil
+        // The stream proves the order exists: it is known from now on (a later submit of the id sends nothing).
+        if let entry = unresolved.removeValue(forKey: report.clientOrderID), known[report.clientOrderID] == nil {
+            known[report.clientOrderID] = VenueOrderState(clientOrderID: report.clientOrderID, venueOrderID: report.venueOrderID, symbol: report.symbol,
+                                                          side: report.side, type: entry.request.type, status: report.kind == .fill ? .filled : .accepted,
+                                                          quantity: report.quantity, filledQuantity: report.cumulativeQuantity, filledNotional: .zero,
+                                                          updatedAt: report.time)
+        }
         publish(report)
     }
 

@@ -32,6 +32,7 @@ public enum APIServer {
 
         let api = router.group("/api/v1")
         MarketRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
+        VenueRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
         PortfolioRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
         PredictionRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
         let trader = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .trader)

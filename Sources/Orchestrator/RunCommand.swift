@@ -1,3 +1,4 @@
+import BinanceConnector
 import Foundation
 import HTTPServer
 import Logging
@@ -66,7 +67,12 @@ public enum RunCommand {
         let wiring = options.feed == "binance"
             ? try BinanceWiring(settings: configuration.binance, environment: ProcessInfo.processInfo.environment, clock: { SystemClock().now() }, logger: logger)
             : nil
-        try await ServeCommand.run(configuration, logger: logger, announce: announce) { store, registry, clock in
+        var venueStatus: (@Sendable () async -> VenueStatus?)?
+        if let wiring {
+            let venue = options.venue
+            venueStatus = { await wiring.status(venue: venue) }
+        }
+        try await ServeCommand.run(configuration, logger: logger, announce: announce, venueStatus: venueStatus) { store, registry, clock in
             var options = options
             var live: AsyncStream<[Symbol: Bar]>?
             if let wiring {
@@ -75,7 +81,7 @@ public enum RunCommand {
                     return symbol
                 }
                 // A symbol the exchange does not list stops the start with its name.
-                _ = try await wiring.venue(logger: logger).instrumentRules(for: symbols)
+                _ = try await BinanceVenue(rest: wiring.marketREST, budget: wiring.budget, logger: logger).instrumentRules(for: symbols)
                 try await wiring.marketREST.synchroniseClock()
                 let bridge = LiveBarBridge(feed: wiring.feed(logger: logger), store: store, symbols: symbols, timeframe: options.timeframe, logger: logger,
                                            announce: announce)

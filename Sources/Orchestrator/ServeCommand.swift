@@ -21,6 +21,7 @@ public enum ServeCommand {
     /// Runs the service with more services beside the API (the trading loop of `orchestrator run`),
     /// made once the store is open and prepared; they start after the store and stop before it.
     static func run(_ configuration: OrchestratorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void,
+                    venueStatus: (@Sendable () async -> VenueStatus?)? = nil,
                     services: (SQLStore, PrometheusCollectorRegistry, any TradingClock) async throws -> [ServiceGroupConfiguration.ServiceConfiguration]) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
         let clock = SystemClock()
@@ -54,6 +55,11 @@ public enum ServeCommand {
         }
         var dependencies = serverDependencies(store: store, configuration: configuration, metrics: metrics, clock: clock)
         if let sweeper { dependencies.runSweep = { try await sweeper.sweep() } }
+        dependencies.venueStatus = venueStatus
+        if let venueStatus {
+            supervisor.append(.init(service: VenueMetricsService(status: venueStatus, metrics: VenueMetrics(registry: registry), clock: clock),
+                                    serviceName: "venue-metrics"))
+        }
         let host = configuration.host
         let application = APIServer.application(dependencies, host: host, port: configuration.port, logger: logger) { port in
             let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
@@ -133,5 +139,19 @@ struct StoreService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         try await store.close()
+    }
+}
+
+/// Copies the live feed's and venue's figures into `/metrics` every second.
+struct VenueMetricsService: Service {
+    let status: @Sendable () async -> VenueStatus?
+    let metrics: VenueMetrics
+    let clock: any TradingClock
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if let current = await status() { metrics.record(current, now: clock.now()) }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 }

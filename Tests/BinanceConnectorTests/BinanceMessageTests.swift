@@ -84,11 +84,14 @@ struct BinanceMessageTests {
     @Test("malformed and foreign frames: an error naming the problem, or nil for another event", arguments: [
         ("{\"result\":null,\"id\":1}", nil),
         ("{\"e\":\"trade\",\"s\":\"BTCUSDT\"}", nil),
-        ("{\"e\":\"kline\",\"k\":{\"t\":1,\"s\":\"BTCUSDT\",\"i\":\"1m\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true", "invalid JSON"),
-        ("{\"e\":\"kline\",\"k\":{\"t\":1,\"s\":\"BTCUSDT\",\"i\":\"1m\",\"o\":\"x\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true}}", "k.o"),
-        ("{\"e\":\"kline\",\"k\":{\"t\":1,\"s\":\"BTCUSDT\",\"i\":\"1m\",\"o\":\"1\",\"h\":\"1\",\"l\":\"2\",\"c\":\"1\",\"x\":true}}", "k.l"),
-        ("{\"e\":\"kline\",\"k\":{\"t\":1,\"s\":\"BTCUSDT\",\"i\":\"8h\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true}}", "k.i"),
-        ("{\"e\":\"kline\",\"k\":{\"t\":1,\"s\":\"BTCUSDT\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true}}", "lacks"),
+        ("{\"e\":\"kline\",\"k\":{\"t\":60000,\"s\":\"BTCUSDT\",\"i\":\"1m\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true", "invalid JSON"),
+        ("{\"e\":\"kline\",\"k\":{\"t\":60000,\"s\":\"BTCUSDT\",\"i\":\"1m\",\"o\":\"x\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true}}", "k.o"),
+        ("{\"e\":\"kline\",\"k\":{\"t\":60000,\"s\":\"BTCUSDT\",\"i\":\"1m\",\"o\":\"1\",\"h\":\"1\",\"l\":\"2\",\"c\":\"1\",\"x\":true}}", "k.l"),
+        ("{\"e\":\"kline\",\"k\":{\"t\":60000,\"s\":\"BTCUSDT\",\"i\":\"8h\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true}}", "k.i"),
+        ("{\"e\":\"kline\",\"k\":{\"t\":60000,\"s\":\"BTCUSDT\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true}}", "lacks"),
+        ("{\"e\":\"kline\",\"k\":{\"t\":60001,\"s\":\"BTCUSDT\",\"i\":\"1m\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true}}", "not on the 1m grid"),
+        ("{\"e\":\"kline\",\"k\":{\"t\":9223372036854775807,\"s\":\"BTCUSDT\",\"i\":\"1m\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"c\":\"1\",\"x\":true}}", "outside the supported years"),
+        (String(repeating: "{\"data\":", count: 50_000) + "{}" + String(repeating: "}", count: 50_000), nil),
         ("[1,2", "invalid JSON"),
         ("", "invalid JSON"),
     ] as [(String, String?)])
@@ -101,13 +104,13 @@ struct BinanceMessageTests {
         }
     }
 
-    @Test("REST kline rows decode with exact decimals; a row still forming is not closed")
+    @Test("REST kline rows decode with exact decimals; a row still forming, or closed less than the margin ago, is not closed")
     func historyRows() throws {
         let body = try Self.json(try Self.fixture("binance_klines.json")["body"]!)
-        let rows = try BinanceKline.decodeHistory(body, symbol: Symbol("BNBBTC")!, timeframe: .oneWeek, now: Timestamp(millisecondsSinceEpoch: 1_499_644_800_000))
+        let rows = try BinanceKline.decodeHistory(body, symbol: Symbol("BNBBTC")!, timeframe: .oneWeek, now: Timestamp(millisecondsSinceEpoch: 1_499_644_802_000))
         #expect(rows.count == 1 && rows[0].isClosed)
         #expect(rows[0].bar.open.value == FixedDecimal("0.01634790")! && rows[0].bar.volume?.value == FixedDecimal("148976.11427815")!)
-        let early = try BinanceKline.decodeHistory(body, symbol: Symbol("BNBBTC")!, timeframe: .oneWeek, now: Timestamp(millisecondsSinceEpoch: 1_499_644_799_999))
+        let early = try BinanceKline.decodeHistory(body, symbol: Symbol("BNBBTC")!, timeframe: .oneWeek, now: Timestamp(millisecondsSinceEpoch: 1_499_644_801_000))
         #expect(!early[0].isClosed)
     }
 
@@ -135,5 +138,50 @@ struct BinanceMessageTests {
         #expect(fill("BTC").feeInQuote(rules: rules, feeAssetPrice: nil) == FixedDecimal(30))
         #expect(fill("BNB").feeInQuote(rules: rules, feeAssetPrice: FixedDecimal(300)) == FixedDecimal("0.3")!)
         #expect(fill("BNB").feeInQuote(rules: rules, feeAssetPrice: nil) == nil)
+    }
+}
+
+@Suite("Binance account events")
+struct BinanceAccountEventTests {
+    static func event(_ key: String, _ change: (inout [String: Any]) -> Void = { _ in }) throws -> Data {
+        var value = try #require(try BinanceMessageTests.fixture("binance_user_data_events.json")[key] as? [String: Any])
+        change(&value)
+        return try JSONSerialization.data(withJSONObject: value)
+    }
+
+    @Test("the documented executionReport (NEW) is an accepted report with the order's ids and quantity")
+    func newOrder() throws {
+        guard case .execution(let report) = try BinanceAccountEvent.decode(try Self.event("executionReport")) else { Issue.record("not an execution"); return }
+        #expect(report.kind == .accepted && report.clientOrderID == "mUvoqJxFIILMdfAW5iGSOW" && report.venueOrderID == "4293153")
+        #expect(report.symbol == Symbol("ETHBTC")! && report.side == .buy && report.quantity == FixedDecimal(1) && report.cumulativeQuantity == .zero)
+        #expect(report.fill == nil && report.reason == nil)
+    }
+
+    @Test("a trade inside the WebSocket API envelope carries its fill, with the fee in its own asset")
+    func tradeInEnvelope() throws {
+        guard case .execution(let report) = try BinanceAccountEvent.decode(try Self.event("wrapped_trade")) else { Issue.record("not an execution"); return }
+        #expect(report.kind == .partialFill && report.cumulativeQuantity == FixedDecimal("0.4")!)
+        let fill = try #require(report.fill)
+        #expect(fill.tradeID == "12345" && fill.quantity == FixedDecimal("0.4")! && fill.price == FixedDecimal("0.1026441")!)
+        #expect(fill.fee == FixedDecimal("0.00004")! && fill.feeAsset == "BNB")
+    }
+
+    @Test("a cancel names the cancelled order (C), not the cancel request (c)")
+    func cancel() throws {
+        let data = try Self.event("executionReport") { $0["x"] = "CANCELED"; $0["X"] = "CANCELED"; $0["C"] = "original-1"; $0["c"] = "cancel-request" }
+        guard case .execution(let report) = try BinanceAccountEvent.decode(data) else { Issue.record("not an execution"); return }
+        #expect(report.kind == .cancelled && report.clientOrderID == "original-1")
+    }
+
+    @Test("outboundAccountPosition gives the balances; other events are nil; a bad one names its field")
+    func balancesAndOthers() throws {
+        guard case .balances(let balances) = try BinanceAccountEvent.decode(try Self.event("outboundAccountPosition")) else { Issue.record("not balances"); return }
+        #expect(balances == [VenueBalance(asset: "ETH", free: FixedDecimal(10_000), locked: .zero)])
+        #expect(try BinanceAccountEvent.decode(Data(#"{"e":"balanceUpdate","E":1,"a":"BTC","d":"1","T":1}"#.utf8)) == nil)
+        #expect(try BinanceAccountEvent.decode(Data(#"{"id":"1","status":200,"result":{}}"#.utf8)) == nil)
+        #expect { try BinanceAccountEvent.decode(try Self.event("executionReport") { $0["x"] = "TRADE"; $0["t"] = -1 }) } throws: {
+            String(describing: $0).contains("t: a trade without a trade id")
+        }
+        #expect { try BinanceAccountEvent.decode(Data("{".utf8)) } throws: { String(describing: $0).contains("documented shape") }
     }
 }

@@ -1,5 +1,8 @@
 import BinanceStub
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import QuantMath
 import TestSupport
 import Testing
@@ -93,6 +96,23 @@ struct LiveRunTests {
         }
         await Self.read(output, until: "bar 322/322", into: &text)
         #expect(text.contains("bar 321/321") && text.contains("bar 322/322"), "\(text)")
+        // The feed as the API and /metrics show it.
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("API:") })
+        let apiPort = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(apiPort)/api/v1/venues")!)
+        request.setValue("Bearer \(CrashSafetyTests.adminKey)", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let venues = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let feed = try #require(venues["feed"] as? [String: Any], "\(venues)")
+        #expect(feed["name"] as? String == "binance" && feed["connected"] as? Bool == true && (feed["bars_received"] as? Int ?? 0) >= 4, "\(feed)")
+        #expect(venues["venue"] as? String == "paper" && (venues["rate_limits"] as? [Any])?.isEmpty == false)
+        let metricsDeadline = Date().addingTimeInterval(30)
+        var exposition = ""
+        while !exposition.contains("orchestrator_feed_connected 1") && Date() < metricsDeadline {
+            exposition = String(decoding: try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(apiPort)/metrics")!).0, as: UTF8.self)
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(exposition.contains("orchestrator_feed_connected 1") && exposition.contains("orchestrator_venue_rate_budget_used_ratio"))
         kill(process.processIdentifier, SIGKILL)
         await process.exited()
 

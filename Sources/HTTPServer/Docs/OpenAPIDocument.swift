@@ -66,6 +66,10 @@ public enum OpenAPIDocument {
                 id: "getSystemStatus", tag: "system", summary: "Service status", role: .viewer,
                 description: "Version, uptime, database backend and schema, and market-data totals (refreshed at most once a second; `as_of` says when).",
                 ok: ("The status.", ref("SystemStatus")), problems: [.invalidParameter])]),
+            ("/api/v1/venues", ["get": operation(
+                id: "getVenues", tag: "system", summary: "Live feed and venue", role: .viewer,
+                description: "The market data feed of this process (connection, reconnects, healed gaps, the newest bar's lag) and its venue with the rate budget; `feed` is null in a process that runs no live feed.",
+                ok: ("The feed and venue.", ref("VenueStatus")), problems: [.invalidParameter])]),
             ("/api/v1/instruments", ["get": operation(
                 id: "listInstruments", tag: "market data", summary: "Instruments and their series", role: .viewer,
                 description: "Every instrument with its stored bar series: timeframe, kind, count and time range.",
@@ -705,6 +709,17 @@ public enum OpenAPIDocument {
                 ("database", object([("backend", ["type": "string", "enum": ["sqlite", "postgresql"]]), ("schema_version", integer),
                                      ("latest_schema_version", integer)])),
                 ("market_data", object([("instruments", integer), ("series", integer), ("bars", integer), ("as_of", dateTime)])),
+                ("feed", ["oneOf": [ref("FeedStatus"), ["type": "null"]]]),
+            ])),
+            ("FeedStatus", object([
+                ("name", string), ("connected", ["type": "boolean"]), ("connections", integer), ("reconnects", integer), ("gaps_healed", integer),
+                ("bars_healed", integer), ("bars_received", integer), ("malformed_frames", integer), ("duplicate_frames", integer),
+                ("newest_bar_close", nullableDateTime), ("lag_seconds", ["type": ["number", "null"]]), ("last_error", nullableString),
+            ])),
+            ("VenueStatus", object([
+                ("feed", ["oneOf": [ref("FeedStatus"), ["type": "null"]]]), ("venue", string),
+                ("rate_limits", ["type": "array", "items": object([("type", string), ("window_ms", integer), ("limit", integer), ("used", integer)])]),
+                ("banned_until", nullableDateTime), ("time", dateTime),
             ])),
             ("BarSeries", object([
                 ("timeframe", ["type": "string", "enum": .array(Timeframe.codes.map(JSONValue.string))]),

@@ -33,6 +33,7 @@ enum MarketRoutes {
                     "bars": .int(figures.barCount),
                     "as_of": .string(figures.asOf.iso8601),
                 ],
+                "feed": await dependencies.venueStatus?()?.feed.map { VenueRoutes.feed(of: $0, now: now) } ?? .null,
             ])
         }
         router.get("/instruments") { request, _ in

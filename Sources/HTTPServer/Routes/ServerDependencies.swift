@@ -19,6 +19,8 @@ public struct ServerDependencies: Sendable {
     public let settings: ServerSettings
     /// Runs a security sweep now and returns it (nil when this process runs no supervisor).
     public var runSweep: (@Sendable () async throws -> StoredSweep)?
+    /// The live feed and venue of this process (nil: it runs none).
+    public var venueStatus: (@Sendable () async -> VenueStatus?)?
 
     /// Creates the dependencies.
     public init(store: any Store & SecurityAlertStore, authenticator: APIKeyAuthenticator, metrics: HTTPMetrics, clock: any TradingClock,

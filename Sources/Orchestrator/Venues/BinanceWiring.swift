@@ -24,13 +24,20 @@ struct BinanceWiring: Sendable {
     /// Reads `BINANCE_API_KEY` with `BINANCE_API_SECRET` or `BINANCE_PRIVATE_KEY_FILE`; none of them is ever logged.
     init(settings: OrchestratorConfiguration.BinanceSettings, environment: [String: String], clock: @escaping @Sendable () -> Timestamp,
          logger: Logger) throws {
-        endpoints = BinanceEndpoints(restURL: settings.restURL, streamURL: settings.streamURL, webSocketAPIURL: settings.webSocketAPIURL,
-                                     tradingRESTURL: settings.tradingRESTURL, live: settings.live)
+        endpoints = Self.endpoints(settings)
         if let problem = endpoints.problem { throw WiringError(description: problem) }
         credentials = try Self.credentials(environment)
         budget = BinanceRateBudget(now: clock)
         marketREST = BinanceRESTClient(baseURL: endpoints.restURL, credentials: nil, budget: budget, clock: clock, logger: logger)
         tradingREST = BinanceRESTClient(baseURL: endpoints.tradingRESTURL, credentials: credentials, budget: budget, clock: clock, logger: logger)
+    }
+
+    /// The endpoints of the settings: trading on the testnet unless `trading_rest_url` (or an
+    /// explicit `rest_url`) says otherwise; the real exchange's only with `live`.
+    static func endpoints(_ settings: OrchestratorConfiguration.BinanceSettings) -> BinanceEndpoints {
+        BinanceEndpoints(restURL: settings.restURL, streamURL: settings.streamURL, webSocketAPIURL: settings.webSocketAPIURL,
+                         tradingRESTURL: settings.tradingRESTURL ?? (settings.live ? BinanceEndpoints.productionREST : BinanceEndpoints.testnetREST),
+                         live: settings.live)
     }
 
     static func credentials(_ environment: [String: String]) throws -> BinanceCredentials? {
@@ -59,5 +66,18 @@ struct BinanceWiring: Sendable {
     /// The venue over the trading endpoints.
     func venue(logger: Logger) -> BinanceVenue {
         BinanceVenue(rest: tradingREST, budget: budget, logger: logger)
+    }
+
+    /// The feed's and the rate budget's figures now.
+    func status(venue: String) async -> VenueStatus {
+        let feed = await feedStatistics.snapshot
+        return VenueStatus(
+            feed: VenueStatus.Feed(name: "binance", connected: feed.connected, connections: feed.connections, reconnects: feed.reconnects,
+                                   gapsHealed: feed.gapsHealed, barsHealed: feed.barsHealed, barsEmitted: feed.barsEmitted,
+                                   malformedFrames: feed.malformedFrames, duplicateFrames: feed.duplicateFrames, newestBarClose: feed.newestBarClose,
+                                   lastError: feed.lastError),
+            venue: venue,
+            rateLimits: await budget.usage.map { VenueStatus.RateLimit(type: $0.type, windowMilliseconds: $0.windowMilliseconds, limit: $0.limit, used: $0.used) },
+            bannedUntil: await budget.banEnds)
     }
 }

@@ -1,0 +1,41 @@
+import Hummingbird
+import TradingCore
+import TradingEngine
+
+/// `GET /api/v1/venues` (viewer): the feed and the venue of this process.
+enum VenueRoutes {
+    static func register(on router: some RouterMethods<APIRequestContext>, dependencies: ServerDependencies) {
+        router.get("/venues") { request, _ in
+            _ = try QueryValidator(request, allowed: [])
+            let status = await dependencies.venueStatus?()
+            return JSONResponse.make(body(status, now: dependencies.clock.now()))
+        }
+    }
+
+    /// The body: `feed` is null in a process that runs no live feed (serve, worker, a replay).
+    static func body(_ status: VenueStatus?, now: Timestamp) -> JSONValue {
+        .object([
+            ("feed", status?.feed.map { feed(of: $0, now: now) } ?? .null),
+            ("venue", .string(status?.venue ?? "none")),
+            ("rate_limits", .array((status?.rateLimits ?? []).map { limit in
+                .object([("type", .string(limit.type)), ("window_ms", .integer(limit.windowMilliseconds)), ("limit", .integer(Int64(limit.limit))),
+                         ("used", .integer(Int64(limit.used)))])
+            })),
+            ("banned_until", status?.bannedUntil.map { .string($0.iso8601) } ?? .null),
+            ("time", .string(now.iso8601)),
+        ])
+    }
+
+    /// A feed's members, with the lag of its newest bar's close behind now.
+    static func feed(of feed: VenueStatus.Feed, now: Timestamp) -> JSONValue {
+        .object([
+            ("name", .string(feed.name)), ("connected", .bool(feed.connected)), ("connections", .integer(Int64(feed.connections))),
+            ("reconnects", .integer(Int64(feed.reconnects))), ("gaps_healed", .integer(Int64(feed.gapsHealed))),
+            ("bars_healed", .integer(Int64(feed.barsHealed))), ("bars_received", .integer(Int64(feed.barsEmitted))),
+            ("malformed_frames", .integer(Int64(feed.malformedFrames))), ("duplicate_frames", .integer(Int64(feed.duplicateFrames))),
+            ("newest_bar_close", feed.newestBarClose.map { .string($0.iso8601) } ?? .null),
+            ("lag_seconds", feed.newestBarClose.map { .number(Double(now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1000) } ?? .null),
+            ("last_error", feed.lastError.map { .string($0) } ?? .null),
+        ])
+    }
+}

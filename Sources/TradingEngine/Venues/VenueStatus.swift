@@ -1,0 +1,68 @@
+import TradingCore
+
+/// What a running process knows of its market data feed and its venue, for `GET /api/v1/venues`,
+/// the status route and `/metrics`.
+public struct VenueStatus: Sendable {
+    /// The feed's connection and counts.
+    public struct Feed: Sendable {
+        public let name: String
+        public let connected: Bool
+        public let connections: Int
+        public let reconnects: Int
+        public let gapsHealed: Int
+        public let barsHealed: Int
+        public let barsEmitted: Int
+        public let malformedFrames: Int
+        public let duplicateFrames: Int
+        /// The newest emitted bar's close time.
+        public let newestBarClose: Timestamp?
+        public let lastError: String?
+
+        /// Creates a feed status.
+        public init(name: String, connected: Bool, connections: Int, reconnects: Int, gapsHealed: Int, barsHealed: Int, barsEmitted: Int,
+                    malformedFrames: Int, duplicateFrames: Int, newestBarClose: Timestamp?, lastError: String?) {
+            self.name = name
+            self.connected = connected
+            self.connections = connections
+            self.reconnects = reconnects
+            self.gapsHealed = gapsHealed
+            self.barsHealed = barsHealed
+            self.barsEmitted = barsEmitted
+            self.malformedFrames = malformedFrames
+            self.duplicateFrames = duplicateFrames
+            self.newestBarClose = newestBarClose
+            self.lastError = lastError
+        }
+    }
+
+    /// One rate limit's window and use.
+    public struct RateLimit: Sendable {
+        public let type: String
+        public let windowMilliseconds: Int64
+        public let limit: Int
+        public let used: Int
+
+        /// Creates a rate limit's status.
+        public init(type: String, windowMilliseconds: Int64, limit: Int, used: Int) {
+            self.type = type
+            self.windowMilliseconds = windowMilliseconds
+            self.limit = limit
+            self.used = used
+        }
+    }
+
+    public let feed: Feed?
+    /// Where orders go (`paper`: the simulator).
+    public let venue: String
+    public let rateLimits: [RateLimit]
+    /// While the exchange bans the IP (HTTP 418), when the ban ends.
+    public let bannedUntil: Timestamp?
+
+    /// Creates a status.
+    public init(feed: Feed?, venue: String, rateLimits: [RateLimit], bannedUntil: Timestamp?) {
+        self.feed = feed
+        self.venue = venue
+        self.rateLimits = rateLimits
+        self.bannedUntil = bannedUntil
+    }
+}
