@@ -94,13 +94,13 @@ public struct BinanceKline: Sendable, Hashable {
             }
             try BinanceKline.checkOpenTime(openTime, timeframe: timeframe, field: "k.t")
             func price(_ range: Range<Int>, _ field: String) throws -> Price {
-                do { return Price(try FixedDecimal(parsing: bytes[range])) } catch {
+                do { return Price(try FixedDecimal(parsingSlice: bytes[range])) } catch {
                     throw FormatError(description: "k.\(field): \(error)")
                 }
             }
             let quantity: Quantity?
             if let volume {
-                do { quantity = Quantity(try FixedDecimal(parsing: bytes[volume])) } catch { throw FormatError(description: "k.v: \(error)") }
+                do { quantity = Quantity(try FixedDecimal(parsingSlice: bytes[volume])) } catch { throw FormatError(description: "k.v: \(error)") }
             } else {
                 quantity = nil
             }

@@ -123,8 +123,7 @@ struct JSONByteScanner {
         default:
             if literal("true") || literal("false") || literal("null") { return }
             let start = index
-            while index < bytes.count, [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index])
-                || (bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9")) { index += 1 }
+            while index < bytes.count, Self.isNumberByte(bytes[index]) { index += 1 }
             guard index > start else { throw fail("unexpected byte") }
         }
     }
@@ -139,6 +138,14 @@ struct JSONByteScanner {
             try body(&self, key)
         } while take(UInt8(ascii: ","))
         try expect(UInt8(ascii: "}"))
+    }
+
+    /// Digits, signs, the decimal point and the exponent mark (a switch: this runs per byte).
+    private static func isNumberByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): true
+        default: false
+        }
     }
 
     private mutating func literal(_ word: StaticString) -> Bool {

@@ -17,10 +17,13 @@ public struct Symbol: Sendable, Hashable, Comparable, Codable, CustomStringConve
     public static func isValid(_ text: String) -> Bool {
         let bytes = text.utf8
         guard (1...32).contains(bytes.count) else { return false }
+        // A switch, not an array lookup: this runs per byte of every symbol a stream frame carries.
         return bytes.allSatisfy { byte in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                || [UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "^"), UInt8(ascii: "/"), UInt8(ascii: ":")].contains(byte)
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "^"), UInt8(ascii: "/"), UInt8(ascii: ":"): true
+            default: false
+            }
         }
     }
 

@@ -26,6 +26,12 @@ extension FixedDecimal: CustomStringConvertible, LosslessStringConvertible {
         self = value
     }
 
+    /// Parses a slice of bytes (a field of a message buffer). Not generic, so callers in other
+    /// modules get the parser specialised here instead of the generic one through witness tables.
+    public init(parsingSlice text: ArraySlice<UInt8>) throws(DecimalParseError) {
+        self = try FixedDecimal(parsing: text)
+    }
+
     /// Parses a decimal from UTF-8 bytes exactly, with a reason when it is not one.
     public init<Bytes: Collection<UInt8>>(parsing text: Bytes) throws(DecimalParseError) {
         var iterator = text.makeIterator()
