@@ -54,6 +54,19 @@ public struct BinanceEndpoints: Sendable, Hashable {
         return nil
     }
 
+    /// `host:port` of every endpoint (the default port of its scheme when none is written), for the
+    /// supervisor's network checks.
+    public var hostPorts: [String] {
+        var seen: [String] = []
+        for url in [restURL, streamURL, webSocketAPIURL, tradingRESTURL] {
+            guard let components = URLComponents(string: url), let host = components.host else { continue }
+            let port = components.port ?? (["https", "wss"].contains(components.scheme ?? "") ? 443 : 80)
+            let endpoint = "\(host):\(port)"
+            if !seen.contains(endpoint) { seen.append(endpoint) }
+        }
+        return seen
+    }
+
     /// Whether a URL's host is the real exchange's (binance.com or one of its subdomains).
     public static func isRealExchange(_ url: String) -> Bool {
         guard let host = URL(string: url)?.host?.lowercased() else { return false }

@@ -72,6 +72,13 @@ public enum RunCommand {
             let venue = options.venue
             venueStatus = { await wiring.status(venue: venue) }
         }
+        // The supervisor checks the venue's endpoints (DNS and TCP connect) with the others.
+        var configuration = configuration
+        if let wiring {
+            for endpoint in wiring.endpoints.hostPorts where !configuration.security.endpoints.contains(endpoint) {
+                configuration.security.endpoints.append(endpoint)
+            }
+        }
         try await ServeCommand.run(configuration, logger: logger, announce: announce, venueStatus: venueStatus) { store, registry, clock in
             var options = options
             var live: AsyncStream<[Symbol: Bar]>?

@@ -28,6 +28,13 @@ struct BinanceConfigurationTests {
         #expect(try await Self.endpoints(live).problem == nil)
     }
 
+    @Test("the supervisor is given every endpoint as host:port, default ports filled in, each once")
+    func supervisorEndpoints() async throws {
+        let configuration = try await ConfigurationLoader.load(overrides: [:], environment: [:], configFile: nil)
+        #expect(BinanceWiring.endpoints(configuration.binance).hostPorts
+            == ["api.binance.com:443", "stream.binance.com:9443", "ws-api.testnet.binance.vision:443", "testnet.binance.vision:443"])
+    }
+
     @Test("a URL of the wrong scheme is a configuration error naming the key")
     func badURL() async throws {
         await #expect {
