@@ -83,6 +83,8 @@ struct LiveRunTests {
         }
         let output = Pipe()
         let process = try Self.start(folder, port: server.port, output: output)
+        // Whatever fails below, no child is left running after the test.
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var text = ""
         await Self.read(output, until: "bar 320/320", into: &text)
         #expect(text.contains("Backfilled 320 1m bars of BTCUSDT") && text.contains("Backfilled 320 1m bars of ETHUSDT"), "\(text)")
@@ -121,6 +123,7 @@ struct LiveRunTests {
         await exchange.trade(next(eth, 3), symbol: "ETHUSDT", interval: "1m")
         let again = Pipe()
         let restarted = try Self.start(folder, port: server.port, output: again)
+        defer { if restarted.isRunning { kill(restarted.processIdentifier, SIGKILL) } }
         var second = ""
         await Self.read(again, until: "bar 323/323", into: &second)
         #expect(second.contains("bar 323/323"), "\(second)")

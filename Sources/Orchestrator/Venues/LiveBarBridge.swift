@@ -45,11 +45,28 @@ struct LiveBarBridge: Sendable {
         let bridge = self
         let task = Task {
             var pending: [Timestamp: [Symbol: Bar]] = [:]
+            var newest: [Symbol: Timestamp] = last
+            var silent: Set<Symbol> = []
             do {
                 for try await event in events {
                     switch event {
                     case .barClosed(let symbol, _, let bar):
                         pending[bar.openTime, default: [:]][symbol] = bar
+                        newest[symbol] = bar.openTime
+                        // A symbol three bars behind the others holds every later time back: say so once.
+                        let lead = newest.values.max() ?? bar.openTime
+                        for other in bridge.symbols where !silent.contains(other) {
+                            let behind = newest[other].map { lead.millisecondsSinceEpoch - $0.millisecondsSinceEpoch } ?? 0
+                            if behind >= 3 * bridge.timeframe.milliseconds {
+                                silent.insert(other)
+                                bridge.announce("Feed \(bridge.feed.name): no bar of \(other) since \(newest[other]!.iso8601) while the others go on; "
+                                    + "the loop steps only on times every symbol has, so it waits.")
+                            }
+                        }
+                        if silent.contains(symbol) {
+                            silent.remove(symbol)
+                            bridge.announce("Feed \(bridge.feed.name): bars of \(symbol) again from \(bar.openTime.iso8601).")
+                        }
                         // Complete groups go out oldest first (each symbol's bars come in order). An older group
                         // still incomplete when a newer one is complete can never complete: a symbol had no bar then.
                         while let oldest = pending.keys.min() {
