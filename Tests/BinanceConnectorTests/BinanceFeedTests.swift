@@ -59,6 +59,17 @@ struct BinanceFeedTests {
 
     static func connections(_ events: [FeedEvent]) -> Int { events.filter { $0 == .connected }.count }
 
+    /// Waits until the stub has registered the connection: the client says `connected` as the
+    /// upgrade completes, a moment before the stub's handler subscribes it, and a bar traded in
+    /// between would reach no one (live, the next bar's gap would heal it; a test must not rely on that).
+    static func waitForSubscriber(_ fixture: StubFixture) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while await fixture.exchange.openStreamConnections == 0 {
+            guard ContinuousClock.now < deadline else { throw ConformanceFailure("the stub never registered the stream connection") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// A stub, a feed of `symbols` on it (after `prepare`), connected, handed to `body`.
     static func withFeed(_ symbols: [Symbol] = [btc], pingInterval: Duration? = nil, prepare: (StubFixture) async -> Void = { _ in },
                          _ body: (StubFixture, BinanceMarketDataFeed, FeedRecorder) async throws -> Void) async throws {
@@ -70,6 +81,7 @@ struct BinanceFeedTests {
         let recorder = FeedRecorder(await feed.events(symbols: symbols, timeframe: .oneMinute))
         defer { Task { await recorder.stop() } }
         try await recorder.wait("the connection") { Self.connections($0) == 1 }
+        try await Self.waitForSubscriber(fixture)
         try await body(fixture, feed, recorder)
     }
 
@@ -101,6 +113,7 @@ struct BinanceFeedTests {
             await fixture.exchange.trade(Self.bar(2, "102"), symbol: "BTCUSDT", interval: "1m")
             await fixture.exchange.setAcceptingStreams(true)
             try await recorder.wait("the healed gap") { events in events.contains { if case .gapHealed(Self.btc, _, 2) = $0 { true } else { false } } }
+            try await Self.waitForSubscriber(fixture)
             await fixture.exchange.trade(Self.bar(3, "103"), symbol: "BTCUSDT", interval: "1m")
             try await recorder.wait("the live bar after the gap") { $0.contains(.barClosed(symbol: Self.btc, timeframe: .oneMinute, bar: Self.bar(3, "103"))) }
             #expect(await recorder.bars(Self.btc) == [Self.bar(0), Self.bar(1, "101"), Self.bar(2, "102"), Self.bar(3, "103")])
@@ -149,6 +162,7 @@ struct BinanceFeedTests {
         try await Self.withFeed(pingInterval: .milliseconds(300)) { fixture, feed, recorder in
             await fixture.exchange.silenceStreamConnections()
             try await recorder.wait("the replacement connection") { Self.connections($0) == 2 }
+            try await Self.waitForSubscriber(fixture)
             await fixture.exchange.trade(Self.bar(0), symbol: "BTCUSDT", interval: "1m")
             try await recorder.wait("a bar on the new connection") { $0.contains(.barClosed(symbol: Self.btc, timeframe: .oneMinute, bar: Self.bar(0))) }
         }

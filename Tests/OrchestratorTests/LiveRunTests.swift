@@ -117,6 +117,9 @@ struct LiveRunTests {
         #expect(exposition.contains("orchestrator_feed_connected 1") && exposition.contains("orchestrator_venue_rate_budget_used_ratio"))
         kill(process.processIdentifier, SIGKILL)
         await process.exited()
+        // The stub sees the dead process's connection close before the restart connects (a bar sent to it would be lost).
+        let closed = Date().addingTimeInterval(60)
+        while await exchange.openStreamConnections > 0 && Date() < closed { try await Task.sleep(for: .milliseconds(20)) }
 
         // While it is down, a bar closes; the restart heals it from history, then trades a live one.
         await exchange.trade(next(btc, 3), symbol: "BTCUSDT", interval: "1m")
