@@ -196,7 +196,10 @@ public actor BinanceVenue: ExecutionVenue {
         // instead of one per day since `since`.
         var rows: [BinanceOrderMessages.TradeBody] = []
         var seen: Set<Int64> = []
-        let now = await rest.serverTimeEstimate
+        // The last window reaches a minute past the estimate of the exchange's time: the estimate
+        // can lag the exchange by the clock offset's error, and a trade made a moment ago must not
+        // fall after the window's end (endTime may lie in the future).
+        let now = await rest.serverTimeEstimate.adding(milliseconds: 60_000)
         let day: Int64 = 86_400_000
         func page(_ items: [(String, String)]) async throws -> [BinanceOrderMessages.TradeBody] {
             let response = try await rest.signedCall("GET", "/api/v3/myTrades", query: BinanceQuery([("symbol", symbol.rawValue)] + items + [("limit", "1000")]),
@@ -245,6 +248,12 @@ public actor BinanceVenue: ExecutionVenue {
             guard let current = try await order(clientOrderID: state.clientOrderID, symbol: state.symbol) else { continue }
             record(current, fills: current.filledQuantity > state.filledQuantity ? try await trades(of: current) : [])
         }
+    }
+
+    /// Resolves unknown submissions, then polls working orders: the REST path of execution reports.
+    public func synchronize() async throws {
+        try await resolveUnknownOrders()
+        try await poll()
     }
 
     /// Resolves every unknown submission by querying its client order id: found, it is recorded

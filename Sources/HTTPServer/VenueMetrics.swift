@@ -14,6 +14,12 @@ public final class VenueMetrics: Sendable {
     private let barsHealed: Gauge
     private let malformed: Gauge
     private let duplicates: Gauge
+    private let ordersInFlight: Gauge
+    private let unknownOutcomes: Gauge
+    private let ordersSent: Gauge
+    private let ordersRefused: Gauge
+    private let reconciliationProblems: Gauge
+    private let reconciliationTime: Gauge
 
     /// Creates the metrics in the registry `/metrics` renders.
     public init(registry: PrometheusCollectorRegistry) {
@@ -28,6 +34,15 @@ public final class VenueMetrics: Sendable {
         barsHealed = gauge("bars_healed", "Bars fetched from history to fill gaps since the process started.")
         malformed = gauge("malformed_frames", "Stream frames that could not be read (logged with their text) since the process started.")
         duplicates = gauge("duplicate_frames", "Repeated or out-of-order closed klines dropped since the process started.")
+        func venueGauge(_ name: String, _ help: String, unit: String = "") -> Gauge {
+            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "venue", metricName: name, unitName: unit, helpText: help))
+        }
+        ordersInFlight = venueGauge("orders_in_flight", "Orders sent to the venue and not ended by its reports yet.")
+        unknownOutcomes = venueGauge("unknown_outcomes", "Orders whose submission outcome is unknown (resolved by query, never resent).")
+        ordersSent = venueGauge("orders_sent", "Orders sent to the venue since the process started.")
+        ordersRefused = venueGauge("orders_refused", "Orders the venue refused or that could not be sent since the process started.")
+        reconciliationProblems = venueGauge("reconciliation_problems", "What the last reconciliation found not to agree (0: the books agree).")
+        reconciliationTime = venueGauge("reconciliation_time", "When the last reconciliation ran.", unit: "seconds")
     }
 
     /// Sets every figure from a status.
@@ -40,6 +55,16 @@ public final class VenueMetrics: Sendable {
             barsHealed.set(Double(feed.barsHealed))
             malformed.set(Double(feed.malformedFrames))
             duplicates.set(Double(feed.duplicateFrames))
+        }
+        if let activity = status.activity {
+            ordersInFlight.set(Double(activity.ordersInFlight))
+            unknownOutcomes.set(Double(activity.unknownOutcomes))
+            ordersSent.set(Double(activity.ordersSent))
+            ordersRefused.set(Double(activity.ordersRefused))
+            if let last = activity.lastReconciliation {
+                reconciliationProblems.set(Double(last.problems.count))
+                reconciliationTime.set(Double(last.time.millisecondsSinceEpoch) / 1000)
+            }
         }
         for limit in status.rateLimits where limit.limit > 0 {
             registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "venue", metricName: "rate_budget_used", unitName: "ratio",

@@ -60,17 +60,22 @@ public enum RunCommand {
     public static func run(_ configuration: OrchestratorConfiguration, options: Options, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
         guard ["replay", "binance"].contains(options.feed) else { throw RunError(description: "--feed must be replay or binance, got \(options.feed)") }
-        guard options.venue == "paper" else {
-            throw RunError(description: "--venue \(options.venue) is not available yet: orders on Binance from `run` need the event-driven session, "
-                + "which is not built; use --venue paper (live prices, simulated fills). `orchestrator venue check --venue binance` checks the connection and keys.")
+        guard ["paper", "binance"].contains(options.venue) else { throw RunError(description: "--venue must be paper or binance, got \(options.venue)") }
+        if options.venue == "binance" && options.feed != "binance" {
+            throw RunError(description: "--venue binance trades live bars only: add --feed binance")
         }
         let wiring = options.feed == "binance"
             ? try BinanceWiring(settings: configuration.binance, environment: ProcessInfo.processInfo.environment, clock: { SystemClock().now() }, logger: logger)
             : nil
+        if options.venue == "binance" && wiring?.credentials == nil {
+            throw RunError(description: "--venue binance needs a key: set BINANCE_API_KEY with BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE "
+                + "(testnet keys work with the default endpoints; see docs/venues.md)")
+        }
         var venueStatus: (@Sendable () async -> VenueStatus?)?
+        let activity = options.venue == "paper" ? nil : VenueActivity()
         if let wiring {
             let venue = options.venue
-            venueStatus = { await wiring.status(venue: venue) }
+            venueStatus = { await wiring.status(venue: venue, activity: activity) }
         }
         // The supervisor checks the venue's endpoints (DNS and TCP connect) with the others.
         var configuration = configuration
@@ -101,8 +106,23 @@ public enum RunCommand {
             }
             var runner = try await makeRunner(store: store, options: options, clock: clock, metrics: TradingMetrics(registry: registry), announce: announce)
             runner.liveBars = live
+            if let wiring, options.venue == "binance" {
+                let venue = wiring.venue(logger: logger)
+                let symbols = Array(runner.bars.keys)
+                // The ledger is kept in one currency: every symbol must be quoted in it.
+                let quotes = Set(try await venue.instrumentRules(for: symbols).values.map(\.quoteAsset))
+                guard quotes.count == 1 else {
+                    throw RunError(description: "the symbols are quoted in \(quotes.sorted().joined(separator: ", ")); a Binance run trades symbols of one quote asset")
+                }
+                try await wiring.tradingREST.synchroniseClock()
+                runner.venue = venue
+                runner.activity = activity
+                runner.venueNotice = { announce("  venue: \($0)") }
+                runner.reconciled = { result in announce(consoleLine(result)) }
+            }
             let pace = live != nil ? "live \(options.feed) \(options.timeframe.rawValue) bars" : options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed"
-            announce("Paper trading '\(options.account)': \(runner.fingerprint); \(pace).")
+            let mode = options.venue == "binance" ? "Trading on Binance (\(configuration.binance.live ? "REAL MONEY" : "testnet or configured endpoint"))" : "Paper trading"
+            announce("\(mode) '\(options.account)': \(runner.fingerprint); \(pace).")
             let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd && live == nil, live: live != nil, logger: logger, announce: announce)
             var worker = JobWorker(store: store, name: "run-\(ProcessInfo.processInfo.processIdentifier)", concurrency: 2,
                                    handlers: JobKinds.all(store: store, configuration: configuration, clock: clock, logger: logger), clock: clock, logger: logger)
@@ -172,6 +192,13 @@ public enum RunCommand {
             ConfidenceThresholds.from(try await store.thresholds().map { ($0.horizon, $0.threshold, $0.tunedThrough) }, horizon: horizon.label, knownBy: time)
         }
         return runner
+    }
+
+    /// What a reconciliation with the venue found, in one line (and each problem on its own line).
+    static func consoleLine(_ result: VenueActivity.Reconciliation) -> String {
+        "Reconciled with the venue at \(result.time.iso8601): \(result.ordersInFlight) order(s) in flight, \(result.ordersFound) found, "
+            + "\(result.ordersNeverPlaced) never placed, \(result.fillsBooked) trade(s) booked; \(result.problems.isEmpty ? "the books agree" : "PROBLEMS:")"
+            + result.problems.map { "\n  \($0)" }.joined()
     }
 
     /// One concise line: date, progress, equity, P&L, positions and the state.

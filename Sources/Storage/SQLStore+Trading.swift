@@ -35,12 +35,14 @@ extension SQLStore: TradingStore {
     /// The statements of one step.
     private func statements(_ commit: TradingStepCommit) -> [SQLStatement] {
         let account = SQLValue.text(commit.account)
-        let point = commit.equity
+        var statements: [SQLStatement] = []
         // The mark goes first: its (account, close_time) key makes a second commit of the same step fail whole.
-        var statements = [SQLStatement("""
-            INSERT INTO equity_points (account, close_time, bar_index, equity, cash, gross_exposure, state) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, [account, .integer(point.time.millisecondsSinceEpoch), .integer(Int64(point.barIndex)), .text(point.equity.description),
-                  .text(point.cash.description), .text(point.grossExposure.description), .text(point.state.rawValue)])]
+        if let point = commit.equity {
+            statements.append(SQLStatement("""
+                INSERT INTO equity_points (account, close_time, bar_index, equity, cash, gross_exposure, state) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [account, .integer(point.time.millisecondsSinceEpoch), .integer(Int64(point.barIndex)), .text(point.equity.description),
+                      .text(point.cash.description), .text(point.grossExposure.description), .text(point.state.rawValue)]))
+        }
         if let checkpoint = commit.checkpoint {
             statements.append(SQLStatement("""
                 UPDATE trading_accounts SET next_index = ?, checkpoint = ?, updated_at = ? WHERE name = ?

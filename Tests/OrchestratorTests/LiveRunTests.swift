@@ -13,11 +13,12 @@ import TradingCore
 /// restart heal the bars missed meanwhile without trading any bar twice.
 @Suite("Live paper trading on the Binance feed", .serialized)
 struct LiveRunTests {
-    /// 320 closed minute bars of two symbols ending ten minutes ago (random walks, seeded), so the
-    /// bars the test adds after them are closed too by the exchange's clock.
-    static func history(now: Int64) -> (btc: [Bar], eth: [Bar]) {
+    /// 320 closed minute bars of two symbols whose last one opened `minutesAgo` whole minutes
+    /// before this minute (random walks, seeded): ten by default, so the bars the test adds after
+    /// them are closed too by the exchange's clock.
+    static func history(now: Int64, minutesAgo: Int64 = 10) -> (btc: [Bar], eth: [Bar]) {
         var generator = SeededGenerator(seed: 7)
-        let last = now - now % 60_000 - 10 * 60_000
+        let last = now - now % 60_000 - minutesAgo * 60_000
         func walk(_ start: Double) -> [Bar] {
             var price = start
             return (0..<320).map { index in
@@ -32,11 +33,13 @@ struct LiveRunTests {
         return (walk(30_000), walk(2_000))
     }
 
-    static func start(_ folder: TemporaryDirectory, port: Int, output: Pipe) throws -> Process {
+    /// Starts `run` on the stub's feed; `options` follow the common ones, `extraEnvironment` adds to the environment.
+    static func start(_ folder: TemporaryDirectory, port: Int, output: Pipe, options: [String] = ["--rebalance-every", "5"],
+                      extraEnvironment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = CommandLineTests.executable
         process.arguments = ["run", "--data-dir", folder.path, "--feed", "binance", "--symbols", "BTCUSDT,ETHUSDT", "--timeframe", "1m", "--port", "0",
-                             "--rebalance-every", "5", "--report-every", "1", "--warmup-bars", "330"]
+                             "--report-every", "1", "--warmup-bars", "330"] + options
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && !$0.key.hasPrefix("BINANCE_") && $0.key != "DATABASE_URL" }
         environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
         environment["ORCHESTRATOR_SECURITY_CHECK_INTERVAL_SECONDS"] = "0"
@@ -44,6 +47,7 @@ struct LiveRunTests {
         environment["ORCHESTRATOR_AUTH_ADMIN_KEY"] = CrashSafetyTests.adminKey
         environment["ORCHESTRATOR_VENUES_BINANCE_REST_URL"] = "http://127.0.0.1:\(port)"
         environment["ORCHESTRATOR_VENUES_BINANCE_WS_STREAM_URL"] = "ws://127.0.0.1:\(port)"
+        environment.merge(extraEnvironment) { _, extra in extra }
         process.environment = environment
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -64,6 +64,9 @@ struct VenueCheckTests {
         #expect(live.status == 1 && live.error.contains("venues.binance.live"), "\(live.error)")
         let orders = try await CommandLineTests.run(["run", "--feed", "binance", "--venue", "binance", "--data-dir", directory.path, "--port", "0"],
                                                     environment: Self.environment(port: server.port, key: false))
-        #expect(orders.status == 1 && orders.error.contains("--venue binance is not available yet"), "\(orders.error)")
+        #expect(orders.status == 1 && orders.error.contains("--venue binance needs a key"), "\(orders.error)")
+        let replay = try await CommandLineTests.run(["run", "--venue", "binance", "--data-dir", directory.path, "--port", "0"],
+                                                    environment: Self.environment(port: server.port, key: true))
+        #expect(replay.status == 1 && replay.error.contains("add --feed binance"), "\(replay.error)")
     }
 }

@@ -719,7 +719,17 @@ public enum OpenAPIDocument {
             ("VenueStatus", object([
                 ("feed", ["oneOf": [ref("FeedStatus"), ["type": "null"]]]), ("venue", string),
                 ("rate_limits", ["type": "array", "items": object([("type", string), ("window_ms", integer), ("limit", integer), ("used", integer)])]),
-                ("banned_until", nullableDateTime), ("time", dateTime),
+                ("banned_until", nullableDateTime),
+                ("orders", ["oneOf": [ref("VenueOrders"), ["type": "null"]], "description": "Null when orders are simulated (--venue paper)."]),
+                ("time", dateTime),
+            ])),
+            ("VenueOrders", object([
+                ("in_flight", integer), ("sent", integer), ("refused", integer), ("unknown_outcomes", integer), ("fills_booked", integer),
+                ("reports_ignored", integer),
+                ("last_reconciliation", ["oneOf": [object([
+                    ("time", dateTime), ("orders_in_flight", integer), ("orders_found", integer), ("orders_never_placed", integer),
+                    ("fills_booked", integer), ("clean", ["type": "boolean"]), ("problems", ["type": "array", "items": string]),
+                ]), ["type": "null"]]]),
             ])),
             ("BarSeries", object([
                 ("timeframe", ["type": "string", "enum": .array(Timeframe.codes.map(JSONValue.string))]),

@@ -22,7 +22,25 @@ enum VenueRoutes {
                          ("used", .integer(Int64(limit.used)))])
             })),
             ("banned_until", status?.bannedUntil.map { .string($0.iso8601) } ?? .null),
+            ("orders", status?.activity.map(orders) ?? .null),
             ("time", .string(now.iso8601)),
+        ])
+    }
+
+    /// The loop's orders on an external venue and its last reconciliation.
+    static func orders(_ activity: VenueActivity.Snapshot) -> JSONValue {
+        .object([
+            ("in_flight", .integer(Int64(activity.ordersInFlight))), ("sent", .integer(Int64(activity.ordersSent))),
+            ("refused", .integer(Int64(activity.ordersRefused))), ("unknown_outcomes", .integer(Int64(activity.unknownOutcomes))),
+            ("fills_booked", .integer(Int64(activity.fillsBooked))), ("reports_ignored", .integer(Int64(activity.reportsIgnored))),
+            ("last_reconciliation", activity.lastReconciliation.map { result in
+                .object([
+                    ("time", .string(result.time.iso8601)), ("orders_in_flight", .integer(Int64(result.ordersInFlight))),
+                    ("orders_found", .integer(Int64(result.ordersFound))), ("orders_never_placed", .integer(Int64(result.ordersNeverPlaced))),
+                    ("fills_booked", .integer(Int64(result.fillsBooked))), ("clean", .bool(result.problems.isEmpty)),
+                    ("problems", .array(result.problems.map(JSONValue.string))),
+                ])
+            } ?? .null),
         ])
     }
 

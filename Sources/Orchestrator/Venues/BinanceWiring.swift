@@ -69,7 +69,7 @@ struct BinanceWiring: Sendable {
     }
 
     /// The feed's and the rate budget's figures now.
-    func status(venue: String) async -> VenueStatus {
+    func status(venue: String, activity: VenueActivity?) async -> VenueStatus {
         let feed = await feedStatistics.snapshot
         return VenueStatus(
             feed: VenueStatus.Feed(name: "binance", connected: feed.connected, connections: feed.connections, reconnects: feed.reconnects,
@@ -78,6 +78,6 @@ struct BinanceWiring: Sendable {
                                    lastError: feed.lastError),
             venue: venue,
             rateLimits: await budget.usage.map { VenueStatus.RateLimit(type: $0.type, windowMilliseconds: $0.windowMilliseconds, limit: $0.limit, used: $0.used) },
-            bannedUntil: await budget.banEnds)
+            bannedUntil: await budget.banEnds, activity: await activity?.snapshot)
     }
 }

@@ -38,6 +38,32 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// Groups at or before the last bar known are skipped (a restart re-reads them from the store).
     public var liveBars: AsyncStream<[Symbol: Bar]>?
 
+    /// The external venue orders go to (nil: the session's simulator fills them). An order is
+    /// stored in flight with the step that placed it and sent once, after that commit; the
+    /// venue's execution reports are stored as they come, each in its own transaction. At start
+    /// the orders in flight are reconciled with the venue before anything is sent, and only bars
+    /// that arrive live (closed at most `maximumDecisionBarAge` ago) take decisions.
+    public var venue: (any ExecutionVenue)?
+    /// How long an order in flight at a start may stay unknown to the venue before it is concluded never placed.
+    public var unknownOrderGrace: Duration = .seconds(6)
+    /// A bar that closed longer ago than this takes no decision on an external venue (nil: twice the timeframe).
+    public var maximumDecisionBarAge: Duration?
+    /// How often the venue is asked about orders in flight whose reports have not come.
+    public var synchronizeInterval: Duration = .seconds(1)
+    /// Told what happened on the venue: reconciliations, orders not sent, reports ignored.
+    public var venueNotice: @Sendable (String) -> Void = { _ in }
+    /// Told the outcome of each reconciliation.
+    public var reconciled: @Sendable (VenueActivity.Reconciliation) -> Void = { _ in }
+    /// Where the loop records its venue activity for status and metrics (nil: not recorded).
+    public var activity: VenueActivity?
+
+    /// One thing a live run waits for.
+    private enum LiveEvent: Sendable {
+        case bars([Symbol: Bar])
+        case report(ExecutionReport)
+        case tick
+    }
+
     /// Why a run cannot start.
     public enum RunnerError: Error, Sendable, CustomStringConvertible {
         case accountMismatch(account: String, stored: String, requested: String)
@@ -75,6 +101,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         // Not the bar count: bars appended later extend the replay; the checkpoint checks the bars already used.
         return "\(symbols) \(timeframe.rawValue) from \(first), cash \(settings.cash), commission \(settings.venue.commissionRate), "
             + "slippage \(settings.venue.slippageBasisPoints) bp, decisions every \(settings.decisionInterval) bars, \(makePolicy().settingsDescription)"
+            // An account's books belong to one venue: paper books cannot go on on a real account, nor the reverse.
+            + (venue.map { ", venue \($0.name)" } ?? "")
     }
 
     /// Opens or resumes the account and steps until the replay ends, `maximumSteps` are done,
@@ -97,23 +125,79 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         var session = try TradingSession(bars: bars, timeframe: timeframe, settings: settings, policy: makePolicy(), resumingFrom: checkpoint)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
+        // A live run waits on one stream: the feed's bars, and with a venue its reports and a tick.
+        let (events, eventInput) = AsyncStream<LiveEvent>.makeStream()
+        var forwarders: [Task<Void, Never>] = []
+        defer {
+            forwarders.forEach { $0.cancel() }
+            eventInput.finish()
+        }
+        if let venue {
+            session.externalExecution = true
+            session.ordersEnabled = false
+            session.instrumentRules = try await venue.instrumentRules(for: session.symbols)
+            // Subscribed before anything is sent or asked, so no report is missed.
+            let reports = await venue.executionReports()
+            let interval = synchronizeInterval
+            forwarders.append(Task { for await report in reports { eventInput.yield(.report(report)) } })
+            forwarders.append(Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    eventInput.yield(.tick)
+                }
+            })
+            try await reconcile(&session, with: venue, stored: stored, encoder: encoder)
+        }
+        if let liveBars {
+            forwarders.append(Task {
+                for await group in liveBars { eventInput.yield(.bars(group)) }
+                eventInput.finish()
+            })
+        }
+        let maximumAge = maximumDecisionBarAge.map { Int64($0.milliseconds) } ?? 2 * timeframe.milliseconds
+        var lastSynchronize = ContinuousClock.now
         var steps = 0
         var batch: [TradingStepCommit] = []
         var batchStarted = ContinuousClock.now
         var reported: [SessionProgress] = []
         var inFlight: Task<Void, any Error>?
         var appliedCommands: Set<Int64> = []
-        var live = liveBars?.makeAsyncIterator()
+        var live = liveBars != nil ? events.makeAsyncIterator() : nil
         session.expectsMoreBars = live != nil
         while steps < maximumSteps && !Task.isCancelled && !stopRequested() {
             if session.isFinished {
                 // A replay ends here; a live run waits for the next bars (every step so far is committed).
                 guard live != nil else { break }
                 try await inFlight?.value
-                guard let next = await live?.next() else { break }
-                if let time = next.values.first?.openTime, time <= session.lastOpenTime { continue }
-                try session.append(next)
-                batchStarted = ContinuousClock.now
+                guard let event = await live?.next() else { break }
+                switch event {
+                case .bars(let next):
+                    guard let time = next.values.first?.openTime, time > session.lastOpenTime else { continue }
+                    try session.append(next)
+                    // On a venue, only a bar that closed just now decides: a healed old bar's prices are gone.
+                    if venue != nil {
+                        let age = now().millisecondsSinceEpoch - time.adding(milliseconds: timeframe.milliseconds).millisecondsSinceEpoch
+                        session.ordersEnabled = age <= maximumAge
+                    }
+                    batchStarted = ContinuousClock.now
+                case .report(let report):
+                    let event = try session.apply(report)
+                    await activity?.didApply(report, event: event)
+                    await activity?.setInFlight(session.ordersInFlight.count)
+                    if let reason = event.ignoredBecause, event.alerts.isEmpty, report.kind != .accepted { venueNotice("report ignored: \(reason)") }
+                    if let commit = try reportCommit(event, session: session, time: report.time, encoder: encoder) {
+                        try await store.commitTradingSteps([commit])
+                    }
+                case .tick:
+                    // The REST path of reports: asked off the trading path, at most once an interval.
+                    if let venue, !session.ordersInFlight.isEmpty, ContinuousClock.now - lastSynchronize >= synchronizeInterval {
+                        lastSynchronize = ContinuousClock.now
+                        let notice = venueNotice
+                        Task {
+                            do { try await venue.synchronize() } catch { notice("asking the venue about orders in flight failed: \(error)") }
+                        }
+                    }
+                }
                 continue
             }
             // Commands first: a halt stops this very step's decision.
@@ -146,10 +230,16 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             // waiting for the previous write first keeps every batch after the one before it.
             try await inFlight?.value
             let commits = try withCheckpoint(batch, session, encoder)
-            let store = store, done = reported, progress = progress
+            let store = store, done = reported, progress = progress, venue = venue, notice = venueNotice, activity = activity
+            await activity?.setInFlight(session.ordersInFlight.count)
             inFlight = Task {
                 try await store.commitTradingSteps(commits)
                 done.forEach(progress)
+                // Stored first, sent after: a crash in between leaves an order in flight that the next start reconciles.
+                if let venue {
+                    let orders = commits.flatMap(\.orders).filter { $0.status == .accepted }
+                    if !orders.isEmpty { Self.send(orders, to: venue, reports: eventInput, activity: activity, notice: notice) }
+                }
             }
             batch = []
             reported = []
@@ -166,6 +256,169 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             reported.forEach(progress)
         }
         return session
+    }
+
+    /// Sends stored orders (sells first, so their proceeds come first) in a task of their own: the
+    /// trading path never waits on the venue. An order the venue refuses, or that cannot be sent,
+    /// comes back as a rejected report; an unknown outcome is left to `synchronize()`.
+    private static func send(_ orders: [StoredOrder], to venue: any ExecutionVenue, reports: AsyncStream<LiveEvent>.Continuation,
+                             activity: VenueActivity?, notice: @escaping @Sendable (String) -> Void) {
+        Task {
+            for order in orders.sorted(by: { ($0.side == .sell ? 0 : 1, $0.clientOrderID) < ($1.side == .sell ? 0 : 1, $1.clientOrderID) }) {
+                let request = VenueOrderRequest(clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side, quantity: order.quantity)
+                var refusal: String?
+                var outcome: VenueSubmission?
+                do {
+                    outcome = try await venue.submit(request)
+                    switch outcome {
+                    case .accepted, nil: break
+                    case .rejected(let reason): refusal = reason
+                    case .unknown(let reason): notice("\(order.clientOrderID): outcome unknown (\(reason)); it is resolved by query, never resent")
+                    }
+                } catch {
+                    // A call that failed before the order was written (rate limit, ban, unreachable): nothing was placed.
+                    refusal = "not sent: \(error)"
+                }
+                await activity?.didSend(order.clientOrderID, outcome: outcome)
+                if let refusal {
+                    notice("\(order.clientOrderID) refused: \(refusal)")
+                    reports.yield(.report(ExecutionReport(kind: .rejected, clientOrderID: order.clientOrderID, venueOrderID: nil, symbol: order.symbol,
+                                                          side: order.side, quantity: order.quantity, cumulativeQuantity: .zero, reason: refusal,
+                                                          time: order.updatedAt)))
+                }
+            }
+        }
+    }
+
+    /// The record of what one report changed (nil when it changed nothing).
+    private func reportCommit(_ event: SessionEvent, session: TradingSession<Policy>, time: Timestamp, encoder: JSONEncoder) throws -> TradingStepCommit? {
+        guard event.order != nil || !event.alerts.isEmpty else { return nil }
+        return TradingStepCommit(account: account, equity: nil, nextIndex: session.nextIndex,
+                                 checkpoint: String(decoding: try encoder.encode(session.checkpoint), as: UTF8.self),
+                                 orders: event.order.map { [StoredOrder($0, at: time)] } ?? [], fills: event.fills, ledgerEntries: event.ledgerEntries,
+                                 alerts: event.alerts.map { StoredAlert(level: $0.level, rule: $0.rule, message: $0.message, time: $0.time) },
+                                 forecasts: [], appliedCommandIDs: [])
+    }
+
+    /// Reconciles the books with the venue before anything is sent: each order in flight is looked
+    /// up by its client order id and its trades booked (never sent again; unknown after the grace
+    /// period, it was never placed), the venue's trades and open orders of this account that the
+    /// store lacks are alerted, and a balance below what the books hold moves the session to
+    /// REDUCING. Everything it changes is stored in one transaction.
+    private func reconcile(_ session: inout TradingSession<Policy>, with venue: any ExecutionVenue, stored: TradingAccountRecord,
+                           encoder: JSONEncoder) async throws {
+        let time = now()
+        var commits: [TradingStepCommit] = []
+        var alerts: [RiskEngine.Alert] = []
+        var found = 0, neverPlaced = 0, booked = 0
+        let inFlight = session.ordersInFlight
+        var venueFills: [Symbol: [VenueFill]] = [:]
+        let earliest = inFlight.map(\.createdAt).min().map { $0.adding(milliseconds: -60_000) }
+        func fills(of symbol: Symbol) async throws -> [VenueFill] {
+            if let known = venueFills[symbol] { return known }
+            let since = min(earliest ?? time, Timestamp(millisecondsSinceEpoch: max(stored.createdAt.millisecondsSinceEpoch, time.millisecondsSinceEpoch - 86_400_000)))
+            let list = try await venue.fills(symbol: symbol, since: since)
+            venueFills[symbol] = list
+            return list
+        }
+        func apply(_ report: ExecutionReport) async throws {
+            let event = try session.apply(report)
+            await activity?.didApply(report, event: event)
+            booked += event.fills.count
+            if let commit = try reportCommit(event, session: session, time: report.time, encoder: encoder) { commits.append(commit) }
+        }
+        var states: [String: VenueOrderState] = [:]
+        for order in inFlight { states[order.clientOrderID] = try await venue.order(clientOrderID: order.clientOrderID, symbol: order.symbol) }
+        if inFlight.contains(where: { states[$0.clientOrderID] == nil }) {
+            // Sent just before a crash, an order may still arrive within the venue's receive window.
+            try await Task.sleep(for: unknownOrderGrace)
+            for order in inFlight where states[order.clientOrderID] == nil {
+                states[order.clientOrderID] = try await venue.order(clientOrderID: order.clientOrderID, symbol: order.symbol)
+            }
+        }
+        for order in inFlight {
+            guard let state = states[order.clientOrderID] else {
+                neverPlaced += 1
+                try await apply(ExecutionReport(kind: .rejected, clientOrderID: order.clientOrderID, venueOrderID: nil, symbol: order.symbol, side: order.side,
+                                          quantity: order.quantity.value, cumulativeQuantity: .zero,
+                                          reason: "never placed: unknown to the venue at the restart's reconciliation", time: time))
+                continue
+            }
+            found += 1
+            var cumulative = FixedDecimal.zero
+            for fill in try await fills(of: order.symbol) where fill.clientOrderID == order.clientOrderID {
+                cumulative = cumulative + fill.quantity
+                try await apply(ExecutionReport(kind: cumulative >= order.quantity.value ? .fill : .partialFill, clientOrderID: order.clientOrderID,
+                                          venueOrderID: state.venueOrderID, symbol: order.symbol, side: order.side, quantity: order.quantity.value,
+                                          cumulativeQuantity: cumulative, fill: fill, time: fill.time))
+            }
+            let terminal: ExecutionReport.Kind? = switch state.status {
+            case .cancelled: .cancelled
+            case .expired: .expired
+            case .rejected: .rejected
+            default: nil
+            }
+            if let terminal {
+                try await apply(ExecutionReport(kind: terminal, clientOrderID: order.clientOrderID, venueOrderID: state.venueOrderID, symbol: order.symbol,
+                                          side: order.side, quantity: order.quantity.value, cumulativeQuantity: state.filledQuantity,
+                                          reason: "\(terminal.rawValue) on the venue", time: state.updatedAt))
+            }
+        }
+        // What the venue has of this account that the books lack.
+        let prefix = "\(settings.orderPrefix)-"
+        let bookedIDs = Set(try await store.tradingFills(account: account, limit: 100_000).map(\.fillID) + commits.flatMap(\.fills).map(\.fillID))
+        let stillInFlight = Set(session.ordersInFlight.map(\.clientOrderID))
+        var problems: [String] = []
+        var unbooked: [String] = []
+        for symbol in session.symbols {
+            for fill in try await fills(of: symbol) where fill.clientOrderID.hasPrefix(prefix) && !stillInFlight.contains(fill.clientOrderID)
+                && !bookedIDs.contains("\(fill.clientOrderID)-\(fill.tradeID)") {
+                unbooked.append("\(fill.clientOrderID)-\(fill.tradeID)")
+            }
+        }
+        if !unbooked.isEmpty {
+            alerts.append(RiskEngine.Alert(level: "CRITICAL", rule: "unbooked_fill",
+                                           message: "the venue has \(unbooked.count) trade(s) of orders no longer in flight that the books lack: \(unbooked.prefix(10).joined(separator: ", "))",
+                                           time: time))
+        }
+        let unknownOpen = try await venue.openOrders(symbols: session.symbols).map(\.clientOrderID)
+            .filter { $0.hasPrefix(prefix) && !stillInFlight.contains($0) }
+        if !unknownOpen.isEmpty {
+            alerts.append(RiskEngine.Alert(level: "WARNING", rule: "unknown_open_order",
+                                           message: "the venue has open orders of this account that the books do not know (left working): \(unknownOpen.joined(separator: ", "))",
+                                           time: time))
+        }
+        var mismatches: [String] = []
+        let balances = try await venue.balances()
+        if let quote = session.instrumentRules.values.first?.quoteAsset {
+            let held = balances[quote]?.total ?? .zero
+            if held < session.ledger.cash { mismatches.append("\(quote): the venue holds \(held), the books \(session.ledger.cash)") }
+        }
+        for (symbol, position) in session.ledger.positions.sorted(by: { $0.key < $1.key }) {
+            guard let base = session.instrumentRules[symbol]?.baseAsset else { continue }
+            let held = balances[base]?.total ?? .zero
+            if held < position.quantity { mismatches.append("\(base): the venue holds \(held), the books \(position.quantity)") }
+        }
+        if !mismatches.isEmpty {
+            session.reduce(reason: "balance mismatch at reconciliation: \(mismatches.joined(separator: "; "))", at: time)
+            alerts.append(RiskEngine.Alert(level: "CRITICAL", rule: "balance_mismatch", message: mismatches.joined(separator: "; "), time: time))
+        }
+        alerts += session.takeAlerts()
+        if !alerts.isEmpty {
+            commits.append(TradingStepCommit(account: account, equity: nil, nextIndex: session.nextIndex,
+                                             checkpoint: String(decoding: try encoder.encode(session.checkpoint), as: UTF8.self), orders: [], fills: [],
+                                             ledgerEntries: [], alerts: alerts.map { StoredAlert(level: $0.level, rule: $0.rule, message: $0.message, time: $0.time) },
+                                             forecasts: [], appliedCommandIDs: []))
+        }
+        try await store.commitTradingSteps(commits)
+        problems += mismatches.map { "balance mismatch: \($0) (trading REDUCING)" }
+        problems += unknownOpen.map { "open order the books do not know: \($0)" }
+        problems += unbooked.map { "trade the books lack: \($0)" }
+        let result = VenueActivity.Reconciliation(time: time, ordersInFlight: inFlight.count, ordersFound: found, ordersNeverPlaced: neverPlaced,
+                                                  fillsBooked: booked, problems: problems)
+        await activity?.didReconcile(result)
+        await activity?.setInFlight(session.ordersInFlight.count)
+        reconciled(result)
     }
 
     /// The batch with the session's checkpoint on its last step (the state after the whole batch).

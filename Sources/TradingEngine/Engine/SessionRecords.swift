@@ -74,13 +74,34 @@ public struct SessionCheckpoint: Sendable, Codable {
     public let policy: String
 }
 
-/// An accepted market order as the checkpoint keeps it.
+/// An accepted market order as the checkpoint keeps it: waiting for the next bar (simulated), or
+/// in flight on an external venue with the trades booked so far.
 public struct PendingOrder: Sendable, Codable, Hashable {
     public let clientOrderID: String
     public let symbol: Symbol
     public let side: OrderSide
     public let quantity: FixedDecimal
     public let createdAt: Timestamp
+    /// The venue's trades already booked (external venues only; absent in older checkpoints).
+    public var trades: [PendingTrade]?
+}
+
+/// One venue trade of an order in flight, as booked: it is never booked twice.
+public struct PendingTrade: Sendable, Codable, Hashable {
+    public let tradeID: String
+    public let quantity: FixedDecimal
+    public let price: FixedDecimal
+}
+
+/// What one execution report changed, stored in one transaction (no bar closed, so no mark).
+public struct SessionEvent: Sendable {
+    /// The order as it stands after the report (nil: the report was for no order in flight).
+    public let order: Order?
+    public let fills: [BookedFill]
+    public let ledgerEntries: [Ledger.Entry]
+    public let alerts: [RiskEngine.Alert]
+    /// Why the report changed nothing (a repeated trade, an order not in flight), or nil.
+    public let ignoredBecause: String?
 }
 
 

@@ -40,6 +40,18 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     /// Whether more bars will be appended (a live feed): the last bar known is then not the end,
     /// so a decision there is taken (its orders fill on the next bar to come).
     public var expectsMoreBars = false
+    /// Whether orders go to an external venue: a step then fills nothing itself, and an order is
+    /// in flight (`pending`) until the venue's execution reports, applied with `apply(_:)`, end it.
+    public var externalExecution = false
+    /// Whether a decision may place orders. A session on an external venue trades only on live
+    /// bars: the bars it catches up through after a start take no decision.
+    public var ordersEnabled = true
+    /// The external venue's rules per symbol: quantity steps for the rebalancer, assets for fees.
+    public var instrumentRules: [Symbol: InstrumentRules] = [:]
+    /// The venue trades booked for each order in flight (each trade is booked once).
+    private var bookedTrades: [String: [PendingTrade]] = [:]
+    /// Terminal states reported before all their trades: applied once the trades are booked.
+    private var terminalAfterTrades: [String: (status: OrderStatus, filled: FixedDecimal, reason: String)] = [:]
 
     /// Why a session cannot start or go on.
     public typealias SessionError = TradingLoop.LoopError
@@ -78,8 +90,10 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
             var order = try Order(clientOrderID: stored.clientOrderID, symbol: stored.symbol, side: stored.side, quantity: Quantity(stored.quantity),
                                   createdAt: stored.createdAt)
             try order.move(to: .accepted)
+            for trade in stored.trades ?? [] { try order.fill(Quantity(trade.quantity), at: Price(trade.price)) }
             return order
         }
+        for stored in checkpoint.pending where !(stored.trades ?? []).isEmpty { bookedTrades[stored.clientOrderID] = stored.trades }
         nextIndex = checkpoint.nextIndex
         startIndex = checkpoint.nextIndex
         lastCloseTime = checkpoint.lastCloseTime
@@ -120,7 +134,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     public var checkpoint: SessionCheckpoint {
         SessionCheckpoint(nextIndex: nextIndex, lastCloseTime: lastCloseTime, ledger: ledger.snapshot, gate: gate.snapshot,
                    pending: pending.map { PendingOrder(clientOrderID: $0.clientOrderID, symbol: $0.symbol, side: $0.side, quantity: $0.quantity.value,
-                                                       createdAt: $0.createdAt) },
+                                                       createdAt: $0.createdAt, trades: bookedTrades[$0.clientOrderID]) },
                    orderSequence: orderSequence, decisions: decisions, exposedBars: exposedBars, fills: fillCount, marks: marks, policy: policy.checkpoint)
     }
 
@@ -136,7 +150,8 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         gate.halt(reason: reason, at: time)
         guard flatten else { return [] }
         var orders: [Order] = []
-        pending.removeAll()
+        // Orders waiting for the simulator's next bar are dropped; orders in flight on a venue are not ours to forget.
+        if !externalExecution { pending.removeAll() }
         for symbol in symbols {
             guard let position = ledger.positions[symbol], !position.quantity.isZero else { continue }
             orderSequence += 1
@@ -178,8 +193,8 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         var changed: [Order] = []
         var fills: [BookedFill] = []
         var rejections: [String: Int] = [:]
-        // 1. Fills at this bar: sells first so their cash pays for the buys.
-        for var order in pending.sorted(by: { $0.side == .sell && $1.side == .buy }) {
+        // 1. Fills at this bar: sells first so their cash pays for the buys (an external venue fills by its reports instead).
+        for var order in externalExecution ? [] : pending.sorted(by: { $0.side == .sell && $1.side == .buy }) {
             let bar = bars[order.symbol]![index]
             var toFill = order
             if order.side == .buy, case .filled(let probe) = venue.offer(order, to: bar) {
@@ -215,7 +230,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
             }
             changed.append(order)
         }
-        pending = []
+        if !externalExecution { pending = [] }
         fillCount += fills.count
         // 2. Mark at the close.
         var prices: [Symbol: FixedDecimal] = [:]
@@ -237,8 +252,11 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         var decided = false
         do {
             forecasts = try policy.forecasts(at: closeTime, bars: views)
-            if index % settings.decisionInterval == 0, index < barCount - 1 || expectsMoreBars, gate.state != .halted,
-               let targets = try policy.targetWeights(at: closeTime, bars: views) {
+            let due = index % settings.decisionInterval == 0 && (index < barCount - 1 || expectsMoreBars) && gate.state != .halted && ordersEnabled
+            // A decision while the last one's orders are still in flight would order the same change twice.
+            let inFlight = externalExecution && !pending.isEmpty
+            if due && inFlight { rejections["orders_in_flight", default: 0] += 1 }
+            if due, !inFlight, let targets = try policy.targetWeights(at: closeTime, bars: views) {
                 decided = true
                 decisions += 1
                 try placeOrders(targets: targets, prices: prices, equity: marked, at: closeTime, changed: &changed, rejections: &rejections)
@@ -263,24 +281,41 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
                                       changed: inout [Order], rejections: inout [String: Int]) throws {
         let positions = symbols.map { symbol in
             Rebalancer.Position(symbol: symbol.rawValue, quantity: Quantity(ledger.positions[symbol]?.quantity ?? .zero),
-                                price: Price(prices[symbol]!), targetWeight: targets[symbol] ?? 0, lotSize: Quantity(settings.venue.lotSize))
+                                price: Price(prices[symbol]!), targetWeight: targets[symbol] ?? 0, lotSize: Quantity(lotSize(of: symbol)))
         }
+        // On an external venue buys are paid from the cash there is now (sells in flight have not paid yet), with a margin
+        // for the price moving before a market order fills.
+        var cashLeft = ledger.cash
+        let costFactor = FixedDecimal(1) + settings.venue.commissionRate + FixedDecimal("0.005")!
         let plan = try settings.rebalancer.plan(positions: positions, cash: ledger.cash)
         // Holdings as the approved orders will leave them: each order is checked after the ones before it.
         var held = Dictionary(uniqueKeysWithValues: symbols.map { symbol in
             (symbol, (quantity: ledger.positions[symbol]?.quantity ?? FixedDecimal.zero, price: prices[symbol]!))
         })
         for planned in plan.orders {
-            orderSequence += 1
             let symbol = Symbol(planned.symbol)!
+            var quantity = planned.quantity
+            if externalExecution && planned.side == .buy {
+                let unitCost = try planned.price.value.multiplied(by: costFactor)
+                let lot = lotSize(of: symbol)
+                let affordable = try (try cashLeft.divided(by: unitCost, rounding: .towardZero)).divided(by: lot, rounding: .towardZero)
+                    .rounded(toFractionalDigits: 0, rounding: .towardZero).multiplied(by: lot)
+                if affordable < quantity.value { quantity = Quantity(affordable) }
+                guard quantity.value.isPositive else {
+                    rejections["insufficient_cash", default: 0] += 1
+                    continue
+                }
+                cashLeft = cashLeft - (try quantity.value.multiplied(by: unitCost))
+            }
+            orderSequence += 1
             var order = try Order(clientOrderID: "\(settings.orderPrefix)-\(orderSequence)", symbol: symbol, side: planned.side == .buy ? .buy : .sell,
-                                  quantity: planned.quantity, createdAt: time)
-            let decision = gate.check(RiskEngine.ProposedOrder(symbol: symbol, side: order.side, quantity: planned.quantity.value,
+                                  quantity: quantity, createdAt: time)
+            let decision = gate.check(RiskEngine.ProposedOrder(symbol: symbol, side: order.side, quantity: quantity.value,
                                                                price: planned.price.value), equity: equity, positions: held, at: time)
             if decision.approved {
                 try order.move(to: .accepted)
                 pending.append(order)
-                let signed = order.side == .buy ? planned.quantity.value : -planned.quantity.value
+                let signed = order.side == .buy ? quantity.value : -quantity.value
                 held[symbol] = (quantity: (held[symbol]?.quantity ?? .zero) + signed, price: prices[symbol]!)
             } else {
                 try order.move(to: .rejected)
@@ -289,4 +324,85 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
             changed.append(order)
         }
     }
+
+    /// The quantity step of a symbol's orders: the external venue's (its market step when it sets one), else the simulator's lot.
+    private func lotSize(of symbol: Symbol) -> FixedDecimal {
+        guard let rules = instrumentRules[symbol] else { return settings.venue.lotSize }
+        let step = rules.marketStepSize.flatMap { $0.isPositive ? $0 : nil } ?? rules.stepSize
+        return step.isPositive ? step : settings.venue.lotSize
+    }
+
+    /// Applies an external venue's execution report to the order in flight it names: a trade is
+    /// booked in the ledger once (by its trade id), its fee converted to the quote asset at the
+    /// fill's price when charged in the base asset; a terminal report ends the order once every
+    /// trade it counts is booked. A report for no order in flight, or a trade booked already,
+    /// changes nothing and says why.
+    public mutating func apply(_ report: ExecutionReport) throws -> SessionEvent {
+        let id = report.clientOrderID
+        guard let position = pending.firstIndex(where: { $0.clientOrderID == id }) else {
+            return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [], ignoredBecause: "no order \(id) is in flight")
+        }
+        var order = pending[position]
+        var fills: [BookedFill] = []
+        var alerts: [RiskEngine.Alert] = []
+        switch report.kind {
+        case .accepted:
+            return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [], ignoredBecause: "\(id) is in flight already")
+        case .partialFill, .fill:
+            guard let fill = report.fill else {
+                return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [], ignoredBecause: "a fill report of \(id) without its trade")
+            }
+            if bookedTrades[id]?.contains(where: { $0.tradeID == fill.tradeID }) == true {
+                return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [], ignoredBecause: "trade \(fill.tradeID) of \(id) is booked already")
+            }
+            guard fill.quantity.isPositive, fill.price.isPositive, order.filledQuantity.value + fill.quantity <= order.quantity.value else {
+                let alert = RiskEngine.Alert(level: "CRITICAL", rule: "venue_overfill",
+                                             message: "trade \(fill.tradeID) of \(id) (\(fill.quantity) @ \(fill.price)) would take the order past its quantity \(order.quantity); not booked",
+                                             time: report.time)
+                return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [alert], ignoredBecause: alert.message)
+            }
+            let rules = instrumentRules[order.symbol]
+            if let rules, fill.feeAsset == rules.baseAsset, fill.fee.isPositive, order.side == .buy {
+                // Paid in kind out of the bought quantity: the position holds what the venue holds.
+                try ledger.bookFill(symbol: order.symbol, side: .buy, quantity: fill.quantity, price: fill.price, fee: .zero, at: fill.time)
+                try ledger.bookFeeInKind(symbol: order.symbol, quantity: fill.fee, price: fill.price, at: fill.time)
+            } else {
+                let fee = rules.flatMap { fill.feeInQuote(rules: $0, feeAssetPrice: nil) } ?? (rules == nil ? fill.fee : .zero)
+                if let rules, fill.fee.isPositive, fill.feeAsset != rules.quoteAsset, fill.feeAsset != rules.baseAsset {
+                    alerts.append(RiskEngine.Alert(level: "WARNING", rule: "fee_not_valued",
+                                                   message: "trade \(fill.tradeID) of \(id) paid its fee of \(fill.fee) in \(fill.feeAsset), which the books do not hold; it is not valued",
+                                                   time: fill.time))
+                }
+                try ledger.bookFill(symbol: order.symbol, side: order.side, quantity: fill.quantity, price: fill.price, fee: fee, at: fill.time)
+            }
+            let feeValue = rules.flatMap { fill.feeInQuote(rules: $0, feeAssetPrice: nil) } ?? (rules == nil ? fill.fee : .zero)
+            try order.fill(Quantity(fill.quantity), at: Price(fill.price))
+            bookedTrades[id, default: []].append(PendingTrade(tradeID: fill.tradeID, quantity: fill.quantity, price: fill.price))
+            fills.append(BookedFill(fillID: "\(id)-\(fill.tradeID)", clientOrderID: id, symbol: order.symbol, side: order.side, quantity: fill.quantity,
+                                    price: fill.price, fee: feeValue, time: fill.time))
+            fillCount += 1
+        case .cancelled, .expired, .rejected:
+            let status: OrderStatus = report.kind == .cancelled ? .cancelled : report.kind == .expired ? .expired : .rejected
+            terminalAfterTrades[id] = (status, report.cumulativeQuantity, report.reason ?? report.kind.rawValue)
+            if report.kind == .rejected {
+                alerts.append(RiskEngine.Alert(level: "WARNING", rule: "venue_rejected", message: "\(id) rejected by the venue: \(report.reason ?? "no reason given")",
+                                               time: report.time))
+            }
+        }
+        // The order ends when it is filled, or when a terminal report's trades are all booked.
+        if let terminal = terminalAfterTrades[id], order.filledQuantity.value >= terminal.filled, order.status != .filled {
+            try order.move(to: order.status == .partiallyFilled && terminal.status == .rejected ? .cancelled : terminal.status)
+        }
+        if order.status.isTerminal {
+            pending.remove(at: position)
+            bookedTrades[id] = nil
+            terminalAfterTrades[id] = nil
+        } else {
+            pending[position] = order
+        }
+        return SessionEvent(order: order, fills: fills, ledgerEntries: takeEntries(), alerts: alerts, ignoredBecause: nil)
+    }
+
+    /// The orders in flight on the external venue.
+    public var ordersInFlight: [Order] { externalExecution ? pending : [] }
 }

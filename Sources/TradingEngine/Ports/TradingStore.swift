@@ -137,8 +137,10 @@ public struct TradingCommand: Sendable, Hashable {
 /// is there after a crash or none of it is, and the step is simply run again.
 public struct TradingStepCommit: Sendable {
     public let account: String
-    /// The mark that closes the step; its (account, time) key is unique, so a step can never be stored twice.
-    public let equity: EquityPoint
+    /// The mark that closes the step; its (account, time) key is unique, so a step can never be
+    /// stored twice. Nil for what an execution report changed between two bars (its fills' trade
+    /// ids, unique per order, keep those from being stored twice).
+    public let equity: EquityPoint?
     /// The bars processed after this step and the checkpoint to resume from (nil inside a batch:
     /// only the batch's last step moves the account's checkpoint).
     public let nextIndex: Int
@@ -152,7 +154,7 @@ public struct TradingStepCommit: Sendable {
     public let appliedCommandIDs: [Int64]
 
     /// Creates a commit.
-    public init(account: String, equity: EquityPoint, nextIndex: Int, checkpoint: String?, orders: [StoredOrder], fills: [BookedFill],
+    public init(account: String, equity: EquityPoint?, nextIndex: Int, checkpoint: String?, orders: [StoredOrder], fills: [BookedFill],
                 ledgerEntries: [Ledger.Entry], alerts: [StoredAlert], forecasts: [ForecastRecord], appliedCommandIDs: [Int64]) {
         self.account = account
         self.equity = equity

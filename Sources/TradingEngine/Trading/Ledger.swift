@@ -117,6 +117,24 @@ public struct Ledger: Sendable {
              memo: "\(side.rawValue) \(quantity) \(symbol.rawValue) @ \(price)")
     }
 
+    /// Books a fee paid in kind out of a long position (a venue charging a buy's fee in the bought
+    /// asset): the position shrinks by `quantity`, its cost basis by the same share, and the fee
+    /// is the quantity's value at `price`; the difference between that value and the cost
+    /// released is realised. Cash does not move.
+    public mutating func bookFeeInKind(symbol: Symbol, quantity: FixedDecimal, price: FixedDecimal, at time: Timestamp) throws(DecimalArithmeticError) {
+        guard quantity.isPositive, var position = positions[symbol], position.quantity >= quantity else { return }
+        let costReleased = quantity == position.quantity ? position.cost : try position.cost.multiplied(by: quantity).divided(by: position.quantity)
+        let value = try quantity.multiplied(by: price)
+        let realised = value - costReleased
+        position.quantity = position.quantity - quantity
+        position.cost = position.cost - costReleased
+        positions[symbol] = position.quantity.isZero ? nil : position
+        fees = fees + value
+        realisedProfit = realisedProfit + realised
+        post(time, [("positions:\(symbol.rawValue)", -costReleased), ("fees", value), ("realised", -realised)],
+             memo: "fee \(quantity) \(symbol.rawValue) in kind @ \(price)")
+    }
+
     /// Σ of every entry: zero when the books balance.
     public var trialBalance: FixedDecimal { entries.reduce(.zero) { $0 + $1.amount } }
 

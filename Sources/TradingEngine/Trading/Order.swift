@@ -35,6 +35,8 @@ public enum OrderStatus: String, Sendable, Hashable, Codable {
         switch (self, next) {
         case (.new, .accepted), (.new, .rejected): true
         case (.accepted, .partiallyFilled), (.accepted, .filled), (.accepted, .cancelled), (.accepted, .expired): true
+        // An external venue may refuse an order the risk gate accepted (a filter, the balance).
+        case (.accepted, .rejected): true
         case (.partiallyFilled, .partiallyFilled), (.partiallyFilled, .filled), (.partiallyFilled, .cancelled), (.partiallyFilled, .expired): true
         default: false
         }

@@ -64,4 +64,12 @@ public protocol ExecutionVenue: Sendable {
     /// Execution reports as the venue sends them; a venue may repeat or reorder them (the ledger
     /// books each trade id once).
     func executionReports() async -> AsyncStream<ExecutionReport>
+    /// Asks the venue about orders whose reports may be missing (outcomes unknown after a
+    /// time-out, working orders while no account stream runs) and reports what changed.
+    func synchronize() async throws
+}
+
+extension ExecutionVenue {
+    /// A venue that reports every change as it happens has nothing to ask.
+    public func synchronize() async throws {}
 }

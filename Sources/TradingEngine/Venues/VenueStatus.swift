@@ -57,12 +57,15 @@ public struct VenueStatus: Sendable {
     public let rateLimits: [RateLimit]
     /// While the exchange bans the IP (HTTP 418), when the ban ends.
     public let bannedUntil: Timestamp?
+    /// The trading loop's orders on an external venue (nil: orders are simulated).
+    public let activity: VenueActivity.Snapshot?
 
     /// Creates a status.
-    public init(feed: Feed?, venue: String, rateLimits: [RateLimit], bannedUntil: Timestamp?) {
+    public init(feed: Feed?, venue: String, rateLimits: [RateLimit], bannedUntil: Timestamp?, activity: VenueActivity.Snapshot? = nil) {
         self.feed = feed
         self.venue = venue
         self.rateLimits = rateLimits
         self.bannedUntil = bannedUntil
+        self.activity = activity
     }
 }
