@@ -79,8 +79,7 @@ public struct BinanceMarketDataFeed: MarketDataFeed {
 
     /// The delay before reconnect `attempt` (0: the first after a working connection).
     public func reconnectDelay(attempt: Int) -> Duration {
-        let base = min(maximumReconnectDelay.wholeMilliseconds, initialReconnectDelay.wholeMilliseconds << min(attempt, 20))
-        return .milliseconds(Int64(Double(base) * Double.random(in: 0.5...1.5)))
+        ReconnectBackoff.delay(attempt: attempt, initial: initialReconnectDelay, maximum: maximumReconnectDelay)
     }
 
     private struct Outcome {

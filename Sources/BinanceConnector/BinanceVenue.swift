@@ -280,10 +280,32 @@ public actor BinanceVenue: ExecutionVenue {
 
     /// Takes an account-stream execution report: recorded and passed on (a trade once).
     public func receive(_ report: ExecutionReport) {
-        if let fill = report.fill {
-            guard reportedTrades.insert("\(report.symbol.rawValue)#\(fill.tradeID)").inserted else { return }
+        // Each trade, each acceptance and each ending is passed on once, whichever path told of it first.
+        switch report.kind {
+        case .partialFill, .fill:
+            guard let fill = report.fill, reportedTrades.insert("\(report.symbol.rawValue)#\(fill.tradeID)").inserted else { return }
+        case .accepted:
+            guard reportedAccepted.insert(report.clientOrderID).inserted else { return }
+        case .cancelled, .expired, .rejected:
+            guard reportedTerminal.insert(report.clientOrderID).inserted else { return }
         }
         if let venueID = report.venueOrderID { clientIDsByVenueID[venueID] = report.clientOrderID }
+        // A known order's state follows the stream, so polling stops once it has ended.
+        if let state = known[report.clientOrderID] {
+            let status: OrderStatus = switch report.kind {
+            case .accepted: state.status
+            case .partialFill: .partiallyFilled
+            case .fill: .filled
+            case .cancelled: .cancelled
+            case .expired: .expired
+            case .rejected: .rejected
+            }
+            let notional = (report.fill.flatMap { try? $0.quantity.multiplied(by: $0.price) }) ?? .zero
+            known[report.clientOrderID] = VenueOrderState(clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID ?? report.venueOrderID,
+                                                          symbol: state.symbol, side: state.side, type: state.type, status: status,
+                                                          quantity: state.quantity, filledQuantity: max(state.filledQuantity, report.cumulativeQuantity),
+                                                          filledNotional: state.filledNotional + notional, updatedAt: report.time)
+        }
         // The stream proves the order exists: it is known from now on (a later submit of the id sends nothing).
         if let entry = unresolved.removeValue(forKey: report.clientOrderID), known[report.clientOrderID] == nil {
             known[report.clientOrderID] = VenueOrderState(clientOrderID: report.clientOrderID, venueOrderID: report.venueOrderID, symbol: report.symbol,

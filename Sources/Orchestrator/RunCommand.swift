@@ -73,9 +73,13 @@ public enum RunCommand {
         }
         var venueStatus: (@Sendable () async -> VenueStatus?)?
         let activity = options.venue == "paper" ? nil : VenueActivity()
+        // With orders on Binance: one venue, its account stream, and the reconnects that ask the loop to reconcile.
+        let binanceVenue = options.venue == "binance" ? wiring?.venue(logger: logger) : nil
+        let accountStream = binanceVenue.flatMap { wiring?.accountStream(venue: $0, logger: logger) }
+        let (reconciliations, reconciliationInput) = AsyncStream<String>.makeStream()
         if let wiring {
             let venue = options.venue
-            venueStatus = { await wiring.status(venue: venue, activity: activity) }
+            venueStatus = { await wiring.status(venue: venue, activity: activity, account: accountStream) }
         }
         // The supervisor checks the venue's endpoints (DNS and TCP connect) with the others.
         var configuration = configuration
@@ -95,8 +99,9 @@ public enum RunCommand {
                 // A symbol the exchange does not list stops the start with its name.
                 _ = try await BinanceVenue(rest: wiring.marketREST, budget: wiring.budget, logger: logger).instrumentRules(for: symbols)
                 try await wiring.marketREST.synchroniseClock()
-                let bridge = LiveBarBridge(feed: wiring.feed(logger: logger), store: store, symbols: symbols, timeframe: options.timeframe, logger: logger,
+                var bridge = LiveBarBridge(feed: wiring.feed(logger: logger), store: store, symbols: symbols, timeframe: options.timeframe, logger: logger,
                                            announce: announce)
+                if binanceVenue != nil { bridge.reconnected = { reconciliationInput.yield("the market data feed reconnected") } }
                 let last = try await bridge.backfill(warmupBars: options.warmupBars, now: await wiring.marketREST.serverTimeEstimate)
                 live = await bridge.groups(after: last)
                 // The stored bars are caught up at full speed; from then on the feed sets the pace.
@@ -106,8 +111,7 @@ public enum RunCommand {
             }
             var runner = try await makeRunner(store: store, options: options, clock: clock, metrics: TradingMetrics(registry: registry), announce: announce)
             runner.liveBars = live
-            if let wiring, options.venue == "binance" {
-                let venue = wiring.venue(logger: logger)
+            if let wiring, let venue = binanceVenue {
                 let symbols = Array(runner.bars.keys)
                 // The ledger is kept in one currency: every symbol must be quoted in it.
                 let quotes = Set(try await venue.instrumentRules(for: symbols).values.map(\.quoteAsset))
@@ -117,6 +121,22 @@ public enum RunCommand {
                 try await wiring.tradingREST.synchroniseClock()
                 runner.venue = venue
                 runner.activity = activity
+                runner.reconciliationRequests = reconciliations
+                if let accountStream {
+                    // Reports come by the account stream as they happen; a resubscription asks for a reconciliation.
+                    let events = await accountStream.events()
+                    Task {
+                        for await event in events {
+                            switch event {
+                            case .subscribed(let resubscribed):
+                                announce("Account stream subscribed\(resubscribed ? " again" : "").")
+                                if resubscribed { reconciliationInput.yield("the account stream subscribed again") }
+                            case .disconnected(let reason):
+                                announce("Account stream disconnected (\(reason)); reconnecting.")
+                            }
+                        }
+                    }
+                }
                 runner.venueNotice = { announce("  venue: \($0)") }
                 runner.reconciled = { result in announce(consoleLine(result)) }
             }

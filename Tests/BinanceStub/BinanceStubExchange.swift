@@ -116,6 +116,14 @@ public actor BinanceStubExchange {
     public func setTradesPerMarketFill(_ count: Int) { tradesPerMarketFill = max(1, count) }
 
     var subscribers: [Int: StreamSubscriber] = [:]
+    /// WebSocket API connections subscribed to the account's events.
+    var accountSubscribers: [Int: StreamSubscriber] = [:]
+    /// WebSocket API connections opened since the start, and subscriptions made on them.
+    public internal(set) var accountConnections = 0
+    public internal(set) var accountSubscriptions = 0
+    /// Faults of the account stream: every event sent twice, or events not sent at all (lost).
+    public internal(set) var duplicateAccountEvents = false
+    public internal(set) var withholdAccountEvents = false
     private var subscriberSequence = 0
     /// Silenced connections, kept so they are not closed by being released.
     var silenced: [any Channel] = []
@@ -293,6 +301,7 @@ public actor BinanceStubExchange {
         orders.append(order)
         ordersPlaced += 1
         let index = orders.count - 1
+        publishExecution(orders[index], kind: "NEW", trade: nil)
         var fills: [StubTrade] = []
         if type == "MARKET", let last = lastPrice[symbol] {
             fills = fill(index, quantity: quantity, at: last, time: now, pieces: tradesPerMarketFill)
@@ -300,6 +309,7 @@ public actor BinanceStubExchange {
             fills = fill(index, quantity: quantity, at: last, time: now, pieces: 1)
         } else if type == "LIMIT", parameters["timeInForce"] == "IOC" {
             orders[index].status = "EXPIRED"
+            publishExecution(orders[index], kind: "EXPIRED", trade: nil)
         }
         var answer = Answer(status: 200, body: orderJSON(orders[index], fills: fills, full: true))
         if let faultIndex = faults.firstIndex(where: { if case .serverErrorAfterAccept = $0 { true } else if case .timeoutAfterAccept = $0 { true } else { false } }) {
@@ -328,6 +338,7 @@ public actor BinanceStubExchange {
         guard ["NEW", "PARTIALLY_FILLED"].contains(order.status) else { return Self.error(400, -2011, "Unknown order sent.") }
         orders[index].status = "CANCELED"
         orders[index].updateTime = serverTime
+        publishExecution(orders[index], kind: "CANCELED", trade: nil)
         var body = orderJSON(orders[index], fills: [], full: false)
         body = "{\"origClientOrderId\":\"\(order.clientOrderID)\"," + body.dropFirst()
         return Answer(status: 200, body: body.replacingOccurrences(of: "\"clientOrderId\":\"\(order.clientOrderID)\"", with: "\"clientOrderId\":\"cancel-\(order.orderID)\""))
@@ -403,7 +414,7 @@ public actor BinanceStubExchange {
         return nil
     }
 
-    private func reserved(_ asset: String) -> FixedDecimal {
+    func reserved(_ asset: String) -> FixedDecimal {
         orders.filter { ["NEW", "PARTIALLY_FILLED"].contains($0.status) }.reduce(FixedDecimal.zero) { total, order in
             guard let listing = listings[order.symbol] else { return total }
             let remaining = order.quantity - order.executed
@@ -440,6 +451,8 @@ public actor BinanceStubExchange {
             nextTradeID += 1
             trades.append(trade)
             made.append(trade)
+            publishExecution(orders[index], kind: "TRADE", trade: trade)
+            publishBalances([listing.baseAsset, listing.quoteAsset])
         }
         return made
     }

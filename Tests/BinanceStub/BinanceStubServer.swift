@@ -51,6 +51,9 @@ public final class BinanceStubServer: Sendable {
     /// `/stream?streams=a/b`: a combined-stream connection that receives its streams' events.
     private static func streamUpgrade(_ request: HTTPRequest, channel: any Channel, exchange: BinanceStubExchange) async
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        if let path = request.path, path == "/ws-api/v3" || path.hasPrefix("/ws-api/v3?") {
+            return await accountUpgrade(channel: channel, exchange: exchange)
+        }
         // Refused at the upgrade while "down": the client sees a failed connection, not a short one.
         guard let path = request.path, path.hasPrefix("/stream?"), await exchange.acceptingStreams else { return .dontUpgrade }
         let query = path.dropFirst("/stream?".count)
@@ -70,6 +73,30 @@ public final class BinanceStubServer: Sendable {
                 group.cancelAll()
             }
             await exchange.unsubscribe(id)
+        }
+    }
+
+    /// `/ws-api/v3`: a WebSocket API connection; each text frame is a request, answered on the same connection.
+    private static func accountUpgrade(channel: any Channel, exchange: BinanceStubExchange) async
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        guard await exchange.acceptingStreams else { return .dontUpgrade }
+        return .upgrade([:]) { inbound, outbound, _ in
+            let (id, frames, continuation) = await exchange.openAccountConnection(channel: channel)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message else { continue }
+                        continuation.yield(await exchange.answerAPIRequest(text, connection: id, channel: channel, continuation: continuation))
+                    }
+                }
+                group.addTask {
+                    for await frame in frames { try await outbound.write(.text(frame)) }
+                }
+                _ = try await group.next()
+                group.cancelAll()
+            }
+            continuation.finish()
+            await exchange.closeAccountConnection(id)
         }
     }
 
@@ -149,17 +176,10 @@ public final class BinanceStubServer: Sendable {
             return BinanceStubExchange.error(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.")
         }
         let payload = String(rawQuery[..<range.lowerBound])
-        if let secret = exchange.hmacSecrets[apiKey] {
-            let expected = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-                .map { String(format: "%02x", $0) }.joined()
-            return expected == signature.lowercased() ? nil : BinanceStubExchange.error(400, -1022, "Signature for this request is not valid.")
+        switch await exchange.signatureIsValid(apiKey: apiKey, payload: payload, signature: signature) {
+        case true?: return nil
+        case false?: return BinanceStubExchange.error(400, -1022, "Signature for this request is not valid.")
+        case nil: return BinanceStubExchange.error(401, -2015, "Invalid API-key, IP, or permissions for action.")
         }
-        if let raw = exchange.ed25519PublicKeys[apiKey], let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) {
-            guard let bytes = Data(base64Encoded: signature), key.isValidSignature(bytes, for: Data(payload.utf8)) else {
-                return BinanceStubExchange.error(400, -1022, "Signature for this request is not valid.")
-            }
-            return nil
-        }
-        return BinanceStubExchange.error(401, -2015, "Invalid API-key, IP, or permissions for action.")
     }
 }

@@ -57,8 +57,13 @@ struct LiveRunTests {
 
     /// Reads the process's output until it contains `marker`.
     static func read(_ output: Pipe, until marker: String, into text: inout String, within seconds: TimeInterval = 120) async {
+        await read(output, into: &text, within: seconds) { $0.contains(marker) }
+    }
+
+    /// Reads the process's output until `done` holds for all of it.
+    static func read(_ output: Pipe, into text: inout String, within seconds: TimeInterval = 120, until done: (String) -> Bool) async {
         let deadline = Date().addingTimeInterval(seconds)
-        while !text.contains(marker) && Date() < deadline {
+        while !done(text) && Date() < deadline {
             let chunk = await output.fileHandleForReading.availableDataOffPool()
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)

@@ -20,6 +20,7 @@ struct LiveVenueRunTests {
     static func start(_ folder: TemporaryDirectory, port: Int, output: Pipe) throws -> Process {
         try LiveRunTests.start(folder, port: port, output: output, options: ["--venue", "binance", "--rebalance-every", "1"],
                                extraEnvironment: ["ORCHESTRATOR_VENUES_BINANCE_TRADING_REST_URL": "http://127.0.0.1:\(port)",
+                                                  "ORCHESTRATOR_VENUES_BINANCE_WS_API_URL": "ws://127.0.0.1:\(port)/ws-api/v3",
                                                   "BINANCE_API_KEY": apiKey, "BINANCE_API_SECRET": secret])
     }
 
@@ -37,6 +38,15 @@ struct LiveVenueRunTests {
         books.fills.map { $0.split(separator: " ").dropLast().joined(separator: " ") }.sorted()
     }
 
+    /// `GET /api/v1/venues` of the running process.
+    func venueStatus(_ port: Substring) async throws -> [String: Any] {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/venues")!)
+        request.setValue("Bearer \(CrashSafetyTests.adminKey)", forHTTPHeaderField: "Authorization")
+        return try #require(try JSONSerialization.jsonObject(with: try await URLSession.shared.data(for: request).0) as? [String: Any])
+    }
+
+    func account(venues: [String: Any]) -> [String: Any]? { venues["account_stream"] as? [String: Any] }
+
     @Test("live bars trade on the exchange; kill -9 with an order in flight; the restart reconciles: each order sent once, the books equal the exchange's record")
     func ordersSurviveAKill() async throws {
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
@@ -50,6 +60,8 @@ struct LiveVenueRunTests {
         // Market orders fill in two trades each (partial fills); the first order's answer never comes back in time.
         await exchange.setTradesPerMarketFill(2)
         await exchange.inject(.timeoutAfterAccept(delay: .seconds(60)))
+        // The account stream loses its events too, so nothing tells the process of the first order before the kill.
+        await exchange.setWithholdAccountEvents(true)
         let server = BinanceStubServer(exchange: exchange)
         try await server.start()
         defer { server.stop() }
@@ -95,17 +107,19 @@ struct LiveVenueRunTests {
         #expect(second.contains("order(s) in flight, 1 found"), "the order in flight at the kill is found by its client order id\n\(second)")
         #expect(second.contains("2 trade(s) booked"), "its two trades are booked from the exchange's record\n\(second)")
         #expect(Self.bookedFills(try await CrashSafetyTests.books(folder)) == (await Self.exchangeFills(exchange)), "after reconciliation the books hold the exchange's trades")
-        // Trading goes on: the next live bar's decision is sent and filled.
+        // Trading goes on: the next live bar's decision is sent and filled (its account events come twice: booked once).
         try await waitForStream()
+        await LiveRunTests.read(again, until: "Account stream subscribed", into: &second, within: 30)
+        await exchange.setWithholdAccountEvents(false)
+        await exchange.setDuplicateAccountEvents(true)
         await exchange.trade(next(btc, 2, move: 0.03), symbol: "BTCUSDT", interval: "1m")
         await exchange.trade(next(eth, 2, move: -0.03), symbol: "ETHUSDT", interval: "1m")
         await LiveRunTests.read(again, until: "bar 322/322", into: &second)
         // The API shows the orders and the last reconciliation; /metrics has them too.
         let line = try #require(second.split(separator: "\n").first { $0.hasPrefix("API:") })
         let apiPort = try #require(line.firstMatch(of: /127\.0\.0\.1:(\d+)/)?.output.1)
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(apiPort)/api/v1/venues")!)
-        request.setValue("Bearer \(CrashSafetyTests.adminKey)", forHTTPHeaderField: "Authorization")
-        let venues = try #require(try JSONSerialization.jsonObject(with: try await URLSession.shared.data(for: request).0) as? [String: Any])
+        let venues = try await venueStatus(apiPort)
+        #expect(account(venues: venues)?["subscribed"] as? Bool == true, "\(venues)")
         let orders = try #require(venues["orders"] as? [String: Any], "\(venues)")
         let reconciliation = try #require(orders["last_reconciliation"] as? [String: Any], "\(orders)")
         #expect(venues["venue"] as? String == "binance" && reconciliation["orders_found"] as? Int == 1 && reconciliation["clean"] as? Bool == true, "\(venues)")
@@ -123,6 +137,12 @@ struct LiveVenueRunTests {
             try await Task.sleep(for: .milliseconds(100))
             books = try await CrashSafetyTests.books(folder)
         }
+        // A lost account connection: it subscribes again and the loop reconciles before it goes on.
+        await exchange.dropAccountConnections()
+        await LiveRunTests.read(again, until: "reconciling: the account stream subscribed again", into: &second, within: 60)
+        await LiveRunTests.read(again, into: &second, within: 30) { $0.components(separatedBy: "Reconciled with the venue").count == 3 }
+        #expect(second.components(separatedBy: "Reconciled with the venue").count == 3, "a reconciliation at the start and one after the resubscription\n\(second)")
+        #expect(account(venues: try await venueStatus(apiPort))?["subscriptions"] as? Int == 2)
         restarted.terminate()
         await restarted.exited()
         if ProcessInfo.processInfo.environment["LIVE_VENUE_TEST_PRINT"] != nil { print(text, "\n----\n", second, "\n----\n", await Self.exchangeFills(exchange)) }

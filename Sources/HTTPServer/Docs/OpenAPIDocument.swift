@@ -721,6 +721,10 @@ public enum OpenAPIDocument {
                 ("rate_limits", ["type": "array", "items": object([("type", string), ("window_ms", integer), ("limit", integer), ("used", integer)])]),
                 ("banned_until", nullableDateTime),
                 ("orders", ["oneOf": [ref("VenueOrders"), ["type": "null"]], "description": "Null when orders are simulated (--venue paper)."]),
+                ("account_stream", ["oneOf": [object([
+                    ("subscribed", ["type": "boolean"]), ("subscriptions", integer), ("reconnects", integer), ("events_received", integer),
+                    ("malformed_frames", integer), ("last_error", nullableString),
+                ]), ["type": "null"]], "description": "The account's event stream over the WebSocket API; null when none runs."]),
                 ("time", dateTime),
             ])),
             ("VenueOrders", object([

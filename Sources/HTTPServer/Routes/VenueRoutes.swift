@@ -23,6 +23,13 @@ enum VenueRoutes {
             })),
             ("banned_until", status?.bannedUntil.map { .string($0.iso8601) } ?? .null),
             ("orders", status?.activity.map(orders) ?? .null),
+            ("account_stream", status?.accountStream.map { stream in
+                .object([
+                    ("subscribed", .bool(stream.subscribed)), ("subscriptions", .integer(Int64(stream.subscriptions))),
+                    ("reconnects", .integer(Int64(stream.reconnects))), ("events_received", .integer(Int64(stream.eventsReceived))),
+                    ("malformed_frames", .integer(Int64(stream.malformedFrames))), ("last_error", stream.lastError.map { .string($0) } ?? .null),
+                ])
+            } ?? .null),
             ("time", .string(now.iso8601)),
         ])
     }

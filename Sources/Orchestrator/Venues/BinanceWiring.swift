@@ -68,9 +68,20 @@ struct BinanceWiring: Sendable {
         BinanceVenue(rest: tradingREST, budget: budget, logger: logger)
     }
 
+    /// The account's event stream over the WebSocket API (needs a key).
+    func accountStream(venue: BinanceVenue, logger: Logger) -> BinanceAccountStream? {
+        credentials.map { BinanceAccountStream(url: endpoints.webSocketAPIURL, credentials: $0, rest: tradingREST, venue: venue, logger: logger) }
+    }
+
     /// The feed's and the rate budget's figures now.
-    func status(venue: String, activity: VenueActivity?) async -> VenueStatus {
+    func status(venue: String, activity: VenueActivity?, account: BinanceAccountStream?) async -> VenueStatus {
         let feed = await feedStatistics.snapshot
+        var accountStatus: VenueStatus.AccountStream?
+        if let account {
+            accountStatus = VenueStatus.AccountStream(subscribed: await account.isSubscribed, subscriptions: await account.subscriptions,
+                                                      reconnects: await account.reconnects, eventsReceived: await account.eventsReceived,
+                                                      malformedFrames: await account.malformedFrames, lastError: await account.lastError)
+        }
         return VenueStatus(
             feed: VenueStatus.Feed(name: "binance", connected: feed.connected, connections: feed.connections, reconnects: feed.reconnects,
                                    gapsHealed: feed.gapsHealed, barsHealed: feed.barsHealed, barsEmitted: feed.barsEmitted,
@@ -78,6 +89,7 @@ struct BinanceWiring: Sendable {
                                    lastError: feed.lastError),
             venue: venue,
             rateLimits: await budget.usage.map { VenueStatus.RateLimit(type: $0.type, windowMilliseconds: $0.windowMilliseconds, limit: $0.limit, used: $0.used) },
-            bannedUntil: await budget.banEnds, activity: await activity?.snapshot)
+            bannedUntil: await budget.banEnds, activity: await activity?.snapshot,
+            accountStream: accountStatus)
     }
 }

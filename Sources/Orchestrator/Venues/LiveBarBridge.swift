@@ -16,6 +16,8 @@ struct LiveBarBridge: Sendable {
     let timeframe: Timeframe
     let logger: Logger
     let announce: @Sendable (String) -> Void
+    /// Called when the feed connects again after a disconnection (the loop reconciles then).
+    var reconnected: @Sendable () -> Void = {}
 
     /// Fetches the closed bars each symbol misses, from its last stored bar (or `warmupBars` back
     /// from now) until now, and stores them; returns the last stored open time per symbol.
@@ -47,6 +49,7 @@ struct LiveBarBridge: Sendable {
             var pending: [Timestamp: [Symbol: Bar]] = [:]
             var newest: [Symbol: Timestamp] = last
             var silent: Set<Symbol> = []
+            var connections = 0
             do {
                 for try await event in events {
                     switch event {
@@ -85,6 +88,8 @@ struct LiveBarBridge: Sendable {
                         }
                     case .connected:
                         bridge.logger.info("feed connected", metadata: ["feed": "\(bridge.feed.name)"])
+                        connections += 1
+                        if connections > 1 { bridge.reconnected() }
                     case .disconnected(let reason):
                         bridge.announce("Feed \(bridge.feed.name) disconnected (\(reason)); reconnecting.")
                     case .gapHealed(let symbol, let from, let bars):

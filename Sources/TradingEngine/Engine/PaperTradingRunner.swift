@@ -1,5 +1,6 @@
 import Foundation
 import Prediction
+import Synchronization
 import TradingCore
 
 /// Drives a `TradingSession` on a clock and stores every step, so a paper run survives a crash.
@@ -56,12 +57,18 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     public var reconciled: @Sendable (VenueActivity.Reconciliation) -> Void = { _ in }
     /// Where the loop records its venue activity for status and metrics (nil: not recorded).
     public var activity: VenueActivity?
+    /// Asks for a reconciliation while running, with the reason (a feed or account stream that
+    /// reconnected may have missed reports): it runs before the next bar or report is handled.
+    public var reconciliationRequests: AsyncStream<String>?
+    /// Orders handed to the send task and not answered yet: a reconciliation while running leaves them to their answer.
+    private let beingSent = OrdersBeingSent()
 
     /// One thing a live run waits for.
     private enum LiveEvent: Sendable {
         case bars([Symbol: Bar])
         case report(ExecutionReport)
         case tick
+        case reconcile(String)
     }
 
     /// Why a run cannot start.
@@ -147,6 +154,9 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 }
             })
             try await reconcile(&session, with: venue, stored: stored, encoder: encoder)
+            if let requests = reconciliationRequests {
+                forwarders.append(Task { for await reason in requests { eventInput.yield(.reconcile(reason)) } })
+            }
         }
         if let liveBars {
             forwarders.append(Task {
@@ -187,6 +197,18 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                     if let reason = event.ignoredBecause, event.alerts.isEmpty, report.kind != .accepted { venueNotice("report ignored: \(reason)") }
                     if let commit = try reportCommit(event, session: session, time: report.time, encoder: encoder) {
                         try await store.commitTradingSteps([commit])
+                    }
+                case .reconcile(let reason):
+                    // Nothing is sent while it runs: the loop handles no bar until it has finished.
+                    if let venue {
+                        venueNotice("reconciling: \(reason)")
+                        do {
+                            try await reconcile(&session, with: venue, stored: stored, encoder: encoder)
+                        } catch is CancellationError {
+                            throw CancellationError()
+                        } catch {
+                            venueNotice("the reconciliation failed (\(error)); it runs again at the next reconnect or start")
+                        }
                     }
                 case .tick:
                     // The REST path of reports: asked off the trading path, at most once an interval.
@@ -230,7 +252,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             // waiting for the previous write first keeps every batch after the one before it.
             try await inFlight?.value
             let commits = try withCheckpoint(batch, session, encoder)
-            let store = store, done = reported, progress = progress, venue = venue, notice = venueNotice, activity = activity
+            let store = store, done = reported, progress = progress, venue = venue, notice = venueNotice, activity = activity, beingSent = beingSent
             await activity?.setInFlight(session.ordersInFlight.count)
             inFlight = Task {
                 try await store.commitTradingSteps(commits)
@@ -238,7 +260,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 // Stored first, sent after: a crash in between leaves an order in flight that the next start reconciles.
                 if let venue {
                     let orders = commits.flatMap(\.orders).filter { $0.status == .accepted }
-                    if !orders.isEmpty { Self.send(orders, to: venue, reports: eventInput, activity: activity, notice: notice) }
+                    if !orders.isEmpty { Self.send(orders, to: venue, reports: eventInput, activity: activity, beingSent: beingSent, notice: notice) }
                 }
             }
             batch = []
@@ -262,7 +284,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// trading path never waits on the venue. An order the venue refuses, or that cannot be sent,
     /// comes back as a rejected report; an unknown outcome is left to `synchronize()`.
     private static func send(_ orders: [StoredOrder], to venue: any ExecutionVenue, reports: AsyncStream<LiveEvent>.Continuation,
-                             activity: VenueActivity?, notice: @escaping @Sendable (String) -> Void) {
+                             activity: VenueActivity?, beingSent: OrdersBeingSent, notice: @escaping @Sendable (String) -> Void) {
+        beingSent.insert(orders.map(\.clientOrderID))
         Task {
             for order in orders.sorted(by: { ($0.side == .sell ? 0 : 1, $0.clientOrderID) < ($1.side == .sell ? 0 : 1, $1.clientOrderID) }) {
                 let request = VenueOrderRequest(clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side, quantity: order.quantity)
@@ -280,6 +303,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                     refusal = "not sent: \(error)"
                 }
                 await activity?.didSend(order.clientOrderID, outcome: outcome)
+                beingSent.remove(order.clientOrderID)
                 if let refusal {
                     notice("\(order.clientOrderID) refused: \(refusal)")
                     reports.yield(.report(ExecutionReport(kind: .rejected, clientOrderID: order.clientOrderID, venueOrderID: nil, symbol: order.symbol,
@@ -311,7 +335,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         var commits: [TradingStepCommit] = []
         var alerts: [RiskEngine.Alert] = []
         var found = 0, neverPlaced = 0, booked = 0
-        let inFlight = session.ordersInFlight
+        // Orders still being sent are left to their answer: looking them up now could find them not placed yet.
+        let inFlight = session.ordersInFlight.filter { !beingSent.contains($0.clientOrderID) }
         var venueFills: [Symbol: [VenueFill]] = [:]
         let earliest = inFlight.map(\.createdAt).min().map { $0.adding(milliseconds: -60_000) }
         func fills(of symbol: Symbol) async throws -> [VenueFill] {
@@ -388,16 +413,32 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                                            message: "the venue has open orders of this account that the books do not know (left working): \(unknownOpen.joined(separator: ", "))",
                                            time: time))
         }
+        // The venue must hold at least what the books do, less what the orders still in flight may have spent.
         var mismatches: [String] = []
         let balances = try await venue.balances()
+        var spendable: [String: FixedDecimal] = [:]
+        for order in session.ordersInFlight {
+            guard let rules = session.instrumentRules[order.symbol] else { continue }
+            let left = order.quantity.value - order.filledQuantity.value
+            if order.side == .sell {
+                spendable[rules.baseAsset] = (spendable[rules.baseAsset] ?? .zero) + left
+            } else if let price = session.marks[order.symbol] {
+                // A market buy may fill above the last close: twice its notional covers any fill the gate would let through.
+                spendable[rules.quoteAsset] = (spendable[rules.quoteAsset] ?? .zero) + (try left.multiplied(by: price)) + (try left.multiplied(by: price))
+            }
+        }
         if let quote = session.instrumentRules.values.first?.quoteAsset {
             let held = balances[quote]?.total ?? .zero
-            if held < session.ledger.cash { mismatches.append("\(quote): the venue holds \(held), the books \(session.ledger.cash)") }
+            if held + (spendable[quote] ?? .zero) < session.ledger.cash {
+                mismatches.append("\(quote): the venue holds \(held), the books \(session.ledger.cash)")
+            }
         }
         for (symbol, position) in session.ledger.positions.sorted(by: { $0.key < $1.key }) {
             guard let base = session.instrumentRules[symbol]?.baseAsset else { continue }
             let held = balances[base]?.total ?? .zero
-            if held < position.quantity { mismatches.append("\(base): the venue holds \(held), the books \(position.quantity)") }
+            if held + (spendable[base] ?? .zero) < position.quantity {
+                mismatches.append("\(base): the venue holds \(held), the books \(position.quantity)")
+            }
         }
         if !mismatches.isEmpty {
             session.reduce(reason: "balance mismatch at reconciliation: \(mismatches.joined(separator: "; "))", at: time)
@@ -450,4 +491,13 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             alerts: (commandAlerts + step.alerts).map { StoredAlert(level: $0.level, rule: $0.rule, message: $0.message, time: $0.time) },
             forecasts: forecasts, appliedCommandIDs: applied)
     }
+}
+
+/// The client order ids handed to a send task and not answered yet.
+final class OrdersBeingSent: Sendable {
+    private let ids = Mutex<Set<String>>([])
+
+    func insert(_ list: [String]) { ids.withLock { $0.formUnion(list) } }
+    func remove(_ id: String) { _ = ids.withLock { $0.remove(id) } }
+    func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
 }

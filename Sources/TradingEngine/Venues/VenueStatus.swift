@@ -51,6 +51,26 @@ public struct VenueStatus: Sendable {
         }
     }
 
+    /// The account's event stream (WebSocket API).
+    public struct AccountStream: Sendable {
+        public let subscribed: Bool
+        public let subscriptions: Int
+        public let reconnects: Int
+        public let eventsReceived: Int
+        public let malformedFrames: Int
+        public let lastError: String?
+
+        /// Creates an account stream's status.
+        public init(subscribed: Bool, subscriptions: Int, reconnects: Int, eventsReceived: Int, malformedFrames: Int, lastError: String?) {
+            self.subscribed = subscribed
+            self.subscriptions = subscriptions
+            self.reconnects = reconnects
+            self.eventsReceived = eventsReceived
+            self.malformedFrames = malformedFrames
+            self.lastError = lastError
+        }
+    }
+
     public let feed: Feed?
     /// Where orders go (`paper`: the simulator).
     public let venue: String
@@ -59,9 +79,13 @@ public struct VenueStatus: Sendable {
     public let bannedUntil: Timestamp?
     /// The trading loop's orders on an external venue (nil: orders are simulated).
     public let activity: VenueActivity.Snapshot?
+    /// The account stream (nil: none runs).
+    public let accountStream: AccountStream?
 
     /// Creates a status.
-    public init(feed: Feed?, venue: String, rateLimits: [RateLimit], bannedUntil: Timestamp?, activity: VenueActivity.Snapshot? = nil) {
+    public init(feed: Feed?, venue: String, rateLimits: [RateLimit], bannedUntil: Timestamp?, activity: VenueActivity.Snapshot? = nil,
+                accountStream: AccountStream? = nil) {
+        self.accountStream = accountStream
         self.feed = feed
         self.venue = venue
         self.rateLimits = rateLimits
