@@ -1,4 +1,5 @@
 import Foundation
+import Prediction
 import Testing
 import TradingCore
 import TradingEngine
@@ -120,5 +121,31 @@ struct TradingSessionExecutionTests {
         let repeated = try restarted.apply(Self.report(.partialFill, order, trade: "21", quantity: half.description, cumulative: half.description))
         #expect(repeated.fills.isEmpty)
         #expect(restarted.ledger.cash == session.ledger.cash)
+    }
+}
+
+/// Live trading refits in the background: decisions go on with the models in hand meanwhile.
+@Suite("Forecast-allocation refits in the background on live bars")
+struct BackgroundRefitTests {
+    @Test("after prepareForLiveBars a due refit runs in the background, decisions go on meanwhile, and its models are adopted")
+    func refitsInBackground() async throws {
+        let settings = TradingSettings(cash: FixedDecimal(100_000), venue: SimulatedVenue(commissionRate: FixedDecimal("0.001")!),
+                                       limits: RiskLimits(maximumPositionWeight: 0.6, maximumGrossExposure: 1, maximumDrawdown: 0.9),
+                                       decisionInterval: 1, orderPrefix: "paper")
+        let bars = TradingLoopTests.prefix(420)
+        var session = try TradingSession(bars: bars, timeframe: .oneDay, settings: settings,
+                                         policy: ForecastAllocationPolicy(horizon: Horizon(parsing: "1d")!, refitInterval: 2))
+        while session.nextIndex < 320 { _ = try session.step() }
+        try session.prepareForLiveBars()
+        #expect(session.policy.backgroundFits == 0)
+        var decided = 0
+        while !session.isFinished && session.policy.backgroundFits < 2 {
+            if try session.step().decided { decided += 1 }
+            // A little time between bars, as live bars have, for a background fit to finish.
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(session.policy.backgroundFits >= 2, "background fits replaced the models")
+        #expect(session.policy.decisionsDuringFits >= 1, "decisions were taken while a fit ran")
+        #expect(decided >= session.policy.decisionsDuringFits)
     }
 }

@@ -33,6 +33,13 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     private var refitPending = false
     /// Each symbol's feature rows, extended at each refit instead of recomputed.
     private var featureRows: [Symbol: Forecaster.FeatureRowCache] = [:]
+    /// Whether refits run in the background (live trading); a replay fits inline.
+    private var backgroundRefits = false
+    /// A background refit under way: its models replace the ones in hand once it has finished.
+    private var runningFit: RunningFit?
+    /// Background refits that finished and replaced the models, and decisions taken while one ran.
+    public private(set) var backgroundFits = 0
+    public private(set) var decisionsDuringFits = 0
 
     /// Creates the policy; `horizon` is the decision interval as a duration.
     public init(riskLevel: RiskLevel = .medium, lookback: Int = 252, horizon: Horizon, refitInterval: Int = 12) {
@@ -65,11 +72,17 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
                                        prices: (0..<recentDates.count).map { row in closes.map { $0[count - recentDates.count + row] } })
         let outcome = try StrategyAllocator(history: history).allocate(strategy, riskLevel: riskLevel,
                                                                         regime: MarketRegime(rawValue: recommendation.regime))
-        // Forecasts: refit now and then, carry forward otherwise.
+        // Forecasts: refit now and then, carry forward otherwise (live: in the background, the models in hand deciding meanwhile).
+        adoptFinishedFit()
         if decisionsSinceFit >= refitInterval {
-            try fit(as: time, bars: bars)
+            if backgroundRefits && !models.isEmpty {
+                if runningFit == nil { startBackgroundFit(as: time, bars: bars) }
+            } else {
+                try fit(as: time, bars: bars)
+            }
             decisionsSinceFit = 0
         }
+        if runningFit != nil { decisionsDuringFits += 1 }
         decisionsSinceFit += 1
         let forecasts = try self.forecasts(at: time, bars: bars)
         var weights: [Symbol: Double] = [:]
@@ -88,6 +101,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     public mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Forecast] {
         if refitPending, let lastFitTime { try fit(as: lastFitTime, bars: bars) }
         refitPending = false
+        adoptFinishedFit()
         var forecasts: [Symbol: Forecast] = [:]
         for (symbol, model) in models {
             guard let view = bars[symbol], let forecast = try? model.forecast(view).first else { continue }
@@ -97,25 +111,68 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     }
 
     /// Fits every symbol's models on the bars closed by `time` (a symbol whose fit fails has none).
-    /// The symbols are fitted in parallel: each fit is deterministic and independent of the others,
-    /// so the result does not depend on the number of cores.
     private mutating func fit(as time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {
+        adopt(Self.fitted(as: time, bars: bars, caches: featureRows, horizon: horizon))
+    }
+
+    /// The models and feature caches of every symbol fitted on the bars closed by `time`. The
+    /// symbols are fitted in parallel: each fit is deterministic and independent of the others,
+    /// so the result does not depend on the number of cores.
+    private static func fitted(as time: Timestamp, bars: [Symbol: PointInTimeBars], caches: [Symbol: Forecaster.FeatureRowCache],
+                               horizon: Horizon) -> FitResult {
         let symbols = bars.keys.sorted()
-        let caches = symbols.map { featureRows[$0] ?? Forecaster.FeatureRowCache() }
-        let horizon = horizon
+        let starting = symbols.map { caches[$0] ?? Forecaster.FeatureRowCache() }
         let results = Mutex<[Int: (model: Forecaster.FittedModels?, cache: Forecaster.FeatureRowCache)]>([:])
         DispatchQueue.concurrentPerform(iterations: symbols.count) { index in
-            var cache = caches[index]
+            var cache = starting[index]
             let model = (try? bars[symbols[index]]!.series()).flatMap { try? Forecaster().fit($0, at: time, horizons: [horizon], cache: &cache) }
             results.withLock { $0[index] = (model, cache) }
         }
-        models = [:]
+        var fitted = FitResult(time: time)
         for (index, symbol) in symbols.enumerated() {
             let result = results.withLock { $0[index]! }
-            models[symbol] = result.model
-            featureRows[symbol] = result.cache
+            fitted.models[symbol] = result.model
+            fitted.caches[symbol] = result.cache
         }
-        lastFitTime = time
+        return fitted
+    }
+
+    private mutating func adopt(_ result: FitResult) {
+        models = result.models
+        featureRows.merge(result.caches) { _, new in new }
+        lastFitTime = result.time
+    }
+
+    /// Starts fitting on the bars closed by `time` in the background; the views are values, so later bars cannot reach it.
+    private mutating func startBackgroundFit(as time: Timestamp, bars: [Symbol: PointInTimeBars]) {
+        let running = RunningFit()
+        let caches = featureRows, horizon = horizon
+        Task.detached(priority: .utility) { running.finish(Self.fitted(as: time, bars: bars, caches: caches, horizon: horizon)) }
+        runningFit = running
+    }
+
+    /// Takes a finished background fit's models.
+    private mutating func adoptFinishedFit() {
+        guard let running = runningFit, let result = running.result else { return }
+        adopt(result)
+        runningFit = nil
+        backgroundFits += 1
+    }
+
+    /// Live trading refits in the background from now on.
+    public mutating func setBackgroundRefits(_ enabled: Bool) {
+        backgroundRefits = enabled
+    }
+
+    /// Fits now when there are no models to decide with (a first live decision must not wait for a fit).
+    public mutating func prepare(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {
+        adoptFinishedFit()
+        if refitPending, let lastFitTime { try fit(as: lastFitTime, bars: bars) }
+        refitPending = false
+        if models.isEmpty, let count = bars.values.first?.count, count > max(lookback, 300) {
+            try fit(as: time, bars: bars)
+            decisionsSinceFit = 0
+        }
     }
 
     /// Sets the confidence a forecast needs before it halves a weight.
@@ -152,4 +209,19 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         models = [:]
         refitPending = lastFitTime != nil
     }
+}
+
+/// A fit's models and feature caches, and the data time it was made at.
+struct FitResult: Sendable {
+    let time: Timestamp
+    var models: [Symbol: Forecaster.FittedModels] = [:]
+    var caches: [Symbol: Forecaster.FeatureRowCache] = [:]
+}
+
+/// A background fit: finished once its result is set.
+final class RunningFit: Sendable {
+    private let box = Mutex<FitResult?>(nil)
+
+    var result: FitResult? { box.withLock { $0 } }
+    func finish(_ result: FitResult) { box.withLock { $0 = result } }
 }

@@ -166,6 +166,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         }
         let maximumAge = maximumDecisionBarAge.map { Int64($0.milliseconds) } ?? 2 * timeframe.milliseconds
         var lastSynchronize = ContinuousClock.now
+        var preparedForLiveBars = false
         var steps = 0
         var batch: [TradingStepCommit] = []
         var batchStarted = ContinuousClock.now
@@ -179,6 +180,11 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 // A replay ends here; a live run waits for the next bars (every step so far is committed).
                 guard live != nil else { break }
                 try await inFlight?.value
+                // Caught up: on a venue, fit now (no bar is waiting) and refit in the background from here on.
+                if venue != nil && !preparedForLiveBars {
+                    try session.prepareForLiveBars()
+                    preparedForLiveBars = true
+                }
                 guard let event = await live?.next() else { break }
                 switch event {
                 case .bars(let next):

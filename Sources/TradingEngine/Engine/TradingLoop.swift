@@ -18,9 +18,18 @@ public protocol AllocationPolicy: Sendable {
     /// Takes the feedback loop's confidence thresholds for the policy's horizon (a policy without
     /// them ignores them). Not a setting: they change while a run goes on, and the checkpoint keeps them.
     mutating func setConfidenceThresholds(_ thresholds: ConfidenceThresholds)
+    /// Live trading: refits run in the background and the models in hand decide meanwhile, so a
+    /// refit never delays a decision (a replay keeps refits inline, so it stays reproducible).
+    mutating func setBackgroundRefits(_ enabled: Bool)
+    /// Gets ready to decide at `time` without delay (fits the models a live decision would need).
+    mutating func prepare(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws
 }
 
 extension AllocationPolicy {
+    /// A policy without models refits nothing.
+    public mutating func setBackgroundRefits(_ enabled: Bool) {}
+    /// Nothing to prepare.
+    public mutating func prepare(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {}
     /// No forecasts.
     public mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Forecast] { [:] }
     /// A policy without memory: an empty object.

@@ -403,6 +403,15 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         return SessionEvent(order: order, fills: fills, ledgerEntries: takeEntries(), alerts: alerts, ignoredBecause: nil)
     }
 
+    /// Gets the policy ready for live bars: refits go to the background from now on, and models
+    /// are fitted now (while no bar waits) if there are none to decide with.
+    public mutating func prepareForLiveBars() throws {
+        policy.setBackgroundRefits(true)
+        guard let time = lastCloseTime else { return }
+        let views = Dictionary(uniqueKeysWithValues: symbols.map { ($0, series[$0]!.asOf(time)) })
+        try policy.prepare(at: time, bars: views)
+    }
+
     /// The orders in flight on the external venue.
     public var ordersInFlight: [Order] { externalExecution ? pending : [] }
 }
