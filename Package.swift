@@ -197,6 +197,13 @@ let package = Package(
             path: "Tests/BinanceStub",
             swiftSettings: strictSettings
         ),
+        // Test-only: the stub exchange as a program, replaying recorded bars for local runs and the live benchmark.
+        .executableTarget(
+            name: "binance-stub",
+            dependencies: ["BinanceStub", "TradingCore"],
+            path: "Tests/BinanceStubTool",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "BinanceConnectorTests",
             dependencies: [

@@ -28,6 +28,10 @@ public struct StrategyAllocator: Sendable {
     /// The strength κ of the MEAN_REVERSION tilt: μ′ᵢ = μᵢ − κ·σᵢ·zᵢ.
     public static let reversionStrength = 0.5
 
+    /// How expected returns are annualised: compounded (CAGR, PyPortfolioOpt's default) or, for
+    /// short bars whose compounding over a year would overflow, the arithmetic mean × `frequency`.
+    public var returnsMethod: ExpectedReturns.Method = .cagr
+
     /// Creates an allocator over a price history.
     public init(history: PriceHistory, frequency: Double = 252, riskFreeRate: Double = 0.02) {
         self.history = history
@@ -59,7 +63,7 @@ public struct StrategyAllocator: Sendable {
 
         let returns = history.simpleReturns
         let covariance = CovarianceEstimator.estimate(returns, method: .ledoitWolf, frequency: frequency)
-        var expected = ExpectedReturns.estimate(returns, method: .cagr, frequency: frequency)
+        var expected = ExpectedReturns.estimate(returns, method: returnsMethod, frequency: frequency)
         let sleeveCap = min(riskLevel.maximumWeight / (1 - cashFloor), 1)
         let n = history.assetCount
         // Too few assets for the level's max weight: every asset at the cap, the rest in cash (the

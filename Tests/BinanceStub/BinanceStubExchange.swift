@@ -109,6 +109,8 @@ public actor BinanceStubExchange {
     public private(set) var ordersPlaced = 0
     /// New-order requests received, by client order id (a resent order shows twice).
     public private(set) var newOrderRequests: [String: Int] = [:]
+    /// When each new-order request reached the exchange (monotonic nanoseconds), in arrival order.
+    public private(set) var orderArrivals: [UInt64] = []
     /// Market-order fills split into this many trades (1: one trade), to exercise partial fills.
     public private(set) var tradesPerMarketFill = 1
 
@@ -260,6 +262,7 @@ public actor BinanceStubExchange {
     func placeOrder(_ parameters: [String: String]) -> Answer {
         let clientID = parameters["newClientOrderId"] ?? "stub-\(nextOrderID)"
         newOrderRequests[clientID, default: 0] += 1
+        orderArrivals.append(DispatchTime.now().uptimeNanoseconds)
         if let index = faults.firstIndex(where: { if case .serverErrorBeforeAccept = $0 { true } else { false } }) {
             faults.remove(at: index)
             return Answer(status: 503, body: "{\"code\":-1001,\"msg\":\"Internal error; unable to process your request. Please try again.\"}")

@@ -15,9 +15,12 @@ public final class BinanceStubServer: Sendable {
     private let boundPort = Mutex(0)
     private let task = Mutex<Task<Void, any Error>?>(nil)
 
-    /// Creates a server of `exchange` (call `start()`).
-    public init(exchange: BinanceStubExchange) {
+    private let requestedPort: Int
+
+    /// Creates a server of `exchange` on `port` (0: a free one; call `start()`).
+    public init(exchange: BinanceStubExchange, port: Int = 0) {
         self.exchange = exchange
+        requestedPort = port
     }
 
     /// The port it listens on (0 until started).
@@ -31,7 +34,7 @@ public final class BinanceStubServer: Sendable {
         let exchange = exchange
         let application = Application(router: router(), server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { request, channel, _ in
             await Self.streamUpgrade(request, channel: channel, exchange: exchange)
-        }, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        }, configuration: .init(address: .hostname("127.0.0.1", port: requestedPort)),
                                       onServerRunning: { [self] channel in boundPort.withLock { $0 = channel.localAddress?.port ?? 0 } },
                                       logger: logger)
         task.withLock { $0 = Task { try await application.runService() } }

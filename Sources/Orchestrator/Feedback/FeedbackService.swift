@@ -17,7 +17,7 @@ struct FeedbackService: Service {
 
     func run() async throws {
         let holder = "service-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let now = clock.now()
                 // One process turns the loop at a time; the others wait for it to stop.

@@ -14,7 +14,7 @@ struct SchedulerService: Service {
 
     func run() async throws {
         var leading = false
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let pass = try await scheduler.tick(at: clock.now())
                 if pass.leading != leading {

@@ -192,7 +192,7 @@ struct SecuritySupervisorService: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let sweep = try await sweeper.sweep()
                 logger.info("security sweep", metadata: ["score": .stringConvertible(sweep.score)])

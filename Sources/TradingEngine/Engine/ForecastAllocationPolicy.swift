@@ -70,8 +70,11 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         let recentDates = openTimes.suffix(lookback + 1).map { Timestamp(millisecondsSinceEpoch: $0) }
         let history = try PriceHistory(symbols: symbols.map(\.rawValue), dates: recentDates,
                                        prices: (0..<recentDates.count).map { row in closes.map { $0[count - recentDates.count + row] } })
-        let outcome = try StrategyAllocator(history: history).allocate(strategy, riskLevel: riskLevel,
-                                                                        regime: MarketRegime(rawValue: recommendation.regime))
+        guard let outcome = try Self.allocation(history, strategy: strategy, riskLevel: riskLevel, regime: MarketRegime(rawValue: recommendation.regime),
+                                                frequency: Self.barsPerYear(timeframe)) else {
+            // No asset is expected to beat cash: the max-Sharpe portfolio is cash.
+            return Dictionary(uniqueKeysWithValues: symbols.map { ($0, 0.0) })
+        }
         // Forecasts: refit now and then, carry forward otherwise (live: in the background, the models in hand deciding meanwhile).
         adoptFinishedFit()
         if decisionsSinceFit >= refitInterval {
@@ -95,6 +98,27 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
             weights[symbol] = weight
         }
         return weights
+    }
+
+    /// The strategy's weights, or nil when no asset is expected to beat the risk-free rate.
+    private static func allocation(_ history: PriceHistory, strategy: AllocationStrategy, riskLevel: RiskLevel, regime: MarketRegime?,
+                                   frequency: Double) throws -> AllocationOutcome? {
+        var allocator = StrategyAllocator(history: history, frequency: frequency)
+        // Intraday bars: a window's growth compounded over a year (252 one-minute bars to the power 2,086) overflows; annualise linearly.
+        if frequency > 366 { allocator.returnsMethod = .arithmeticMean }
+        do {
+            return try allocator.allocate(strategy, riskLevel: riskLevel, regime: regime)
+        } catch {
+            if case .noAssetBeatsRiskFreeRate = error { return nil }
+            throw error
+        }
+    }
+
+    /// Bars a year, to annualise returns: 252 trading days for daily bars (as the equity replays
+    /// have always been annualised), and a continuous year for other bars (the intraday crypto
+    /// markets they come from trade around the clock).
+    static func barsPerYear(_ timeframe: Timeframe) -> Double {
+        timeframe == .oneDay ? 252 : 365 * 86_400_000.0 / Double(timeframe.milliseconds)
     }
 
     /// The carried-forward models' forecasts for the decision horizon (none before the first fit).

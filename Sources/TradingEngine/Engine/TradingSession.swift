@@ -248,8 +248,9 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         lastCloseTime = closeTime
         // 3. Forecast at every close; decide every `decisionInterval` bars (not after the last bar of a replay: nothing could fill).
         let views = Dictionary(uniqueKeysWithValues: symbols.map { ($0, series[$0]!.asOf(closeTime)) })
-        let forecasts: [Symbol: Forecast]
+        var forecasts: [Symbol: Forecast] = [:]
         var decided = false
+        var policyAlerts: [RiskEngine.Alert] = []
         do {
             forecasts = try policy.forecasts(at: closeTime, bars: views)
             let due = index % settings.decisionInterval == 0 && (index < barCount - 1 || expectsMoreBars) && gate.state != .halted && ordersEnabled
@@ -264,11 +265,14 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         } catch let error as SessionError {
             throw error
         } catch {
-            throw SessionError.policyFailed(time: closeTime, reason: String(describing: error))
+            // A replay stops on it; a live session goes on to the next bar without this decision, and says why.
+            guard expectsMoreBars else { throw SessionError.policyFailed(time: closeTime, reason: String(describing: error)) }
+            rejections["policy_failed", default: 0] += 1
+            policyAlerts.append(RiskEngine.Alert(level: "WARNING", rule: "policy_failed", message: "no decision at \(closeTime.iso8601): \(error)", time: closeTime))
         }
         return SessionStep(index: index, openTime: openTime, closeTime: closeTime, orders: changed, fills: fills,
                     ledgerEntries: takeEntries(), equity: marked, cash: ledger.cash, grossExposure: gross, marks: prices,
-                    state: gate.state, alerts: gate.takeAlerts(), rejections: rejections, forecasts: forecasts, decided: decided)
+                    state: gate.state, alerts: gate.takeAlerts() + policyAlerts, rejections: rejections, forecasts: forecasts, decided: decided)
     }
 
     private mutating func takeEntries() -> [Ledger.Entry] {
