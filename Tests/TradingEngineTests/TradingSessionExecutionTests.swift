@@ -149,3 +149,30 @@ struct BackgroundRefitTests {
         #expect(decided >= session.policy.decisionsDuringFits)
     }
 }
+
+/// A policy whose every decision fails, as an optimiser that cannot solve does.
+struct FailingPolicy: AllocationPolicy {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String { "the optimiser did not converge" }
+    }
+
+    func targetWeights(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Double]? { throw Failure() }
+}
+
+@Suite("A failing decision on live bars")
+struct FailingDecisionTests {
+    @Test("a replay stops on a failing decision; a live session skips it with a policy_failed alert and goes on", arguments: [false, true])
+    func failingDecision(live: Bool) throws {
+        var session = try TradingSession(bars: TradingLoopTests.prefix(30), timeframe: .oneDay, settings: TradingSessionTests.settings,
+                                         policy: FailingPolicy())
+        session.expectsMoreBars = live
+        guard live else {
+            #expect(throws: TradingSession<FailingPolicy>.SessionError.self) { try session.step() }
+            return
+        }
+        let step = try session.step()
+        #expect(!step.decided && step.rejections["policy_failed"] == 1)
+        #expect(step.alerts.map(\.rule) == ["policy_failed"] && step.alerts.first?.message.contains("did not converge") == true)
+        #expect(try session.step().index == 1, "the session goes on to the next bar")
+    }
+}
