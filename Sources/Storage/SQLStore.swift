@@ -69,6 +69,21 @@ public final class SQLStore: Store {
         return summaries
     }
 
+    /// Stores closed bars of a live feed in one transaction, as upserts without the import's
+    /// planning reads (no counts are reported): on the path from a closing bar to an order, the
+    /// reads cost more than the write. The series must exist already with the same kind (the
+    /// feed's backfill goes through `importBars`, which checks it).
+    public func storeLiveBars(_ batches: [BarImportBatch]) async throws {
+        let now = clock.now().millisecondsSinceEpoch
+        let statements = batches.flatMap { batch in
+            importStatements(batch, plan: ImportPlan(toWrite: batch.bars.map(StoredBar.init),
+                                                     summary: BarImportSummary(symbol: batch.instrument.symbol, timeframe: batch.timeframe,
+                                                                               received: batch.bars.count, inserted: 0, updated: 0, unchanged: 0)),
+                             now: now)
+        }
+        try await database.write(statements)
+    }
+
     /// Which bars of a batch are new and which changed, judged against what is stored now.
     private struct ImportPlan {
         var toWrite: [StoredBar] = []

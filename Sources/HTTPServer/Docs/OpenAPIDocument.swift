@@ -730,6 +730,10 @@ public enum OpenAPIDocument {
             ("VenueOrders", object([
                 ("in_flight", integer), ("sent", integer), ("refused", integer), ("unknown_outcomes", integer), ("fills_booked", integer),
                 ("reports_ignored", integer),
+                ("decision_latency_ms", ["oneOf": [object([
+                    ("samples", integer), ("step_p50", number), ("step_p99", number), ("stored_p50", number), ("stored_p99", number),
+                    ("sending_p50", number), ("sending_p99", number),
+                ]), ["type": "null"]], "description": "Of the last live bars that ordered: from the bar reaching the loop to the step computed, stored, and its orders handed to the venue."]),
                 ("last_reconciliation", ["oneOf": [object([
                     ("time", dateTime), ("orders_in_flight", integer), ("orders_found", integer), ("orders_never_placed", integer),
                     ("fills_booked", integer), ("clean", ["type": "boolean"]), ("problems", ["type": "array", "items": string]),

@@ -40,6 +40,13 @@ enum VenueRoutes {
             ("in_flight", .integer(Int64(activity.ordersInFlight))), ("sent", .integer(Int64(activity.ordersSent))),
             ("refused", .integer(Int64(activity.ordersRefused))), ("unknown_outcomes", .integer(Int64(activity.unknownOutcomes))),
             ("fills_booked", .integer(Int64(activity.fillsBooked))), ("reports_ignored", .integer(Int64(activity.reportsIgnored))),
+            ("decision_latency_ms", activity.decisionLatency.map { latency in
+                .object([
+                    ("samples", .integer(Int64(latency.samples))), ("step_p50", .number(latency.stepP50)), ("step_p99", .number(latency.stepP99)),
+                    ("stored_p50", .number(latency.storedP50)), ("stored_p99", .number(latency.storedP99)),
+                    ("sending_p50", .number(latency.sendingP50)), ("sending_p99", .number(latency.sendingP99)),
+                ])
+            } ?? .null),
             ("last_reconciliation", activity.lastReconciliation.map { result in
                 .object([
                     ("time", .string(result.time.iso8601)), ("orders_in_flight", .integer(Int64(result.ordersInFlight))),

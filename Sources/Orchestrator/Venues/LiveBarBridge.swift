@@ -80,7 +80,7 @@ struct LiveBarBridge: Sendable {
                                 continue
                             }
                             let group = pending.removeValue(forKey: oldest)!
-                            _ = try await bridge.store.importBars(group.map { symbol, bar in
+                            try await bridge.store.storeLiveBars(group.map { symbol, bar in
                                 BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .crypto, quoteCurrency: nil), timeframe: bridge.timeframe,
                                                kind: .ohlcv, bars: [bar], source: "\(bridge.feed.name) stream")
                             })

@@ -167,6 +167,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         let maximumAge = maximumDecisionBarAge.map { Int64($0.milliseconds) } ?? 2 * timeframe.milliseconds
         var lastSynchronize = ContinuousClock.now
         var preparedForLiveBars = false
+        /// When the live bar being stepped reached the loop (for the decision path's latency).
+        var barArrived: ContinuousClock.Instant?
         var steps = 0
         var batch: [TradingStepCommit] = []
         var batchStarted = ContinuousClock.now
@@ -190,6 +192,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 case .bars(let next):
                     guard let time = next.values.first?.openTime, time > session.lastOpenTime else { continue }
                     try session.append(next)
+                    barArrived = ContinuousClock.now
                     // On a venue, only a bar that closed just now decides: a healed old bar's prices are gone.
                     if venue != nil {
                         let age = now().millisecondsSinceEpoch - time.adding(milliseconds: timeframe.milliseconds).millisecondsSinceEpoch
@@ -249,6 +252,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             }
             let commandAlerts = session.takeAlerts()
             let step = try session.step()
+            let stepped = ContinuousClock.now
             steps += 1
             batch.append(commit(step, nextIndex: session.nextIndex, extraOrders: extraOrders, commandAlerts: commandAlerts, applied: applied))
             reported.append(session.progress(after: step))
@@ -260,13 +264,21 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             let commits = try withCheckpoint(batch, session, encoder)
             let store = store, done = reported, progress = progress, venue = venue, notice = venueNotice, activity = activity, beingSent = beingSent
             await activity?.setInFlight(session.ordersInFlight.count)
+            let arrived = barArrived
+            barArrived = nil
             inFlight = Task {
                 try await store.commitTradingSteps(commits)
+                let stored = ContinuousClock.now
                 done.forEach(progress)
                 // Stored first, sent after: a crash in between leaves an order in flight that the next start reconciles.
                 if let venue {
                     let orders = commits.flatMap(\.orders).filter { $0.status == .accepted }
-                    if !orders.isEmpty { Self.send(orders, to: venue, reports: eventInput, activity: activity, beingSent: beingSent, notice: notice) }
+                    if !orders.isEmpty {
+                        if let arrived {
+                            await activity?.didDecide(step: stepped - arrived, stored: stored - arrived, sending: ContinuousClock.now - arrived)
+                        }
+                        Self.send(orders, to: venue, reports: eventInput, activity: activity, beingSent: beingSent, notice: notice)
+                    }
                 }
             }
             batch = []

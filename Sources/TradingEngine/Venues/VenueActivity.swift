@@ -15,6 +15,20 @@ public actor VenueActivity {
         /// Reports that named no order in flight or repeated a booked trade.
         public let reportsIgnored: Int
         public let lastReconciliation: Reconciliation?
+        /// Of the last live bars that ordered (up to 1,000): milliseconds from the bar reaching the
+        /// loop to the step computed, to the step stored, and to its first order handed to the venue.
+        public let decisionLatency: DecisionLatency?
+    }
+
+    /// Percentiles of the live decision path, in milliseconds.
+    public struct DecisionLatency: Sendable, Hashable {
+        public let samples: Int
+        public let stepP50: Double
+        public let stepP99: Double
+        public let storedP50: Double
+        public let storedP99: Double
+        public let sendingP50: Double
+        public let sendingP99: Double
     }
 
     /// A reconciliation's outcome.
@@ -45,6 +59,7 @@ public actor VenueActivity {
     private var booked = 0
     private var ignored = 0
     private var reconciliation: Reconciliation?
+    private var latencies: [(step: Double, stored: Double, sending: Double)] = []
 
     /// Creates an empty record.
     public init() {}
@@ -52,7 +67,27 @@ public actor VenueActivity {
     /// The figures now.
     public var snapshot: Snapshot {
         Snapshot(ordersInFlight: inFlight, ordersSent: sent, ordersRefused: refused, unknownOutcomes: unknown.count, fillsBooked: booked,
-                 reportsIgnored: ignored, lastReconciliation: reconciliation)
+                 reportsIgnored: ignored, lastReconciliation: reconciliation, decisionLatency: decisionLatency)
+    }
+
+    private var decisionLatency: DecisionLatency? {
+        guard !latencies.isEmpty else { return nil }
+        func percentile(_ values: [Double], _ p: Double) -> Double {
+            let sorted = values.sorted()
+            return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+        }
+        let step = latencies.map(\.step), stored = latencies.map(\.stored), sending = latencies.map(\.sending)
+        return DecisionLatency(samples: latencies.count, stepP50: percentile(step, 0.5), stepP99: percentile(step, 0.99),
+                               storedP50: percentile(stored, 0.5), storedP99: percentile(stored, 0.99),
+                               sendingP50: percentile(sending, 0.5), sendingP99: percentile(sending, 0.99))
+    }
+
+    func didDecide(step: Duration, stored: Duration, sending: Duration) {
+        func milliseconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
+        }
+        latencies.append((milliseconds(step), milliseconds(stored), milliseconds(sending)))
+        if latencies.count > 1_000 { latencies.removeFirst(latencies.count - 1_000) }
     }
 
     func setInFlight(_ count: Int) { inFlight = count }
