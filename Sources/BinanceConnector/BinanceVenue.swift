@@ -292,14 +292,7 @@ public actor BinanceVenue: ExecutionVenue {
         if let venueID = report.venueOrderID { clientIDsByVenueID[venueID] = report.clientOrderID }
         // A known order's state follows the stream, so polling stops once it has ended.
         if let state = known[report.clientOrderID] {
-            let status: OrderStatus = switch report.kind {
-            case .accepted: state.status
-            case .partialFill: .partiallyFilled
-            case .fill: .filled
-            case .cancelled: .cancelled
-            case .expired: .expired
-            case .rejected: .rejected
-            }
+            let status = report.kind.orderStatus ?? state.status
             let notional = (report.fill.flatMap { try? $0.quantity.multiplied(by: $0.price) }) ?? .zero
             known[report.clientOrderID] = VenueOrderState(clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID ?? report.venueOrderID,
                                                           symbol: state.symbol, side: state.side, type: state.type, status: status,
@@ -333,13 +326,7 @@ public actor BinanceVenue: ExecutionVenue {
                                     symbol: state.symbol, side: state.side, quantity: state.quantity, cumulativeQuantity: cumulative, fill: fill,
                                     time: fill.time))
         }
-        let terminal: ExecutionReport.Kind? = switch state.status {
-        case .cancelled: .cancelled
-        case .expired: .expired
-        case .rejected: .rejected
-        default: nil
-        }
-        if let terminal, reportedTerminal.insert(state.clientOrderID).inserted {
+        if let terminal = ExecutionReport.Kind(ending: state.status), reportedTerminal.insert(state.clientOrderID).inserted {
             publish(ExecutionReport(kind: terminal, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID, symbol: state.symbol,
                                     side: state.side, quantity: state.quantity, cumulativeQuantity: state.filledQuantity,
                                     reason: "\(terminal.rawValue) on the exchange", time: state.updatedAt))

@@ -63,7 +63,7 @@ public final class SQLStore: Store {
         for batch in batches {
             let plan = try await planImport(batch)
             summaries.append(plan.summary)
-            statements += importStatements(batch, plan: plan, now: now)
+            statements += importStatements(batch, bars: plan.toWrite, summary: plan.summary, now: now)
         }
         try await database.write(statements)
         return summaries
@@ -75,11 +75,11 @@ public final class SQLStore: Store {
     /// feed's backfill goes through `importBars`, which checks it).
     public func storeLiveBars(_ batches: [BarImportBatch]) async throws {
         let now = clock.now().millisecondsSinceEpoch
+        // Logged as received; the counts stay zero, as nothing was read to tell new bars from stored ones.
         let statements = batches.flatMap { batch in
-            importStatements(batch, plan: ImportPlan(toWrite: batch.bars.map(StoredBar.init),
-                                                     summary: BarImportSummary(symbol: batch.instrument.symbol, timeframe: batch.timeframe,
-                                                                               received: batch.bars.count, inserted: 0, updated: 0, unchanged: 0)),
-                             now: now)
+            importStatements(batch, bars: batch.bars.map(StoredBar.init),
+                             summary: BarImportSummary(symbol: batch.instrument.symbol, timeframe: batch.timeframe, received: batch.bars.count,
+                                                       inserted: 0, updated: 0, unchanged: 0), now: now)
         }
         try await database.write(statements)
     }
@@ -135,7 +135,7 @@ public final class SQLStore: Store {
         return plan
     }
 
-    private func importStatements(_ batch: BarImportBatch, plan: ImportPlan, now: Int64) -> [SQLStatement] {
+    private func importStatements(_ batch: BarImportBatch, bars toWrite: [StoredBar], summary: BarImportSummary, now: Int64) -> [SQLStatement] {
         let symbol = SQLValue.text(batch.instrument.symbol.rawValue)
         let timeframe = SQLValue.text(batch.timeframe.rawValue)
         let instrumentID = "(SELECT id FROM instruments WHERE symbol = ?)"
@@ -151,8 +151,8 @@ public final class SQLStore: Store {
                 [symbol, timeframe, .text(batch.kind.rawValue), .integer(now)]),
         ]
         var index = 0
-        while index < plan.toWrite.count {
-            let chunk = plan.toWrite[index..<min(index + Self.rowsPerInsert, plan.toWrite.count)]
+        while index < toWrite.count {
+            let chunk = toWrite[index..<min(index + Self.rowsPerInsert, toWrite.count)]
             let rowPlaceholder = "(\(instrumentID), ?, ?, ?, ?, ?, ?, ?)"
             var binds: [SQLValue] = []
             binds.reserveCapacity(chunk.count * 8)
@@ -178,7 +178,6 @@ public final class SQLStore: Store {
                 updated_at = ?
             WHERE instrument_id = \(instrumentID) AND timeframe = ?
             """, [.integer(now), symbol, timeframe]))
-        let summary = plan.summary
         statements.append(SQLStatement(
             """
             INSERT INTO market_data_imports (source, instrument_id, timeframe, received, inserted, updated, unchanged, imported_at)

@@ -123,8 +123,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
 
     /// The carried-forward models' forecasts for the decision horizon (none before the first fit).
     public mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Forecast] {
-        if refitPending, let lastFitTime { try fit(as: lastFitTime, bars: bars) }
-        refitPending = false
+        try rebuildRestoredModels(bars: bars)
         adoptFinishedFit()
         var forecasts: [Symbol: Forecast] = [:]
         for (symbol, model) in models {
@@ -175,6 +174,12 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         runningFit = running
     }
 
+    /// After `restore`, rebuilds the last fit's models as of its data time (once).
+    private mutating func rebuildRestoredModels(bars: [Symbol: PointInTimeBars]) throws {
+        if refitPending, let lastFitTime { try fit(as: lastFitTime, bars: bars) }
+        refitPending = false
+    }
+
     /// Takes a finished background fit's models.
     private mutating func adoptFinishedFit() {
         guard let running = runningFit, let result = running.result else { return }
@@ -191,8 +196,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     /// Fits now when there are no models to decide with (a first live decision must not wait for a fit).
     public mutating func prepare(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {
         adoptFinishedFit()
-        if refitPending, let lastFitTime { try fit(as: lastFitTime, bars: bars) }
-        refitPending = false
+        try rebuildRestoredModels(bars: bars)
         if models.isEmpty, let count = bars.values.first?.count, count > max(lookback, 300) {
             try fit(as: time, bars: bars)
             decisionsSinceFit = 0

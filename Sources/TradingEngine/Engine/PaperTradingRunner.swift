@@ -335,11 +335,16 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// The record of what one report changed (nil when it changed nothing).
     private func reportCommit(_ event: SessionEvent, session: TradingSession<Policy>, time: Timestamp, encoder: JSONEncoder) throws -> TradingStepCommit? {
         guard event.order != nil || !event.alerts.isEmpty else { return nil }
-        return TradingStepCommit(account: account, equity: nil, nextIndex: session.nextIndex,
-                                 checkpoint: String(decoding: try encoder.encode(session.checkpoint), as: UTF8.self),
-                                 orders: event.order.map { [StoredOrder($0, at: time)] } ?? [], fills: event.fills, ledgerEntries: event.ledgerEntries,
-                                 alerts: event.alerts.map { StoredAlert(level: $0.level, rule: $0.rule, message: $0.message, time: $0.time) },
-                                 forecasts: [], appliedCommandIDs: [])
+        return try unmarkedCommit(session, orders: event.order.map { [StoredOrder($0, at: time)] } ?? [], fills: event.fills,
+                                  ledgerEntries: event.ledgerEntries, alerts: event.alerts, encoder: encoder)
+    }
+
+    /// What changed between two bars (a report, a reconciliation): no mark, the session's checkpoint as it stands.
+    private func unmarkedCommit(_ session: TradingSession<Policy>, orders: [StoredOrder], fills: [BookedFill], ledgerEntries: [Ledger.Entry],
+                                alerts: [RiskEngine.Alert], encoder: JSONEncoder) throws -> TradingStepCommit {
+        TradingStepCommit(account: account, equity: nil, nextIndex: session.nextIndex,
+                          checkpoint: String(decoding: try encoder.encode(session.checkpoint), as: UTF8.self), orders: orders, fills: fills,
+                          ledgerEntries: ledgerEntries, alerts: alerts.map(StoredAlert.init), forecasts: [], appliedCommandIDs: [])
     }
 
     /// Reconciles the books with the venue before anything is sent: each order in flight is looked
@@ -395,13 +400,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                                           venueOrderID: state.venueOrderID, symbol: order.symbol, side: order.side, quantity: order.quantity.value,
                                           cumulativeQuantity: cumulative, fill: fill, time: fill.time))
             }
-            let terminal: ExecutionReport.Kind? = switch state.status {
-            case .cancelled: .cancelled
-            case .expired: .expired
-            case .rejected: .rejected
-            default: nil
-            }
-            if let terminal {
+            if let terminal = ExecutionReport.Kind(ending: state.status) {
                 try await apply(ExecutionReport(kind: terminal, clientOrderID: order.clientOrderID, venueOrderID: state.venueOrderID, symbol: order.symbol,
                                           side: order.side, quantity: order.quantity.value, cumulativeQuantity: state.filledQuantity,
                                           reason: "\(terminal.rawValue) on the venue", time: state.updatedAt))
@@ -464,10 +463,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         }
         alerts += session.takeAlerts()
         if !alerts.isEmpty {
-            commits.append(TradingStepCommit(account: account, equity: nil, nextIndex: session.nextIndex,
-                                             checkpoint: String(decoding: try encoder.encode(session.checkpoint), as: UTF8.self), orders: [], fills: [],
-                                             ledgerEntries: [], alerts: alerts.map { StoredAlert(level: $0.level, rule: $0.rule, message: $0.message, time: $0.time) },
-                                             forecasts: [], appliedCommandIDs: []))
+            commits.append(try unmarkedCommit(session, orders: [], fills: [], ledgerEntries: [], alerts: alerts, encoder: encoder))
         }
         try await store.commitTradingSteps(commits)
         problems += mismatches.map { "balance mismatch: \($0) (trading REDUCING)" }
@@ -506,7 +502,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                                 state: step.state),
             nextIndex: nextIndex, checkpoint: nil,
             orders: orderIDs.map { orders[$0]! }, fills: step.fills, ledgerEntries: step.ledgerEntries,
-            alerts: (commandAlerts + step.alerts).map { StoredAlert(level: $0.level, rule: $0.rule, message: $0.message, time: $0.time) },
+            alerts: (commandAlerts + step.alerts).map(StoredAlert.init),
             forecasts: forecasts, appliedCommandIDs: applied)
     }
 }

@@ -102,6 +102,11 @@ public struct SessionEvent: Sendable {
     public let alerts: [RiskEngine.Alert]
     /// Why the report changed nothing (a repeated trade, an order not in flight), or nil.
     public let ignoredBecause: String?
+
+    /// A report that changed nothing, and why (with the alerts it raises, if any).
+    static func ignored(_ reason: String, alerts: [RiskEngine.Alert] = []) -> SessionEvent {
+        SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: alerts, ignoredBecause: reason)
+    }
 }
 
 

@@ -51,7 +51,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     /// The venue trades booked for each order in flight (each trade is booked once).
     private var bookedTrades: [String: [PendingTrade]] = [:]
     /// Terminal states reported before all their trades: applied once the trades are booked.
-    private var terminalAfterTrades: [String: (status: OrderStatus, filled: FixedDecimal, reason: String)] = [:]
+    private var terminalAfterTrades: [String: (status: OrderStatus, filled: FixedDecimal)] = [:]
 
     /// Why a session cannot start or go on.
     public typealias SessionError = TradingLoop.LoopError
@@ -344,50 +344,49 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     public mutating func apply(_ report: ExecutionReport) throws -> SessionEvent {
         let id = report.clientOrderID
         guard let position = pending.firstIndex(where: { $0.clientOrderID == id }) else {
-            return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [], ignoredBecause: "no order \(id) is in flight")
+            return .ignored("no order \(id) is in flight")
         }
         var order = pending[position]
         var fills: [BookedFill] = []
         var alerts: [RiskEngine.Alert] = []
         switch report.kind {
         case .accepted:
-            return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [], ignoredBecause: "\(id) is in flight already")
+            return .ignored("\(id) is in flight already")
         case .partialFill, .fill:
             guard let fill = report.fill else {
-                return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [], ignoredBecause: "a fill report of \(id) without its trade")
+                return .ignored("a fill report of \(id) without its trade")
             }
             if bookedTrades[id]?.contains(where: { $0.tradeID == fill.tradeID }) == true {
-                return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [], ignoredBecause: "trade \(fill.tradeID) of \(id) is booked already")
+                return .ignored("trade \(fill.tradeID) of \(id) is booked already")
             }
             guard fill.quantity.isPositive, fill.price.isPositive, order.filledQuantity.value + fill.quantity <= order.quantity.value else {
                 let alert = RiskEngine.Alert(level: "CRITICAL", rule: "venue_overfill",
                                              message: "trade \(fill.tradeID) of \(id) (\(fill.quantity) @ \(fill.price)) would take the order past its quantity \(order.quantity); not booked",
                                              time: report.time)
-                return SessionEvent(order: nil, fills: [], ledgerEntries: [], alerts: [alert], ignoredBecause: alert.message)
+                return .ignored(alert.message, alerts: [alert])
             }
             let rules = instrumentRules[order.symbol]
+            // The fee in the quote asset: as charged, or the bought asset's at the fill's price; a third asset's is not valued.
+            let feeValue = rules.flatMap { fill.feeInQuote(rules: $0, feeAssetPrice: nil) } ?? (rules == nil ? fill.fee : .zero)
             if let rules, fill.feeAsset == rules.baseAsset, fill.fee.isPositive, order.side == .buy {
                 // Paid in kind out of the bought quantity: the position holds what the venue holds.
                 try ledger.bookFill(symbol: order.symbol, side: .buy, quantity: fill.quantity, price: fill.price, fee: .zero, at: fill.time)
                 try ledger.bookFeeInKind(symbol: order.symbol, quantity: fill.fee, price: fill.price, at: fill.time)
             } else {
-                let fee = rules.flatMap { fill.feeInQuote(rules: $0, feeAssetPrice: nil) } ?? (rules == nil ? fill.fee : .zero)
                 if let rules, fill.fee.isPositive, fill.feeAsset != rules.quoteAsset, fill.feeAsset != rules.baseAsset {
                     alerts.append(RiskEngine.Alert(level: "WARNING", rule: "fee_not_valued",
                                                    message: "trade \(fill.tradeID) of \(id) paid its fee of \(fill.fee) in \(fill.feeAsset), which the books do not hold; it is not valued",
                                                    time: fill.time))
                 }
-                try ledger.bookFill(symbol: order.symbol, side: order.side, quantity: fill.quantity, price: fill.price, fee: fee, at: fill.time)
+                try ledger.bookFill(symbol: order.symbol, side: order.side, quantity: fill.quantity, price: fill.price, fee: feeValue, at: fill.time)
             }
-            let feeValue = rules.flatMap { fill.feeInQuote(rules: $0, feeAssetPrice: nil) } ?? (rules == nil ? fill.fee : .zero)
             try order.fill(Quantity(fill.quantity), at: Price(fill.price))
             bookedTrades[id, default: []].append(PendingTrade(tradeID: fill.tradeID, quantity: fill.quantity, price: fill.price))
             fills.append(BookedFill(fillID: "\(id)-\(fill.tradeID)", clientOrderID: id, symbol: order.symbol, side: order.side, quantity: fill.quantity,
                                     price: fill.price, fee: feeValue, time: fill.time))
             fillCount += 1
         case .cancelled, .expired, .rejected:
-            let status: OrderStatus = report.kind == .cancelled ? .cancelled : report.kind == .expired ? .expired : .rejected
-            terminalAfterTrades[id] = (status, report.cumulativeQuantity, report.reason ?? report.kind.rawValue)
+            terminalAfterTrades[id] = (report.kind.orderStatus!, report.cumulativeQuantity)
             if report.kind == .rejected {
                 alerts.append(RiskEngine.Alert(level: "WARNING", rule: "venue_rejected", message: "\(id) rejected by the venue: \(report.reason ?? "no reason given")",
                                                time: report.time))

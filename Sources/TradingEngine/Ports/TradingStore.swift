@@ -92,6 +92,11 @@ public struct StoredAlert: Sendable, Hashable {
     public let message: String
     public let time: Timestamp
 
+    /// The stored form of a gate's alert.
+    public init(_ alert: RiskEngine.Alert) {
+        self.init(level: alert.level, rule: alert.rule, message: alert.message, time: alert.time)
+    }
+
     /// Creates a stored alert.
     public init(level: String, rule: String, message: String, time: Timestamp) {
         self.level = level

@@ -133,3 +133,27 @@ public struct VenueBalance: Sendable, Hashable, Codable {
     /// Free plus locked.
     public var total: FixedDecimal { free + locked }
 }
+
+extension ExecutionReport.Kind {
+    /// The report that ends an order the venue holds in `status` (nil while it works or once filled).
+    public init?(ending status: OrderStatus) {
+        switch status {
+        case .cancelled: self = .cancelled
+        case .expired: self = .expired
+        case .rejected: self = .rejected
+        default: return nil
+        }
+    }
+
+    /// The state a report leaves its order in (nil for an acceptance: the order's own state stands).
+    public var orderStatus: OrderStatus? {
+        switch self {
+        case .accepted: nil
+        case .partialFill: .partiallyFilled
+        case .fill: .filled
+        case .cancelled: .cancelled
+        case .expired: .expired
+        case .rejected: .rejected
+        }
+    }
+}
