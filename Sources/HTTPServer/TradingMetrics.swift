@@ -75,7 +75,8 @@ public final class TradingMetrics: Sendable {
         for state in [TradingState.active, .reducing, .halted] { stateGauge(state).set(to: state == step.state ? 1 : 0) }
         bars.increment()
         if !step.fills.isEmpty { fills.increment(by: Int64(step.fills.count)) }
-        if !step.forecasts.isEmpty { forecasts.increment(by: Int64(step.forecasts.count)) }
+        let made = step.forecasts.values.reduce(0) { $0 + $1.count }
+        if made > 0 { forecasts.increment(by: Int64(made)) }
         if step.decided { decisions.increment() }
         for order in step.orders { orderCounter(order.status.rawValue).increment() }
         for (rule, count) in step.rejections {

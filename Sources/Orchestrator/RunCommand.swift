@@ -44,8 +44,32 @@ public enum RunCommand {
         public var feed = "replay"
         /// Where orders go: `paper` (the simulator at the feed's prices).
         public var venue = "paper"
-        /// With a live feed: bars of history fetched before trading when the store has fewer.
-        public var warmupBars = 500
+        /// With a live feed: bars of history fetched before trading when the store has fewer (nil:
+        /// 500, or enough to train the longest forecast horizon when that is more).
+        public var warmupBars: Int?
+        /// Horizons forecast at every bar besides the decision's, stored and scored by the feedback
+        /// loop (nil: 5m, 1h, 4h and 24h with a live feed, none on a replay); the ones the timeframe
+        /// cannot express are left out.
+        public var forecastHorizons: [Horizon]?
+        /// Bars of history each decision and fit sees (nil: with a live feed the warm-up's count, on
+        /// a replay every bar so far). Bounded, a live run's memory and decision time stay flat.
+        public var historyBars: Int?
+
+        /// The history window in force.
+        var historyWindow: Int? {
+            historyBars ?? (feed == "replay" ? nil : warmupBarsInForce)
+        }
+
+        /// The reported horizons in force.
+        var reportedHorizons: [Horizon] {
+            (forecastHorizons ?? (feed == "replay" ? [] : Horizon.defaults)).filter { (try? $0.bars(of: timeframe)) != nil }
+        }
+
+        /// The bars of history a live start fetches: 500, or the longest horizon's label span plus
+        /// 250 bars (the features' 100 and the 50 training samples, with room) when that is more.
+        var warmupBarsInForce: Int {
+            warmupBars ?? max(500, (reportedHorizons.compactMap { try? $0.bars(of: timeframe) }.max() ?? 0) + 250)
+        }
 
         /// Default options.
         public init() {}
@@ -102,7 +126,7 @@ public enum RunCommand {
                 var bridge = LiveBarBridge(feed: wiring.feed(logger: logger), store: store, symbols: symbols, timeframe: options.timeframe, logger: logger,
                                            announce: announce)
                 if binanceVenue != nil { bridge.reconnected = { reconciliationInput.yield("the market data feed reconnected") } }
-                let last = try await bridge.backfill(warmupBars: options.warmupBars, now: await wiring.marketREST.serverTimeEstimate)
+                let last = try await bridge.backfill(warmupBars: options.warmupBarsInForce, now: await wiring.marketREST.serverTimeEstimate)
                 live = await bridge.groups(after: last)
                 // The stored bars are caught up at full speed; from then on the feed sets the pace.
                 options.barsPerSecond = 0
@@ -187,7 +211,7 @@ public enum RunCommand {
         guard let horizon = Horizon(bars: options.rebalanceEvery, of: options.timeframe) else {
             throw RunError(description: "the rebalance interval is too long")
         }
-        let level = options.riskLevel
+        let level = options.riskLevel, reported = options.reportedHorizons, window = options.historyWindow
         let settings = TradingSettings(
             cash: cash, venue: SimulatedVenue(commissionRate: commission, slippageBasisPoints: slippage),
             limits: RiskLimits(maximumPositionWeight: level.maximumWeight + 0.05, maximumGrossExposure: 1.0, maximumOrderNotional: cash,
@@ -197,7 +221,9 @@ public enum RunCommand {
         let reportEvery = max(options.reportEvery, 1)
         var runner = PaperTradingRunner(
             store: store, account: options.account, bars: bars, timeframe: options.timeframe, settings: settings, pace: pace,
-            now: { clock.now() }, makePolicy: { ForecastAllocationPolicy(riskLevel: level, horizon: horizon, refitInterval: refitDecisions) },
+            now: { clock.now() }, makePolicy: {
+                ForecastAllocationPolicy(riskLevel: level, horizon: horizon, refitInterval: refitDecisions, reportedHorizons: reported, historyWindow: window)
+            },
             progress: { progress in
                 let step = progress.step
                 metrics?.record(step, openPositions: progress.openPositions, peak: progress.peakEquity)
@@ -207,6 +233,8 @@ public enum RunCommand {
                 }
                 for alert in step.alerts where alert.level != "WARNING" { announce("  \(alert.level) \(alert.rule): \(alert.message)") }
             })
+        // The bars since the last fit stay in memory too: a forecast carries the fitted variances through them.
+        runner.historyRetention = window.map { $0 + options.refitEvery + options.rebalanceEvery }
         // The feedback loop's tuned thresholds for the decision horizon, taken at each batch start.
         runner.confidenceThresholds = { time in
             ConfidenceThresholds.from(try await store.thresholds().map { ($0.horizon, $0.threshold, $0.tunedThrough) }, horizon: horizon.label, knownBy: time)

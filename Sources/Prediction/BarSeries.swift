@@ -70,6 +70,17 @@ public struct BarSeries: Sendable {
         volumes.append(bar.volume?.value.doubleValue ?? 0)
     }
 
+    /// Forgets the oldest `count` bars (a live session that keeps a bounded history).
+    public mutating func removeFirst(_ count: Int) {
+        let count = min(max(count, 0), openTimes.count)
+        openTimes.removeFirst(count)
+        opens.removeFirst(count)
+        highs.removeFirst(count)
+        lows.removeFirst(count)
+        closes.removeFirst(count)
+        volumes.removeFirst(count)
+    }
+
     /// The close time of the last bar, when there is one.
     public var lastCloseTime: Timestamp? {
         openTimes.last.map { Timestamp(millisecondsSinceEpoch: $0 + timeframe.milliseconds) }
@@ -123,6 +134,19 @@ public struct PointInTimeBars: Sendable {
     public func series() throws(PredictionError) -> BarSeries {
         try BarSeries(timeframe: timeframe, openTimes: openTimes.map { Timestamp(millisecondsSinceEpoch: $0) }, opens: Array(opens),
                       highs: Array(highs), lows: Array(lows), closes: Array(closes), volumes: Array(volumes))
+    }
+
+    /// The newest `limit` of the bars closed by `time` (all of them when `limit` is nil), as a
+    /// series of their own: a model fitted on it sees a window of fixed length, whatever older
+    /// history the view holds.
+    public func series(closedBy time: Timestamp, limit: Int?) throws(PredictionError) -> BarSeries {
+        let limitTime = time.millisecondsSinceEpoch - timeframe.milliseconds
+        var end = openTimes.endIndex
+        while end > openTimes.startIndex && openTimes[end - 1] > limitTime { end -= 1 }
+        let start = limit.map { max(openTimes.startIndex, end - $0) } ?? openTimes.startIndex
+        return try BarSeries(timeframe: timeframe, openTimes: openTimes[start..<end].map { Timestamp(millisecondsSinceEpoch: $0) },
+                             opens: Array(opens[start..<end]), highs: Array(highs[start..<end]), lows: Array(lows[start..<end]),
+                             closes: Array(closes[start..<end]), volumes: Array(volumes[start..<end]))
     }
 
     /// The close time of the newest visible bar (the data time a forecast used).

@@ -95,7 +95,10 @@ public struct Forecaster: Sendable {
 
     /// Fits as `fit(_:at:horizons:)`, taking the feature rows from `cache` and adding the new
     /// ones to it (the cache restarts when the series starts elsewhere or a reference is used).
-    public func fit(_ series: BarSeries, at time: Timestamp, horizons: [Horizon], cache: inout FeatureRowCache) throws(PredictionError) -> FittedModels {
+    /// Each of `additionalHorizons` is fitted too once its labels have enough visible samples, and
+    /// left out until then (a 24-hour horizon on minute bars needs a day and more of history).
+    public func fit(_ series: BarSeries, at time: Timestamp, horizons: [Horizon], additionalHorizons: [Horizon] = [],
+                    cache: inout FeatureRowCache) throws(PredictionError) -> FittedModels {
         let visible = series.asOf(time)
         guard let dataTime = visible.dataTime else { throw .insufficientData(needed: Features.requiredBars, available: 0, purpose: "a forecast") }
         let lastIndex = visible.count - 1
@@ -115,6 +118,14 @@ public struct Forecaster: Sendable {
         for horizon in horizons {
             let bars = try horizon.bars(of: series.timeframe)
             perHorizon.append((horizon, try train(rows: rows, closes: closes, bars: bars, lastVisible: lastIndex)))
+        }
+        for horizon in additionalHorizons where !perHorizon.contains(where: { $0.0 == horizon }) {
+            let bars = try horizon.bars(of: series.timeframe)
+            do {
+                perHorizon.append((horizon, try train(rows: rows, closes: closes, bars: bars, lastVisible: lastIndex)))
+            } catch .insufficientData {
+                continue
+            }
         }
         return FittedModels(timeframe: series.timeframe, fittedAt: dataTime, horizons: perHorizon, volatility: volatility, reference: reference)
     }

@@ -372,14 +372,25 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Exit when the replay ends (otherwise the API keeps serving the final state).") var exitAtEnd = false
     @Option(help: "Where bars come from: replay (stored bars) or binance (live klines; the store is backfilled first).") var feed = "replay"
     @Option(help: "Where orders go: paper (simulated fills at the feed's prices).") var venue = "paper"
-    @Option(help: "With a live feed: bars of history fetched first for the models (when the store has fewer).") var warmupBars = 500
+    @Option(help: "With a live feed: bars of history fetched first for the models (when the store has fewer); default 500, or enough for the longest forecast horizon.")
+    var warmupBars: Int?
+    @Option(help: "Horizons forecast at every bar besides the decision's, stored and scored by the feedback loop (comma-separated, or none); default 5m,1h,4h,24h with a live feed, none on a replay.")
+    var forecastHorizons: String?
+    @Option(help: "Bars of history each decision and model fit sees (more than 300); default with a live feed: the warm-up's count, on a replay: every bar so far.")
+    var historyBars: Int?
 
     func validate() throws {
         guard Timeframe(rawValue: timeframe) != nil else { throw ValidationError("--timeframe must be one of \(Timeframe.codes.joined(separator: ", "))") }
         guard RiskLevel(rawValue: riskLevel) != nil else { throw ValidationError("--risk-level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", "))") }
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
         guard ["replay", "binance"].contains(feed) else { throw ValidationError("--feed must be replay or binance") }
-        guard (301...100_000).contains(warmupBars) else { throw ValidationError("--warmup-bars must be 301 to 100000 (the models need more than 300 bars)") }
+        if let warmupBars, !(301...100_000).contains(warmupBars) { throw ValidationError("--warmup-bars must be 301 to 100000 (the models need more than 300 bars)") }
+        if let historyBars, !(301...1_000_000).contains(historyBars) { throw ValidationError("--history-bars must be 301 to 1000000 (the models need more than 300 bars)") }
+        if let forecastHorizons, forecastHorizons != "none" {
+            for text in forecastHorizons.split(separator: ",") where Horizon(parsing: text.trimmingCharacters(in: .whitespaces)) == nil {
+                throw ValidationError("--forecast-horizons: '\(text)' is not a horizon such as 5m, 1h, 4h or 24h")
+            }
+        }
         guard rebalanceEvery >= 1, reportEvery >= 1, refitEvery >= 1 else {
             throw ValidationError("--rebalance-every, --refit-every and --report-every must be at least 1")
         }
@@ -410,6 +421,10 @@ struct Run: AsyncParsableCommand {
         options.feed = feed
         options.venue = venue
         options.warmupBars = warmupBars
+        options.historyBars = historyBars
+        options.forecastHorizons = forecastHorizons.map { text in
+            text == "none" ? [] : text.split(separator: ",").compactMap { Horizon(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        }
         try await CommandRunner.run(storage: storage, overrides: overrides) { configuration, logger in
             try await RunCommand.run(configuration, options: options, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))

@@ -4,9 +4,11 @@ import Foundation
 import FoundationNetworking
 #endif
 import QuantMath
+import Storage
 import TestSupport
 import Testing
 import TradingCore
+import TradingEngine
 
 /// `orchestrator run --feed binance` against the stub exchange: the store is backfilled from the
 /// exchange's klines, every live closed kline is stored and traded once, and a kill -9 and a
@@ -153,5 +155,21 @@ struct LiveRunTests {
         #expect(books.nextIndex == 324)
         #expect(books.marks.count == 324 && Set(books.marks).count == 324, "every bar traded once")
         #expect(Set(books.fills).count == books.fills.count)
+
+        // Forecasts at the live horizons the history allows (5m is also the decision's; 4h and 24h
+        // need more than these 324 minute bars to be trained), scored by the feedback loop as their horizons pass.
+        let store = SQLStore(database: try SQLiteDatabase(path: folder.file("orchestrator.sqlite")), clock: FixedClock())
+        let forecasts = try await store.forecasts(symbol: Symbol("BTCUSDT")!, limit: 100_000)
+        #expect(Set(forecasts.map(\.horizon)) == ["5m", "1h"], "\(Set(forecasts.map(\.horizon)))")
+        #expect(Set(forecasts.filter { $0.horizon == "1h" }.map(\.dataTime)) == Set(forecasts.filter { $0.horizon == "5m" }.map(\.dataTime)))
+        // The first forecasts come at bar 301 (the models need more than 300 bars): the 5-minute ones
+        // have ended, the hour ones wait for bars not yet closed.
+        let report = try await FeedbackCycle(store: store).score(now: Timestamp(millisecondsSinceEpoch: now + 3_600_000))
+        let scored = try await store.outcomes(limit: 100_000)
+        #expect(report.scored == scored.count && Set(scored.map(\.horizon)) == ["5m"], "\(report)")
+        #expect(report.waiting >= forecasts.filter { $0.horizon == "1h" }.count, "\(report)")
+        // A forecast is scored against the close of the stored bar at its target time, live bars included.
+        #expect(scored.contains { $0.horizon == "5m" && $0.targetTime.millisecondsSinceEpoch > btc.last!.openTime.millisecondsSinceEpoch + 60_000 })
+        try await store.close()
     }
 }

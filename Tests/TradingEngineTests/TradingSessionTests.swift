@@ -69,7 +69,31 @@ struct TradingSessionTests {
         #expect(resumed.steps.flatMap(\.fills) == straight.steps.flatMap(\.fills))
         #expect(resumed.steps.flatMap(\.ledgerEntries) == straight.steps.flatMap(\.ledgerEntries))
         #expect(resumed.steps.map(\.equity) == straight.steps.map(\.equity))
-        #expect(resumed.steps.map { $0.forecasts.mapValues(\.probabilityUp) } == straight.steps.map { $0.forecasts.mapValues(\.probabilityUp) })
+        #expect(resumed.steps.map { $0.forecasts.mapValues { $0.map(\.probabilityUp) } } == straight.steps.map { $0.forecasts.mapValues { $0.map(\.probabilityUp) } })
+    }
+
+    @Test("forecasts at the reported horizons come at every close from the first fit with enough history, and never change a decision")
+    func reportedHorizonsNeverChangeDecisions() throws {
+        let bars = TradingLoopTests.prefix(700)
+        let plain = try Self.run(bars: bars, stoppingAt: [])
+        // 1h is finer than a daily bar and left out; 200d needs about 350 bars before it can be trained.
+        let reported = ["1d", "5d", "200d", "1h", "20d"].map { Horizon(parsing: $0)! }
+        var session = try TradingSession(bars: bars, timeframe: .oneDay, settings: Self.settings,
+                                         policy: ForecastAllocationPolicy(horizon: Horizon(parsing: "20d")!, refitInterval: 3, reportedHorizons: reported))
+        var steps: [SessionStep] = []
+        while !session.isFinished { steps.append(try session.step()) }
+        #expect(session.ledger.snapshot == plain.session.ledger.snapshot)
+        #expect(steps.flatMap(\.fills) == plain.steps.flatMap(\.fills))
+        #expect(steps.map { $0.forecasts.mapValues { $0.first!.probabilityUp } } == plain.steps.map { $0.forecasts.mapValues { $0.first!.probabilityUp } })
+        let labels = steps.map { step in step.forecasts.values.first.map { $0.map(\.horizon.label) } ?? [] }
+        let forecasting = labels.filter { !$0.isEmpty }
+        #expect(!forecasting.isEmpty)
+        #expect(forecasting.allSatisfy { $0.prefix(3) == ["20d", "1d", "5d"] && !$0.contains("1h") && $0.count <= 4 })
+        let firstLong = try #require(labels.firstIndex { $0.contains("200d") })
+        #expect(labels[firstLong...].allSatisfy { $0 == ["20d", "1d", "5d", "200d"] })
+        #expect(labels.firstIndex { !$0.isEmpty }! < firstLong, "the long horizon joins at a later refit")
+        let forecast = try #require(steps.last?.forecasts.values.first?.last)
+        #expect(forecast.horizon.label == "200d" && forecast.probabilityUp > 0 && forecast.probabilityUp < 1)
     }
 
     @Test("a live session that receives its bars one by one trades exactly as a replay of the same bars")
@@ -90,6 +114,42 @@ struct TradingSessionTests {
         let first = bars.keys.sorted()[0]
         #expect(throws: TradingSession<ForecastAllocationPolicy>.SessionError.self) { try live.append([first: bars[first]![10]]) }
         #expect(throws: TradingSession<ForecastAllocationPolicy>.SessionError.self) { try live.append(bars.mapValues { $0[10] }) }
+    }
+
+    @Test("a live session with a history window forgets older bars and trades exactly as one that keeps them all, across a restart too")
+    func forgettingBarsChangesNoDecision() throws {
+        let bars = TradingLoopTests.prefix(700)
+        let windowed = { ForecastAllocationPolicy(horizon: Horizon(parsing: "20d")!, refitInterval: 3, historyWindow: 400) }
+        func live(retention: Int?, restartingAt restart: Int? = nil) throws -> (steps: [SessionStep], inMemory: [Int]) {
+            var session = try TradingSession(bars: bars.mapValues { Array($0.prefix(400)) }, timeframe: .oneDay, settings: Self.settings, policy: windowed())
+            session.expectsMoreBars = true
+            session.historyRetention = retention
+            var steps: [SessionStep] = [], inMemory: [Int] = []
+            while steps.count < 700 {
+                if session.nextIndex == restart {
+                    // A restarted process loads every stored bar and resumes from the checkpoint.
+                    let checkpoint = try JSONDecoder().decode(SessionCheckpoint.self, from: try JSONEncoder().encode(session.checkpoint))
+                    session = try TradingSession(bars: bars.mapValues { Array($0.prefix(session.barCount)) }, timeframe: .oneDay, settings: Self.settings,
+                                                 policy: windowed(), resumingFrom: checkpoint)
+                    session.expectsMoreBars = true
+                    session.historyRetention = retention
+                }
+                if session.isFinished { try session.append(bars.mapValues { $0[session.barCount] }) }
+                steps.append(try session.step())
+                inMemory.append(session.barsInMemory)
+            }
+            return (steps, inMemory)
+        }
+        let keeping = try live(retention: nil)
+        let forgetting = try live(retention: 480)
+        let restarted = try live(retention: 480, restartingAt: 610)
+        #expect(keeping.steps.contains { !$0.fills.isEmpty })
+        #expect(keeping.inMemory.last == 700 && forgetting.inMemory.max()! <= 480 + 120 + 1, "\(forgetting.inMemory.max()!)")
+        for other in [forgetting.steps, restarted.steps] {
+            #expect(other.flatMap(\.fills) == keeping.steps.flatMap(\.fills))
+            #expect(other.map(\.equity) == keeping.steps.map(\.equity))
+            #expect(other.map { $0.forecasts.mapValues { $0.map(\.probabilityUp) } } == keeping.steps.map { $0.forecasts.mapValues { $0.map(\.probabilityUp) } })
+        }
     }
 
     @Test("after every step the books balance, cash + marked positions = equity, and each fill's id is new")

@@ -23,6 +23,15 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     public var lookback: Int
     public var horizon: Horizon
     public var refitInterval: Int
+    /// Horizons forecast at every close besides the decision's, for the store and the feedback
+    /// loop (5m, 1h, 4h and 24h on live bars). They never change a decision: each horizon's models
+    /// are trained on their own, so these are not among the settings. One shorter than a bar or
+    /// not a whole number of bars is left out; one is fitted from the first refit with enough history.
+    public var reportedHorizons: [Horizon]
+    /// Bars of history a decision and a fit see: the newest `historyWindow` bars closed by their
+    /// time (nil: every bar handed in). A live session sets it, so its decisions and fits cost the
+    /// same on the hundredth day as on the first, and do not depend on how much history a process loaded.
+    public var historyWindow: Int?
     /// How far below ½ P(up) must be before a weight is halved (the feedback loop's thresholds).
     public private(set) var confidence = ConfidenceThresholds.none
     private var models: [Symbol: Forecaster.FittedModels] = [:]
@@ -42,16 +51,21 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     public private(set) var decisionsDuringFits = 0
 
     /// Creates the policy; `horizon` is the decision interval as a duration.
-    public init(riskLevel: RiskLevel = .medium, lookback: Int = 252, horizon: Horizon, refitInterval: Int = 12) {
+    public init(riskLevel: RiskLevel = .medium, lookback: Int = 252, horizon: Horizon, refitInterval: Int = 12, reportedHorizons: [Horizon] = [],
+                historyWindow: Int? = nil) {
         self.riskLevel = riskLevel
         self.lookback = lookback
         self.horizon = horizon
         self.refitInterval = refitInterval
+        self.reportedHorizons = reportedHorizons
+        self.historyWindow = historyWindow
     }
 
     public mutating func targetWeights(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Double]? {
         let symbols = bars.keys.sorted { $0.rawValue < $1.rawValue }
-        guard let first = symbols.first, let count = bars[first]?.count, count > max(lookback, 300) else { return nil }
+        guard let first = symbols.first, let available = bars[first]?.count else { return nil }
+        let count = historyWindow.map { min($0, available) } ?? available
+        guard count > max(lookback, 300) else { return nil }
         // The equal-weighted index of the universe, for the regime.
         let closes = symbols.map { Array(bars[$0]!.closes.suffix(count)) }
         var index: [Double] = [1]
@@ -60,7 +74,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
             index.append(index[bar - 1] * growth)
         }
         let timeframe = bars[first]!.timeframe
-        let openTimes = bars[first]!.openTimes
+        let openTimes = bars[first]!.openTimes.suffix(count)
         let indexSeries = try BarSeries(timeframe: timeframe, openTimes: openTimes.map { Timestamp(millisecondsSinceEpoch: $0) },
                                         opens: index, highs: index, lows: index, closes: index, volumes: [Double](repeating: 0, count: count))
         let regimes = try RegimeDetector().classify(indexSeries, at: time)
@@ -91,8 +105,8 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         var weights: [Symbol: Double] = [:]
         for (position, symbol) in symbols.enumerated() {
             var weight = outcome.weights[position]
-            if let forecast = forecasts[symbol], forecast.directionModel != "baseline_climatology",
-               forecast.probabilityUp < 0.5 - confidence.threshold(regime: MarketSignature(closes: bars[symbol]!.closes).regime) {
+            if let forecast = forecasts[symbol]?.first(where: { $0.horizon == horizon }), forecast.directionModel != "baseline_climatology",
+               forecast.probabilityUp < 0.5 - confidence.threshold(regime: MarketSignature(closes: bars[symbol]!.closes.suffix(count)).regime) {
                 weight /= 2
             }
             weights[symbol] = weight
@@ -121,35 +135,44 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         timeframe == .oneDay ? 252 : 365 * 86_400_000.0 / Double(timeframe.milliseconds)
     }
 
-    /// The carried-forward models' forecasts for the decision horizon (none before the first fit).
-    public mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Forecast] {
+    /// The carried-forward models' forecasts, the decision horizon's first and then each reported
+    /// horizon fitted so far (none before the first fit).
+    public mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: [Forecast]] {
         try rebuildRestoredModels(bars: bars)
         adoptFinishedFit()
-        var forecasts: [Symbol: Forecast] = [:]
+        var forecasts: [Symbol: [Forecast]] = [:]
         for (symbol, model) in models {
-            guard let view = bars[symbol], let forecast = try? model.forecast(view).first else { continue }
-            forecasts[symbol] = forecast
+            guard let view = bars[symbol], let made = try? model.forecast(view), !made.isEmpty else { continue }
+            forecasts[symbol] = made
         }
         return forecasts
     }
 
     /// Fits every symbol's models on the bars closed by `time` (a symbol whose fit fails has none).
     private mutating func fit(as time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {
-        adopt(Self.fitted(as: time, bars: bars, caches: featureRows, horizon: horizon))
+        adopt(Self.fitted(as: time, bars: bars, window: historyWindow, caches: featureRows, horizons: fittedHorizons(bars)))
     }
 
-    /// The models and feature caches of every symbol fitted on the bars closed by `time`. The
-    /// symbols are fitted in parallel: each fit is deterministic and independent of the others,
-    /// so the result does not depend on the number of cores.
-    private static func fitted(as time: Timestamp, bars: [Symbol: PointInTimeBars], caches: [Symbol: Forecaster.FeatureRowCache],
-                               horizon: Horizon) -> FitResult {
+    /// The models and feature caches of every symbol fitted on the bars closed by `time`. Inline,
+    /// the symbols are fitted in parallel; in the background one after another, so a core stays
+    /// free for the bars and reports meanwhile. Each fit is deterministic and independent of the
+    /// others, so the result depends on neither.
+    private static func fitted(as time: Timestamp, bars: [Symbol: PointInTimeBars], window: Int?, caches: [Symbol: Forecaster.FeatureRowCache],
+                               horizons: (decision: Horizon, reported: [Horizon]), parallel: Bool = true) -> FitResult {
         let symbols = bars.keys.sorted()
         let starting = symbols.map { caches[$0] ?? Forecaster.FeatureRowCache() }
         let results = Mutex<[Int: (model: Forecaster.FittedModels?, cache: Forecaster.FeatureRowCache)]>([:])
-        DispatchQueue.concurrentPerform(iterations: symbols.count) { index in
+        let fitOne: @Sendable (Int) -> Void = { index in
             var cache = starting[index]
-            let model = (try? bars[symbols[index]]!.series()).flatMap { try? Forecaster().fit($0, at: time, horizons: [horizon], cache: &cache) }
+            let model = (try? bars[symbols[index]]!.series(closedBy: time, limit: window)).flatMap {
+                try? Forecaster().fit($0, at: time, horizons: [horizons.decision], additionalHorizons: horizons.reported, cache: &cache)
+            }
             results.withLock { $0[index] = (model, cache) }
+        }
+        if parallel {
+            DispatchQueue.concurrentPerform(iterations: symbols.count, execute: fitOne)
+        } else {
+            symbols.indices.forEach(fitOne)
         }
         var fitted = FitResult(time: time)
         for (index, symbol) in symbols.enumerated() {
@@ -169,9 +192,19 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     /// Starts fitting on the bars closed by `time` in the background; the views are values, so later bars cannot reach it.
     private mutating func startBackgroundFit(as time: Timestamp, bars: [Symbol: PointInTimeBars]) {
         let running = RunningFit()
-        let caches = featureRows, horizon = horizon
-        Task.detached(priority: .utility) { running.finish(Self.fitted(as: time, bars: bars, caches: caches, horizon: horizon)) }
+        let caches = featureRows, horizons = fittedHorizons(bars), window = historyWindow
+        Task.detached(priority: .utility) { running.finish(Self.fitted(as: time, bars: bars, window: window, caches: caches, horizons: horizons, parallel: false)) }
         runningFit = running
+    }
+
+    /// The decision horizon and the reported ones the bars' timeframe can express (each once).
+    private func fittedHorizons(_ bars: [Symbol: PointInTimeBars]) -> (decision: Horizon, reported: [Horizon]) {
+        guard let timeframe = bars.values.first?.timeframe else { return (horizon, []) }
+        var reported: [Horizon] = []
+        for candidate in reportedHorizons where candidate != horizon && !reported.contains(candidate) && (try? candidate.bars(of: timeframe)) != nil {
+            reported.append(candidate)
+        }
+        return (horizon, reported)
     }
 
     /// After `restore`, rebuilds the last fit's models as of its data time (once).
@@ -197,7 +230,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     public mutating func prepare(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {
         adoptFinishedFit()
         try rebuildRestoredModels(bars: bars)
-        if models.isEmpty, let count = bars.values.first?.count, count > max(lookback, 300) {
+        if models.isEmpty, let count = bars.values.first?.count, min(count, historyWindow ?? count) > max(lookback, 300) {
             try fit(as: time, bars: bars)
             decisionsSinceFit = 0
         }
@@ -211,6 +244,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     /// The settings that change decisions.
     public var settingsDescription: String {
         "forecast-allocation: risk level \(riskLevel.rawValue), lookback \(lookback) bars, horizon \(horizon.label), refit every \(refitInterval) decisions"
+            + (historyWindow.map { ", history \($0) bars" } ?? "")
     }
 
     /// The fit schedule and the last fit's time.

@@ -60,6 +60,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// Asks for a reconciliation while running, with the reason (a feed or account stream that
     /// reconnected may have missed reports): it runs before the next bar or report is handled.
     public var reconciliationRequests: AsyncStream<String>?
+    /// Bars of history the session keeps in memory as live bars come (nil: all); at least the policy's history window.
+    public var historyRetention: Int?
     /// Orders handed to the send task and not answered yet: a reconciliation while running leaves them to their answer.
     private let beingSent = OrdersBeingSent()
 
@@ -130,6 +132,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             }
         }
         var session = try TradingSession(bars: bars, timeframe: timeframe, settings: settings, policy: makePolicy(), resumingFrom: checkpoint)
+        session.historyRetention = historyRetention
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         // A live run waits on one stream: the feed's bars, and with a venue its reports and a tick.
@@ -493,8 +496,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         for order in extraOrders + step.orders {
             if orders.updateValue(StoredOrder(order, at: step.closeTime), forKey: order.clientOrderID) == nil { orderIDs.append(order.clientOrderID) }
         }
-        let forecasts = step.forecasts.sorted { $0.key < $1.key }.map { symbol, forecast in
-            ForecastRecord(forecast, symbol: symbol, timeframe: timeframe, referenceClose: step.marks[symbol]!.description, createdAt: stamp)
+        let forecasts = step.forecasts.sorted { $0.key < $1.key }.flatMap { symbol, forecasts in
+            forecasts.map { ForecastRecord($0, symbol: symbol, timeframe: timeframe, referenceClose: step.marks[symbol]!.description, createdAt: stamp) }
         }
         return TradingStepCommit(
             account: account,

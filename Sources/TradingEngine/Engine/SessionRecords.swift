@@ -50,8 +50,8 @@ public struct SessionStep: Sendable {
     public let alerts: [RiskEngine.Alert]
     /// Orders refused in this step, by rule (risk gate) or `venue: reason` / `insufficient_cash`.
     public let rejections: [String: Int]
-    /// The policy's forecasts at this close.
-    public let forecasts: [Symbol: Forecast]
+    /// The policy's forecasts at this close, per symbol one per horizon (the decision's first).
+    public let forecasts: [Symbol: [Forecast]]
     /// Whether the policy made a decision at this close.
     public let decided: Bool
 }

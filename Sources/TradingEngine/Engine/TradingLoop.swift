@@ -8,7 +8,7 @@ public protocol AllocationPolicy: Sendable {
     /// Target weights of equity per symbol (the rest is cash), or nil to leave the portfolio as it is.
     mutating func targetWeights(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Double]?
     /// Forecasts at a bar close from the bars closed by then (a running session stores them).
-    mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Forecast]
+    mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: [Forecast]]
     /// What the policy must remember to decide after a restart as it would have without one (JSON text).
     var checkpoint: String { get }
     /// Restores what `checkpoint` saved.
@@ -31,7 +31,7 @@ extension AllocationPolicy {
     /// Nothing to prepare.
     public mutating func prepare(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {}
     /// No forecasts.
-    public mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Forecast] { [:] }
+    public mutating func forecasts(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: [Forecast]] { [:] }
     /// A policy without memory: an empty object.
     public var checkpoint: String { "{}" }
     /// Nothing to restore.

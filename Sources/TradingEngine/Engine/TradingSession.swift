@@ -37,6 +37,12 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     private var reportedEntries = 0
     private var series: [Symbol: BarSeries]
     private var bars: [Symbol: [Bar]]
+    /// Bars forgotten from the front of `bars` and `series`; indices stay those of the whole run.
+    private var forgottenBars = 0
+    /// Bars kept in memory before the next one to process, as live bars come (nil: every bar). The
+    /// policy must not look further back than this (a history window no longer than it), so
+    /// forgetting changes no decision; it keeps a long live session's memory flat.
+    public var historyRetention: Int?
     /// Whether more bars will be appended (a live feed): the last bar known is then not the end,
     /// so a decision there is taken (its orders fill on the next bar to come).
     public var expectsMoreBars = false
@@ -106,7 +112,10 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     }
 
     /// Bars in the replay.
-    public var barCount: Int { bars[symbols[0]]!.count }
+    public var barCount: Int { forgottenBars + bars[symbols[0]]!.count }
+
+    /// Bars of each symbol held in memory (fewer than `barCount` once old ones are forgotten).
+    public var barsInMemory: Int { bars[symbols[0]]!.count }
 
     /// The open time of the last bar known.
     public var lastOpenTime: Timestamp { bars[symbols[0]]!.last!.openTime }
@@ -125,6 +134,20 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
             try series[symbol]!.append(next[symbol]!)
             bars[symbol]!.append(next[symbol]!)
         }
+        forgetOldBars()
+    }
+
+    /// Forgets the bars older than `historyRetention` before the next one, in chunks: moving every
+    /// array at each bar would cost more than the memory it frees.
+    private mutating func forgetOldBars() {
+        guard let historyRetention else { return }
+        let excess = nextIndex - forgottenBars - historyRetention
+        guard excess >= max(64, historyRetention / 4) else { return }
+        for symbol in symbols {
+            bars[symbol]!.removeFirst(excess)
+            series[symbol]!.removeFirst(excess)
+        }
+        forgottenBars += excess
     }
 
     /// Whether every bar has been processed.
@@ -188,14 +211,15 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         let index = nextIndex
         let venue = settings.venue
         let first = symbols[0]
-        let openTime = bars[first]![index].openTime
-        let closeTime = series[first]!.closeTime(ofBar: index)
+        let position = index - forgottenBars
+        let openTime = bars[first]![position].openTime
+        let closeTime = series[first]!.closeTime(ofBar: position)
         var changed: [Order] = []
         var fills: [BookedFill] = []
         var rejections: [String: Int] = [:]
         // 1. Fills at this bar: sells first so their cash pays for the buys (an external venue fills by its reports instead).
         for var order in externalExecution ? [] : pending.sorted(by: { $0.side == .sell && $1.side == .buy }) {
-            let bar = bars[order.symbol]![index]
+            let bar = bars[order.symbol]![position]
             var toFill = order
             if order.side == .buy, case .filled(let probe) = venue.offer(order, to: bar) {
                 let costPerUnit = try probe.price.multiplied(by: FixedDecimal(1) + venue.commissionRate)
@@ -236,7 +260,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         var prices: [Symbol: FixedDecimal] = [:]
         var gross = FixedDecimal.zero
         for symbol in symbols {
-            let close = bars[symbol]![index].close.value
+            let close = bars[symbol]![position].close.value
             prices[symbol] = close
             if let position = ledger.positions[symbol] { gross = gross + (try position.quantity.multiplied(by: close)).absolute }
         }
@@ -248,7 +272,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         lastCloseTime = closeTime
         // 3. Forecast at every close; decide every `decisionInterval` bars (not after the last bar of a replay: nothing could fill).
         let views = Dictionary(uniqueKeysWithValues: symbols.map { ($0, series[$0]!.asOf(closeTime)) })
-        var forecasts: [Symbol: Forecast] = [:]
+        var forecasts: [Symbol: [Forecast]] = [:]
         var decided = false
         var policyAlerts: [RiskEngine.Alert] = []
         do {
