@@ -35,6 +35,8 @@ public actor BinanceRateBudget {
     public let headroom: Double
     /// Requests made to wait, and 429s and 418s seen (for metrics).
     public private(set) var waits = 0
+    /// The time requests spent waiting for the budget, in all.
+    public private(set) var waitedMilliseconds: Int64 = 0
     public private(set) var rateLimitResponses = 0
     public private(set) var banResponses = 0
 
@@ -97,7 +99,9 @@ public actor BinanceRateBudget {
                 throw VenueError(.rateLimited, "the request budget is used up until \(resumeAt.iso8601)", retryAt: resumeAt)
             }
             waits += 1
-            try await sleep(.milliseconds(max(1, resumeAt.millisecondsSinceEpoch - time.millisecondsSinceEpoch)))
+            let wait = max(1, resumeAt.millisecondsSinceEpoch - time.millisecondsSinceEpoch)
+            waitedMilliseconds += wait
+            try await sleep(.milliseconds(wait))
         }
     }
 

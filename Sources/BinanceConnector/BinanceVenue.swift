@@ -25,6 +25,17 @@ public actor BinanceVenue: ExecutionVenue {
     private var reportedTrades: Set<String> = []
     private var reportedAccepted: Set<String> = []
     private var reportedTerminal: Set<String> = []
+    /// The trades reported of each order, to forget with it.
+    private var reportedTradesByOrder: [String: [String]] = [:]
+    /// Orders that ended, oldest first (from `endedStart` on): past `rememberedEndedOrders` the
+    /// oldest is forgotten — its state, ids and trades — so a venue that runs for months holds a
+    /// bounded record. A late repeat of a forgotten order's report reaches the session, which
+    /// ignores it: the order is no longer in flight there.
+    private var ended: [String] = []
+    private var endedStart = 0
+    private var endedOrders: Set<String> = []
+    /// How many ended orders are remembered.
+    public let rememberedEndedOrders: Int
     /// Client order ids being submitted now.
     private var inFlight: Set<String> = []
     /// Client order ids whose submission outcome is unknown, with when they were sent.
@@ -37,8 +48,10 @@ public actor BinanceVenue: ExecutionVenue {
     public let submitTimeout: Duration?
 
     /// Creates a venue over a trading REST client.
-    public init(rest: BinanceRESTClient, budget: BinanceRateBudget, submitTimeout: Duration? = nil, logger: Logger = Logger(label: "binance.venue")) {
+    public init(rest: BinanceRESTClient, budget: BinanceRateBudget, submitTimeout: Duration? = nil, rememberedEndedOrders: Int = 10_000,
+                logger: Logger = Logger(label: "binance.venue")) {
         self.rest = rest
+        self.rememberedEndedOrders = max(1, rememberedEndedOrders)
         self.submitTimeout = submitTimeout
         self.budget = budget
         self.logger = logger
@@ -283,11 +296,12 @@ public actor BinanceVenue: ExecutionVenue {
         // Each trade, each acceptance and each ending is passed on once, whichever path told of it first.
         switch report.kind {
         case .partialFill, .fill:
-            guard let fill = report.fill, reportedTrades.insert("\(report.symbol.rawValue)#\(fill.tradeID)").inserted else { return }
+            guard let fill = report.fill, markReported(trade: fill.tradeID, symbol: report.symbol, of: report.clientOrderID) else { return }
+            if report.kind == .fill { noteEnd(of: report.clientOrderID) }
         case .accepted:
             guard reportedAccepted.insert(report.clientOrderID).inserted else { return }
         case .cancelled, .expired, .rejected:
-            guard reportedTerminal.insert(report.clientOrderID).inserted else { return }
+            guard markReportedEnd(of: report.clientOrderID) else { return }
         }
         if let venueID = report.venueOrderID { clientIDsByVenueID[venueID] = report.clientOrderID }
         // A known order's state follows the stream, so polling stops once it has ended.
@@ -309,6 +323,48 @@ public actor BinanceVenue: ExecutionVenue {
         publish(report)
     }
 
+    /// Whether a trade is new (then remembered with its order).
+    private func markReported(trade tradeID: String, symbol: Symbol, of clientOrderID: String) -> Bool {
+        let key = "\(symbol.rawValue)#\(tradeID)"
+        guard reportedTrades.insert(key).inserted else { return false }
+        reportedTradesByOrder[clientOrderID, default: []].append(key)
+        return true
+    }
+
+    /// Whether an order's cancellation, expiry or rejection is new (then the order has ended).
+    private func markReportedEnd(of clientOrderID: String) -> Bool {
+        guard reportedTerminal.insert(clientOrderID).inserted else { return false }
+        noteEnd(of: clientOrderID)
+        return true
+    }
+
+    /// Remembers that an order ended (filled, or its end reported), forgetting the oldest ended orders past the limit.
+    private func noteEnd(of clientOrderID: String) {
+        guard endedOrders.insert(clientOrderID).inserted else { return }
+        ended.append(clientOrderID)
+        while ended.count - endedStart > rememberedEndedOrders {
+            forget(ended[endedStart])
+            endedStart += 1
+        }
+        // Compacted now and then: dropping the front at every order would move the whole array each time.
+        if endedStart > 1_024 && endedStart * 2 > ended.count {
+            ended.removeFirst(endedStart)
+            endedStart = 0
+        }
+    }
+
+    /// Forgets everything about an ended order.
+    private func forget(_ clientOrderID: String) {
+        if let venueID = known.removeValue(forKey: clientOrderID)?.venueOrderID { clientIDsByVenueID[venueID] = nil }
+        reportedAccepted.remove(clientOrderID)
+        reportedTerminal.remove(clientOrderID)
+        endedOrders.remove(clientOrderID)
+        for key in reportedTradesByOrder.removeValue(forKey: clientOrderID) ?? [] { reportedTrades.remove(key) }
+    }
+
+    /// How many orders the venue remembers the state of (in flight and ended).
+    public var rememberedOrders: Int { known.count }
+
     /// Records a state and its fills, publishing accepted, each new fill, and the terminal report.
     private func record(_ state: VenueOrderState, fills: [VenueFill]) {
         known[state.clientOrderID] = state
@@ -320,13 +376,14 @@ public actor BinanceVenue: ExecutionVenue {
         var cumulative = FixedDecimal.zero
         for fill in fills.sorted(by: { ($0.tradeID.count, $0.tradeID) < ($1.tradeID.count, $1.tradeID) }) {
             cumulative = cumulative + fill.quantity
-            guard reportedTrades.insert("\(state.symbol.rawValue)#\(fill.tradeID)").inserted else { continue }
+            guard markReported(trade: fill.tradeID, symbol: state.symbol, of: state.clientOrderID) else { continue }
             let complete = cumulative >= state.quantity
+            if complete { noteEnd(of: state.clientOrderID) }
             publish(ExecutionReport(kind: complete ? .fill : .partialFill, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID,
                                     symbol: state.symbol, side: state.side, quantity: state.quantity, cumulativeQuantity: cumulative, fill: fill,
                                     time: fill.time))
         }
-        if let terminal = ExecutionReport.Kind(ending: state.status), reportedTerminal.insert(state.clientOrderID).inserted {
+        if let terminal = ExecutionReport.Kind(ending: state.status), markReportedEnd(of: state.clientOrderID) {
             publish(ExecutionReport(kind: terminal, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID, symbol: state.symbol,
                                     side: state.side, quantity: state.quantity, cumulativeQuantity: state.filledQuantity,
                                     reason: "\(terminal.rawValue) on the exchange", time: state.updatedAt))

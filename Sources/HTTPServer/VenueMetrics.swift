@@ -20,6 +20,8 @@ public final class VenueMetrics: Sendable {
     private let ordersRefused: Gauge
     private let reconciliationProblems: Gauge
     private let reconciliationTime: Gauge
+    private let budgetWaits: Gauge
+    private let budgetWaited: Gauge
 
     /// Creates the metrics in the registry `/metrics` renders.
     public init(registry: PrometheusCollectorRegistry) {
@@ -43,6 +45,8 @@ public final class VenueMetrics: Sendable {
         ordersRefused = venueGauge("orders_refused", "Orders the venue refused or that could not be sent since the process started.")
         reconciliationProblems = venueGauge("reconciliation_problems", "What the last reconciliation found not to agree (0: the books agree).")
         reconciliationTime = venueGauge("reconciliation_time", "When the last reconciliation ran.", unit: "seconds")
+        budgetWaits = venueGauge("rate_budget_waits", "Requests that waited for the exchange's rate budget since the process started.")
+        budgetWaited = venueGauge("rate_budget_waited", "Time requests spent waiting for the rate budget since the process started.", unit: "seconds")
     }
 
     /// Sets every figure from a status.
@@ -66,6 +70,8 @@ public final class VenueMetrics: Sendable {
                 reconciliationTime.set(Double(last.time.millisecondsSinceEpoch) / 1000)
             }
         }
+        budgetWaits.set(Double(status.budgetWaits))
+        budgetWaited.set(Double(status.budgetWaitedMilliseconds) / 1000)
         for limit in status.rateLimits where limit.limit > 0 {
             registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "venue", metricName: "rate_budget_used", unitName: "ratio",
                                                                 helpText: "Share of each exchange rate limit used in its current window."),

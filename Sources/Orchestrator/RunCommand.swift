@@ -212,6 +212,7 @@ public enum RunCommand {
             throw RunError(description: "the rebalance interval is too long")
         }
         let level = options.riskLevel, reported = options.reportedHorizons, window = options.historyWindow
+        let live = options.feed != "replay", external = options.venue != "paper"
         let settings = TradingSettings(
             cash: cash, venue: SimulatedVenue(commissionRate: commission, slippageBasisPoints: slippage),
             limits: RiskLimits(maximumPositionWeight: level.maximumWeight + 0.05, maximumGrossExposure: 1.0, maximumOrderNotional: cash,
@@ -229,7 +230,13 @@ public enum RunCommand {
                 metrics?.record(step, openPositions: progress.openPositions, peak: progress.peakEquity)
                 let stateChanged = step.alerts.contains { $0.level != "WARNING" }
                 if step.index % reportEvery == 0 || stateChanged || progress.isFinished {
-                    announce(consoleLine(progress, total: progress.barCount))
+                    var line = consoleLine(progress, total: progress.barCount)
+                    // Live: how long after its close the bar was processed, and the orders the venue has not ended.
+                    if live {
+                        let lag = Double(clock.now().millisecondsSinceEpoch - step.closeTime.millisecondsSinceEpoch) / 1000
+                        line += String(format: "  lag %.1fs", lag) + (external ? "  in flight \(progress.ordersInFlight)" : "")
+                    }
+                    announce(line)
                 }
                 for alert in step.alerts where alert.level != "WARNING" { announce("  \(alert.level) \(alert.rule): \(alert.message)") }
             })

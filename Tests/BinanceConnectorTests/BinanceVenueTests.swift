@@ -56,6 +56,24 @@ struct BinanceVenueTests {
         #expect(await fixture.exchange.newOrderRequests["lot-1"] == nil, "nothing reached the exchange")
     }
 
+    @Test("ended orders past the limit are forgotten, so a long run's record stays bounded; each order's reports came once")
+    func endedOrdersAreForgotten() async throws {
+        let fixture = try await StubFixture.start(rememberedEndedOrders: 3)
+        defer { fixture.stop() }
+        let reports = ReportCollector(await fixture.venue.executionReports())
+        await fixture.exchange.trade(StubFixture.bar("30000", "30000", "30000", "30000", at: Timestamp(millisecondsSinceEpoch: 0)), symbol: "BTCUSDT")
+        await fixture.venue.setReferencePrice(FixedDecimal(30_000), for: StubFixture.symbol)
+        for index in 1...6 {
+            let submission = try await fixture.venue.submit(VenueOrderRequest(clientOrderID: "bounded-\(index)", symbol: StubFixture.symbol, side: .buy,
+                                                                              quantity: FixedDecimal("0.01")!))
+            guard case .accepted = submission else { Issue.record("expected acceptance, got \(submission)"); return }
+        }
+        for index in 1...6 { _ = try await reports.first { $0.clientOrderID == "bounded-\(index)" && $0.kind == .fill } }
+        #expect(await fixture.venue.rememberedOrders == 3)
+        let fills = await reports.all.filter { $0.kind == .fill }
+        #expect(fills.count == 6 && Set(fills.map(\.clientOrderID)).count == 6)
+    }
+
     @Test("a 5xx after the exchange accepted the order: UNKNOWN, resolved by query to the placed order, never sent twice")
     func serverErrorAfterAccept() async throws {
         let fixture = try await StubFixture.start()

@@ -25,7 +25,8 @@ struct StubFixture: Sendable {
     /// given, is short.
     static func start(credentials: BinanceCredentials? = BinanceCredentials(apiKey: apiKey, secret: secret), ed25519Keys: [String: Data] = [:],
                       weightLimitPerMinute: Int = 6_000, orderLimit: Int = 50, submitTimeout: Duration? = nil,
-                      receiveWindowMilliseconds: Int64 = 5_000, virtualClock: VirtualClock? = nil) async throws -> StubFixture {
+                      receiveWindowMilliseconds: Int64 = 5_000, virtualClock: VirtualClock? = nil,
+                      rememberedEndedOrders: Int = 10_000) async throws -> StubFixture {
         let clock: @Sendable () -> Timestamp
         let budget: BinanceRateBudget
         if let virtualClock {
@@ -47,7 +48,7 @@ struct StubFixture: Sendable {
         let rest = BinanceRESTClient(baseURL: endpoints.tradingRESTURL, credentials: credentials, budget: budget, clock: clock,
                                      receiveWindowMilliseconds: receiveWindowMilliseconds, timeout: .seconds(60))
         try await rest.synchroniseClock()
-        let venue = BinanceVenue(rest: rest, budget: budget, submitTimeout: submitTimeout)
+        let venue = BinanceVenue(rest: rest, budget: budget, submitTimeout: submitTimeout, rememberedEndedOrders: rememberedEndedOrders)
         return StubFixture(server: server, exchange: exchange, rest: rest, budget: budget, venue: venue, endpoints: endpoints)
     }
 

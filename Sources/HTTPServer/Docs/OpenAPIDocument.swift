@@ -720,6 +720,7 @@ public enum OpenAPIDocument {
                 ("feed", ["oneOf": [ref("FeedStatus"), ["type": "null"]]]), ("venue", string),
                 ("rate_limits", ["type": "array", "items": object([("type", string), ("window_ms", integer), ("limit", integer), ("used", integer)])]),
                 ("banned_until", nullableDateTime),
+                ("rate_budget_waits", object([("count", integer), ("waited_ms", integer)])),
                 ("orders", ["oneOf": [ref("VenueOrders"), ["type": "null"]], "description": "Null when orders are simulated (--venue paper)."]),
                 ("account_stream", ["oneOf": [object([
                     ("subscribed", ["type": "boolean"]), ("subscriptions", integer), ("reconnects", integer), ("events_received", integer),

@@ -14,7 +14,8 @@ enum VenueRoutes {
 
     /// The body: `feed` is null in a process that runs no live feed (serve, worker, a replay).
     static func body(_ status: VenueStatus?, now: Timestamp) -> JSONValue {
-        .object([
+        let waits: JSONValue = .object([("count", .integer(Int64(status?.budgetWaits ?? 0))), ("waited_ms", .integer(status?.budgetWaitedMilliseconds ?? 0))])
+        return .object([
             ("feed", status?.feed.map { feed(of: $0, now: now) } ?? .null),
             ("venue", .string(status?.venue ?? "none")),
             ("rate_limits", .array((status?.rateLimits ?? []).map { limit in
@@ -22,6 +23,7 @@ enum VenueRoutes {
                          ("used", .integer(Int64(limit.used)))])
             })),
             ("banned_until", status?.bannedUntil.map { .string($0.iso8601) } ?? .null),
+            ("rate_budget_waits", waits),
             ("orders", status?.activity.map(orders) ?? .null),
             ("account_stream", status?.accountStream.map { stream in
                 .object([

@@ -82,7 +82,7 @@ struct BinanceWiring: Sendable {
                                                       reconnects: await account.reconnects, eventsReceived: await account.eventsReceived,
                                                       malformedFrames: await account.malformedFrames, lastError: await account.lastError)
         }
-        return VenueStatus(
+        var status = VenueStatus(
             feed: VenueStatus.Feed(name: "binance", connected: feed.connected, connections: feed.connections, reconnects: feed.reconnects,
                                    gapsHealed: feed.gapsHealed, barsHealed: feed.barsHealed, barsEmitted: feed.barsEmitted,
                                    malformedFrames: feed.malformedFrames, duplicateFrames: feed.duplicateFrames, newestBarClose: feed.newestBarClose,
@@ -91,5 +91,8 @@ struct BinanceWiring: Sendable {
             rateLimits: await budget.usage.map { VenueStatus.RateLimit(type: $0.type, windowMilliseconds: $0.windowMilliseconds, limit: $0.limit, used: $0.used) },
             bannedUntil: await budget.banEnds, activity: await activity?.snapshot,
             accountStream: accountStatus)
+        status.budgetWaits = await budget.waits
+        status.budgetWaitedMilliseconds = await budget.waitedMilliseconds
+        return status
     }
 }

@@ -272,17 +272,18 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             inFlight = Task {
                 try await store.commitTradingSteps(commits)
                 let stored = ContinuousClock.now
-                done.forEach(progress)
                 // Stored first, sent after: a crash in between leaves an order in flight that the next start reconciles.
+                // The orders go before the progress is reported (console, metrics): nothing else on their way.
                 if let venue {
                     let orders = commits.flatMap(\.orders).filter { $0.status == .accepted }
                     if !orders.isEmpty {
+                        Self.send(orders, to: venue, reports: eventInput, activity: activity, beingSent: beingSent, notice: notice)
                         if let arrived {
                             await activity?.didDecide(step: stepped - arrived, stored: stored - arrived, sending: ContinuousClock.now - arrived)
                         }
-                        Self.send(orders, to: venue, reports: eventInput, activity: activity, beingSent: beingSent, notice: notice)
                     }
                 }
+                done.forEach(progress)
             }
             batch = []
             reported = []

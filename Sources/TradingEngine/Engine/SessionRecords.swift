@@ -119,4 +119,6 @@ public struct SessionProgress: Sendable {
     public let capital: FixedDecimal
     public let barCount: Int
     public let isFinished: Bool
+    /// Orders on the external venue not ended by its reports yet (0 when fills are simulated).
+    public var ordersInFlight = 0
 }

@@ -33,8 +33,6 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     public private(set) var fillCount = 0
     public private(set) var marks: [Symbol: FixedDecimal] = [:]
     private var orderSequence = 0
-    /// Ledger lines not yet handed out in a step (a new session's first step carries the deposit).
-    private var reportedEntries = 0
     private var series: [Symbol: BarSeries]
     private var bars: [Symbol: [Bar]]
     /// Bars forgotten from the front of `bars` and `series`; indices stay those of the whole run.
@@ -163,8 +161,10 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
 
     /// Where the session stands after `step`.
     public func progress(after step: SessionStep) -> SessionProgress {
-        SessionProgress(step: step, openPositions: ledger.positions.count, fills: fillCount, peakEquity: gate.snapshot.peakEquity ?? step.equity,
-                        capital: ledger.capital, barCount: barCount, isFinished: isFinished)
+        var progress = SessionProgress(step: step, openPositions: ledger.positions.count, fills: fillCount,
+                                       peakEquity: gate.snapshot.peakEquity ?? step.equity, capital: ledger.capital, barCount: barCount, isFinished: isFinished)
+        progress.ordersInFlight = ordersInFlight.count
+        return progress
     }
 
     /// Halts trading by hand; with `flatten`, market orders that close every position are placed
@@ -300,8 +300,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
     }
 
     private mutating func takeEntries() -> [Ledger.Entry] {
-        defer { reportedEntries = ledger.entries.count }
-        return Array(ledger.entries[reportedEntries...])
+        ledger.takeEntries()
     }
 
     /// Target weights → rebalancing orders → risk gate; approved orders wait for the next bar.

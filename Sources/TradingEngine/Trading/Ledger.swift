@@ -37,6 +37,7 @@ public struct Ledger: Sendable {
         public var cost: FixedDecimal
     }
 
+    /// The entries posted and not yet taken (a session hands them to the store and forgets them).
     public private(set) var entries: [Entry] = []
     public private(set) var cash: FixedDecimal
     public private(set) var positions: [Symbol: Position] = [:]
@@ -61,6 +62,13 @@ public struct Ledger: Sendable {
         public let capital: FixedDecimal
         /// The last entry sequence posted, so a resumed ledger numbers on without a gap or a repeat.
         public let sequence: Int
+    }
+
+    /// Hands out the entries posted since the last call and forgets them, so a ledger that runs
+    /// for months holds its balances, not its history (the store keeps that).
+    public mutating func takeEntries() -> [Entry] {
+        defer { entries.removeAll(keepingCapacity: true) }
+        return entries
     }
 
     /// The balances now.

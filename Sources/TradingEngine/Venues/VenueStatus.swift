@@ -77,6 +77,9 @@ public struct VenueStatus: Sendable {
     public let rateLimits: [RateLimit]
     /// While the exchange bans the IP (HTTP 418), when the ban ends.
     public let bannedUntil: Timestamp?
+    /// Requests that waited for the rate budget, and how long they waited in all.
+    public var budgetWaits = 0
+    public var budgetWaitedMilliseconds: Int64 = 0
     /// The trading loop's orders on an external venue (nil: orders are simulated).
     public let activity: VenueActivity.Snapshot?
     /// The account stream (nil: none runs).
