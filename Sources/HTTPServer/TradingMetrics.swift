@@ -64,6 +64,12 @@ public final class TradingMetrics: Sendable {
                            labels: [("state", state.rawValue)])
     }
 
+    /// Records what a stored execution report changed: its fills and the order's new state.
+    public func record(reportFills: [BookedFill], order: Order?) {
+        if !reportFills.isEmpty { fills.increment(by: Int64(reportFills.count)) }
+        if let order { orderCounter(order.status.rawValue).increment() }
+    }
+
     /// Records one stored step; `peak` is the highest equity seen so far.
     public func record(_ step: SessionStep, openPositions: Int, peak: FixedDecimal) {
         let equityValue = step.equity.doubleValue

@@ -133,7 +133,8 @@ public enum RunCommand {
                 options.start = nil
                 options.end = nil
             }
-            var runner = try await makeRunner(store: store, options: options, clock: clock, metrics: TradingMetrics(registry: registry), announce: announce)
+            let metrics = TradingMetrics(registry: registry)
+            var runner = try await makeRunner(store: store, options: options, clock: clock, metrics: metrics, announce: announce)
             runner.liveBars = live
             if let wiring, let venue = binanceVenue {
                 let symbols = Array(runner.bars.keys)
@@ -162,6 +163,7 @@ public enum RunCommand {
                     }
                 }
                 runner.venueNotice = { announce("  venue: \($0)") }
+                runner.reportStored = { event in metrics.record(reportFills: event.fills, order: event.order) }
                 runner.reconciled = { result in announce(consoleLine(result)) }
             }
             let pace = live != nil ? "live \(options.feed) \(options.timeframe.rawValue) bars" : options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed"

@@ -137,6 +137,10 @@ struct LiveVenueRunTests {
             try await Task.sleep(for: .milliseconds(100))
             books = try await CrashSafetyTests.books(folder)
         }
+        // The trades the reports booked in this process move the fills and filled-orders counters.
+        exposition = String(decoding: try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(apiPort)/metrics")!).0, as: UTF8.self)
+        let reportFills = try #require(exposition.firstMatch(of: /\norchestrator_trading_fills_total (\d+)/)?.output.1, "\(exposition)")
+        #expect(Int(reportFills)! >= 1 && exposition.contains("orchestrator_trading_orders_total{status=\"filled\"}"), "\(exposition)")
         // A lost account connection: it subscribes again and the loop reconciles before it goes on.
         await exchange.dropAccountConnections()
         await LiveRunTests.read(again, until: "reconciling: the account stream subscribed again", into: &second, within: 60)

@@ -53,6 +53,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     public var synchronizeInterval: Duration = .seconds(1)
     /// Told what happened on the venue: reconciliations, orders not sent, reports ignored.
     public var venueNotice: @Sendable (String) -> Void = { _ in }
+    /// Told what each stored execution report changed (fills and the order), for metrics.
+    public var reportStored: @Sendable (SessionEvent) -> Void = { _ in }
     /// Told the outcome of each reconciliation.
     public var reconciled: @Sendable (VenueActivity.Reconciliation) -> Void = { _ in }
     /// Where the loop records its venue activity for status and metrics (nil: not recorded).
@@ -185,8 +187,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 // A replay ends here; a live run waits for the next bars (every step so far is committed).
                 guard live != nil else { break }
                 try await inFlight?.value
-                // Caught up: on a venue, fit now (no bar is waiting) and refit in the background from here on.
-                if venue != nil && !preparedForLiveBars {
+                // Caught up: fit now (no bar is waiting) and refit in the background from here on, so a refit never delays a live decision.
+                if !preparedForLiveBars {
                     try session.prepareForLiveBars()
                     preparedForLiveBars = true
                 }
@@ -209,6 +211,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                     if let reason = event.ignoredBecause, event.alerts.isEmpty, report.kind != .accepted { venueNotice("report ignored: \(reason)") }
                     if let commit = try reportCommit(event, session: session, time: report.time, encoder: encoder) {
                         try await store.commitTradingSteps([commit])
+                        reportStored(event)
                     }
                 case .reconcile(let reason):
                     // Nothing is sent while it runs: the loop handles no bar until it has finished.
