@@ -84,6 +84,12 @@ extension SQLStore: TradingStore {
                                            [.integer(clock.now().millisecondsSinceEpoch), .integer(id)]))
         }
         statements += commit.forecasts.map(Self.insertForecast)
+        if let live = commit.liveBars {
+            let now = clock.now().millisecondsSinceEpoch
+            for (symbol, bar) in live.bars.sorted(by: { $0.key < $1.key }) {
+                statements += Self.liveBarStatements(symbol: symbol, timeframe: live.timeframe, bar: bar, now: now)
+            }
+        }
         return statements
     }
 

@@ -69,19 +69,35 @@ public final class SQLStore: Store {
         return summaries
     }
 
-    /// Stores closed bars of a live feed in one transaction, as upserts without the import's
-    /// planning reads (no counts are reported): on the path from a closing bar to an order, the
-    /// reads cost more than the write. The series must exist already with the same kind (the
-    /// feed's backfill goes through `importBars`, which checks it).
-    public func storeLiveBars(_ batches: [BarImportBatch]) async throws {
-        let now = clock.now().millisecondsSinceEpoch
-        // Logged as received; the counts stay zero, as nothing was read to tell new bars from stored ones.
-        let statements = batches.flatMap { batch in
-            importStatements(batch, bars: batch.bars.map(StoredBar.init),
-                             summary: BarImportSummary(symbol: batch.instrument.symbol, timeframe: batch.timeframe, received: batch.bars.count,
-                                                       inserted: 0, updated: 0, unchanged: 0), now: now)
-        }
-        try await database.write(statements)
+    /// The statements that store one closed bar of a live feed with the step that first used it:
+    /// an upsert without the import's planning reads, and the series' summary moved on without
+    /// counting its bars (a count reads every bar of the series, which grows with every minute of a
+    /// live run) unless the bar is not the newest. The series exists already: the feed's backfill
+    /// went through `importBars`, which checks its kind. No import is logged: nothing was imported.
+    static func liveBarStatements(symbol: Symbol, timeframe: Timeframe, bar: Bar, now: Int64) -> [SQLStatement] {
+        let stored = StoredBar(bar)
+        let instrumentID = "(SELECT id FROM instruments WHERE symbol = ?)"
+        let symbolValue = SQLValue.text(symbol.rawValue), timeframeValue = SQLValue.text(timeframe.rawValue)
+        let openTime = SQLValue.integer(stored.openTime.millisecondsSinceEpoch)
+        let series = "instrument_id = bar_series.instrument_id AND timeframe = bar_series.timeframe"
+        return [
+            SQLStatement("""
+                INSERT INTO bars (instrument_id, timeframe, open_time, open, high, low, close, volume) VALUES (\(instrumentID), ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (instrument_id, timeframe, open_time) DO UPDATE SET
+                open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume
+                """, [symbolValue, timeframeValue, openTime, .text(stored.open), .text(stored.high), .text(stored.low), .text(stored.close),
+                      stored.volume.sqlValue]),
+            // In SET, the series' columns are read as they were before this update.
+            SQLStatement("""
+                UPDATE bar_series SET
+                    bar_count = CASE WHEN last_open_time IS NULL OR ? > last_open_time THEN bar_count + 1
+                                     ELSE (SELECT COUNT(*) FROM bars WHERE \(series)) END,
+                    first_open_time = CASE WHEN first_open_time IS NULL OR ? < first_open_time THEN ? ELSE first_open_time END,
+                    last_open_time = CASE WHEN last_open_time IS NULL OR ? > last_open_time THEN ? ELSE last_open_time END,
+                    updated_at = ?
+                WHERE instrument_id = \(instrumentID) AND timeframe = ?
+                """, [openTime, openTime, openTime, openTime, openTime, .integer(now), symbolValue, timeframeValue]),
+        ]
     }
 
     /// Which bars of a batch are new and which changed, judged against what is stored now.

@@ -36,6 +36,35 @@ struct TradingStoreConformanceTests {
                            pace: .zero, now: { Timestamp(millisecondsSinceEpoch: 0) }, makePolicy: { SeesawWeights() })
     }
 
+    @Test("live bars stored with a step extend the series and its summary; a repeated or an older bar keeps the count exact", arguments: Backend.available)
+    func liveBarsStoredWithTheStep(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let symbol = Symbol("AAA")!, other = Symbol("BBB")!
+            let history = try hourlyBars(count: 30)
+            let (stored, later) = (Array(history[5..<20]), Array(history[20...]))
+            for name in [symbol, other] {
+                _ = try await fixture.store.importBars(BarImportBatch(instrument: Instrument(symbol: name, assetClass: .crypto, quoteCurrency: nil),
+                                                                      timeframe: .oneHour, kind: .ohlcv, bars: stored, source: "backfill"))
+            }
+            _ = try await fixture.store.openTradingAccount(name: "live", fingerprint: "f", at: Timestamp(millisecondsSinceEpoch: 0))
+            func commit(_ bars: [Symbol: Bar]) async throws {
+                var step = TradingStepCommit(account: "live", equity: nil, nextIndex: 0, checkpoint: nil, orders: [], fills: [], ledgerEntries: [], alerts: [],
+                                             forecasts: [], appliedCommandIDs: [])
+                step.liveBars = LiveBarGroup(timeframe: .oneHour, bars: bars)
+                try await fixture.store.commitTradingSteps([step])
+            }
+            for bar in later { try await commit([symbol: bar, other: bar]) }
+            // A bar stored again (a restart) and a bar older than the series' first (a healed gap).
+            try await commit([symbol: later[3], other: history[0]])
+            for (name, expected) in [(symbol, stored + later), (other, [history[0]] + stored + later)] {
+                #expect(try await fixture.store.allBars(symbol: name, timeframe: .oneHour) == expected)
+                let summary = try #require(try await fixture.store.instruments().first { $0.instrument.symbol == name }?.series.first)
+                #expect(summary.barCount == expected.count && summary.firstOpenTime == expected.first?.openTime && summary.lastOpenTime == expected.last?.openTime,
+                        "\(summary)")
+            }
+        }
+    }
+
     @Test("a run stopped three times and resumed stores the same fills, ledger and marks as one that never stopped", arguments: Backend.available)
     func resumedRunMatchesStraightRun(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in

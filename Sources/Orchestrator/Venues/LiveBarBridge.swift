@@ -6,9 +6,9 @@ import TradingCore
 import TradingEngine
 
 /// Between a live feed and the trading loop: backfills the store so the models have their
-/// history, then turns the feed's closed bars into groups (every symbol at one open time), each
-/// stored in one transaction before the loop sees it — so a restart finds in the store every bar
-/// the loop traded on.
+/// history, then turns the feed's closed bars into groups (every symbol at one open time) for the
+/// loop, which stores each group with the step that processes it — so a restart finds in the store
+/// every bar the loop traded on, and fetches again from history the bars it had not processed.
 struct LiveBarBridge: Sendable {
     let feed: BinanceMarketDataFeed
     let store: SQLStore
@@ -79,12 +79,7 @@ struct LiveBarBridge: Sendable {
                                 pending[oldest] = nil
                                 continue
                             }
-                            let group = pending.removeValue(forKey: oldest)!
-                            try await bridge.store.storeLiveBars(group.map { symbol, bar in
-                                BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .crypto, quoteCurrency: nil), timeframe: bridge.timeframe,
-                                               kind: .ohlcv, bars: [bar], source: "\(bridge.feed.name) stream")
-                            })
-                            continuation.yield(group)
+                            continuation.yield(pending.removeValue(forKey: oldest)!)
                         }
                     case .connected:
                         bridge.logger.info("feed connected", metadata: ["feed": "\(bridge.feed.name)"])

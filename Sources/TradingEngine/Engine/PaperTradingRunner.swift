@@ -174,6 +174,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         var preparedForLiveBars = false
         /// When the live bar being stepped reached the loop (for the decision path's latency).
         var barArrived: ContinuousClock.Instant?
+        /// The live bars appended and not yet stepped: stored with the step that processes them.
+        var arrivedBars: LiveBarGroup?
         var steps = 0
         var batch: [TradingStepCommit] = []
         var batchStarted = ContinuousClock.now
@@ -197,6 +199,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 case .bars(let next):
                     guard let time = next.values.first?.openTime, time > session.lastOpenTime else { continue }
                     try session.append(next)
+                    arrivedBars = LiveBarGroup(timeframe: timeframe, bars: next)
                     barArrived = ContinuousClock.now
                     // On a venue, only a bar that closed just now decides: a healed old bar's prices are gone.
                     if venue != nil {
@@ -260,7 +263,10 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             let step = try session.step()
             let stepped = ContinuousClock.now
             steps += 1
-            batch.append(commit(step, nextIndex: session.nextIndex, extraOrders: extraOrders, commandAlerts: commandAlerts, applied: applied))
+            var stepCommit = commit(step, nextIndex: session.nextIndex, extraOrders: extraOrders, commandAlerts: commandAlerts, applied: applied)
+            stepCommit.liveBars = arrivedBars
+            arrivedBars = nil
+            batch.append(stepCommit)
             reported.append(session.progress(after: step))
             let due = pace > .zero || session.isFinished || steps >= maximumSteps || ContinuousClock.now - batchStarted >= batchDuration
             guard due else { continue }
@@ -273,6 +279,16 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             let arrived = barArrived
             barArrived = nil
             inFlight = Task {
+                // With orders for the venue, the forecasts wait until the orders are on their way:
+                // they are observations, not books (a crash in between loses that step's forecasts only).
+                var commits = commits
+                var forecasts: [ForecastRecord] = []
+                if venue != nil && commits.contains(where: { $0.orders.contains { $0.status == .accepted } }) {
+                    for index in commits.indices {
+                        forecasts += commits[index].forecasts
+                        commits[index].forecasts = []
+                    }
+                }
                 try await store.commitTradingSteps(commits)
                 let stored = ContinuousClock.now
                 // Stored first, sent after: a crash in between leaves an order in flight that the next start reconciles.
@@ -285,6 +301,10 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                             await activity?.didDecide(step: stepped - arrived, stored: stored - arrived, sending: ContinuousClock.now - arrived)
                         }
                     }
+                }
+                if !forecasts.isEmpty {
+                    try await store.commitTradingSteps([TradingStepCommit(account: commits[0].account, equity: nil, nextIndex: 0, checkpoint: nil, orders: [],
+                                                                          fills: [], ledgerEntries: [], alerts: [], forecasts: forecasts, appliedCommandIDs: [])])
                 }
                 done.forEach(progress)
             }

@@ -154,7 +154,10 @@ public struct TradingStepCommit: Sendable {
     public let fills: [BookedFill]
     public let ledgerEntries: [Ledger.Entry]
     public let alerts: [StoredAlert]
-    public let forecasts: [ForecastRecord]
+    public var forecasts: [ForecastRecord]
+    /// The live bars this step was the first to process, stored with it: a restart finds in the
+    /// store every bar the loop traded on, and a bar received but not processed is fetched again.
+    public var liveBars: LiveBarGroup?
     /// Commands applied in this step.
     public let appliedCommandIDs: [Int64]
 
