@@ -60,13 +60,21 @@ public actor BinanceRESTClient {
     @discardableResult
     public func synchroniseClock() async throws -> Int64 {
         let before = clock()
-        let response = try await send("GET", "/api/v3/time", query: BinanceQuery(), weight: 1, orders: 0, signed: false)
+        let reading = try await serverTime()
         let after = clock()
+        let midpoint = (before.millisecondsSinceEpoch + after.millisecondsSinceEpoch) / 2
+        clockOffsetMilliseconds = reading.time.millisecondsSinceEpoch - midpoint
+        return clockOffsetMilliseconds
+    }
+
+    /// `GET /api/v3/time`: the exchange's time, and the local instant halfway through the call.
+    public func serverTime() async throws -> (time: Timestamp, at: ContinuousClock.Instant) {
+        let before = ContinuousClock.now
+        let response = try await send("GET", "/api/v3/time", query: BinanceQuery(), weight: 1, orders: 0, signed: false)
+        let after = ContinuousClock.now
         struct Body: Decodable { let serverTime: Int64 }
         let body = try decode(Body.self, response, what: "server time")
-        let midpoint = (before.millisecondsSinceEpoch + after.millisecondsSinceEpoch) / 2
-        clockOffsetMilliseconds = body.serverTime - midpoint
-        return clockOffsetMilliseconds
+        return (Timestamp(millisecondsSinceEpoch: body.serverTime), before + (after - before) / 2)
     }
 
     /// An unsigned call.

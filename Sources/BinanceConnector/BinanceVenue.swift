@@ -37,7 +37,7 @@ public actor BinanceVenue: ExecutionVenue {
     /// How many ended orders are remembered.
     public let rememberedEndedOrders: Int
     /// Client order ids being submitted now.
-    private var inFlight: Set<String> = []
+    private var inFlight: [String: VenueOrderRequest] = [:]
     /// Client order ids whose submission outcome is unknown, with when they were sent.
     public private(set) var unresolved: [String: (request: VenueOrderRequest, sentAt: Timestamp)] = [:]
     private let reports = ExecutionReportBroadcast()
@@ -89,12 +89,12 @@ public actor BinanceVenue: ExecutionVenue {
 
     public func submit(_ request: VenueOrderRequest) async throws -> VenueSubmission {
         if let existing = known[request.clientOrderID] { return .accepted(existing) }
-        if unresolved[request.clientOrderID] != nil || inFlight.contains(request.clientOrderID) {
+        if unresolved[request.clientOrderID] != nil || inFlight[request.clientOrderID] != nil {
             return .unknown(reason: "the earlier submission of \(request.clientOrderID) is not resolved yet; it is never sent twice")
         }
         // Reserved before the first suspension: a second submit of the id meanwhile sends nothing.
-        inFlight.insert(request.clientOrderID)
-        defer { inFlight.remove(request.clientOrderID) }
+        inFlight[request.clientOrderID] = request
+        defer { inFlight[request.clientOrderID] = nil }
         guard BinanceClientOrderID.isValid(request.clientOrderID) else {
             return .rejected(reason: "client order id \(request.clientOrderID) is not 1-36 characters of A-Z a-z 0-9 . : / _ -")
         }
@@ -122,6 +122,8 @@ public actor BinanceVenue: ExecutionVenue {
         do {
             response = try await rest.signedCall("POST", "/api/v3/order", query: query, weight: 1, orders: 1, timeout: submitTimeout)
         } catch let error as BinanceOutcomeUnknown {
+            // The account stream may have told of the order while its answer was awaited: then it is known.
+            if let state = known[request.clientOrderID] { return .accepted(state) }
             // Stamped no later than now (after any budget wait or resync): the receive window counts from here.
             unresolved[request.clientOrderID] = (request, await rest.serverTimeEstimate)
             logger.warning("order outcome unknown: it will be resolved by query, never resent", metadata: ["client_order_id": "\(request.clientOrderID)"])
@@ -313,10 +315,12 @@ public actor BinanceVenue: ExecutionVenue {
                                                           quantity: state.quantity, filledQuantity: max(state.filledQuantity, report.cumulativeQuantity),
                                                           filledNotional: state.filledNotional + notional, updatedAt: report.time)
         }
-        // The stream proves the order exists: it is known from now on (a later submit of the id sends nothing).
-        if let entry = unresolved.removeValue(forKey: report.clientOrderID), known[report.clientOrderID] == nil {
+        // The stream proves the order exists: it is known from now on (a later submit of the id sends
+        // nothing), whether its submission's outcome was unknown or its answer is still awaited.
+        let unresolvedRequest = unresolved.removeValue(forKey: report.clientOrderID)?.request
+        if let request = unresolvedRequest ?? inFlight[report.clientOrderID], known[report.clientOrderID] == nil {
             known[report.clientOrderID] = VenueOrderState(clientOrderID: report.clientOrderID, venueOrderID: report.venueOrderID, symbol: report.symbol,
-                                                          side: report.side, type: entry.request.type, status: report.kind == .fill ? .filled : .accepted,
+                                                          side: report.side, type: request.type, status: report.kind == .fill ? .filled : .accepted,
                                                           quantity: report.quantity, filledQuantity: report.cumulativeQuantity, filledNotional: .zero,
                                                           updatedAt: report.time)
         }

@@ -44,6 +44,9 @@ public enum RunCommand {
         public var feed = "replay"
         /// Where orders go: `paper` (the simulator at the feed's prices).
         public var venue = "paper"
+        /// The clock of the whole process: `system` (this machine's) or `venue` (the exchange's
+        /// server time, followed by readings four times a second; with a live feed only).
+        public var clock = "system"
         /// With a live feed: bars of history fetched before trading when the store has fewer (nil:
         /// 500, or enough to train the longest forecast horizon when that is more).
         public var warmupBars: Int?
@@ -88,9 +91,18 @@ public enum RunCommand {
         if options.venue == "binance" && options.feed != "binance" {
             throw RunError(description: "--venue binance trades live bars only: add --feed binance")
         }
+        guard ["system", "venue"].contains(options.clock) else { throw RunError(description: "--clock must be system or venue, got \(options.clock)") }
+        if options.clock == "venue" && options.feed != "binance" { throw RunError(description: "--clock venue follows a live venue's time: add --feed binance") }
+        // On the venue's clock every part of the process — the loop, the connector, the scheduler, the API — reads the venue's time.
+        let venueClock = options.clock == "venue" ? VenueClock(fallback: { SystemClock().now() }) : nil
+        let clock: any TradingClock = venueClock ?? SystemClock()
         let wiring = options.feed == "binance"
-            ? try BinanceWiring(settings: configuration.binance, environment: ProcessInfo.processInfo.environment, clock: { SystemClock().now() }, logger: logger)
+            ? try BinanceWiring(settings: configuration.binance, environment: ProcessInfo.processInfo.environment, clock: { clock.now() }, logger: logger)
             : nil
+        if let venueClock, let wiring {
+            try await VenueClockService.start(venueClock) { try await wiring.marketREST.serverTime() }
+            announce("On the venue's clock: \(venueClock.now().iso8601), running \(String(format: "%.2f", venueClock.rate))× this machine's.")
+        }
         if options.venue == "binance" && wiring?.credentials == nil {
             throw RunError(description: "--venue binance needs a key: set BINANCE_API_KEY with BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE "
                 + "(testnet keys work with the default endpoints; see docs/venues.md)")
@@ -112,7 +124,7 @@ public enum RunCommand {
                 configuration.security.endpoints.append(endpoint)
             }
         }
-        try await ServeCommand.run(configuration, logger: logger, announce: announce, venueStatus: venueStatus) { store, registry, clock in
+        try await ServeCommand.run(configuration, logger: logger, announce: announce, venueStatus: venueStatus, clock: clock) { store, registry, clock in
             var options = options
             var live: AsyncStream<[Symbol: Bar]>?
             if let wiring {
@@ -178,7 +190,12 @@ public enum RunCommand {
             runScheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
             // A name of our own: the default describes the service, which would print every bar.
             let scheduler = SchedulerService(scheduler: runScheduler, clock: clock, logger: logger)
-            return [.init(service: worker, serviceName: "job-worker"), .init(service: scheduler, serviceName: "scheduler"),
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if let venueClock, let wiring {
+                services.append(.init(service: VenueClockService(clock: venueClock, read: { try await wiring.marketREST.serverTime() }, logger: logger),
+                                      serviceName: "venue-clock"))
+            }
+            return services + [.init(service: worker, serviceName: "job-worker"), .init(service: scheduler, serviceName: "scheduler"),
                     .init(service: service, successTerminationBehavior: options.exitAtEnd ? .gracefullyShutdownGroup : .cancelGroup,
                           serviceName: "trading-loop")]
         }

@@ -21,10 +21,9 @@ public enum ServeCommand {
     /// Runs the service with more services beside the API (the trading loop of `orchestrator run`),
     /// made once the store is open and prepared; they start after the store and stop before it.
     static func run(_ configuration: OrchestratorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void,
-                    venueStatus: (@Sendable () async -> VenueStatus?)? = nil,
+                    venueStatus: (@Sendable () async -> VenueStatus?)? = nil, clock: any TradingClock = SystemClock(),
                     services: (SQLStore, PrometheusCollectorRegistry, any TradingClock) async throws -> [ServiceGroupConfiguration.ServiceConfiguration]) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
-        let clock = SystemClock()
         do {
             try await prepare(store: store, configuration: configuration, clock: clock, logger: logger, announce: announce)
         } catch {

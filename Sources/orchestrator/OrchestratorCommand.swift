@@ -376,6 +376,8 @@ struct Run: AsyncParsableCommand {
     var warmupBars: Int?
     @Option(help: "Horizons forecast at every bar besides the decision's, stored and scored by the feedback loop (comma-separated, or none); default 5m,1h,4h,24h with a live feed, none on a replay.")
     var forecastHorizons: String?
+    @Option(help: "The clock of the whole process: system (this machine's) or venue (the exchange's server time, with a live feed; for a stub exchange on an accelerated virtual clock).")
+    var clock = "system"
     @Option(help: "Bars of history each decision and model fit sees (more than 300); default with a live feed: the warm-up's count, on a replay: every bar so far.")
     var historyBars: Int?
 
@@ -384,6 +386,8 @@ struct Run: AsyncParsableCommand {
         guard RiskLevel(rawValue: riskLevel) != nil else { throw ValidationError("--risk-level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", "))") }
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
         guard ["replay", "binance"].contains(feed) else { throw ValidationError("--feed must be replay or binance") }
+        guard ["system", "venue"].contains(clock) else { throw ValidationError("--clock must be system or venue") }
+        if clock == "venue" && feed != "binance" { throw ValidationError("--clock venue follows a live venue's time: add --feed binance") }
         if let warmupBars, !(301...100_000).contains(warmupBars) { throw ValidationError("--warmup-bars must be 301 to 100000 (the models need more than 300 bars)") }
         if let historyBars, !(301...1_000_000).contains(historyBars) { throw ValidationError("--history-bars must be 301 to 1000000 (the models need more than 300 bars)") }
         if let forecastHorizons, forecastHorizons != "none" {
@@ -422,6 +426,7 @@ struct Run: AsyncParsableCommand {
         options.venue = venue
         options.warmupBars = warmupBars
         options.historyBars = historyBars
+        options.clock = clock
         options.forecastHorizons = forecastHorizons.map { text in
             text == "none" ? [] : text.split(separator: ",").compactMap { Horizon(parsing: $0.trimmingCharacters(in: .whitespaces)) }
         }

@@ -79,6 +79,27 @@ struct BinanceAccountStreamTests {
         #expect(await account.balances["BTC"]?.total == FixedDecimal("0.002")!)
     }
 
+    @Test("the stream telling of an order while its answer is still awaited makes it known: the lost answer leaves nothing unknown")
+    func streamBeforeTheAnswer() async throws {
+        let fixture = try await StubFixture.start(submitTimeout: .seconds(3))
+        defer { fixture.stop() }
+        let account = Self.stream(fixture, credentials: BinanceCredentials(apiKey: StubFixture.apiKey, secret: StubFixture.secret))
+        var events = await account.events().makeAsyncIterator()
+        #expect(await Self.subscribed(&events) == .subscribed(resubscribed: false))
+        await fixture.exchange.trade(StubFixture.bar("30000", "30000", "30000", "30000", at: Timestamp(millisecondsSinceEpoch: 0)), symbol: "BTCUSDT")
+        // The order is placed and its events sent at once; its answer comes only after the client gave up.
+        await fixture.exchange.inject(.timeoutAfterAccept(delay: .seconds(6)))
+        let reports = await fixture.venue.executionReports()
+        let submission = try await fixture.venue.submit(VenueOrderRequest(clientOrderID: "answer-late", symbol: StubFixture.symbol, side: .buy,
+                                                                          quantity: FixedDecimal("0.002")!))
+        guard case .accepted(let state) = submission else { Issue.record("the stream had told of it: expected accepted, got \(submission)"); return }
+        #expect(state.clientOrderID == "answer-late")
+        #expect(await fixture.venue.unresolved.isEmpty)
+        let received = await Self.reports(reports, count: 2)
+        #expect(received.map(\.kind) == [.accepted, .fill], "\(received)")
+        #expect(await fixture.exchange.newOrderRequests["answer-late"] == 1, "sent once")
+    }
+
     @Test("after a dropped socket, eventStreamTerminated or a malformed frame the stream goes on; a lost connection resubscribes and says so", arguments: [
         "drop", "terminate", "malformed",
     ])

@@ -7,12 +7,14 @@ import TradingCore
 // once a client has connected its kline stream (and its account stream unless --no-account),
 // replays the following bars of every symbol at --speed bars a second, stamped one bar length
 // apart from the current minute on — a market that runs --speed × 60 times faster than the
-// clock for 1-minute bars, while signatures and rate windows keep the wall clock. It prints a JSON
+// clock for 1-minute bars, while signatures and rate windows keep the wall clock; with
+// --virtual-clock the exchange's own clock (server time, receive windows, rate windows) runs with
+// the market instead, for a client on the venue's clock (`orchestrator run --clock venue`). It prints a JSON
 // summary at the end: bars published, orders, trades, rate-limit breaches, and the time from each
 // bar's last closing kline handed to the connections to the first order that followed it.
 //
 // Usage: binance-stub (--data FILE[,FILE…] | --random-walk SEED) [--symbols 20] [--history 330] [--bars 1440]
-//                     [--speed 1] [--port 0] [--interval 1m] [--no-account] [--settle 5]
+//                     [--speed 1] [--port 0] [--interval 1m] [--no-account] [--settle 5] [--virtual-clock]
 // --random-walk makes each symbol a seeded random walk (±0.2 % a bar) instead of recorded bars.
 
 struct Options {
@@ -26,6 +28,7 @@ struct Options {
     var interval = "1m"
     var waitForAccount = true
     var settleSeconds = 5.0
+    var virtualClock = false
 }
 
 func fail(_ message: String) -> Never {
@@ -62,6 +65,7 @@ while let argument = arguments.popFirst() {
     case "--interval": options.interval = value()
     case "--no-account": options.waitForAccount = false
     case "--settle": options.settleSeconds = number(value(), "--settle takes seconds")
+    case "--virtual-clock": options.virtualClock = true
     default: fail("unknown argument \(argument)")
     }
 }
@@ -140,7 +144,11 @@ for index in 0..<options.symbols {
 // The documentation's HMAC test key (the orchestrator reads BINANCE_API_KEY and BINANCE_API_SECRET).
 let apiKey = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 let secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
-let exchange = BinanceStubExchange(listings: listings, balances: ["USDT": FixedDecimal(1_000_000)], hmacSecrets: [apiKey: secret])
+// On the virtual clock the first replayed bar has just closed when the market starts, and each next one closes as it is published.
+let marketClock = options.virtualClock ? BinanceStubMarketClock(origin: firstReplayOpen + grid, scale: options.speed * Double(grid) / 1_000) : nil
+let exchange = marketClock.map { clock in
+    BinanceStubExchange(listings: listings, balances: ["USDT": FixedDecimal(1_000_000)], hmacSecrets: [apiKey: secret], clock: { clock.now() })
+} ?? BinanceStubExchange(listings: listings, balances: ["USDT": FixedDecimal(1_000_000)], hmacSecrets: [apiKey: secret])
 for (symbol, bars) in histories {
     await exchange.setHistory(bars, symbol: symbol, interval: options.interval)
     // The last price before the replay, for market orders and their notional.
@@ -160,6 +168,7 @@ while true {
 say("replaying \(options.bars) bars of \(options.symbols) symbols at \(options.speed) bars/s")
 let clock = ContinuousClock()
 let started = clock.now
+marketClock?.start()
 var barSent: [UInt64] = []
 for index in 0..<options.bars {
     try await clock.sleep(until: started + .nanoseconds(Int64(Double(index) / options.speed * 1e9)))

@@ -35,6 +35,18 @@ struct LiveRunTests {
         return (walk(30_000), walk(2_000))
     }
 
+    /// A started stub exchange listing BTCUSDT and ETHUSDT with these histories, on `clock` (milliseconds; the wall clock by default).
+    static func startExchange(btc: [Bar], eth: [Bar], clock: (@Sendable () -> Int64)? = nil) async throws -> (BinanceStubExchange, BinanceStubServer) {
+        let listings: [BinanceStubExchange.Listing] = [.init(symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT"),
+                                                       .init(symbol: "ETHUSDT", baseAsset: "ETH", quoteAsset: "USDT")]
+        let exchange = clock.map { BinanceStubExchange(listings: listings, balances: [:], clock: $0) } ?? BinanceStubExchange(listings: listings, balances: [:])
+        await exchange.setHistory(btc, symbol: "BTCUSDT", interval: "1m")
+        await exchange.setHistory(eth, symbol: "ETHUSDT", interval: "1m")
+        let server = BinanceStubServer(exchange: exchange)
+        try await server.start()
+        return (exchange, server)
+    }
+
     /// Starts `run` on the stub's feed; `options` follow the common ones, `extraEnvironment` adds to the environment.
     static func start(_ folder: TemporaryDirectory, port: Int, output: Pipe, options: [String] = ["--rebalance-every", "5"],
                       extraEnvironment: [String: String] = [:]) throws -> Process {
@@ -72,17 +84,55 @@ struct LiveRunTests {
         }
     }
 
+    @Test("--clock venue: the whole run keeps the exchange's accelerated virtual time, days away from the wall clock")
+    func venueClock() async throws {
+        // The exchange's market is ten days in the past and runs 60 times the wall clock.
+        let tenDaysAgo = Int64(Date().timeIntervalSince1970 * 1_000) - 10 * 86_400_000
+        let (btc, eth) = Self.history(now: tenDaysAgo, minutesAgo: 0)
+        let marketClock = BinanceStubMarketClock(origin: btc.last!.openTime.millisecondsSinceEpoch + 60_000, scale: 60)
+        let (exchange, server) = try await Self.startExchange(btc: btc, eth: eth, clock: { marketClock.now() })
+        defer { server.stop() }
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        marketClock.start()
+        let output = Pipe()
+        let process = try Self.start(folder, port: server.port, output: output, options: ["--rebalance-every", "5", "--clock", "venue", "--warmup-bars", "2000"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var text = ""
+        await Self.read(output, until: "bar 320/320", into: &text)
+        let announced = try #require(text.firstMatch(of: /On the venue's clock: (\S+), running ([0-9.]+)× this machine's/), "\(text)")
+        // Measured over a second of readings whose round trips vary on a loaded machine: near 60, far from this machine's 1.
+        #expect((30...120).contains(Double(announced.output.2)!), "the clock measured the exchange's pace: \(announced.output.2)")
+        let venueTime = try #require(Timestamp(iso8601: String(announced.output.1)))
+        #expect(abs(venueTime.millisecondsSinceEpoch - tenDaysAgo) < 3_600_000, "the run's time is the exchange's, not the wall clock's")
+        let connected = Date().addingTimeInterval(60)
+        while await exchange.openStreamConnections == 0 && Date() < connected { try await Task.sleep(for: .milliseconds(20)) }
+        // The next bars close on the exchange's clock: one a second of wall time.
+        for index in 1...2 {
+            let closes = btc.last!.openTime.millisecondsSinceEpoch + Int64(index + 1) * 60_000
+            while marketClock.now() < closes { try await Task.sleep(for: .milliseconds(10)) }
+            for (bars, symbol) in [(btc, "BTCUSDT"), (eth, "ETHUSDT")] {
+                let last = bars.last!
+                await exchange.trade(try Bar(openTime: last.openTime.adding(milliseconds: Int64(index) * 60_000), open: last.close, high: last.close,
+                                             low: last.close, close: last.close, volume: Quantity(FixedDecimal(1))), symbol: symbol, interval: "1m")
+            }
+        }
+        await Self.read(output, until: "bar 322/322", into: &text)
+        // The console's lag is taken on the run's clock: the exchange's minutes that passed while the
+        // process started (60 a second of wall time), not ten days.
+        let line = try #require(text.split(separator: "\n").first { $0.contains("bar 322/322") })
+        let lag = try #require(line.firstMatch(of: /lag (-?[0-9.]+)s/).flatMap { Double($0.output.1) }, "\(line)")
+        #expect(lag > -60 && lag < 3_600, "\(line)")
+        process.terminate()
+        await process.exited()
+        #expect(process.terminationStatus == 0)
+    }
+
     @Test("backfill, live bars traded once each, kill -9, restart: the missed bar is healed and no bar is stored or traded twice")
     func liveRunSurvivesAKill() async throws {
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
         let (btc, eth) = Self.history(now: now)
-        let exchange = BinanceStubExchange(listings: [.init(symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT"),
-                                                      .init(symbol: "ETHUSDT", baseAsset: "ETH", quoteAsset: "USDT")],
-                                           balances: [:])
-        await exchange.setHistory(btc, symbol: "BTCUSDT", interval: "1m")
-        await exchange.setHistory(eth, symbol: "ETHUSDT", interval: "1m")
-        let server = BinanceStubServer(exchange: exchange)
-        try await server.start()
+        let (exchange, server) = try await Self.startExchange(btc: btc, eth: eth)
         defer { server.stop() }
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
