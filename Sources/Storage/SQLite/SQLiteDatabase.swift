@@ -2,11 +2,19 @@ import Foundation
 import GRDB
 
 /// SQLite through GRDB: one file in WAL mode, one writer and a pool of readers.
+///
+/// The log is copied into the database by a connection of its own, in the background, every
+/// `checkpointInterval`: SQLite's automatic checkpoint runs inside the commit that fills the log,
+/// so every thousandth page or so a commit — a live step on its way to the exchange — paid for
+/// copying the log and syncing the file. The background checkpoint is PASSIVE: it never waits for
+/// a lock nor holds up a writer.
 public final class SQLiteDatabase: SQLDatabase {
     public let dialect = SQLDialect.sqlite
     public let maximumConnections: Int
     private let pool: DatabasePool
     private let inFlight = InFlightCounter()
+    private let checkpointer: DatabaseQueue
+    private let checkpoints: Task<Void, Never>
 
     /// Opens (creating when needed) the database file at a path, creating its folder too.
     ///
@@ -14,7 +22,8 @@ public final class SQLiteDatabase: SQLDatabase {
     ///   - path: the database file.
     ///   - readerCount: how many connections may read at once.
     ///   - busyTimeout: how long a writer waits for another process's write lock before failing.
-    public init(path: String, readerCount: Int = 4, busyTimeout: Duration = .seconds(30)) throws {
+    ///   - checkpointInterval: how often the log is copied into the database in the background.
+    public init(path: String, readerCount: Int = 4, busyTimeout: Duration = .seconds(30), checkpointInterval: Duration = .seconds(1)) throws {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             // The folder holds key hashes, orders and the ledger: only its owner may enter it.
@@ -33,9 +42,26 @@ public final class SQLiteDatabase: SQLDatabase {
             // NORMAL is durable in WAL mode across application crashes; only an OS crash or power
             // loss can drop the last transactions.
             try database.execute(sql: "PRAGMA synchronous = NORMAL")
+            try database.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        var checkpointing = Configuration()
+        checkpointing.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
+        checkpointing.prepareDatabase { database in try database.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        let checkpointer = try DatabaseQueue(path: path, configuration: checkpointing)
+        self.checkpointer = checkpointer
         maximumConnections = readerCount + 1
+        checkpoints = Task.detached(priority: .utility) {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: checkpointInterval)
+                guard !Task.isCancelled else { return }
+                _ = try? await checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
+            }
+        }
+    }
+
+    deinit {
+        checkpoints.cancel()
     }
 
     public var operationsInFlight: Int { inFlight.value }
@@ -85,6 +111,10 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     public func close() async throws {
+        checkpoints.cancel()
+        // What the log still holds goes into the database before the connections close.
+        _ = try? await checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
+        try checkpointer.close()
         try pool.close()
     }
 
