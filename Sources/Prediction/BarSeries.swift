@@ -132,8 +132,7 @@ public struct PointInTimeBars: Sendable {
     /// The visible bars as a series of their own (for models that take a series); it holds
     /// nothing past the decision time either.
     public func series() throws(PredictionError) -> BarSeries {
-        try BarSeries(timeframe: timeframe, openTimes: openTimes.map { Timestamp(millisecondsSinceEpoch: $0) }, opens: Array(opens),
-                      highs: Array(highs), lows: Array(lows), closes: Array(closes), volumes: Array(volumes))
+        try series(closedBy: decisionTime, limit: nil)
     }
 
     /// The newest `limit` of the bars closed by `time` (all of them when `limit` is nil), as a

@@ -63,7 +63,7 @@ public final class SQLStore: Store {
         for batch in batches {
             let plan = try await planImport(batch)
             summaries.append(plan.summary)
-            statements += importStatements(batch, bars: plan.toWrite, summary: plan.summary, now: now)
+            statements += importStatements(batch, plan: plan, now: now)
         }
         try await database.write(statements)
         return summaries
@@ -75,18 +75,12 @@ public final class SQLStore: Store {
     /// live run) unless the bar is not the newest. The series exists already: the feed's backfill
     /// went through `importBars`, which checks its kind. No import is logged: nothing was imported.
     static func liveBarStatements(symbol: Symbol, timeframe: Timeframe, bar: Bar, now: Int64) -> [SQLStatement] {
-        let stored = StoredBar(bar)
         let instrumentID = "(SELECT id FROM instruments WHERE symbol = ?)"
         let symbolValue = SQLValue.text(symbol.rawValue), timeframeValue = SQLValue.text(timeframe.rawValue)
-        let openTime = SQLValue.integer(stored.openTime.millisecondsSinceEpoch)
+        let openTime = SQLValue.integer(bar.openTime.millisecondsSinceEpoch)
         let series = "instrument_id = bar_series.instrument_id AND timeframe = bar_series.timeframe"
         return [
-            SQLStatement("""
-                INSERT INTO bars (instrument_id, timeframe, open_time, open, high, low, close, volume) VALUES (\(instrumentID), ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (instrument_id, timeframe, open_time) DO UPDATE SET
-                open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume
-                """, [symbolValue, timeframeValue, openTime, .text(stored.open), .text(stored.high), .text(stored.low), .text(stored.close),
-                      stored.volume.sqlValue]),
+            upsertBars([StoredBar(bar)], symbol: symbolValue, timeframe: timeframeValue),
             // In SET, the series' columns are read as they were before this update.
             SQLStatement("""
                 UPDATE bar_series SET
@@ -98,6 +92,24 @@ public final class SQLStore: Store {
                 WHERE instrument_id = \(instrumentID) AND timeframe = ?
                 """, [openTime, openTime, openTime, openTime, openTime, .integer(now), symbolValue, timeframeValue]),
         ]
+    }
+
+    /// One statement that inserts the bars of a series, or updates the ones stored at their open times.
+    private static func upsertBars(_ bars: ArraySlice<StoredBar>, symbol: SQLValue, timeframe: SQLValue) -> SQLStatement {
+        let rowPlaceholder = "((SELECT id FROM instruments WHERE symbol = ?), ?, ?, ?, ?, ?, ?, ?)"
+        var binds: [SQLValue] = []
+        binds.reserveCapacity(bars.count * 8)
+        for bar in bars {
+            binds += [symbol, timeframe, .integer(bar.openTime.millisecondsSinceEpoch), .text(bar.open), .text(bar.high),
+                      .text(bar.low), .text(bar.close), bar.volume.sqlValue]
+        }
+        return SQLStatement(
+            """
+            INSERT INTO bars (instrument_id, timeframe, open_time, open, high, low, close, volume)
+            VALUES \(Array(repeating: rowPlaceholder, count: bars.count).joined(separator: ", "))
+            ON CONFLICT (instrument_id, timeframe, open_time) DO UPDATE SET
+            open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume
+            """, binds)
     }
 
     /// Which bars of a batch are new and which changed, judged against what is stored now.
@@ -151,7 +163,7 @@ public final class SQLStore: Store {
         return plan
     }
 
-    private func importStatements(_ batch: BarImportBatch, bars toWrite: [StoredBar], summary: BarImportSummary, now: Int64) -> [SQLStatement] {
+    private func importStatements(_ batch: BarImportBatch, plan: ImportPlan, now: Int64) -> [SQLStatement] {
         let symbol = SQLValue.text(batch.instrument.symbol.rawValue)
         let timeframe = SQLValue.text(batch.timeframe.rawValue)
         let instrumentID = "(SELECT id FROM instruments WHERE symbol = ?)"
@@ -167,22 +179,8 @@ public final class SQLStore: Store {
                 [symbol, timeframe, .text(batch.kind.rawValue), .integer(now)]),
         ]
         var index = 0
-        while index < toWrite.count {
-            let chunk = toWrite[index..<min(index + Self.rowsPerInsert, toWrite.count)]
-            let rowPlaceholder = "(\(instrumentID), ?, ?, ?, ?, ?, ?, ?)"
-            var binds: [SQLValue] = []
-            binds.reserveCapacity(chunk.count * 8)
-            for bar in chunk {
-                binds += [symbol, timeframe, .integer(bar.openTime.millisecondsSinceEpoch), .text(bar.open), .text(bar.high),
-                          .text(bar.low), .text(bar.close), bar.volume.sqlValue]
-            }
-            statements.append(SQLStatement(
-                """
-                INSERT INTO bars (instrument_id, timeframe, open_time, open, high, low, close, volume)
-                VALUES \(Array(repeating: rowPlaceholder, count: chunk.count).joined(separator: ", "))
-                ON CONFLICT (instrument_id, timeframe, open_time) DO UPDATE SET
-                open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume
-                """, binds))
+        while index < plan.toWrite.count {
+            statements.append(Self.upsertBars(plan.toWrite[index..<min(index + Self.rowsPerInsert, plan.toWrite.count)], symbol: symbol, timeframe: timeframe))
             index += Self.rowsPerInsert
         }
         statements.append(SQLStatement(
@@ -194,6 +192,7 @@ public final class SQLStore: Store {
                 updated_at = ?
             WHERE instrument_id = \(instrumentID) AND timeframe = ?
             """, [.integer(now), symbol, timeframe]))
+        let summary = plan.summary
         statements.append(SQLStatement(
             """
             INSERT INTO market_data_imports (source, instrument_id, timeframe, received, inserted, updated, unchanged, imported_at)

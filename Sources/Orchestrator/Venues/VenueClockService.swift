@@ -14,16 +14,20 @@ struct VenueClockService: Service {
     static func start(_ clock: VenueClock, read: @Sendable () async throws -> (time: Timestamp, at: ContinuousClock.Instant)) async throws {
         for reading in 0..<5 {
             if reading > 0 { try await Task.sleep(for: .milliseconds(250)) }
-            let (time, at) = try await read()
-            clock.observe(time, at: at)
+            try await take(clock, read)
         }
+    }
+
+    /// One reading of the venue's time, handed to the clock.
+    private static func take(_ clock: VenueClock, _ read: () async throws -> (time: Timestamp, at: ContinuousClock.Instant)) async throws {
+        let (time, at) = try await read()
+        clock.observe(time, at: at)
     }
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let (time, at) = try await read()
-                clock.observe(time, at: at)
+                try await Self.take(clock, read)
             } catch {
                 // The clock runs on at the last pace meanwhile.
                 logger.debug("venue clock reading failed", metadata: ["error": "\(error)"])

@@ -63,9 +63,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
 
     public mutating func targetWeights(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws -> [Symbol: Double]? {
         let symbols = bars.keys.sorted { $0.rawValue < $1.rawValue }
-        guard let first = symbols.first, let available = bars[first]?.count else { return nil }
-        let count = historyWindow.map { min($0, available) } ?? available
-        guard count > max(lookback, 300) else { return nil }
+        guard let first = symbols.first, let count = bars[first].flatMap({ decisionBars(available: $0.count) }) else { return nil }
         // The equal-weighted index of the universe, for the regime.
         let closes = symbols.map { Array(bars[$0]!.closes.suffix(count)) }
         var index: [Double] = [1]
@@ -197,6 +195,13 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         runningFit = running
     }
 
+    /// The bars a decision uses out of `available` (the history window's worth at most), or nil
+    /// when they are too few for the lookback and the models.
+    private func decisionBars(available: Int) -> Int? {
+        let count = historyWindow.map { min($0, available) } ?? available
+        return count > max(lookback, 300) ? count : nil
+    }
+
     /// The decision horizon and the reported ones the bars' timeframe can express (each once).
     private func fittedHorizons(_ bars: [Symbol: PointInTimeBars]) -> (decision: Horizon, reported: [Horizon]) {
         guard let timeframe = bars.values.first?.timeframe else { return (horizon, []) }
@@ -230,7 +235,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     public mutating func prepare(at time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {
         adoptFinishedFit()
         try rebuildRestoredModels(bars: bars)
-        if models.isEmpty, let count = bars.values.first?.count, min(count, historyWindow ?? count) > max(lookback, 300) {
+        if models.isEmpty, bars.values.first.flatMap({ decisionBars(available: $0.count) }) != nil {
             try fit(as: time, bars: bars)
             decisionsSinceFit = 0
         }

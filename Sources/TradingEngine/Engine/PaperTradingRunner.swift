@@ -282,8 +282,9 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 // With orders for the venue, the forecasts wait until the orders are on their way:
                 // they are observations, not books (a crash in between loses that step's forecasts only).
                 var commits = commits
+                let orders = venue == nil ? [] : commits.flatMap(\.orders).filter { $0.status == .accepted }
                 var forecasts: [ForecastRecord] = []
-                if venue != nil && commits.contains(where: { $0.orders.contains { $0.status == .accepted } }) {
+                if !orders.isEmpty {
                     for index in commits.indices {
                         forecasts += commits[index].forecasts
                         commits[index].forecasts = []
@@ -293,13 +294,10 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 let stored = ContinuousClock.now
                 // Stored first, sent after: a crash in between leaves an order in flight that the next start reconciles.
                 // The orders go before the progress is reported (console, metrics): nothing else on their way.
-                if let venue {
-                    let orders = commits.flatMap(\.orders).filter { $0.status == .accepted }
-                    if !orders.isEmpty {
-                        Self.send(orders, to: venue, reports: eventInput, activity: activity, beingSent: beingSent, notice: notice)
-                        if let arrived {
-                            await activity?.didDecide(step: stepped - arrived, stored: stored - arrived, sending: ContinuousClock.now - arrived)
-                        }
+                if let venue, !orders.isEmpty {
+                    Self.send(orders, to: venue, reports: eventInput, activity: activity, beingSent: beingSent, notice: notice)
+                    if let arrived {
+                        await activity?.didDecide(step: stepped - arrived, stored: stored - arrived, sending: ContinuousClock.now - arrived)
                     }
                 }
                 if !forecasts.isEmpty {
