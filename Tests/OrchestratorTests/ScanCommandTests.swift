@@ -48,6 +48,13 @@ struct ScanCommandTests {
         let openssl = try #require(findings.first { $0["advisory"] as? String == "ELA-953-1" })
         #expect(openssl["ecosystem"] as? String == "Debian:9" && openssl["fixed_version"] as? String == "1.1.0l-1~deb9u9" && openssl["severity"] as? String == "UNKNOWN")
         #expect((openssl["aliases"] as? [String])?.contains("CVE-2023-0464") == true)
+        // The inventory scanned: both Debian source packages and the Swift pins, in a stable order.
+        let packages = try #require(json["packages"] as? [[String: Any]])
+        let debian = packages.filter { $0["ecosystem"] as? String == "Debian:9" }.map { "\($0["name"] ?? "")=\($0["version"] ?? "")" }
+        #expect(debian == ["openssl=1.1.0l-1~deb9u8", "zlib=1:1.2.8.dfsg-5+deb9u2"])
+        #expect(packages.contains { $0["ecosystem"] as? String == "SwiftURL" && $0["name"] as? String == "github.com/apple/swift-nio-http2" })
+        let summary = try #require(json["summary"] as? [String: Any])
+        #expect(summary["packages_scanned"] as? Int == packages.count)
         let database = try #require(json["database"] as? [String: Any])
         #expect(database["records"] as? Int == 4 && database["newest_modified"] as? String == "2026-07-15T00:00:00Z")
         let score = try #require(json["security_score"] as? [String: Any])

@@ -94,4 +94,25 @@ struct SecuritySweeperTests {
         #expect(again.id == keyAlert.id && again.count == 2)
         #expect(try await store.latestSweep() != nil)
     }
+
+    /// Where Package.resolved files exist, which one the sweep scans.
+    static let resolvedCases: [(inWorkingFolder: Bool, besideExecutable: Bool, expected: String?)] = [
+        (true, true, "working"), (true, false, "working"), (false, true, "executable"), (false, false, nil),
+    ]
+
+    @Test("a sweep scans the working folder's Package.resolved, else the one shipped beside the executable (as in the container image), else none",
+          arguments: resolvedCases)
+    func resolvedFileChoice(inWorkingFolder: Bool, besideExecutable: Bool, expected: String?) throws {
+        let working = try TemporaryDirectory()
+        let installed = try TemporaryDirectory()
+        if inWorkingFolder { try working.write("Package.resolved", "{}") }
+        if besideExecutable { try installed.write("Package.resolved", "{}") }
+        let executable = URL(fileURLWithPath: installed.file("orchestrator"))
+        let chosen = SecuritySweeper.shippedResolvedFile(workingFolder: working.path, executable: executable)
+        switch expected {
+        case "working": #expect(chosen == working.file("Package.resolved"))
+        case "executable": #expect(chosen == installed.file("Package.resolved"))
+        default: #expect(chosen == nil)
+        }
+    }
 }

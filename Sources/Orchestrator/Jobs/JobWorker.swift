@@ -83,6 +83,12 @@ public struct JobWorker: Service {
         for (id, _) in succeeded where !recorded.contains(id) {
             logger.warning("job finished after its lease was lost; another worker runs it", metadata: ["job_id": .stringConvertible(id)])
         }
+        // Which process ran which job: with several workers (containers, machines) the log is where
+        // an operator finds it (the job's row forgets its lease owner once it ends).
+        for job in jobs where recorded.contains(job.id) {
+            logger.info("job succeeded", metadata: ["job_id": .stringConvertible(job.id), "kind": .string(job.kind),
+                                                    "attempt": .stringConvertible(job.attempts), "worker": .string(name)])
+        }
         return jobs.count
     }
 

@@ -57,7 +57,7 @@ public enum ScanCommand {
         let failed = report.findings.contains { $0.severity >= request.failOn }
         let status: Int32 = report.databaseProblems.contains(where: \.invalidatesScan) ? 2 : failed ? 1 : 0
         return Result(report: report, score: score, skipped: skipped, exitStatus: status,
-                      output: output(report, score: score, skipped: skipped, request: request, failed: failed),
+                      output: output(report, packages: packages, score: score, skipped: skipped, request: request, failed: failed),
                       sarif: sarif(report))
     }
 
@@ -115,7 +115,8 @@ public enum ScanCommand {
         return data
     }
 
-    static func output(_ report: VulnerabilityScanner.Report, score: SecurityScore, skipped: [String], request: Request, failed: Bool) -> AdministrationCommands.Output {
+    static func output(_ report: VulnerabilityScanner.Report, packages: [InstalledPackage], score: SecurityScore, skipped: [String], request: Request,
+                       failed: Bool) -> AdministrationCommands.Output {
         func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         let findings: [JSONValue] = report.findings.map { finding in
             [
@@ -152,8 +153,13 @@ public enum ScanCommand {
             "newest_modified": optional(report.database.newestModified?.iso8601),
             "problems": .array(report.databaseProblems.map { ["code": .string($0.code), "message": .string($0.description)] }),
         ]
+        // What was scanned, so that a clean result can be checked against the inventory it covers.
+        let inventory: [JSONValue] = packages.sorted { ($0.ecosystem, $0.name, $0.version) < ($1.ecosystem, $1.name, $1.version) }.map { package in
+            ["ecosystem": .string(package.ecosystem), "name": .string(package.name), "version": .string(package.version), "origin": .string(package.origin)]
+        }
         let json: JSONValue = [
             "findings": .array(findings),
+            "packages": .array(inventory),
             "summary": .object(counts),
             "database": database,
             "security_score": ["score": .int(score.score), "deductions": .array(score.deductions.map { ["reason": .string($0.reason), "points": .int($0.points)] })],

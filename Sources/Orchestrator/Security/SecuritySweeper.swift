@@ -50,14 +50,14 @@ public actor SecuritySweeper {
         return checks
     }
 
-    /// The scan of this machine's Debian packages (and a Package.resolved in the working folder), or
+    /// The scan of this machine's Debian packages and of the Swift pins this program ships with, or
     /// a report whose database is missing when none is configured: no evidence is not a clean result.
     func scan(now: Timestamp) -> VulnerabilityScanner.Report {
         guard let folder = configuration.security.osvDatabase else {
             return VulnerabilityScanner().scan([], database: .init(records: [], unreadable: [], missing: true), now: now)
         }
         var request = ScanCommand.Request(database: folder)
-        if FileManager.default.fileExists(atPath: "Package.resolved") { request.resolvedFiles = ["Package.resolved"] }
+        if let resolved = Self.shippedResolvedFile() { request.resolvedFiles = [resolved] }
         if FileManager.default.fileExists(atPath: "/var/lib/dpkg/status"),
            let release = FileManager.default.contents(atPath: "/etc/os-release").map({ String(decoding: $0, as: UTF8.self) }),
            DebianInventory.ecosystem(osRelease: release) != nil {
@@ -65,6 +65,19 @@ public actor SecuritySweeper {
         }
         let packages = (try? ScanCommand.inventory(request).0) ?? []
         return VulnerabilityScanner().scan(packages, database: OSVDatabaseLoader.load(folder), now: now)
+    }
+
+    /// The Package.resolved to scan: the working folder's (a checkout run from its root), else the one
+    /// beside the executable (the container image ships its build's pins there); nil when neither exists.
+    public static func shippedResolvedFile(
+        workingFolder: String = FileManager.default.currentDirectoryPath,
+        executable: URL? = Bundle.main.executableURL
+    ) -> String? {
+        var candidates = [URL(fileURLWithPath: workingFolder).appendingPathComponent("Package.resolved").path]
+        if let executable {
+            candidates.append(executable.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("Package.resolved").path)
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// Runs the health checks once (no scan, no alerts): what `orchestrator health` shows; with the
