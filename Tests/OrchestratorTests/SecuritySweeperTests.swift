@@ -115,4 +115,16 @@ struct SecuritySweeperTests {
         default: #expect(chosen == nil)
         }
     }
+
+    @Test("the disk check of a data folder that does not exist yet (a role on PostgreSQL) measures the file system it would live on instead of failing")
+    func diskCheckOfAMissingDataFolder() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let missing = try await SystemProbes.Disk(path: directory.file("data/not-yet")).run()
+        let existing = try await SystemProbes.Disk(path: directory.path).run()
+        #expect(missing.map(\.name).contains("disk.space"), "\(missing)")
+        #expect(missing.map(\.name) == existing.map(\.name))
+        // Graded the same as the folder that exists on that file system (which a FAILED would only be for a full disk).
+        #expect(missing.map(\.status) == existing.map(\.status))
+    }
 }

@@ -39,7 +39,7 @@ public enum SchedulerCommand {
     public static func run(_ configuration: OrchestratorConfiguration, port: Int? = nil, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
-        let holder = "scheduler-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let holder = ProcessName.of(role: "scheduler")
         announce("Scheduler \(holder): \(configuration.schedules.count) schedule(s): \(configuration.schedules.map(\.name).joined(separator: ", "))")
         var scheduler = Scheduler(store: store, holder: holder, schedules: configuration.schedules)
         scheduler.lease = .seconds(configuration.schedulerLeaseSeconds)

@@ -10,7 +10,7 @@ public enum WorkerCommand {
     public static func run(_ configuration: OrchestratorConfiguration, concurrency: Int, port: Int? = nil, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
-        let name = "worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let name = ProcessName.of(role: "worker")
         var worker = JobWorker(store: store, name: name, concurrency: concurrency,
                                handlers: JobKinds.all(store: store, configuration: configuration, clock: SystemClock(), logger: logger),
                                clock: SystemClock(), logger: logger)

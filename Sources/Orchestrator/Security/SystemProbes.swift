@@ -53,8 +53,14 @@ public enum SystemProbes {
         public let path: String
         public init(path: String) { self.path = path }
         public func run() async throws -> [HealthCheckResult] {
+            // The data folder may not exist yet (a role on PostgreSQL never creates it): the file
+            // system it would live on is that of its nearest existing ancestor.
+            var measured = URL(fileURLWithPath: path).standardizedFileURL
+            while !FileManager.default.fileExists(atPath: measured.path), measured.path != "/" { measured.deleteLastPathComponent() }
             var figures = statvfs()
-            guard statvfs(path, &figures) == 0 else { throw ProbeError(description: "statvfs(\(path)) failed: \(String(cString: strerror(errno)))") }
+            guard statvfs(measured.path, &figures) == 0 else {
+                throw ProbeError(description: "statvfs(\(measured.path)) failed: \(String(cString: strerror(errno)))")
+            }
             return SystemReadings.diskChecks(path: path, blocks: UInt64(figures.f_blocks), blocksAvailable: UInt64(figures.f_bavail),
                                              inodes: UInt64(figures.f_files), inodesFree: UInt64(figures.f_ffree), blockSize: UInt64(figures.f_frsize))
         }
