@@ -173,6 +173,9 @@ let package = Package(
                 "Prediction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            // Not Sources/orchestrator: a folder that differs from the library's Sources/Orchestrator
+            // only in case would merge with it on a case-insensitive checkout.
+            path: "Sources/OrchestratorCommandLine",
             swiftSettings: strictSettings
         ),
         // Test-only helpers.
@@ -279,7 +282,7 @@ let package = Package(
         .testTarget(
             name: "OrchestratorTests",
             dependencies: [
-                "Orchestrator", "TradingCore", "TradingEngine", "Storage", "SecuritySupervisor", "TestSupport", "BinanceStub", "QuantMath",
+                "Orchestrator", "HTTPServer", "TradingCore", "TradingEngine", "Storage", "SecuritySupervisor", "TestSupport", "BinanceStub", "QuantMath",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Hummingbird", package: "hummingbird"),

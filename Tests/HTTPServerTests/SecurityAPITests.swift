@@ -16,8 +16,11 @@ struct SecurityAPITests {
             try await client.execute(uri: "/api/v1/supervisor/security", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 #expect(response.status == .notFound)
             }
-            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 0), score: 73, health: #"{"checks":[]}"#,
-                                                            security: #"{"score":73,"deductions":[]}"#))
+            // Shaped as the sweeper stores them (SecuritySweeperTests checks the real ones against the same schemas).
+            let health = #"{"time":"1970-01-01T00:00:00Z","status":"OK","elapsed_ms":1.5,"checks":[]}"#
+            let security = #"{"time":"1970-01-01T00:00:00Z","score":73,"deductions":[],"open_alerts":{},"#
+                + #""scan":{"packages_scanned":0,"database_records":0,"database_problems":[],"findings":{}}}"#
+            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 0), score: 73, health: health, security: security))
             try await client.execute(uri: "/api/v1/supervisor/security", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 #expect(try response.status == .ok && response.json["score"] as? Int == 73)
             }

@@ -66,7 +66,9 @@ func withServer(maximumBodyBytes: Int = 4096, openMetrics: Bool = true,
                 _ body: @Sendable (ServerFixture, any TestClientProtocol) async throws -> Void) async throws {
     let fixture = try await ServerFixture.make(maximumBodyBytes: maximumBodyBytes, openMetrics: openMetrics)
     do {
-        try await fixture.application.test(.router) { client in try await body(fixture, client) }
+        // Every response is checked against the OpenAPI document (SchemaCheckingClient).
+        let contract = openMetrics ? APIContract.open : APIContract.closedMetrics
+        try await fixture.application.test(.router) { client in try await body(fixture, SchemaCheckingClient(inner: client, contract: contract)) }
         await fixture.close()
     } catch {
         await fixture.close()

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Hummingbird
 import Logging
 import Orchestrator
@@ -64,6 +65,12 @@ struct SecuritySweeperTests {
         let sweeper = SecuritySweeper(configuration: configuration, store: store, logger: Logger(label: "sweep"), clock: FixedClock(), metrics: nil)
         let sweep = try await sweeper.sweep()
         #expect(sweep.score < 100)
+        // The two documents GET /supervisor/health and /supervisor/security serve as stored: as the OpenAPI document says.
+        let validator = JSONSchemaValidator(document: try JSONNode.parse(Data(OpenAPIDocument.make(version: "test").serialized())))
+        for (document, schema) in [(sweep.health, "SupervisorHealth"), (sweep.security, "SecuritySweep")] {
+            let problems = validator.violations(of: try JSONNode.parse(Data(document.utf8)), against: .object(["$ref": .string("#/components/schemas/\(schema)")]))
+            #expect(problems.isEmpty, "\(schema): \(problems)")
+        }
         let health = try #require(try JSONSerialization.jsonObject(with: Data(sweep.health.utf8)) as? [String: Any])
         let checks = health["checks"] as? [[String: Any]] ?? []
         let statuses = Dictionary(checks.compactMap { check -> (String, String)? in

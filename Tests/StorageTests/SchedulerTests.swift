@@ -63,9 +63,9 @@ struct SchedulerTests {
         }
     }
 
-    @Test("on PostgreSQL leadership is an advisory lock: kept while the leader's session lives, taken at once when it ends")
+    @Test("on PostgreSQL leadership is an advisory lock: kept while the leader's session lives, taken at once when it ends",
+          .enabled(if: Backend.available.contains(.postgresql), "needs the PostgreSQL server scripts/test starts"))
     func advisoryLeadership() async throws {
-        guard Backend.available.contains(.postgresql) else { return }
         try await withStore(.postgresql) { (fixture: StoreFixture) async throws in
             let leader = try await fixture.openAnother(), follower = try await fixture.openAnother()
             #expect(try await leader.acquireLeadership(name: "scheduler", holder: "a", until: Self.at(15), at: Self.at(0)))
