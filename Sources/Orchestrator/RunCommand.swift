@@ -182,11 +182,13 @@ public enum RunCommand {
             let mode = options.venue == "binance" ? "Trading on Binance (\(configuration.binance.live ? "REAL MONEY" : "testnet or configured endpoint"))" : "Paper trading"
             announce("\(mode) '\(options.account)': \(runner.fingerprint); \(pace).")
             let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd && live == nil, live: live != nil, logger: logger, announce: announce)
-            var worker = JobWorker(store: store, name: ProcessName.of(role: "run"), concurrency: 2,
+            // One name for this process's worker and scheduler: the leases it holds read alike.
+            let processName = ProcessName.of(role: "run")
+            var worker = JobWorker(store: store, name: processName, concurrency: 2,
                                    handlers: JobKinds.all(store: store, configuration: configuration, clock: clock, logger: logger), clock: clock, logger: logger)
             worker.lease = .seconds(configuration.jobLeaseSeconds)
             worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
-            var runScheduler = Scheduler(store: store, holder: ProcessName.of(role: "run"), schedules: configuration.schedules)
+            var runScheduler = Scheduler(store: store, holder: processName, schedules: configuration.schedules)
             runScheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
             // A name of our own: the default describes the service, which would print every bar.
             let scheduler = SchedulerService(scheduler: runScheduler, clock: clock, logger: logger)
