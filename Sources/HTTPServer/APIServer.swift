@@ -6,64 +6,66 @@ import TradingEngine
 
 /// Builds the HTTP router and application from the server's dependencies.
 public enum APIServer {
+    /// The route groups of the API, in the order the document lists them (after the operations
+    /// routes and the documentation).
+    static let apiGroups: [any RouteGroup.Type] = [
+        MarketRoutes.self, VenueRoutes.self, PortfolioRoutes.self, PredictionRoutes.self, TradingRoutes.self, BacktestRoutes.self,
+        SecurityRoutes.self, FeedbackRoutes.self, APIKeyRoutes.self,
+    ]
+
+    /// Every route the API serves, the documentation routes included, whose document is
+    /// assembled from every route's operation.
+    static func routes(_ dependencies: ServerDependencies) -> [APIRoute] {
+        let operations = OperationsRoutes.routes(dependencies), api = apiGroups.flatMap { $0.routes(dependencies) }
+        return operations + DocumentationRoutes.routes(document: document(dependencies, operations: operations, api: api)) + api
+    }
+
+    /// The OpenAPI document the API serves with these dependencies' settings.
+    public static func openAPIDocument(_ dependencies: ServerDependencies) -> JSONValue {
+        document(dependencies, operations: OperationsRoutes.routes(dependencies), api: apiGroups.flatMap { $0.routes(dependencies) })
+    }
+
+    private static func document(_ dependencies: ServerDependencies, operations: [APIRoute], api: [APIRoute]) -> JSONValue {
+        OpenAPIDocument.make(version: dependencies.settings.version,
+                             operations: operations.map(\.operation) + DocumentationRoutes.operations + api.map(\.operation),
+                             schemas: OperationsRoutes.schemas + apiGroups.flatMap { $0.schemas })
+    }
+
     /// The router with every route and middleware; tests drive it in-process.
     public static func router(_ dependencies: ServerDependencies) -> Router<APIRequestContext> {
-        let router = Router(context: APIRequestContext.self)
-        // Filled once every route is added; the middleware only reads it while serving.
-        let routeTable = RouteTable()
-        // Middleware applies only to routes added after it, so it comes first.
-        router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics))
-        router.add(middleware: ProblemMiddleware(routes: routeTable))
-        // The body limit sits after authentication, so an anonymous caller cannot make the server
-        // buffer bodies; routes outside /api/v1 take no body.
-        let bodyLimit = BodyLimitMiddleware(maximumBytes: dependencies.settings.maximumBodyBytes)
-        let viewer = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .viewer)
-
-        let health = dependencies.settings.openHealth ? router.group() : router.group().add(middleware: viewer)
-        let metrics = dependencies.settings.openMetrics ? router.group() : router.group().add(middleware: viewer)
-        OperationsRoutes.register(health: health, metrics: metrics, dependencies: dependencies)
-
-        let document = OpenAPIDocument.make(version: dependencies.settings.version, openHealth: dependencies.settings.openHealth,
-                                            openMetrics: dependencies.settings.openMetrics)
-        let documentBytes = document.prettySerialized()
-        let page = Array(DocumentationPage.render(document).utf8)
-        router.get("/openapi.json") { _, _ in JSONResponse.make(bytes: documentBytes) }
-        router.get("/docs") { _, _ in JSONResponse.make(bytes: page, contentType: "text/html; charset=utf-8") }
-
-        let api = router.group("/api/v1")
-        MarketRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
-        VenueRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
-        PortfolioRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
-        PredictionRoutes.register(on: api.group().add(middleware: viewer).add(middleware: bodyLimit), dependencies: dependencies)
-        let trader = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .trader)
-        TradingRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
-                               trader: api.group().add(middleware: trader).add(middleware: bodyLimit), dependencies: dependencies)
-        BacktestRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
-                                trader: api.group().add(middleware: trader).add(middleware: bodyLimit), dependencies: dependencies)
-        let admin = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .admin)
-        SecurityRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
-                                trader: api.group().add(middleware: trader).add(middleware: bodyLimit),
-                                admin: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
-        FeedbackRoutes.register(viewer: api.group().add(middleware: viewer).add(middleware: bodyLimit),
-                                trader: api.group().add(middleware: trader).add(middleware: bodyLimit),
-                                admin: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
-        APIKeyRoutes.register(on: api.group().add(middleware: admin).add(middleware: bodyLimit), dependencies: dependencies)
-        routeTable.load(router.routes.map { ($0.method.rawValue, $0.path.description) })
-        return router
+        router(routes(dependencies), dependencies: dependencies)
     }
 
     /// The router of a process that serves no API (a worker, a scheduler): `/health/live`,
     /// `/health/ready` and `/metrics` only, with the same middleware and access rules.
     public static func operationsRouter(_ dependencies: ServerDependencies) -> Router<APIRequestContext> {
+        router(OperationsRoutes.routes(dependencies), dependencies: dependencies)
+    }
+
+    /// A router serving `routes`, each at its operation's method and path behind its role.
+    private static func router(_ routes: [APIRoute], dependencies: ServerDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
-        let routeTable = RouteTable()
+        // Middleware applies only to routes added after it, so it comes first.
         router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics))
+        let routeTable = RouteTable()
+        routeTable.load(routes.map { ($0.operation.method.rawValue, $0.operation.path) })
         router.add(middleware: ProblemMiddleware(routes: routeTable))
-        let viewer = AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: .viewer)
-        let health = dependencies.settings.openHealth ? router.group() : router.group().add(middleware: viewer)
-        let metrics = dependencies.settings.openMetrics ? router.group() : router.group().add(middleware: viewer)
-        OperationsRoutes.register(health: health, metrics: metrics, dependencies: dependencies)
-        routeTable.load(router.routes.map { ($0.method.rawValue, $0.path.description) })
+        // The body limit sits after authentication, so an anonymous caller cannot make the server
+        // buffer bodies; open routes take no body.
+        let bodyLimit = BodyLimitMiddleware(maximumBytes: dependencies.settings.maximumBodyBytes)
+        var groups: [APIKeyRole: RouterGroup<APIRequestContext>] = [:]
+        for route in routes {
+            let operation = route.operation
+            if let role = operation.role {
+                let group = groups[role] ?? router.group()
+                    .add(middleware: AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: role))
+                    .add(middleware: bodyLimit)
+                groups[role] = group
+                group.on(RouterPath(operation.path), method: operation.method, use: route.handler)
+            } else {
+                router.on(RouterPath(operation.path), method: operation.method, use: route.handler)
+            }
+        }
         return router
     }
 

@@ -28,6 +28,11 @@ public final class HTTPMetrics: Sendable {
     private let started = ContinuousClock.now
 
     /// Creates the metrics in a registry.
+    /// Metrics in a registry of their own (tests, and a process that exposes nothing else).
+    public convenience init() {
+        self.init(registry: PrometheusCollectorRegistry())
+    }
+
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         residentMemory = registry.makeGauge(descriptor: MetricNameDescriptor(

@@ -115,8 +115,8 @@ extension Representations {
         ["alerts": .array(alerts.map { alert in
             [
                 "source": "prediction",
-                "kind": .string(alert.kind),
-                "severity": .string(alert.severity),
+                "kind": .string(alert.kind.rawValue),
+                "severity": .string(alert.severity.rawValue),
                 "symbol": .string(alert.symbol),
                 "time": .string(alert.time.iso8601),
                 "message": .string(alert.message),

@@ -35,7 +35,7 @@ public struct Rebalancer: Sendable {
     }
 
     /// Buy or sell.
-    public enum Side: String, Sendable {
+    public enum Side: String, Sendable, CaseIterable {
         case buy, sell
     }
 

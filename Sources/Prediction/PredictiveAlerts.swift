@@ -14,8 +14,22 @@ import TradingCore
 public struct PredictiveAlerts: Sendable {
     /// One alert.
     public struct Alert: Sendable {
-        public let kind: String
-        public let severity: String
+        /// What was seen.
+        public enum Kind: String, Sendable, CaseIterable {
+            case volatilitySpike = "volatility_spike"
+            case regimeChange = "regime_change"
+            case intervalBreach = "interval_breach"
+        }
+
+        /// How much it matters.
+        public enum Severity: String, Sendable, CaseIterable {
+            case info = "INFO"
+            case warning = "WARNING"
+            case critical = "CRITICAL"
+        }
+
+        public let kind: Kind
+        public let severity: Severity
         public let symbol: String
         public let time: Timestamp
         public let message: String
@@ -38,7 +52,7 @@ public struct PredictiveAlerts: Sendable {
             let longRun = fit.model.omega / (1 - fit.model.alpha - fit.model.beta)
             let ratio = fit.nextVariance / longRun
             if ratio >= spikeRatio {
-                alerts.append(Alert(kind: "volatility_spike", severity: "WARNING", symbol: symbol, time: time,
+                alerts.append(Alert(kind: .volatilitySpike, severity: .warning, symbol: symbol, time: time,
                                     message: String(format: "GARCH expects next-bar volatility %.1f× its long-run level", ratio.squareRoot()),
                                     values: [("next_variance", fit.nextVariance / 10_000), ("long_run_variance", longRun / 10_000), ("ratio", ratio)]))
             }
@@ -49,7 +63,7 @@ public struct PredictiveAlerts: Sendable {
             if let held = previous.first, previous.allSatisfy({ $0 == held }) {
                 let other = regimes.hmm.lastPosterior.enumerated().filter { $0.offset != held }.map(\.element).max() ?? 0
                 if other >= regimeChangeProbability {
-                    alerts.append(Alert(kind: "regime_change", severity: "WARNING", symbol: symbol, time: time,
+                    alerts.append(Alert(kind: .regimeChange, severity: .warning, symbol: symbol, time: time,
                                         message: String(format: "HMM state %d held for %d bars; now %.0f %% probability of another state", held, regimeRunBars, other * 100),
                                         values: [("probability_other_state", other), ("previous_state", Double(held))]))
                 }
@@ -62,7 +76,7 @@ public struct PredictiveAlerts: Sendable {
                 let center = (forecast.intervalHigh + forecast.intervalLow) / 2
                 if realised < forecast.intervalLow || realised > forecast.intervalHigh {
                     let severe = abs(realised - center) > 2 * halfWidth
-                    alerts.append(Alert(kind: "interval_breach", severity: severe ? "CRITICAL" : "INFO", symbol: symbol, time: time,
+                    alerts.append(Alert(kind: .intervalBreach, severity: severe ? .critical : .info, symbol: symbol, time: time,
                                         message: String(format: "the last bar's log return %+.4f fell outside the 80 %% interval [%+.4f, %+.4f]", realised, forecast.intervalLow, forecast.intervalHigh),
                                         values: [("realised_log_return", realised), ("interval_low", forecast.intervalLow), ("interval_high", forecast.intervalHigh)]))
                 }

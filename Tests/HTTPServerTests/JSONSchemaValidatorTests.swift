@@ -53,8 +53,10 @@ struct JSONSchemaValidatorTests {
         ("/api/v1/market/bars", "/api/v1/market/bars"),
         ("/api/v1/nothing/here", nil),
     ] as [(String, String?)])
-    func templates(path: String, expected: String?) throws {
-        let contract = try APIContract(openHealth: true, openMetrics: true)
+    func templates(path: String, expected: String?) async throws {
+        let fixture = try await ServerFixture.make()
+        let contract = try APIContract.of(fixture.dependencies)
+        await fixture.close()
         #expect(contract.template(of: path) == expected)
     }
 }

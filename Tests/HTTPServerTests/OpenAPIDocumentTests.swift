@@ -10,10 +10,10 @@ struct OpenAPIDocumentTests {
     @Test("describes exactly the routes the router serves")
     func matchesRoutes() async throws {
         let fixture = try await ServerFixture.make()
-        defer { Task { await fixture.close() } }
         let router = APIServer.router(fixture.dependencies)
         let registered = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
-        let document = OpenAPIDocument.make(version: "test")
+        let document = APIServer.openAPIDocument(fixture.dependencies)
+        await fixture.close()
         var documented = Set<String>()
         for path in document["paths"]?.objectKeys ?? [] {
             for method in document["paths"]?[path]?.objectKeys ?? [] { documented.insert("\(method.uppercased()) \(path)") }
@@ -23,8 +23,10 @@ struct OpenAPIDocumentTests {
     }
 
     @Test("every operation documents its errors and every reference resolves")
-    func operationsAreComplete() throws {
-        let document = OpenAPIDocument.make(version: "test")
+    func operationsAreComplete() async throws {
+        let fixture = try await ServerFixture.make()
+        let document = APIServer.openAPIDocument(fixture.dependencies)
+        await fixture.close()
         #expect(document["openapi"] == "3.1.0")
         let text = String(decoding: document.serialized(), as: UTF8.self)
         let schemas = Set(document["components"]?["schemas"]?.objectKeys ?? [])

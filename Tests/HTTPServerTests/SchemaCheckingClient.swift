@@ -3,8 +3,10 @@ import HTTPServer
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 import TestSupport
 import Testing
+import TradingCore
 
 /// The served OpenAPI document as a contract for responses: which operation a request reached,
 /// whether the response's status and media type are documented for it, and whether its JSON body
@@ -15,13 +17,20 @@ struct APIContract: Sendable {
     /// The document's path templates split into segments (`{id}` matches any one segment).
     let templates: [(template: String, segments: [Substring])]
 
-    /// The contracts of the two configurations the tests use, parsed once.
-    static let open = try! APIContract(openHealth: true, openMetrics: true)
-    static let closedMetrics = try! APIContract(openHealth: true, openMetrics: false)
+    /// The contracts of the configurations seen so far, each parsed once.
+    private static let parsed = Mutex<[String: APIContract]>([:])
 
-    init(openHealth: Bool, openMetrics: Bool) throws {
-        let bytes = OpenAPIDocument.make(version: "test", openHealth: openHealth, openMetrics: openMetrics).serialized()
-        document = try JSONNode.parse(Data(bytes))
+    /// The contract of the document a server with these dependencies serves.
+    static func of(_ dependencies: ServerDependencies) throws -> APIContract {
+        let access = "health \(dependencies.settings.openHealth), metrics \(dependencies.settings.openMetrics)"
+        if let contract = parsed.withLock({ $0[access] }) { return contract }
+        let contract = try APIContract(document: APIServer.openAPIDocument(dependencies))
+        parsed.withLock { $0[access] = contract }
+        return contract
+    }
+
+    init(document served: JSONValue) throws {
+        document = try JSONNode.parse(Data(served.serialized()))
         validator = JSONSchemaValidator(document: document)
         templates = (document["paths"]?.object ?? [:]).keys.sorted().map { ($0, $0.split(separator: "/")) }
     }

@@ -67,7 +67,7 @@ func withServer(maximumBodyBytes: Int = 4096, openMetrics: Bool = true,
     let fixture = try await ServerFixture.make(maximumBodyBytes: maximumBodyBytes, openMetrics: openMetrics)
     do {
         // Every response is checked against the OpenAPI document (SchemaCheckingClient).
-        let contract = openMetrics ? APIContract.open : APIContract.closedMetrics
+        let contract = try APIContract.of(fixture.dependencies)
         try await fixture.application.test(.router) { client in try await body(fixture, SchemaCheckingClient(inner: client, contract: contract)) }
         await fixture.close()
     } catch {

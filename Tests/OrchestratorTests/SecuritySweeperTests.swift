@@ -66,7 +66,11 @@ struct SecuritySweeperTests {
         let sweep = try await sweeper.sweep()
         #expect(sweep.score < 100)
         // The two documents GET /supervisor/health and /supervisor/security serve as stored: as the OpenAPI document says.
-        let validator = JSONSchemaValidator(document: try JSONNode.parse(Data(OpenAPIDocument.make(version: "test").serialized())))
+        let dependencies = ServerDependencies(store: store, authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(1)),
+                                              metrics: HTTPMetrics(), clock: FixedClock(),
+                                              settings: ServerSettings(version: "test", maximumBodyBytes: 4096, openHealth: true, openMetrics: true,
+                                                                       startedAt: Timestamp(millisecondsSinceEpoch: 0)))
+        let validator = JSONSchemaValidator(document: try JSONNode.parse(Data(APIServer.openAPIDocument(dependencies).serialized())))
         for (document, schema) in [(sweep.health, "SupervisorHealth"), (sweep.security, "SecuritySweep")] {
             let problems = validator.violations(of: try JSONNode.parse(Data(document.utf8)), against: .object(["$ref": .string("#/components/schemas/\(schema)")]))
             #expect(problems.isEmpty, "\(schema): \(problems)")

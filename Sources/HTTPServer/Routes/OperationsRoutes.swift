@@ -2,21 +2,45 @@ import Hummingbird
 import TradingCore
 import TradingEngine
 
-/// Liveness, readiness and metrics.
-enum OperationsRoutes {
-    static func register(health: some RouterMethods<APIRequestContext>, metrics router: some RouterMethods<APIRequestContext>,
-                         dependencies: ServerDependencies) {
-        health.get("/health/live") { _, _ in
-            JSONResponse.make(["status": "ok"])
-        }
-        health.get("/health/ready") { _, _ in
-            try await readiness(dependencies)
-        }
-        router.get("/metrics") { _, _ in
-            JSONResponse.make(bytes: dependencies.metrics.render(pool: dependencies.store.poolStatistics()),
-                              contentType: "text/plain; version=0.0.4; charset=utf-8")
-        }
+/// Liveness, readiness and metrics: open, or behind the viewer role when the settings close them.
+enum OperationsRoutes: RouteGroup {
+    static func routes(_ dependencies: ServerDependencies) -> [APIRoute] {
+        let healthRole: APIKeyRole? = dependencies.settings.openHealth ? nil : .viewer
+        let metricsRole: APIKeyRole? = dependencies.settings.openMetrics ? nil : .viewer
+        return [
+            APIRoute(APIOperation(
+                .get, "/health/live", id: "getLiveness", tag: .operations, summary: "Liveness", role: healthRole,
+                description: "200 while the process serves requests.",
+                success: .json("The process is alive.", Schema.ref("Liveness")), problems: [])
+            ) { _, _ in
+                JSONResponse.make(["status": "ok"])
+            },
+            APIRoute(APIOperation(
+                .get, "/health/ready", id: "getReadiness", tag: .operations, summary: "Readiness", role: healthRole,
+                description: "200 when the database answers and its schema is current; 503 naming the failing part otherwise.",
+                success: .json("Ready.", Schema.ref("Readiness")), problems: [.notReady])
+            ) { _, _ in
+                try await readiness(dependencies)
+            },
+            APIRoute(APIOperation(
+                .get, "/metrics", id: "getMetrics", tag: .operations, summary: "Prometheus metrics", role: metricsRole,
+                description: "Prometheus text format: HTTP requests and latency by route and status, process memory, database pool.",
+                success: .text("Metrics in the Prometheus text exposition format.", contentType: "text/plain"), problems: [])
+            ) { _, _ in
+                JSONResponse.make(bytes: dependencies.metrics.render(pool: dependencies.store.poolStatistics()),
+                                  contentType: "text/plain; version=0.0.4; charset=utf-8")
+            },
+        ]
     }
+
+    /// The schemas of these routes' bodies.
+    static let schemas: [(String, JSONValue)] = [
+        ("Liveness", Schema.object([("status", Schema.strings(["ok"]))])),
+        ("Readiness", Schema.object([
+            ("status", Schema.strings(["ready"])),
+            ("checks", ["type": "object", "additionalProperties": ["type": "object"]]),
+        ])),
+    ]
 
     /// 200 when the database answers and its schema is current; 503 naming the failing part otherwise.
     static func readiness(_ dependencies: ServerDependencies) async throws -> Response {

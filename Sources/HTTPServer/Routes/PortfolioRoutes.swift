@@ -7,7 +7,7 @@ import TradingEngine
 
 /// Portfolio optimisation, rebalancing and metrics under `/api/v1` (viewer role: they compute,
 /// they do not trade). Bad data and infeasible requests are 422 problems that say why.
-enum PortfolioRoutes {
+enum PortfolioRoutes: RouteGroup {
     /// The most symbols one optimisation reads from the store.
     static let maximumSymbols = 1000
 
@@ -52,43 +52,77 @@ enum PortfolioRoutes {
                                         "risk_free_rate", "required_return", "omega_required_return", "periods_per_year"]
     }
 
-    static func register(on router: some RouterMethods<APIRequestContext>, dependencies: ServerDependencies) {
-        router.post("/portfolio/optimize") { request, _ in
-            _ = try QueryValidator(request, allowed: [])
-            let data = try await body(of: request, allowedKeys: OptimizationSpecification.keys.union(priceSourceKeys))
-            let specification = try decode(OptimizationSpecification.self, from: data)
-            guard (specification.objective == nil) != (specification.strategy == nil) else {
-                throw ProblemDetails(.malformedJSON, detail: "give exactly one of objective (\(OptimizationSpecification.objectives.joined(separator: ", "))) and strategy")
-            }
-            let source = try decode(PriceSource.self, from: data)
-            let history = try await priceHistory(source, store: dependencies.store)
-            let clock = ContinuousClock()
-            var outcome: AllocationOutcome?
-            let elapsed = try clock.measure { outcome = try ProblemDetails.unprocessable { () throws(PortfolioError) in try specification.run(history) } }
-            let milliseconds = elapsed.milliseconds
-            return JSONResponse.make(Representations.optimization(outcome!, history: history, elapsedMilliseconds: milliseconds))
-        }
-        router.post("/portfolio/rebalance") { request, _ in
-            _ = try QueryValidator(request, allowed: [])
-            let data = try await body(of: request, allowedKeys: RebalanceSpecification.keys)
-            let specification = try decode(RebalanceSpecification.self, from: data)
-            switch try ProblemDetails.unprocessable({ () throws(PortfolioError) in try specification.plan() }) {
-            case .rebalance(let plan): return JSONResponse.make(Representations.rebalancePlan(plan))
-            case .allocation(let result, let prices): return JSONResponse.make(Representations.discreteAllocation(result, prices: prices))
-            }
-        }
-        router.post("/analytics/metrics") { request, _ in
-            _ = try QueryValidator(request, allowed: [])
-            let data = try await body(of: request, allowedKeys: MetricsBody.keys)
-            let body = try decode(MetricsBody.self, from: data)
-            let options = MetricsOptions(periodsPerYear: body.periodsPerYear ?? 252, riskFreeRate: body.riskFreeRate ?? 0,
-                                         requiredReturn: body.requiredReturn ?? 0, omegaRequiredReturn: body.omegaRequiredReturn ?? 0)
-            let (returns, benchmark, dates) = try await metricsInput(body, store: dependencies.store)
-            let metrics = try ProblemDetails.unprocessable { () throws(AnalyticsError) in
-                try PerformanceAnalytics.metrics(returns: returns, benchmark: benchmark, options: options)
-            }
-            return JSONResponse.make(Representations.metrics(metrics, dates: dates))
-        }
+    static func routes(_ dependencies: ServerDependencies) -> [APIRoute] {
+        [
+            APIRoute(APIOperation(
+                .post, "/api/v1/portfolio/optimize", id: "optimizePortfolio", tag: .portfolio, summary: "Optimise portfolio weights", role: .viewer,
+                description: """
+                    Estimates expected returns and covariance from daily closes (inline `prices`, or the stored bars of \
+                    `symbols` on the dates where all have a close) and optimises for an `objective`, or allocates by a \
+                    `strategy` and `risk_level` (cash included). Infeasible targets and bounds, missing prices or constant \
+                    series are 422 problems that say why and, where known, what is feasible.
+                    """,
+                requestBody: Schema.ref("OptimizeRequest"),
+                success: .json("The weights and their expected performance.", Schema.ref("Optimization")),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])
+            ) { request, _ in
+                _ = try QueryValidator(request, allowed: [])
+                let data = try await body(of: request, allowedKeys: OptimizationSpecification.keys.union(priceSourceKeys))
+                let specification = try decode(OptimizationSpecification.self, from: data)
+                guard (specification.objective == nil) != (specification.strategy == nil) else {
+                    throw ProblemDetails(.malformedJSON, detail: "give exactly one of objective (\(OptimizationSpecification.objectives.joined(separator: ", "))) and strategy")
+                }
+                let source = try decode(PriceSource.self, from: data)
+                let history = try await priceHistory(source, store: dependencies.store)
+                let clock = ContinuousClock()
+                var outcome: AllocationOutcome?
+                let elapsed = try clock.measure { outcome = try ProblemDetails.unprocessable { () throws(PortfolioError) in try specification.run(history) } }
+                let milliseconds = elapsed.milliseconds
+                return JSONResponse.make(Representations.optimization(outcome!, history: history, elapsedMilliseconds: milliseconds))
+            },
+            APIRoute(APIOperation(
+                .post, "/api/v1/portfolio/rebalance", id: "rebalancePortfolio", tag: .portfolio, summary: "Plan rebalancing orders", role: .viewer,
+                description: """
+                    From holdings, prices and target weights: drift per asset, and when a drift exceeds the threshold, \
+                    the orders that reach the targets with the least turnover, in whole lots, above the minimum notional, \
+                    sells before buys, never needing more cash than there is. `method: greedy` allocates cash into whole \
+                    lots instead. Nothing is traded.
+                    """,
+                requestBody: Schema.ref("RebalanceRequest"),
+                success: .json("The plan.", Schema.ref("RebalancePlan")),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])
+            ) { request, _ in
+                _ = try QueryValidator(request, allowed: [])
+                let data = try await body(of: request, allowedKeys: RebalanceSpecification.keys)
+                let specification = try decode(RebalanceSpecification.self, from: data)
+                switch try ProblemDetails.unprocessable({ () throws(PortfolioError) in try specification.plan() }) {
+                case .rebalance(let plan): return JSONResponse.make(Representations.rebalancePlan(plan))
+                case .allocation(let result, let prices): return JSONResponse.make(Representations.discreteAllocation(result, prices: prices))
+                }
+            },
+            APIRoute(APIOperation(
+                .post, "/api/v1/analytics/metrics", id: "computeMetrics", tag: .analytics, summary: "Risk and performance metrics", role: .viewer,
+                description: """
+                    Metrics of a simple-return series (`returns`, optionally `benchmark_returns`) or of a stored symbol's \
+                    closes (optionally against `benchmark_symbol`, on the dates both have). empyrical's conventions; \
+                    undefined values are null.
+                    """,
+                requestBody: Schema.ref("MetricsRequest"),
+                success: .json("The metrics.", Schema.ref("Metrics")),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])
+            ) { request, _ in
+                _ = try QueryValidator(request, allowed: [])
+                let data = try await body(of: request, allowedKeys: MetricsBody.keys)
+                let body = try decode(MetricsBody.self, from: data)
+                let options = MetricsOptions(periodsPerYear: body.periodsPerYear ?? 252, riskFreeRate: body.riskFreeRate ?? 0,
+                                             requiredReturn: body.requiredReturn ?? 0, omegaRequiredReturn: body.omegaRequiredReturn ?? 0)
+                let (returns, benchmark, dates) = try await metricsInput(body, store: dependencies.store)
+                let metrics = try ProblemDetails.unprocessable { () throws(AnalyticsError) in
+                    try PerformanceAnalytics.metrics(returns: returns, benchmark: benchmark, options: options)
+                }
+                return JSONResponse.make(Representations.metrics(metrics, dates: dates))
+            },
+        ]
     }
 
     // MARK: Parts

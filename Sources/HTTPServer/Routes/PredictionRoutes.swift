@@ -6,99 +6,191 @@ import TradingEngine
 
 /// Forecasts, regimes, historical analysis and predictive alerts from the stored bars under
 /// `/api/v1` (viewer role). Each request reads at most `maximumBars` of the newest bars.
-enum PredictionRoutes {
+enum PredictionRoutes: RouteGroup {
     /// The most bars a request reads (about 14 months of hourly bars).
     static let maximumBars = 10_000
     /// The most symbols an alerts or analysis request covers.
     static let maximumSymbols = 20
 
-    static func register(on router: some RouterMethods<APIRequestContext>, dependencies: ServerDependencies) {
-        router.get("/predictions/{symbol}") { request, context in
-            let query = try QueryValidator(request, allowed: ["horizons", "timeframe", "at", "reference"])
-            let symbol = try symbolParameter(context)
-            let at = try query.parsed("at", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
-            let (series, timeframe, lastClose) = try await loadWithClose(symbol, timeframe: try timeframe(query), end: at, store: dependencies.store)
-            let horizons: [Horizon]
-            if let text = try query.value("horizons") {
-                horizons = try text.split(separator: ",").map { part in
-                    guard let horizon = Horizon(parsing: String(part)) else { throw ProblemDetails.invalidParameter("horizons", "'\(part)' is not a horizon such as 1h or 24h") }
-                    return horizon
+    static func routes(_ dependencies: ServerDependencies) -> [APIRoute] {
+        [
+            APIRoute(APIOperation(
+                .get, "/api/v1/predictions/{symbol}", id: "getPredictions", tag: .prediction, summary: "Multi-horizon forecasts", role: .viewer,
+                description: """
+                    Forecasts from the symbol's stored OHLCV bars (the newest \(maximumBars) closed by `at`): per \
+                    horizon the expected log return, P(up), volatility, 80 % interval, the model behind each part (a model is used \
+                    only where it beat its baseline on held-out data) and the baselines. Every forecast served is stored once (per \
+                    symbol, timeframe, horizon, data time and model version) with what scoring it later needs; `newly_stored` counts \
+                    the new rows.
+                    """,
+                parameters: [
+                    Schema.symbolPath,
+                    Schema.query("horizons", "Comma-separated horizons such as 1h,4h,24h (multiples of the bar length); default: those of 5m,1h,4h,24h the bars can express.", Schema.string),
+                    Schema.query("timeframe", "The stored series to use; default: the shortest OHLCV series.", Schema.timeframe),
+                    Schema.query("at", "Decision time; only bars closed by then are read.", Schema.dateTime),
+                    Schema.query("reference", "A reference symbol (an index, BTC for altcoins) whose 24-bar return correlation becomes a feature.", Schema.symbol),
+                ],
+                success: .json("The forecasts.", Schema.ref("Forecasts")),
+                problems: [.invalidParameter, .notFound, .unprocessable])
+            ) { request, context in
+                let query = try QueryValidator(request, allowed: ["horizons", "timeframe", "at", "reference"])
+                let symbol = try symbolParameter(context)
+                let at = try query.parsed("at", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
+                let (series, timeframe, lastClose) = try await loadWithClose(symbol, timeframe: try timeframe(query), end: at, store: dependencies.store)
+                let horizons: [Horizon]
+                if let text = try query.value("horizons") {
+                    horizons = try text.split(separator: ",").map { part in
+                        guard let horizon = Horizon(parsing: String(part)) else { throw ProblemDetails.invalidParameter("horizons", "'\(part)' is not a horizon such as 1h or 24h") }
+                        return horizon
+                    }
+                } else {
+                    horizons = Horizon.defaults.filter { (try? $0.bars(of: series.timeframe)) != nil }
                 }
-            } else {
-                horizons = Horizon.defaults.filter { (try? $0.bars(of: series.timeframe)) != nil }
-            }
-            let time = at ?? series.lastCloseTime!
-            var forecaster = Forecaster()
-            if let referenceSymbol = try query.value("reference") {
-                guard Symbol(referenceSymbol) != nil else { throw ProblemDetails.invalidParameter("reference", "must be \(Symbol.rule)") }
-                forecaster.reference = try await load(referenceSymbol, timeframe: timeframe, end: at, store: dependencies.store).0
-            }
-            let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
-            // Every forecast served is stored (once) with what scoring it later needs.
-            let now = dependencies.clock.now()
-            let records = forecasts.map { ForecastRecord($0, symbol: Symbol(symbol)!, timeframe: timeframe, referenceClose: lastClose, createdAt: now) }
-            let stored = try await dependencies.store.recordForecasts(records)
-            guard case .object(var members) = Representations.forecasts(forecasts, symbol: symbol, gaps: gapCount(series)) else { fatalError("an object") }
-            members.append(("model_version", .string(Forecaster.modelVersion)))
-            members.append(("newly_stored", .int(stored.count)))
-            return JSONResponse.make(.object(members))
-        }
-        router.get("/regimes/{symbol}") { request, context in
-            let query = try QueryValidator(request, allowed: ["timeframe", "states"])
-            let symbol = try symbolParameter(context)
-            let states = try query.parsed("states", accepted: "2 or 3") { Int($0).flatMap { (2...3).contains($0) ? $0 : nil } } ?? 2
-            let (series, _) = try await load(symbol, timeframe: try timeframe(query), end: nil, store: dependencies.store)
-            let report = try ProblemDetails.unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }
-            guard case .object(var members) = Representations.regimes(report, symbol: symbol) else { fatalError("an object") }
-            members.append(("recommendation", Representations.recommendation(report)))
-            return JSONResponse.make(.object(members))
-        }
-        router.get("/analysis/{symbol}") { request, context in
-            let query = try QueryValidator(request, allowed: ["timeframe", "start", "end", "universe"])
-            let symbol = try symbolParameter(context)
-            let start = try query.parsed("start", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
-            let end = try query.parsed("end", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
-            let universe = (try query.value("universe")).map { $0.split(separator: ",").map(String.init) } ?? []
-            guard universe.count <= maximumSymbols else { throw ProblemDetails.invalidParameter("universe", "at most \(maximumSymbols) symbols") }
-            let (series, timeframe) = try await load(symbol, timeframe: try timeframe(query), end: end, store: dependencies.store, start: start)
-            var others: [(symbol: String, bars: PointInTimeBars)] = []
-            for member in universe where member != symbol {
-                let (other, _) = try await load(member, timeframe: timeframe, end: end, store: dependencies.store, start: start)
-                others.append((member, other.asOf(other.lastCloseTime!)))
-            }
-            let report = try ProblemDetails.unprocessable { () throws(PredictionError) in
-                try HistoricalAnalysis.analyse(series.asOf(series.lastCloseTime!), symbol: symbol, universe: others,
-                                               periodsPerYear: HistoricalAnalysis.periodsPerYear(timeframe))
-            }
-            return JSONResponse.make(Representations.analysis(report, symbol: symbol, timeframe: timeframe))
-        }
-        router.get("/alerts") { request, _ in
-            let query = try QueryValidator(request, allowed: ["source", "symbol", "timeframe"])
-            let requestedTimeframe = try timeframe(query)
-            let source = try query.value("source") ?? "prediction"
-            guard source == "prediction" else {
-                throw ProblemDetails.invalidParameter("source", "only prediction alerts exist yet (the supervisor's are not built)")
-            }
-            if let symbol = try query.value("symbol"), Symbol(symbol) == nil { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
-            var symbols = (try query.value("symbol")).map { [$0] } ?? []
-            if symbols.isEmpty {
-                symbols = try await dependencies.store.instruments().filter { summary in
-                    summary.series.contains { $0.kind == .ohlcv && $0.barCount >= 300 }
-                }.prefix(maximumSymbols).map(\.instrument.symbol.rawValue)
-            }
-            var alerts: [PredictiveAlerts.Alert] = []
-            for symbol in symbols {
-                let (series, _) = try await load(symbol, timeframe: requestedTimeframe, end: nil, store: dependencies.store)
-                let time = series.lastCloseTime!
-                let found = try ProblemDetails.unprocessable { () throws(PredictionError) in
-                    let regimes = try RegimeDetector().detect(series, at: time)
-                    return try PredictiveAlerts().evaluate(series, symbol: symbol, at: time, regimes: regimes)
+                let time = at ?? series.lastCloseTime!
+                var forecaster = Forecaster()
+                if let referenceSymbol = try query.value("reference") {
+                    guard Symbol(referenceSymbol) != nil else { throw ProblemDetails.invalidParameter("reference", "must be \(Symbol.rule)") }
+                    forecaster.reference = try await load(referenceSymbol, timeframe: timeframe, end: at, store: dependencies.store).0
                 }
-                alerts += found
-            }
-            return JSONResponse.make(Representations.predictiveAlerts(alerts))
-        }
+                let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
+                // Every forecast served is stored (once) with what scoring it later needs.
+                let now = dependencies.clock.now()
+                let records = forecasts.map { ForecastRecord($0, symbol: Symbol(symbol)!, timeframe: timeframe, referenceClose: lastClose, createdAt: now) }
+                let stored = try await dependencies.store.recordForecasts(records)
+                guard case .object(var members) = Representations.forecasts(forecasts, symbol: symbol, gaps: gapCount(series)) else { fatalError("an object") }
+                members.append(("model_version", .string(Forecaster.modelVersion)))
+                members.append(("newly_stored", .int(stored.count)))
+                return JSONResponse.make(.object(members))
+            },
+            APIRoute(APIOperation(
+                .get, "/api/v1/regimes/{symbol}", id: "getRegimes", tag: .prediction, summary: "Market regimes and a strategy recommendation", role: .viewer,
+                description: "Trend, volatility regime, trend or range and a Gaussian HMM on the newest stored bars, each with a probability and the time it began, and the allocation strategy that suits them.",
+                parameters: [
+                    Schema.symbolPath,
+                    Schema.query("timeframe", "The stored series to use; default: the shortest OHLCV series.", Schema.timeframe),
+                    Schema.query("states", "HMM states.", ["type": "integer", "enum": [2, 3], "default": 2]),
+                ],
+                success: .json("The regimes.", Schema.ref("Regimes")),
+                problems: [.invalidParameter, .notFound, .unprocessable])
+            ) { request, context in
+                let query = try QueryValidator(request, allowed: ["timeframe", "states"])
+                let symbol = try symbolParameter(context)
+                let states = try query.parsed("states", accepted: "2 or 3") { Int($0).flatMap { (2...3).contains($0) ? $0 : nil } } ?? 2
+                let (series, _) = try await load(symbol, timeframe: try timeframe(query), end: nil, store: dependencies.store)
+                let report = try ProblemDetails.unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }
+                guard case .object(var members) = Representations.regimes(report, symbol: symbol) else { fatalError("an object") }
+                members.append(("recommendation", Representations.recommendation(report)))
+                return JSONResponse.make(.object(members))
+            },
+            APIRoute(APIOperation(
+                .get, "/api/v1/analysis/{symbol}", id: "getAnalysis", tag: .prediction, summary: "Historical analysis", role: .viewer,
+                description: "Volatility, log-price trend with its t-statistic, volume profile and the correlation matrix of a universe over a window of stored bars.",
+                parameters: [
+                    Schema.symbolPath,
+                    Schema.query("timeframe", "The stored series to use.", Schema.timeframe),
+                    Schema.query("start", "First bar included.", Schema.dateTime),
+                    Schema.query("end", "Bars closed by then.", Schema.dateTime),
+                    Schema.query("universe", "Comma-separated other symbols for the correlation matrix (at most \(maximumSymbols)).", Schema.string),
+                ],
+                success: .json("The analysis.", Schema.ref("Analysis")),
+                problems: [.invalidParameter, .notFound, .unprocessable])
+            ) { request, context in
+                let query = try QueryValidator(request, allowed: ["timeframe", "start", "end", "universe"])
+                let symbol = try symbolParameter(context)
+                let start = try query.parsed("start", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
+                let end = try query.parsed("end", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
+                let universe = (try query.value("universe")).map { $0.split(separator: ",").map(String.init) } ?? []
+                guard universe.count <= maximumSymbols else { throw ProblemDetails.invalidParameter("universe", "at most \(maximumSymbols) symbols") }
+                let (series, timeframe) = try await load(symbol, timeframe: try timeframe(query), end: end, store: dependencies.store, start: start)
+                var others: [(symbol: String, bars: PointInTimeBars)] = []
+                for member in universe where member != symbol {
+                    let (other, _) = try await load(member, timeframe: timeframe, end: end, store: dependencies.store, start: start)
+                    others.append((member, other.asOf(other.lastCloseTime!)))
+                }
+                let report = try ProblemDetails.unprocessable { () throws(PredictionError) in
+                    try HistoricalAnalysis.analyse(series.asOf(series.lastCloseTime!), symbol: symbol, universe: others,
+                                                   periodsPerYear: HistoricalAnalysis.periodsPerYear(timeframe))
+                }
+                return JSONResponse.make(Representations.analysis(report, symbol: symbol, timeframe: timeframe))
+            },
+            APIRoute(APIOperation(
+                .get, "/api/v1/alerts", id: "listAlerts", tag: .prediction, summary: "Predictive alerts", role: .viewer,
+                description: "Volatility spikes, likely regime changes and forecast intervals breached, computed now from the stored bars of one symbol or of the stored OHLCV symbols (at most \(maximumSymbols)).",
+                parameters: [
+                    Schema.query("source", "Only prediction: the supervisor's alerts are at /api/v1/supervisor/alerts.", Schema.strings(["prediction"], default: "prediction")),
+                    Schema.query("symbol", "One symbol; default: every stored OHLCV symbol with at least 300 bars.", Schema.symbol),
+                    Schema.query("timeframe", "The stored series to use.", Schema.timeframe),
+                ],
+                success: .json("The alerts.", Schema.ref("Alerts")),
+                problems: [.invalidParameter, .notFound, .unprocessable])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["source", "symbol", "timeframe"])
+                let requestedTimeframe = try timeframe(query)
+                let source = try query.value("source") ?? "prediction"
+                guard source == "prediction" else {
+                    throw ProblemDetails.invalidParameter("source", "only prediction alerts are served here; the supervisor's are at /api/v1/supervisor/alerts")
+                }
+                if let symbol = try query.value("symbol"), Symbol(symbol) == nil { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
+                var symbols = (try query.value("symbol")).map { [$0] } ?? []
+                if symbols.isEmpty {
+                    symbols = try await dependencies.store.instruments().filter { summary in
+                        summary.series.contains { $0.kind == .ohlcv && $0.barCount >= 300 }
+                    }.prefix(maximumSymbols).map(\.instrument.symbol.rawValue)
+                }
+                var alerts: [PredictiveAlerts.Alert] = []
+                for symbol in symbols {
+                    let (series, _) = try await load(symbol, timeframe: requestedTimeframe, end: nil, store: dependencies.store)
+                    let time = series.lastCloseTime!
+                    let found = try ProblemDetails.unprocessable { () throws(PredictionError) in
+                        let regimes = try RegimeDetector().detect(series, at: time)
+                        return try PredictiveAlerts().evaluate(series, symbol: symbol, at: time, regimes: regimes)
+                    }
+                    alerts += found
+                }
+                return JSONResponse.make(Representations.predictiveAlerts(alerts))
+            },
+        ]
     }
+
+    /// The schemas of these routes' bodies.
+    static let schemas: [(String, JSONValue)] = {
+        let string = Schema.string, integer = Schema.integer, number = Schema.number, dateTime = Schema.dateTime
+        let regime = Schema.object([("label", string), ("probability", number), ("since", dateTime)],
+                                   required: ["label", "probability", "since"], description: "A classification, its probability and the close time of the bar it began.")
+        return [
+            ("Forecasts", Schema.object([
+                ("symbol", string), ("decision_time", dateTime), ("data_time", dateTime), ("gaps", integer),
+                ("model_version", string), ("newly_stored", integer),
+                ("forecasts", Schema.array(Schema.object([
+                    ("horizon", string), ("expected_log_return", number), ("probability_up", number), ("volatility", number),
+                    ("interval_80", ["type": "array", "items": number, "minItems": 2, "maxItems": 2]),
+                    ("models", Schema.object([("return", string), ("direction", string), ("volatility", string)])),
+                    ("baselines", Schema.object([("zero_return", number), ("mean_log_return", number), ("probability_up", number), ("ewma_volatility", number)])),
+                    ("data_time", dateTime),
+                ]))),
+            ])),
+            ("Regimes", Schema.object([
+                ("symbol", string), ("decision_time", dateTime), ("data_time", dateTime),
+                ("hmm", Schema.object([("loglikelihood", number), ("current_state", integer), ("since", dateTime),
+                                       ("states", Schema.array(Schema.object([("mean", number), ("std", number), ("probability_now", number)])))])),
+                ("trend", regime), ("volatility_regime", regime), ("trend_or_range", regime), ("variance_ratio_10", number),
+                ("recommendation", Schema.object([("strategy", string), ("regime", string), ("reason", string)])),
+            ], required: ["symbol", "hmm", "trend", "volatility_regime", "trend_or_range"])),
+            ("Analysis", Schema.object([
+                ("symbol", string), ("timeframe", string), ("bars", integer), ("start", dateTime), ("end", dateTime),
+                ("volatility", Schema.object([("per_bar", number), ("annual", number)])),
+                ("trend", Schema.object([("slope_per_bar", number), ("t_statistic", number), ("r_squared", number)])),
+                ("volume_profile", Schema.array(Schema.object([("low", number), ("high", number), ("volume", number)]))),
+                ("correlation", Schema.object([("symbols", Schema.array(string)), ("observations", integer),
+                                               ("matrix", Schema.array(Schema.array(Schema.nullableNumber)))])),
+            ])),
+            ("Alerts", Schema.object([("alerts", Schema.array(Schema.object([
+                ("source", string), ("kind", Schema.enumeration(PredictiveAlerts.Alert.Kind.self)),
+                ("severity", Schema.enumeration(PredictiveAlerts.Alert.Severity.self)), ("symbol", string), ("time", dateTime),
+                ("message", string), ("values", ["type": "object", "additionalProperties": number]),
+            ])))])),
+        ]
+    }()
 
     // MARK: Parts
 

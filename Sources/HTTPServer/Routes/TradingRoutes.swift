@@ -8,7 +8,7 @@ import TradingEngine
 /// `/trades`, `/equity`, `/portfolio/metrics` (viewer role) and the operator's
 /// `/trading/halt` and `/trading/resume` (trader role). Every figure is read from the store, so
 /// any API process sharing the database answers the same, whether or not it runs the loop.
-enum TradingRoutes {
+enum TradingRoutes: RouteGroup {
     /// The account a request names (`?account=`, default `paper`).
     static func account(_ query: QueryValidator) throws -> String {
         let name = try query.value("account") ?? "paper"
@@ -35,67 +35,172 @@ enum TradingRoutes {
         }
     }
 
-    static func register(viewer: some RouterMethods<APIRequestContext>, trader: some RouterMethods<APIRequestContext>, dependencies: ServerDependencies) {
+    static func routes(_ dependencies: ServerDependencies) -> [APIRoute] {
         let store = dependencies.store
-        viewer.get("/portfolio") { request, _ in
-            let query = try QueryValidator(request, allowed: ["account"])
-            let (account, checkpoint) = try await state(try self.account(query), store: store)
-            return JSONResponse.make(try Representations.portfolio(account: account, checkpoint: checkpoint))
-        }
-        viewer.get("/positions") { request, _ in
-            let query = try QueryValidator(request, allowed: ["account"])
-            let (account, checkpoint) = try await state(try self.account(query), store: store)
-            return JSONResponse.make(try Representations.positions(account: account, checkpoint: checkpoint))
-        }
-        viewer.get("/orders") { request, _ in
-            let query = try QueryValidator(request, allowed: ["account", "limit"])
-            let name = try account(query)
-            _ = try await state(name, store: store)
-            let orders = try await store.tradingOrders(account: name, limit: try limit(query))
-            return JSONResponse.make(["account": .string(name), "orders": .array(orders.map(Representations.order))])
-        }
-        viewer.get("/trades") { request, _ in
-            let query = try QueryValidator(request, allowed: ["account", "limit"])
-            let name = try account(query)
-            _ = try await state(name, store: store)
-            let fills = try await store.tradingFills(account: name, limit: try limit(query))
-            return JSONResponse.make(["account": .string(name), "trades": .array(fills.map(Representations.trade))])
-        }
-        viewer.get("/equity") { request, _ in
-            let query = try QueryValidator(request, allowed: ["account", "limit"])
-            let name = try account(query)
-            _ = try await state(name, store: store)
-            let points = try await store.equityHistory(account: name, limit: try query.parsed("limit", accepted: "an integer from 1 to 100000") {
-                Int($0).flatMap { (1...100_000).contains($0) ? $0 : nil }
-            } ?? 1000)
-            return JSONResponse.make(["account": .string(name), "points": .array(points.map(Representations.equityPoint))])
-        }
-        viewer.get("/portfolio/metrics") { request, _ in
-            let query = try QueryValidator(request, allowed: ["account"])
-            let name = try account(query)
-            _ = try await state(name, store: store)
-            let points = try await store.equityHistory(account: name, limit: 1_000_000)
-            guard points.count >= 3 else {
-                throw ProblemDetails(.unprocessable, detail: "'\(name)' has \(points.count) equity marks; metrics need at least 3")
-            }
-            let equity = points.map(\.equity.doubleValue)
-            let returns = (1..<equity.count).map { equity[$0] / equity[$0 - 1] - 1 }
-            let spacing = points[1].time.millisecondsSinceEpoch - points[0].time.millisecondsSinceEpoch
-            // Daily bars: 252 trading days; other bar lengths: calendar periods per year.
-            let periods = spacing >= 86_400_000 ? 252 * 86_400_000 / Double(spacing) : 365.25 * 86_400_000 / Double(max(spacing, 1))
-            let metrics = try ProblemDetails.unprocessable { () throws(AnalyticsError) in
-                try PerformanceAnalytics.metrics(returns: returns, options: MetricsOptions(periodsPerYear: periods))
-            }
-            return JSONResponse.make(["account": .string(name), "periods_per_year": .number(periods), "marks": .int(points.count),
-                                      "metrics": Representations.metrics(metrics, dates: points.dropFirst().map(\.time.iso8601))])
-        }
-        trader.post("/trading/halt") { request, _ in
-            try await command(.halt, request: request, allowedKeys: ["account", "flatten", "reason"], store: store, clock: dependencies.clock)
-        }
-        trader.post("/trading/resume") { request, _ in
-            try await command(.resume, request: request, allowedKeys: ["account", "reason"], store: store, clock: dependencies.clock)
-        }
+        return [
+            APIRoute(APIOperation(
+                .get, "/api/v1/portfolio", id: "getPortfolio", tag: .trading, summary: "The trading account's summary", role: .viewer,
+                description: """
+                    Equity, cash, realised and unrealised P&L, fees, gross exposure and trading state (ACTIVE, REDUCING, \
+                    HALTED) of a paper account at its last processed bar, read from the store (any API process sharing \
+                    the database answers the same). 404 until `orchestrator run` has stepped the account once.
+                    """,
+                parameters: [Schema.accountQuery],
+                success: .json("The account.", Schema.ref("Portfolio")),
+                problems: [.invalidParameter, .notFound])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["account"])
+                let (account, checkpoint) = try await state(try self.account(query), store: store)
+                return JSONResponse.make(try Representations.portfolio(account: account, checkpoint: checkpoint))
+            },
+            APIRoute(APIOperation(
+                .get, "/api/v1/positions", id: "getPositions", tag: .trading, summary: "Open positions", role: .viewer,
+                description: "Open positions marked at the last close, largest value first.",
+                parameters: [Schema.accountQuery],
+                success: .json("The positions.", Schema.ref("PositionList")),
+                problems: [.invalidParameter, .notFound])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["account"])
+                let (account, checkpoint) = try await state(try self.account(query), store: store)
+                return JSONResponse.make(try Representations.positions(account: account, checkpoint: checkpoint))
+            },
+            APIRoute(APIOperation(
+                .get, "/api/v1/orders", id: "getOrders", tag: .trading, summary: "Orders, newest first", role: .viewer,
+                description: "Every order the engine placed, with its state (new, accepted, partially_filled, filled, cancelled, rejected, expired).",
+                parameters: [Schema.accountQuery, Schema.limitQuery],
+                success: .json("The orders.", Schema.ref("OrderList")),
+                problems: [.invalidParameter, .notFound])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["account", "limit"])
+                let name = try account(query)
+                _ = try await state(name, store: store)
+                let orders = try await store.tradingOrders(account: name, limit: try limit(query))
+                return JSONResponse.make(["account": .string(name), "orders": .array(orders.map(Representations.order))])
+            },
+            APIRoute(APIOperation(
+                .get, "/api/v1/trades", id: "getTrades", tag: .trading, summary: "Fills, newest first", role: .viewer,
+                description: "Every fill booked in the ledger, with its price and fee.",
+                parameters: [Schema.accountQuery, Schema.limitQuery],
+                success: .json("The fills.", Schema.ref("TradeList")),
+                problems: [.invalidParameter, .notFound])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["account", "limit"])
+                let name = try account(query)
+                _ = try await state(name, store: store)
+                let fills = try await store.tradingFills(account: name, limit: try limit(query))
+                return JSONResponse.make(["account": .string(name), "trades": .array(fills.map(Representations.trade))])
+            },
+            APIRoute(APIOperation(
+                .get, "/api/v1/equity", id: "getEquity", tag: .trading, summary: "Equity marks, oldest first", role: .viewer,
+                description: "The account's equity, cash and gross exposure at each bar close: the newest `limit` marks (default 1000, at most 100000).",
+                parameters: [Schema.accountQuery, Schema.query("limit", "How many marks (1–100000, default 1000).", Schema.integer)],
+                success: .json("The marks.", Schema.ref("EquityHistory")),
+                problems: [.invalidParameter, .notFound])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["account", "limit"])
+                let name = try account(query)
+                _ = try await state(name, store: store)
+                let points = try await store.equityHistory(account: name, limit: try query.parsed("limit", accepted: "an integer from 1 to 100000") {
+                    Int($0).flatMap { (1...100_000).contains($0) ? $0 : nil }
+                } ?? 1000)
+                return JSONResponse.make(["account": .string(name), "points": .array(points.map(Representations.equityPoint))])
+            },
+            APIRoute(APIOperation(
+                .get, "/api/v1/portfolio/metrics", id: "getPortfolioMetrics", tag: .trading, summary: "Metrics of the trading account", role: .viewer,
+                description: "Risk and performance metrics of the account's equity marks (simple returns mark to mark; 252 periods a year for daily bars).",
+                parameters: [Schema.accountQuery],
+                success: .json("The account's metrics.", Schema.ref("AccountMetrics")),
+                problems: [.invalidParameter, .notFound, .unprocessable])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["account"])
+                let name = try account(query)
+                _ = try await state(name, store: store)
+                let points = try await store.equityHistory(account: name, limit: 1_000_000)
+                guard points.count >= 3 else {
+                    throw ProblemDetails(.unprocessable, detail: "'\(name)' has \(points.count) equity marks; metrics need at least 3")
+                }
+                let equity = points.map(\.equity.doubleValue)
+                let returns = (1..<equity.count).map { equity[$0] / equity[$0 - 1] - 1 }
+                let spacing = points[1].time.millisecondsSinceEpoch - points[0].time.millisecondsSinceEpoch
+                // Daily bars: 252 trading days; other bar lengths: calendar periods per year.
+                let periods = spacing >= 86_400_000 ? 252 * 86_400_000 / Double(spacing) : 365.25 * 86_400_000 / Double(max(spacing, 1))
+                let metrics = try ProblemDetails.unprocessable { () throws(AnalyticsError) in
+                    try PerformanceAnalytics.metrics(returns: returns, options: MetricsOptions(periodsPerYear: periods))
+                }
+                return JSONResponse.make(["account": .string(name), "periods_per_year": .number(periods), "marks": .int(points.count),
+                                          "metrics": Representations.metrics(metrics, dates: points.dropFirst().map(\.time.iso8601))])
+            },
+            APIRoute(APIOperation(
+                .post, "/api/v1/trading/halt", id: "haltTrading", tag: .trading, summary: "Halt trading", role: .trader,
+                description: """
+                    Queues a halt for the account's engine, which applies it before its next bar (202): the state becomes \
+                    HALTED, no decision is made until a resume, and with `flatten: true` every position is closed at the \
+                    next bar's open. The body may be empty.
+                    """,
+                requestBody: Schema.ref("TradingCommandRequest"), bodyRequired: false,
+                success: .json("Queued.", Schema.ref("TradingCommand"), status: .accepted),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])
+            ) { request, _ in
+                try await command(.halt, request: request, allowedKeys: ["account", "flatten", "reason"], store: store, clock: dependencies.clock)
+            },
+            APIRoute(APIOperation(
+                .post, "/api/v1/trading/resume", id: "resumeTrading", tag: .trading, summary: "Resume trading", role: .trader,
+                description: "Queues a resume (202): the state returns to ACTIVE before the next bar and the drawdown peak restarts. The body may be empty.",
+                requestBody: Schema.ref("TradingResumeRequest"), bodyRequired: false,
+                success: .json("Queued.", Schema.ref("TradingCommand"), status: .accepted),
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])
+            ) { request, _ in
+                try await command(.resume, request: request, allowedKeys: ["account", "reason"], store: store, clock: dependencies.clock)
+            },
+        ]
     }
+
+    /// The schemas of these routes' bodies.
+    static let schemas: [(String, JSONValue)] = {
+        let state = Schema.enumeration(TradingState.self)
+        let side = Schema.enumeration(OrderSide.self)
+        let decimal = Schema.decimal, string = Schema.string, integer = Schema.integer, number = Schema.number, dateTime = Schema.dateTime
+        return [
+            ("Portfolio", Schema.object([
+                ("account", string), ("as_of", Schema.nullableDateTime), ("bars_processed", integer), ("state", state), ("equity", decimal),
+                ("cash", decimal), ("capital", decimal), ("pnl", decimal), ("return_pct", number), ("realised_pnl", decimal),
+                ("unrealised_pnl", decimal), ("fees", decimal), ("gross_exposure", decimal), ("exposure_pct", number), ("positions", integer),
+                ("pending_orders", integer), ("decisions", integer),
+                ("configuration", ["type": "string", "description": "What the account trades: symbols, bar length, cash, costs."]),
+                ("updated_at", dateTime),
+            ])),
+            ("PositionList", Schema.object([("account", string), ("as_of", Schema.nullableDateTime), ("positions", Schema.array(Schema.object([
+                ("symbol", string), ("quantity", decimal), ("average_cost", decimal), ("cost_basis", decimal), ("last_price", decimal),
+                ("market_value", decimal), ("unrealised_pnl", decimal), ("weight_pct", number),
+            ])))])),
+            ("OrderList", Schema.object([("account", string), ("orders", Schema.array(Schema.object([
+                ("client_order_id", string), ("symbol", string), ("side", side), ("type", Schema.strings(OrderType.names)), ("quantity", decimal),
+                ("status", Schema.enumeration(OrderStatus.self)), ("filled_quantity", decimal), ("average_fill_price", Schema.nullableString),
+                ("created_at", dateTime), ("updated_at", dateTime),
+            ])))])),
+            ("TradeList", Schema.object([("account", string), ("trades", Schema.array(Schema.object([
+                ("fill_id", string), ("client_order_id", string), ("symbol", string), ("side", side),
+                ("quantity", decimal), ("price", decimal), ("fee", decimal), ("time", dateTime),
+            ])))])),
+            ("EquityHistory", Schema.object([("account", string), ("points", Schema.array(Schema.object([
+                ("time", dateTime), ("bar_index", integer), ("equity", decimal), ("cash", decimal), ("gross_exposure", decimal), ("state", state),
+            ])))])),
+            ("AccountMetrics", Schema.object([("account", string), ("periods_per_year", number), ("marks", integer), ("metrics", Schema.ref("Metrics"))])),
+            ("TradingCommandRequest", Schema.closedObject([
+                ("account", ["type": "string", "description": "Default paper."]),
+                ("flatten", ["type": "boolean", "description": "Halt only: close every position at the next bar (default false)."]),
+                ("reason", ["type": "string", "maxLength": 500]),
+            ], description: "Optional; an empty body means the paper account.")),
+            ("TradingResumeRequest", Schema.closedObject([
+                ("account", ["type": "string", "description": "Default paper."]),
+                ("reason", ["type": "string", "maxLength": 500]),
+            ], description: "Optional; an empty body means the paper account.")),
+            ("TradingCommand", Schema.object([
+                ("command_id", integer), ("account", string), ("command", Schema.strings([TradingCommand.Kind.halt, .resume].map(\.rawValue))),
+                ("flatten", Schema.boolean), ("reason", string), ("status", Schema.strings(["pending"])), ("detail", string),
+            ])),
+        ]
+    }()
 
     /// The body of the halt and resume routes.
     struct CommandBody: Decodable {

@@ -3,14 +3,56 @@ import TradingCore
 import TradingEngine
 
 /// `GET /api/v1/venues` (viewer): the feed and the venue of this process.
-enum VenueRoutes {
-    static func register(on router: some RouterMethods<APIRequestContext>, dependencies: ServerDependencies) {
-        router.get("/venues") { request, _ in
-            _ = try QueryValidator(request, allowed: [])
-            let status = await dependencies.venueStatus?()
-            return JSONResponse.make(body(status, now: dependencies.clock.now()))
-        }
+enum VenueRoutes: RouteGroup {
+    static func routes(_ dependencies: ServerDependencies) -> [APIRoute] {
+        [
+            APIRoute(APIOperation(
+                .get, "/api/v1/venues", id: "getVenues", tag: .system, summary: "Live feed and venue", role: .viewer,
+                description: "The market data feed of this process (connection, reconnects, healed gaps, the newest bar's lag) and its venue with the rate budget; `feed` is null in a process that runs no live feed.",
+                success: .json("The feed and venue.", Schema.ref("VenueStatus")), problems: [.invalidParameter])
+            ) { request, _ in
+                _ = try QueryValidator(request, allowed: [])
+                let status = await dependencies.venueStatus?()
+                return JSONResponse.make(body(status, now: dependencies.clock.now()))
+            },
+        ]
     }
+
+    /// The schemas of this route's body.
+    static let schemas: [(String, JSONValue)] = [
+        ("FeedStatus", Schema.object([
+            ("name", Schema.string), ("connected", Schema.boolean), ("connections", Schema.integer), ("reconnects", Schema.integer),
+            ("gaps_healed", Schema.integer), ("bars_healed", Schema.integer), ("bars_received", Schema.integer), ("malformed_frames", Schema.integer),
+            ("duplicate_frames", Schema.integer), ("newest_bar_close", Schema.nullableDateTime), ("lag_seconds", ["type": ["number", "null"]]),
+            ("last_error", Schema.nullableString),
+        ])),
+        ("VenueStatus", Schema.object([
+            ("feed", Schema.nullable(Schema.ref("FeedStatus"))), ("venue", Schema.string),
+            ("rate_limits", Schema.array(Schema.object([("type", Schema.string), ("window_ms", Schema.integer), ("limit", Schema.integer),
+                                                        ("used", Schema.integer)]))),
+            ("banned_until", Schema.nullableDateTime),
+            ("rate_budget_waits", Schema.object([("count", Schema.integer), ("waited_ms", Schema.integer)])),
+            ("orders", Schema.nullable(Schema.ref("VenueOrders"), description: "Null when orders are simulated (--venue paper).")),
+            ("account_stream", Schema.nullable(Schema.object([
+                ("subscribed", Schema.boolean), ("subscriptions", Schema.integer), ("reconnects", Schema.integer), ("events_received", Schema.integer),
+                ("malformed_frames", Schema.integer), ("last_error", Schema.nullableString),
+            ]), description: "The account's event stream over the WebSocket API; null when none runs.")),
+            ("time", Schema.dateTime),
+        ])),
+        ("VenueOrders", Schema.object([
+            ("in_flight", Schema.integer), ("sent", Schema.integer), ("refused", Schema.integer), ("unknown_outcomes", Schema.integer),
+            ("fills_booked", Schema.integer), ("reports_ignored", Schema.integer),
+            ("decision_latency_ms", Schema.nullable(Schema.object([
+                ("samples", Schema.integer), ("step_p50", Schema.number), ("step_p99", Schema.number), ("stored_p50", Schema.number),
+                ("stored_p99", Schema.number), ("sending_p50", Schema.number), ("sending_p99", Schema.number),
+            ]), description: "Of the last live bars that ordered: from the bar reaching the loop to the step computed, stored, and its orders handed to the venue.")),
+            ("last_reconciliation", Schema.nullable(Schema.object([
+                ("time", Schema.dateTime), ("orders_in_flight", Schema.integer), ("orders_found", Schema.integer),
+                ("orders_never_placed", Schema.integer), ("fills_booked", Schema.integer), ("clean", Schema.boolean),
+                ("problems", Schema.array(Schema.string)),
+            ]))),
+        ])),
+    ]
 
     /// The body: `feed` is null in a process that runs no live feed (serve, worker, a replay).
     static func body(_ status: VenueStatus?, now: Timestamp) -> JSONValue {

@@ -2,7 +2,7 @@
 /// and a message a person can act on.
 public struct HealthCheckResult: Sendable, Hashable {
     /// OK, DEGRADED (a warning threshold is crossed) or FAILED (an error threshold, an error, or a timeout).
-    public enum Status: String, Sendable, Hashable, Comparable {
+    public enum Status: String, Sendable, Hashable, CaseIterable, Comparable {
         case ok = "OK"
         case degraded = "DEGRADED"
         case failed = "FAILED"

@@ -74,12 +74,7 @@ public struct StoredOrder: Sendable, Hashable {
 
     /// The stored form of an order at `time`.
     public init(_ order: Order, at time: Timestamp) {
-        let type = switch order.type {
-        case .market: "market"
-        case .limit: "limit"
-        case .stop: "stop"
-        }
-        self.init(clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side, type: type, quantity: order.quantity.value,
+        self.init(clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side, type: order.type.name, quantity: order.quantity.value,
                   status: order.status, filledQuantity: order.filledQuantity.value, filledNotional: order.filledNotional,
                   createdAt: order.createdAt, updatedAt: time)
     }

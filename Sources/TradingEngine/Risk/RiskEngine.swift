@@ -28,7 +28,7 @@ public struct RiskLimits: Sendable, Hashable {
 }
 
 /// Whether the engine may trade: freely, only to reduce risk, or not at all.
-public enum TradingState: String, Sendable, Hashable, Codable {
+public enum TradingState: String, Sendable, Hashable, CaseIterable, Codable {
     case active = "ACTIVE"
     case reducing = "REDUCING"
     case halted = "HALTED"

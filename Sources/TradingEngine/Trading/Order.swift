@@ -1,7 +1,7 @@
 import TradingCore
 
 /// Buy or sell.
-public enum OrderSide: String, Sendable, Hashable, Codable {
+public enum OrderSide: String, Sendable, Hashable, CaseIterable, Codable {
     case buy
     case sell
 }
@@ -14,10 +14,22 @@ public enum OrderType: Sendable, Hashable {
     case limit(Price)
     /// A market order once the stop price trades.
     case stop(Price)
+
+    /// The stored and served names of the types, in declaration order.
+    public static let names = ["market", "limit", "stop"]
+
+    /// This type's name: `market`, `limit` or `stop`.
+    public var name: String {
+        switch self {
+        case .market: Self.names[0]
+        case .limit: Self.names[1]
+        case .stop: Self.names[2]
+        }
+    }
 }
 
 /// The life of an order. Terminal states never change again.
-public enum OrderStatus: String, Sendable, Hashable, Codable {
+public enum OrderStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case new
     case accepted
     case partiallyFilled = "partially_filled"
