@@ -8,13 +8,18 @@ import TradingEngine
 
 /// `orchestrator backtest`: a strategy over OHLCV files on the simulated venue.
 public enum BacktestCommands {
-    /// The strategies by name.
-    public static let strategies = ["sma-cross", "forecast-allocation"]
+    /// The strategies a backtest runs.
+    public enum Strategy: String, Sendable, CaseIterable {
+        /// Long (or long/short) on a fast/slow moving-average crossover, one symbol.
+        case smaCross = "sma-cross"
+        /// Regimes and forecasts pick the portfolio module's strategy and weights, several symbols.
+        case forecastAllocation = "forecast-allocation"
+    }
 
     /// What to run.
     public struct Request: Sendable {
         public var dataPaths: [String]
-        public var strategy: String
+        public var strategy: Strategy
         public var parameters: [String: String] = [:]
         public var cash = "100000"
         public var commission = "0"
@@ -25,7 +30,7 @@ public enum BacktestCommands {
         public var repetitions = 1
 
         /// Creates a request.
-        public init(dataPaths: [String], strategy: String) {
+        public init(dataPaths: [String], strategy: Strategy) {
             self.dataPaths = dataPaths
             self.strategy = strategy
         }
@@ -38,10 +43,7 @@ public enum BacktestCommands {
 
     /// Runs the backtest; `elapsed_ms` is the simulation only (median over `repetitions`), without reading files.
     public static func run(_ request: Request) throws -> AdministrationCommands.Output {
-        if request.strategy == "forecast-allocation" { return try forecastAllocation(request) }
-        guard request.strategy == "sma-cross" else {
-            throw RequestError(description: "--strategy must be one of \(strategies.joined(separator: ", ")), got \(request.strategy)")
-        }
+        if request.strategy == .forecastAllocation { return try forecastAllocation(request) }
         guard request.dataPaths.count == 1 else { throw RequestError(description: "sma-cross trades one symbol: give exactly one --data file") }
         let unknown = Set(request.parameters.keys).subtracting(["fast", "slow"])
         guard unknown.isEmpty else { throw RequestError(description: "sma-cross takes --param fast=N and --param slow=N, not \(unknown.sorted().joined(separator: ", "))") }
@@ -123,7 +125,7 @@ extension BacktestCommands {
     /// Runs sma-cross for every (fast, slow) with slow > fast, in parallel on every core; the table
     /// lists the best ten by final equity. In-sample only: a sweep describes, it does not validate.
     public static func sweep(_ request: Request) throws -> AdministrationCommands.Output {
-        guard request.strategy == "sma-cross" else { throw RequestError(description: "sweep supports sma-cross only") }
+        guard request.strategy == .smaCross else { throw RequestError(description: "sweep supports sma-cross only") }
         guard request.dataPaths.count == 1 else { throw RequestError(description: "give exactly one --data file") }
         guard let fastText = request.parameters["fast"], let slowText = request.parameters["slow"], request.parameters.count == 2 else {
             throw RequestError(description: "sweep needs --param fast=A..B:S and --param slow=A..B:S and nothing else")
@@ -234,7 +236,7 @@ extension BacktestCommands {
 
     /// The file, a template backtest and the (fast, slow) pairs of a request whose parameters are ranges or single values.
     static func sweepInputs(_ request: Request, file given: OHLCVFile? = nil) throws -> (OHLCVFile, SMACrossBacktest, [(fast: Int, slow: Int)]) {
-        guard request.strategy == "sma-cross" else { throw RequestError(description: "only sma-cross is available, got \(request.strategy)") }
+        guard request.strategy == .smaCross else { throw RequestError(description: "only sma-cross is available, got \(request.strategy.rawValue)") }
         guard request.dataPaths.count == 1 else { throw RequestError(description: "give exactly one --data file") }
         guard let fastText = request.parameters["fast"], let slowText = request.parameters["slow"], request.parameters.count == 2 else {
             throw RequestError(description: "give --param fast=… and --param slow=… (single values or start..end:step) and nothing else")
@@ -300,7 +302,7 @@ extension BacktestCommands {
         let maxDrawdownPercent = (metrics?.maxDrawdown ?? .nan) * 100
         let symbolNames: [JSONValue] = bars.keys.map(\.rawValue).sorted().map { .string($0) }
         let rejectionCounts: [(String, JSONValue)] = outcome.rejections.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }
-        var members: [(String, JSONValue)] = [("strategy", "forecast-allocation")]
+        var members: [(String, JSONValue)] = [("strategy", .string(Strategy.forecastAllocation.rawValue))]
         members.append(("parameters", ["risk_level": .string(level.rawValue), "rebalance_every": .int(every), "drift_threshold": .number(drift)]))
         members.append(("symbols", .array(symbolNames)))
         members.append(("bars", .int(outcome.equityCurve.count)))

@@ -83,9 +83,11 @@ public enum PortfolioCommands {
         }
         let specification: RebalanceSpecification
         do {
-            specification = try JSONDecoder().decode(RebalanceSpecification.self, from: data)
+            specification = try JSONDecoder().decode(RebalanceRequestBody.self, from: data).specification()
         } catch let error as DecodingError {
             throw ImportFileError(path: inputPath, reason: error.clientDescription)
+        } catch let error as RequestFieldError {
+            throw ImportFileError(path: inputPath, reason: error.description)
         }
         switch try specification.plan() {
         case .rebalance(let plan):

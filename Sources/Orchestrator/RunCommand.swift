@@ -40,13 +40,12 @@ public enum RunCommand {
         /// The replay's first and last bar open times (inclusive); nil: all stored bars.
         public var start: Timestamp?
         public var end: Timestamp?
-        /// Where bars come from: `replay` (stored bars) or `binance` (live klines).
-        public var feed = "replay"
-        /// Where orders go: `paper` (the simulator at the feed's prices).
-        public var venue = "paper"
-        /// The clock of the whole process: `system` (this machine's) or `venue` (the exchange's
-        /// server time, followed by readings four times a second; with a live feed only).
-        public var clock = "system"
+        /// Where bars come from.
+        public var feed = Feed.replay
+        /// Where orders go.
+        public var venue = Venue.paper
+        /// The clock of the whole process.
+        public var clock = Clock.system
         /// With a live feed: bars of history fetched before trading when the store has fewer (nil:
         /// 500, or enough to train the longest forecast horizon when that is more).
         public var warmupBars: Int?
@@ -54,18 +53,42 @@ public enum RunCommand {
         /// loop (nil: 5m, 1h, 4h and 24h with a live feed, none on a replay); the ones the timeframe
         /// cannot express are left out.
         public var forecastHorizons: [Horizon]?
+        /// Where bars come from.
+        public enum Feed: String, Sendable, CaseIterable {
+            /// The stored bars, replayed.
+            case replay
+            /// Live klines from Binance (the store is backfilled first).
+            case binance
+        }
+
+        /// Where orders go.
+        public enum Venue: String, Sendable, CaseIterable {
+            /// The simulator, at the feed's prices.
+            case paper
+            /// Binance (its testnet or the configured endpoint; real money only with `binance.live`).
+            case binance
+        }
+
+        /// The clock of the whole process.
+        public enum Clock: String, Sendable, CaseIterable {
+            /// This machine's.
+            case system
+            /// The exchange's server time, followed by readings four times a second (live feed only).
+            case venue
+        }
+
         /// Bars of history each decision and fit sees (nil: with a live feed the warm-up's count, on
         /// a replay every bar so far). Bounded, a live run's memory and decision time stay flat.
         public var historyBars: Int?
 
         /// The history window in force.
         var historyWindow: Int? {
-            historyBars ?? (feed == "replay" ? nil : warmupBarsInForce)
+            historyBars ?? (feed == .replay ? nil : warmupBarsInForce)
         }
 
         /// The reported horizons in force.
         var reportedHorizons: [Horizon] {
-            (forecastHorizons ?? (feed == "replay" ? [] : Horizon.defaults)).filter { (try? $0.bars(of: timeframe)) != nil }
+            (forecastHorizons ?? (feed == .replay ? [] : Horizon.defaults)).filter { (try? $0.bars(of: timeframe)) != nil }
         }
 
         /// The bars of history a live start fetches: 500, or the longest horizon's label span plus
@@ -86,35 +109,32 @@ public enum RunCommand {
     /// Runs the API and the loop until SIGTERM or SIGINT (or the replay's end with `exitAtEnd`).
     public static func run(_ configuration: OrchestratorConfiguration, options: Options, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
-        guard ["replay", "binance"].contains(options.feed) else { throw RunError(description: "--feed must be replay or binance, got \(options.feed)") }
-        guard ["paper", "binance"].contains(options.venue) else { throw RunError(description: "--venue must be paper or binance, got \(options.venue)") }
-        if options.venue == "binance" && options.feed != "binance" {
+        if options.venue == .binance && options.feed != .binance {
             throw RunError(description: "--venue binance trades live bars only: add --feed binance")
         }
-        guard ["system", "venue"].contains(options.clock) else { throw RunError(description: "--clock must be system or venue, got \(options.clock)") }
-        if options.clock == "venue" && options.feed != "binance" { throw RunError(description: "--clock venue follows a live venue's time: add --feed binance") }
+        if options.clock == .venue && options.feed != .binance { throw RunError(description: "--clock venue follows a live venue's time: add --feed binance") }
         // On the venue's clock every part of the process — the loop, the connector, the scheduler, the API — reads the venue's time.
-        let venueClock = options.clock == "venue" ? VenueClock(fallback: { SystemClock().now() }) : nil
+        let venueClock = options.clock == .venue ? VenueClock(fallback: { SystemClock().now() }) : nil
         let clock: any TradingClock = venueClock ?? SystemClock()
-        let wiring = options.feed == "binance"
+        let wiring = options.feed == .binance
             ? try BinanceWiring(settings: configuration.binance, environment: ProcessInfo.processInfo.environment, clock: { clock.now() }, logger: logger)
             : nil
         if let venueClock, let wiring {
             try await VenueClockService.start(venueClock) { try await wiring.marketREST.serverTime() }
             announce("On the venue's clock: \(venueClock.now().iso8601), running \(String(format: "%.2f", venueClock.rate))× this machine's.")
         }
-        if options.venue == "binance" && wiring?.credentials == nil {
+        if options.venue == .binance && wiring?.credentials == nil {
             throw RunError(description: "--venue binance needs a key: set BINANCE_API_KEY with BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE "
                 + "(testnet keys work with the default endpoints; see docs/venues.md)")
         }
         var venueStatus: (@Sendable () async -> VenueStatus?)?
-        let activity = options.venue == "paper" ? nil : VenueActivity()
+        let activity = options.venue == .paper ? nil : VenueActivity()
         // With orders on Binance: one venue, its account stream, and the reconnects that ask the loop to reconcile.
-        let binanceVenue = options.venue == "binance" ? wiring?.venue(logger: logger) : nil
+        let binanceVenue = options.venue == .binance ? wiring?.venue(logger: logger) : nil
         let accountStream = binanceVenue.flatMap { wiring?.accountStream(venue: $0, logger: logger) }
         let (reconciliations, reconciliationInput) = AsyncStream<String>.makeStream()
         if let wiring {
-            let venue = options.venue
+            let venue = options.venue.rawValue
             venueStatus = { await wiring.status(venue: venue, activity: activity, account: accountStream) }
         }
         // The supervisor checks the venue's endpoints (DNS and TCP connect) with the others.
@@ -178,8 +198,8 @@ public enum RunCommand {
                 runner.reportStored = { event in metrics.record(reportFills: event.fills, order: event.order) }
                 runner.reconciled = { result in announce(consoleLine(result)) }
             }
-            let pace = live != nil ? "live \(options.feed) \(options.timeframe.rawValue) bars" : options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed"
-            let mode = options.venue == "binance" ? "Trading on Binance (\(configuration.binance.live ? "REAL MONEY" : "testnet or configured endpoint"))" : "Paper trading"
+            let pace = live != nil ? "live \(options.feed.rawValue) \(options.timeframe.rawValue) bars" : options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed"
+            let mode = options.venue == .binance ? "Trading on Binance (\(configuration.binance.live ? "REAL MONEY" : "testnet or configured endpoint"))" : "Paper trading"
             announce("\(mode) '\(options.account)': \(runner.fingerprint); \(pace).")
             let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd && live == nil, live: live != nil, logger: logger, announce: announce)
             // One name for this process's worker and scheduler: the leases it holds read alike.
@@ -233,7 +253,7 @@ public enum RunCommand {
             throw RunError(description: "the rebalance interval is too long")
         }
         let level = options.riskLevel, reported = options.reportedHorizons, window = options.historyWindow
-        let live = options.feed != "replay", external = options.venue != "paper"
+        let live = options.feed != .replay, external = options.venue != .paper
         let settings = TradingSettings(
             cash: cash, venue: SimulatedVenue(commissionRate: commission, slippageBasisPoints: slippage),
             limits: RiskLimits(maximumPositionWeight: level.maximumWeight + 0.05, maximumGrossExposure: 1.0, maximumOrderNotional: cash,

@@ -2,6 +2,24 @@ import QuantMath
 
 /// Annualised covariance matrices of asset returns, with PyPortfolioOpt's conventions.
 public enum CovarianceEstimator {
+    /// The methods requests and flags name, each with its default parameters.
+    public enum MethodName: String, Sendable, CaseIterable {
+        case sample
+        case ledoitWolf = "ledoit-wolf"
+        case exponential
+        case semicovariance
+
+        /// The method with its default parameters (span 180; benchmark 0.000079 ≈ 2 %/252).
+        public var method: Method {
+            switch self {
+            case .sample: .sample
+            case .ledoitWolf: .ledoitWolf
+            case .exponential: .exponential(span: 180)
+            case .semicovariance: .semicovariance(benchmark: 0.000079)
+            }
+        }
+    }
+
     /// How to estimate them.
     public enum Method: Sendable, Hashable {
         /// Sample covariance (ddof 1) × frequency (`sample_cov`).

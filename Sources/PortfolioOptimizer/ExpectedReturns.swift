@@ -4,6 +4,20 @@ import QuantMath
 /// Expected annual returns from a return table (rows are periods, columns assets), with
 /// PyPortfolioOpt's conventions: `frequency` periods per year (252 for daily data).
 public enum ExpectedReturns {
+    /// The methods requests and flags name: `cagr`, `mean` (arithmetic) and `ema` (span 500).
+    public enum MethodName: String, Sendable, CaseIterable {
+        case cagr, mean, ema
+
+        /// The method with its default parameters.
+        public var method: Method {
+            switch self {
+            case .cagr: .cagr
+            case .mean: .arithmeticMean
+            case .ema: .exponentiallyWeighted(span: 500)
+            }
+        }
+    }
+
     /// How to estimate them.
     public enum Method: Sendable, Hashable {
         /// Compound annual growth rate: (∏(1 + rₜ))^(frequency/T) − 1 — PyPortfolioOpt's

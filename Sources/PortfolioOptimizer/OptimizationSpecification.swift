@@ -1,9 +1,17 @@
-/// Everything an optimisation needs besides prices: the request body of
-/// `POST /api/v1/portfolio/optimize` and the flags of `orchestrator optimize`, with the same names
-/// (snake_case in JSON) and defaults. Either `objective` or `strategy` is given.
-public struct OptimizationSpecification: Sendable, Decodable {
+/// Everything an optimisation needs besides prices, typed: an objective or an allocation
+/// strategy, the estimators and the constraints. The API's request body and the command line's
+/// flags are read into it by the adapters.
+public struct OptimizationSpecification: Sendable {
+    /// What decides the weights.
+    public enum Allocation: Sendable, Hashable {
+        /// An optimiser objective on estimated returns and covariance.
+        case objective(PortfolioObjective.Name)
+        /// An allocation strategy at a risk level (cash included).
+        case strategy(AllocationStrategy)
+    }
+
     /// Bounds on a named group of symbols.
-    public struct Group: Sendable, Decodable {
+    public struct Group: Sendable, Hashable {
         /// The group's name.
         public var name: String
         /// Its member symbols.
@@ -22,135 +30,79 @@ public struct OptimizationSpecification: Sendable, Decodable {
         }
     }
 
-    /// The objectives by name, in documentation order.
-    public static let objectives = ["max-sharpe", "min-volatility", "efficient-return", "efficient-risk", "max-utility", "risk-parity", "hrp"]
-
-    public var objective: String?
-    public var strategy: String?
-    public var riskLevel: String?
-    public var regime: String?
+    /// The objective or the strategy.
+    public var allocation: Allocation
+    /// The strategy's risk level.
+    public var riskLevel: RiskLevel = .medium
+    /// The market regime, for TACTICAL.
+    public var regime: MarketRegime?
+    /// The target annual return of efficient-return.
     public var targetReturn: Double?
+    /// The target annual volatility of efficient-risk.
     public var targetVolatility: Double?
+    /// δ of max-utility.
     public var riskAversion: Double = 1
+    /// The annual risk-free rate of max-sharpe and the reported Sharpe ratio.
     public var riskFreeRate: Double = 0.02
-    public var returns: String = "cagr"
-    public var covariance: String = "sample"
+    /// How expected returns are estimated.
+    public var returns: ExpectedReturns.MethodName = .cagr
+    /// How the covariance is estimated.
+    public var covariance: CovarianceEstimator.MethodName = .sample
+    /// The lowest weight per asset (negative allows shorting).
     public var minWeight: Double = 0
+    /// The highest weight per asset.
     public var maxWeight: Double = 1
+    /// The L2 regularisation γ.
     public var l2Gamma: Double = 0
+    /// Periods per year used to annualise.
     public var frequency: Double = 252
+    /// Bounds on groups' total weights.
     public var groups: [Group] = []
+    /// The weights held now, for the turnover penalty.
     public var currentWeights: [String: Double]?
+    /// k in k·‖w − w₀‖₁; needs current weights.
     public var turnoverCost: Double?
+    /// Risk budgets by symbol for risk parity (equal when nil).
     public var riskBudgets: [String: Double]?
 
-    /// A specification with an objective and every default.
-    public init(objective: String? = nil, strategy: String? = nil) {
-        self.objective = objective
-        self.strategy = strategy
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case objective, strategy, riskLevel = "risk_level", regime, targetReturn = "target_return"
-        case targetVolatility = "target_volatility", riskAversion = "risk_aversion", riskFreeRate = "risk_free_rate"
-        case returns, covariance, minWeight = "min_weight", maxWeight = "max_weight", l2Gamma = "l2_gamma", frequency, groups
-        case currentWeights = "current_weights", turnoverCost = "turnover_cost", riskBudgets = "risk_budgets"
-    }
-
-    /// The JSON keys a request body may carry besides the prices.
-    public static let keys: Set<String> = ["objective", "strategy", "risk_level", "regime", "target_return", "target_volatility",
-                                           "risk_aversion", "risk_free_rate", "returns", "covariance", "min_weight", "max_weight",
-                                           "l2_gamma", "frequency", "groups", "current_weights", "turnover_cost", "risk_budgets"]
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        objective = try container.decodeIfPresent(String.self, forKey: .objective)
-        strategy = try container.decodeIfPresent(String.self, forKey: .strategy)
-        riskLevel = try container.decodeIfPresent(String.self, forKey: .riskLevel)
-        regime = try container.decodeIfPresent(String.self, forKey: .regime)
-        targetReturn = try container.decodeIfPresent(Double.self, forKey: .targetReturn)
-        targetVolatility = try container.decodeIfPresent(Double.self, forKey: .targetVolatility)
-        riskAversion = try container.decodeIfPresent(Double.self, forKey: .riskAversion) ?? riskAversion
-        riskFreeRate = try container.decodeIfPresent(Double.self, forKey: .riskFreeRate) ?? riskFreeRate
-        returns = try container.decodeIfPresent(String.self, forKey: .returns) ?? returns
-        covariance = try container.decodeIfPresent(String.self, forKey: .covariance) ?? covariance
-        minWeight = try container.decodeIfPresent(Double.self, forKey: .minWeight) ?? minWeight
-        maxWeight = try container.decodeIfPresent(Double.self, forKey: .maxWeight) ?? maxWeight
-        l2Gamma = try container.decodeIfPresent(Double.self, forKey: .l2Gamma) ?? l2Gamma
-        frequency = try container.decodeIfPresent(Double.self, forKey: .frequency) ?? frequency
-        groups = try container.decodeIfPresent([Group].self, forKey: .groups) ?? []
-        currentWeights = try container.decodeIfPresent([String: Double].self, forKey: .currentWeights)
-        turnoverCost = try container.decodeIfPresent(Double.self, forKey: .turnoverCost)
-        riskBudgets = try container.decodeIfPresent([String: Double].self, forKey: .riskBudgets)
+    /// A specification with every default.
+    public init(_ allocation: Allocation) {
+        self.allocation = allocation
     }
 
     /// Runs the specification on a price history.
     public func run(_ history: PriceHistory) throws(PortfolioError) -> AllocationOutcome {
         guard frequency >= 1, frequency <= 1_000_000 else { throw .invalidParameter("frequency must be from 1 to 1,000,000 periods a year, got \(frequency)") }
-        if let strategyName = strategy {
-            guard objective == nil else { throw .invalidParameter("give either objective or strategy, not both") }
-            guard let strategy = AllocationStrategy(rawValue: strategyName.uppercased()) else {
-                throw .invalidParameter("strategy must be one of \(AllocationStrategy.allCases.map(\.rawValue).joined(separator: ", ")), got \(strategyName)")
-            }
-            let levelName = riskLevel ?? RiskLevel.medium.rawValue
-            guard let level = RiskLevel(rawValue: levelName.uppercased()) else {
-                throw .invalidParameter("risk_level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", ")), got \(levelName)")
-            }
-            var marketRegime: MarketRegime?
-            if let regime {
-                guard let parsed = MarketRegime(rawValue: regime.uppercased()) else {
-                    throw .invalidParameter("regime must be one of \(MarketRegime.allCases.map(\.rawValue).joined(separator: ", ")), got \(regime)")
-                }
-                marketRegime = parsed
-            }
+        switch allocation {
+        case .strategy(let strategy):
             return try StrategyAllocator(history: history, frequency: frequency, riskFreeRate: riskFreeRate)
-                .allocate(strategy, riskLevel: level, regime: marketRegime)
-        }
-        guard let objectiveName = objective else { throw .invalidParameter("give an objective (\(Self.objectives.joined(separator: ", "))) or a strategy") }
-        let simple = history.simpleReturns
-        let optimizer = try PortfolioOptimizer(
-            expectedReturns: ExpectedReturns.estimate(simple, method: try returnsMethod(), frequency: frequency),
-            covariance: CovarianceEstimator.estimate(simple, method: try covarianceMethod(), frequency: frequency))
-        let result = try optimizer.optimize(try portfolioObjective(objectiveName, symbols: history.symbols),
-                                            constraints: try constraints(symbols: history.symbols), riskFreeRate: riskFreeRate)
-        return AllocationOutcome(symbols: history.symbols, weights: result.weights.map { abs($0) < 1e-12 ? 0 : $0 }, cashWeight: 0,
-                       objective: objectiveName, expectedReturn: result.expectedReturn, volatility: result.volatility,
-                       sharpe: result.sharpe, notes: [])
-    }
-
-    private func returnsMethod() throws(PortfolioError) -> ExpectedReturns.Method {
-        switch returns {
-        case "cagr": .cagr
-        case "mean": .arithmeticMean
-        case "ema": .exponentiallyWeighted(span: 500)
-        default: throw .invalidParameter("returns must be cagr, mean or ema, got \(returns)")
+                .allocate(strategy, riskLevel: riskLevel, regime: regime)
+        case .objective(let name):
+            let simple = history.simpleReturns
+            let optimizer = try PortfolioOptimizer(
+                expectedReturns: ExpectedReturns.estimate(simple, method: returns.method, frequency: frequency),
+                covariance: CovarianceEstimator.estimate(simple, method: covariance.method, frequency: frequency))
+            let result = try optimizer.optimize(try portfolioObjective(name, symbols: history.symbols),
+                                                constraints: try constraints(symbols: history.symbols), riskFreeRate: riskFreeRate)
+            return AllocationOutcome(symbols: history.symbols, weights: result.weights.map { abs($0) < 1e-12 ? 0 : $0 }, cashWeight: 0,
+                                     objective: name.rawValue, expectedReturn: result.expectedReturn, volatility: result.volatility,
+                                     sharpe: result.sharpe, notes: [])
         }
     }
 
-    private func covarianceMethod() throws(PortfolioError) -> CovarianceEstimator.Method {
-        switch covariance {
-        case "sample": .sample
-        case "ledoit-wolf": .ledoitWolf
-        case "exponential": .exponential(span: 180)
-        case "semicovariance": .semicovariance(benchmark: 0.000079)
-        default: throw .invalidParameter("covariance must be sample, ledoit-wolf, exponential or semicovariance, got \(covariance)")
-        }
-    }
-
-    private func portfolioObjective(_ name: String, symbols: [String]) throws(PortfolioError) -> PortfolioObjective {
+    private func portfolioObjective(_ name: PortfolioObjective.Name, symbols: [String]) throws(PortfolioError) -> PortfolioObjective {
         switch name {
-        case "max-sharpe": return .maximumSharpe(riskFreeRate: riskFreeRate)
-        case "min-volatility": return .minimumVolatility
-        case "efficient-return":
+        case .maximumSharpe: return .maximumSharpe(riskFreeRate: riskFreeRate)
+        case .minimumVolatility: return .minimumVolatility
+        case .efficientReturn:
             guard let targetReturn else { throw .invalidParameter("efficient-return needs target_return (--target-return)") }
             return .efficientReturn(targetReturn: targetReturn)
-        case "efficient-risk":
+        case .efficientRisk:
             guard let targetVolatility else { throw .invalidParameter("efficient-risk needs target_volatility (--target-volatility)") }
             return .efficientRisk(targetVolatility: targetVolatility)
-        case "max-utility": return .maximumQuadraticUtility(riskAversion: riskAversion)
-        case "risk-parity": return .riskParity(budgets: try riskBudgets.map { budgets throws(PortfolioError) in try perSymbol(budgets, symbols: symbols, name: "risk_budgets") })
-        case "hrp": return .hierarchicalRiskParity
-        default: throw .invalidParameter("objective must be one of \(Self.objectives.joined(separator: ", ")), got \(name)")
+        case .maximumUtility: return .maximumQuadraticUtility(riskAversion: riskAversion)
+        case .riskParity: return .riskParity(budgets: try riskBudgets.map { budgets throws(PortfolioError) in try perSymbol(budgets, symbols: symbols, name: "risk_budgets") })
+        case .hierarchicalRiskParity: return .hierarchicalRiskParity
         }
     }
 

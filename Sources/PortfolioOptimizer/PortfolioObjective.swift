@@ -27,6 +27,20 @@ public enum PortfolioObjective: Sendable, Hashable {
     }
 }
 
+extension PortfolioObjective {
+    /// The objectives as requests and flags name them, in documentation order; their parameters
+    /// (target, risk aversion, budgets) come from the rest of the specification.
+    public enum Name: String, Sendable, CaseIterable {
+        case maximumSharpe = "max-sharpe"
+        case minimumVolatility = "min-volatility"
+        case efficientReturn = "efficient-return"
+        case efficientRisk = "efficient-risk"
+        case maximumUtility = "max-utility"
+        case riskParity = "risk-parity"
+        case hierarchicalRiskParity = "hrp"
+    }
+}
+
 /// Bounds on the total weight of a group of assets (a sector, a region, an asset class).
 public struct GroupBound: Sendable, Hashable {
     /// The group's name, used in messages.

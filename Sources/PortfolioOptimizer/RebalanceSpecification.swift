@@ -1,42 +1,55 @@
 import TradingCore
 
-/// Holdings, prices and targets: the request body of `POST /api/v1/portfolio/rebalance` and the
-/// input file of `orchestrator rebalance`. Amounts are decimal strings (exact); weights are numbers.
-///
-/// ```json
-/// {"cash": "2500.00", "targets": {"AAPL": 0.5, "MSFT": 0.4},
-///  "positions": [{"symbol": "AAPL", "quantity": "10", "price": "190.25"},
-///                {"symbol": "MSFT", "quantity": "0", "price": "410.10", "lot_size": "1"}],
-///  "drift_threshold": 0.05, "minimum_notional": "10", "method": "drift"}
-/// ```
-/// `method` is `drift` (rebalance when a drift exceeds the threshold) or `greedy` (allocate the
-/// cash into whole lots with PyPortfolioOpt's greedy algorithm; positions must be empty).
-public struct RebalanceSpecification: Sendable, Decodable {
-    /// One holding, or a price for a target not held yet.
-    public struct Holding: Sendable, Decodable {
-        public var symbol: String
-        public var quantity: FixedDecimal?
-        public var price: FixedDecimal
-        public var lotSize: FixedDecimal?
+/// Holdings, prices and targets, typed: amounts exact, weights numbers. The API's request body
+/// and the file of `orchestrator rebalance` are read into it by the adapters.
+public struct RebalanceSpecification: Sendable {
+    /// How the plan is made.
+    public enum Method: String, Sendable, CaseIterable {
+        /// Rebalance when a drift exceeds the threshold, with the least turnover.
+        case drift
+        /// Allocate the cash into whole lots with PyPortfolioOpt's greedy algorithm (nothing held).
+        case greedy
+    }
 
-        private enum CodingKeys: String, CodingKey {
-            case symbol, quantity, price, lotSize = "lot_size"
+    /// One holding, or a price for a target not held yet (quantity zero).
+    public struct Holding: Sendable, Hashable {
+        /// The asset.
+        public var symbol: String
+        /// The quantity held.
+        public var quantity: FixedDecimal
+        /// Its price now.
+        public var price: FixedDecimal
+        /// The smallest tradable quantity.
+        public var lotSize: FixedDecimal
+
+        /// Creates a holding.
+        public init(symbol: String, quantity: FixedDecimal = .zero, price: FixedDecimal, lotSize: FixedDecimal = FixedDecimal(1)) {
+            self.symbol = symbol
+            self.quantity = quantity
+            self.price = price
+            self.lotSize = lotSize
         }
     }
 
+    /// The cash held.
     public var cash: FixedDecimal
+    /// The holdings, and prices of the targets not held.
     public var positions: [Holding]
+    /// Target weights by symbol.
     public var targets: [String: Double]
-    public var driftThreshold: Double?
-    public var minimumNotional: FixedDecimal?
-    public var method: String?
+    /// The drift from a target that triggers a rebalance.
+    public var driftThreshold: Double = 0.05
+    /// Orders below this notional are not placed.
+    public var minimumNotional: FixedDecimal = .zero
+    /// Drift rebalance or greedy allocation.
+    public var method: Method = .drift
 
-    private enum CodingKeys: String, CodingKey {
-        case cash, positions, targets, driftThreshold = "drift_threshold", minimumNotional = "minimum_notional", method
+    /// A specification with the default threshold, minimum and method.
+    public init(cash: FixedDecimal, positions: [Holding], targets: [String: Double]) {
+        self.cash = cash
+        self.positions = positions
+        self.targets = targets
     }
-
-    /// The JSON keys a request body may carry.
-    public static let keys: Set<String> = ["cash", "positions", "targets", "drift_threshold", "minimum_notional", "method"]
 
     /// The plan, as a drift rebalance or a greedy allocation.
     public enum Result: Sendable {
@@ -53,26 +66,24 @@ public struct RebalanceSpecification: Sendable, Decodable {
         if let missing = targets.keys.sorted().first(where: { !seen.contains($0) }) {
             throw .invalidParameter("target \(missing) has no price: list it in positions (quantity \"0\" when not held)")
         }
-        switch method ?? "drift" {
-        case "drift":
-            let rebalancer = Rebalancer(driftThreshold: driftThreshold ?? 0.05, minimumNotional: minimumNotional ?? .zero)
+        switch method {
+        case .drift:
+            let rebalancer = Rebalancer(driftThreshold: driftThreshold, minimumNotional: minimumNotional)
             let holdings = positions.map { holding in
-                Rebalancer.Position(symbol: holding.symbol, quantity: Quantity(holding.quantity ?? .zero), price: Price(holding.price),
-                                    targetWeight: targets[holding.symbol] ?? 0, lotSize: Quantity(holding.lotSize ?? FixedDecimal(1)))
+                Rebalancer.Position(symbol: holding.symbol, quantity: Quantity(holding.quantity), price: Price(holding.price),
+                                    targetWeight: targets[holding.symbol] ?? 0, lotSize: Quantity(holding.lotSize))
             }
             return .rebalance(try rebalancer.plan(positions: holdings, cash: cash))
-        case "greedy":
-            if let held = positions.first(where: { ($0.quantity ?? .zero) != .zero }) {
+        case .greedy:
+            if let held = positions.first(where: { $0.quantity != .zero }) {
                 throw .invalidParameter("greedy allocates cash only; \(held.symbol) is held — use method drift to rebalance holdings")
             }
             let assets = positions.map { holding in
                 DiscreteAllocation.Asset(symbol: holding.symbol, weight: targets[holding.symbol] ?? 0, price: Price(holding.price),
-                                         lotSize: Quantity(holding.lotSize ?? FixedDecimal(1)))
+                                         lotSize: Quantity(holding.lotSize))
             }
             let prices = Dictionary(uniqueKeysWithValues: positions.map { ($0.symbol, Price($0.price)) })
             return .allocation(try DiscreteAllocation.greedy(assets, total: cash), prices: prices)
-        case let other:
-            throw .invalidParameter("method must be drift or greedy, got \(other)")
         }
     }
 }

@@ -52,6 +52,11 @@ struct PortfolioAPITests {
         (#"{"objective": "min-volatility", "max_wieght": 0.5, \#(PortfolioAPITests.inlinePrices)}"#, 400, "max_wieght"),
         (#"{"objective": "min-volatility", "symbols": ["NOPE", "BTC-USD"]}"#, 422, "no 1d bars are stored for NOPE"),
         (#"{"objective": "min-volatility"}"#, 400, "give prices"),
+        (#"{"objective": "max-return", \#(PortfolioAPITests.inlinePrices)}"#, 400, "objective: must be one of max-sharpe, min-volatility"),
+        (#"{"strategy": "yolo", \#(PortfolioAPITests.inlinePrices)}"#, 400, "strategy: must be one of CONSERVATIVE"),
+        (#"{"objective": "hrp", "strategy": "BALANCED", \#(PortfolioAPITests.inlinePrices)}"#, 400, "give exactly one of objective"),
+        (#"{"objective": "hrp", "covariance": "robust", \#(PortfolioAPITests.inlinePrices)}"#, 400, "covariance: must be one of sample, ledoit-wolf"),
+        (#"{"strategy": "balanced", "risk_level": "extreme", \#(PortfolioAPITests.inlinePrices)}"#, 400, "risk_level: must be one of VERY_LOW"),
     ])
     func optimizeProblems(body: String, status: Int, detail: String) async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
@@ -109,6 +114,11 @@ struct PortfolioAPITests {
             try await Self.post(client, fixture, "/api/v1/portfolio/rebalance", unpriced) { (response: TestResponse) async throws in
                 #expect(response.status == .unprocessableContent)
                 #expect((try response.json["detail"] as? String ?? "").contains("target A has no price"))
+            }
+            let unknownMethod = #"{"cash": "10", "method": "proportional", "targets": {}, "positions": []}"#
+            try await Self.post(client, fixture, "/api/v1/portfolio/rebalance", unknownMethod) { (response: TestResponse) async throws in
+                #expect(response.status == .badRequest, "\(response.text)")
+                #expect((try response.json["detail"] as? String ?? "").contains("method: must be one of drift, greedy"), "\(response.text)")
             }
             let floatCash = #"{"cash": 10.5, "targets": {}, "positions": []}"#
             try await Self.post(client, fixture, "/api/v1/portfolio/rebalance", floatCash) { (response: TestResponse) async throws in

@@ -307,6 +307,29 @@ struct CommandLineTests {
         #expect(help.output.contains("--format"), "\(command)")
     }
 
+    @Test("an option's unknown value is refused by the parser (status 64) with the accepted values listed", arguments: [
+        (["import", "prices.csv", "--timeframe", "7m"], "--timeframe", "1h"),
+        (["import", "prices.csv", "--timeframe", "1d", "--layout", "xlsx"], "--layout", "wide_close"),
+        (["import", "prices.csv", "--timeframe", "1d", "--asset-class", "bond"], "--asset-class", "crypto"),
+        (["run", "--risk-level", "EXTREME"], "--risk-level", "VERY_HIGH"),
+        (["run", "--feed", "kraken"], "--feed", "binance"),
+        (["run", "--clock", "atomic"], "--clock", "venue"),
+        (["optimize", "--prices", "p.csv", "--objective", "max-return"], "--objective", "max-sharpe"),
+        (["optimize", "--prices", "p.csv", "--strategy", "YOLO"], "--strategy", "BALANCED"),
+        (["optimize", "--prices", "p.csv", "--objective", "hrp", "--covariance", "robust"], "--covariance", "ledoit-wolf"),
+        (["optimize", "--prices", "p.csv", "--objective", "hrp", "--start", "last tuesday"], "--start", "First date included"),
+        (["apikey", "create", "--name", "x", "--role", "root"], "--role", "viewer"),
+        (["backtest", "run", "--data", "a.csv", "--strategy", "buy-and-hold"], "--strategy", "sma-cross"),
+        (["version", "--format", "yaml"], "--format", "table"),
+        (["scan", "--osv-db", "db", "--fail-on", "UNKNOWN"], "--fail-on", "critical"),
+    ])
+    func invalidValuesRefused(arguments: [String], option: String, accepted: String) async throws {
+        let result = try await Self.run(arguments)
+        // scan keeps the scanners' convention for usage errors: 2.
+        #expect(result.status == (arguments[0] == "scan" ? 2 : 64), "\(arguments): \(result.status) \(result.error)")
+        #expect(result.error.contains(option) && result.error.contains(accepted), "\(arguments): \(result.error)")
+    }
+
     @Test("serve answers on its port and stops cleanly on SIGTERM")
     func serveAndStop() async throws {
         let directory = try TemporaryDirectory()

@@ -24,14 +24,14 @@ extension PortfolioRoutes {
 
     private static var optimizeProperties: [(String, JSONValue)] {
         [
-            ("objective", Schema.strings(OptimizationSpecification.objectives, description: "What to optimise; or give strategy.")),
+            ("objective", Schema.enumeration(PortfolioObjective.Name.self, description: "What to optimise; or give strategy.")),
                 ("strategy", Schema.enumeration(AllocationStrategy.self, description: "An allocation strategy (cash included); or give objective.")),
                 ("risk_level", Schema.enumeration(RiskLevel.self, description: "The strategy's risk level (default MEDIUM).")),
                 ("regime", Schema.enumeration(MarketRegime.self, description: "The market regime, for TACTICAL.")),
                 ("target_return", Schema.number), ("target_volatility", Schema.number),
                 ("risk_aversion", ["type": "number", "default": 1]), ("risk_free_rate", ["type": "number", "default": .number(0.02)]),
-                ("returns", ["type": "string", "enum": ["cagr", "mean", "ema"], "default": "cagr"]),
-                ("covariance", ["type": "string", "enum": ["sample", "ledoit-wolf", "exponential", "semicovariance"], "default": "sample"]),
+                ("returns", Schema.enumeration(ExpectedReturns.MethodName.self, default: .cagr)),
+                ("covariance", Schema.enumeration(CovarianceEstimator.MethodName.self, default: .sample)),
                 ("min_weight", ["type": "number", "default": 0]), ("max_weight", ["type": "number", "default": 1]),
                 ("l2_gamma", ["type": "number", "default": 0]), ("frequency", ["type": "number", "default": 252]),
                 ("groups", ["type": "array", "items": Schema.closedObject([
@@ -58,7 +58,7 @@ extension PortfolioRoutes {
                 ], required: ["symbol", "price"], description: "A holding, or a price for a target not held (quantity 0).")]),
                 ("drift_threshold", ["type": "number", "default": .number(0.05)]),
                 ("minimum_notional", Schema.decimal),
-                ("method", ["type": "string", "enum": ["drift", "greedy"], "default": "drift"]),
+                ("method", Schema.enumeration(RebalanceSpecification.Method.self, default: .drift)),
             ], required: ["cash", "positions", "targets"], description: "Holdings, prices and targets; amounts are decimal strings.")),
             ("RebalancePlan", Schema.object([
                 ("rebalance_needed", ["type": "boolean"]), ("reason", Schema.string),

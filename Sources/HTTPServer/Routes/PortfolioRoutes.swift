@@ -67,11 +67,9 @@ enum PortfolioRoutes: RouteGroup {
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                let data = try await body(of: request, allowedKeys: OptimizationSpecification.keys.union(priceSourceKeys))
-                let specification = try decode(OptimizationSpecification.self, from: data)
-                guard (specification.objective == nil) != (specification.strategy == nil) else {
-                    throw ProblemDetails(.malformedJSON, detail: "give exactly one of objective (\(OptimizationSpecification.objectives.joined(separator: ", "))) and strategy")
-                }
+                let data = try await body(of: request, allowedKeys: OptimizeRequestBody.keys.union(priceSourceKeys))
+                let body = try decode(OptimizeRequestBody.self, from: data)
+                let specification = try typed { () throws(RequestFieldError) in try body.specification() }
                 let source = try decode(PriceSource.self, from: data)
                 let history = try await priceHistory(source, store: dependencies.store)
                 let clock = ContinuousClock()
@@ -93,8 +91,9 @@ enum PortfolioRoutes: RouteGroup {
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                let data = try await body(of: request, allowedKeys: RebalanceSpecification.keys)
-                let specification = try decode(RebalanceSpecification.self, from: data)
+                let data = try await body(of: request, allowedKeys: RebalanceRequestBody.keys)
+                let body = try decode(RebalanceRequestBody.self, from: data)
+                let specification = try typed { () throws(RequestFieldError) in try body.specification() }
                 switch try ProblemDetails.unprocessable({ () throws(PortfolioError) in try specification.plan() }) {
                 case .rebalance(let plan): return JSONResponse.make(Representations.rebalancePlan(plan))
                 case .allocation(let result, let prices): return JSONResponse.make(Representations.discreteAllocation(result, prices: prices))
@@ -126,6 +125,15 @@ enum PortfolioRoutes: RouteGroup {
     }
 
     // MARK: Parts
+
+    /// A request read into its typed form; a member that cannot be used is a 400 naming it.
+    static func typed<T>(_ body: () throws(RequestFieldError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw ProblemDetails.invalidParameter(error.field, error.reason)
+        }
+    }
 
     /// Reads the JSON body and rejects keys the route does not know, so a typo is not ignored.
     static func body(of request: Request, allowedKeys: Set<String>) async throws -> Data {

@@ -221,8 +221,8 @@ public enum JobKinds {
         let quote_currency: String?
     }
 
-    /// `market_data_refresh`: imports a bar file again (a file another program keeps current, until
-    /// exchange connectors exist): new bars are inserted, changed ones updated, the rest left alone,
+    /// `market_data_refresh`: imports a bar file again (a file another program keeps current; live
+    /// Binance bars come through `run --feed binance` instead): new bars are inserted, changed ones updated, the rest left alone,
     /// in one transaction; a file with a bad row fails the job naming file, line and field, and
     /// stores nothing. The result has each series' counts.
     public static func marketDataRefresh(store: SQLStore) -> JobHandler {

@@ -33,7 +33,8 @@ struct SchedulerService: Service {
     }
 }
 
-/// `orchestrator scheduler`: runs the scheduler (no HTTP server) until SIGTERM.
+/// `orchestrator scheduler`: runs the scheduler until SIGTERM; with `--port`, it serves only
+/// `/health/live`, `/health/ready` and `/metrics`.
 public enum SchedulerCommand {
     /// Runs until shutdown.
     public static func run(_ configuration: OrchestratorConfiguration, port: Int? = nil, logger: Logger,

@@ -3,7 +3,8 @@ import Logging
 import ServiceLifecycle
 import Storage
 
-/// `orchestrator worker`: runs jobs from the shared store until SIGTERM (no HTTP server). Any
+/// `orchestrator worker`: runs jobs from the shared store until SIGTERM (with `--port`, serving only
+/// `/health/live`, `/health/ready` and `/metrics`). Any
 /// number of workers can share one PostgreSQL; on SQLite, use the worker inside `orchestrator run`.
 public enum WorkerCommand {
     /// Runs a worker until shutdown.

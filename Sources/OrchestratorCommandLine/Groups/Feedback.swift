@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Orchestrator
+import TradingCore
+
+/// A feedback subcommand that runs one action on the configured store.
+protocol FeedbackStoreSubcommand: AsyncParsableCommand {
+    static var action: FeedbackCommands.StoreAction { get }
+    var storage: StorageOptions { get }
+    var output: FormatOption { get }
+}
+
+extension FeedbackStoreSubcommand {
+    func run() async throws {
+        try await CommandRunner.run(storage: storage) { configuration, logger in
+            CommandRunner.print(try await FeedbackCommands.run(Self.action, configuration: configuration, logger: logger), format: output.format)
+        }
+    }
+}
+
+struct FeedbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feedback",
+        abstract: "The feedback loop: score forecasts, re-tune thresholds, report, and simulate adapting against not adapting.",
+        subcommands: [Report.self, Score.self, Optimize.self, Simulate.self, Benchmark.self], defaultSubcommand: Report.self)
+
+    struct Report: FeedbackStoreSubcommand {
+        static let configuration = CommandConfiguration(abstract: "Cycles, outcomes, thresholds, models, adaptation score and the newest signals.")
+        static let action = FeedbackCommands.StoreAction.report
+        @OptionGroup var storage: StorageOptions
+        @OptionGroup var output: FormatOption
+    }
+
+    struct Score: FeedbackStoreSubcommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score every stored forecast whose horizon has ended (one transaction), feed the drift detectors, alert on drift.")
+        static let action = FeedbackCommands.StoreAction.score
+        @OptionGroup var storage: StorageOptions
+        @OptionGroup var output: FormatOption
+    }
+
+    struct Optimize: FeedbackStoreSubcommand {
+        static let configuration = CommandConfiguration(abstract: "Re-tune each horizon's confidence threshold on its newest outcomes.")
+        static let action = FeedbackCommands.StoreAction.optimize
+        @OptionGroup var storage: StorageOptions
+        @OptionGroup var output: FormatOption
+    }
+
+    struct Simulate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the loop over an OHLCV file next to a frozen copy: drift, challengers in shadow, promotions, and both systems' scores.",
+            discussion: "The champion is fitted on the bars closed by --fit-time; the stream starts there. No database is used.")
+        @Option(help: "The OHLCV CSV file.") var data: String
+        @Option(help: "Champion fit time and stream start (ISO-8601 UTC).") var fitTime: Timestamp
+        @Option(help: "Ignore bars closing after this time.") var end: Timestamp?
+        @Option(help: "The horizon scored.") var horizon = "4h"
+        @Option(help: "Paired shadow forecasts before a challenger is judged.") var shadow = 480
+        @Option(help: "Train challengers on the newest N bars only (default: all bars closed by the drift).") var challengerWindow: Int?
+        @Option(help: "Page-Hinkley threshold (lambda).") var threshold = 50.0
+        @Option(help: "Page-Hinkley tolerance (delta).") var delta = 0.005
+        @OptionGroup var output: FormatOption
+
+        func validate() throws {
+            guard shadow >= 100 else { throw ValidationError("--shadow must be at least 100 (the promotion rule's minimum)") }
+            if let challengerWindow, challengerWindow < 300 { throw ValidationError("--challenger-window must be at least 300 bars") }
+            guard threshold > 0 else { throw ValidationError("--threshold must be positive") }
+        }
+
+        func run() async throws {
+            var request = FeedbackCommands.SimulationRequest(path: data, fitTime: fitTime)
+            request.end = end
+            request.horizon = horizon
+            request.shadowPairs = shadow
+            request.challengerWindow = challengerWindow
+            request.threshold = threshold
+            request.delta = delta
+            try FileCommand.run({ try FeedbackCommands.simulate(request) }, format: output.format)
+        }
+    }
+
+    struct Benchmark: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time scoring N synthetic outcomes and updating every tracker (windows, signatures, drift detectors).")
+        @Option(help: "Outcomes per repetition.") var outcomes = 100_000
+        @Option(help: "Repetitions.") var repetitions = 5
+        @OptionGroup var output: FormatOption
+
+        func run() async throws {
+            CommandRunner.print(FeedbackCommands.benchmark(outcomes: outcomes, repetitions: max(1, repetitions)), format: output.format)
+        }
+    }
+}
