@@ -85,7 +85,7 @@ extension Representations {
 
     /// A model version.
     public static func modelVersion(_ model: ModelVersionRecord) -> JSONValue {
-        ["name": .string(model.name), "role": .string(model.role), "parameters": .string(model.parameters), "created_at": .string(model.createdAt.iso8601),
+        ["name": .string(model.name), "role": .string(model.role.rawValue), "parameters": .string(model.parameters), "created_at": .string(model.createdAt.iso8601),
          "promoted_at": model.promotedAt.map { .string($0.iso8601) } ?? .null]
     }
 

@@ -1,5 +1,6 @@
 import Prediction
 import TradingCore
+import TradingEngine
 
 extension Representations {
     /// Forecasts for the horizons of one decision time.
@@ -17,9 +18,9 @@ extension Representations {
                     "volatility": .number(forecast.volatility),
                     "interval_80": [.number(forecast.intervalLow), .number(forecast.intervalHigh)],
                     "models": [
-                        "return": .string(forecast.returnModel),
-                        "direction": .string(forecast.directionModel),
-                        "volatility": .string(forecast.volatilityModel),
+                        "return": .string(forecast.returnModel.rawValue),
+                        "direction": .string(forecast.directionModel.rawValue),
+                        "volatility": .string(forecast.volatilityModel.rawValue),
                     ],
                     "baselines": [
                         "zero_return": .number(0),
@@ -71,8 +72,8 @@ extension Representations {
 
     /// Regimes at one decision time, with the HMM's states sorted by mean.
     public static func regimes(_ report: RegimeDetector.Report, symbol: String) -> JSONValue {
-        func regime(_ value: RegimeDetector.Regime, statistic: String) -> JSONValue {
-            .object([("label", .string(value.label)), ("probability", .number(value.probability)), ("since", .string(value.since.iso8601)),
+        func regime<Label>(_ value: RegimeDetector.Regime<Label>, statistic: String) -> JSONValue {
+            .object([("label", .string(value.label.rawValue)), ("probability", .number(value.probability)), ("since", .string(value.since.iso8601)),
                      (statistic, .number(value.statistic))])
         }
         let model = report.hmm.model
@@ -147,7 +148,7 @@ extension Representations {
 
     /// The strategy recommendation for a regime report.
     public static func recommendation(_ regimes: RegimeDetector.Report) -> JSONValue {
-        let choice = PredictiveAlerts.recommendedStrategy(regimes)
-        return ["strategy": .string(choice.strategy), "regime": .string(choice.regime), "reason": .string(choice.reason)]
+        let choice = StrategyRecommendation(regimes)
+        return ["strategy": .string(choice.strategy.rawValue), "regime": .string(choice.regime.rawValue), "reason": .string(choice.reason)]
     }
 }

@@ -51,7 +51,7 @@ public enum PredictionCommands {
         let rows = forecasts.map { forecast in
             [forecast.horizon.label, String(format: "%+.5f", forecast.expectedLogReturn), String(format: "%.3f", forecast.probabilityUp),
              String(format: "%.5f", forecast.volatility), String(format: "[%+.4f, %+.4f]", forecast.intervalLow, forecast.intervalHigh),
-             "\(forecast.returnModel)/\(forecast.directionModel)/\(forecast.volatilityModel)"]
+             "\(forecast.returnModel.rawValue)/\(forecast.directionModel.rawValue)/\(forecast.volatilityModel.rawValue)"]
         }
         guard case .object(var members) = Representations.forecasts(forecasts, symbol: loaded.symbol, gaps: loaded.gaps) else { fatalError("an object") }
         members.append(("fit_ms", .number(fitMilliseconds)))
@@ -95,9 +95,9 @@ public enum PredictionCommands {
         let hmmInput = Array(loaded.series.asOf(loaded.series.lastCloseTime!).logReturns.suffix(5000))
         let hmmMilliseconds = try PortfolioCommands.medianMilliseconds(repetitions) { _ = try GaussianHMM.fit(hmmInput, states: states, restarts: 10, seed: 1) }
         let rows = [
-            ["trend", report.trend.label, String(format: "%.3f", report.trend.probability), report.trend.since.iso8601],
-            ["volatility", report.volatility.label, String(format: "%.3f", report.volatility.probability), report.volatility.since.iso8601],
-            ["trend or range", report.trendOrRange.label, String(format: "%.3f", report.trendOrRange.probability), report.trendOrRange.since.iso8601],
+            ["trend", report.trend.label.rawValue, String(format: "%.3f", report.trend.probability), report.trend.since.iso8601],
+            ["volatility", report.volatility.label.rawValue, String(format: "%.3f", report.volatility.probability), report.volatility.since.iso8601],
+            ["trend or range", report.trendOrRange.label.rawValue, String(format: "%.3f", report.trendOrRange.probability), report.trendOrRange.since.iso8601],
             ["hmm state", "\(report.hmmCurrentState) of \(states)", String(format: "%.3f", report.hmm.lastPosterior[report.hmmCurrentState]), report.hmmSince.iso8601],
         ]
         guard case .object(var members) = Representations.regimes(report, symbol: loaded.symbol) else { fatalError("an object") }

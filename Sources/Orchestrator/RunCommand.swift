@@ -269,7 +269,7 @@ public enum RunCommand {
             progress: { progress in
                 let step = progress.step
                 metrics?.record(step, openPositions: progress.openPositions, peak: progress.peakEquity)
-                let stateChanged = step.alerts.contains { $0.level != "WARNING" }
+                let stateChanged = step.alerts.contains { $0.level != .warning }
                 if step.index % reportEvery == 0 || stateChanged || progress.isFinished {
                     var line = consoleLine(progress, total: progress.barCount)
                     // Live: how long after its close the bar was processed, and the orders the venue has not ended.
@@ -279,7 +279,7 @@ public enum RunCommand {
                     }
                     announce(line)
                 }
-                for alert in step.alerts where alert.level != "WARNING" { announce("  \(alert.level) \(alert.rule): \(alert.message)") }
+                for alert in step.alerts where alert.level != .warning { announce("  \(alert.level.rawValue) \(alert.rule): \(alert.message)") }
             })
         // The bars since the last fit stay in memory too: a forecast carries the fitted variances through them.
         runner.historyRetention = window.map { $0 + options.refitEvery + options.rebalanceEvery }

@@ -18,10 +18,30 @@ public struct Forecast: Sendable {
     public let intervalLow: Double
     /// Upper end of the 80 % interval.
     public let intervalHigh: Double
-    /// Which model produced each part: return, direction and volatility (a model name or a baseline).
-    public let returnModel: String
-    public let directionModel: String
-    public let volatilityModel: String
+    /// Which model produced the expected return: ridge regression, or the historical-mean baseline.
+    public let returnModel: ReturnModel
+    /// Which model produced P(up): logistic regression, or the climatological baseline.
+    public let directionModel: DirectionModel
+    /// Which model produced the volatility: GARCH(1,1), or the EWMA baseline.
+    public let volatilityModel: VolatilityModel
+
+    /// The expected return's models, named as stored and served.
+    public enum ReturnModel: String, Sendable, CaseIterable {
+        case ridge
+        case baselineMean = "baseline_mean"
+    }
+
+    /// P(up)'s models, named as stored and served.
+    public enum DirectionModel: String, Sendable, CaseIterable {
+        case logistic
+        case baselineClimatology = "baseline_climatology"
+    }
+
+    /// The volatility's models, named as stored and served.
+    public enum VolatilityModel: String, Sendable, CaseIterable {
+        case garch
+        case baselineEWMA = "baseline_ewma"
+    }
     /// The baselines, always computed.
     public let baselines: Baselines
 

@@ -176,8 +176,8 @@ public struct Forecaster: Sendable {
                 return Forecast(
                     horizon: horizon, decisionTime: time, dataTime: dataTime, expectedLogReturn: expected, probabilityUp: probability,
                     volatility: sigma, intervalLow: expected - Forecaster.interval80 * sigma, intervalHigh: expected + Forecaster.interval80 * sigma,
-                    returnModel: models.useRidge ? "ridge" : "baseline_mean", directionModel: models.useLogistic ? "logistic" : "baseline_climatology",
-                    volatilityModel: volatility.garch != nil ? "garch" : "baseline_ewma",
+                    returnModel: models.useRidge ? .ridge : .baselineMean, directionModel: models.useLogistic ? .logistic : .baselineClimatology,
+                    volatilityModel: volatility.garch != nil ? .garch : .baselineEWMA,
                     baselines: Forecast.Baselines(meanLogReturn: models.meanReturn, climatologicalProbabilityUp: models.upFrequency,
                                                   ewmaVolatility: ewmaSigma))
             }

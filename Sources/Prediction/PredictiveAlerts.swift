@@ -84,26 +84,4 @@ public struct PredictiveAlerts: Sendable {
         }
         return alerts
     }
-
-    /// The portfolio module's strategy that suits the regimes, and why.
-    public static func recommendedStrategy(_ regimes: RegimeDetector.Report) -> (strategy: String, regime: String, reason: String) {
-        recommendedStrategy(regimes.classification)
-    }
-
-    /// The recommendation from the regimes without the HMM (it does not use it).
-    public static func recommendedStrategy(_ regimes: RegimeDetector.Classification) -> (strategy: String, regime: String, reason: String) {
-        if regimes.volatility.label == "HIGH" {
-            return ("BALANCED", "VOLATILE", "volatility is in its top third; equal risk contributions keep any one asset from dominating the risk")
-        }
-        switch regimes.trend.label {
-        case "BULL":
-            return regimes.trendOrRange.label == "TREND"
-                ? ("MOMENTUM", "BULL", String(format: "a rising trend (t = %.1f) with ADX %.0f: recent winners tend to persist", regimes.trend.statistic, regimes.trendOrRange.statistic))
-                : ("AGGRESSIVE", "BULL", String(format: "a rising trend (t = %.1f) without a strong directional ADX: maximise the Sharpe ratio", regimes.trend.statistic))
-        case "BEAR":
-            return ("CONSERVATIVE", "BEAR", String(format: "a falling trend (t = %.1f): minimise volatility and keep more cash", regimes.trend.statistic))
-        default:
-            return ("MEAN_REVERSION", "SIDEWAYS", String(format: "no significant trend (t = %.1f) and ADX %.0f: fade recent moves", regimes.trend.statistic, regimes.trendOrRange.statistic))
-        }
-    }
 }

@@ -29,9 +29,29 @@ public struct RegimeDetector: Sendable {
         self.hmmStates = hmmStates
     }
 
+    /// The trend of the log price over the trend window: its t-statistic beyond ±2, or neither.
+    public enum Trend: String, Sendable, CaseIterable {
+        case bull = "BULL"
+        case bear = "BEAR"
+        case sideways = "SIDEWAYS"
+    }
+
+    /// The 24-bar volatility's percentile among the last 1,000 bars, by thirds.
+    public enum Volatility: String, Sendable, CaseIterable {
+        case low = "LOW"
+        case normal = "NORMAL"
+        case high = "HIGH"
+    }
+
+    /// Whether the market trends (ADX(14) of 25 or more) or ranges.
+    public enum Structure: String, Sendable, CaseIterable {
+        case trend = "TREND"
+        case range = "RANGE"
+    }
+
     /// One classification.
-    public struct Regime: Sendable {
-        public let label: String
+    public struct Regime<Label: RawRepresentable & Sendable & Equatable>: Sendable where Label.RawValue == String {
+        public let label: Label
         public let probability: Double
         public let since: Timestamp
         /// The statistic behind it (t-statistic, percentile, ADX).
@@ -43,9 +63,9 @@ public struct RegimeDetector: Sendable {
     public struct Classification: Sendable {
         public let decisionTime: Timestamp
         public let dataTime: Timestamp
-        public let trend: Regime
-        public let volatility: Regime
-        public let trendOrRange: Regime
+        public let trend: Regime<Trend>
+        public let volatility: Regime<Volatility>
+        public let trendOrRange: Regime<Structure>
         public let varianceRatio: Double
     }
 
@@ -53,9 +73,9 @@ public struct RegimeDetector: Sendable {
     public struct Report: Sendable {
         public let decisionTime: Timestamp
         public let dataTime: Timestamp
-        public let trend: Regime
-        public let volatility: Regime
-        public let trendOrRange: Regime
+        public let trend: Regime<Trend>
+        public let volatility: Regime<Volatility>
+        public let trendOrRange: Regime<Structure>
         public let varianceRatio: Double
         public let hmm: GaussianHMM.Fit
         public let hmmCurrentState: Int
@@ -111,11 +131,11 @@ public struct RegimeDetector: Sendable {
             let standardError = (residuals / Double(trendWindow - 2) / sxx).squareRoot()
             return standardError > 0 ? slope / standardError : (slope == 0 ? 0 : slope.sign == .minus ? -1e9 : 1e9)
         }
-        func trendLabel(_ t: Double) -> String { t > 2 ? "BULL" : t < -2 ? "BEAR" : "SIDEWAYS" }
+        func trendLabel(_ t: Double) -> Trend { t > 2 ? .bull : t < -2 ? .bear : .sideways }
         let tNow = trendStatistic(last)
         let trendSince = since(last, count: 200, times: times) { trendLabel(trendStatistic($0)) }
         let phi = 0.5 * erfc(-abs(tNow) / 2.0.squareRoot())
-        let trendProbability = trendLabel(tNow) == "SIDEWAYS" ? min(2 * (1 - phi), 1) : phi
+        let trendProbability = trendLabel(tNow) == .sideways ? min(2 * (1 - phi), 1) : phi
 
         // Volatility percentile.
         let window = 24
@@ -130,7 +150,7 @@ public struct RegimeDetector: Sendable {
             while low < high { let middle = (low + high) / 2; if sortedRolling[middle] < value { low = middle + 1 } else { high = middle } }
             return Double(low) / Double(sortedRolling.count)
         }
-        func volatilityLabel(_ p: Double) -> String { p < 1.0 / 3 ? "LOW" : p > 2.0 / 3 ? "HIGH" : "NORMAL" }
+        func volatilityLabel(_ p: Double) -> Volatility { p < 1.0 / 3 ? .low : p > 2.0 / 3 ? .high : .normal }
         let volatilityLabels = rolling.suffix(200).map { volatilityLabel(percentile($0)) }
         let percentileNow = percentile(rolling.last!)
         let volatilitySince = sinceFromLabels(volatilityLabels, times: Array(times.suffix(volatilityLabels.count)))
@@ -138,7 +158,7 @@ public struct RegimeDetector: Sendable {
 
         // ADX(14) per bar over the last 250 bars.
         let adx = adxSeries(highs: Array(highs.suffix(250)), lows: Array(lows.suffix(250)), closes: Array(closes.suffix(250)))
-        let rangeLabels = adx.suffix(200).map { $0 >= 25 ? "TREND" : "RANGE" }
+        let rangeLabels = adx.suffix(200).map { $0 >= 25 ? Structure.trend : .range }
         let rangeSince = sinceFromLabels(rangeLabels, times: Array(times.suffix(rangeLabels.count)))
         let tail = Array(returns.suffix(250))
         let oneBar = Statistics.variance(tail, ddof: 1)
@@ -149,26 +169,26 @@ public struct RegimeDetector: Sendable {
             decisionTime: time, dataTime: dataTime,
             trend: Regime(label: trendLabel(tNow), probability: trendProbability, since: trendSince, statistic: tNow),
             volatility: Regime(label: volatilityLabel(percentileNow), probability: volatilityProbability, since: volatilitySince, statistic: percentileNow),
-            trendOrRange: Regime(label: adx.last! >= 25 ? "TREND" : "RANGE", probability: share(rangeLabels), since: rangeSince, statistic: adx.last!),
+            trendOrRange: Regime(label: adx.last! >= 25 ? .trend : .range, probability: share(rangeLabels), since: rangeSince, statistic: adx.last!),
             varianceRatio: varianceRatio)
     }
 
     /// The close time of the first bar of the current run of equal labels among the last `count` bars.
-    private func since(_ last: Int, count: Int, times: [Timestamp], label: (Int) -> String) -> Timestamp {
+    private func since<Label: Equatable>(_ last: Int, count: Int, times: [Timestamp], label: (Int) -> Label) -> Timestamp {
         let current = label(last)
         var index = last
         while index > max(last - count, trendWindow) && label(index - 1) == current { index -= 1 }
         return times[index]
     }
 
-    private func sinceFromLabels(_ labels: [String], times: [Timestamp]) -> Timestamp {
+    private func sinceFromLabels<Label: Equatable>(_ labels: [Label], times: [Timestamp]) -> Timestamp {
         var index = labels.count - 1
         while index > 0 && labels[index - 1] == labels.last! { index -= 1 }
         return times[index]
     }
 
     /// The share of the last 10 labels equal to the newest.
-    private func share(_ labels: [String]) -> Double {
+    private func share<Label: Equatable>(_ labels: [Label]) -> Double {
         let recent = labels.suffix(10)
         return Double(recent.filter { $0 == labels.last! }.count) / Double(recent.count)
     }

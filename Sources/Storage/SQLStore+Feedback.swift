@@ -77,7 +77,7 @@ extension SQLStore: FeedbackStore {
             statements.append(SQLStatement("""
                 INSERT INTO feedback_models (name, role, parameters, created_at, promoted_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET role = excluded.role, parameters = excluded.parameters, promoted_at = COALESCE(excluded.promoted_at, feedback_models.promoted_at)
-                """, [.text(model.name), .text(model.role), .text(model.parameters), .integer(model.createdAt.millisecondsSinceEpoch),
+                """, [.text(model.name), .text(model.role.rawValue), .text(model.parameters), .integer(model.createdAt.millisecondsSinceEpoch),
                       model.promotedAt.map { .integer($0.millisecondsSinceEpoch) } ?? .null]))
         }
         for (name, value) in commit.state.sorted(by: { $0.key < $1.key }) {
@@ -192,7 +192,9 @@ extension SQLStore: FeedbackStore {
 
     public func modelVersions() async throws -> [ModelVersionRecord] {
         try await database.query(SQLStatement("SELECT name, role, parameters, created_at, promoted_at FROM feedback_models ORDER BY created_at DESC, name")).map { row in
-            ModelVersionRecord(name: try row.text(0), role: try row.text(1), parameters: try row.text(2),
+            let roleText = try row.text(1)
+            guard let role = ModelVersionRecord.Role(rawValue: roleText) else { throw StoreError.corruptValue(column: "feedback_models.role", value: roleText) }
+            return ModelVersionRecord(name: try row.text(0), role: role, parameters: try row.text(2),
                                createdAt: Timestamp(millisecondsSinceEpoch: try row.integer(3)),
                                promotedAt: try row.optionalInteger(4).map { Timestamp(millisecondsSinceEpoch: $0) })
         }

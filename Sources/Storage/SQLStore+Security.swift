@@ -8,7 +8,7 @@ extension SQLStore: SecurityAlertStore {
         id, fingerprint, level, source, title, message, first_seen, last_seen, seen_count, acknowledged_at, acknowledged_by, resolved_at
         """
 
-    public func reconcileAlerts(_ observations: [AlertObservation], sources: Set<String>, at time: Timestamp) async throws -> AlertChanges {
+    public func reconcileAlerts(_ observations: [AlertObservation], sources: Set<AlertSource>, at time: Timestamp) async throws -> AlertChanges {
         let now = SQLValue.integer(time.millisecondsSinceEpoch)
         var seen: Set<String> = []
         let unique = observations.filter { seen.insert($0.fingerprint).inserted }
@@ -20,10 +20,10 @@ extension SQLStore: SecurityAlertStore {
                 ON CONFLICT (fingerprint) WHERE resolved_at IS NULL DO UPDATE SET last_seen = excluded.last_seen,
                     seen_count = security_alerts.seen_count + 1, level = excluded.level, title = excluded.title, message = excluded.message
                 RETURNING \(Self.alertColumns)
-                """, [.text(observation.fingerprint), .text(observation.level.rawValue), .text(observation.source), .text(observation.title),
+                """, [.text(observation.fingerprint), .text(observation.level.rawValue), .text(observation.source.rawValue), .text(observation.title),
                       .text(observation.message), now, now])
         }
-        let sourceList = sources.sorted()
+        let sourceList = sources.sorted().map(\.rawValue)
         if !sourceList.isEmpty {
             let keep = unique.map(\.fingerprint)
             let sourcePlaceholders = Array(repeating: "?", count: sourceList.count).joined(separator: ", ")
@@ -70,8 +70,10 @@ extension SQLStore: SecurityAlertStore {
     private static func alert(_ row: SQLRow) throws -> StoredSecurityAlert {
         let levelText = try row.text(2)
         guard let level = AlertLevel(rawValue: levelText) else { throw StoreError.corruptValue(column: "security_alerts.level", value: levelText) }
+        let sourceText = try row.text(3)
+        guard let source = AlertSource(rawValue: sourceText) else { throw StoreError.corruptValue(column: "security_alerts.source", value: sourceText) }
         return StoredSecurityAlert(
-            id: try row.integer(0), fingerprint: try row.text(1), level: level, source: try row.text(3), title: try row.text(4), message: try row.text(5),
+            id: try row.integer(0), fingerprint: try row.text(1), level: level, source: source, title: try row.text(4), message: try row.text(5),
             firstSeen: Timestamp(millisecondsSinceEpoch: try row.integer(6)), lastSeen: Timestamp(millisecondsSinceEpoch: try row.integer(7)),
             count: Int(try row.integer(8)), acknowledgedAt: try row.optionalInteger(9).map { Timestamp(millisecondsSinceEpoch: $0) },
             acknowledgedBy: try row.optionalText(10), resolvedAt: try row.optionalInteger(11).map { Timestamp(millisecondsSinceEpoch: $0) })

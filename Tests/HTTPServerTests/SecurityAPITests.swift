@@ -34,8 +34,8 @@ struct SecurityAPITests {
                 #expect(response.status == .serviceUnavailable, "the test server runs no supervisor")
             }
             let changes = try await fixture.store.reconcileAlerts(
-                [AlertObservation(fingerprint: "check:memory", level: .warning, source: "health", title: "memory DEGRADED", message: "90 %")],
-                sources: ["health"], at: Timestamp(millisecondsSinceEpoch: 1000))
+                [AlertObservation(fingerprint: "check:memory", level: .warning, source: .health, title: "memory DEGRADED", message: "90 %")],
+                sources: [.health], at: Timestamp(millisecondsSinceEpoch: 1000))
             let id = try #require(changes.raised.first?.id)
             try await client.execute(uri: "/api/v1/supervisor/alerts", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 let alerts = try response.json["alerts"] as? [[String: Any]]

@@ -97,7 +97,7 @@ struct PointInTimeTests {
         let forecasts = try Forecaster().forecast(series, at: series.lastCloseTime!, horizons: [Horizon(parsing: "4h")!])
         for forecast in forecasts {
             #expect([forecast.expectedLogReturn, forecast.probabilityUp, forecast.volatility, forecast.intervalLow, forecast.intervalHigh].allSatisfy { $0.isFinite })
-            #expect(forecast.directionModel == "baseline_climatology" && forecast.volatilityModel == "baseline_ewma")
+            #expect(forecast.directionModel == .baselineClimatology && forecast.volatilityModel == .baselineEWMA)
         }
         #expect(throws: PredictionError.self) { try GARCHModel.fit([Double](repeating: 0, count: 200)) }
     }

@@ -79,7 +79,7 @@ struct HealthRulesTests {
                                     logLevel: "info", openMetrics: true, dockerSocketReachable: false).evaluate()
         #expect(sound.allSatisfy { $0.status == .ok }, "\(sound.filter { $0.status != .ok }.map(\.message))")
         let observations = AlertRules.observations(checks: weak)
-        #expect(observations.count == weak.count && observations.allSatisfy { $0.level == .security && $0.source == "posture" })
+        #expect(observations.count == weak.count && observations.allSatisfy { $0.level == .security && $0.source == .posture })
     }
 
     @Test("a disk filling at a steady rate is forecast to cross 95 % at the right time; a flat or falling one is not")

@@ -20,8 +20,8 @@ struct FeedbackModelTests {
             let challenger = FeedbackCycle.ModelSpecification(symbol: "BTC-USD", timeframe: "1h", horizon: "4h", fittedAt: Timestamp(iso8601: "2018-01-17T10:00:00Z")!)
             var commit = FeedbackCommit()
             commit.models = [
-                ModelVersionRecord(name: champion.name, role: "CHAMPION", parameters: champion.json, createdAt: champion.fittedAt, promotedAt: champion.fittedAt),
-                ModelVersionRecord(name: challenger.name, role: "CHALLENGER", parameters: challenger.json, createdAt: challenger.fittedAt, promotedAt: nil),
+                ModelVersionRecord(name: champion.name, role: .champion, parameters: champion.json, createdAt: champion.fittedAt, promotedAt: champion.fittedAt),
+                ModelVersionRecord(name: challenger.name, role: .challenger, parameters: challenger.json, createdAt: challenger.fittedAt, promotedAt: nil),
             ]
             try await fixture.store.commitFeedback(commit, at: challenger.fittedAt)
             let cycle = FeedbackCycle(store: fixture.store)
@@ -35,8 +35,8 @@ struct FeedbackModelTests {
             #expect(abs(result.verdict.improvement.mean - 0.053193309743884455) < 1e-6)
             #expect(abs(result.verdict.championScore - -1.9408217855823782) < 1e-6)
             let models = try await fixture.store.modelVersions()
-            #expect(models.first { $0.name == challenger.name }?.role == "CHAMPION")
-            #expect(models.first { $0.name == champion.name }?.role == "RETIRED")
+            #expect(models.first { $0.name == challenger.name }?.role == .champion)
+            #expect(models.first { $0.name == champion.name }?.role == .retired)
             let signal = try #require(try await fixture.store.learningSignals(limit: 5).first)
             #expect(signal.kind == .adaptation && signal.evidence["improvement_low"]! > 0)
             // Judged once: nothing is left in trial.
@@ -45,7 +45,7 @@ struct FeedbackModelTests {
             let back = try await cycle.rollback(stream: "BTC-USD 1h 4h", now: end)
             #expect(back.restored == champion.name && back.retired == challenger.name)
             let after = try await fixture.store.modelVersions()
-            #expect(after.first { $0.name == champion.name }?.role == "CHAMPION" && after.first { $0.name == challenger.name }?.role == "RETIRED")
+            #expect(after.first { $0.name == champion.name }?.role == .champion && after.first { $0.name == challenger.name }?.role == .retired)
             #expect(try await cycle.rollback(stream: "BTC-USD 1h 4h", now: end).restored == challenger.name)
             await #expect(throws: FeedbackCycle.RollbackError.noChampion(stream: "ETH-USD 1h 4h")) {
                 try await cycle.rollback(stream: "ETH-USD 1h 4h", now: end)

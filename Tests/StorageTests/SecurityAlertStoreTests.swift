@@ -6,7 +6,7 @@ import TradingCore
 
 @Suite("Security alerts: deduplicated by fingerprint, counted, acknowledged, resolved when the condition clears")
 struct SecurityAlertStoreTests {
-    static func observation(_ fingerprint: String, _ level: AlertLevel = .warning, source: String = "health") -> AlertObservation {
+    static func observation(_ fingerprint: String, _ level: AlertLevel = .warning, source: AlertSource = .health) -> AlertObservation {
         AlertObservation(fingerprint: fingerprint, level: level, source: source, title: fingerprint, message: "seen")
     }
 
@@ -16,20 +16,20 @@ struct SecurityAlertStoreTests {
             let store = fixture.store
             let t0 = Timestamp(iso8601: "2026-11-26T00:00:00Z")!
             let first = try await store.reconcileAlerts([Self.observation("check:disk.space", .critical), Self.observation("check:memory")],
-                                                        sources: ["health"], at: t0)
+                                                        sources: [.health], at: t0)
             #expect(first.raised.map(\.fingerprint).sorted() == ["check:disk.space", "check:memory"] && first.resolved.isEmpty)
-            let second = try await store.reconcileAlerts([Self.observation("check:disk.space", .critical)], sources: ["health"], at: t0.adding(milliseconds: 60_000))
+            let second = try await store.reconcileAlerts([Self.observation("check:disk.space", .critical)], sources: [.health], at: t0.adding(milliseconds: 60_000))
             #expect(second.raised.isEmpty)
             #expect(second.resolved.map(\.fingerprint) == ["check:memory"])
             let open = try await store.securityAlerts(includeResolved: false, limit: 10)
             #expect(open.count == 1 && open[0].count == 2 && open[0].firstSeen == t0 && open[0].lastSeen == t0.adding(milliseconds: 60_000))
             // Another source's sweep never resolves these.
-            let other = try await store.reconcileAlerts([], sources: ["vulnerability"], at: t0.adding(milliseconds: 90_000))
+            let other = try await store.reconcileAlerts([], sources: [.vulnerability], at: t0.adding(milliseconds: 90_000))
             #expect(other.resolved.isEmpty)
             let acknowledged = try await store.acknowledgeAlert(id: open[0].id, by: "ops key 3", at: t0.adding(milliseconds: 100_000))
             #expect(acknowledged?.acknowledgedBy == "ops key 3")
             #expect(try await store.acknowledgeAlert(id: 999, by: "x", at: t0) == nil)
-            let again = try await store.reconcileAlerts([Self.observation("check:memory")], sources: ["health"], at: t0.adding(milliseconds: 120_000))
+            let again = try await store.reconcileAlerts([Self.observation("check:memory")], sources: [.health], at: t0.adding(milliseconds: 120_000))
             #expect(again.raised.map(\.fingerprint) == ["check:memory"] && again.resolved.map(\.fingerprint) == ["check:disk.space"])
             #expect(try await store.securityAlerts(includeResolved: true, limit: 10).count == 3)
         }

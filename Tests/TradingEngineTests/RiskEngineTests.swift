@@ -52,7 +52,7 @@ struct RiskEngineTests {
         gate.markEquity(FixedDecimal(89_000), at: Self.time.adding(milliseconds: 7_200_000))   // −11 % from the peak
         #expect(gate.state == .halted)
         #expect(gate.check(Self.order(Self.aaa, .sell, 50, at: 100), equity: FixedDecimal(89_000), positions: held, at: Self.time).rule == "halted")
-        #expect(gate.alerts.filter { $0.level == "CRITICAL" }.map(\.rule) == ["max_daily_loss", "max_drawdown"])
+        #expect(gate.alerts.filter { $0.level == .critical }.map(\.rule) == ["max_daily_loss", "max_drawdown"])
         gate.resume(at: Self.time.adding(milliseconds: 10_800_000))
         #expect(gate.state == .active)
         gate.markEquity(FixedDecimal(89_000), at: Self.time.adding(milliseconds: 10_900_000))

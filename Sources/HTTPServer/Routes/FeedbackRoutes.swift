@@ -232,7 +232,7 @@ enum FeedbackRoutes: RouteGroup {
                 ("decisions", Schema.object([("success", integer), ("failure", integer), ("net_pnl", Schema.decimal)])),
                 ("thresholds", Schema.array(Schema.object([("horizon", string), ("threshold", number), ("objective", nullableNumber),
                                                            ("decisions", integer), ("updated_at", dateTime)]))),
-                ("models", Schema.array(Schema.object([("name", string), ("role", Schema.strings(["CHAMPION", "CHALLENGER", "RETIRED"])),
+                ("models", Schema.array(Schema.object([("name", string), ("role", Schema.enumeration(ModelVersionRecord.Role.self)),
                                                        ("parameters", string), ("created_at", dateTime), ("promoted_at", Schema.nullableDateTime)]))),
                 ("drift_detectors", Schema.array(Schema.object([("stream", string), ("observations", ["type": ["integer", "null"]])]))),
                 ("adaptation_score", Schema.object([("threshold_gain_per_decision", nullableNumber), ("threshold_changes_measured", integer),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PortfolioOptimizer
 import Prediction
 import TradingCore
 import TradingEngine
@@ -155,8 +156,10 @@ enum PredictionRoutes: RouteGroup {
     /// The schemas of these routes' bodies.
     static let schemas: [(String, JSONValue)] = {
         let string = Schema.string, integer = Schema.integer, number = Schema.number, dateTime = Schema.dateTime
-        let regime = Schema.object([("label", string), ("probability", number), ("since", dateTime)],
-                                   required: ["label", "probability", "since"], description: "A classification, its probability and the close time of the bar it began.")
+        func regime<Label: CaseIterable & RawRepresentable>(_ labels: Label.Type) -> JSONValue where Label.RawValue == String {
+            Schema.object([("label", Schema.enumeration(labels)), ("probability", number), ("since", dateTime)],
+                          required: ["label", "probability", "since"], description: "A classification, its probability and the close time of the bar it began.")
+        }
         return [
             ("Forecasts", Schema.object([
                 ("symbol", string), ("decision_time", dateTime), ("data_time", dateTime), ("gaps", integer),
@@ -164,7 +167,9 @@ enum PredictionRoutes: RouteGroup {
                 ("forecasts", Schema.array(Schema.object([
                     ("horizon", string), ("expected_log_return", number), ("probability_up", number), ("volatility", number),
                     ("interval_80", ["type": "array", "items": number, "minItems": 2, "maxItems": 2]),
-                    ("models", Schema.object([("return", string), ("direction", string), ("volatility", string)])),
+                    ("models", Schema.object([("return", Schema.enumeration(Forecast.ReturnModel.self)),
+                                              ("direction", Schema.enumeration(Forecast.DirectionModel.self)),
+                                              ("volatility", Schema.enumeration(Forecast.VolatilityModel.self))])),
                     ("baselines", Schema.object([("zero_return", number), ("mean_log_return", number), ("probability_up", number), ("ewma_volatility", number)])),
                     ("data_time", dateTime),
                 ]))),
@@ -173,8 +178,10 @@ enum PredictionRoutes: RouteGroup {
                 ("symbol", string), ("decision_time", dateTime), ("data_time", dateTime),
                 ("hmm", Schema.object([("loglikelihood", number), ("current_state", integer), ("since", dateTime),
                                        ("states", Schema.array(Schema.object([("mean", number), ("std", number), ("probability_now", number)])))])),
-                ("trend", regime), ("volatility_regime", regime), ("trend_or_range", regime), ("variance_ratio_10", number),
-                ("recommendation", Schema.object([("strategy", string), ("regime", string), ("reason", string)])),
+                ("trend", regime(RegimeDetector.Trend.self)), ("volatility_regime", regime(RegimeDetector.Volatility.self)),
+                ("trend_or_range", regime(RegimeDetector.Structure.self)), ("variance_ratio_10", number),
+                ("recommendation", Schema.object([("strategy", Schema.enumeration(AllocationStrategy.self)), ("regime", Schema.enumeration(MarketRegime.self)),
+                                                  ("reason", string)])),
             ], required: ["symbol", "hmm", "trend", "volatility_regime", "trend_or_range"])),
             ("Analysis", Schema.object([
                 ("symbol", string), ("timeframe", string), ("bars", integer), ("start", dateTime), ("end", dateTime),

@@ -88,7 +88,7 @@ enum SecurityRoutes: RouteGroup {
         return [
             ("SecurityAlert", Schema.object([
                 ("id", Schema.identifier), ("fingerprint", Schema.string), ("level", Schema.enumeration(AlertLevel.self)),
-                ("source", Schema.strings(["health", "posture", "vulnerability", "scan", "forecast", "feedback"])), ("title", Schema.string),
+                ("source", Schema.enumeration(AlertSource.self)), ("title", Schema.string),
                 ("message", Schema.string), ("first_seen", Schema.dateTime), ("last_seen", Schema.dateTime), ("count", Schema.integer),
                 ("acknowledged_at", Schema.nullableDateTime), ("acknowledged_by", Schema.nullableString), ("resolved_at", Schema.nullableDateTime),
             ])),
@@ -119,7 +119,7 @@ extension Representations {
             "id": .integer(alert.id),
             "fingerprint": .string(alert.fingerprint),
             "level": .string(alert.level.rawValue),
-            "source": .string(alert.source),
+            "source": .string(alert.source.rawValue),
             "title": .string(alert.title),
             "message": .string(alert.message),
             "first_seen": .string(alert.firstSeen.iso8601),

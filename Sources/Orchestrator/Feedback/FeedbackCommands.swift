@@ -51,7 +51,7 @@ public enum FeedbackCommands {
             let equity = try await store.equityHistory(account: account, limit: 62).map(\.equity.doubleValue)
             guard let anomaly = pnlAnomaly(equity: equity) else { continue }
             observations.append(AlertObservation(
-                fingerprint: "anomaly:pnl:\(account)", level: .warning, source: "feedback", title: "P&L anomaly on \(account)",
+                fingerprint: "anomaly:pnl:\(account)", level: .warning, source: .feedback, title: "P&L anomaly on \(account)",
                 message: "the newest mark-to-market return \(String(format: "%.4f", anomaly.newest * 100)) % is \(String(format: "%.1f", anomaly.z)) robust standard deviations from the median of the previous \(equity.count - 2)"))
         }
         if !observations.isEmpty { _ = try await store.reconcileAlerts(observations, sources: [], at: now) }
@@ -123,7 +123,7 @@ public enum FeedbackCommands {
     public static func raiseDriftAlerts(_ drifts: [FeedbackCycle.Drift], store: any SecurityAlertStore, now: Timestamp) async throws {
         guard !drifts.isEmpty else { return }
         let observations = drifts.map { drift in
-            AlertObservation(fingerprint: "drift:\(drift.symbol):\(drift.timeframe):\(drift.horizon)", level: .warning, source: "feedback",
+            AlertObservation(fingerprint: "drift:\(drift.symbol):\(drift.timeframe):\(drift.horizon)", level: .warning, source: .feedback,
                              title: "Forecast drift on \(drift.symbol) \(drift.horizon)",
                              message: "Page-Hinkley on the log scores fired at the forecast of \(drift.at.iso8601); mean log score of the last 50: \(String(format: "%.3f", drift.recentLogScore))"
                                 + (drift.mostShiftedFeature.map { feature in "; most shifted feature since the champion's fit: \(feature) (PSI \(String(format: "%.2f", drift.mostShiftedFeaturePSI ?? 0)))" } ?? ""))

@@ -26,7 +26,7 @@ public actor SecuritySweeper {
     static let forecastChecks: [(name: String, threshold: Double, unit: String)] = [
         ("disk.space", 95, " %"), ("disk.inodes", 95, " %"), ("memory", 95, " %"), ("database.latency", 500, " ms"), ("process.open_files", 90, " %"),
     ]
-    static let sources: Set<String> = ["health", "posture", "vulnerability", "scan", "forecast"]
+    static let sources: Set<AlertSource> = [.health, .posture, .vulnerability, .scan, .forecast]
 
     /// Creates a sweeper.
     public init(configuration: OrchestratorConfiguration, store: SQLStore, logger: Logger, clock: any TradingClock, metrics: SecurityMetrics?) {
@@ -134,7 +134,7 @@ public actor SecuritySweeper {
         case .critical, .security: .critical
         }
         logger.log(level: level, "alert raised", metadata: ["alert_id": .stringConvertible(alert.id), "alert_level": .string(alert.level.rawValue),
-                                                           "source": .string(alert.source), "title": .string(alert.title)])
+                                                           "source": .string(alert.source.rawValue), "title": .string(alert.title)])
         if let webhook {
             let logger = logger
             Task {

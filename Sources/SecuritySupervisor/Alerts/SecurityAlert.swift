@@ -24,19 +24,38 @@ public enum AlertLevel: String, Sendable, Hashable, CaseIterable, Comparable {
     public var canActOnTrading: Bool { self == .critical || self == .security }
 }
 
+/// What observed an alert's condition. A sweep resolves the open alerts of the sources it
+/// covers whose condition it no longer sees, and never another source's.
+public enum AlertSource: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// A health check that is DEGRADED or FAILED.
+    case health
+    /// A posture check (root, file modes, keys, TLS).
+    case posture
+    /// A known vulnerability in an installed package or a pinned dependency.
+    case vulnerability
+    /// A problem of the vulnerability database, which makes the scan prove nothing.
+    case scan
+    /// A degradation forecast or an anomaly of a check's values.
+    case forecast
+    /// The feedback loop: a P&L anomaly, a forecast stream's drift.
+    case feedback
+
+    public static func < (lhs: AlertSource, rhs: AlertSource) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
 /// A condition the supervisor observes now. Observations with the same fingerprint are one alert:
 /// seen again, it counts up; no longer seen, it resolves.
 public struct AlertObservation: Sendable, Hashable {
     /// Stable identity of the condition (`check:disk.space`, `vulnerability:Debian:12:openssl:DSA-1`).
     public let fingerprint: String
     public let level: AlertLevel
-    /// `health`, `posture`, `vulnerability`, `forecast`, `scan`.
-    public let source: String
+    /// What observed it.
+    public let source: AlertSource
     public let title: String
     public let message: String
 
     /// Creates an observation.
-    public init(fingerprint: String, level: AlertLevel, source: String, title: String, message: String) {
+    public init(fingerprint: String, level: AlertLevel, source: AlertSource, title: String, message: String) {
         self.fingerprint = fingerprint
         self.level = level
         self.source = source
@@ -56,7 +75,7 @@ public enum AlertRules {
             let level: AlertLevel = posture ? .security
                 : check.status == .degraded ? .warning
                 : (check.name.hasPrefix("database") || check.name == "disk.space") ? .critical : .error
-            return AlertObservation(fingerprint: "check:\(check.name)", level: level, source: posture ? "posture" : "health",
+            return AlertObservation(fingerprint: "check:\(check.name)", level: level, source: posture ? .posture : .health,
                                     title: "\(check.name) \(check.status.rawValue)", message: check.message)
         }
     }
@@ -66,12 +85,12 @@ public enum AlertRules {
     public static func observations(scan report: VulnerabilityScanner.Report) -> [AlertObservation] {
         var observations = report.findings.map { finding in
             AlertObservation(fingerprint: "vulnerability:\(finding.ecosystem):\(finding.package):\(finding.advisory)",
-                             level: finding.severity >= .high ? .security : .warning, source: "vulnerability",
+                             level: finding.severity >= .high ? .security : .warning, source: .vulnerability,
                              title: "\(finding.package) \(finding.installedVersion): \(finding.advisory) (\(finding.severity.rawValue))",
                              message: (finding.summary ?? finding.advisory) + (finding.fixedVersion.map { "; fixed in \($0)" } ?? "; no fix listed"))
         }
         observations += report.databaseProblems.map { problem in
-            AlertObservation(fingerprint: "scan:\(problem.code)", level: .warning, source: "scan", title: problem.code, message: problem.description)
+            AlertObservation(fingerprint: "scan:\(problem.code)", level: .warning, source: .scan, title: problem.code, message: problem.description)
         }
         return observations
     }
@@ -82,7 +101,7 @@ public struct StoredSecurityAlert: Sendable, Hashable {
     public let id: Int64
     public let fingerprint: String
     public let level: AlertLevel
-    public let source: String
+    public let source: AlertSource
     public let title: String
     public let message: String
     public let firstSeen: Timestamp
@@ -93,7 +112,7 @@ public struct StoredSecurityAlert: Sendable, Hashable {
     public let resolvedAt: Timestamp?
 
     /// Creates a stored alert.
-    public init(id: Int64, fingerprint: String, level: AlertLevel, source: String, title: String, message: String, firstSeen: Timestamp,
+    public init(id: Int64, fingerprint: String, level: AlertLevel, source: AlertSource, title: String, message: String, firstSeen: Timestamp,
                 lastSeen: Timestamp, count: Int, acknowledgedAt: Timestamp?, acknowledgedBy: String?, resolvedAt: Timestamp?) {
         self.id = id
         self.fingerprint = fingerprint

@@ -35,7 +35,7 @@ public struct StoredSweep: Sendable {
 public protocol SecurityAlertStore: Sendable {
     /// In one transaction: each observation raises a new alert or counts up the open alert with its
     /// fingerprint; open alerts of `sources` whose fingerprint is not observed any more resolve.
-    func reconcileAlerts(_ observations: [AlertObservation], sources: Set<String>, at time: Timestamp) async throws -> AlertChanges
+    func reconcileAlerts(_ observations: [AlertObservation], sources: Set<AlertSource>, at time: Timestamp) async throws -> AlertChanges
     /// Alerts, newest first (open ones only unless `includeResolved`).
     func securityAlerts(includeResolved: Bool, limit: Int) async throws -> [StoredSecurityAlert]
     /// Acknowledges an alert; nil when there is no alert with that id.

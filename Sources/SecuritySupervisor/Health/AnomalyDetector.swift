@@ -15,7 +15,7 @@ public enum AnomalyDetector {
     /// A WARNING when the value's robust z-score is above `limit` (a slow-down; faster is never an anomaly here).
     public static func observation(check: String, value: Double, history: [Double], unit: String, limit: Double = 5) -> AlertObservation? {
         guard let z = robustZ(value, history: history), z > limit else { return nil }
-        return AlertObservation(fingerprint: "anomaly:\(check)", level: .warning, source: "forecast", title: "\(check) anomaly",
+        return AlertObservation(fingerprint: "anomaly:\(check)", level: .warning, source: .forecast, title: "\(check) anomaly",
                                 message: "\(HealthCheckResult.format((value * 100).rounded() / 100))\(unit) is \(HealthCheckResult.format((z * 10).rounded() / 10)) robust standard deviations above the median of the last \(history.count) sweeps (\(HealthCheckResult.format((median(history) * 100).rounded() / 100))\(unit))")
     }
 

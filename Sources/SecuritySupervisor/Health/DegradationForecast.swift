@@ -36,7 +36,7 @@ public enum DegradationForecast {
     /// A WARNING observation when `check` is forecast to reach `threshold` within `horizon` seconds.
     public static func observation(check: String, threshold: Double, unit: String, samples: [Sample], horizonSeconds: Double = 86_400) -> AlertObservation? {
         guard let seconds = secondsUntil(threshold, samples: samples), seconds <= horizonSeconds else { return nil }
-        return AlertObservation(fingerprint: "forecast:\(check)", level: .warning, source: "forecast",
+        return AlertObservation(fingerprint: "forecast:\(check)", level: .warning, source: .forecast,
                                 title: "\(check) forecast to reach \(HealthCheckResult.format(threshold))\(unit)",
                                 message: "at the rate of the last \(samples.count) sweeps, \(check) reaches \(HealthCheckResult.format(threshold))\(unit) in \(duration(seconds))")
     }

@@ -9,7 +9,7 @@ import TradingCore
 /// module.
 ///
 /// At each decision: the regime of the universe's equal-weighted index picks the allocation
-/// strategy (`PredictiveAlerts.recommendedStrategy`: BALANCED in high volatility, MOMENTUM or
+/// strategy (`StrategyRecommendation`: BALANCED in high volatility, MOMENTUM or
 /// AGGRESSIVE in a bull trend, CONSERVATIVE in a bear trend, MEAN_REVERSION sideways; TACTICAL's
 /// regime mapping is the same idea); `StrategyAllocator` turns the last `lookback` closes into
 /// weights at the risk level; then each asset whose direction model (not its baseline) gives
@@ -76,13 +76,13 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         let indexSeries = try BarSeries(timeframe: timeframe, openTimes: openTimes.map { Timestamp(millisecondsSinceEpoch: $0) },
                                         opens: index, highs: index, lows: index, closes: index, volumes: [Double](repeating: 0, count: count))
         let regimes = try RegimeDetector().classify(indexSeries, at: time)
-        let recommendation = PredictiveAlerts.recommendedStrategy(regimes)
-        let strategy = AllocationStrategy(rawValue: recommendation.strategy) ?? .balanced
+        let recommendation = StrategyRecommendation(regimes)
+        let strategy = recommendation.strategy
         // Weights from the newest `lookback` closes.
         let recentDates = openTimes.suffix(lookback + 1).map { Timestamp(millisecondsSinceEpoch: $0) }
         let history = try PriceHistory(symbols: symbols.map(\.rawValue), dates: recentDates,
                                        prices: (0..<recentDates.count).map { row in closes.map { $0[count - recentDates.count + row] } })
-        guard let outcome = try Self.allocation(history, strategy: strategy, riskLevel: riskLevel, regime: MarketRegime(rawValue: recommendation.regime),
+        guard let outcome = try Self.allocation(history, strategy: strategy, riskLevel: riskLevel, regime: recommendation.regime,
                                                 frequency: Self.barsPerYear(timeframe)) else {
             // No asset is expected to beat cash: the max-Sharpe portfolio is cash.
             return Dictionary(uniqueKeysWithValues: symbols.map { ($0, 0.0) })
@@ -103,7 +103,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         var weights: [Symbol: Double] = [:]
         for (position, symbol) in symbols.enumerated() {
             var weight = outcome.weights[position]
-            if let forecast = forecasts[symbol]?.first(where: { $0.horizon == horizon }), forecast.directionModel != "baseline_climatology",
+            if let forecast = forecasts[symbol]?.first(where: { $0.horizon == horizon }), forecast.directionModel != .baselineClimatology,
                forecast.probabilityUp < 0.5 - confidence.threshold(regime: MarketSignature(closes: bars[symbol]!.closes.suffix(count)).regime) {
                 weight /= 2
             }

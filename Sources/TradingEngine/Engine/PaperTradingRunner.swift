@@ -444,14 +444,14 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             }
         }
         if !unbooked.isEmpty {
-            alerts.append(RiskEngine.Alert(level: "CRITICAL", rule: "unbooked_fill",
+            alerts.append(RiskEngine.Alert(level: .critical, rule: "unbooked_fill",
                                            message: "the venue has \(unbooked.count) trade(s) of orders no longer in flight that the books lack: \(unbooked.prefix(10).joined(separator: ", "))",
                                            time: time))
         }
         let unknownOpen = try await venue.openOrders(symbols: session.symbols).map(\.clientOrderID)
             .filter { $0.hasPrefix(prefix) && !stillInFlight.contains($0) }
         if !unknownOpen.isEmpty {
-            alerts.append(RiskEngine.Alert(level: "WARNING", rule: "unknown_open_order",
+            alerts.append(RiskEngine.Alert(level: .warning, rule: "unknown_open_order",
                                            message: "the venue has open orders of this account that the books do not know (left working): \(unknownOpen.joined(separator: ", "))",
                                            time: time))
         }
@@ -484,7 +484,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         }
         if !mismatches.isEmpty {
             session.reduce(reason: "balance mismatch at reconciliation: \(mismatches.joined(separator: "; "))", at: time)
-            alerts.append(RiskEngine.Alert(level: "CRITICAL", rule: "balance_mismatch", message: mismatches.joined(separator: "; "), time: time))
+            alerts.append(RiskEngine.Alert(level: .critical, rule: "balance_mismatch", message: mismatches.joined(separator: "; "), time: time))
         }
         alerts += session.takeAlerts()
         if !alerts.isEmpty {

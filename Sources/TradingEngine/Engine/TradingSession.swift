@@ -292,7 +292,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
             // A replay stops on it; a live session goes on to the next bar without this decision, and says why.
             guard expectsMoreBars else { throw SessionError.policyFailed(time: closeTime, reason: String(describing: error)) }
             rejections["policy_failed", default: 0] += 1
-            policyAlerts.append(RiskEngine.Alert(level: "WARNING", rule: "policy_failed", message: "no decision at \(closeTime.iso8601): \(error)", time: closeTime))
+            policyAlerts.append(RiskEngine.Alert(level: .warning, rule: "policy_failed", message: "no decision at \(closeTime.iso8601): \(error)", time: closeTime))
         }
         return SessionStep(index: index, openTime: openTime, closeTime: closeTime, orders: changed, fills: fills,
                     ledgerEntries: takeEntries(), equity: marked, cash: ledger.cash, grossExposure: gross, marks: prices,
@@ -383,7 +383,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
                 return .ignored("trade \(fill.tradeID) of \(id) is booked already")
             }
             guard fill.quantity.isPositive, fill.price.isPositive, order.filledQuantity.value + fill.quantity <= order.quantity.value else {
-                let alert = RiskEngine.Alert(level: "CRITICAL", rule: "venue_overfill",
+                let alert = RiskEngine.Alert(level: .critical, rule: "venue_overfill",
                                              message: "trade \(fill.tradeID) of \(id) (\(fill.quantity) @ \(fill.price)) would take the order past its quantity \(order.quantity); not booked",
                                              time: report.time)
                 return .ignored(alert.message, alerts: [alert])
@@ -397,7 +397,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
                 try ledger.bookFeeInKind(symbol: order.symbol, quantity: fill.fee, price: fill.price, at: fill.time)
             } else {
                 if let rules, fill.fee.isPositive, fill.feeAsset != rules.quoteAsset, fill.feeAsset != rules.baseAsset {
-                    alerts.append(RiskEngine.Alert(level: "WARNING", rule: "fee_not_valued",
+                    alerts.append(RiskEngine.Alert(level: .warning, rule: "fee_not_valued",
                                                    message: "trade \(fill.tradeID) of \(id) paid its fee of \(fill.fee) in \(fill.feeAsset), which the books do not hold; it is not valued",
                                                    time: fill.time))
                 }
@@ -411,7 +411,7 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         case .cancelled, .expired, .rejected:
             terminalAfterTrades[id] = (report.kind.orderStatus!, report.cumulativeQuantity)
             if report.kind == .rejected {
-                alerts.append(RiskEngine.Alert(level: "WARNING", rule: "venue_rejected", message: "\(id) rejected by the venue: \(report.reason ?? "no reason given")",
+                alerts.append(RiskEngine.Alert(level: .warning, rule: "venue_rejected", message: "\(id) rejected by the venue: \(report.reason ?? "no reason given")",
                                                time: report.time))
             }
         }

@@ -56,18 +56,18 @@ extension FeedbackCycle {
     func registerModels(outcomes: [StoredOutcome], drifts: [Drift], timeframes: [Int64: String], now: Timestamp, into commit: inout FeedbackCommit) async throws {
         guard !outcomes.isEmpty else { return }
         let registered = try await store.modelVersions().compactMap { model in ModelSpecification(json: model.parameters).map { (model.role, $0) } }
-        var champions = Set(registered.filter { $0.0 == "CHAMPION" }.map(\.1.stream))
-        var challengers = Set(registered.filter { $0.0 == "CHALLENGER" }.map(\.1.stream))
+        var champions = Set(registered.filter { $0.0 == .champion }.map(\.1.stream))
+        var challengers = Set(registered.filter { $0.0 == .challenger }.map(\.1.stream))
         for outcome in outcomes.sorted(by: { $0.dataTime < $1.dataTime }) {
             let specification = ModelSpecification(symbol: outcome.symbol.rawValue, timeframe: timeframes[outcome.forecastId] ?? "", horizon: outcome.horizon,
                                                     fittedAt: outcome.dataTime)
             guard champions.insert(specification.stream).inserted else { continue }
-            commit.models.append(ModelVersionRecord(name: specification.name, role: "CHAMPION", parameters: specification.json, createdAt: now, promotedAt: now))
+            commit.models.append(ModelVersionRecord(name: specification.name, role: .champion, parameters: specification.json, createdAt: now, promotedAt: now))
         }
         for drift in drifts {
             let specification = ModelSpecification(symbol: drift.symbol, timeframe: drift.timeframe, horizon: drift.horizon, fittedAt: drift.detectedAt)
             guard challengers.insert(specification.stream).inserted else { continue }
-            commit.models.append(ModelVersionRecord(name: specification.name, role: "CHALLENGER", parameters: specification.json, createdAt: now, promotedAt: nil))
+            commit.models.append(ModelVersionRecord(name: specification.name, role: .challenger, parameters: specification.json, createdAt: now, promotedAt: nil))
         }
     }
 
@@ -87,9 +87,9 @@ extension FeedbackCycle {
         let models = try await store.modelVersions().compactMap { model in ModelSpecification(json: model.parameters).map { (record: model, specification: $0) } }
         var commit = FeedbackCommit()
         var results: [TrialResult] = []
-        for challenger in models where challenger.record.role == "CHALLENGER" {
+        for challenger in models where challenger.record.role == .challenger {
             let specification = challenger.specification
-            guard let champion = models.first(where: { $0.record.role == "CHAMPION" && $0.specification.stream == specification.stream }),
+            guard let champion = models.first(where: { $0.record.role == .champion && $0.specification.stream == specification.stream }),
                   let symbol = Symbol(specification.symbol), let timeframe = Timeframe(rawValue: specification.timeframe),
                   let horizon = Horizon(parsing: specification.horizon) else { continue }
             let series = try await barSeries(symbol: symbol, timeframe: timeframe, through: now)
@@ -99,16 +99,16 @@ extension FeedbackCycle {
             var judged = specification
             judged.verdict = verdict.reason
             if verdict.promote {
-                commit.models.append(ModelVersionRecord(name: challenger.record.name, role: "CHAMPION", parameters: judged.json,
+                commit.models.append(ModelVersionRecord(name: challenger.record.name, role: .champion, parameters: judged.json,
                                                         createdAt: challenger.record.createdAt, promotedAt: now))
-                commit.models.append(ModelVersionRecord(name: champion.record.name, role: "RETIRED", parameters: champion.record.parameters,
+                commit.models.append(ModelVersionRecord(name: champion.record.name, role: .retired, parameters: champion.record.parameters,
                                                         createdAt: champion.record.createdAt, promotedAt: nil))
                 commit.signals.append(LearningSignal(
                     kind: .adaptation, subject: "model \(challenger.record.name)",
                     rule: PromotionRule().statement(shadowPairs: shadowPairs),
                     message: "\(challenger.record.name) replaces \(champion.record.name): \(verdict.reason)", evidence: verdict.evidence, time: now))
             } else {
-                commit.models.append(ModelVersionRecord(name: challenger.record.name, role: "RETIRED", parameters: judged.json,
+                commit.models.append(ModelVersionRecord(name: challenger.record.name, role: .retired, parameters: judged.json,
                                                         createdAt: challenger.record.createdAt, promotedAt: nil))
             }
         }
@@ -148,13 +148,13 @@ extension FeedbackCycle {
     public func rollback(stream: String, now: Timestamp) async throws -> (restored: String, retired: String) {
         let models = try await store.modelVersions().compactMap { model in ModelSpecification(json: model.parameters).map { (record: model, specification: $0) } }
             .filter { $0.specification.stream == stream }
-        guard let current = models.first(where: { $0.record.role == "CHAMPION" }) else { throw RollbackError.noChampion(stream: stream) }
-        guard let previous = models.filter({ $0.record.role == "RETIRED" && $0.record.promotedAt != nil && $0.record.name != current.record.name })
+        guard let current = models.first(where: { $0.record.role == .champion }) else { throw RollbackError.noChampion(stream: stream) }
+        guard let previous = models.filter({ $0.record.role == .retired && $0.record.promotedAt != nil && $0.record.name != current.record.name })
             .max(by: { $0.record.promotedAt! < $1.record.promotedAt! }) else { throw RollbackError.noPreviousChampion(stream: stream) }
         var commit = FeedbackCommit()
         commit.models = [
-            ModelVersionRecord(name: previous.record.name, role: "CHAMPION", parameters: previous.record.parameters, createdAt: previous.record.createdAt, promotedAt: now),
-            ModelVersionRecord(name: current.record.name, role: "RETIRED", parameters: current.record.parameters, createdAt: current.record.createdAt, promotedAt: nil),
+            ModelVersionRecord(name: previous.record.name, role: .champion, parameters: previous.record.parameters, createdAt: previous.record.createdAt, promotedAt: now),
+            ModelVersionRecord(name: current.record.name, role: .retired, parameters: current.record.parameters, createdAt: current.record.createdAt, promotedAt: nil),
         ]
         commit.signals = [LearningSignal(kind: .adaptation, subject: "model \(previous.record.name)", rule: "rollback requested by an operator",
                                          message: "\(previous.record.name) leads \(stream) again; \(current.record.name) is retired", evidence: [:], time: now)]

@@ -105,7 +105,7 @@ public struct FeedbackCycle: Sendable {
     /// registered). Each series is loaded once per cycle.
     func describeFeatureShift(_ drifts: inout [Drift], outcomes: [StoredOutcome]) async throws {
         guard !drifts.isEmpty else { return }
-        let champions = try await store.modelVersions().filter { $0.role == "CHAMPION" }.compactMap { ModelSpecification(json: $0.parameters) }
+        let champions = try await store.modelVersions().filter { $0.role == .champion }.compactMap { ModelSpecification(json: $0.parameters) }
         var newest: [String: Int] = [:]
         for (index, drift) in drifts.enumerated() {
             let stream = "\(drift.symbol) \(drift.timeframe) \(drift.horizon)"

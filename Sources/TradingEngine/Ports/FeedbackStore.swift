@@ -115,10 +115,17 @@ public struct StoredThreshold: Sendable, Hashable {
 
 /// A version of a forecasting model known to the loop.
 public struct ModelVersionRecord: Sendable, Hashable {
+    /// A version's place in its stream: the one that forecasts, one in shadow, or one that did.
+    public enum Role: String, Sendable, CaseIterable {
+        case champion = "CHAMPION"
+        case challenger = "CHALLENGER"
+        case retired = "RETIRED"
+    }
+
     /// The version's name (a forecast's model version, or a challenger's name).
     public let name: String
-    /// CHAMPION, CHALLENGER or RETIRED.
-    public let role: String
+    /// Its place in its stream.
+    public let role: Role
     /// The settings and fit that reproduce it, as JSON text.
     public let parameters: String
     public let createdAt: Timestamp
@@ -126,7 +133,7 @@ public struct ModelVersionRecord: Sendable, Hashable {
     public let promotedAt: Timestamp?
 
     /// Creates a record.
-    public init(name: String, role: String, parameters: String, createdAt: Timestamp, promotedAt: Timestamp?) {
+    public init(name: String, role: Role, parameters: String, createdAt: Timestamp, promotedAt: Timestamp?) {
         self.name = name
         self.role = role
         self.parameters = parameters

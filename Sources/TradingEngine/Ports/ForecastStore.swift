@@ -65,8 +65,8 @@ extension ForecastRecord {
                   decisionTime: forecast.decisionTime, dataTime: forecast.dataTime,
                   targetTime: forecast.dataTime.adding(milliseconds: forecast.horizon.milliseconds), referenceClose: referenceClose,
                   expectedLogReturn: forecast.expectedLogReturn, probabilityUp: forecast.probabilityUp, volatility: forecast.volatility,
-                  intervalLow: forecast.intervalLow, intervalHigh: forecast.intervalHigh, returnModel: forecast.returnModel,
-                  directionModel: forecast.directionModel, volatilityModel: forecast.volatilityModel, modelVersion: Forecaster.modelVersion,
+                  intervalLow: forecast.intervalLow, intervalHigh: forecast.intervalHigh, returnModel: forecast.returnModel.rawValue,
+                  directionModel: forecast.directionModel.rawValue, volatilityModel: forecast.volatilityModel.rawValue, modelVersion: Forecaster.modelVersion,
                   createdAt: createdAt)
     }
 }

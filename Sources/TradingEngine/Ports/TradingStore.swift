@@ -89,7 +89,7 @@ public struct StoredAlert: Sendable, Hashable {
 
     /// The stored form of a gate's alert.
     public init(_ alert: RiskEngine.Alert) {
-        self.init(level: alert.level, rule: alert.rule, message: alert.message, time: alert.time)
+        self.init(level: alert.level.rawValue, rule: alert.rule, message: alert.message, time: alert.time)
     }
 
     /// Creates a stored alert.

@@ -73,7 +73,15 @@ public struct RiskEngine: Sendable {
 
     /// An alert the gate raises (routed to the supervisor's alert system once it exists).
     public struct Alert: Sendable, Equatable {
-        public let level: String
+        /// How much an alert matters: a state change to ACTIVE is INFO, to REDUCING or HALTED (and a
+        /// book that does not reconcile) CRITICAL, a refused order or a skipped decision WARNING.
+        public enum Level: String, Sendable, CaseIterable {
+            case info = "INFO"
+            case warning = "WARNING"
+            case critical = "CRITICAL"
+        }
+
+        public let level: Level
         public let rule: String
         public let message: String
         public let time: Timestamp
@@ -221,13 +229,13 @@ public struct RiskEngine: Sendable {
     }
 
     private mutating func move(to next: TradingState, rule: String, message: String, at time: Timestamp) {
-        let level = next == .active ? "INFO" : "CRITICAL"
+        let level: Alert.Level = next == .active ? .info : .critical
         alerts.append(Alert(level: level, rule: rule, message: "\(state.rawValue) → \(next.rawValue): \(message)", time: time))
         state = next
     }
 
     private mutating func reject(_ rule: String, _ reason: String, at time: Timestamp) -> Decision {
-        alerts.append(Alert(level: "WARNING", rule: rule, message: "order rejected: \(reason)", time: time))
+        alerts.append(Alert(level: .warning, rule: rule, message: "order rejected: \(reason)", time: time))
         return Decision(approved: false, rule: rule, reason: reason)
     }
 
