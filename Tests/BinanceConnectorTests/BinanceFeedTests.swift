@@ -79,10 +79,13 @@ struct BinanceFeedTests {
         var feed = Self.feed(fixture)
         if let pingInterval { feed.pingInterval = pingInterval }
         let recorder = FeedRecorder(await feed.events(symbols: symbols, timeframe: .oneMinute))
-        defer { Task { await recorder.stop() } }
-        try await recorder.wait("the connection") { Self.connections($0) == 1 }
-        try await Self.waitForSubscriber(fixture)
-        try await body(fixture, feed, recorder)
+        try await withCleanup {
+            try await recorder.wait("the connection") { Self.connections($0) == 1 }
+            try await Self.waitForSubscriber(fixture)
+            try await body(fixture, feed, recorder)
+        } cleanup: {
+            await recorder.stop()
+        }
     }
 
     @Test("closed klines of every symbol arrive on one connection as bars, once each; forming klines do not")

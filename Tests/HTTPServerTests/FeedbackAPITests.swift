@@ -105,4 +105,34 @@ struct FeedbackAPITests {
             #expect(try await fixture.store.forecasts(symbol: Symbol("BTC-USD")!, limit: 10).count == 2)
         }
     }
+
+    @Test("a rollback puts the stream's previous champion back and retires the current one; a stream with no earlier champion is a 409")
+    func rollback() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let first = FeedbackCycle.ModelSpecification(symbol: "BTC-USD", timeframe: "1h", horizon: "4h", fittedAt: Timestamp(iso8601: "2024-01-01T00:00:00Z")!)
+            let second = FeedbackCycle.ModelSpecification(symbol: "BTC-USD", timeframe: "1h", horizon: "4h", fittedAt: Timestamp(iso8601: "2024-01-01T12:00:00Z")!)
+            var commit = FeedbackCommit()
+            commit.models = [
+                ModelVersionRecord(name: first.name, role: .retired, parameters: first.json, createdAt: first.fittedAt, promotedAt: first.fittedAt),
+                ModelVersionRecord(name: second.name, role: .champion, parameters: second.json, createdAt: second.fittedAt, promotedAt: second.fittedAt),
+            ]
+            try await fixture.store.commitFeedback(commit, at: second.fittedAt)
+            let stream = "BTC-USD 1h 4h"
+            let (status, body) = try await Self.post(client, fixture, "/api/v1/feedback/models/rollback", role: .admin, body: #"{"stream": "\#(stream)"}"#)
+            #expect(status == 200, "\(body)")
+            #expect(body["stream"] as? String == stream && body["restored"] as? String == first.name && body["retired"] as? String == second.name)
+            let roles = Dictionary(uniqueKeysWithValues: try await fixture.store.modelVersions().map { ($0.name, $0.role) })
+            #expect(roles[first.name] == .champion && roles[second.name] == .retired)
+            // The version just retired once led too: a second rollback swaps them back.
+            let (again, swapped) = try await Self.post(client, fixture, "/api/v1/feedback/models/rollback", role: .admin, body: #"{"stream": "\#(stream)"}"#)
+            #expect(again == 200 && swapped["restored"] as? String == second.name, "\(swapped)")
+            // A stream whose champion never had a predecessor has nothing to roll back to.
+            let only = FeedbackCycle.ModelSpecification(symbol: "BTC-USD", timeframe: "1h", horizon: "1h", fittedAt: first.fittedAt)
+            var single = FeedbackCommit()
+            single.models = [ModelVersionRecord(name: only.name, role: .champion, parameters: only.json, createdAt: only.fittedAt, promotedAt: only.fittedAt)]
+            try await fixture.store.commitFeedback(single, at: only.fittedAt)
+            let (conflict, problem) = try await Self.post(client, fixture, "/api/v1/feedback/models/rollback", role: .admin, body: #"{"stream": "BTC-USD 1h 1h"}"#)
+            #expect(conflict == 409, "\(problem)")
+        }
+    }
 }

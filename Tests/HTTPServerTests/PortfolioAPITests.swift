@@ -55,6 +55,8 @@ struct PortfolioAPITests {
         (#"{"objective": "max-return", \#(PortfolioAPITests.inlinePrices)}"#, 400, "objective: must be one of max-sharpe, min-volatility"),
         (#"{"strategy": "yolo", \#(PortfolioAPITests.inlinePrices)}"#, 400, "strategy: must be one of CONSERVATIVE"),
         (#"{"objective": "hrp", "strategy": "BALANCED", \#(PortfolioAPITests.inlinePrices)}"#, 400, "give exactly one of objective"),
+        (#"{"objective": "min-volatility", "max_weight": null, \#(PortfolioAPITests.inlinePrices)}"#, 400, "max_weight is null; leave the member out"),
+        (#"{"objective": "min-volatility", "groups": [{"name": "g", "symbols": ["A"], "min": null}], \#(PortfolioAPITests.inlinePrices)}"#, 400, "groups[0].min is null"),
         (#"{"objective": "hrp", "covariance": "robust", \#(PortfolioAPITests.inlinePrices)}"#, 400, "covariance: must be one of sample, ledoit-wolf"),
         (#"{"strategy": "balanced", "risk_level": "extreme", \#(PortfolioAPITests.inlinePrices)}"#, 400, "risk_level: must be one of VERY_LOW"),
     ])
@@ -146,6 +148,21 @@ struct PortfolioAPITests {
             try await Self.post(client, fixture, "/api/v1/analytics/metrics", #"{"symbol": "BTC-USD", "timeframe": "1h"}"#) { (response: TestResponse) async throws in
                 #expect(response.status == .ok, "\(response.text)")
                 #expect(try response.json["count"] as? Int == 29)
+            }
+        }
+    }
+
+    @Test("a stored symbol's members beside a return series, or a return series' benchmark beside a symbol, are refused, not ignored", arguments: [
+        (#"{"returns": [0.01, 0.02], "end": ""}"#, "end"),
+        (#"{"returns": [0.01, 0.02], "timeframe": "1h", "start": "2024-01-01"}"#, "timeframe"),
+        (#"{"symbol": "BTC-USD", "timeframe": "1h", "benchmark_returns": [0.01]}"#, "benchmark_returns"),
+    ])
+    func metricsMembersThatDoNotApply(body: String, member: String) async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await Self.post(client, fixture, "/api/v1/analytics/metrics", body) { (response: TestResponse) async throws in
+                #expect(response.status == .badRequest, "\(response.text)")
+                let errors = try response.json["errors"] as? [[String: Any]] ?? []
+                #expect(errors.contains { $0["name"] as? String == member }, "\(response.text)")
             }
         }
     }

@@ -99,6 +99,8 @@ struct SchemaCheckingClient: TestClientProtocol {
         for problem in problems {
             Issue.record(Comment(rawValue: "response off its OpenAPI schema: \(problem)"))
         }
+        let path = String(uri.split(separator: "?", maxSplits: 1).first ?? "")
+        ContractCoverage.record(method: method.rawValue, template: contract.template(of: path), status: Int(response.status.code), contract: contract)
         return response
     }
 }

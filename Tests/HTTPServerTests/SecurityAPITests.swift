@@ -33,6 +33,7 @@ struct SecurityAPITests {
             try await client.execute(uri: "/api/v1/supervisor/scan", method: .post, headers: fixture.headers(.admin)) { (response: TestResponse) async throws in
                 #expect(response.status == .serviceUnavailable, "the test server runs no supervisor")
             }
+
             let changes = try await fixture.store.reconcileAlerts(
                 [AlertObservation(fingerprint: "check:memory", level: .warning, source: .health, title: "memory DEGRADED", message: "90 %")],
                 sources: [.health], at: Timestamp(millisecondsSinceEpoch: 1000))
@@ -55,6 +56,21 @@ struct SecurityAPITests {
             }
             try await client.execute(uri: "/api/v1/supervisor/alerts?include_resolved=maybe", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
                 #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test("a sweep now answers both documents of the sweep the supervisor ran, as the two GET routes serve them")
+    func sweepNow() async throws {
+        let sweep = StoredSweep(time: Timestamp(millisecondsSinceEpoch: 0), score: 73,
+                                health: #"{"time":"1970-01-01T00:00:00Z","status":"DEGRADED","elapsed_ms":1.5,"checks":[{"name":"memory","status":"DEGRADED","value":91.5,"threshold":"warn ≥ 90 %","message":"high","elapsed_ms":0.2}]}"#,
+                                security: #"{"time":"1970-01-01T00:00:00Z","score":73,"deductions":[{"reason":"memory DEGRADED","points":2}],"open_alerts":{"WARNING":1},"#
+                                    + #""scan":{"packages_scanned":3,"database_records":10,"database_problems":[],"findings":{"HIGH":1}}}"#)
+        try await withServer(adjusting: { $0.runSweep = { sweep } }) { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await client.execute(uri: "/api/v1/supervisor/scan", method: .post, headers: fixture.headers(.admin)) { (response: TestResponse) async throws in
+                #expect(response.status == .ok, "\(response.text)")
+                #expect(try (response.json["security"] as? [String: Any])?["score"] as? Int == 73)
+                #expect(try ((response.json["health"] as? [String: Any])?["checks"] as? [Any])?.count == 1)
             }
         }
     }

@@ -17,7 +17,7 @@ struct ServerFixture {
     let directory: TemporaryDirectory
     let keys: [APIKeyRole: String]
     let logs: CapturingLogHandler.Buffer
-    let dependencies: ServerDependencies
+    var dependencies: ServerDependencies
     let logger: Logger
 
     static func make(maximumBodyBytes: Int = 4096, openMetrics: Bool = true) async throws -> ServerFixture {
@@ -62,9 +62,12 @@ struct ServerFixture {
 }
 
 /// Runs a test against an in-process server and always cleans up.
-func withServer(maximumBodyBytes: Int = 4096, openMetrics: Bool = true,
+/// `adjusting` changes the dependencies before the router is built (a supervisor, a live venue).
+func withServer(maximumBodyBytes: Int = 4096, openMetrics: Bool = true, adjusting adjust: (inout ServerDependencies) -> Void = { _ in },
                 _ body: @Sendable (ServerFixture, any TestClientProtocol) async throws -> Void) async throws {
-    let fixture = try await ServerFixture.make(maximumBodyBytes: maximumBodyBytes, openMetrics: openMetrics)
+    var made = try await ServerFixture.make(maximumBodyBytes: maximumBodyBytes, openMetrics: openMetrics)
+    adjust(&made.dependencies)
+    let fixture = made
     do {
         // Every response is checked against the OpenAPI document (SchemaCheckingClient).
         let contract = try APIContract.of(fixture.dependencies)

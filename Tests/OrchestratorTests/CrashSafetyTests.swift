@@ -62,16 +62,19 @@ struct CrashSafetyTests {
 
     static func books(_ directory: TemporaryDirectory) async throws -> Books {
         let store = SQLStore(database: try SQLiteDatabase(path: directory.file("orchestrator.sqlite")), clock: FixedClock())
-        defer { Task { try? await store.close() } }
-        let fills = try await store.tradingFills(account: "paper", limit: 100_000)
-        let orders = try await store.tradingOrders(account: "paper", limit: 100_000)
-        let entries = try await store.ledgerEntries(account: "paper", afterSequence: 0, limit: 1_000_000)
-        let marks = try await store.equityHistory(account: "paper", limit: 1_000_000)
-        return Books(fills: fills.map { "\($0.fillID) \($0.side) \($0.quantity) @ \($0.price) fee \($0.fee) \($0.time)" }.sorted(),
-                     orders: orders.map { "\($0.clientOrderID) \($0.side) \($0.quantity) \($0.status) \($0.filledQuantity)" }.sorted(),
-                     entries: entries.map { "\($0.sequence) \($0.account) \($0.amount)" },
-                     marks: marks.map { "\($0.barIndex) \($0.equity) \($0.state)" },
-                     nextIndex: try await store.tradingAccount(name: "paper")?.nextIndex ?? -1)
+        return try await withCleanup {
+            let fills = try await store.tradingFills(account: "paper", limit: 100_000)
+            let orders = try await store.tradingOrders(account: "paper", limit: 100_000)
+            let entries = try await store.ledgerEntries(account: "paper", afterSequence: 0, limit: 1_000_000)
+            let marks = try await store.equityHistory(account: "paper", limit: 1_000_000)
+            return Books(fills: fills.map { "\($0.fillID) \($0.side) \($0.quantity) @ \($0.price) fee \($0.fee) \($0.time)" }.sorted(),
+                         orders: orders.map { "\($0.clientOrderID) \($0.side) \($0.quantity) \($0.status) \($0.filledQuantity)" }.sorted(),
+                         entries: entries.map { "\($0.sequence) \($0.account) \($0.amount)" },
+                         marks: marks.map { "\($0.barIndex) \($0.equity) \($0.state)" },
+                         nextIndex: try await store.tradingAccount(name: "paper")?.nextIndex ?? -1)
+        } cleanup: {
+            try? await store.close()
+        }
     }
 
     @Test("kill -9 at random moments, then a restart: the same fills, orders, ledger and marks as an uninterrupted run")

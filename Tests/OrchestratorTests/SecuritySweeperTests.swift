@@ -60,50 +60,53 @@ struct SecuritySweeperTests {
         ], environment: [:], configFile: nil)
         let store = SQLStore(database: try SQLiteDatabase(path: configuration.sqlitePath), clock: FixedClock())
         try await store.migrate()
-        defer { Task { try? await store.close() } }
-        _ = try await store.openTradingAccount(name: "paper", fingerprint: "f", at: Timestamp(millisecondsSinceEpoch: 0))
-        let sweeper = SecuritySweeper(configuration: configuration, store: store, logger: Logger(label: "sweep"), clock: FixedClock(), metrics: nil)
-        let sweep = try await sweeper.sweep()
-        #expect(sweep.score < 100)
-        // The two documents GET /supervisor/health and /supervisor/security serve as stored: as the OpenAPI document says.
-        let dependencies = ServerDependencies(store: store, authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(1)),
-                                              metrics: HTTPMetrics(), clock: FixedClock(),
-                                              settings: ServerSettings(version: "test", maximumBodyBytes: 4096, openHealth: true, openMetrics: true,
-                                                                       startedAt: Timestamp(millisecondsSinceEpoch: 0)))
-        let validator = JSONSchemaValidator(document: try JSONNode.parse(Data(APIServer.openAPIDocument(dependencies).serialized())))
-        for (document, schema) in [(sweep.health, "SupervisorHealth"), (sweep.security, "SecuritySweep")] {
-            let problems = validator.violations(of: try JSONNode.parse(Data(document.utf8)), against: .object(["$ref": .string("#/components/schemas/\(schema)")]))
-            #expect(problems.isEmpty, "\(schema): \(problems)")
+        try await withCleanup {
+            _ = try await store.openTradingAccount(name: "paper", fingerprint: "f", at: Timestamp(millisecondsSinceEpoch: 0))
+            let sweeper = SecuritySweeper(configuration: configuration, store: store, logger: Logger(label: "sweep"), clock: FixedClock(), metrics: nil)
+            let sweep = try await sweeper.sweep()
+            #expect(sweep.score < 100)
+            // The two documents GET /supervisor/health and /supervisor/security serve as stored: as the OpenAPI document says.
+            let dependencies = ServerDependencies(store: store, authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(1)),
+                                                  metrics: HTTPMetrics(), clock: FixedClock(),
+                                                  settings: ServerSettings(version: "test", maximumBodyBytes: 4096, openHealth: true, openMetrics: true,
+                                                                           startedAt: Timestamp(millisecondsSinceEpoch: 0)))
+            let validator = JSONSchemaValidator(document: try JSONNode.parse(Data(APIServer.openAPIDocument(dependencies).serialized())))
+            for (document, schema) in [(sweep.health, "SupervisorHealth"), (sweep.security, "SecuritySweep")] {
+                let problems = validator.violations(of: try JSONNode.parse(Data(document.utf8)), against: .object(["$ref": .string("#/components/schemas/\(schema)")]))
+                #expect(problems.isEmpty, "\(schema): \(problems)")
+            }
+            let health = try #require(try JSONSerialization.jsonObject(with: Data(sweep.health.utf8)) as? [String: Any])
+            let checks = health["checks"] as? [[String: Any]] ?? []
+            let statuses = Dictionary(checks.compactMap { check -> (String, String)? in
+                guard let name = check["name"] as? String, let status = check["status"] as? String else { return nil }
+                return (name, status)
+            }, uniquingKeysWith: { first, _ in first })
+            let security = try #require(try JSONSerialization.jsonObject(with: Data(sweep.security.utf8)) as? [String: Any])
+            #expect(security["score"] as? Int == sweep.score && !(security["deductions"] as? [Any] ?? []).isEmpty)
+            #expect(statuses["network.127.0.0.1:\(listening).tcp"] == "OK")
+            #expect(statuses["network.127.0.0.1:1.tcp"] == "FAILED")
+            #expect(statuses["posture.api_key"] == "DEGRADED")
+            #expect(statuses["database.schema"] == "OK" && statuses["memory"] != nil && statuses["disk.space"] != nil)
+            let alerts = try await store.securityAlerts(includeResolved: false, limit: 100)
+            let keyAlert = try #require(alerts.first { $0.fingerprint == "check:posture.api_key" })
+            #expect(keyAlert.level == .security)
+            #expect(alerts.contains { $0.fingerprint == "check:network.127.0.0.1:1.tcp" && $0.level == .error })
+            let commands = try await store.pendingTradingCommands(account: "paper")
+            #expect(commands.contains { $0.kind == .halt && $0.reason.contains("SECURITY") })
+            // The webhook got every new alert, the first attempt answered 500 and was retried.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while stub.bodies.withLock({ $0.count }) < alerts.count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(stub.bodies.withLock { $0.count } == alerts.count)
+            #expect(stub.attempts.withLock { $0 } == alerts.count + 1)
+            #expect(stub.bodies.withLock { bodies in bodies.contains { $0.contains("posture.api_key") } })
+            // The same conditions on the next sweep: counted, not raised again.
+            try await sweeper.sweep()
+            let again = try #require(try await store.securityAlerts(includeResolved: false, limit: 100).first { $0.fingerprint == "check:posture.api_key" })
+            #expect(again.id == keyAlert.id && again.count == 2)
+            #expect(try await store.latestSweep() != nil)
+        } cleanup: {
+            try? await store.close()
         }
-        let health = try #require(try JSONSerialization.jsonObject(with: Data(sweep.health.utf8)) as? [String: Any])
-        let checks = health["checks"] as? [[String: Any]] ?? []
-        let statuses = Dictionary(checks.compactMap { check -> (String, String)? in
-            guard let name = check["name"] as? String, let status = check["status"] as? String else { return nil }
-            return (name, status)
-        }, uniquingKeysWith: { first, _ in first })
-        let security = try #require(try JSONSerialization.jsonObject(with: Data(sweep.security.utf8)) as? [String: Any])
-        #expect(security["score"] as? Int == sweep.score && !(security["deductions"] as? [Any] ?? []).isEmpty)
-        #expect(statuses["network.127.0.0.1:\(listening).tcp"] == "OK")
-        #expect(statuses["network.127.0.0.1:1.tcp"] == "FAILED")
-        #expect(statuses["posture.api_key"] == "DEGRADED")
-        #expect(statuses["database.schema"] == "OK" && statuses["memory"] != nil && statuses["disk.space"] != nil)
-        let alerts = try await store.securityAlerts(includeResolved: false, limit: 100)
-        let keyAlert = try #require(alerts.first { $0.fingerprint == "check:posture.api_key" })
-        #expect(keyAlert.level == .security)
-        #expect(alerts.contains { $0.fingerprint == "check:network.127.0.0.1:1.tcp" && $0.level == .error })
-        let commands = try await store.pendingTradingCommands(account: "paper")
-        #expect(commands.contains { $0.kind == .halt && $0.reason.contains("SECURITY") })
-        // The webhook got every new alert, the first attempt answered 500 and was retried.
-        let deadline = ContinuousClock.now + .seconds(20)
-        while stub.bodies.withLock({ $0.count }) < alerts.count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(stub.bodies.withLock { $0.count } == alerts.count)
-        #expect(stub.attempts.withLock { $0 } == alerts.count + 1)
-        #expect(stub.bodies.withLock { bodies in bodies.contains { $0.contains("posture.api_key") } })
-        // The same conditions on the next sweep: counted, not raised again.
-        try await sweeper.sweep()
-        let again = try #require(try await store.securityAlerts(includeResolved: false, limit: 100).first { $0.fingerprint == "check:posture.api_key" })
-        #expect(again.id == keyAlert.id && again.count == 2)
-        #expect(try await store.latestSweep() != nil)
     }
 
     /// Where Package.resolved files exist, which one the sweep scans.

@@ -150,7 +150,30 @@ enum PortfolioRoutes: RouteGroup {
             throw ProblemDetails(.malformedJSON, detail: "unknown member \(unknown.joined(separator: ", ")); allowed: \(allowedKeys.sorted().joined(separator: ", "))",
                                  fieldErrors: unknown.map { ($0, "is not a member of this body") })
         }
+        // No member of a request takes null (the document lists none as nullable): leaving a
+        // member out gives its default, and a null is refused rather than read as absent.
+        if let path = nullMember(in: object) {
+            throw ProblemDetails(.malformedJSON, detail: "\(path) is null; leave the member out for its default",
+                                 fieldErrors: [(path, "is null; leave it out for its default")])
+        }
         return data
+    }
+
+    /// The path of the first member whose value is null, in object order by name (nil: none).
+    static func nullMember(in value: Any, path: String = "") -> String? {
+        if let object = value as? [String: Any] {
+            for key in object.keys.sorted() {
+                let member = path.isEmpty ? key : "\(path).\(key)"
+                if object[key] is NSNull { return member }
+                if let found = nullMember(in: object[key]!, path: member) { return found }
+            }
+        } else if let array = value as? [Any] {
+            for (index, element) in array.enumerated() {
+                if element is NSNull { return "\(path)[\(index)]" }
+                if let found = nullMember(in: element, path: "\(path)[\(index)]") { return found }
+            }
+        }
+        return nil
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
@@ -232,9 +255,20 @@ enum PortfolioRoutes: RouteGroup {
     static func metricsInput(_ body: MetricsBody, store: any Store) async throws -> ([Double], [Double]?, [String]?) {
         if let returns = body.returns {
             guard body.symbol == nil else { throw ProblemDetails(.malformedJSON, detail: "give either returns or symbol, not both") }
+            // The members of a stored symbol mean nothing beside a return series: refused, not ignored.
+            let storedOnly = [("benchmark_symbol", body.benchmarkSymbol), ("timeframe", body.timeframe), ("start", body.start), ("end", body.end)]
+                .filter { $0.1 != nil }.map(\.0)
+            guard storedOnly.isEmpty else {
+                throw ProblemDetails(.malformedJSON, detail: "\(storedOnly.joined(separator: ", ")) apply to a stored symbol; with returns, leave them out",
+                                     fieldErrors: storedOnly.map { ($0, "applies to a stored symbol only") })
+            }
             return (returns, body.benchmarkReturns, nil)
         }
         guard let symbol = body.symbol else { throw ProblemDetails(.malformedJSON, detail: "give returns (a list of simple returns) or symbol (read from the stored bars)") }
+        guard body.benchmarkReturns == nil else {
+            throw ProblemDetails(.malformedJSON, detail: "benchmark_returns goes with returns; with a stored symbol, give benchmark_symbol",
+                                 fieldErrors: [("benchmark_returns", "goes with returns, not symbol")])
+        }
         let timeframe = try timeframe(body.timeframe)
         let start = try date(body.start, "start"), end = try date(body.end, "end")
         let prices = try await closes(symbol, timeframe: timeframe, start: start, end: end, store: store)
