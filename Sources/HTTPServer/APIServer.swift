@@ -47,9 +47,7 @@ public enum APIServer {
         let router = Router(context: APIRequestContext.self)
         // Middleware applies only to routes added after it, so it comes first.
         router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics))
-        let routeTable = RouteTable()
-        routeTable.load(routes.map { ($0.operation.method.rawValue, $0.operation.path) })
-        router.add(middleware: ProblemMiddleware(routes: routeTable))
+        router.add(middleware: ProblemMiddleware(routes: RouteTable(routes.map { ($0.operation.method.rawValue, $0.operation.path) })))
         // The body limit sits after authentication, so an anonymous caller cannot make the server
         // buffer bodies; open routes take no body.
         let bodyLimit = BodyLimitMiddleware(maximumBytes: dependencies.settings.maximumBodyBytes)

@@ -27,12 +27,12 @@ public final class HTTPMetrics: Sendable {
     private let uptime: Gauge
     private let started = ContinuousClock.now
 
-    /// Creates the metrics in a registry.
     /// Metrics in a registry of their own (tests, and a process that exposes nothing else).
     public convenience init() {
         self.init(registry: PrometheusCollectorRegistry())
     }
 
+    /// Creates the metrics in a registry.
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         residentMemory = registry.makeGauge(descriptor: MetricNameDescriptor(

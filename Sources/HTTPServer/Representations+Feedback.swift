@@ -48,7 +48,7 @@ extension Representations {
             "verdict": .string(outcome.verdict.rawValue),
             "rule": .string(outcome.rule),
             "signature": signature(stored.signature),
-            "source": .string(stored.source),
+            "source": .string(stored.source.rawValue),
             "scored_at": .string(stored.scoredAt.iso8601),
         ]
     }

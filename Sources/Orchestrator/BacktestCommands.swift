@@ -262,9 +262,14 @@ extension BacktestCommands {
         guard unknown.isEmpty else {
             throw RequestError(description: "forecast-allocation takes --param risk_level=…, rebalance_every=N, drift_threshold=F, not \(unknown.sorted().joined(separator: ", "))")
         }
-        let levelText = request.parameters["risk_level"] ?? "MEDIUM"
-        guard let level = RiskLevel(rawValue: levelText.uppercased()) else {
-            throw RequestError(description: "risk_level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+        let level: RiskLevel
+        if let levelText = request.parameters["risk_level"] {
+            guard let parsed = RiskLevel(rawValue: levelText.uppercased()) else {
+                throw RequestError(description: "risk_level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            level = parsed
+        } else {
+            level = .medium
         }
         guard let every = Int(request.parameters["rebalance_every"] ?? "21"), every >= 1 else { throw RequestError(description: "rebalance_every must be a whole number ≥ 1") }
         guard let drift = Double(request.parameters["drift_threshold"] ?? "0.05"), drift >= 0 else { throw RequestError(description: "drift_threshold must be a number ≥ 0") }

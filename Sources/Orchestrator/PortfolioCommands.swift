@@ -83,10 +83,8 @@ public enum PortfolioCommands {
         }
         let specification: RebalanceSpecification
         do {
-            specification = try JSONDecoder().decode(RebalanceRequestBody.self, from: data).specification()
-        } catch let error as DecodingError {
-            throw ImportFileError(path: inputPath, reason: error.clientDescription)
-        } catch let error as RequestFieldError {
+            specification = try RebalanceRequestBody.specification(from: data)
+        } catch {
             throw ImportFileError(path: inputPath, reason: error.description)
         }
         switch try specification.plan() {

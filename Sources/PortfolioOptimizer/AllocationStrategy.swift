@@ -57,7 +57,8 @@ public enum RiskLevel: String, Sendable, CaseIterable {
     }
 }
 
-/// The market regime TACTICAL responds to (from the prediction module once it exists).
+/// The market regime TACTICAL responds to (given by the caller: the API's `regime`, or
+/// `StrategyRecommendation` from the prediction module's regimes).
 public enum MarketRegime: String, Sendable, CaseIterable {
     case bull = "BULL"
     case bear = "BEAR"

@@ -2,7 +2,8 @@ import Foundation
 import TradingCore
 
 /// Opportunity and risk alerts derived from forecasts and regimes, each with its numbers and a
-/// one-line explanation, and the allocation strategy that suits the current regime.
+/// one-line explanation (the strategy that suits the regimes is `StrategyRecommendation`, in
+/// TradingEngine, which knows the portfolio module's strategies).
 ///
 /// Rules (thresholds are the fields below):
 /// * `volatility_spike` (WARNING): GARCH's next-bar variance is at least `spikeRatio` × its long-run

@@ -37,7 +37,7 @@ extension SQLStore: FeedbackStore {
                     .integer(stored.forecastId), .text(stored.realisedClose), .integer(stored.realisedTime.millisecondsSinceEpoch),
                     .real(outcome.realisedLogReturn), .integer(outcome.directionHit ? 1 : 0), .integer(outcome.intervalHit ? 1 : 0), .real(outcome.brier),
                     .real(outcome.logLoss), .real(outcome.squaredError), .real(outcome.logScore), .text(outcome.verdict.rawValue), .text(outcome.rule),
-                    .text(stored.signature.description), .text(stored.source), .integer(stored.scoredAt.millisecondsSinceEpoch),
+                    .text(stored.signature.description), .text(stored.source.rawValue), .integer(stored.scoredAt.millisecondsSinceEpoch),
                 ])
         }
         for decision in commit.decisions {
@@ -122,7 +122,8 @@ extension SQLStore: FeedbackStore {
     }
 
     private static func storedOutcome(_ row: SQLRow) throws -> StoredOutcome {
-        let symbolText = try row.text(1), verdictText = try row.text(16), signatureText = try row.text(18)
+        let symbolText = try row.text(1), verdictText = try row.text(16), signatureText = try row.text(18), sourceText = try row.text(19)
+        guard let source = StoredOutcome.Source(rawValue: sourceText) else { throw StoreError.corruptValue(column: "forecast_outcomes.source", value: sourceText) }
         guard let symbol = Symbol(symbolText) else { throw StoreError.corruptValue(column: "instruments.symbol", value: symbolText) }
         guard let verdict = LearningSignal.Kind(rawValue: verdictText) else { throw StoreError.corruptValue(column: "forecast_outcomes.verdict", value: verdictText) }
         let parts = signatureText.split(separator: "/").map(String.init)
@@ -134,7 +135,7 @@ extension SQLStore: FeedbackStore {
             forecastId: try row.integer(0), symbol: symbol, horizon: try row.text(2), model: try row.text(3), probabilityUp: try row.real(4),
             dataTime: Timestamp(millisecondsSinceEpoch: try row.integer(5)), targetTime: Timestamp(millisecondsSinceEpoch: try row.integer(6)),
             realisedClose: try row.text(7), realisedTime: Timestamp(millisecondsSinceEpoch: try row.integer(8)), outcome: outcome,
-            signature: MarketSignature(regime: parts[0], volatility: parts[1], trend: parts[2]), source: try row.text(19),
+            signature: MarketSignature(regime: parts[0], volatility: parts[1], trend: parts[2]), source: source,
             scoredAt: Timestamp(millisecondsSinceEpoch: try row.integer(20)))
     }
 

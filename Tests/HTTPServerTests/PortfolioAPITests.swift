@@ -55,10 +55,12 @@ struct PortfolioAPITests {
         (#"{"objective": "max-return", \#(PortfolioAPITests.inlinePrices)}"#, 400, "objective: must be one of max-sharpe, min-volatility"),
         (#"{"strategy": "yolo", \#(PortfolioAPITests.inlinePrices)}"#, 400, "strategy: must be one of CONSERVATIVE"),
         (#"{"objective": "hrp", "strategy": "BALANCED", \#(PortfolioAPITests.inlinePrices)}"#, 400, "give exactly one of objective"),
-        (#"{"objective": "min-volatility", "max_weight": null, \#(PortfolioAPITests.inlinePrices)}"#, 400, "max_weight is null; leave the member out"),
-        (#"{"objective": "min-volatility", "groups": [{"name": "g", "symbols": ["A"], "min": null}], \#(PortfolioAPITests.inlinePrices)}"#, 400, "groups[0].min is null"),
+        (#"{"objective": "min-volatility", "max_weight": null, \#(PortfolioAPITests.inlinePrices)}"#, 400, "max_weight: is null; leave the member out"),
+        (#"{"objective": "min-volatility", "groups": [{"name": "g", "symbols": ["A"], "min": null}], \#(PortfolioAPITests.inlinePrices)}"#, 400, "groups[0].min: is null"),
+        (#"{"objective": "min-volatility", "groups": [{"name": "g", "symbols": ["A"], "maximum": 0.5}], \#(PortfolioAPITests.inlinePrices)}"#, 400, "maximum: is not a member here"),
+        (#"{"strategy": "balanced", \#(PortfolioAPITests.inlinePrices)}"#, 400, "strategy: must be one of CONSERVATIVE, BALANCED"),
         (#"{"objective": "hrp", "covariance": "robust", \#(PortfolioAPITests.inlinePrices)}"#, 400, "covariance: must be one of sample, ledoit-wolf"),
-        (#"{"strategy": "balanced", "risk_level": "extreme", \#(PortfolioAPITests.inlinePrices)}"#, 400, "risk_level: must be one of VERY_LOW"),
+        (#"{"strategy": "BALANCED", "risk_level": "extreme", \#(PortfolioAPITests.inlinePrices)}"#, 400, "risk_level: must be one of VERY_LOW"),
     ])
     func optimizeProblems(body: String, status: Int, detail: String) async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
@@ -116,6 +118,17 @@ struct PortfolioAPITests {
             try await Self.post(client, fixture, "/api/v1/portfolio/rebalance", unpriced) { (response: TestResponse) async throws in
                 #expect(response.status == .unprocessableContent)
                 #expect((try response.json["detail"] as? String ?? "").contains("target A has no price"))
+            }
+            for (body, detail) in [
+                (#"{"cash": 1000, "targets": {}, "positions": []}"#, "cash: must be a decimal number in a string"),
+                (#"{"cash": "1e3", "targets": {}, "positions": []}"#, "cash: must be a decimal number such as"),
+                (#"{"cash": "10", "targets": {"A": 1}, "positions": [{"symbol": "A", "price": "+5"}]}"#, "price: must be a decimal number such as"),
+                (#"{"cash": "10", "targets": {"A": 1}, "positions": [{"symbol": "A", "price": "5", "lots": "1"}]}"#, "lots: is not a member here"),
+            ] {
+                try await Self.post(client, fixture, "/api/v1/portfolio/rebalance", body) { (response: TestResponse) async throws in
+                    #expect(response.status == .badRequest, "\(body): \(response.text)")
+                    #expect((try response.json["detail"] as? String ?? "").contains(detail), "\(body): \(response.text)")
+                }
             }
             let unknownMethod = #"{"cash": "10", "method": "proportional", "targets": {}, "positions": []}"#
             try await Self.post(client, fixture, "/api/v1/portfolio/rebalance", unknownMethod) { (response: TestResponse) async throws in

@@ -58,7 +58,7 @@ struct FeedbackStoreTests {
             let first = try #require(outcomes.first { $0.horizon == "4h" && $0.dataTime == Self.close(ofBar: 259) })
             #expect(first.realisedClose == "363" && first.realisedTime == Self.close(ofBar: 263))
             #expect(abs(first.outcome.realisedLogReturn - log(363.0 / 359.0)) < 1e-15)
-            #expect(first.signature.regime == "BULL" && first.source == "market" && first.model == "forecaster-1")
+            #expect(first.signature.regime == "BULL" && first.source == .market && first.model == "forecaster-1")
             // The waiting ones stay unscored; nothing already scored comes back.
             let again = try await cycle.score(now: Self.close(ofBar: 400))
             #expect(again.examined == 3 && again.scored == 0 && again.waiting == 3)

@@ -2,10 +2,15 @@ import TradingCore
 
 /// The OpenAPI 3.1 document, assembled from the operations the routes declare beside their
 /// handlers and the schemas of each route group (no generator in the build, no second list).
-public enum OpenAPIDocument {
+enum OpenAPIDocument {
     /// The document of a product version describing `operations`, with `schemas` as components.
+    /// A method and path, an operationId or a schema name declared twice is a programming error
+    /// (the router would serve one of the two handlers, the document would hold duplicate keys).
     static func make(version: String, operations: [APIOperation], schemas: [(String, JSONValue)]) -> JSONValue {
-        [
+        precondition(Set(operations.map { "\($0.method.rawValue) \($0.path)" }).count == operations.count, "a method and path declared twice")
+        precondition(Set(operations.map(\.id)).count == operations.count, "an operationId declared twice")
+        precondition(Set(schemas.map(\.0) + ["Problem"]).count == schemas.count + 1, "a schema name declared twice, or one named Problem")
+        return [
             "openapi": "3.1.0",
             "info": [
                 "title": "TradingOrchestrator API",

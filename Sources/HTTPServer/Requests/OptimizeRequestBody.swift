@@ -9,6 +9,19 @@ struct OptimizeRequestBody: Decodable {
         let symbols: [String]
         let min: Double?
         let max: Double?
+
+        private enum CodingKeys: String, CodingKey, CaseIterable {
+            case name, symbols, min, max
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.refuseMembers(except: Set(CodingKeys.allCases.map(\.rawValue)))
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            symbols = try container.decode([String].self, forKey: .symbols)
+            min = try container.decodeIfPresent(Double.self, forKey: .min)
+            max = try container.decodeIfPresent(Double.self, forKey: .max)
+        }
     }
 
     let objective: String?
@@ -45,13 +58,13 @@ struct OptimizeRequestBody: Decodable {
         let allocation: OptimizationSpecification.Allocation
         switch (objective, strategy) {
         case (let objective?, nil): allocation = .objective(try RequestFieldError.parse(objective, field: "objective", as: PortfolioObjective.Name.self))
-        case (nil, let strategy?): allocation = .strategy(try RequestFieldError.parse(strategy, field: "strategy", as: AllocationStrategy.self, caseInsensitive: true))
+        case (nil, let strategy?): allocation = .strategy(try RequestFieldError.parse(strategy, field: "strategy", as: AllocationStrategy.self))
         default:
             throw RequestFieldError("objective", "give exactly one of objective (\(PortfolioObjective.Name.allCases.map(\.rawValue).joined(separator: ", "))) and strategy")
         }
         var specification = OptimizationSpecification(allocation)
-        if let riskLevel { specification.riskLevel = try RequestFieldError.parse(riskLevel, field: "risk_level", as: RiskLevel.self, caseInsensitive: true) }
-        if let regime { specification.regime = try RequestFieldError.parse(regime, field: "regime", as: MarketRegime.self, caseInsensitive: true) }
+        if let riskLevel { specification.riskLevel = try RequestFieldError.parse(riskLevel, field: "risk_level", as: RiskLevel.self) }
+        if let regime { specification.regime = try RequestFieldError.parse(regime, field: "regime", as: MarketRegime.self) }
         if let returns { specification.returns = try RequestFieldError.parse(returns, field: "returns", as: ExpectedReturns.MethodName.self) }
         if let covariance { specification.covariance = try RequestFieldError.parse(covariance, field: "covariance", as: CovarianceEstimator.MethodName.self) }
         specification.targetReturn = targetReturn

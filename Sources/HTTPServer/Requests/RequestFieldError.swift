@@ -14,13 +14,11 @@ public struct RequestFieldError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "\(field): \(reason)" }
 
-    /// The value of an enum named by `text` (case-insensitively when `caseInsensitive`), or an
-    /// error listing the accepted values.
-    static func parse<Value: CaseIterable & RawRepresentable>(_ text: String, field: String, as type: Value.Type,
-                                                              caseInsensitive: Bool = false) throws(RequestFieldError) -> Value
+    /// The value of an enum named by `text`, as the document writes it, or an error listing the
+    /// accepted values.
+    static func parse<Value: CaseIterable & RawRepresentable>(_ text: String, field: String, as type: Value.Type) throws(RequestFieldError) -> Value
     where Value.RawValue == String {
-        let candidates = Value.allCases.map(\.rawValue)
-        if let value = Value(rawValue: text) ?? (caseInsensitive ? Value(rawValue: text.uppercased()) : nil) { return value }
-        throw RequestFieldError(field, "must be one of \(candidates.joined(separator: ", ")), got \(text)")
+        if let value = Value(rawValue: text) { return value }
+        throw RequestFieldError(field, "must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")), got \(text)")
     }
 }

@@ -89,20 +89,3 @@ enum APIKeyRoutes: RouteGroup {
         }
     }
 }
-
-/// Reading request bodies.
-enum JSONBody {
-    /// The body's bytes, requiring `Content-Type: application/json` (an empty body passes without one when `allowEmpty`).
-    static func read(_ request: Request, allowEmpty: Bool = false) async throws -> Data {
-        // The body-limit middleware has already collected and bounded it.
-        let buffer = try await request.body.collect(upTo: .max)
-        if allowEmpty && buffer.readableBytes == 0 { return Data() }
-        let contentType = request.headers[.contentType]?.split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        }
-        guard contentType == "application/json" else {
-            throw ProblemDetails(.unsupportedMediaType, detail: "the body must be sent with Content-Type: application/json, got \(contentType ?? "none")")
-        }
-        return Data(buffer.readableBytesView)
-    }
-}

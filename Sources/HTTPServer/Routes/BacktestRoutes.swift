@@ -25,15 +25,15 @@ enum BacktestRoutes: RouteGroup {
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                let data = try await PortfolioRoutes.body(of: request, allowedKeys: BacktestJobRequest.keys)
-                let body = try PortfolioRoutes.decode(BacktestJobRequest.self, from: data)
+                let data = try await JSONBody.readChecked(request, allowedKeys: BacktestJobRequest.keys)
+                let body = try JSONBody.decode(BacktestJobRequest.self, from: data)
                 guard Symbol(body.symbol) != nil else { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
                 if let timeframe = body.timeframe, Timeframe(rawValue: timeframe) == nil {
                     throw ProblemDetails.invalidParameter("timeframe", "must be one of \(Timeframe.codes.joined(separator: ", "))")
                 }
                 let fast = body.fast ?? 10, slow = body.slow ?? 30
                 guard fast >= 1, slow > fast, slow <= 10_000 else { throw ProblemDetails.invalidParameter("slow", "needs 1 ≤ fast < slow ≤ 10000") }
-                for (name, value) in [("cash", body.cash), ("commission", body.commission)] where value != nil && FixedDecimal(value!) == nil {
+                for (name, value) in [("cash", body.cash), ("commission", body.commission)] where value.map({ !RequestDecimal.isWritten($0) || FixedDecimal($0) == nil }) ?? false {
                     throw ProblemDetails.invalidParameter(name, "must be a decimal number in a string")
                 }
                 let header = request.headers[HTTPField.Name("Idempotency-Key")!]

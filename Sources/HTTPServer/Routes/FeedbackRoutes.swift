@@ -92,7 +92,9 @@ enum FeedbackRoutes: RouteGroup {
                 problems: [.invalidParameter])
             ) { request, _ in
                 let query = try QueryValidator(request, allowed: ["kind", "limit"])
-                let kind = try query.parsed("kind", accepted: "SUCCESS, FAILURE, OPTIMIZATION or ADAPTATION") { LearningSignal.Kind(rawValue: $0) }
+                let kind = try query.parsed("kind", accepted: "one of \(LearningSignal.Kind.allCases.map(\.rawValue).joined(separator: ", "))") {
+                    LearningSignal.Kind(rawValue: $0)
+                }
                 let limit = try query.parsed("limit", accepted: "an integer from 1 to 1000") { Int($0).flatMap { (1...1000).contains($0) ? $0 : nil } } ?? 50
                 var signals: [LearningSignal] = []
                 if kind == nil || kind == .success || kind == .failure {
@@ -121,8 +123,11 @@ enum FeedbackRoutes: RouteGroup {
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound, .conflict, .unprocessable])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                let data = try await PortfolioRoutes.body(of: request, allowedKeys: ["forecast_id", "realised_close", "observed_at"])
-                let body = try PortfolioRoutes.decode(OutcomeBody.self, from: data)
+                let data = try await JSONBody.readChecked(request, allowedKeys: ["forecast_id", "realised_close", "observed_at"])
+                let body = try JSONBody.decode(OutcomeBody.self, from: data)
+                guard RequestDecimal.isWritten(body.realised_close) else {
+                    throw ProblemDetails.invalidParameter("realised_close", "must be a positive decimal number in a string")
+                }
                 guard let observed = Timestamp(iso8601: body.observed_at) else { throw ProblemDetails.invalidParameter("observed_at", "must be an ISO 8601 UTC time") }
                 do {
                     let stored = try await cycle.recordExternalOutcome(forecastId: body.forecast_id, realisedClose: body.realised_close, observedAt: observed,
@@ -160,8 +165,8 @@ enum FeedbackRoutes: RouteGroup {
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound, .conflict])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                let data = try await PortfolioRoutes.body(of: request, allowedKeys: ["stream"])
-                let body = try PortfolioRoutes.decode(RollbackBody.self, from: data)
+                let data = try await JSONBody.readChecked(request, allowedKeys: ["stream"])
+                let body = try JSONBody.decode(RollbackBody.self, from: data)
                 do {
                     let (restored, retired) = try await cycle.rollback(stream: body.stream, now: dependencies.clock.now())
                     return JSONResponse.make(["stream": .string(body.stream), "restored": .string(restored), "retired": .string(retired)])
@@ -188,8 +193,8 @@ enum FeedbackRoutes: RouteGroup {
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                let data = try await PortfolioRoutes.body(of: request, allowedKeys: ["confirm"])
-                let body = try PortfolioRoutes.decode(ResetBody.self, from: data)
+                let data = try await JSONBody.readChecked(request, allowedKeys: ["confirm"])
+                let body = try JSONBody.decode(ResetBody.self, from: data)
                 guard body.confirm == resetConfirmation else {
                     throw ProblemDetails(.unprocessable, detail: "a reset clears every outcome, signal, threshold, model version and detector state; send {\"confirm\": \"\(resetConfirmation)\"} to confirm (orders, fills, the ledger and forecasts are kept)")
                 }
@@ -219,7 +224,7 @@ enum FeedbackRoutes: RouteGroup {
                 ("data_time", dateTime), ("target_time", dateTime), ("realised_close", Schema.decimal), ("realised_time", dateTime),
                 ("realised_log_return", number), ("direction_hit", Schema.boolean), ("interval_hit", Schema.boolean), ("brier", number),
                 ("log_loss", number), ("squared_error", number), ("log_score", number), ("verdict", verdict),
-                ("rule", string), ("signature", signature), ("source", Schema.strings(["market", "external"])), ("scored_at", dateTime),
+                ("rule", string), ("signature", signature), ("source", Schema.enumeration(StoredOutcome.Source.self)), ("scored_at", dateTime),
             ])),
             ("ThresholdChange", Schema.object([
                 ("horizon", string), ("changed", Schema.boolean), ("threshold_before", number), ("threshold_after", number),

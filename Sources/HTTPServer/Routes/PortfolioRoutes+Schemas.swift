@@ -25,21 +25,21 @@ extension PortfolioRoutes {
     private static var optimizeProperties: [(String, JSONValue)] {
         [
             ("objective", Schema.enumeration(PortfolioObjective.Name.self, description: "What to optimise; or give strategy.")),
-                ("strategy", Schema.enumeration(AllocationStrategy.self, description: "An allocation strategy (cash included); or give objective.")),
-                ("risk_level", Schema.enumeration(RiskLevel.self, description: "The strategy's risk level (default MEDIUM).")),
-                ("regime", Schema.enumeration(MarketRegime.self, description: "The market regime, for TACTICAL.")),
-                ("target_return", Schema.number), ("target_volatility", Schema.number),
-                ("risk_aversion", ["type": "number", "default": 1]), ("risk_free_rate", ["type": "number", "default": .number(0.02)]),
-                ("returns", Schema.enumeration(ExpectedReturns.MethodName.self, default: .cagr)),
-                ("covariance", Schema.enumeration(CovarianceEstimator.MethodName.self, default: .sample)),
-                ("min_weight", ["type": "number", "default": 0]), ("max_weight", ["type": "number", "default": 1]),
-                ("l2_gamma", ["type": "number", "default": 0]), ("frequency", ["type": "number", "default": 252]),
-                ("groups", ["type": "array", "items": Schema.closedObject([
-                    ("name", Schema.string), ("symbols", Schema.array(Schema.string)),
-                    ("min", Schema.number), ("max", Schema.number),
-                ], required: ["name", "symbols"], description: "Bounds on a group's total weight.")]),
-                ("current_weights", Schema.weightMap), ("turnover_cost", ["type": "number", "description": "k in k·‖w − w₀‖₁; needs current_weights."]),
-                ("risk_budgets", Schema.weightMap),
+            ("strategy", Schema.enumeration(AllocationStrategy.self, description: "An allocation strategy (cash included); or give objective.")),
+            ("risk_level", Schema.enumeration(RiskLevel.self, description: "The strategy's risk level.", default: .medium)),
+            ("regime", Schema.enumeration(MarketRegime.self, description: "The market regime, for TACTICAL.")),
+            ("target_return", Schema.number), ("target_volatility", Schema.number),
+            ("risk_aversion", ["type": "number", "default": 1]), ("risk_free_rate", ["type": "number", "default": .number(0.02)]),
+            ("returns", Schema.enumeration(ExpectedReturns.MethodName.self, default: .cagr)),
+            ("covariance", Schema.enumeration(CovarianceEstimator.MethodName.self, default: .sample)),
+            ("min_weight", ["type": "number", "default": 0]), ("max_weight", ["type": "number", "default": 1]),
+            ("l2_gamma", ["type": "number", "default": 0]), ("frequency", ["type": "number", "default": 252]),
+            ("groups", ["type": "array", "items": Schema.closedObject([
+                ("name", Schema.string), ("symbols", Schema.array(Schema.string)),
+                ("min", Schema.number), ("max", Schema.number),
+            ], required: ["name", "symbols"], description: "Bounds on a group's total weight.")]),
+            ("current_weights", Schema.weightMap), ("turnover_cost", ["type": "number", "description": "k in k·‖w − w₀‖₁; needs current_weights."]),
+            ("risk_budgets", Schema.weightMap),
         ]
     }
 

@@ -16,6 +16,17 @@ enum PortfolioRoutes: RouteGroup {
         struct InlinePrices: Decodable {
             let dates: [String]
             let closes: [String: [Double]]
+
+            private enum CodingKeys: String, CodingKey, CaseIterable {
+                case dates, closes
+            }
+
+            init(from decoder: any Decoder) throws {
+                try decoder.refuseMembers(except: Set(CodingKeys.allCases.map(\.rawValue)))
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                dates = try container.decode([String].self, forKey: .dates)
+                closes = try container.decode([String: [Double]].self, forKey: .closes)
+            }
         }
 
         let prices: InlinePrices?
@@ -42,14 +53,14 @@ enum PortfolioRoutes: RouteGroup {
         let omegaRequiredReturn: Double?
         let periodsPerYear: Double?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case returns, benchmarkReturns = "benchmark_returns", symbol, benchmarkSymbol = "benchmark_symbol", timeframe, start, end
             case riskFreeRate = "risk_free_rate", requiredReturn = "required_return", omegaRequiredReturn = "omega_required_return"
             case periodsPerYear = "periods_per_year"
         }
 
-        static let keys: Set<String> = ["returns", "benchmark_returns", "symbol", "benchmark_symbol", "timeframe", "start", "end",
-                                        "risk_free_rate", "required_return", "omega_required_return", "periods_per_year"]
+        /// The members a body may carry.
+        static let keys = Set(CodingKeys.allCases.map(\.rawValue))
     }
 
     static func routes(_ dependencies: ServerDependencies) -> [APIRoute] {
@@ -67,10 +78,10 @@ enum PortfolioRoutes: RouteGroup {
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                let data = try await body(of: request, allowedKeys: OptimizeRequestBody.keys.union(priceSourceKeys))
-                let body = try decode(OptimizeRequestBody.self, from: data)
-                let specification = try typed { () throws(RequestFieldError) in try body.specification() }
-                let source = try decode(PriceSource.self, from: data)
+                let data = try await JSONBody.readChecked(request, allowedKeys: OptimizeRequestBody.keys.union(priceSourceKeys))
+                let body = try JSONBody.decode(OptimizeRequestBody.self, from: data)
+                let specification = try JSONBody.typed { () throws(RequestFieldError) in try body.specification() }
+                let source = try JSONBody.decode(PriceSource.self, from: data)
                 let history = try await priceHistory(source, store: dependencies.store)
                 let clock = ContinuousClock()
                 var outcome: AllocationOutcome?
@@ -91,9 +102,9 @@ enum PortfolioRoutes: RouteGroup {
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                let data = try await body(of: request, allowedKeys: RebalanceRequestBody.keys)
-                let body = try decode(RebalanceRequestBody.self, from: data)
-                let specification = try typed { () throws(RequestFieldError) in try body.specification() }
+                let data = try await JSONBody.readChecked(request, allowedKeys: RebalanceRequestBody.keys)
+                let body = try JSONBody.decode(RebalanceRequestBody.self, from: data)
+                let specification = try JSONBody.typed { () throws(RequestFieldError) in try body.specification() }
                 switch try ProblemDetails.unprocessable({ () throws(PortfolioError) in try specification.plan() }) {
                 case .rebalance(let plan): return JSONResponse.make(Representations.rebalancePlan(plan))
                 case .allocation(let result, let prices): return JSONResponse.make(Representations.discreteAllocation(result, prices: prices))
@@ -111,8 +122,8 @@ enum PortfolioRoutes: RouteGroup {
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .unprocessable])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                let data = try await body(of: request, allowedKeys: MetricsBody.keys)
-                let body = try decode(MetricsBody.self, from: data)
+                let data = try await JSONBody.readChecked(request, allowedKeys: MetricsBody.keys)
+                let body = try JSONBody.decode(MetricsBody.self, from: data)
                 let options = MetricsOptions(periodsPerYear: body.periodsPerYear ?? 252, riskFreeRate: body.riskFreeRate ?? 0,
                                              requiredReturn: body.requiredReturn ?? 0, omegaRequiredReturn: body.omegaRequiredReturn ?? 0)
                 let (returns, benchmark, dates) = try await metricsInput(body, store: dependencies.store)
@@ -125,64 +136,6 @@ enum PortfolioRoutes: RouteGroup {
     }
 
     // MARK: Parts
-
-    /// A request read into its typed form; a member that cannot be used is a 400 naming it.
-    static func typed<T>(_ body: () throws(RequestFieldError) -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            throw ProblemDetails.invalidParameter(error.field, error.reason)
-        }
-    }
-
-    /// Reads the JSON body and rejects keys the route does not know, so a typo is not ignored.
-    static func body(of request: Request, allowedKeys: Set<String>) async throws -> Data {
-        try checkedKeys(try await JSONBody.read(request), allowedKeys: allowedKeys)
-    }
-
-    /// The body when it is an object of known keys only, so a typo is not ignored.
-    static func checkedKeys(_ data: Data, allowedKeys: Set<String>) throws -> Data {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let members = object as? [String: Any] else {
-            throw ProblemDetails(.malformedJSON, detail: "the body must be a JSON object")
-        }
-        let unknown = members.keys.filter { !allowedKeys.contains($0) }.sorted()
-        guard unknown.isEmpty else {
-            throw ProblemDetails(.malformedJSON, detail: "unknown member \(unknown.joined(separator: ", ")); allowed: \(allowedKeys.sorted().joined(separator: ", "))",
-                                 fieldErrors: unknown.map { ($0, "is not a member of this body") })
-        }
-        // No member of a request takes null (the document lists none as nullable): leaving a
-        // member out gives its default, and a null is refused rather than read as absent.
-        if let path = nullMember(in: object) {
-            throw ProblemDetails(.malformedJSON, detail: "\(path) is null; leave the member out for its default",
-                                 fieldErrors: [(path, "is null; leave it out for its default")])
-        }
-        return data
-    }
-
-    /// The path of the first member whose value is null, in object order by name (nil: none).
-    static func nullMember(in value: Any, path: String = "") -> String? {
-        if let object = value as? [String: Any] {
-            for key in object.keys.sorted() {
-                let member = path.isEmpty ? key : "\(path).\(key)"
-                if object[key] is NSNull { return member }
-                if let found = nullMember(in: object[key]!, path: member) { return found }
-            }
-        } else if let array = value as? [Any] {
-            for (index, element) in array.enumerated() {
-                if element is NSNull { return "\(path)[\(index)]" }
-                if let found = nullMember(in: element, path: "\(path)[\(index)]") { return found }
-            }
-        }
-        return nil
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch let error as DecodingError {
-            throw ProblemDetails(.malformedJSON, detail: error.clientDescription)
-        }
-    }
 
     static func timeframe(_ text: String?) throws -> Timeframe {
         guard let text else { return .oneDay }

@@ -215,7 +215,7 @@ enum TradingRoutes: RouteGroup {
         _ = try QueryValidator(request, allowed: [])
         let data = try await JSONBody.read(request, allowEmpty: true)
         let body = data.isEmpty ? CommandBody(account: nil, flatten: nil, reason: nil)
-            : try PortfolioRoutes.decode(CommandBody.self, from: try PortfolioRoutes.checkedKeys(data, allowedKeys: allowedKeys))
+            : try JSONBody.decode(CommandBody.self, from: try JSONBody.checked(data, allowedKeys: allowedKeys))
         let name = body.account ?? "paper"
         guard try await store.tradingAccount(name: name) != nil else {
             throw ProblemDetails(.notFound, detail: "no trading account '\(name)': start one with `orchestrator run`")

@@ -260,9 +260,21 @@ public enum JobKinds {
         JobHandler(kind: "rebalance_check") { job in
             let payload = try decode(RebalanceCheck.self, of: job, shape: "{\"account\"?, \"strategy\"?, \"risk_level\"?, \"lookback\"?, \"drift_threshold\"?}")
             let name = payload.account ?? "paper"
-            guard let strategy = AllocationStrategy(rawValue: payload.strategy ?? "BALANCED"), let level = RiskLevel(rawValue: payload.risk_level ?? "MEDIUM"),
-                  (20...5000).contains(payload.lookback ?? 252), (0.0...1.0).contains(payload.drift_threshold ?? 0.05) else {
-                throw PayloadError(description: "strategy, risk_level, lookback (20–5000) or drift_threshold (0–1) is not valid")
+            // The names as the schedules' payloads write them: in capitals, as the API and `optimize` do.
+            let strategy = try payload.strategy.map { text in
+                guard let value = AllocationStrategy(rawValue: text) else {
+                    throw PayloadError(description: "strategy must be one of \(AllocationStrategy.allCases.map(\.rawValue).joined(separator: ", ")), got \(text)")
+                }
+                return value
+            } ?? .balanced
+            let level = try payload.risk_level.map { text in
+                guard let value = RiskLevel(rawValue: text) else {
+                    throw PayloadError(description: "risk_level must be one of \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", ")), got \(text)")
+                }
+                return value
+            } ?? .medium
+            guard (20...5000).contains(payload.lookback ?? 252), (0.0...1.0).contains(payload.drift_threshold ?? 0.05) else {
+                throw PayloadError(description: "lookback must be 20–5000 and drift_threshold 0–1")
             }
             guard let account = try await store.tradingAccount(name: name), let text = account.checkpoint,
                   let checkpoint = try? JSONDecoder().decode(SessionCheckpoint.self, from: Data(text.utf8)), let asOf = checkpoint.lastCloseTime,

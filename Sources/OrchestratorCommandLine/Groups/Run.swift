@@ -18,8 +18,7 @@ struct Run: AsyncParsableCommand {
             """)
 
     @OptionGroup var storage: StorageOptions
-    @Option(name: .long, help: "Address to bind (default 127.0.0.1).") var host: String?
-    @Option(name: .long, help: "Port to listen on (default 8080; 0 picks a free port).") var port: Int?
+    @OptionGroup var listen: ListenOptions
     @Option(help: "The trading account (its state lives in the database under this name).") var account = "paper"
     @Option(help: "Comma-separated stored symbols to trade (their shared bar times are replayed).") var symbols = "SP500,NASDAQCOMP"
     @Option(help: "The stored bar length to replay.") var timeframe = Timeframe.oneDay
@@ -38,8 +37,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Where orders go: paper (simulated fills at the feed's prices) or binance (the configured endpoint: the testnet unless binance.live).") var venue = RunCommand.Options.Venue.paper
     @Option(help: "With a live feed: bars of history fetched first for the models (when the store has fewer); default 500, or enough for the longest forecast horizon.")
     var warmupBars: Int?
-    @Option(help: "Horizons forecast at every bar besides the decision's, stored and scored by the feedback loop (comma-separated, or none); default 5m,1h,4h,24h with a live feed, none on a replay.")
-    var forecastHorizons: String?
+    @Option(help: "Horizons forecast at every bar besides the decision's, stored and scored by the feedback loop (comma-separated such as 5m,1h,4h,24h, or none); default 5m,1h,4h,24h with a live feed, none on a replay.")
+    var forecastHorizons: HorizonList?
     @Option(help: "The clock of the whole process: system (this machine's) or venue (the exchange's server time, with a live feed; for a stub exchange on an accelerated virtual clock).")
     var clock = RunCommand.Options.Clock.system
     @Option(help: "Bars of history each decision and model fit sees (more than 300); default with a live feed: the warm-up's count, on a replay: every bar so far.")
@@ -47,25 +46,16 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
-        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
         if clock == .venue && feed != .binance { throw ValidationError("--clock venue follows a live venue's time: add --feed binance") }
         if venue == .binance && feed != .binance { throw ValidationError("--venue binance trades live bars only: add --feed binance") }
         if let warmupBars, !(301...100_000).contains(warmupBars) { throw ValidationError("--warmup-bars must be 301 to 100000 (the models need more than 300 bars)") }
         if let historyBars, !(301...1_000_000).contains(historyBars) { throw ValidationError("--history-bars must be 301 to 1000000 (the models need more than 300 bars)") }
-        if let forecastHorizons, forecastHorizons != "none" {
-            for text in forecastHorizons.split(separator: ",") where Horizon(parsing: text.trimmingCharacters(in: .whitespaces)) == nil {
-                throw ValidationError("--forecast-horizons: '\(text)' is not a horizon such as 5m, 1h, 4h or 24h")
-            }
-        }
         guard rebalanceEvery >= 1, reportEvery >= 1, refitEvery >= 1 else {
             throw ValidationError("--rebalance-every, --refit-every and --report-every must be at least 1")
         }
     }
 
     func run() async throws {
-        var overrides: [String: String] = [:]
-        if let host { overrides["http.host"] = host }
-        if let port { overrides["http.port"] = String(port) }
         var options = RunCommand.Options()
         options.account = account
         options.symbols = symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -86,10 +76,8 @@ struct Run: AsyncParsableCommand {
         options.warmupBars = warmupBars
         options.historyBars = historyBars
         options.clock = clock
-        options.forecastHorizons = forecastHorizons.map { text in
-            text == "none" ? [] : text.split(separator: ",").compactMap { Horizon(parsing: $0.trimmingCharacters(in: .whitespaces)) }
-        }
-        try await CommandRunner.run(storage: storage, overrides: overrides) { configuration, logger in
+        options.forecastHorizons = forecastHorizons?.horizons
+        try await CommandRunner.run(storage: storage, overrides: listen.overrides) { configuration, logger in
             try await RunCommand.run(configuration, options: options, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }

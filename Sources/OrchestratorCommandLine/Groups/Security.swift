@@ -19,13 +19,33 @@ struct Scan: ParsableCommand {
     @Option(help: "The os-release file naming the Debian release of --dpkg-status.") var osRelease: String?
     @Option(help: "A container image: a root filesystem folder or a `docker save` tarball.") var image: String?
     @Option(help: "The OSV database folder.") var osvDb: String
-    @Option(help: "The oldest the newest database record may be (such as 7d, 36h).") var maxDbAge = "7d"
+    @Option(help: "The oldest the newest database record may be: a number with d, h or m (such as 7d, 36h).") var maxDbAge = Age(text: "7d", duration: .seconds(7 * 86_400))
     @Option(help: "Fail (status 1) on findings at or above this severity (UNKNOWN counts as high).") var failOn = FailureThreshold.high
     @Option(help: "Output format.") var format = Format.table
 
-    /// The severities --fail-on takes.
+    /// A database age such as `7d`, `36h` or `90m`.
+    struct Age: ExpressibleByArgument {
+        let text: String
+        let duration: Duration
+
+        init(text: String, duration: Duration) {
+            self.text = text
+            self.duration = duration
+        }
+
+        init?(argument: String) {
+            guard let duration = ScanCommand.age(argument) else { return nil }
+            self.init(text: argument, duration: duration)
+        }
+
+        var defaultValueDescription: String { text }
+    }
+
+    /// The severities --fail-on takes (in any case, as the scanners print them in capitals).
     enum FailureThreshold: String, ExpressibleByArgument, CaseIterable {
         case low, medium, high, critical
+
+        init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 
         /// The scanner's severity of the same name.
         var severity: VulnerabilityScanner.Severity {
@@ -43,17 +63,13 @@ struct Scan: ParsableCommand {
         case json, sarif, table
     }
 
-    func validate() throws {
-        guard ScanCommand.age(maxDbAge) != nil else { throw ValidationError("--max-db-age must be a number with d, h or m, such as 7d") }
-    }
-
     func run() throws {
         var request = ScanCommand.Request(database: osvDb)
         request.resolvedFiles = resolved
         request.dpkgStatus = dpkgStatus
         request.osRelease = osRelease
         request.image = image
-        request.maximumAge = ScanCommand.age(maxDbAge)!
+        request.maximumAge = maxDbAge.duration
         request.failOn = failOn.severity
         let result: ScanCommand.Result
         do {

@@ -8,22 +8,10 @@ struct Serve: AsyncParsableCommand {
         discussion: "Creates the schema, imports the bundled sample data into an empty database, creates and prints a first admin key if none exists, and serves until SIGTERM or SIGINT.")
 
     @OptionGroup var storage: StorageOptions
-
-    @Option(name: .long, help: "Address to bind (default 127.0.0.1).")
-    var host: String?
-
-    @Option(name: .long, help: "Port to listen on (default 8080; 0 picks a free port).")
-    var port: Int?
-
-    func validate() throws {
-        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
-    }
+    @OptionGroup var listen: ListenOptions
 
     func run() async throws {
-        var overrides: [String: String] = [:]
-        if let host { overrides["http.host"] = host }
-        if let port { overrides["http.port"] = String(port) }
-        try await CommandRunner.run(storage: storage, overrides: overrides) { configuration, logger in
+        try await CommandRunner.run(storage: storage, overrides: listen.overrides) { configuration, logger in
             try await ServeCommand.run(configuration, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }

@@ -40,7 +40,7 @@ extension FeedbackCycle {
         let outcome = StoredOutcome(
             forecastId: forecastId, symbol: forecast.symbol, horizon: forecast.horizon, model: forecast.modelVersion, probabilityUp: forecast.probabilityUp,
             dataTime: forecast.dataTime, targetTime: forecast.targetTime, realisedClose: realisedClose, realisedTime: observedAt,
-            outcome: ForecastOutcome(claim: forecast.claim, realisedLogReturn: realised), signature: signature, source: "external", scoredAt: now)
+            outcome: ForecastOutcome(claim: forecast.claim, realisedLogReturn: realised), signature: signature, source: .external, scoredAt: now)
         var commit = FeedbackCommit()
         commit.outcomes = [outcome]
         // The insert itself decides a race between two callers: the loser stored nothing.

@@ -82,7 +82,7 @@ public struct FeedbackCycle: Sendable {
                     probabilityUp: forecast.probabilityUp, dataTime: forecast.dataTime, targetTime: forecast.targetTime,
                     realisedClose: series.closeTexts[target], realisedTime: series.closeTimes[target],
                     outcome: ForecastOutcome(claim: forecast.claim, realisedLogReturn: realised),
-                    signature: MarketSignature(closes: series.closes[...origin]), source: "market", scoredAt: now))
+                    signature: MarketSignature(closes: series.closes[...origin]), source: .market, scoredAt: now))
             }
         }
         var commit = FeedbackCommit()

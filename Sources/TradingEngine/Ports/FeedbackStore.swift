@@ -3,6 +3,14 @@ import TradingCore
 
 /// A scored forecast as stored: the outcome row linked to its forecast row.
 public struct StoredOutcome: Sendable, Hashable {
+    /// Where the realised close came from.
+    public enum Source: String, Sendable, CaseIterable {
+        /// The stored bars.
+        case market
+        /// A close observed elsewhere, posted through the API.
+        case external
+    }
+
     /// The forecast scored (one outcome per forecast).
     public let forecastId: Int64
     public let symbol: Symbol
@@ -21,14 +29,14 @@ public struct StoredOutcome: Sendable, Hashable {
     public let outcome: ForecastOutcome
     /// The market conditions at the data time.
     public let signature: MarketSignature
-    /// `market` (from stored bars) or `external` (posted through the API).
-    public let source: String
+    /// Where the realised close came from.
+    public let source: Source
     /// When it was scored.
     public let scoredAt: Timestamp
 
     /// Creates a stored outcome.
     public init(forecastId: Int64, symbol: Symbol, horizon: String, model: String, probabilityUp: Double, dataTime: Timestamp, targetTime: Timestamp,
-                realisedClose: String, realisedTime: Timestamp, outcome: ForecastOutcome, signature: MarketSignature, source: String, scoredAt: Timestamp) {
+                realisedClose: String, realisedTime: Timestamp, outcome: ForecastOutcome, signature: MarketSignature, source: Source, scoredAt: Timestamp) {
         self.forecastId = forecastId
         self.symbol = symbol
         self.horizon = horizon

@@ -71,7 +71,8 @@ public struct RiskEngine: Sendable {
         public let reason: String?
     }
 
-    /// An alert the gate raises (routed to the supervisor's alert system once it exists).
+    /// An alert the gate raises, stored with the step that raised it (state changes and CRITICAL ones
+    /// also printed on the run's console).
     public struct Alert: Sendable, Equatable {
         /// How much an alert matters: a state change to ACTIVE is INFO, to REDUCING or HALTED (and a
         /// book that does not reconcile) CRITICAL, a refused order or a skipped decision WARNING.
