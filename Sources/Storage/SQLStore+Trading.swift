@@ -157,6 +157,29 @@ extension SQLStore: TradingStore {
                               reason: command.reason, requestedAt: command.requestedAt, appliedAt: nil)
     }
 
+    public func requestTradingCommand(_ command: TradingCommand, idempotencyKey: String) async throws -> (command: TradingCommand, repeated: Bool) {
+        let rows = try await database.write([SQLStatement("""
+            INSERT INTO trading_commands (account, command, flatten, reason, requested_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id
+            """, [.text(command.account), .text(command.kind.rawValue), .integer(command.flatten ? 1 : 0), .text(command.reason),
+                  .integer(command.requestedAt.millisecondsSinceEpoch), .text(idempotencyKey)])])
+        if let id = try rows.first?.first?.integer(0) {
+            return (TradingCommand(id: id, account: command.account, kind: command.kind, flatten: command.flatten, reason: command.reason,
+                                   requestedAt: command.requestedAt, appliedAt: nil), false)
+        }
+        // Stored before with this key: the first request's command, as it was asked.
+        guard let row = try await database.query(SQLStatement("""
+            SELECT id, account, command, flatten, reason, requested_at, applied_at FROM trading_commands WHERE idempotency_key = ?
+            """, [.text(idempotencyKey)])).first else {
+            throw StoreError.corruptValue(column: "trading_commands.idempotency_key", value: "a conflict without a row")
+        }
+        let kindText = try row.text(2)
+        guard let kind = TradingCommand.Kind(rawValue: kindText) else { throw StoreError.corruptValue(column: "trading_commands.command", value: kindText) }
+        return (TradingCommand(id: try row.integer(0), account: try row.text(1), kind: kind, flatten: try row.integer(3) != 0, reason: try row.text(4),
+                               requestedAt: Timestamp(millisecondsSinceEpoch: try row.integer(5)),
+                               appliedAt: try row.optionalInteger(6).map { Timestamp(millisecondsSinceEpoch: $0) }), true)
+    }
+
     public func pendingTradingCommands(account: String) async throws -> [TradingCommand] {
         try await database.query(SQLStatement("""
             SELECT id, command, flatten, reason, requested_at FROM trading_commands WHERE account = ? AND applied_at IS NULL ORDER BY id

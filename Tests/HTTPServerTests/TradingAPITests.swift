@@ -114,4 +114,28 @@ struct TradingAPITests {
             }
         }
     }
+
+    @Test("a halt repeated with one Idempotency-Key queues one command; the repeat says so")
+    func idempotentHalt() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await Self.runner(fixture.store).run(maximumSteps: 3)
+            var headers = fixture.headers(.trader, contentType: "application/json")
+            headers[HTTPField.Name("Idempotency-Key")!] = "press-7"
+            var ids: [Int] = []
+            for attempt in 0..<2 {
+                try await client.execute(uri: "/api/v1/trading/halt", method: .post, headers: headers,
+                                         body: ByteBuffer(string: #"{"flatten": true}"#)) { (response: TestResponse) async throws in
+                    #expect(response.status == .accepted)
+                    #expect(try response.json["repeated"] as? Bool == (attempt == 1))
+                    ids.append(try response.json["command_id"] as? Int ?? -1)
+                }
+            }
+            #expect(ids[0] == ids[1])
+            #expect(try await fixture.store.pendingTradingCommands(account: "paper").count == 1)
+            headers[HTTPField.Name("Idempotency-Key")!] = String(repeating: "k", count: 191)
+            try await client.execute(uri: "/api/v1/trading/halt", method: .post, headers: headers) { (response: TestResponse) async throws in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
 }

@@ -125,6 +125,24 @@ struct TradingStoreConformanceTests {
         }
     }
 
+    @Test("a command sent twice with one idempotency key is stored once; another key stores another", arguments: Backend.available)
+    func idempotentCommands(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let halt = TradingCommand(id: nil, account: "ops", kind: .halt, flatten: true, reason: "operator",
+                                      requestedAt: Timestamp(millisecondsSinceEpoch: 1000), appliedAt: nil)
+            let first = try await fixture.store.requestTradingCommand(halt, idempotencyKey: "click-1")
+            // The second press of the button, even with other contents, returns the first command.
+            let again = try await fixture.store.requestTradingCommand(
+                TradingCommand(id: nil, account: "ops", kind: .resume, flatten: false, reason: "again", requestedAt: Timestamp(millisecondsSinceEpoch: 2000), appliedAt: nil),
+                idempotencyKey: "click-1")
+            #expect(!first.repeated && again.repeated && again.command == first.command)
+            #expect(try await fixture.store.pendingTradingCommands(account: "ops").map(\.kind) == [.halt])
+            let other = try await fixture.store.requestTradingCommand(halt, idempotencyKey: "click-2")
+            #expect(!other.repeated && other.command.id != first.command.id)
+            #expect(try await fixture.store.pendingTradingCommands(account: "ops").count == 2)
+        }
+    }
+
     @Test("an account is refused to a run with other settings, naming both", arguments: Backend.available)
     func otherSettingsAreRefused(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in

@@ -1,3 +1,5 @@
+import HTTPTypes
+import Hummingbird
 import TradingCore
 
 /// Builders of the JSON Schemas and parameters the OpenAPI document uses, so that each route
@@ -86,6 +88,18 @@ enum Schema {
     /// A positive int64 id in the path.
     static func idPath(_ description: String) -> JSONValue {
         path("id", description, ["type": "integer", "format": "int64", "minimum": 1])
+    }
+
+    /// The optional `Idempotency-Key` header of a request that changes something.
+    static let idempotencyKey: JSONValue = ["name": "Idempotency-Key", "in": "header", "required": false,
+                                            "description": "Repeat-safe request key: a request repeated with it does nothing new.",
+                                            "schema": ["type": "string", "minLength": 1, "maxLength": 190]]
+
+    /// The request's `Idempotency-Key` (nil without one); longer than 190 characters is a 400.
+    static func idempotencyKey(of request: Request) throws -> String? {
+        guard let header = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
+        guard !header.isEmpty, header.count <= 190 else { throw ProblemDetails.invalidParameter("Idempotency-Key", "must be 1 to 190 characters") }
+        return header
     }
 
     /// `{symbol}` in the path.

@@ -18,8 +18,7 @@ enum BacktestRoutes: RouteGroup {
                     Queues an sma-cross backtest of a stored symbol as a job (202 with its id); a worker (`orchestrator run` or \
                     `orchestrator worker`) runs it. An `Idempotency-Key` header makes a repeated request return the same job.
                     """,
-                parameters: [["name": "Idempotency-Key", "in": "header", "required": false, "description": "Repeat-safe request key.",
-                              "schema": ["type": "string", "maxLength": 190]]],
+                parameters: [Schema.idempotencyKey],
                 requestBody: Schema.ref("BacktestRequest"),
                 success: .json("Queued.", Schema.ref("JobAccepted"), status: .accepted),
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge])
@@ -36,9 +35,7 @@ enum BacktestRoutes: RouteGroup {
                 for (name, value) in [("cash", body.cash), ("commission", body.commission)] where value.map({ !RequestDecimal.isWritten($0) || FixedDecimal($0) == nil }) ?? false {
                     throw ProblemDetails.invalidParameter(name, "must be a decimal number in a string")
                 }
-                let header = request.headers[HTTPField.Name("Idempotency-Key")!]
-                if let header, header.count > 190 { throw ProblemDetails.invalidParameter("Idempotency-Key", "must be at most 190 characters") }
-                let key = header.map { "backtest:" + $0 }
+                let key = try Schema.idempotencyKey(of: request).map { "backtest:" + $0 }
                 let payload = try JSONEncoder().encode(body)
                 let job = try await store.enqueue(NewJob(kind: "backtest", payload: String(decoding: payload, as: UTF8.self), idempotencyKey: key,
                                                          runAt: dependencies.clock.now(), maximumAttempts: 3), at: dependencies.clock.now())

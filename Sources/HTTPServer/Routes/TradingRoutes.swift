@@ -137,6 +137,7 @@ enum TradingRoutes: RouteGroup {
                     HALTED, no decision is made until a resume, and with `flatten: true` every position is closed at the \
                     next bar's open. The body may be empty.
                     """,
+                parameters: [Schema.idempotencyKey],
                 requestBody: Schema.ref("TradingCommandRequest"), bodyRequired: false,
                 success: .json("Queued.", Schema.ref("TradingCommand"), status: .accepted),
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])
@@ -146,6 +147,7 @@ enum TradingRoutes: RouteGroup {
             APIRoute(APIOperation(
                 .post, "/api/v1/trading/resume", id: "resumeTrading", tag: .trading, summary: "Resume trading", role: .trader,
                 description: "Queues a resume (202): the state returns to ACTIVE before the next bar and the drawdown peak restarts. The body may be empty.",
+                parameters: [Schema.idempotencyKey],
                 requestBody: Schema.ref("TradingResumeRequest"), bodyRequired: false,
                 success: .json("Queued.", Schema.ref("TradingCommand"), status: .accepted),
                 problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])
@@ -197,7 +199,9 @@ enum TradingRoutes: RouteGroup {
             ], description: "Optional; an empty body means the paper account.")),
             ("TradingCommand", Schema.object([
                 ("command_id", integer), ("account", string), ("command", Schema.strings([TradingCommand.Kind.halt, .resume].map(\.rawValue))),
-                ("flatten", Schema.boolean), ("reason", string), ("status", Schema.strings(["pending"])), ("detail", string),
+                ("flatten", Schema.boolean), ("reason", string), ("status", Schema.strings(["pending", "applied"])),
+                ("repeated", ["type": "boolean", "description": "The request repeated an earlier one's Idempotency-Key: nothing new was queued."]),
+                ("detail", string),
             ])),
         ]
     }()
@@ -223,13 +227,25 @@ enum TradingRoutes: RouteGroup {
         if let reason = body.reason, reason.count > 500 {
             throw ProblemDetails(.malformedJSON, detail: "reason has \(reason.count) characters; at most 500", fieldErrors: [("reason", "is longer than 500 characters")])
         }
-        let reason = body.reason ?? "requested through the API"
-        let stored = try await store.requestTradingCommand(TradingCommand(id: nil, account: name, kind: kind, flatten: body.flatten ?? false,
-                                                                          reason: reason, requestedAt: clock.now(), appliedAt: nil))
-        return JSONResponse.make([
-            "command_id": .int(Int(stored.id ?? 0)), "account": .string(name), "command": .string(kind.rawValue),
-            "flatten": .bool(stored.flatten), "reason": .string(reason), "status": "pending",
-            "detail": "the running engine applies it before its next bar",
-        ], status: .accepted)
+        let command = TradingCommand(id: nil, account: name, kind: kind, flatten: body.flatten ?? false,
+                                     reason: body.reason ?? "requested through the API", requestedAt: clock.now(), appliedAt: nil)
+        let stored: (command: TradingCommand, repeated: Bool)
+        if let key = try Schema.idempotencyKey(of: request) {
+            stored = try await store.requestTradingCommand(command, idempotencyKey: "trading:" + key)
+        } else {
+            stored = (try await store.requestTradingCommand(command), false)
+        }
+        return JSONResponse.make(representation(of: stored.command, repeated: stored.repeated), status: .accepted)
+    }
+
+    /// A queued command as the halt and resume routes (and the dashboard) describe it.
+    static func representation(of command: TradingCommand, repeated: Bool) -> JSONValue {
+        [
+            "command_id": .int(Int(command.id ?? 0)), "account": .string(command.account), "command": .string(command.kind.rawValue),
+            "flatten": .bool(command.flatten), "reason": .string(command.reason), "status": command.appliedAt == nil ? "pending" : "applied",
+            "repeated": .bool(repeated),
+            "detail": .string(repeated ? "already requested with this Idempotency-Key: nothing new was queued"
+                                       : "the running engine applies it before its next bar"),
+        ]
     }
 }

@@ -328,6 +328,11 @@ public enum Schema {
             // The claim walks queued jobs in claim order and stops at its limit, however long the queue.
             "CREATE INDEX jobs_queued ON jobs (priority DESC, run_at, id) WHERE status = 'queued'",
         ]),
+        Migration(version: 9, name: "idempotency keys of trading commands", statements: [
+            // A halt or resume sent twice with one key (a double click, a retried request) is stored once.
+            "ALTER TABLE trading_commands ADD COLUMN idempotency_key TEXT",
+            "CREATE UNIQUE INDEX trading_commands_idempotency ON trading_commands (idempotency_key) WHERE idempotency_key IS NOT NULL",
+        ]),
     ]
 
     /// The highest version this build knows.

@@ -194,6 +194,9 @@ public protocol TradingStore: Sendable {
     func tradingAlerts(account: String, limit: Int) async throws -> [StoredAlert]
     /// Queues an operator's command for the runner; returns it with its id.
     func requestTradingCommand(_ command: TradingCommand) async throws -> TradingCommand
+    /// Stores a command once per idempotency key: a second request with the key stores nothing
+    /// and returns the first one's command (`repeated` true).
+    func requestTradingCommand(_ command: TradingCommand, idempotencyKey: String) async throws -> (command: TradingCommand, repeated: Bool)
     /// Commands not applied yet, oldest first.
     func pendingTradingCommands(account: String) async throws -> [TradingCommand]
 }
