@@ -57,6 +57,22 @@ public final class APIKeyAuthenticator: Sendable {
         return principal
     }
 
+    /// The caller behind the key with `id` (a dashboard session's), or nil when it is unknown or
+    /// revoked; remembered as long as a key's answer.
+    public func principal(forKeyID id: Int64) async throws -> APIPrincipal? {
+        let name = "id:\(id)"
+        let now = ContinuousClock.now
+        let (cached, generation) = cache.withLock { cache in (cache.known[name] ?? cache.unknown[name], cache.generation) }
+        if let cached, cached.expires > now { return cached.principal }
+        let principal = try await store.apiKeys().first { $0.id == id && $0.isActive }.map { APIPrincipal(keyID: $0.id, name: $0.name, role: $0.role) }
+        cache.withLock { cache in
+            guard cache.generation == generation else { return }
+            let entry = Entry(principal: principal, expires: now + cacheLifetime)
+            if principal != nil { cache.known[name] = entry } else { cache.unknown[name] = entry }
+        }
+        return principal
+    }
+
     /// Forgets everything, so a revocation in this process takes effect at once.
     public func invalidateAll() {
         cache.withLock { cache in

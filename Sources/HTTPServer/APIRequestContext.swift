@@ -7,6 +7,8 @@ public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated key, set by the authentication middleware.
     public var principal: APIPrincipal?
+    /// The dashboard session, set by the session middleware on the pages under `/ui`.
+    var session: DashboardSession?
     /// The id echoed in `X-Request-Id` and in every log line of this request.
     public var requestID: String
 

@@ -9,7 +9,7 @@ public enum APIServer {
     /// The route groups of the API, in the order the document lists them (after the operations
     /// routes and the documentation).
     static let apiGroups: [any RouteGroup.Type] = [
-        MarketRoutes.self, VenueRoutes.self, PortfolioRoutes.self, PredictionRoutes.self, TradingRoutes.self, BacktestRoutes.self,
+        DashboardRoutes.self, MarketRoutes.self, VenueRoutes.self, PortfolioRoutes.self, PredictionRoutes.self, TradingRoutes.self, BacktestRoutes.self,
         SecurityRoutes.self, FeedbackRoutes.self, APIKeyRoutes.self,
     ]
 
@@ -51,14 +51,21 @@ public enum APIServer {
         // The body limit sits after authentication, so an anonymous caller cannot make the server
         // buffer bodies; open routes take no body.
         let bodyLimit = BodyLimitMiddleware(maximumBytes: dependencies.settings.maximumBodyBytes)
-        var groups: [APIKeyRole: RouterGroup<APIRequestContext>] = [:]
+        var groups: [String: RouterGroup<APIRequestContext>] = [:]
         for route in routes {
             let operation = route.operation
             if let role = operation.role {
-                let group = groups[role] ?? router.group()
-                    .add(middleware: AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: role))
-                    .add(middleware: bodyLimit)
-                groups[role] = group
+                let name = "\(operation.authentication) \(role.rawValue)"
+                let group = groups[name] ?? {
+                    switch operation.authentication {
+                    case .bearer:
+                        router.group().add(middleware: AuthenticationMiddleware(authenticator: dependencies.authenticator, requiredRole: role))
+                            .add(middleware: bodyLimit)
+                    case .session:
+                        router.group().add(middleware: SessionMiddleware(dependencies: dependencies, requiredRole: role)).add(middleware: bodyLimit)
+                    }
+                }()
+                groups[name] = group
                 group.on(RouterPath(operation.path), method: operation.method, use: route.handler)
             } else {
                 router.on(RouterPath(operation.path), method: operation.method, use: route.handler)

@@ -26,6 +26,11 @@ public struct OrchestratorConfiguration: Sendable {
     public var keyCacheSeconds: Int
     /// An admin key to make sure exists at start-up (never printed).
     public var adminKey: String?
+    /// The secret that signs the dashboard's session cookies (shared by every API process); nil:
+    /// a random one per process.
+    public var sessionSecret: String?
+    /// How long a dashboard session lasts, in hours.
+    public var sessionHours = 12
     /// Whether the bundled sample data is imported into an empty database at start-up.
     public var importSampleData: Bool
     /// The least severe log level written.
@@ -117,6 +122,8 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "auth.open_metrics", environment: "ORCHESTRATOR_AUTH_OPEN_METRICS", defaultValue: "true", meaning: "serve /metrics without a key"),
         Setting(key: "auth.key_cache_seconds", environment: "ORCHESTRATOR_AUTH_KEY_CACHE_SECONDS", defaultValue: "5", meaning: "how long a key check is cached, 0 to 300; a key revoked elsewhere stops working within this time"),
         Setting(key: "auth.admin_key", environment: "ORCHESTRATOR_AUTH_ADMIN_KEY", defaultValue: "(none)", meaning: "an admin key (32+ characters) created at start-up if missing; otherwise a first admin key is generated and printed once"),
+        Setting(key: "auth.session_secret", environment: "ORCHESTRATOR_AUTH_SESSION_SECRET", defaultValue: "(random per process)", meaning: "32 to 256 characters that sign the dashboard's session cookies; give every API process the same one, or sessions end when a process restarts and are refused by the others"),
+        Setting(key: "auth.session_hours", environment: "ORCHESTRATOR_AUTH_SESSION_HOURS", defaultValue: "12", meaning: "how long a dashboard session lasts, 1 to 720 hours"),
         Setting(key: "sample_data.import", environment: "ORCHESTRATOR_SAMPLE_DATA_IMPORT", defaultValue: "true", meaning: "import the bundled sample data into an empty database at start-up"),
         Setting(key: "log.level", environment: "ORCHESTRATOR_LOG_LEVEL", defaultValue: "info", meaning: "trace, debug, info, notice, warning, error or critical"),
         Setting(key: "log.format", environment: "ORCHESTRATOR_LOG_FORMAT", defaultValue: "json", meaning: "json (one object per line) or text"),
@@ -175,7 +182,7 @@ public enum ConfigurationLoader {
         let file: FileProvider<JSONSnapshot>
         do {
             file = try await FileProvider<JSONSnapshot>(
-                parsingOptions: .init(secretsSpecifier: .specific(["auth.admin_key", "database.url", "security.webhook_url"])),
+                parsingOptions: .init(secretsSpecifier: .specific(["auth.admin_key", "auth.session_secret", "database.url", "security.webhook_url"])),
                 filePath: FilePath(filePath), allowMissing: namedFile == nil)
         } catch {
             throw ConfigurationError(key: "config", accepted: "a JSON object such as {\"http\": {\"port\": 8080}}",
@@ -186,7 +193,7 @@ public enum ConfigurationLoader {
                 (AbsoluteConfigKey(stringLiteral: $0.key), ConfigValue(.string($0.value), isSecret: $0.key == "database.url"))
             })),
             EnvironmentVariablesProvider(environmentVariables: translatedEnvironment(environment),
-                                         secretsSpecifier: .specific(["AUTH_ADMIN_KEY", "DATABASE_URL", "SECURITY_WEBHOOK_URL"])),
+                                         secretsSpecifier: .specific(["AUTH_ADMIN_KEY", "AUTH_SESSION_SECRET", "DATABASE_URL", "SECURITY_WEBHOOK_URL"])),
             file,
         ])
         var configuration = try read(reader)
@@ -271,6 +278,10 @@ public enum ConfigurationLoader {
         if !adminKey.isEmpty && !APIKeyCodec.looksLikeKey(adminKey) {
             throw ConfigurationError(key: "auth.admin_key", accepted: "32 to 256 visible ASCII characters, such as a key from `orchestrator apikey create`", problem: nil)
         }
+        let sessionSecret = try string(reader, "auth.session_secret", default: "", secret: true)
+        if !sessionSecret.isEmpty && !(32...256).contains(sessionSecret.utf8.count) {
+            throw ConfigurationError(key: "auth.session_secret", accepted: "32 to 256 characters", problem: nil)
+        }
         let dataDirectory = try string(reader, "data.dir", default: "./data")
         guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data.dir", accepted: "a folder path", problem: "empty") }
         var security = OrchestratorConfiguration.SecuritySettings()
@@ -309,6 +320,8 @@ public enum ConfigurationLoader {
             logLevel: level,
             logFormat: format)
         configuration.security = security
+        configuration.sessionSecret = sessionSecret.isEmpty ? nil : sessionSecret
+        configuration.sessionHours = try integer(reader, "auth.session_hours", default: 12, range: 1...720)
         configuration.jobLeaseSeconds = try integer(reader, "jobs.lease_seconds", default: 30, range: 2...3600)
         configuration.jobPollMilliseconds = try integer(reader, "jobs.poll_milliseconds", default: 50, range: 1...10_000)
         configuration.schedulerLeaseSeconds = try integer(reader, "scheduler.lease_seconds", default: 15, range: 2...3600)

@@ -84,7 +84,8 @@ public enum ServeCommand {
             metrics: metrics, clock: clock,
             settings: ServerSettings(version: ProductVersion.current, maximumBodyBytes: configuration.maximumBodyBytes,
                                      openHealth: configuration.openHealth, openMetrics: configuration.openMetrics,
-                                     startedAt: clock.now()))
+                                     startedAt: clock.now(), sessionSecret: configuration.sessionSecret.map { Array($0.utf8) },
+                                     sessionLifetimeSeconds: configuration.sessionHours * 3600))
     }
 
     /// A worker's or scheduler's `/health/live`, `/health/ready` and `/metrics` on `port` (none when nil).

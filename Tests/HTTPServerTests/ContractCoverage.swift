@@ -18,8 +18,13 @@ enum ContractCoverage {
         state.withLock { state in
             if !state.operationsWritten {
                 state.operationsWritten = true
+                // Each operation with its success status: its 2xx one, else (a form that redirects) its 3xx one.
                 let operations = contract.templates.flatMap { template in
-                    (contract.document["paths"]?[template.template]?.object ?? [:]).keys.map { "\($0.uppercased()) \(template.template)" }
+                    (contract.document["paths"]?[template.template]?.object ?? [:]).map { method, operation in
+                        let codes = (operation["responses"]?.object ?? [:]).keys.compactMap(Int.init).sorted()
+                        let success = codes.first { (200..<300).contains($0) } ?? codes.first { (300..<400).contains($0) } ?? 200
+                        return "\(method.uppercased()) \(template.template) \(success)"
+                    }
                 }.sorted()
                 _ = FileManager.default.createFile(atPath: path + ".operations", contents: Data((operations.joined(separator: "\n") + "\n").utf8))
             }

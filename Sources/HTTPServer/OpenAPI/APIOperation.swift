@@ -8,8 +8,14 @@ import TradingEngine
 struct APIOperation: Sendable {
     /// The documentation groups, in the order the documentation page lists them.
     enum Tag: String, Sendable, CaseIterable {
-        case operations, documentation, system, marketData = "market data", portfolio, trading, jobs, feedback, supervisor, analytics,
+        case operations, documentation, dashboard, system, marketData = "market data", portfolio, trading, jobs, feedback, supervisor, analytics,
              prediction, access
+    }
+
+    /// How a caller proves its role: an API key in the `Authorization` header (the API), or the
+    /// dashboard's session cookie opened with a key (the pages under `/ui`).
+    enum Authentication: Sendable {
+        case bearer, session
     }
 
     /// The documented success response.
@@ -20,8 +26,8 @@ struct APIOperation: Sendable {
         let description: String
         /// Its body's schema; nil documents a plain string (text and HTML bodies).
         let schema: JSONValue?
-        /// Its media type.
-        let contentType: String
+        /// Its media type; nil for a response without a body (a redirect).
+        let contentType: String?
 
         /// A JSON success response.
         static func json(_ description: String, _ schema: JSONValue, status: HTTPResponse.Status = .ok) -> Success {
@@ -31,6 +37,21 @@ struct APIOperation: Sendable {
         /// A text success response of a media type (Prometheus text, HTML).
         static func text(_ description: String, contentType: String) -> Success {
             Success(status: .ok, description: description, schema: nil, contentType: contentType)
+        }
+
+        /// An HTML page.
+        static func page(_ description: String) -> Success {
+            text(description, contentType: "text/html")
+        }
+
+        /// A 303 to another page (after a form is handled).
+        static func redirect(_ description: String) -> Success {
+            Success(status: .seeOther, description: description, schema: nil, contentType: nil)
+        }
+
+        /// A CSV download.
+        static func csv(_ description: String) -> Success {
+            text(description, contentType: "text/csv")
         }
     }
 
@@ -48,6 +69,8 @@ struct APIOperation: Sendable {
     let description: String
     /// The least role that may call it; nil when it needs no key.
     let role: APIKeyRole?
+    /// How the role is proven.
+    let authentication: Authentication
     /// Its parameters (query, path, header).
     let parameters: [JSONValue]
     /// Its JSON body's schema, if it takes one.
@@ -60,9 +83,11 @@ struct APIOperation: Sendable {
     let problems: [ProblemDetails.Kind]
 
     /// An operation; `role` nil means no key is needed.
-    init(_ method: HTTPRequest.Method, _ path: String, id: String, tag: Tag, summary: String, role: APIKeyRole?, description: String,
+    init(_ method: HTTPRequest.Method, _ path: String, id: String, tag: Tag, summary: String, role: APIKeyRole?,
+         authentication: Authentication = .bearer, description: String,
          parameters: [JSONValue] = [], requestBody: JSONValue? = nil, bodyRequired: Bool = true, success: Success,
          problems: [ProblemDetails.Kind]) {
+        self.authentication = authentication
         self.method = method
         self.path = path
         self.id = id
@@ -87,6 +112,7 @@ struct APIOperation: Sendable {
         ]
         if let role {
             members.append(("x-required-role", .string(role.rawValue)))
+            if authentication == .session { members.append(("security", [["sessionCookie": []]])) }
         } else {
             members.append(("security", []))
         }
@@ -94,12 +120,23 @@ struct APIOperation: Sendable {
         if let requestBody {
             members.append(("requestBody", ["required": .bool(bodyRequired), "content": ["application/json": ["schema": requestBody]]]))
         }
-        let okSchema: JSONValue = ["schema": success.schema ?? Schema.string]
-        let okContent: JSONValue = .object([(success.contentType, okSchema)])
-        let okResponse: JSONValue = ["description": .string(success.description), "content": okContent]
-        var responses: [(String, JSONValue)] = [(String(success.status.code), okResponse)]
+        var okResponse: [(String, JSONValue)] = [("description", .string(success.description))]
+        if let contentType = success.contentType {
+            let okSchema: JSONValue = ["schema": success.schema ?? Schema.string]
+            okResponse.append(("content", .object([(contentType, okSchema)])))
+        }
+        var responses: [(String, JSONValue)] = [(String(success.status.code), .object(okResponse))]
         var kinds = problems
-        if role != nil { kinds += [.unauthorized, .forbidden] }
+        switch (role, authentication) {
+        case (nil, _): break
+        case (_, .bearer): kinds += [.unauthorized, .forbidden]
+        case (_, .session):
+            // Without a session the page sends the browser to sign in, keeping the address to return to.
+            if success.status != .seeOther {
+                responses.append(("303", ["description": "No session (or an expired one): to /ui/sign-in?next=…"]))
+            }
+            kinds += [.forbidden]
+        }
         kinds.append(.internalError)
         for kind in kinds {
             let status = String(kind.status.code)

@@ -26,7 +26,11 @@ enum OpenAPIDocument {
             "security": [["bearerAuth": []]],
             "paths": .object(paths(operations)),
             "components": [
-                "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer", "description": "An API key (tok_…)."]],
+                "securitySchemes": [
+                    "bearerAuth": ["type": "http", "scheme": "bearer", "description": "An API key (tok_…)."],
+                    "sessionCookie": ["type": "apiKey", "in": "cookie", "name": .string(DashboardSession.cookieName),
+                                      "description": "The dashboard's session, opened on /ui/sign-in with an API key (HttpOnly, SameSite=Strict)."],
+                ],
                 "schemas": .object([("Problem", problem)] + schemas),
                 "responses": .object(ProblemDetails.Kind.allCases.map { kind in
                     (responseName(kind), [

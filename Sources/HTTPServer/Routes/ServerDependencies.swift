@@ -46,13 +46,21 @@ public struct ServerSettings: Sendable {
     public let openMetrics: Bool
     /// The instant the server started.
     public let startedAt: Timestamp
+    /// Signs the dashboard's session cookies.
+    public let sessions: SessionCodec
+    /// How long a dashboard session lasts.
+    public let sessionLifetimeSeconds: Int
 
-    /// Creates settings.
-    public init(version: String, maximumBodyBytes: Int, openHealth: Bool, openMetrics: Bool, startedAt: Timestamp) {
+    /// Creates settings; without a session secret, sessions are signed with a random one of this
+    /// process (they end when it stops and no other process accepts them).
+    public init(version: String, maximumBodyBytes: Int, openHealth: Bool, openMetrics: Bool, startedAt: Timestamp,
+                sessionSecret: [UInt8]? = nil, sessionLifetimeSeconds: Int = 43_200) {
         self.version = version
         self.maximumBodyBytes = maximumBodyBytes
         self.openHealth = openHealth
         self.openMetrics = openMetrics
         self.startedAt = startedAt
+        sessions = SessionCodec(secret: sessionSecret ?? SessionCodec.randomSecret())
+        self.sessionLifetimeSeconds = sessionLifetimeSeconds
     }
 }

@@ -1,0 +1,97 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The dashboard's page frame and responses: server-rendered HTML, one style sheet from the
+/// binary, no script from anywhere else (`Content-Security-Policy: default-src 'self'`).
+enum DashboardPage {
+    /// The pages of the navigation, in order.
+    static let navigation = [("Overview", "/ui"), ("Positions", "/ui/positions"), ("Orders", "/ui/orders"), ("Trades", "/ui/trades")]
+
+    /// Headers every dashboard response carries.
+    static func securityHeaders(_ headers: inout HTTPFields) {
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        headers[.cacheControl] = "no-store"
+    }
+
+    /// A whole page: `body` inside the frame, with the navigation and sign-out of `session`.
+    static func render(title: String, current: String, session: DashboardSession?, body: String, status: HTTPResponse.Status = .ok,
+                       cookies: [String] = []) -> Response {
+        var html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(HTML.escape(title)) · TradingOrchestrator</title><link rel="stylesheet" href="/ui/static/dashboard.css"><link rel="icon" href="/ui/static/favicon.svg"></head><body>
+            <header><a class="brand" href="/ui">TradingOrchestrator</a>
+            """
+        if let session {
+            html += "<nav>" + navigation.map { name, path in
+                "<a href=\"\(path)\"\(path == current ? " aria-current=\"page\"" : "")>\(name)</a>"
+            }.joined() + "<a href=\"/docs\">API</a></nav>"
+            html += """
+                <form class="sign-out" method="post" action="/ui/sign-out"><input type="hidden" name="form_token" value="\(HTML.escape(session.formToken))">\
+                <span>\(HTML.escape(session.principal.name)) · \(session.principal.role.rawValue)</span><button type="submit">Sign out</button></form>
+                """
+        }
+        html += "</header><main><h1>\(HTML.escape(title))</h1>\(body)</main><footer>Times are UTC.</footer></body></html>"
+        return response(html, status: status, cookies: cookies)
+    }
+
+    /// An HTML response with the dashboard's headers.
+    static func response(_ html: String, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        securityHeaders(&headers)
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A file of the binary (the style sheet, the icon), cached by the browser for an hour.
+    static func asset(_ text: String, contentType: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.cacheControl] = "max-age=3600"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A 303 to `location` (after a form, or to sign in), setting `cookies`.
+    static func redirect(to location: String, cookies: [String] = []) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = location
+        securityHeaders(&headers)
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// The icon: a rising line on the accent colour.
+    static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5cad"/>        <polyline points="5,23 12,16 18,19 27,8" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>
+        """
+
+    /// The style sheet: small, no framework, readable on a phone's width.
+    static let styleSheet = """
+        :root{--ink:#1d2733;--muted:#5c6773;--line:#d8dee4;--back:#f6f8fa;--accent:#0b5cad;--good:#1a7f37;--warn:#9a6700;--bad:#cf222e}
+        *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--ink);background:#fff}
+        header{display:flex;flex-wrap:wrap;align-items:center;gap:12px 20px;padding:10px 20px;border-bottom:1px solid var(--line);background:var(--back)}
+        .brand{font-weight:700;color:var(--ink);text-decoration:none}nav{display:flex;flex-wrap:wrap;gap:4px 14px}
+        nav a{color:var(--accent);text-decoration:none}nav a[aria-current=page]{font-weight:700;color:var(--ink)}
+        .sign-out{margin-left:auto;display:flex;gap:8px;align-items:center;color:var(--muted);font-size:13px}
+        main{padding:16px 20px;max-width:1200px}h1{font-size:22px;margin:4px 0 14px}h2{font-size:17px;margin:22px 0 8px}
+        footer{padding:10px 20px;color:var(--muted);font-size:12px;border-top:1px solid var(--line)}
+        .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
+        .card{border:1px solid var(--line);border-radius:6px;padding:10px 12px;background:#fff}
+        .card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}.card .value{font-size:20px;font-weight:600}
+        .card .note{color:var(--muted);font-size:12px}.state-ACTIVE{color:var(--good)}.state-REDUCING{color:var(--warn)}.state-HALTED{color:var(--bad)}
+        .positive{color:var(--good)}.negative{color:var(--bad)}
+        table{border-collapse:collapse;width:100%;font-size:14px;display:block;overflow-x:auto}
+        th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}th{background:var(--back)}
+        th a{color:var(--ink)}td.number,th.number{text-align:right;font-variant-numeric:tabular-nums}td.empty{color:var(--muted)}
+        .pager{display:flex;gap:14px;margin:10px 0;color:var(--muted)}.actions{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}
+        button,.button{font:inherit;padding:6px 14px;border:1px solid var(--line);border-radius:6px;background:#fff;color:var(--ink);cursor:pointer;text-decoration:none;display:inline-block}
+        .danger{border-color:var(--bad);color:var(--bad)}.primary{border-color:var(--accent);background:var(--accent);color:#fff}
+        .notice{border-left:4px solid var(--accent);background:var(--back);padding:8px 12px;margin:10px 0}
+        .problem{border-left:4px solid var(--bad);background:#fff5f5;padding:8px 12px;margin:10px 0}
+        form.sign-in{display:grid;gap:10px;max-width:420px}input[type=password],input[type=text]{font:inherit;padding:7px 9px;border:1px solid var(--line);border-radius:6px;width:100%}
+        .field-error{color:var(--bad);font-size:13px}
+        """
+}

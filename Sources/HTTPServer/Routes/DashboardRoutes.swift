@@ -1,0 +1,258 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TradingCore
+import TradingEngine
+
+/// The dashboard: server-rendered pages under `/ui` (the start page at `/`), signed in once with an
+/// API key that becomes a session cookie. Viewers see; traders also halt and resume, each through a
+/// confirmation page and an idempotency key, so a double click or a reload never acts twice.
+enum DashboardRoutes: RouteGroup {
+    /// The commands the controls send, by the name in their path.
+    static let commands: [String: (kind: TradingCommand.Kind, flatten: Bool, title: String, explanation: String)] = [
+        "halt": (.halt, false, "Halt trading", "No decision is made until a resume; positions stay as they are."),
+        "flatten": (.halt, true, "Halt and flatten", "No decision is made until a resume, and every position is closed at the next bar's open."),
+        "resume": (.resume, false, "Resume trading", "The state returns to ACTIVE at the next bar and the drawdown peak restarts."),
+    ]
+
+    static func routes(_ dependencies: ServerDependencies) -> [APIRoute] {
+        let store = dependencies.store
+        let settings = dependencies.settings
+        return [
+            APIRoute(APIOperation(
+                .get, "/", id: "getStart", tag: .dashboard, summary: "The start page", role: nil,
+                description: "Sends the browser to the dashboard's overview.",
+                success: .redirect("To /ui."), problems: [])
+            ) { _, _ in
+                DashboardPage.redirect(to: "/ui")
+            },
+            APIRoute(APIOperation(
+                .get, "/ui/static/dashboard.css", id: "getDashboardStyles", tag: .dashboard, summary: "The dashboard's style sheet", role: nil,
+                description: "The one style sheet of the pages, served from the binary.",
+                success: .text("CSS.", contentType: "text/css"), problems: [])
+            ) { _, _ in
+                DashboardPage.asset(DashboardPage.styleSheet, contentType: "text/css; charset=utf-8")
+            },
+            APIRoute(APIOperation(
+                .get, "/ui/static/favicon.svg", id: "getDashboardIcon", tag: .dashboard, summary: "The dashboard's icon", role: nil,
+                description: "The pages' icon, served from the binary.",
+                success: .text("SVG.", contentType: "image/svg+xml"), problems: [])
+            ) { _, _ in
+                DashboardPage.asset(DashboardPage.icon, contentType: "image/svg+xml")
+            },
+            APIRoute(APIOperation(
+                .get, "/ui/sign-in", id: "getSignIn", tag: .dashboard, summary: "Sign in", role: nil,
+                description: "A form for an API key; `next` is the page to return to (a path under /ui).",
+                parameters: [Schema.query("next", "The page to return to.", ["type": "string", "pattern": "^/ui"]),
+                             Schema.query("failed", "Set after a refused key.", ["type": "string", "enum": ["key"]])],
+                success: .page("The sign-in form."), problems: [.invalidParameter])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["next", "failed"])
+                let next = safeNext(try query.value("next"))
+                let failed = try query.parsed("failed", accepted: "key") { $0 == "key" ? true : nil } ?? false
+                // The sign-in form's anti-forgery token: a random value in a cookie and in the form.
+                let token = SessionCodec.randomToken()
+                let body = """
+                    <form class="sign-in" method="post" action="/ui/sign-in">
+                    <input type="hidden" name="form_token" value="\(token)"><input type="hidden" name="next" value="\(HTML.escape(next))">
+                    <label for="key">API key</label>
+                    <input id="key" name="key" type="password" autocomplete="off" required minlength="32" maxlength="256">
+                    \(failed ? "<div class=\"field-error\">That key is unknown or revoked.</div>" : "")
+                    <button class="primary" type="submit">Sign in</button>
+                    <p class="note">The key is checked once and never kept in the page: the session lasts \(settings.sessionLifetimeSeconds / 3600) hours or until you sign out or the key is revoked. Create one with <code>orchestrator apikey create</code>.</p>
+                    </form>
+                    """
+                return DashboardPage.render(title: "Sign in", current: "", session: nil, body: body,
+                                            cookies: [DashboardSession.setCookie(DashboardSession.signInCookieName, value: token, maxAge: 900, request: request)])
+            },
+            APIRoute(APIOperation(
+                .post, "/ui/sign-in", id: "signIn", tag: .dashboard, summary: "Open a session", role: nil,
+                description: "Checks the key of the form once and sets the session cookie (HttpOnly, SameSite=Strict, Secure behind TLS); a refused key returns to the form.",
+                success: .redirect("To `next` with the session, or back to the form."), problems: [.forbidden, .unsupportedMediaType, .payloadTooLarge])
+            ) { request, _ in
+                let expected = DashboardSession.cookie(DashboardSession.signInCookieName, in: request)
+                let form = try await DashboardForm.read(request) { given in expected.map { $0 == given } ?? false }
+                let next = safeNext(form.fields["next"])
+                guard let key = form.fields["key"], let principal = try await dependencies.authenticator.principal(forKey: key) else {
+                    return DashboardPage.redirect(to: "/ui/sign-in?next=\(HTML.urlEncoded(next))&failed=key")
+                }
+                let expires = dependencies.clock.now().adding(milliseconds: Int64(settings.sessionLifetimeSeconds) * 1000)
+                let token = settings.sessions.issue(keyID: principal.keyID, role: principal.role, expires: expires)
+                return DashboardPage.redirect(to: next, cookies: [
+                    DashboardSession.setCookie(DashboardSession.cookieName, value: token, maxAge: settings.sessionLifetimeSeconds, request: request),
+                    DashboardSession.setCookie(DashboardSession.signInCookieName, value: "", maxAge: 0, request: request),
+                ])
+            },
+            APIRoute(APIOperation(
+                .post, "/ui/sign-out", id: "signOut", tag: .dashboard, summary: "End the session", role: .viewer, authentication: .session,
+                description: "Deletes the session cookie.",
+                success: .redirect("To the sign-in form."), problems: [.unsupportedMediaType, .payloadTooLarge])
+            ) { request, context in
+                let session = try context.dashboardSession()
+                _ = try await DashboardForm.read(request) { settings.sessions.isFormToken($0, for: session.token) }
+                return DashboardPage.redirect(to: "/ui/sign-in", cookies: [DashboardSession.setCookie(DashboardSession.cookieName, value: "", maxAge: 0, request: request)])
+            },
+            APIRoute(APIOperation(
+                .get, "/ui", id: "getOverview", tag: .dashboard, summary: "Overview", role: .viewer, authentication: .session,
+                description: "Trading state and why, equity, P&L today and in total, drawdown, exposure, the feed and venue, the security score and open alerts, the feedback loop's last cycle and adaptation score; the controls for traders.",
+                parameters: [Schema.accountQuery, Schema.query("notice", "A message after a control.", ["type": "string", "enum": ["queued", "repeated"]])],
+                success: .page("The overview."), problems: [.invalidParameter])
+            ) { request, context in
+                let query = try QueryValidator(request, allowed: ["account", "notice"])
+                let account = try TradingRoutes.account(query)
+                let notice = try query.parsed("notice", accepted: "queued or repeated") { ["queued", "repeated"].contains($0) ? $0 : nil }
+                let body = try await OverviewPage.body(account: account, notice: notice, session: try context.dashboardSession(), dependencies: dependencies)
+                return DashboardPage.render(title: "Overview", current: "/ui", session: try context.dashboardSession(), body: body)
+            },
+        ] + tablePages(dependencies, store: store) + controls(dependencies)
+    }
+
+    /// Positions, orders and trades, each as a page and as CSV.
+    private static func tablePages(_ dependencies: ServerDependencies, store: any Store) -> [APIRoute] {
+        typealias Loader = @Sendable (String) async throws -> RecordTable
+        let pages: [(path: String, title: String, summary: String, load: Loader)] = [
+            ("positions", "Positions", "Open positions marked at the last close", { account in
+                let (record, checkpoint) = try await TradingRoutes.state(account, store: store)
+                let rows = try Representations.positions(account: record, checkpoint: checkpoint)["positions"]?.arrayValue ?? []
+                return RecordTable(columns: [.init("symbol", "Symbol"), .init("quantity", "Quantity", numeric: true),
+                                             .init("average_cost", "Average cost", numeric: true), .init("last_price", "Last price", numeric: true),
+                                             .init("market_value", "Value", numeric: true), .init("unrealised_pnl", "Unrealised P&L", numeric: true),
+                                             .init("weight_pct", "Weight %", numeric: true)], records: rows)
+            }),
+            ("orders", "Orders", "Every order, newest first", { account in
+                _ = try await TradingRoutes.state(account, store: store)
+                let rows = try await store.tradingOrders(account: account, limit: 10_000).map(Representations.order)
+                return RecordTable(columns: [.init("created_at", "Created"), .init("client_order_id", "Client order id"), .init("symbol", "Symbol"),
+                                             .init("side", "Side"), .init("type", "Type"), .init("quantity", "Quantity", numeric: true),
+                                             .init("status", "Status"), .init("filled_quantity", "Filled", numeric: true),
+                                             .init("average_fill_price", "Average price", numeric: true)], records: rows)
+            }),
+            ("trades", "Trades", "Every fill, newest first", { account in
+                _ = try await TradingRoutes.state(account, store: store)
+                let rows = try await store.tradingFills(account: account, limit: 10_000).map(Representations.trade)
+                return RecordTable(columns: [.init("time", "Time"), .init("symbol", "Symbol"), .init("side", "Side"),
+                                             .init("quantity", "Quantity", numeric: true), .init("price", "Price", numeric: true),
+                                             .init("fee", "Fee", numeric: true), .init("client_order_id", "Client order id")], records: rows)
+            }),
+        ]
+        return pages.flatMap { page -> [APIRoute] in
+            let tableParameters = [Schema.accountQuery, Schema.query("sort", "The column to sort by (a key of the CSV header).", Schema.string),
+                                   Schema.query("order", "Sort order.", Schema.strings(["asc", "desc"], default: "asc")),
+                                   Schema.query("page", "The page of 50 rows.", ["type": "integer", "minimum": 1])]
+            return [
+                APIRoute(APIOperation(
+                    .get, "/ui/\(page.path)", id: "get\(page.title)Page", tag: .dashboard, summary: page.title, role: .viewer, authentication: .session,
+                    description: "\(page.summary): a table sorted by any column and paged, with its CSV download.",
+                    parameters: tableParameters, success: .page("The table."), problems: [.invalidParameter, .notFound])
+                ) { request, context in
+                    let query = try QueryValidator(request, allowed: ["account", "sort", "order", "page"])
+                    let account = try TradingRoutes.account(query)
+                    let table: RecordTable
+                    do {
+                        table = try await page.load(account)
+                    } catch let problem as ProblemDetails where problem.kind == .notFound {
+                        // No account yet is a normal state of a new installation, not an error page.
+                        return DashboardPage.render(title: page.title, current: "/ui/\(page.path)", session: try context.dashboardSession(),
+                                                    body: "<p class=\"notice\">\(HTML.escape(problem.detail))</p>")
+                    }
+                    let extra = account == "paper" ? [] : [("account", account)]
+                    let csvLink = "/ui/\(page.path).csv" + (extra.isEmpty ? "" : "?account=\(HTML.urlEncoded(account))")
+                    let body = "<p class=\"note\">Account \(HTML.escape(account)). <a href=\"\(HTML.escape(csvLink))\">Download as CSV</a></p>"
+                        + (try table.html(path: "/ui/\(page.path)", query: query, extra: extra))
+                    return DashboardPage.render(title: page.title, current: "/ui/\(page.path)", session: try context.dashboardSession(), body: body)
+                },
+                APIRoute(APIOperation(
+                    .get, "/ui/\(page.path).csv", id: "get\(page.title)CSV", tag: .dashboard, summary: "\(page.title) as CSV", role: .viewer,
+                    authentication: .session, description: "\(page.summary), every row, as CSV (the columns are the API's keys).",
+                    parameters: [Schema.accountQuery], success: .csv("CSV with a header row."), problems: [.invalidParameter, .notFound])
+                ) { request, _ in
+                    let query = try QueryValidator(request, allowed: ["account"])
+                    let account = try TradingRoutes.account(query)
+                    return try await page.load(account).csvResponse(name: "\(account)-\(page.path).csv")
+                },
+            ]
+        }
+    }
+
+    /// Halt, halt and flatten, resume: a confirmation page, then the form it posts.
+    private static func controls(_ dependencies: ServerDependencies) -> [APIRoute] {
+        let commandParameter = Schema.path("command", "halt, flatten (halt and close every position) or resume.", Schema.strings(["halt", "flatten", "resume"]))
+        return [
+            APIRoute(APIOperation(
+                .get, "/ui/controls/{command}", id: "getControlConfirmation", tag: .dashboard, summary: "Confirm a control", role: .trader,
+                authentication: .session, description: "What the command does, and the form that sends it once (with an idempotency key of its own).",
+                parameters: [commandParameter, Schema.accountQuery], success: .page("The confirmation."), problems: [.invalidParameter, .notFound])
+            ) { request, context in
+                let query = try QueryValidator(request, allowed: ["account"])
+                let account = try TradingRoutes.account(query)
+                let (name, command) = try Self.command(context)
+                let session = try context.dashboardSession()
+                // One key per confirmation page: pressing its button twice, or reloading after it, sends the same key.
+                let key = SessionCodec.randomToken()
+                let body = """
+                    <p>\(HTML.escape(command.explanation)) Account <strong>\(HTML.escape(account))</strong>.</p>
+                    <form method="post" action="/ui/controls/\(name)" class="actions">
+                    <input type="hidden" name="form_token" value="\(HTML.escape(session.formToken))">
+                    <input type="hidden" name="idempotency_key" value="\(key)"><input type="hidden" name="account" value="\(HTML.escape(account))">
+                    <label for="reason">Reason</label><input id="reason" name="reason" type="text" maxlength="500" value="">
+                    <button class="\(command.kind == .resume ? "primary" : "danger")" type="submit">\(HTML.escape(command.title))</button>
+                    <a class="button" href="/ui">Cancel</a></form>
+                    """
+                return DashboardPage.render(title: command.title, current: "", session: session, body: body)
+            },
+            APIRoute(APIOperation(
+                .post, "/ui/controls/{command}", id: "sendControl", tag: .dashboard, summary: "Send a control", role: .trader,
+                authentication: .session, description: "Queues the command once per idempotency key, as `POST /api/v1/trading/halt` or `resume` does, and returns to the overview.",
+                parameters: [commandParameter], success: .redirect("To the overview, saying whether the command was queued or already had been."),
+                problems: [.invalidParameter, .notFound, .unsupportedMediaType, .payloadTooLarge])
+            ) { request, context in
+                let (_, command) = try Self.command(context)
+                let session = try context.dashboardSession()
+                let form = try await DashboardForm.read(request) { dependencies.settings.sessions.isFormToken($0, for: session.token) }
+                guard let key = form.fields["idempotency_key"], (16...190).contains(key.count) else {
+                    throw ProblemDetails.invalidParameter("idempotency_key", "is missing: send the form of the confirmation page")
+                }
+                let account = form.fields["account"] ?? "paper"
+                guard !account.isEmpty, account.count <= 64, account.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    throw ProblemDetails.invalidParameter("account", "must be 1–64 letters, digits, '-' or '_'")
+                }
+                guard try await dependencies.store.tradingAccount(name: account) != nil else {
+                    throw ProblemDetails(.notFound, detail: "no trading account '\(account)': start one with `orchestrator run`")
+                }
+                let reason = String((form.fields["reason"] ?? "").prefix(500))
+                let queued = try await dependencies.store.requestTradingCommand(
+                    TradingCommand(id: nil, account: account, kind: command.kind, flatten: command.flatten,
+                                   reason: (reason.isEmpty ? "from the dashboard" : reason) + " (\(session.principal.name))",
+                                   requestedAt: dependencies.clock.now(), appliedAt: nil),
+                    idempotencyKey: "ui:" + key)
+                let accountQuery = account == "paper" ? "" : "&account=\(HTML.urlEncoded(account))"
+                return DashboardPage.redirect(to: "/ui?notice=\(queued.repeated ? "repeated" : "queued")\(accountQuery)")
+            },
+        ]
+    }
+
+    /// The command a controls path names, or a 404.
+    private static func command(_ context: APIRequestContext) throws -> (String, (kind: TradingCommand.Kind, flatten: Bool, title: String, explanation: String)) {
+        guard let name = context.parameters.get("command"), let command = commands[name] else {
+            throw ProblemDetails(.notFound, detail: "the controls are halt, flatten and resume")
+        }
+        return (name, command)
+    }
+
+    /// A page to return to after sign-in: a path under /ui, else the overview (never another site).
+    static func safeNext(_ text: String?) -> String {
+        guard let text, text == "/ui" || text.hasPrefix("/ui/") || text.hasPrefix("/ui?"), !text.contains("//"), !text.contains("\\") else { return "/ui" }
+        return text
+    }
+
+    static let schemas: [(String, JSONValue)] = []
+}
+
+extension APIRequestContext {
+    /// The session the session middleware found (every dashboard route behind it has one).
+    func dashboardSession() throws -> DashboardSession {
+        guard let session else { throw ProblemDetails(.internalError, detail: "a dashboard page was served without a session") }
+        return session
+    }
+}

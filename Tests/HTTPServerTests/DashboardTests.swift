@@ -1,0 +1,180 @@
+import Foundation
+@testable import HTTPServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+import TradingCore
+import TradingEngine
+
+@Suite("Dashboard: sign-in, pages, tables and controls")
+struct DashboardTests {
+    /// A browser's cookie jar, enough for these tests.
+    final class Browser: @unchecked Sendable {
+        var cookies: [String: String] = [:]
+        let client: any TestClientProtocol
+
+        init(_ client: any TestClientProtocol) { self.client = client }
+
+        var headers: HTTPFields {
+            var fields = HTTPFields()
+            if !cookies.isEmpty { fields[.cookie] = cookies.map { "\($0)=\($1)" }.sorted().joined(separator: "; ") }
+            return fields
+        }
+
+        /// Sends a request with the jar's cookies and keeps the ones the response sets.
+        func send(_ uri: String, method: HTTPRequest.Method = .get, form: [String: String]? = nil) async throws -> (status: Int, location: String?, text: String) {
+            var fields = headers
+            var body: ByteBuffer?
+            if let form {
+                fields[.contentType] = "application/x-www-form-urlencoded"
+                body = ByteBuffer(string: form.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&"))
+            }
+            return try await client.execute(uri: uri, method: method, headers: fields, body: body) { response in
+                for cookie in response.headers[values: .setCookie] {
+                    let pair = cookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+                    if cookie.contains("Max-Age=0") { self.cookies[name] = nil } else { self.cookies[name] = value }
+                }
+                return (Int(response.status.code), response.headers[.location], String(buffer: response.body))
+            }
+        }
+
+        /// The value of the hidden input `name` in `html`.
+        static func hidden(_ name: String, in html: String) -> String? {
+            guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+            return String(html[range.upperBound...].prefix { $0 != "\"" })
+        }
+
+        /// Signs in with `key` through the form, as a person would.
+        func signIn(_ key: String, next: String = "/ui") async throws -> (status: Int, location: String?, text: String) {
+            let form = try await send("/ui/sign-in?next=\(next)")
+            return try await send("/ui/sign-in", method: .post, form: ["form_token": Self.hidden("form_token", in: form.text) ?? "", "next": next, "key": key])
+        }
+    }
+
+    @Test("a page without a session goes to sign-in keeping its address; a good key opens a session, a bad one returns to the form")
+    func signIn() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let browser = Browser(client)
+            #expect(try await browser.send("/").location == "/ui")
+            let away = try await browser.send("/ui/orders?sort=symbol")
+            #expect(away.status == 303 && away.location == "/ui/sign-in?next=/ui/orders%3Fsort%3Dsymbol")
+            let refused = try await browser.signIn(String(repeating: "x", count: 40))
+            #expect(refused.status == 303 && refused.location?.hasSuffix("failed=key") == true && browser.cookies["orchestrator_session"] == nil)
+            #expect(try await browser.send(refused.location!).text.contains("unknown or revoked"))
+            let opened = try await browser.signIn(fixture.keys[.viewer]!, next: "/ui/orders")
+            #expect(opened.status == 303 && opened.location == "/ui/orders" && browser.cookies["orchestrator_session"] != nil)
+            let overview = try await browser.send("/ui")
+            #expect(overview.status == 200 && overview.text.contains("<h1>Overview</h1>") && overview.text.contains("viewer key · viewer"))
+            // The key is never in the page.
+            #expect(!overview.text.contains(fixture.keys[.viewer]!))
+            // A form from elsewhere (no or another anti-forgery token) is refused.
+            let forged = try await browser.send("/ui/sign-out", method: .post, form: ["form_token": "forged"])
+            #expect(forged.status == 403)
+            let out = try await browser.send("/ui/sign-out", method: .post, form: ["form_token": Browser.hidden("form_token", in: overview.text) ?? ""])
+            #expect(out.status == 303 && out.location == "/ui/sign-in" && browser.cookies["orchestrator_session"] == nil)
+            #expect(try await browser.send("/ui").status == 303)
+        }
+    }
+
+    @Test("a sign-in form without its own anti-forgery cookie is refused; the return address never leaves /ui", arguments: [
+        ("/ui/trades", "/ui/trades"), ("//evil.example/ui", "/ui"), ("https://evil.example", "/ui"), ("/uix", "/ui"), ("/ui\\\\x", "/ui"),
+    ])
+    func returnAddress(given: String, expected: String) async throws {
+        #expect(DashboardRoutes.safeNext(given) == expected)
+    }
+
+    @Test("a forged, expired or revoked session is no session")
+    func sessionsEnd() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.keys[.trader]!)
+            let token = try #require(browser.cookies["orchestrator_session"])
+            browser.cookies["orchestrator_session"] = token.replacingOccurrences(of: ".trader.", with: ".admin.")
+            #expect(try await browser.send("/ui").status == 303, "a token whose role was changed fails its signature")
+            let expired = fixture.dependencies.settings.sessions.issue(keyID: 1, role: .viewer, expires: fixture.dependencies.clock.now())
+            browser.cookies["orchestrator_session"] = expired
+            #expect(try await browser.send("/ui").status == 303)
+            browser.cookies["orchestrator_session"] = token
+            #expect(try await browser.send("/ui").status == 200)
+            let keys = try await fixture.store.apiKeys()
+            let trader = try #require(keys.first { $0.role == .trader })
+            _ = try await fixture.store.revokeAPIKey(id: trader.id, at: fixture.dependencies.clock.now())
+            fixture.dependencies.authenticator.invalidateAll()
+            #expect(try await browser.send("/ui").status == 303, "revoking the key ends its sessions")
+        }
+    }
+
+    @Test("positions, orders and trades: sorted, paged, as CSV; a bad sort column is a 400")
+    func tables() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await TradingAPITests.runner(fixture.store).run(maximumSteps: 30)
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.keys[.viewer]!)
+            let orders = try await browser.send("/ui/orders?sort=quantity&order=desc")
+            #expect(orders.status == 200 && orders.text.contains("<td>UP</td>") && orders.text.contains("Download as CSV"))
+            let trades = try await browser.send("/ui/trades")
+            #expect(trades.status == 200 && !trades.text.contains("nothing yet"))
+            let positions = try await browser.send("/ui/positions?sort=market_value")
+            #expect(positions.status == 200 && positions.text.contains("Weight %"))
+            let csv = try await browser.send("/ui/trades.csv")
+            let lines = csv.text.split(separator: "\r\n")
+            #expect(csv.status == 200 && lines.first == "time,symbol,side,quantity,price,fee,client_order_id" && lines.count > 1)
+            #expect(try await browser.send("/ui/orders.csv").text.hasPrefix("created_at,client_order_id,symbol,side,type,quantity,status"))
+            #expect(try await browser.send("/ui/positions.csv").text.hasPrefix("symbol,quantity,average_cost"))
+            #expect(try await browser.send("/ui/orders?sort=nope").status == 400)
+            #expect(try await browser.send("/ui/orders?page=999").status == 400)
+        }
+    }
+
+    @Test("a viewer sees no control; a trader's halt is sent once however often its button is pressed, and the overview says so")
+    func controls() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await TradingAPITests.runner(fixture.store).run(maximumSteps: 12)
+            let viewer = Browser(client)
+            _ = try await viewer.signIn(fixture.keys[.viewer]!)
+            let seen = try await viewer.send("/ui")
+            #expect(seen.status == 200 && seen.text.contains("state-ACTIVE") && !seen.text.contains("Halt…"))
+            #expect(try await viewer.send("/ui/controls/halt").status == 403)
+            let trader = Browser(client)
+            _ = try await trader.signIn(fixture.keys[.trader]!)
+            #expect(try await trader.send("/ui").text.contains("/ui/controls/flatten"))
+            let confirmation = try await trader.send("/ui/controls/flatten")
+            #expect(confirmation.status == 200 && confirmation.text.contains("every position is closed"))
+            let form = ["form_token": Browser.hidden("form_token", in: confirmation.text) ?? "",
+                        "idempotency_key": Browser.hidden("idempotency_key", in: confirmation.text) ?? "", "account": "paper", "reason": "drill"]
+            let first = try await trader.send("/ui/controls/flatten", method: .post, form: form)
+            let second = try await trader.send("/ui/controls/flatten", method: .post, form: form)
+            #expect(first.location == "/ui?notice=queued" && second.location == "/ui?notice=repeated")
+            let pending = try await fixture.store.pendingTradingCommands(account: "paper")
+            #expect(pending.count == 1 && pending.first?.kind == .halt && pending.first?.flatten == true && pending.first?.reason.contains("drill") == true)
+            #expect(try await trader.send(second.location!).text.contains("nothing new was queued"))
+            var forged = form
+            forged["form_token"] = "x"
+            #expect(try await trader.send("/ui/controls/flatten", method: .post, form: forged).status == 403)
+            #expect(try await trader.send("/ui/controls/sell-everything").status == 404)
+            // The engine applies it at its next bar: halted and flat.
+            try await TradingAPITests.runner(fixture.store).run(maximumSteps: 2)
+            let halted = try await trader.send("/ui")
+            #expect(halted.text.contains("state-HALTED") && halted.text.contains("/ui/controls/resume"))
+        }
+    }
+
+    @Test("the style sheet is served from the binary; every page forbids scripts and frames from elsewhere")
+    func styleAndHeaders() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await client.execute(uri: "/ui/static/dashboard.css", method: .get) { (response: TestResponse) async throws in
+                #expect(response.status == .ok && response.headers[.contentType] == "text/css; charset=utf-8" && response.body.readableBytes > 1000)
+            }
+            try await client.execute(uri: "/ui/static/favicon.svg", method: .get) { (response: TestResponse) async throws in
+                #expect(response.status == .ok && response.headers[.contentType] == "image/svg+xml" && String(buffer: response.body).hasPrefix("<svg"))
+            }
+            try await client.execute(uri: "/ui/sign-in", method: .get) { (response: TestResponse) async throws in
+                #expect(response.headers[HTTPField.Name("Content-Security-Policy")!]?.hasPrefix("default-src 'self'") == true)
+                #expect(response.headers[.setCookie]?.contains("HttpOnly; SameSite=Strict") == true)
+            }
+        }
+    }
+}
