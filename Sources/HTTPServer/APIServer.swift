@@ -9,7 +9,7 @@ public enum APIServer {
     /// The route groups of the API, in the order the document lists them (after the operations
     /// routes and the documentation).
     static let apiGroups: [any RouteGroup.Type] = [
-        DashboardRoutes.self, MarketRoutes.self, VenueRoutes.self, PortfolioRoutes.self, PredictionRoutes.self, TradingRoutes.self, BacktestRoutes.self,
+        DashboardRoutes.self, EventRoutes.self, MarketRoutes.self, VenueRoutes.self, PortfolioRoutes.self, PredictionRoutes.self, TradingRoutes.self, BacktestRoutes.self,
         SecurityRoutes.self, FeedbackRoutes.self, APIKeyRoutes.self,
     ]
 

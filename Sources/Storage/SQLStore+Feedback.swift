@@ -172,13 +172,16 @@ extension SQLStore: FeedbackStore {
     public func learningSignals(limit: Int) async throws -> [LearningSignal] {
         try await database.query(SQLStatement("""
             SELECT kind, subject, rule, message, evidence, created_at FROM feedback_signals ORDER BY created_at DESC, id DESC LIMIT ?
-            """, [.integer(Int64(limit))])).map { row in
-                let kindText = try row.text(0)
-                guard let kind = LearningSignal.Kind(rawValue: kindText) else { throw StoreError.corruptValue(column: "feedback_signals.kind", value: kindText) }
-                let evidence = (try? JSONDecoder().decode([String: Double].self, from: Data(try row.text(4).utf8))) ?? [:]
-                return LearningSignal(kind: kind, subject: try row.text(1), rule: try row.text(2), message: try row.text(3), evidence: evidence,
-                                      time: Timestamp(millisecondsSinceEpoch: try row.integer(5)))
-            }
+            """, [.integer(Int64(limit))])).map(Self.learningSignal)
+    }
+
+    /// A signal of `SELECT kind, subject, rule, message, evidence, created_at`.
+    static func learningSignal(_ row: SQLRow) throws -> LearningSignal {
+        let kindText = try row.text(0)
+        guard let kind = LearningSignal.Kind(rawValue: kindText) else { throw StoreError.corruptValue(column: "feedback_signals.kind", value: kindText) }
+        let evidence = (try? JSONDecoder().decode([String: Double].self, from: Data(try row.text(4).utf8))) ?? [:]
+        return LearningSignal(kind: kind, subject: try row.text(1), rule: try row.text(2), message: try row.text(3), evidence: evidence,
+                              time: Timestamp(millisecondsSinceEpoch: try row.integer(5)))
     }
 
     public func thresholds() async throws -> [StoredThreshold] {

@@ -110,11 +110,14 @@ extension SQLStore: TradingStore {
         try await database.query(SQLStatement("""
             SELECT fill_id, client_order_id, symbol, side, quantity, price, fee, filled_at FROM trading_fills
             WHERE account = ? ORDER BY filled_at DESC, fill_id DESC LIMIT ?
-            """, [.text(account), .integer(Int64(limit))])).map { row in
-            BookedFill(fillID: try row.text(0), clientOrderID: try row.text(1), symbol: try Self.symbol(row, 2), side: try Self.side(row, 3),
-                       quantity: try Self.decimal(row, 4, "trading_fills.quantity"), price: try Self.decimal(row, 5, "trading_fills.price"),
-                       fee: try Self.decimal(row, 6, "trading_fills.fee"), time: Timestamp(millisecondsSinceEpoch: try row.integer(7)))
-        }
+            """, [.text(account), .integer(Int64(limit))])).map(Self.fill)
+    }
+
+    /// A fill of `SELECT fill_id, client_order_id, symbol, side, quantity, price, fee, filled_at`.
+    static func fill(_ row: SQLRow) throws -> BookedFill {
+        BookedFill(fillID: try row.text(0), clientOrderID: try row.text(1), symbol: try Self.symbol(row, 2), side: try Self.side(row, 3),
+                   quantity: try Self.decimal(row, 4, "trading_fills.quantity"), price: try Self.decimal(row, 5, "trading_fills.price"),
+                   fee: try Self.decimal(row, 6, "trading_fills.fee"), time: Timestamp(millisecondsSinceEpoch: try row.integer(7)))
     }
 
     public func ledgerEntries(account: String, afterSequence: Int, limit: Int) async throws -> [Ledger.Entry] {
@@ -131,13 +134,16 @@ extension SQLStore: TradingStore {
         try await database.query(SQLStatement("""
             SELECT close_time, bar_index, equity, cash, gross_exposure, state FROM equity_points
             WHERE account = ? ORDER BY close_time DESC LIMIT ?
-            """, [.text(account), .integer(Int64(limit))])).reversed().map { row in
-            let stateText = try row.text(5)
-            guard let state = TradingState(rawValue: stateText) else { throw StoreError.corruptValue(column: "equity_points.state", value: stateText) }
-            return EquityPoint(time: Timestamp(millisecondsSinceEpoch: try row.integer(0)), barIndex: Int(try row.integer(1)),
-                               equity: try Self.decimal(row, 2, "equity_points.equity"), cash: try Self.decimal(row, 3, "equity_points.cash"),
-                               grossExposure: try Self.decimal(row, 4, "equity_points.gross_exposure"), state: state)
-        }
+            """, [.text(account), .integer(Int64(limit))])).reversed().map(Self.equityPoint)
+    }
+
+    /// A mark of `SELECT close_time, bar_index, equity, cash, gross_exposure, state`.
+    static func equityPoint(_ row: SQLRow) throws -> EquityPoint {
+        let stateText = try row.text(5)
+        guard let state = TradingState(rawValue: stateText) else { throw StoreError.corruptValue(column: "equity_points.state", value: stateText) }
+        return EquityPoint(time: Timestamp(millisecondsSinceEpoch: try row.integer(0)), barIndex: Int(try row.integer(1)),
+                           equity: try Self.decimal(row, 2, "equity_points.equity"), cash: try Self.decimal(row, 3, "equity_points.cash"),
+                           grossExposure: try Self.decimal(row, 4, "equity_points.gross_exposure"), state: state)
     }
 
     public func tradingAlerts(account: String, limit: Int) async throws -> [StoredAlert] {

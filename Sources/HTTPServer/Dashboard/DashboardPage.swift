@@ -21,7 +21,7 @@ enum DashboardPage {
                        cookies: [String] = []) -> Response {
         var html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(HTML.escape(title)) · TradingOrchestrator</title><link rel="stylesheet" href="/ui/static/dashboard.css"><link rel="icon" href="/ui/static/favicon.svg"></head><body>
+            <title>\(HTML.escape(title)) · TradingOrchestrator</title><link rel="stylesheet" href="/ui/static/dashboard.css"><link rel="icon" href="/ui/static/favicon.svg"><script src="/ui/static/dashboard.js" defer></script></head><body>
             <header><a class="brand" href="/ui">TradingOrchestrator</a>
             """
         if let session {
@@ -63,6 +63,36 @@ enum DashboardPage {
         return Response(status: .seeOther, headers: headers)
     }
 
+    /// The pages' one script: live updates from the event stream (`/ui/events`) where a page asks
+    /// for them (an element with `data-events`), written into the elements marked `data-field`.
+    static let script = """
+        "use strict";
+        (function () {
+          var source = document.querySelector("[data-events]");
+          if (!source || !window.EventSource) { return; }
+          var stream = new EventSource(source.getAttribute("data-events"));
+          function set(field, text, className) {
+            var element = document.querySelector('[data-field="' + field + '"]');
+            if (!element) { return; }
+            element.textContent = text;
+            if (className !== undefined) { element.className = "value " + className; }
+          }
+          stream.onopen = function () { source.className = "live connected"; source.title = "updating as bars arrive"; };
+          stream.onerror = function () { source.className = "live"; source.title = "reconnecting"; };
+          stream.addEventListener("bar", function (event) {
+            var bar = JSON.parse(event.data);
+            set("equity", Number(bar.equity).toFixed(2));
+            set("last-bar", bar.time.slice(0, 16).replace("T", " "));
+            set("state", bar.state, "state-" + bar.state);
+          });
+          stream.addEventListener("state", function (event) {
+            var change = JSON.parse(event.data);
+            var next = change.message.split("→")[1];
+            if (next) { var state = next.split(":")[0].trim(); set("state", state, "state-" + state); }
+          });
+        })();
+        """
+
     /// The icon: a rising line on the accent colour.
     static let icon = """
         <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5cad"/>        <polyline points="5,23 12,16 18,19 27,8" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>
@@ -93,5 +123,7 @@ enum DashboardPage {
         .problem{border-left:4px solid var(--bad);background:#fff5f5;padding:8px 12px;margin:10px 0}
         form.sign-in{display:grid;gap:10px;max-width:420px}input[type=password],input[type=text]{font:inherit;padding:7px 9px;border:1px solid var(--line);border-radius:6px;width:100%}
         .field-error{color:var(--bad);font-size:13px}
+        .live{font-size:12px;font-weight:400;color:var(--muted);border:1px solid var(--line);border-radius:10px;padding:1px 8px;vertical-align:middle}
+        .live.connected{color:var(--good);border-color:var(--good)}
         """
 }

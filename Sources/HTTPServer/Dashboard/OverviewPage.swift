@@ -20,8 +20,9 @@ enum OverviewPage {
         return html
     }
 
-    private static func card(_ label: String, _ value: String, note: String = "", valueClass: String = "") -> String {
-        "<div class=\"card\"><div class=\"label\">\(HTML.escape(label))</div><div class=\"value \(valueClass)\">\(HTML.escape(value))</div>"
+    private static func card(_ label: String, _ value: String, note: String = "", valueClass: String = "", field: String? = nil) -> String {
+        let live = field.map { " data-field=\"\($0)\"" } ?? ""
+        return "<div class=\"card\"><div class=\"label\">\(HTML.escape(label))</div><div class=\"value \(valueClass)\"\(live)>\(HTML.escape(value))</div>"
             + (note.isEmpty ? "" : "<div class=\"note\">\(HTML.escape(note))</div>") + "</div>"
     }
 
@@ -56,9 +57,10 @@ enum OverviewPage {
             let peak = marks.map(\.equity.doubleValue).max() ?? equity
             drawdown = peak > 0 ? (peak - last.equity.doubleValue) / peak * 100 : 0
         }
-        var html = "<h2>Trading · \(HTML.escape(account))</h2><div class=\"cards\">"
-        html += card("State", state, note: change.map { "\($0.rule): \($0.message)" } ?? "no change of state recorded", valueClass: "state-\(state)")
-        html += card("Equity", money(portfolio["equity"]?.stringValue), note: "capital \(money(portfolio["capital"]?.stringValue))")
+        var html = "<h2>Trading · \(HTML.escape(account)) <span class=\"live\" data-events=\"/ui/events?account=\(HTML.urlEncoded(account))\">live</span></h2><div class=\"cards\">"
+        html += card("State", state, note: change.map { "\($0.rule): \($0.message)" } ?? "no change of state recorded", valueClass: "state-\(state)",
+                     field: "state")
+        html += card("Equity", money(portfolio["equity"]?.stringValue), note: "capital \(money(portfolio["capital"]?.stringValue))", field: "equity")
         html += card("P&L today", String(format: "%+.2f", today), note: "since the previous day's last mark", valueClass: signed(today))
         html += card("P&L total", String(format: "%+.2f", pnl), note: String(format: "%+.2f %%", portfolio["return_pct"].flatMap(number) ?? 0), valueClass: signed(pnl))
         html += card("Drawdown", String(format: "%.2f %%", drawdown), note: "below the highest equity mark")
@@ -66,7 +68,7 @@ enum OverviewPage {
                      note: "\(portfolio["positions"]?.integerValue ?? 0) positions, \(portfolio["pending_orders"]?.integerValue ?? 0) orders pending")
         // The bar's close time, written short: 2011-06-10 00:00.
         let asOf = portfolio["as_of"]?.stringValue.map { String($0.prefix(16)).replacingOccurrences(of: "T", with: " ") } ?? "—"
-        html += card("Last bar", asOf, note: "\(portfolio["bars_processed"]?.integerValue ?? 0) bars processed")
+        html += card("Last bar", asOf, note: "\(portfolio["bars_processed"]?.integerValue ?? 0) bars processed", field: "last-bar")
         html += "</div>"
         if session.principal.role.satisfies(.trader) {
             let suffix = account == "paper" ? "" : "?account=\(HTML.urlEncoded(account))"

@@ -35,6 +35,13 @@ enum DashboardRoutes: RouteGroup {
                 DashboardPage.asset(DashboardPage.styleSheet, contentType: "text/css; charset=utf-8")
             },
             APIRoute(APIOperation(
+                .get, "/ui/static/dashboard.js", id: "getDashboardScript", tag: .dashboard, summary: "The dashboard's script", role: nil,
+                description: "The pages' one script (live updates from /ui/events), served from the binary.",
+                success: .text("JavaScript.", contentType: "text/javascript"), problems: [])
+            ) { _, _ in
+                DashboardPage.asset(DashboardPage.script, contentType: "text/javascript; charset=utf-8")
+            },
+            APIRoute(APIOperation(
                 .get, "/ui/static/favicon.svg", id: "getDashboardIcon", tag: .dashboard, summary: "The dashboard's icon", role: nil,
                 description: "The pages' icon, served from the binary.",
                 success: .text("SVG.", contentType: "image/svg+xml"), problems: [])
