@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import TestSupport
 import Testing
 import TradingCore
 import TradingEngine
@@ -95,6 +96,36 @@ struct EventStreamTests {
             #expect(overview.text.contains("data-events=\"/ui/events?account=paper\"") && overview.text.contains("/ui/static/dashboard.js"))
             let script = try await browser.send("/ui/static/dashboard.js")
             #expect(script.status == 200 && script.text.contains("new EventSource"))
+        }
+    }
+}
+
+@Suite("Event hub: one reader of the store per account, however many streams follow it")
+struct EventHubTests {
+    @Test("two followers of an account share one reader, which stops when the last leaves; both get each batch")
+    func sharedReader() async throws {
+        let fixture = try await ServerFixture.make()
+        try await withCleanup {
+            let hub = EventHub(store: fixture.store, securityStore: fixture.store, pollInterval: .milliseconds(20))
+            let first = try await hub.subscribe(account: "paper")
+            let second = try await hub.subscribe(account: "paper")
+            #expect(await hub.counts == (1, 2) && first.cursor == second.cursor)
+            try await TradingAPITests.runner(fixture.store).run(maximumSteps: 3)
+            // Each follower sees the three new bars, in order, through the one reader.
+            for follower in [first, second] {
+                var bars: [Int] = []
+                for await batch in follower.batches {
+                    bars += batch.compactMap { if case .bar(let index) = $0.position { index } else { nil } }
+                    if bars.count >= 3 { break }
+                }
+                #expect(bars == [0, 1, 2])
+            }
+            await hub.unsubscribe(account: "paper", subscriber: first.subscriber)
+            #expect(await hub.counts == (1, 1))
+            await hub.unsubscribe(account: "paper", subscriber: second.subscriber)
+            #expect(await hub.counts == (0, 0))
+        } cleanup: {
+            await fixture.close()
         }
     }
 }

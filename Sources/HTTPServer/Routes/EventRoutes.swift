@@ -82,71 +82,89 @@ enum EventRoutes: RouteGroup {
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
-        let store = dependencies.store, securityStore = dependencies.securityStore
+        let store = dependencies.store, securityStore = dependencies.securityStore, hub = dependencies.events
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            // Follow the process's reader of the account first, then send what this client missed
+            // until where that reader stands; the cursor drops anything sent already.
+            let (hubCursor, batches, subscriber) = try await hub.subscribe(account: account)
             var cursor = start, sent = 0
             let clock = ContinuousClock()
             let deadline = timeout.map { clock.now + .seconds($0) }
             var lastWrite = clock.now
-            try await writer.write(ByteBuffer(string: ": connected\nretry: 2000\n\n"))
-            while true {
-                let events = try await newEvents(after: &cursor, account: account, store: store, securityStore: securityStore)
-                for (kind, data, after) in events {
-                    try await writer.write(ByteBuffer(string: "id: \(identifier(after))\nevent: \(kind)\ndata: \(String(decoding: data.serialized(), as: UTF8.self))\n\n"))
+            func send(_ events: [ActivityEvent]) async throws -> Bool {
+                for event in events where event.advance(&cursor) {
+                    let data = String(decoding: event.data.serialized(), as: UTF8.self)
+                    try await writer.write(ByteBuffer(string: "id: \(identifier(cursor))\nevent: \(event.name)\ndata: \(data)\n\n"))
                     lastWrite = clock.now
                     sent += 1
-                    if let maximum, sent >= maximum {
-                        try await writer.finish(nil)
-                        return
+                    if let maximum, sent >= maximum { return false }
+                }
+                return true
+            }
+            do {
+                try await writer.write(ByteBuffer(string: ": connected\nretry: 2000\n\n"))
+                var open = true
+                var missed = start
+                while open {
+                    let events = try await newEvents(after: &missed, account: account, store: store, securityStore: securityStore, upTo: hubCursor)
+                    if events.isEmpty { break }
+                    open = try await send(events)
+                }
+                if open {
+                    for await batch in batches {
+                        guard try await send(batch) else { break }
+                        if let deadline, clock.now >= deadline { break }
+                        if clock.now - lastWrite >= keepAlive {
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                            lastWrite = clock.now
+                        }
                     }
                 }
-                if let deadline, clock.now >= deadline {
-                    try await writer.finish(nil)
-                    return
-                }
-                if clock.now - lastWrite >= keepAlive {
-                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    lastWrite = clock.now
-                }
-                try await Task.sleep(for: pollInterval)
+                await hub.unsubscribe(account: account, subscriber: subscriber)
+                try await writer.finish(nil)
+            } catch {
+                // The client went away (or the server stops): the stream ends here.
+                await hub.unsubscribe(account: account, subscriber: subscriber)
+                throw error
             }
         })
     }
 
-    /// What happened after `cursor`, oldest first within each kind, each with the cursor after it;
-    /// `cursor` moves past all of it.
-    static func newEvents(after cursor: inout ActivityCursor, account: String, store: any Store,
-                          securityStore: any SecurityAlertStore) async throws -> [(String, JSONValue, ActivityCursor)] {
-        var events: [(String, JSONValue, ActivityCursor)] = []
-        func with(_ value: JSONValue, account: String) -> JSONValue {
+    /// What happened after `cursor` (and, with `limit`, not after it), oldest first within each
+    /// kind; `cursor` moves past all of it.
+    static func newEvents(after cursor: inout ActivityCursor, account: String, store: any Store, securityStore: any SecurityAlertStore,
+                          upTo limit: ActivityCursor? = nil) async throws -> [ActivityEvent] {
+        var events: [ActivityEvent] = []
+        func with(_ value: JSONValue) -> JSONValue {
             guard case .object(let members) = value else { return value }
             return .object([("account", .string(account))] + members)
         }
+        // An event the upper cursor is already past is within the bound.
+        func within(_ event: ActivityEvent) -> Bool {
+            guard var bound = limit else { return true }
+            return !event.advance(&bound)
+        }
+        var found: [ActivityEvent] = []
         for point in try await store.equityPoints(account: account, afterBarIndex: cursor.barIndex, limit: batch) {
-            cursor.barIndex = point.barIndex
-            events.append(("bar", with(Representations.equityPoint(point), account: account), cursor))
+            found.append(ActivityEvent(name: "bar", data: with(Representations.equityPoint(point)), position: .bar(point.barIndex)))
         }
         for fill in try await store.tradingFills(account: account, afterTime: cursor.fillTime, fillID: cursor.fillID, limit: batch) {
-            cursor.fillTime = fill.time.millisecondsSinceEpoch
-            cursor.fillID = fill.fillID
-            events.append(("fill", with(Representations.trade(fill), account: account), cursor))
+            found.append(ActivityEvent(name: "fill", data: with(Representations.trade(fill)), position: .fill(time: fill.time.millisecondsSinceEpoch, id: fill.fillID)))
         }
         for (id, alert) in try await store.tradingAlerts(account: account, afterID: cursor.tradingAlertID, limit: batch) {
-            cursor.tradingAlertID = id
             let body: JSONValue = ["account": .string(account), "source": "risk", "level": .string(alert.level), "rule": .string(alert.rule),
                                    "message": .string(alert.message), "time": .string(alert.time.iso8601)]
             // The gate writes a change of state as "ACTIVE → HALTED: why".
-            events.append((alert.message.contains("→") ? "state" : "alert", body, cursor))
+            found.append(ActivityEvent(name: alert.message.contains("→") ? "state" : "alert", data: body, position: .tradingAlert(id)))
         }
         let raised = try await securityStore.securityAlerts(includeResolved: true, limit: batch).filter { $0.id > cursor.securityAlertID }
         for alert in raised.sorted(by: { $0.id < $1.id }) {
-            cursor.securityAlertID = alert.id
-            events.append(("alert", Representations.securityAlert(alert), cursor))
+            found.append(ActivityEvent(name: "alert", data: Representations.securityAlert(alert), position: .securityAlert(alert.id)))
         }
         for (id, signal) in try await store.learningSignals(afterID: cursor.signalID, limit: batch) {
-            cursor.signalID = id
-            events.append(("signal", Representations.signal(signal), cursor))
+            found.append(ActivityEvent(name: "signal", data: Representations.signal(signal), position: .signal(id)))
         }
+        for event in found where within(event) && event.advance(&cursor) { events.append(event) }
         return events
     }
 }

@@ -21,6 +21,8 @@ public struct ServerDependencies: Sendable {
     public var runSweep: (@Sendable () async throws -> StoredSweep)?
     /// The live feed and venue of this process (nil: it runs none).
     public var venueStatus: (@Sendable () async -> VenueStatus?)?
+    /// The process's one reader of each followed account's events.
+    let events: EventHub
 
     /// Creates the dependencies.
     public init(store: any Store & SecurityAlertStore, authenticator: APIKeyAuthenticator, metrics: HTTPMetrics, clock: any TradingClock,
@@ -31,6 +33,7 @@ public struct ServerDependencies: Sendable {
         self.metrics = metrics
         self.clock = clock
         self.settings = settings
+        events = EventHub(store: store, securityStore: store)
     }
 }
 
