@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SecuritySupervisor
 import Testing
 import TradingCore
 import TradingEngine
@@ -175,6 +176,49 @@ struct DashboardTests {
                 #expect(response.headers[HTTPField.Name("Content-Security-Policy")!]?.hasPrefix("default-src 'self'") == true)
                 #expect(response.headers[.setCookie]?.contains("HttpOnly; SameSite=Strict") == true)
             }
+        }
+    }
+
+    @Test("the supervisor's page shows the checks, the score's deductions and the alerts; a trader acknowledges from it, a viewer cannot")
+    func supervisorPage() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let health = #"{"time":"1970-01-01T00:00:00Z","status":"DEGRADED","elapsed_ms":1.5,"checks":[{"name":"memory","status":"DEGRADED","value":91.5,"threshold":"warn ≥ 90 %","message":"high","elapsed_ms":0.2}]}"#
+            let security = #"{"time":"1970-01-01T00:00:00Z","score":88,"deductions":[{"reason":"memory DEGRADED","points":2}],"open_alerts":{},"scan":{"packages_scanned":0,"database_records":0,"database_problems":[],"findings":{}}}"#
+            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 0), score: 88, health: health, security: security))
+            let changes = try await fixture.store.reconcileAlerts(
+                [AlertObservation(fingerprint: "check:memory", level: .warning, source: .health, title: "memory DEGRADED", message: "91.5 %")],
+                sources: [.health], at: Timestamp(millisecondsSinceEpoch: 1000))
+            let id = try #require(changes.raised.first?.id)
+            let viewer = Browser(client)
+            _ = try await viewer.signIn(fixture.keys[.viewer]!)
+            let seen = try await viewer.send("/ui/supervisor")
+            #expect(seen.status == 200 && seen.text.contains("Score 88 / 100") && seen.text.contains("warn ≥ 90 %") && seen.text.contains("memory DEGRADED"))
+            #expect(!seen.text.contains("Acknowledge</button>"))
+            let trader = Browser(client)
+            _ = try await trader.signIn(fixture.keys[.trader]!)
+            let page = try await trader.send("/ui/supervisor")
+            #expect(page.text.contains("action=\"/ui/alerts/\(id)/ack\""))
+            let token = Browser.hidden("form_token", in: page.text) ?? ""
+            #expect(try await viewer.send("/ui/alerts/\(id)/ack", method: .post, form: ["form_token": token]).status == 403)
+            let acknowledged = try await trader.send("/ui/alerts/\(id)/ack", method: .post, form: ["form_token": token])
+            #expect(acknowledged.location == "/ui/supervisor?notice=acknowledged")
+            let after = try await trader.send(acknowledged.location!)
+            #expect(after.text.contains("Acknowledged:") && after.text.contains("on the dashboard") && !after.text.contains("Acknowledge</button>"))
+            #expect(try await trader.send("/ui/alerts/9999/ack", method: .post, form: ["form_token": token]).status == 404)
+        }
+    }
+
+    @Test("the events page lists an operator's halt with who sent it, newest first")
+    func eventsPage() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await TradingAPITests.runner(fixture.store).run(maximumSteps: 5)
+            _ = try await fixture.store.requestTradingCommand(TradingCommand(id: nil, account: "paper", kind: .halt, flatten: false, reason: "drill (desk)",
+                                                                             requestedAt: Timestamp(millisecondsSinceEpoch: 0), appliedAt: nil))
+            try await TradingAPITests.runner(fixture.store).run(maximumSteps: 1)
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.keys[.viewer]!)
+            let page = try await browser.send("/ui/events-log")
+            #expect(page.status == 200 && page.text.contains("manual_halt") && page.text.contains("drill (desk)"))
         }
     }
 }

@@ -6,7 +6,8 @@ import NIOCore
 /// binary, no script from anywhere else (`Content-Security-Policy: default-src 'self'`).
 enum DashboardPage {
     /// The pages of the navigation, in order.
-    static let navigation = [("Overview", "/ui"), ("Positions", "/ui/positions"), ("Orders", "/ui/orders"), ("Trades", "/ui/trades")]
+    static let navigation = [("Overview", "/ui"), ("Positions", "/ui/positions"), ("Orders", "/ui/orders"), ("Trades", "/ui/trades"),
+                             ("Supervisor", "/ui/supervisor"), ("Events", "/ui/events-log")]
 
     /// Headers every dashboard response carries.
     static func securityHeaders(_ headers: inout HTTPFields) {
@@ -114,7 +115,8 @@ enum DashboardPage {
         .card .note{color:var(--muted);font-size:12px}.state-ACTIVE{color:var(--good)}.state-REDUCING{color:var(--warn)}.state-HALTED{color:var(--bad)}
         .positive{color:var(--good)}.negative{color:var(--bad)}
         table{border-collapse:collapse;width:100%;font-size:14px;display:block;overflow-x:auto}
-        th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}th{background:var(--back)}
+        th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}th{background:var(--back);white-space:nowrap}
+        td{min-width:6em}td.number{white-space:nowrap;min-width:0}
         th a{color:var(--ink)}td.number,th.number{text-align:right;font-variant-numeric:tabular-nums}td.empty{color:var(--muted)}
         .pager{display:flex;gap:14px;margin:10px 0;color:var(--muted)}.actions{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}
         button,.button{font:inherit;padding:6px 14px;border:1px solid var(--line);border-radius:6px;background:#fff;color:var(--ink);cursor:pointer;text-decoration:none;display:inline-block}

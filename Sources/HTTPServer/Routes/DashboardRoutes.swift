@@ -112,7 +112,51 @@ enum DashboardRoutes: RouteGroup {
                 let body = try await OverviewPage.body(account: account, notice: notice, session: try context.dashboardSession(), dependencies: dependencies)
                 return DashboardPage.render(title: "Overview", current: "/ui", session: try context.dashboardSession(), body: body)
             },
-        ] + tablePages(dependencies, store: store) + controls(dependencies)
+        ] + tablePages(dependencies, store: store) + controls(dependencies) + supervisor(dependencies)
+    }
+
+    /// The supervisor's page and its acknowledge button; the audit trail.
+    private static func supervisor(_ dependencies: ServerDependencies) -> [APIRoute] {
+        [
+            APIRoute(APIOperation(
+                .get, "/ui/supervisor", id: "getSupervisorPage", tag: .dashboard, summary: "Supervisor", role: .viewer, authentication: .session,
+                description: "The last sweep's checks with values and thresholds, the score with each deduction, the alerts (acknowledge for traders).",
+                parameters: [Schema.query("include_resolved", "Also resolved alerts.", Schema.boolean),
+                             Schema.query("notice", "A message after an acknowledgement.", Schema.strings(["acknowledged"]))],
+                success: .page("The supervisor's page."), problems: [.invalidParameter])
+            ) { request, context in
+                let query = try QueryValidator(request, allowed: ["include_resolved", "notice"])
+                let includeResolved = try query.parsed("include_resolved", accepted: "true or false") { Bool($0) } ?? false
+                let notice = try query.parsed("notice", accepted: "acknowledged") { $0 == "acknowledged" ? $0 : nil }
+                let session = try context.dashboardSession()
+                let body = try await SupervisorPage.body(session: session, includeResolved: includeResolved, notice: notice, dependencies: dependencies)
+                return DashboardPage.render(title: "Supervisor", current: "/ui/supervisor", session: session, body: body)
+            },
+            APIRoute(APIOperation(
+                .post, "/ui/alerts/{id}/ack", id: "acknowledgeAlertFromPage", tag: .dashboard, summary: "Acknowledge an alert", role: .trader,
+                authentication: .session, description: "Records who acknowledged the alert, as `POST /api/v1/supervisor/alerts/{id}/ack` does, and returns to the supervisor's page.",
+                parameters: [Schema.idPath("The alert id.")], success: .redirect("To the supervisor's page."),
+                problems: [.invalidParameter, .notFound, .unsupportedMediaType, .payloadTooLarge])
+            ) { request, context in
+                let session = try context.dashboardSession()
+                _ = try await DashboardForm.read(request) { dependencies.settings.sessions.isFormToken($0, for: session.token) }
+                guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else { throw ProblemDetails.invalidParameter("id", "must be a positive integer") }
+                guard try await dependencies.securityStore.acknowledgeAlert(id: id, by: "api key \(session.principal.keyID) (\(session.principal.name)) on the dashboard",
+                                                                             at: dependencies.clock.now()) != nil else {
+                    throw ProblemDetails(.notFound, detail: "no alert has id \(id)")
+                }
+                return DashboardPage.redirect(to: "/ui/supervisor?notice=acknowledged")
+            },
+            APIRoute(APIOperation(
+                .get, "/ui/events-log", id: "getEventsPage", tag: .dashboard, summary: "Events", role: .viewer, authentication: .session,
+                description: "The audit trail: changes of trading state and the risk gate's alerts (operators' halts and resumes with who sent them), the supervisor's alerts and the feedback loop's signals, newest first.",
+                parameters: [Schema.accountQuery], success: .page("The audit trail."), problems: [.invalidParameter])
+            ) { request, context in
+                let query = try QueryValidator(request, allowed: ["account"])
+                let body = try await EventsPage.body(account: try TradingRoutes.account(query), dependencies: dependencies)
+                return DashboardPage.render(title: "Events", current: "/ui/events-log", session: try context.dashboardSession(), body: body)
+            },
+        ]
     }
 
     /// Positions, orders and trades, each as a page and as CSV.
