@@ -148,6 +148,21 @@ enum DashboardRoutes: RouteGroup {
                 return DashboardPage.redirect(to: "/ui/supervisor?notice=acknowledged")
             },
             APIRoute(APIOperation(
+                .get, "/ui/performance", id: "getPerformancePage", tag: .dashboard, summary: "Performance", role: .viewer, authentication: .session,
+                description: "The account's equity and drawdown over time (drawn as SVG on the server), its monthly returns, and the metrics of /api/v1/portfolio/metrics.",
+                parameters: [Schema.accountQuery], success: .page("The performance page."), problems: [.invalidParameter])
+            ) { request, context in
+                let query = try QueryValidator(request, allowed: ["account"])
+                let account = try TradingRoutes.account(query)
+                let body: String
+                do {
+                    body = try await PerformancePage.body(account: account, store: dependencies.store)
+                } catch let problem as ProblemDetails where problem.kind == .notFound {
+                    body = "<p class=\"notice\">\(HTML.escape(problem.detail))</p>"
+                }
+                return DashboardPage.render(title: "Performance", current: "/ui/performance", session: try context.dashboardSession(), body: body)
+            },
+            APIRoute(APIOperation(
                 .get, "/ui/events-log", id: "getEventsPage", tag: .dashboard, summary: "Events", role: .viewer, authentication: .session,
                 description: "The audit trail: changes of trading state and the risk gate's alerts (operators' halts and resumes with who sent them), the supervisor's alerts and the feedback loop's signals, newest first.",
                 parameters: [Schema.accountQuery], success: .page("The audit trail."), problems: [.invalidParameter])

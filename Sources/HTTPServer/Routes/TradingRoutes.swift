@@ -116,17 +116,7 @@ enum TradingRoutes: RouteGroup {
                 let name = try account(query)
                 _ = try await state(name, store: store)
                 let points = try await store.equityHistory(account: name, limit: 1_000_000)
-                guard points.count >= 3 else {
-                    throw ProblemDetails(.unprocessable, detail: "'\(name)' has \(points.count) equity marks; metrics need at least 3")
-                }
-                let equity = points.map(\.equity.doubleValue)
-                let returns = (1..<equity.count).map { equity[$0] / equity[$0 - 1] - 1 }
-                let spacing = points[1].time.millisecondsSinceEpoch - points[0].time.millisecondsSinceEpoch
-                // Daily bars: 252 trading days; other bar lengths: calendar periods per year.
-                let periods = spacing >= 86_400_000 ? 252 * 86_400_000 / Double(spacing) : 365.25 * 86_400_000 / Double(max(spacing, 1))
-                let metrics = try ProblemDetails.unprocessable { () throws(AnalyticsError) in
-                    try PerformanceAnalytics.metrics(returns: returns, options: MetricsOptions(periodsPerYear: periods))
-                }
+                let (periods, metrics) = try accountMetrics(name, points: points)
                 return JSONResponse.make(["account": .string(name), "periods_per_year": .number(periods), "marks": .int(points.count),
                                           "metrics": Representations.metrics(metrics, dates: points.dropFirst().map(\.time.iso8601))])
             },
@@ -205,6 +195,22 @@ enum TradingRoutes: RouteGroup {
             ])),
         ]
     }()
+
+    /// The metrics of an account's equity marks (simple returns mark to mark) and the periods a year
+    /// they are annualised with: 252 for daily bars, calendar periods for other bar lengths.
+    static func accountMetrics(_ name: String, points: [EquityPoint]) throws -> (periods: Double, metrics: PerformanceMetrics) {
+        guard points.count >= 3 else {
+            throw ProblemDetails(.unprocessable, detail: "'\(name)' has \(points.count) equity marks; metrics need at least 3")
+        }
+        let equity = points.map(\.equity.doubleValue)
+        let returns = (1..<equity.count).map { equity[$0] / equity[$0 - 1] - 1 }
+        let spacing = points[1].time.millisecondsSinceEpoch - points[0].time.millisecondsSinceEpoch
+        let periods = spacing >= 86_400_000 ? 252 * 86_400_000 / Double(spacing) : 365.25 * 86_400_000 / Double(max(spacing, 1))
+        let metrics = try ProblemDetails.unprocessable { () throws(AnalyticsError) in
+            try PerformanceAnalytics.metrics(returns: returns, options: MetricsOptions(periodsPerYear: periods))
+        }
+        return (periods, metrics)
+    }
 
     /// The body of the halt and resume routes.
     struct CommandBody: Decodable {
