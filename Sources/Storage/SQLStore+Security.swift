@@ -45,10 +45,20 @@ extension SQLStore: SecurityAlertStore {
             """, [.integer(Int64(limit))])).map(Self.alert)
     }
 
+    public func securityAlerts(afterID id: Int64, limit: Int) async throws -> [StoredSecurityAlert] {
+        try await database.query(SQLStatement("""
+            SELECT \(Self.alertColumns) FROM security_alerts WHERE id > ? ORDER BY id LIMIT ?
+            """, [.integer(id), .integer(Int64(limit))])).map(Self.alert)
+    }
+
     public func acknowledgeAlert(id: Int64, by operator: String, at time: Timestamp) async throws -> StoredSecurityAlert? {
-        try await database.write([SQLStatement("""
-            UPDATE security_alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? RETURNING \(Self.alertColumns)
-            """, [.integer(time.millisecondsSinceEpoch), .text(`operator`), .integer(id)])]).first?.first.map(Self.alert)
+        // The first acknowledgement stands: a second (a double click, a stale page) changes nothing.
+        if let acknowledged = try await database.write([SQLStatement("""
+            UPDATE security_alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL RETURNING \(Self.alertColumns)
+            """, [.integer(time.millisecondsSinceEpoch), .text(`operator`), .integer(id)])]).first?.first.map(Self.alert) {
+            return acknowledged
+        }
+        return try await database.query(SQLStatement("SELECT \(Self.alertColumns) FROM security_alerts WHERE id = ?", [.integer(id)])).first.map(Self.alert)
     }
 
     public func recordSweep(_ sweep: StoredSweep) async throws {

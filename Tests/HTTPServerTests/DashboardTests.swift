@@ -80,11 +80,57 @@ struct DashboardTests {
         }
     }
 
-    @Test("a sign-in form without its own anti-forgery cookie is refused; the return address never leaves /ui", arguments: [
-        ("/ui/trades", "/ui/trades"), ("//evil.example/ui", "/ui"), ("https://evil.example", "/ui"), ("/uix", "/ui"), ("/ui\\\\x", "/ui"),
+    @Test("the return address after sign-in never leaves /ui", arguments: [
+        ("/ui/trades", "/ui/trades"), ("/ui?account=x", "/ui?account=x"), ("//evil.example/ui", "/ui"), ("https://evil.example", "/ui"),
+        ("/uix", "/ui"), ("/ui/\\evil.example", "/ui"), ("/ui//evil.example", "/ui"),
     ])
     func returnAddress(given: String, expected: String) async throws {
         #expect(DashboardRoutes.safeNext(given) == expected)
+    }
+
+    @Test("a sign-in form posted without the form's own anti-forgery cookie, or with another token, is refused")
+    func signInForgery() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let browser = Browser(client)
+            let key = fixture.keys[.viewer]!
+            #expect(try await browser.send("/ui/sign-in", method: .post, form: ["form_token": "guess", "next": "/ui", "key": key]).status == 403)
+            _ = try await browser.send("/ui/sign-in")
+            #expect(try await browser.send("/ui/sign-in", method: .post, form: ["form_token": "guess", "next": "/ui", "key": key]).status == 403)
+            #expect(browser.cookies["orchestrator_session"] == nil)
+        }
+    }
+
+    @Test("text from the store is escaped on the pages: an alert title with markup is shown, not run")
+    func escaping() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let health = #"{"time":"1970-01-01T00:00:00Z","status":"OK","elapsed_ms":1,"checks":[]}"#
+            let security = #"{"time":"1970-01-01T00:00:00Z","score":99,"deductions":[],"open_alerts":{},"scan":{"packages_scanned":0,"database_records":0,"database_problems":[],"findings":{}}}"#
+            try await fixture.store.recordSweep(StoredSweep(time: Timestamp(millisecondsSinceEpoch: 0), score: 99, health: health, security: security))
+            _ = try await fixture.store.reconcileAlerts(
+                [AlertObservation(fingerprint: "check:x", level: .warning, source: .health, title: "<script>alert(1)</script>", message: "\"><img src=x>")],
+                sources: [.health], at: Timestamp(millisecondsSinceEpoch: 1000))
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.keys[.viewer]!)
+            let page = try await browser.send("/ui/supervisor")
+            #expect(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !page.text.contains("<script>alert(1)"))
+            #expect(page.text.contains("&quot;&gt;&lt;img src=x&gt;") && !page.text.contains("<img src=x>"))
+        }
+    }
+
+    @Test("a CSV field with a line break, a comma or a quote is quoted; one a spreadsheet would run is defused; numbers are left alone")
+    func csvFields() {
+        let table = RecordTable(columns: [.init("a", "A"), .init("b", "B", numeric: true)],
+                                records: [["a": "two\r\nlines", "b": "-5"], ["a": "=HYPERLINK(\"x\")", "b": "1,5"]])
+        #expect(table.csv == "a,b\r\n\"two\r\nlines\",-5\r\n\"'=HYPERLINK(\"\"x\"\")\",\"1,5\"\r\n")
+    }
+
+    @Test("a long curve keeps every stretch's extremes when it is thinned")
+    func thinning() {
+        var values = (0..<10_000).map { Double($0 % 7) }
+        values[4_321] = -100
+        values[8_765] = 250
+        let kept = SVGChart.thinned(values)
+        #expect(kept.count <= SVGChart.maximumPoints + 1 && kept.contains(4_321) && kept.contains(8_765) && kept == kept.sorted())
     }
 
     @Test("a forged, expired or revoked session is no session")

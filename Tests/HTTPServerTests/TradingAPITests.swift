@@ -132,6 +132,17 @@ struct TradingAPITests {
             }
             #expect(ids[0] == ids[1])
             #expect(try await fixture.store.pendingTradingCommands(account: "paper").count == 1)
+            // The key reused for another command is a conflict, not a silently dropped resume.
+            try await client.execute(uri: "/api/v1/trading/resume", method: .post, headers: headers) { (response: TestResponse) async throws in
+                #expect(response.status == .conflict, "\(response.text)")
+            }
+            // Another caller's key of the same text is its own: its halt is queued.
+            var admin = fixture.headers(.admin, contentType: "application/json")
+            admin[HTTPField.Name("Idempotency-Key")!] = "press-7"
+            try await client.execute(uri: "/api/v1/trading/halt", method: .post, headers: admin,
+                                     body: ByteBuffer(string: #"{"flatten": true}"#)) { (response: TestResponse) async throws in
+                #expect(try response.json["repeated"] as? Bool == false)
+            }
             headers[HTTPField.Name("Idempotency-Key")!] = String(repeating: "k", count: 191)
             try await client.execute(uri: "/api/v1/trading/halt", method: .post, headers: headers) { (response: TestResponse) async throws in
                 #expect(response.status == .badRequest)

@@ -10,6 +10,21 @@ struct SecurityAlertStoreTests {
         AlertObservation(fingerprint: fingerprint, level: level, source: source, title: fingerprint, message: "seen")
     }
 
+    @Test("the first acknowledgement stands; alerts are listed after an id in the order they were raised", arguments: Backend.available)
+    func acknowledgementAndOrder(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let t0 = Timestamp(iso8601: "2026-11-26T00:00:00Z")!
+            let raised = try await fixture.store.reconcileAlerts([Self.observation("check:a"), Self.observation("check:b")], sources: [.health], at: t0)
+            let ids = raised.raised.map(\.id).sorted()
+            let first = try await fixture.store.acknowledgeAlert(id: ids[0], by: "alice", at: t0.adding(milliseconds: 1000))
+            let second = try await fixture.store.acknowledgeAlert(id: ids[0], by: "bob", at: t0.adding(milliseconds: 2000))
+            #expect(first?.acknowledgedBy == "alice" && second?.acknowledgedBy == "alice" && second?.acknowledgedAt == first?.acknowledgedAt)
+            #expect(try await fixture.store.acknowledgeAlert(id: 999_999, by: "x", at: t0) == nil)
+            #expect(try await fixture.store.securityAlerts(afterID: ids[0], limit: 10).map(\.id) == [ids[1]])
+            #expect(try await fixture.store.securityAlerts(afterID: 0, limit: 1).map(\.id) == [ids[0]])
+        }
+    }
+
     @Test("raise, count up, resolve, raise again as a new alert", arguments: Backend.available)
     func lifecycle(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in

@@ -41,13 +41,19 @@ struct RecordTable: Sendable {
         let rows = records.map { record in columns.map { Self.cell(record[$0.key]) } }
         guard let sort, let index = columns.firstIndex(where: { $0.key == sort }) else { return rows }
         let numeric = columns[index].numeric
+        // Sorted ascending on (value, position), then reversed for descending: a strict order even
+        // for equal values ("1.5" and "1.50", or two cells that are not numbers).
         let ordered = rows.enumerated().sorted { left, right in
             let a = left.element[index], b = right.element[index]
-            if a == b { return left.offset < right.offset }
-            let ascending = numeric ? (Double(a) ?? -.infinity) < (Double(b) ?? -.infinity) : a < b
-            return descending ? !ascending : ascending
+            if numeric {
+                let x = Double(a) ?? -.infinity, y = Double(b) ?? -.infinity
+                if x != y { return x < y }
+            } else if a != b {
+                return a < b
+            }
+            return left.offset < right.offset
         }
-        return ordered.map(\.element)
+        return (descending ? ordered.reversed() : ordered).map(\.element)
     }
 
     /// The HTML of one page of the table under `path` (`query` holds the page's other parameters).
@@ -82,7 +88,10 @@ struct RecordTable: Sendable {
     /// Every row as CSV (RFC 4180: fields with a comma, a quote or a line break quoted).
     var csv: String {
         func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            // A text a spreadsheet would run as a formula is written with a leading apostrophe (numbers are left alone).
+            let safe = Double(text) == nil && ["=", "+", "-", "@"].contains(text.first) ? "'" + text : text
+            let quoted = safe.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+            return quoted ? "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : safe
         }
         let header = columns.map { field($0.key) }.joined(separator: ",")
         let lines = records.map { record in columns.map { field(Self.cell(record[$0.key])) }.joined(separator: ",") }

@@ -15,7 +15,7 @@ enum SVGChart {
         }
         let width = 960.0, top = 18.0, bottom = Double(height) - 22, left = 70.0, right = width - 10
         let span = high - low == 0 ? 1 : high - low
-        let kept = thinned(values.count)
+        let kept = thinned(values)
         func x(_ index: Int) -> Double { left + (right - left) * Double(index) / Double(values.count - 1) }
         func y(_ value: Double) -> Double { bottom - (bottom - top) * (value - low) / span }
         let points = kept.map { String(format: "%.1f,%.1f", x($0), y(values[$0])) }.joined(separator: " ")
@@ -38,10 +38,18 @@ enum SVGChart {
         "<text x=\"\(x)\" y=\"\(y)\" font-size=\"11\" fill=\"#5c6773\" text-anchor=\"\(anchor)\">\(HTML.escape(text))</text>"
     }
 
-    /// The indices kept of `count` points: all of them when few, else every stretch's first point.
-    static func thinned(_ count: Int) -> [Int] {
-        guard count > maximumPoints else { return Array(0..<count) }
-        let step = Double(count - 1) / Double(maximumPoints - 1)
-        return (0..<maximumPoints).map { Int((Double($0) * step).rounded()) }
+    /// The indices kept of `values`: all of them when few, else the lowest and the highest of each
+    /// of `maximumPoints / 2` stretches (in order), and the last, so no extreme disappears.
+    static func thinned(_ values: [Double]) -> [Int] {
+        guard values.count > maximumPoints else { return Array(values.indices) }
+        let stretches = maximumPoints / 2
+        var kept: [Int] = []
+        for stretch in 0..<stretches {
+            let range = (stretch * values.count / stretches)..<((stretch + 1) * values.count / stretches)
+            guard let low = range.min(by: { values[$0] < values[$1] }), let high = range.max(by: { values[$0] < values[$1] }) else { continue }
+            kept += low == high ? [low] : [min(low, high), max(low, high)]
+        }
+        if kept.last != values.count - 1 { kept.append(values.count - 1) }
+        return kept
     }
 }

@@ -19,6 +19,10 @@ actor EventHub {
     private var feeds: [String: Feed] = [:]
     private var nextSubscriber = 0
 
+    /// Batches a subscriber may fall behind by before its stream is ended (the client reconnects
+    /// with its `Last-Event-ID` and catches up from the store: it never silently misses events).
+    static let backlog = 256
+
     /// A hub reading `store` every `pollInterval` while anyone listens.
     init(store: any Store, securityStore: any SecurityAlertStore, pollInterval: Duration = .milliseconds(250)) {
         self.store = store
@@ -33,7 +37,7 @@ actor EventHub {
             if feeds[account] == nil { feeds[account] = Feed(cursor: cursor) }
         }
         // A slow client keeps the newest batches; it never holds the others back.
-        let (batches, continuation) = AsyncStream<[ActivityEvent]>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let (batches, continuation) = AsyncStream<[ActivityEvent]>.makeStream(bufferingPolicy: .bufferingOldest(Self.backlog))
         nextSubscriber += 1
         let subscriber = nextSubscriber
         feeds[account]?.subscribers[subscriber] = continuation
@@ -53,6 +57,9 @@ actor EventHub {
         }
     }
 
+    /// Reads of the store that failed (each retried at the next poll).
+    private(set) var failedReads = 0
+
     /// The number of accounts read and of streams following them.
     var counts: (accounts: Int, subscribers: Int) {
         (feeds.count, feeds.values.reduce(0) { $0 + $1.subscribers.count })
@@ -60,10 +67,25 @@ actor EventHub {
 
     private func poll(_ account: String) async {
         while !Task.isCancelled, var cursor = feeds[account]?.cursor {
-            let events = (try? await EventRoutes.newEvents(after: &cursor, account: account, store: store, securityStore: securityStore)) ?? []
-            guard feeds[account] != nil else { return }
-            feeds[account]?.cursor = cursor
-            for continuation in (feeds[account]?.subscribers ?? [:]).values { continuation.yield(events) }
+            let read: [ActivityEvent]?
+            do {
+                read = try await EventRoutes.newEvents(after: &cursor, account: account, store: store, securityStore: securityStore)
+            } catch {
+                // A failed read sends nothing and moves nothing: the next one tries the same rows again.
+                failedReads += 1
+                read = nil
+            }
+            // Cancelled while reading (the last subscriber left, and a new feed may have begun): stop here.
+            guard !Task.isCancelled, feeds[account] != nil else { return }
+            let events = read ?? []
+            if read != nil { feeds[account]?.cursor = cursor }
+            for (subscriber, continuation) in feeds[account]?.subscribers ?? [:] {
+                // A subscriber that has fallen `backlog` batches behind is ended rather than left to miss events.
+                if case .dropped = continuation.yield(events) {
+                    continuation.finish()
+                    feeds[account]?.subscribers[subscriber] = nil
+                }
+            }
             try? await Task.sleep(for: pollInterval)
         }
     }

@@ -67,7 +67,7 @@ enum DashboardRoutes: RouteGroup {
                     <input id="key" name="key" type="password" autocomplete="off" required minlength="32" maxlength="256">
                     \(failed ? "<div class=\"field-error\">That key is unknown or revoked.</div>" : "")
                     <button class="primary" type="submit">Sign in</button>
-                    <p class="note">The key is checked once and never kept in the page: the session lasts \(settings.sessionLifetimeSeconds / 3600) hours or until you sign out or the key is revoked. Create one with <code>orchestrator apikey create</code>.</p>
+                    <p class="note">The key is checked once and never kept in the page: the session lasts \(settings.sessionLifetimeSeconds / 3600) hours, until you sign out in this browser, or until the key is revoked (which ends every session opened with it). Create one with <code>orchestrator apikey create</code>.</p>
                     </form>
                     """
                 return DashboardPage.render(title: "Sign in", current: "", session: nil, body: body,
@@ -271,7 +271,7 @@ enum DashboardRoutes: RouteGroup {
                 .post, "/ui/controls/{command}", id: "sendControl", tag: .dashboard, summary: "Send a control", role: .trader,
                 authentication: .session, description: "Queues the command once per idempotency key, as `POST /api/v1/trading/halt` or `resume` does, and returns to the overview.",
                 parameters: [commandParameter], success: .redirect("To the overview, saying whether the command was queued or already had been."),
-                problems: [.invalidParameter, .notFound, .unsupportedMediaType, .payloadTooLarge])
+                problems: [.invalidParameter, .notFound, .conflict, .unsupportedMediaType, .payloadTooLarge])
             ) { request, context in
                 let (_, command) = try Self.command(context)
                 let session = try context.dashboardSession()
@@ -287,11 +287,11 @@ enum DashboardRoutes: RouteGroup {
                     throw ProblemDetails(.notFound, detail: "no trading account '\(account)': start one with `orchestrator run`")
                 }
                 let reason = String((form.fields["reason"] ?? "").prefix(500))
-                let queued = try await dependencies.store.requestTradingCommand(
-                    TradingCommand(id: nil, account: account, kind: command.kind, flatten: command.flatten,
-                                   reason: (reason.isEmpty ? "from the dashboard" : reason) + " (\(session.principal.name))",
-                                   requestedAt: dependencies.clock.now(), appliedAt: nil),
-                    idempotencyKey: "ui:" + key)
+                let asked = TradingCommand(id: nil, account: account, kind: command.kind, flatten: command.flatten,
+                                           reason: (reason.isEmpty ? "from the dashboard" : reason) + " (\(session.principal.name))",
+                                           requestedAt: dependencies.clock.now(), appliedAt: nil)
+                let queued = try await dependencies.store.requestTradingCommand(asked, idempotencyKey: "ui:\(session.principal.keyID):" + key)
+                try TradingRoutes.checkRepeat(queued, of: asked)
                 let accountQuery = account == "paper" ? "" : "&account=\(HTML.urlEncoded(account))"
                 return DashboardPage.redirect(to: "/ui?notice=\(queued.repeated ? "repeated" : "queued")\(accountQuery)")
             },

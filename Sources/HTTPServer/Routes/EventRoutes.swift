@@ -157,8 +157,7 @@ enum EventRoutes: RouteGroup {
             // The gate writes a change of state as "ACTIVE → HALTED: why".
             found.append(ActivityEvent(name: alert.message.contains("→") ? "state" : "alert", data: body, position: .tradingAlert(id)))
         }
-        let raised = try await securityStore.securityAlerts(includeResolved: true, limit: batch).filter { $0.id > cursor.securityAlertID }
-        for alert in raised.sorted(by: { $0.id < $1.id }) {
+        for alert in try await securityStore.securityAlerts(afterID: cursor.securityAlertID, limit: batch) {
             found.append(ActivityEvent(name: "alert", data: Representations.securityAlert(alert), position: .securityAlert(alert.id)))
         }
         for (id, signal) in try await store.learningSignals(afterID: cursor.signalID, limit: batch) {

@@ -130,9 +130,10 @@ enum TradingRoutes: RouteGroup {
                 parameters: [Schema.idempotencyKey],
                 requestBody: Schema.ref("TradingCommandRequest"), bodyRequired: false,
                 success: .json("Queued.", Schema.ref("TradingCommand"), status: .accepted),
-                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])
-            ) { request, _ in
-                try await command(.halt, request: request, allowedKeys: ["account", "flatten", "reason"], store: store, clock: dependencies.clock)
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound, .conflict])
+            ) { request, context in
+                try await command(.halt, request: request, principal: context.principal, allowedKeys: ["account", "flatten", "reason"], store: store,
+                                  clock: dependencies.clock)
             },
             APIRoute(APIOperation(
                 .post, "/api/v1/trading/resume", id: "resumeTrading", tag: .trading, summary: "Resume trading", role: .trader,
@@ -140,9 +141,10 @@ enum TradingRoutes: RouteGroup {
                 parameters: [Schema.idempotencyKey],
                 requestBody: Schema.ref("TradingResumeRequest"), bodyRequired: false,
                 success: .json("Queued.", Schema.ref("TradingCommand"), status: .accepted),
-                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound])
-            ) { request, _ in
-                try await command(.resume, request: request, allowedKeys: ["account", "reason"], store: store, clock: dependencies.clock)
+                problems: [.invalidParameter, .malformedJSON, .unsupportedMediaType, .payloadTooLarge, .notFound, .conflict])
+            ) { request, context in
+                try await command(.resume, request: request, principal: context.principal, allowedKeys: ["account", "reason"], store: store,
+                                  clock: dependencies.clock)
             },
         ]
     }
@@ -220,7 +222,7 @@ enum TradingRoutes: RouteGroup {
     }
 
     /// Queues a command for the account's runner, which applies it before its next step (202).
-    static func command(_ kind: TradingCommand.Kind, request: Request, allowedKeys: Set<String>, store: any Store,
+    static func command(_ kind: TradingCommand.Kind, request: Request, principal: APIPrincipal?, allowedKeys: Set<String>, store: any Store,
                         clock: any TradingClock) async throws -> Response {
         _ = try QueryValidator(request, allowed: [])
         let data = try await JSONBody.read(request, allowEmpty: true)
@@ -237,11 +239,23 @@ enum TradingRoutes: RouteGroup {
                                      reason: body.reason ?? "requested through the API", requestedAt: clock.now(), appliedAt: nil)
         let stored: (command: TradingCommand, repeated: Bool)
         if let key = try Schema.idempotencyKey(of: request) {
-            stored = try await store.requestTradingCommand(command, idempotencyKey: "trading:" + key)
+            // A key belongs to the caller that sent it: another key's request never answers for it.
+            stored = try await store.requestTradingCommand(command, idempotencyKey: "trading:\(principal?.keyID ?? 0):" + key)
+            try checkRepeat(stored, of: command)
         } else {
             stored = (try await store.requestTradingCommand(command), false)
         }
         return JSONResponse.make(representation(of: stored.command, repeated: stored.repeated), status: .accepted)
+    }
+
+    /// A repeat must ask for what the first request asked: a key reused for another command, account
+    /// or flatten is a 409, never a silently dropped command.
+    static func checkRepeat(_ stored: (command: TradingCommand, repeated: Bool), of command: TradingCommand) throws {
+        guard stored.repeated else { return }
+        let first = stored.command
+        guard first.account == command.account, first.kind == command.kind, first.flatten == command.flatten else {
+            throw ProblemDetails(.conflict, detail: "this Idempotency-Key was used for a \(first.kind.rawValue)\(first.flatten ? " with flatten" : "") of '\(first.account)': send this request with a key of its own")
+        }
     }
 
     /// A queued command as the halt and resume routes (and the dashboard) describe it.

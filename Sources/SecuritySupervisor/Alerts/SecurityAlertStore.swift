@@ -38,6 +38,8 @@ public protocol SecurityAlertStore: Sendable {
     func reconcileAlerts(_ observations: [AlertObservation], sources: Set<AlertSource>, at time: Timestamp) async throws -> AlertChanges
     /// Alerts, newest first (open ones only unless `includeResolved`).
     func securityAlerts(includeResolved: Bool, limit: Int) async throws -> [StoredSecurityAlert]
+    /// Alerts with an id above `id` (raised after it), oldest first, at most `limit`.
+    func securityAlerts(afterID id: Int64, limit: Int) async throws -> [StoredSecurityAlert]
     /// Acknowledges an alert; nil when there is no alert with that id.
     func acknowledgeAlert(id: Int64, by operator: String, at time: Timestamp) async throws -> StoredSecurityAlert?
     /// Stores a sweep's score and report.
