@@ -270,4 +270,29 @@ struct DashboardTests {
             #expect(page.status == 200 && page.text.contains("manual_halt") && page.text.contains("drill (desk)"))
         }
     }
+
+    @Test("the market page draws candles, volume, the account's fills and the newest forecasts; a bad field is shown next to it")
+    func marketPage() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.keys[.viewer]!)
+            // The fixture's 30 hourly BTC-USD bars, and a stored forecast of them.
+            let dataTime = Timestamp(iso8601: "2024-01-02T06:00:00Z")!
+            _ = try await fixture.store.recordForecasts([ForecastRecord(
+                id: nil, symbol: Symbol("BTC-USD")!, timeframe: .oneHour, horizon: "4h", horizonMilliseconds: 14_400_000, decisionTime: dataTime,
+                dataTime: dataTime, targetTime: dataTime.adding(milliseconds: 14_400_000), referenceClose: "100", expectedLogReturn: 0.001,
+                probabilityUp: 0.6, volatility: 0.01, intervalLow: -0.02, intervalHigh: 0.03, returnModel: "ridge", directionModel: "logistic",
+                volatilityModel: "garch", modelVersion: "forecaster-1", createdAt: dataTime)])
+            let page = try await browser.send("/ui/market?symbol=BTC-USD&timeframe=1h&bars=30")
+            #expect(page.status == 200 && page.text.components(separatedBy: "class=\"candle\"").count - 1 == 30)
+            #expect(page.text.contains("class=\"forecast\"") && page.text.contains("4h (P(up) 0.60)"))
+            let defaulted = try await browser.send("/ui/market")
+            #expect(defaulted.text.contains("value=\"BTC-USD\"") && defaulted.text.contains("class=\"candle\""))
+            for (query, field) in [("symbol=%3Cb%3E", "must be 1"), ("symbol=BTC-USD&timeframe=7m", "must be one of 1m"), ("symbol=BTC-USD&bars=9999", "from 2 to 5000")] {
+                let bad = try await browser.send("/ui/market?\(query)")
+                #expect(bad.status == 200 && bad.text.contains("field-error") && bad.text.contains(field) && !bad.text.contains("class=\"candle\""), "\(query)")
+            }
+            #expect(try await browser.send("/ui/market?symbol=NOPE&timeframe=1h").text.contains("No 1h bars are stored for NOPE"))
+        }
+    }
 }

@@ -6,7 +6,7 @@ import NIOCore
 /// binary, no script from anywhere else (`Content-Security-Policy: default-src 'self'`).
 enum DashboardPage {
     /// The pages of the navigation, in order.
-    static let navigation = [("Overview", "/ui"), ("Positions", "/ui/positions"), ("Orders", "/ui/orders"), ("Trades", "/ui/trades"),
+    static let navigation = [("Overview", "/ui"), ("Market", "/ui/market"), ("Positions", "/ui/positions"), ("Orders", "/ui/orders"), ("Trades", "/ui/trades"),
                              ("Performance", "/ui/performance"), ("Supervisor", "/ui/supervisor"), ("Events", "/ui/events-log")]
 
     /// Headers every dashboard response carries.
@@ -125,7 +125,8 @@ enum DashboardPage {
         .problem{border-left:4px solid var(--bad);background:#fff5f5;padding:8px 12px;margin:10px 0}
         form.sign-in{display:grid;gap:10px;max-width:420px}input[type=password],input[type=text]{font:inherit;padding:7px 9px;border:1px solid var(--line);border-radius:6px;width:100%}
         .field-error{color:var(--bad);font-size:13px}
-        figure.chart{margin:10px 0}figure.chart figcaption{font-size:13px;color:var(--muted)}figure.chart svg{width:100%;height:auto;display:block}
+        form.market{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:flex-end;margin-bottom:8px}form.market label{display:grid;gap:2px;font-size:13px;color:var(--muted)}
+        form.market input{width:9em}figure.chart{margin:10px 0}figure.chart figcaption{font-size:13px;color:var(--muted)}figure.chart svg{width:100%;height:auto;display:block}
         .live{font-size:12px;font-weight:400;color:var(--muted);border:1px solid var(--line);border-radius:10px;padding:1px 8px;vertical-align:middle}
         .live.connected{color:var(--good);border-color:var(--good)}
         """

@@ -148,6 +148,38 @@ enum DashboardRoutes: RouteGroup {
                 return DashboardPage.redirect(to: "/ui/supervisor?notice=acknowledged")
             },
             APIRoute(APIOperation(
+                .get, "/ui/market", id: "getMarketPage", tag: .dashboard, summary: "Market", role: .viewer, authentication: .session,
+                description: "Candles of a stored series with volume, the account's fills as markers and the newest stored forecasts as 80 % intervals ahead of the last bar; a bad symbol, bar length or count is shown next to its field.",
+                parameters: [Schema.query("symbol", "A stored symbol (default: the account's first, else the first stored).", Schema.symbol),
+                             Schema.query("timeframe", "The bar length (default: the symbol's shortest OHLCV series).", Schema.timeframe),
+                             Schema.query("bars", "How many of the newest bars (2–5000, default 200).", ["type": "integer", "minimum": 2, "maximum": 5000]),
+                             Schema.accountQuery],
+                success: .page("The market page."), problems: [.invalidParameter])
+            ) { request, context in
+                let query = try QueryValidator(request, allowed: ["symbol", "timeframe", "bars", "account"])
+                let account = try TradingRoutes.account(query)
+                let instruments = try await dependencies.store.instruments().filter { $0.series.contains { $0.kind == .ohlcv } }
+                let symbols = instruments.map(\.instrument.symbol.rawValue)
+                let symbolText = try query.value("symbol") ?? symbols.first ?? ""
+                let timeframeText = try query.value("timeframe")
+                    ?? instruments.first { $0.instrument.symbol.rawValue == symbolText }?.series.filter { $0.kind == .ohlcv }.map(\.timeframe).min()?.rawValue ?? "1d"
+                let barsText = try query.value("bars") ?? "200"
+                // Bad values are shown next to their field (the same reasons the API gives), never trusted.
+                var problem: (field: String, reason: String)?
+                let symbol = Symbol(symbolText)
+                if symbol == nil { problem = ("symbol", "must be \(Symbol.rule)") }
+                let timeframe = Timeframe(rawValue: timeframeText)
+                if timeframe == nil { problem = ("timeframe", "must be one of \(Timeframe.codes.joined(separator: ", "))") }
+                let count = Int(barsText).flatMap { (2...MarketPage.maximumBars).contains($0) ? $0 : nil }
+                if count == nil { problem = ("bars", "must be a whole number from 2 to \(MarketPage.maximumBars)") }
+                var body = MarketPage.form(symbols: symbols, symbol: symbolText, timeframe: timeframeText, bars: count ?? 200, problem: problem)
+                if let symbol, let timeframe, let count, problem == nil {
+                    body += try await MarketPage.chart(symbol: symbol, timeframe: timeframe, count: count, account: account, store: dependencies.store)
+                }
+                // The form is the page: a bad value is shown next to its field, the page itself answered.
+                return DashboardPage.render(title: "Market", current: "/ui/market", session: try context.dashboardSession(), body: body)
+            },
+            APIRoute(APIOperation(
                 .get, "/ui/performance", id: "getPerformancePage", tag: .dashboard, summary: "Performance", role: .viewer, authentication: .session,
                 description: "The account's equity and drawdown over time (drawn as SVG on the server), its monthly returns, and the metrics of /api/v1/portfolio/metrics.",
                 parameters: [Schema.accountQuery], success: .page("The performance page."), problems: [.invalidParameter])
