@@ -284,13 +284,20 @@ struct DashboardTests {
                 probabilityUp: 0.6, volatility: 0.01, intervalLow: -0.02, intervalHigh: 0.03, returnModel: "ridge", directionModel: "logistic",
                 volatilityModel: "garch", modelVersion: "forecaster-1", createdAt: dataTime)])
             let page = try await browser.send("/ui/market?symbol=BTC-USD&timeframe=1h&bars=30")
-            #expect(page.status == 200 && page.text.components(separatedBy: "class=\"candle\"").count - 1 == 30)
-            #expect(page.text.contains("class=\"forecast\"") && page.text.contains("4h (P(up) 0.60)"))
+            #expect(page.status == 200 && page.text.contains("data-source=\"/ui/market.json?symbol=BTC-USD&amp;timeframe=1h&amp;bars=30&amp;account=paper\""))
+            let data = try await browser.send("/ui/market.json?symbol=BTC-USD&timeframe=1h&bars=30")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(data.text.utf8)) as? [String: Any])
+            let bars = try #require(json["bars"] as? [[Any]])
+            let forecasts = try #require(json["forecasts"] as? [[String: Any]])
+            #expect(bars.count == 30 && bars.first?.count == 6 && bars.first?[4] as? Double == 100)
+            #expect(forecasts.first?["horizon"] as? String == "4h" && abs((forecasts.first?["high"] as? Double ?? 0) - 100 * exp(0.03)) < 1e-9)
+            #expect(try await browser.send("/ui/market.json?symbol=BTC-USD&timeframe=1h&bars=1").status == 400)
+            #expect(try await browser.send("/ui/market.json?symbol=NOPE&timeframe=1h").status == 404)
             let defaulted = try await browser.send("/ui/market")
-            #expect(defaulted.text.contains("value=\"BTC-USD\"") && defaulted.text.contains("class=\"candle\""))
+            #expect(defaulted.text.contains("value=\"BTC-USD\"") && defaulted.text.contains("id=\"market-chart\""))
             for (query, field) in [("symbol=%3Cb%3E", "must be 1"), ("symbol=BTC-USD&timeframe=7m", "must be one of 1m"), ("symbol=BTC-USD&bars=9999", "from 2 to 5000")] {
                 let bad = try await browser.send("/ui/market?\(query)")
-                #expect(bad.status == 200 && bad.text.contains("field-error") && bad.text.contains(field) && !bad.text.contains("class=\"candle\""), "\(query)")
+                #expect(bad.status == 200 && bad.text.contains("field-error") && bad.text.contains(field) && !bad.text.contains("market-chart"), "\(query)")
             }
             #expect(try await browser.send("/ui/market?symbol=NOPE&timeframe=1h").text.contains("No 1h bars are stored for NOPE"))
         }

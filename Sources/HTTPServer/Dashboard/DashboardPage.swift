@@ -92,6 +92,49 @@ enum DashboardPage {
             if (next) { var state = next.split(":")[0].trim(); set("state", state, "state-" + state); }
           });
         })();
+        (function () {
+          var canvas = document.getElementById("market-chart");
+          if (!canvas) { return; }
+          fetch(canvas.getAttribute("data-source"), { credentials: "same-origin" }).then(function (reply) { return reply.json(); }).then(function (data) {
+            var ratio = window.devicePixelRatio || 1, width = canvas.clientWidth || 960, height = 392;
+            canvas.width = width * ratio; canvas.height = height * ratio; canvas.style.height = height + "px";
+            var g = canvas.getContext("2d"); g.scale(ratio, ratio);
+            var bars = data.bars, left = 64, right = width - 10, top = 10, priceBottom = 300, volumeTop = 312, volumeBottom = 370;
+            var first = bars[0][0], lastClose = bars[bars.length - 1][0] + data.bar_ms, ahead = 0, low = Infinity, high = -Infinity, volume = 0;
+            bars.forEach(function (b) { low = Math.min(low, b[3]); high = Math.max(high, b[2]); volume = Math.max(volume, b[5]); });
+            data.forecasts.forEach(function (f) { ahead = Math.max(ahead, f.target_ms - lastClose); low = Math.min(low, f.low); high = Math.max(high, f.high); });
+            var span = (lastClose - first) + Math.max(0, ahead) * 1.05, range = (high - low) || 1;
+            function x(t) { return left + (right - left) * (t - first) / span; }
+            function y(p) { return priceBottom - (priceBottom - top) * (p - low) / range; }
+            var slot = (right - left) * data.bar_ms / span, body = Math.max(1, slot * 0.7);
+            g.strokeStyle = "#d8dee4"; g.beginPath(); g.moveTo(left, priceBottom); g.lineTo(right, priceBottom); g.stroke();
+            bars.forEach(function (b) {
+              var center = x(b[0]) + slot / 2, color = b[4] >= b[1] ? "#1a7f37" : "#cf222e";
+              g.strokeStyle = color; g.fillStyle = color;
+              g.beginPath(); g.moveTo(center, y(b[2])); g.lineTo(center, y(b[3])); g.stroke();
+              var topY = y(Math.max(b[1], b[4])); g.fillRect(center - body / 2, topY, body, Math.max(0.5, y(Math.min(b[1], b[4])) - topY));
+              if (volume > 0) { var h = (volumeBottom - volumeTop) * b[5] / volume; g.fillStyle = "rgba(140,149,159,0.5)"; g.fillRect(center - body / 2, volumeBottom - h, body, h); }
+            });
+            data.fills.forEach(function (f) {
+              var center = x(f[0]), p = y(f[1]), d = f[2] === "buy" ? 1 : -1;
+              g.fillStyle = f[2] === "buy" ? "#0b5cad" : "#9a6700";
+              g.beginPath(); g.moveTo(center, p + 2 * d); g.lineTo(center - 5, p + 11 * d); g.lineTo(center + 5, p + 11 * d); g.closePath(); g.fill();
+            });
+            g.font = "10px system-ui, sans-serif"; g.textAlign = "center";
+            data.forecasts.forEach(function (f) {
+              var center = x(f.target_ms);
+              g.strokeStyle = "rgba(102,57,186,0.6)"; g.lineWidth = 3; g.beginPath(); g.moveTo(center, y(f.high)); g.lineTo(center, y(f.low)); g.stroke(); g.lineWidth = 1;
+              g.fillStyle = "#6639ba"; g.beginPath(); g.arc(center, y(f.expected), 3, 0, 2 * Math.PI); g.fill(); g.fillText(f.horizon, center, y(f.high) - 4);
+            });
+            g.fillStyle = "#5c6773"; g.font = "11px system-ui, sans-serif"; g.textAlign = "right";
+            g.fillText(high.toFixed(2), left - 6, top + 8); g.fillText(low.toFixed(2), left - 6, priceBottom);
+            g.textAlign = "left"; g.fillText(new Date(first).toISOString().slice(0, 16).replace("T", " "), left, height - 6);
+            g.textAlign = "right"; g.fillText(new Date(lastClose).toISOString().slice(0, 16).replace("T", " "), x(lastClose), height - 6);
+            canvas.setAttribute("data-drawn", String(bars.length));
+            canvas.setAttribute("data-fills", String(data.fills.length));
+            canvas.setAttribute("data-forecasts", String(data.forecasts.length));
+          });
+        })();
         """
 
     /// The icon: a rising line on the accent colour.
@@ -126,7 +169,7 @@ enum DashboardPage {
         form.sign-in{display:grid;gap:10px;max-width:420px}input[type=password],input[type=text]{font:inherit;padding:7px 9px;border:1px solid var(--line);border-radius:6px;width:100%}
         .field-error{color:var(--bad);font-size:13px}
         form.market{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:flex-end;margin-bottom:8px}form.market label{display:grid;gap:2px;font-size:13px;color:var(--muted)}
-        form.market input{width:9em}figure.chart{margin:10px 0}figure.chart figcaption{font-size:13px;color:var(--muted)}figure.chart svg{width:100%;height:auto;display:block}
+        form.market input{width:9em}figure.chart{margin:10px 0}canvas#market-chart{width:100%;height:392px;display:block}figure.chart figcaption{font-size:13px;color:var(--muted)}figure.chart svg{width:100%;height:auto;display:block}
         .live{font-size:12px;font-weight:400;color:var(--muted);border:1px solid var(--line);border-radius:10px;padding:1px 8px;vertical-align:middle}
         .live.connected{color:var(--good);border-color:var(--good)}
         """

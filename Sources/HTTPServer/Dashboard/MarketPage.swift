@@ -25,14 +25,12 @@ enum MarketPage {
             """
     }
 
-    /// The chart of the newest `count` bars of `symbol` at `timeframe`, or a notice when none are stored.
-    static func chart(symbol: Symbol, timeframe: Timeframe, count: Int, account: String, store: any Store) async throws -> String {
+    /// The newest `count` bars of the series (nil when none are stored): a window of `count` bar
+    /// lengths holds fewer where the market closes (weekends, nights), so it is widened until it
+    /// holds them or reaches the first bar.
+    static func newestBars(symbol: Symbol, timeframe: Timeframe, count: Int, store: any Store) async throws -> [StoredBar]? {
         guard let series = try await store.instruments().first(where: { $0.instrument.symbol == symbol })?.series.first(where: { $0.timeframe == timeframe }),
-              let last = series.lastOpenTime else {
-            return "<p class=\"notice\">No \(timeframe.rawValue) bars are stored for \(HTML.escape(symbol.rawValue)).</p>"
-        }
-        // The newest `count` bars: a window of `count` bar lengths holds fewer where the market
-        // closes (weekends, nights), so it is widened until it holds them or reaches the first bar.
+              let last = series.lastOpenTime else { return nil }
         var span = Int64(count)
         var bars: [StoredBar] = []
         for _ in 0..<6 {
@@ -41,11 +39,37 @@ enum MarketPage {
             if bars.count >= count || (series.firstOpenTime.map { start <= $0 } ?? true) { break }
             span *= 2
         }
-        bars = Array(bars.suffix(count))
-        guard bars.count >= 2 else { return "<p class=\"notice\">Too few bars to draw.</p>" }
-        let fills = (try? await store.tradingFills(account: account, limit: 10_000))?.filter { $0.symbol == symbol } ?? []
+        return Array(bars.suffix(count))
+    }
+
+    /// The chart's data as compact JSON for the page's script: bars as `[open time ms, open, high,
+    /// low, close, volume]`, fills as `[time ms, price, side]`, and the newest forecasts' intervals
+    /// as prices. Display figures only (the exact amounts stay in the API).
+    static func data(symbol: Symbol, timeframe: Timeframe, count: Int, account: String, store: any Store) async throws -> JSONValue? {
+        guard let bars = try await newestBars(symbol: symbol, timeframe: timeframe, count: count, store: store), bars.count >= 2 else { return nil }
+        let first = bars[0].openTime, last = bars[bars.count - 1].openTime.adding(milliseconds: timeframe.milliseconds)
+        let fills = (try? await store.tradingFills(account: account, limit: 10_000))?.filter { $0.symbol == symbol && $0.time >= first && $0.time <= last } ?? []
         let forecasts = try await newestForecasts(symbol: symbol, timeframe: timeframe, store: store)
-        return draw(bars, timeframe: timeframe, fills: fills, forecasts: forecasts) + legend(forecasts: forecasts, fills: fills.count)
+        func number(_ text: String?) -> JSONValue { .number(Double(text ?? "") ?? 0) }
+        return [
+            "symbol": .string(symbol.rawValue), "timeframe": .string(timeframe.rawValue), "bar_ms": .integer(timeframe.milliseconds),
+            "bars": .array(bars.map { .array([.integer($0.openTime.millisecondsSinceEpoch), number($0.open), number($0.high), number($0.low), number($0.close), number($0.volume)]) }),
+            "fills": .array(fills.map { .array([.integer($0.time.millisecondsSinceEpoch), .number($0.price.doubleValue), .string($0.side.rawValue)]) }),
+            "forecasts": .array(forecasts.map { forecast in
+                let reference = Double(forecast.referenceClose) ?? 0
+                return ["horizon": .string(forecast.horizon), "target_ms": .integer(forecast.targetTime.millisecondsSinceEpoch),
+                        "low": .number(reference * exp(forecast.intervalLow)), "high": .number(reference * exp(forecast.intervalHigh)),
+                        "expected": .number(reference * exp(forecast.expectedLogReturn)), "probability_up": .number(forecast.probabilityUp)]
+            }),
+        ]
+    }
+
+    /// The chart's place on the page: a canvas the script draws from `source`, and the legend.
+    static func chart(source: String) -> String {
+        """
+        <figure class="chart market"><canvas id="market-chart" data-source="\(HTML.escape(source))" width="960" height="392" aria-label="candles"></canvas></figure>
+        <p class="note" id="market-legend">Green and red candles, volume below; the account's fills on this symbol as triangles (blue: buy, brown: sell); the newest stored forecasts as 80 % intervals at their target times, the dot their expected price.</p>
+        """
     }
 
     /// The newest stored forecast of each horizon for the series (the ones of its newest data time).
@@ -53,77 +77,5 @@ enum MarketPage {
         let records = try await store.forecasts(symbol: symbol, limit: 200).filter { $0.timeframe == timeframe }
         guard let newest = records.map(\.dataTime).max() else { return [] }
         return records.filter { $0.dataTime == newest }.sorted { $0.horizonMilliseconds < $1.horizonMilliseconds }
-    }
-
-    private static func draw(_ bars: [StoredBar], timeframe: Timeframe, fills: [BookedFill], forecasts: [ForecastRecord]) -> String {
-        let opens = bars.map { Double($0.open) ?? 0 }, highs = bars.map { Double($0.high) ?? 0 }
-        let lows = bars.map { Double($0.low) ?? 0 }, closes = bars.map { Double($0.close) ?? 0 }
-        let volumes = bars.map { Double($0.volume ?? "") ?? 0 }
-        let first = bars[0].openTime.millisecondsSinceEpoch, lastClose = bars[bars.count - 1].openTime.millisecondsSinceEpoch + timeframe.milliseconds
-        let ahead = forecasts.map { Double($0.targetTime.millisecondsSinceEpoch - lastClose) }.max() ?? 0
-        let span = Double(lastClose - first) + max(0, ahead) * 1.05
-        var low = lows.min() ?? 0, high = highs.max() ?? 1
-        for forecast in forecasts {
-            let reference = Double(forecast.referenceClose) ?? closes.last!
-            low = min(low, reference * exp(forecast.intervalLow))
-            high = max(high, reference * exp(forecast.intervalHigh))
-        }
-        let width = 960.0, left = 70.0, right = width - 12, top = 10.0, priceBottom = 300.0, volumeTop = 312.0, volumeBottom = 370.0, height = 392.0
-        let range = high - low == 0 ? 1 : high - low
-        func x(_ time: Int64) -> Double { left + (right - left) * Double(time - first) / span }
-        func y(_ price: Double) -> Double { priceBottom - (priceBottom - top) * (price - low) / range }
-        let slot = (right - left) * Double(timeframe.milliseconds) / span
-        let body = max(1, slot * 0.7)
-        let maximumVolume = volumes.max() ?? 0
-        var svg = "<figure class=\"chart market\"><svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"candles\">"
-        svg += "<line x1=\"\(left)\" y1=\"\(priceBottom)\" x2=\"\(right)\" y2=\"\(priceBottom)\" stroke=\"#d8dee4\"/>"
-        var candles = ""
-        for index in bars.indices {
-            let center = x(bars[index].openTime.millisecondsSinceEpoch) + slot / 2
-            let rising = closes[index] >= opens[index]
-            let color = rising ? "#1a7f37" : "#cf222e"
-            let topY = y(max(opens[index], closes[index])), bottomY = y(min(opens[index], closes[index]))
-            candles += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%@\"/>", center, y(highs[index]), center, y(lows[index]), color)
-            candles += String(format: "<rect class=\"candle\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\"/>", center - body / 2, topY, body, max(0.5, bottomY - topY), color)
-            if maximumVolume > 0 {
-                let barHeight = (volumeBottom - volumeTop) * volumes[index] / maximumVolume
-                candles += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#8c959f\" fill-opacity=\"0.5\"/>",
-                                  center - body / 2, volumeBottom - barHeight, body, barHeight)
-            }
-        }
-        svg += candles
-        // The fills: a triangle under the bar for a buy, above it for a sell.
-        for fill in fills where fill.time.millisecondsSinceEpoch >= first && fill.time.millisecondsSinceEpoch <= lastClose {
-            let center = x(fill.time.millisecondsSinceEpoch), price = y(fill.price.doubleValue)
-            let points = fill.side == .buy
-                ? String(format: "%.1f,%.1f %.1f,%.1f %.1f,%.1f", center, price + 2, center - 5, price + 11, center + 5, price + 11)
-                : String(format: "%.1f,%.1f %.1f,%.1f %.1f,%.1f", center, price - 2, center - 5, price - 11, center + 5, price - 11)
-            svg += "<polygon class=\"fill-marker\" points=\"\(points)\" fill=\"\(fill.side == .buy ? "#0b5cad" : "#9a6700")\"><title>\(fill.side.rawValue) \(fill.quantity) @ \(fill.price) \(fill.time.iso8601)</title></polygon>"
-        }
-        // The forecasts: each horizon's 80 % interval at its target time, its expected price as a dot.
-        for forecast in forecasts {
-            let reference = Double(forecast.referenceClose) ?? closes.last!
-            let center = x(forecast.targetTime.millisecondsSinceEpoch)
-            svg += String(format: "<line class=\"forecast\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#6639ba\" stroke-width=\"3\" stroke-opacity=\"0.6\"><title>%@</title></line>",
-                          center, y(reference * exp(forecast.intervalHigh)), center, y(reference * exp(forecast.intervalLow)),
-                          HTML.escape("\(forecast.horizon): 80 % interval, P(up) \(String(format: "%.2f", forecast.probabilityUp))"))
-            svg += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#6639ba\"/>", center, y(reference * exp(forecast.expectedLogReturn)))
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#6639ba\" text-anchor=\"middle\">%@</text>",
-                          center, y(reference * exp(forecast.intervalHigh)) - 4, HTML.escape(forecast.horizon))
-        }
-        func label(_ x: Double, _ y: Double, _ text: String, _ anchor: String) -> String {
-            "<text x=\"\(x)\" y=\"\(y)\" font-size=\"11\" fill=\"#5c6773\" text-anchor=\"\(anchor)\">\(HTML.escape(text))</text>"
-        }
-        svg += label(left - 6, top + 8, String(format: "%.2f", high), "end") + label(left - 6, priceBottom, String(format: "%.2f", low), "end")
-        svg += label(left, height - 6, String(bars[0].openTime.iso8601.prefix(16)).replacingOccurrences(of: "T", with: " "), "start")
-        svg += label(x(lastClose), height - 6, String(bars[bars.count - 1].openTime.iso8601.prefix(16)).replacingOccurrences(of: "T", with: " "), "end")
-        return svg + "</svg></figure>"
-    }
-
-    private static func legend(forecasts: [ForecastRecord], fills: Int) -> String {
-        let horizons = forecasts.map { "\($0.horizon) (P(up) \(String(format: "%.2f", $0.probabilityUp)))" }.joined(separator: ", ")
-        return "<p class=\"note\">Green and red candles, volume below; the account's fills on this symbol as triangles (\(fills); blue: buy, brown: sell); "
-            + (forecasts.isEmpty ? "no stored forecast for this series yet."
-                                 : "the newest stored forecasts as 80 % intervals at their target times, the dot their expected price: \(HTML.escape(horizons)).") + "</p>"
     }
 }

@@ -174,10 +174,38 @@ enum DashboardRoutes: RouteGroup {
                 if count == nil { problem = ("bars", "must be a whole number from 2 to \(MarketPage.maximumBars)") }
                 var body = MarketPage.form(symbols: symbols, symbol: symbolText, timeframe: timeframeText, bars: count ?? 200, problem: problem)
                 if let symbol, let timeframe, let count, problem == nil {
-                    body += try await MarketPage.chart(symbol: symbol, timeframe: timeframe, count: count, account: account, store: dependencies.store)
+                    let stored = instruments.first { $0.instrument.symbol == symbol }?.series.contains { $0.timeframe == timeframe } ?? false
+                    body += stored
+                        ? MarketPage.chart(source: "/ui/market.json?symbol=\(HTML.urlEncoded(symbol.rawValue))&timeframe=\(timeframe.rawValue)&bars=\(count)&account=\(HTML.urlEncoded(account))")
+                        : "<p class=\"notice\">No \(timeframe.rawValue) bars are stored for \(HTML.escape(symbol.rawValue)).</p>"
                 }
                 // The form is the page: a bad value is shown next to its field, the page itself answered.
                 return DashboardPage.render(title: "Market", current: "/ui/market", session: try context.dashboardSession(), body: body)
+            },
+            APIRoute(APIOperation(
+                .get, "/ui/market.json", id: "getMarketData", tag: .dashboard, summary: "The market chart's data", role: .viewer, authentication: .session,
+                description: "What the market page's script draws: bars as [open time ms, open, high, low, close, volume], the account's fills as [time ms, price, side], the newest forecasts' intervals as prices (display figures; the exact amounts are in the API).",
+                parameters: [Schema.query("symbol", required: true, "A stored symbol.", Schema.symbol), Schema.query("timeframe", required: true, "The bar length.", Schema.timeframe),
+                             Schema.query("bars", "How many of the newest bars (2–5000, default 200).", ["type": "integer", "minimum": 2, "maximum": 5000]),
+                             Schema.accountQuery],
+                success: .json("The chart's data.", ["type": "object", "required": ["symbol", "timeframe", "bar_ms", "bars", "fills", "forecasts"]]),
+                problems: [.invalidParameter, .notFound])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["symbol", "timeframe", "bars", "account"])
+                let account = try TradingRoutes.account(query)
+                let symbolText = try query.required("symbol")
+                guard let symbol = Symbol(symbolText) else { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
+                let timeframeText = try query.required("timeframe")
+                guard let timeframe = Timeframe(rawValue: timeframeText) else {
+                    throw ProblemDetails.invalidParameter("timeframe", "must be one of \(Timeframe.codes.joined(separator: ", "))")
+                }
+                let count = try query.parsed("bars", accepted: "a whole number from 2 to \(MarketPage.maximumBars)") {
+                    Int($0).flatMap { (2...MarketPage.maximumBars).contains($0) ? $0 : nil }
+                } ?? 200
+                guard let data = try await MarketPage.data(symbol: symbol, timeframe: timeframe, count: count, account: account, store: dependencies.store) else {
+                    throw ProblemDetails(.notFound, detail: "fewer than 2 \(timeframe.rawValue) bars are stored for \(symbol.rawValue)")
+                }
+                return JSONResponse.make(data)
             },
             APIRoute(APIOperation(
                 .get, "/ui/performance", id: "getPerformancePage", tag: .dashboard, summary: "Performance", role: .viewer, authentication: .session,
