@@ -91,9 +91,13 @@ final class VirtualClock: Sendable {
     /// The virtual time.
     func now() -> Timestamp { Timestamp(millisecondsSinceEpoch: milliseconds.withLock { $0 }) }
 
-    /// Moves the time on by `duration` and yields.
+    /// Moves the time on to `duration` after the call, once requests already on their way have
+    /// had (real) time to reach the stub: a caller the budget admitted in one window must reach the
+    /// exchange in that window, as it does in real time, not after another caller's wait has moved
+    /// the clock on. Waiters that sleep at once do not add up: each moves the time to its own end.
     func sleep(for duration: Duration) async throws {
-        milliseconds.withLock { $0 += max(1, duration.wholeMilliseconds) }
-        await Task.yield()
+        let end = milliseconds.withLock { $0 } + max(1, duration.wholeMilliseconds)
+        try await Task.sleep(for: .milliseconds(100))
+        milliseconds.withLock { $0 = max($0, end) }
     }
 }

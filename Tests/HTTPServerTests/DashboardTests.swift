@@ -141,7 +141,9 @@ struct DashboardTests {
             let token = try #require(browser.cookies["orchestrator_session"])
             browser.cookies["orchestrator_session"] = token.replacingOccurrences(of: ".trader.", with: ".admin.")
             #expect(try await browser.send("/ui").status == 303, "a token whose role was changed fails its signature")
-            let expired = fixture.dependencies.settings.sessions.issue(keyID: 1, role: .viewer, expires: fixture.dependencies.clock.now())
+            let traderID = try #require(try await fixture.store.apiKeys().first { $0.role == .trader }?.id)
+            let expired = fixture.dependencies.settings.sessions.issue(keyID: traderID, role: .trader,
+                                                                       expires: DashboardSession.wallClock().adding(milliseconds: -1000))
             browser.cookies["orchestrator_session"] = expired
             #expect(try await browser.send("/ui").status == 303)
             browser.cookies["orchestrator_session"] = token

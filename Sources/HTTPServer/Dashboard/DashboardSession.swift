@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import TradingCore
@@ -18,13 +19,19 @@ struct DashboardSession: Sendable {
     /// The anti-forgery token every form of this session carries.
     let formToken: String
 
-    /// The session of `request`, nil without a cookie, or when the token is forged or expired, or
+    /// The session of `request` (its expiry read on this machine's clock, also when the process
+    /// runs on a venue's accelerated one), nil without a cookie, or when the token is forged or expired, or
     /// its key revoked.
     static func of(_ request: Request, dependencies: ServerDependencies) async throws -> DashboardSession? {
         guard let token = cookie(cookieName, in: request),
-              let session = dependencies.settings.sessions.verify(token, now: dependencies.clock.now()),
+              let session = dependencies.settings.sessions.verify(token, now: wallClock()),
               let principal = try await dependencies.authenticator.principal(forKeyID: session.keyID) else { return nil }
         return DashboardSession(token: token, principal: principal, formToken: dependencies.settings.sessions.formToken(for: token))
+    }
+
+    /// This machine's time now.
+    static func wallClock() -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
     }
 
     /// The value of the cookie `name` of `request`.

@@ -84,7 +84,7 @@ enum DashboardRoutes: RouteGroup {
                 guard let key = form.fields["key"], let principal = try await dependencies.authenticator.principal(forKey: key) else {
                     return DashboardPage.redirect(to: "/ui/sign-in?next=\(HTML.urlEncoded(next))&failed=key")
                 }
-                let expires = dependencies.clock.now().adding(milliseconds: Int64(settings.sessionLifetimeSeconds) * 1000)
+                let expires = DashboardSession.wallClock().adding(milliseconds: Int64(settings.sessionLifetimeSeconds) * 1000)
                 let token = settings.sessions.issue(keyID: principal.keyID, role: principal.role, expires: expires)
                 return DashboardPage.redirect(to: next, cookies: [
                     DashboardSession.setCookie(DashboardSession.cookieName, value: token, maxAge: settings.sessionLifetimeSeconds, request: request),
