@@ -339,10 +339,7 @@ enum DashboardRoutes: RouteGroup {
                 guard let key = form.fields["idempotency_key"], (16...190).contains(key.count) else {
                     throw ProblemDetails.invalidParameter("idempotency_key", "is missing: send the form of the confirmation page")
                 }
-                let account = form.fields["account"] ?? "paper"
-                guard !account.isEmpty, account.count <= 64, account.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                    throw ProblemDetails.invalidParameter("account", "must be 1–64 letters, digits, '-' or '_'")
-                }
+                let account = try TradingRoutes.account(named: form.fields["account"] ?? "paper")
                 guard try await dependencies.store.tradingAccount(name: account) != nil else {
                     throw ProblemDetails(.notFound, detail: "no trading account '\(account)': start one with `orchestrator run`")
                 }

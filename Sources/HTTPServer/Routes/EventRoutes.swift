@@ -54,15 +54,12 @@ enum EventRoutes: RouteGroup {
     static func identifier(_ cursor: ActivityCursor) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return Data((try? encoder.encode(cursor)) ?? Data()).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return ((try? encoder.encode(cursor)) ?? Data()).base64URLEncoded
     }
 
     /// The cursor an event id carries, or nil when it is not one.
     static func cursor(_ identifier: String) -> ActivityCursor? {
-        var text = identifier.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text) else { return nil }
+        guard let data = Data(base64URL: identifier) else { return nil }
         return try? JSONDecoder().decode(ActivityCursor.self, from: data)
     }
 

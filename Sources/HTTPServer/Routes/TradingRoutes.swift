@@ -11,7 +11,11 @@ import TradingEngine
 enum TradingRoutes: RouteGroup {
     /// The account a request names (`?account=`, default `paper`).
     static func account(_ query: QueryValidator) throws -> String {
-        let name = try query.value("account") ?? "paper"
+        try account(named: try query.value("account") ?? "paper")
+    }
+
+    /// `name` when it is an account name (1–64 letters, digits, '-' or '_'), else a 400.
+    static func account(named name: String) throws -> String {
         guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw ProblemDetails.invalidParameter("account", "must be 1–64 letters, digits, '-' or '_'")
         }

@@ -77,12 +77,12 @@ public struct SessionCodec: Sendable {
 
 extension Data {
     /// Base64 with `-` and `_` and no padding (safe in cookies, forms and URLs).
-    var base64URLEncoded: String {
+    public var base64URLEncoded: String {
         base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     /// Decodes `base64URLEncoded` text.
-    init?(base64URL text: String) {
+    public init?(base64URL text: String) {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         self.init(base64Encoded: base64)
