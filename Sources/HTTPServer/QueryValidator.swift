@@ -5,6 +5,11 @@ import Hummingbird
 struct QueryValidator {
     private let parameters: [(name: String, value: String)]
 
+    /// No parameters (a page built without a request's query).
+    init() {
+        parameters = []
+    }
+
     init(_ request: Request, allowed: Set<String>) throws {
         var list: [(String, String)] = []
         var unknown: [String] = []

@@ -79,23 +79,9 @@ public enum TearSheet {
 
     /// Returns by calendar month (UTC) from the last equity of each month, coloured green/red by sign.
     static func monthlyTable(bars: [Bar], equity: [Double]) -> String {
-        var lastByMonth: [(year: Int, month: Int, value: Double)] = []
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        for (bar, value) in zip(bars, equity) {
-            let date = Date(timeIntervalSince1970: Double(bar.openTime.millisecondsSinceEpoch) / 1000)
-            let parts = calendar.dateComponents([.year, .month], from: date)
-            if let last = lastByMonth.last, last.year == parts.year!, last.month == parts.month! {
-                lastByMonth[lastByMonth.count - 1].value = value
-            } else {
-                lastByMonth.append((parts.year!, parts.month!, value))
-            }
-        }
         var returns: [Int: [Int: Double]] = [:]
-        var previous = equity.first ?? 0
-        for entry in lastByMonth {
-            returns[entry.year, default: [:]][entry.month] = previous > 0 ? (entry.value / previous - 1) * 100 : 0
-            previous = entry.value
+        for entry in MonthlyReturn.of(Array(equity.prefix(bars.count)), at: bars.prefix(equity.count).map(\.openTime)) {
+            returns[entry.year, default: [:]][entry.month] = entry.percent
         }
         var html = "<table id=\"monthly\"><tr><th>year</th>" + (1...12).map { "<th>\($0)</th>" }.joined() + "</tr>"
         for year in returns.keys.sorted() {

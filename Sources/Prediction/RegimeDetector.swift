@@ -119,19 +119,8 @@ public struct RegimeDetector: Sendable {
         guard Statistics.variance(Array(returns.suffix(1000)), ddof: 0) > 0 else { throw .constantSeries("prices do not move in the window") }
 
         // Trend: classify each of the last 200 bars to find when the current label began.
-        func trendStatistic(_ end: Int) -> Double {
-            let start = end - trendWindow + 1
-            let xs = (0..<trendWindow).map(Double.init), ys = (start...end).map { log(closes[$0]) }
-            let meanX = Statistics.mean(xs), meanY = Statistics.mean(ys)
-            var sxy = 0.0, sxx = 0.0
-            for index in 0..<trendWindow { sxy += (xs[index] - meanX) * (ys[index] - meanY); sxx += (xs[index] - meanX) * (xs[index] - meanX) }
-            let slope = sxy / sxx
-            var residuals = 0.0
-            for index in 0..<trendWindow { let fitted = meanY + slope * (xs[index] - meanX); residuals += (ys[index] - fitted) * (ys[index] - fitted) }
-            let standardError = (residuals / Double(trendWindow - 2) / sxx).squareRoot()
-            return standardError > 0 ? slope / standardError : (slope == 0 ? 0 : slope.sign == .minus ? -1e9 : 1e9)
-        }
-        func trendLabel(_ t: Double) -> Trend { t > 2 ? .bull : t < -2 ? .bear : .sideways }
+        func trendStatistic(_ end: Int) -> Double { Self.trendStatistic(closes, end: end, window: trendWindow) }
+        func trendLabel(_ t: Double) -> Trend { Self.trendLabel(t) }
         let tNow = trendStatistic(last)
         let trendSince = since(last, count: 200, times: times) { trendLabel(trendStatistic($0)) }
         let phi = 0.5 * erfc(-abs(tNow) / 2.0.squareRoot())
@@ -150,7 +139,7 @@ public struct RegimeDetector: Sendable {
             while low < high { let middle = (low + high) / 2; if sortedRolling[middle] < value { low = middle + 1 } else { high = middle } }
             return Double(low) / Double(sortedRolling.count)
         }
-        func volatilityLabel(_ p: Double) -> Volatility { p < 1.0 / 3 ? .low : p > 2.0 / 3 ? .high : .normal }
+        func volatilityLabel(_ p: Double) -> Volatility { Self.volatilityLabel(p) }
         let volatilityLabels = rolling.suffix(200).map { volatilityLabel(percentile($0)) }
         let percentileNow = percentile(rolling.last!)
         let volatilitySince = sinceFromLabels(volatilityLabels, times: Array(times.suffix(volatilityLabels.count)))
@@ -171,6 +160,58 @@ public struct RegimeDetector: Sendable {
             volatility: Regime(label: volatilityLabel(percentileNow), probability: volatilityProbability, since: volatilitySince, statistic: percentileNow),
             trendOrRange: Regime(label: adx.last! >= 25 ? .trend : .range, probability: share(rangeLabels), since: rangeSince, statistic: adx.last!),
             varianceRatio: varianceRatio)
+    }
+
+    /// The t-statistic of the least-squares slope of log closes over the `window` bars ending at `end`.
+    static func trendStatistic(_ closes: [Double], end: Int, window: Int) -> Double {
+        let start = end - window + 1
+        let xs = (0..<window).map(Double.init), ys = (start...end).map { log(closes[$0]) }
+        let meanX = Statistics.mean(xs), meanY = Statistics.mean(ys)
+        var sxy = 0.0, sxx = 0.0
+        for index in 0..<window { sxy += (xs[index] - meanX) * (ys[index] - meanY); sxx += (xs[index] - meanX) * (xs[index] - meanX) }
+        let slope = sxy / sxx
+        var residuals = 0.0
+        for index in 0..<window { let fitted = meanY + slope * (xs[index] - meanX); residuals += (ys[index] - fitted) * (ys[index] - fitted) }
+        let standardError = (residuals / Double(window - 2) / sxx).squareRoot()
+        return standardError > 0 ? slope / standardError : (slope == 0 ? 0 : slope.sign == .minus ? -1e9 : 1e9)
+    }
+
+    /// The trend a slope's t-statistic means.
+    static func trendLabel(_ t: Double) -> Trend { t > 2 ? .bull : t < -2 ? .bear : .sideways }
+
+    /// The volatility regime a percentile means.
+    static func volatilityLabel(_ percentile: Double) -> Volatility { percentile < 1.0 / 3 ? .low : percentile > 2.0 / 3 ? .high : .normal }
+
+    /// The trend and volatility label of every bar of `closes` (oldest first), each from the closes up
+    /// to that bar only, by the rules of `classify` (the slope's t-statistic over `trendWindow` bars;
+    /// the 24-bar RMS log return's share of strictly lower values among the windows ending in the
+    /// last 1,000 bars, its own included); nil where the history is too short. No label reads a
+    /// later bar, so a chart can show them as bands.
+    public func labelsByBar(closes: [Double]) -> [(trend: Trend?, volatility: Volatility?)] {
+        let window = 24, history = 1000
+        var labels: [(trend: Trend?, volatility: Volatility?)] = Array(repeating: (nil, nil), count: closes.count)
+        let returns = closes.indices.dropFirst().map { log(closes[$0] / closes[$0 - 1]) }
+        // The RMS of the window of returns ending at bar b (b ≥ window), summed as `classify` sums it.
+        func rolling(_ bar: Int) -> Double { (returns[(bar - window)..<bar].reduce(0) { $0 + $1 * $1 } / Double(window)).squareRoot() }
+        var sorted: [Double] = []
+        func lowerBound(_ value: Double) -> Int {
+            var low = 0, high = sorted.count
+            while low < high { let middle = (low + high) / 2; if sorted[middle] < value { low = middle + 1 } else { high = middle } }
+            return low
+        }
+        for bar in closes.indices {
+            if bar >= trendWindow - 1 && trendWindow > 2 {
+                labels[bar].trend = Self.trendLabel(Self.trendStatistic(closes, end: bar, window: trendWindow))
+            }
+            guard bar >= window else { continue }
+            let value = rolling(bar)
+            sorted.insert(value, at: lowerBound(value))
+            // The windows ending at bars max(window, bar − history) … bar, as `classify` would see at this bar.
+            let leaving = bar - history - 1
+            if leaving >= window { sorted.remove(at: lowerBound(rolling(leaving))) }
+            labels[bar].volatility = Self.volatilityLabel(Double(lowerBound(value)) / Double(sorted.count))
+        }
+        return labels
     }
 
     /// The close time of the first bar of the current run of equal labels among the last `count` bars.

@@ -9,12 +9,20 @@ extension SQLStore: ActivityStore {
             SELECT (SELECT MAX(bar_index) FROM equity_points WHERE account = ?),
                    (SELECT MAX(id) FROM trading_alerts WHERE account = ?),
                    (SELECT MAX(id) FROM security_alerts),
-                   (SELECT MAX(id) FROM feedback_signals)
-            """, [.text(account), .text(account)])).first
+                   (SELECT MAX(id) FROM feedback_signals),
+                   (SELECT MAX(change_sequence) FROM trading_orders WHERE account = ?)
+            """, [.text(account), .text(account), .text(account)])).first
         let newestFill = try await tradingFills(account: account, limit: 1).first
         return ActivityCursor(barIndex: Int(try row?.optionalInteger(0) ?? -1), fillTime: newestFill?.time.millisecondsSinceEpoch ?? Int64.min,
                               fillID: newestFill?.fillID ?? "", tradingAlertID: try row?.optionalInteger(1) ?? 0,
-                              securityAlertID: try row?.optionalInteger(2) ?? 0, signalID: try row?.optionalInteger(3) ?? 0)
+                              securityAlertID: try row?.optionalInteger(2) ?? 0, signalID: try row?.optionalInteger(3) ?? 0,
+                              orderSequence: try row?.optionalInteger(4) ?? 0)
+    }
+
+    public func tradingOrderChanges(account: String, afterSequence sequence: Int64, limit: Int) async throws -> [(sequence: Int64, order: StoredOrder)] {
+        try await database.query(SQLStatement("""
+            SELECT \(Self.orderColumns), change_sequence FROM trading_orders WHERE account = ? AND change_sequence > ? ORDER BY change_sequence LIMIT ?
+            """, [.text(account), .integer(sequence), .integer(Int64(limit))])).map { row in (try row.integer(10), try Self.order(row)) }
     }
 
     public func equityPoints(account: String, afterBarIndex barIndex: Int, limit: Int) async throws -> [EquityPoint] {

@@ -109,6 +109,12 @@ extension SQLStore: JobQueue {
         try await database.query(SQLStatement("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?", [.integer(id)])).first.map(Self.jobRecord)
     }
 
+    public func jobs(kind: String, beforeID: Int64?, limit: Int) async throws -> [JobRecord] {
+        try await database.query(SQLStatement(
+            "SELECT \(Self.jobColumns) FROM jobs WHERE kind = ? AND id < ? ORDER BY id DESC LIMIT ?",
+            [.text(kind), .integer(beforeID ?? Int64.max), .integer(Int64(limit))])).map(Self.jobRecord)
+    }
+
     public func jobCounts() async throws -> [JobRecord.Status: Int] {
         var counts: [JobRecord.Status: Int] = [:]
         for row in try await database.query(SQLStatement("SELECT status, COUNT(*) FROM jobs GROUP BY status")) {

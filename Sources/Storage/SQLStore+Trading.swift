@@ -51,13 +51,14 @@ extension SQLStore: TradingStore {
         for order in commit.orders {
             statements.append(SQLStatement("""
                 INSERT INTO trading_orders (client_order_id, account, symbol, side, order_type, quantity, status, filled_quantity, filled_notional,
-                    created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    created_at, updated_at, change_sequence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(change_sequence), 0) + 1 FROM trading_orders WHERE account = ?))
                 ON CONFLICT (client_order_id) DO UPDATE SET status = excluded.status, filled_quantity = excluded.filled_quantity,
-                    filled_notional = excluded.filled_notional, updated_at = excluded.updated_at
+                    filled_notional = excluded.filled_notional, updated_at = excluded.updated_at, change_sequence = excluded.change_sequence
                 """, [.text(order.clientOrderID), account, .text(order.symbol.rawValue), .text(order.side.rawValue), .text(order.type),
                       .text(order.quantity.description), .text(order.status.rawValue), .text(order.filledQuantity.description),
                       .text(order.filledNotional.description), .integer(order.createdAt.millisecondsSinceEpoch),
-                      .integer(order.updatedAt.millisecondsSinceEpoch)]))
+                      .integer(order.updatedAt.millisecondsSinceEpoch), account]))
         }
         // Fills and ledger lines are plain inserts: a repeated one is an error, never a silent duplicate.
         for fill in commit.fills {
@@ -95,15 +96,20 @@ extension SQLStore: TradingStore {
 
     public func tradingOrders(account: String, limit: Int) async throws -> [StoredOrder] {
         try await database.query(SQLStatement("""
-            SELECT client_order_id, symbol, side, order_type, quantity, status, filled_quantity, filled_notional, created_at, updated_at
-            FROM trading_orders WHERE account = ? ORDER BY created_at DESC, client_order_id DESC LIMIT ?
-            """, [.text(account), .integer(Int64(limit))])).map { row in
-            StoredOrder(clientOrderID: try row.text(0), symbol: try Self.symbol(row, 1), side: try Self.side(row, 2), type: try row.text(3),
-                        quantity: try Self.decimal(row, 4, "trading_orders.quantity"), status: try Self.status(row, 5),
-                        filledQuantity: try Self.decimal(row, 6, "trading_orders.filled_quantity"),
-                        filledNotional: try Self.decimal(row, 7, "trading_orders.filled_notional"),
-                        createdAt: Timestamp(millisecondsSinceEpoch: try row.integer(8)), updatedAt: Timestamp(millisecondsSinceEpoch: try row.integer(9)))
-        }
+            SELECT \(Self.orderColumns) FROM trading_orders WHERE account = ? ORDER BY created_at DESC, client_order_id DESC LIMIT ?
+            """, [.text(account), .integer(Int64(limit))])).map(Self.order)
+    }
+
+    /// The columns `order` reads.
+    static let orderColumns = "client_order_id, symbol, side, order_type, quantity, status, filled_quantity, filled_notional, created_at, updated_at"
+
+    /// An order from a row of `orderColumns`.
+    static func order(_ row: SQLRow) throws -> StoredOrder {
+        StoredOrder(clientOrderID: try row.text(0), symbol: try symbol(row, 1), side: try side(row, 2), type: try row.text(3),
+                    quantity: try decimal(row, 4, "trading_orders.quantity"), status: try status(row, 5),
+                    filledQuantity: try decimal(row, 6, "trading_orders.filled_quantity"),
+                    filledNotional: try decimal(row, 7, "trading_orders.filled_notional"),
+                    createdAt: Timestamp(millisecondsSinceEpoch: try row.integer(8)), updatedAt: Timestamp(millisecondsSinceEpoch: try row.integer(9)))
     }
 
     public func tradingFills(account: String, limit: Int) async throws -> [BookedFill] {

@@ -45,6 +45,10 @@ struct BacktestAPITests {
         (#"{"symbol": "BTC-USD", "cash": "lots"}"#, 400),
         (#"{"symbol": "BTC-USD", "speed": 1}"#, 400),
         (#"{"fast": 5}"#, 400),
+        (#"{"symbol": "ETH-USD", "timeframe": "1h"}"#, 400),
+        (#"{"symbol": "BTC-USD", "timeframe": "1d"}"#, 400),
+        (#"{"symbol": "BTC-USD", "timeframe": "1h", "commission": "1.5"}"#, 400),
+        (#"{"symbol": "BTC-USD", "timeframe": "1h", "cash": "0"}"#, 400),
     ])
     func badRequests(body: String, status: Int) async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in

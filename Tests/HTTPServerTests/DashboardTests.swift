@@ -130,7 +130,7 @@ struct DashboardTests {
         values[4_321] = -100
         values[8_765] = 250
         let kept = SVGChart.thinned(values)
-        #expect(kept.count <= SVGChart.maximumPoints + 1 && kept.contains(4_321) && kept.contains(8_765) && kept == kept.sorted())
+        #expect(kept.count <= SVGChart.maximumPoints + 2 && kept.first == 0 && kept.last == 9_999 && kept.contains(4_321) && kept.contains(8_765) && kept == kept.sorted())
     }
 
     @Test("a forged, expired or revoked session is no session")
@@ -178,6 +178,40 @@ struct DashboardTests {
             #expect(try await browser.send("/ui/positions.csv").text.hasPrefix("symbol,quantity,average_cost"))
             #expect(try await browser.send("/ui/orders?sort=nope").status == 400)
             #expect(try await browser.send("/ui/orders?page=999").status == 400)
+        }
+    }
+
+    @Test("the performance page sets the account against buy-and-hold of its symbols, and its P&L by symbol adds up to the account's")
+    func performanceAgainstBuyAndHold() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await TradingAPITests.runner(fixture.store).run(maximumSteps: 30)
+            // The runner's bars, stored as a user's would be.
+            let origin = Timestamp(iso8601: "2024-03-01T00:00:00Z")!
+            for (name, step) in [("UP", 2), ("DOWN", -1)] {
+                let bars = try (0..<40).map { day in
+                    let close = Price(FixedDecimal(200 + step * day))
+                    return try Bar(openTime: origin.adding(milliseconds: Int64(day) * 86_400_000), open: close, high: close, low: close, close: close, volume: nil)
+                }
+                _ = try await fixture.store.importBars(BarImportBatch(instrument: Instrument(symbol: Symbol(name)!, assetClass: .equity, quoteCurrency: "USD"),
+                                                                      timeframe: .oneDay, kind: .ohlcv, bars: bars, source: "test"))
+            }
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.keys[.viewer]!)
+            let page = try await browser.send("/ui/performance")
+            #expect(page.status == 200 && page.text.contains("Buy and hold: DOWN, UP in equal parts") && page.text.contains("P&amp;L by symbol"))
+            #expect(page.text.components(separatedBy: "<polyline").count == 4, "account, buy and hold, drawdown")
+            let (_, checkpoint) = try await TradingRoutes.state("paper", store: fixture.store)
+            let profits = try await PerformancePage.profits(account: "paper", checkpoint: checkpoint, store: fixture.store)
+            let equity = try Ledger(snapshot: checkpoint.ledger).equity(prices: checkpoint.marks)
+            #expect(Set(profits.map(\.symbol.rawValue)) == ["UP", "DOWN"] && profits.allSatisfy { $0.fills > 0 })
+            #expect(profits.reduce(FixedDecimal.zero) { $0 + $1.total } == equity - FixedDecimal(10_000))
+            // Buy and hold at the first mark: (UP + DOWN) / 2 of each close over the first mark's.
+            let points = try await fixture.store.equityHistory(account: "paper", limit: 100)
+            let benchmark = try #require(try await PerformancePage.buyAndHold(symbols: [Symbol("DOWN")!, Symbol("UP")!], points: points, store: fixture.store))
+            let day = { (point: EquityPoint) in Double((point.time.millisecondsSinceEpoch - origin.millisecondsSinceEpoch) / 86_400_000 - 1) }
+            let first = day(points[0]), last = day(points[points.count - 1])
+            let expected = 10_000 * ((200 + 2 * last) / (200 + 2 * first) + (200 - last) / (200 - first)) / 2
+            #expect(abs(benchmark[benchmark.count - 1] - expected) < 1e-9, "\(benchmark.last ?? 0) against \(expected)")
         }
     }
 
@@ -293,6 +327,10 @@ struct DashboardTests {
             let forecasts = try #require(json["forecasts"] as? [[String: Any]])
             #expect(bars.count == 30 && bars.first?.count == 6 && bars.first?[4] as? Double == 100)
             #expect(forecasts.first?["horizon"] as? String == "4h" && abs((forecasts.first?["high"] as? Double ?? 0) - 100 * exp(0.03)) < 1e-9)
+            // Constant closes: no trend label before 50 bars; one band of low volatility from the 25th bar.
+            let regimes = try #require(json["regimes"] as? [String: [[Any]]])
+            #expect(regimes["trend"]?.isEmpty == true && regimes["volatility"]?.count == 1 && regimes["volatility"]?.first?[2] as? String == "LOW")
+            #expect(regimes["volatility"]?.first?[0] as? Int == bars[24][0] as? Int, "\(regimes)")
             #expect(try await browser.send("/ui/market.json?symbol=BTC-USD&timeframe=1h&bars=1").status == 400)
             #expect(try await browser.send("/ui/market.json?symbol=NOPE&timeframe=1h").status == 404)
             let defaulted = try await browser.send("/ui/market")

@@ -25,7 +25,7 @@ struct EventStreamTests {
         }
     }
 
-    static let beginning = ActivityCursor(barIndex: -1, fillTime: Int64.min, fillID: "", tradingAlertID: 0, securityAlertID: 0, signalID: 0)
+    static let beginning = ActivityCursor(barIndex: -1, fillTime: Int64.min, fillID: "", tradingAlertID: 0, securityAlertID: 0, signalID: 0, orderSequence: 0)
 
     static func read(_ client: any TestClientProtocol, _ fixture: ServerFixture, _ uri: String, after lastEventID: String?) async throws -> (Int, String) {
         var headers = fixture.headers(.viewer)
@@ -49,6 +49,12 @@ struct EventStreamTests {
             #expect(tail.filter { $0.event == "bar" }.map { $0.data["bar_index"] as? Int } == Array(4..<12).map { $0 })
             let fills = try await fixture.store.tradingFills(account: "paper", limit: 1000)
             #expect(tail.filter { $0.event == "fill" }.count == fills.count && !fills.isEmpty)
+            // Each order in its newest state (written after the bars already read), with its status.
+            let orders = try await fixture.store.tradingOrders(account: "paper", limit: 1000)
+            let orderEvents = tail.filter { $0.event == "order" }
+            #expect(orderEvents.count == orders.count && !orders.isEmpty)
+            #expect(Set(orderEvents.compactMap { $0.data["client_order_id"] as? String }) == Set(orders.map(\.clientOrderID)))
+            #expect(orderEvents.allSatisfy { $0.data["status"] is String && $0.data["account"] as? String == "paper" })
             // From the last id, nothing is left.
             let (_, none) = try await Self.read(client, fixture, "/api/v1/events?timeout_seconds=1", after: tail.last?.id)
             #expect(Self.events(none).isEmpty && none.hasPrefix(": connected"))

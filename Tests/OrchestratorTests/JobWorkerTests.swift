@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Orchestrator
+@testable import Orchestrator
 import Prediction
 import Storage
 import TestSupport
@@ -43,6 +43,15 @@ struct JobWorkerTests {
             let result = try #require(try JSONSerialization.jsonObject(with: Data((done.result ?? "").utf8)) as? [String: Any])
             let direct = try SMACrossBacktest(fast: 10, slow: 30, cash: FixedDecimal(100_000), commission: FixedDecimal("0.001")!).run(data.bars, symbol: Symbol("SP500")!)
             #expect(result["final_equity"] as? String == direct.finalEquity.description && result["trades"] as? Int == direct.trades.count)
+            // The tear sheet's content: the curve thinned but ending at the final equity, every month, the trades listed.
+            let curve = try #require(result["equity_curve"] as? [[String: Any]])
+            #expect(curve.count <= BacktestJobResult.curvePoints + 2 && curve.count > 100)
+            #expect(abs((curve.last?["equity"] as? Double ?? 0) - direct.finalEquity.doubleValue) < 1e-6)
+            #expect(abs((curve.first?["buy_and_hold"] as? Double ?? 0) - 100_000) < 1e-9)
+            #expect((result["monthly_returns"] as? [Any])?.count == 240)
+            let trades = try #require(result["trade_list"] as? [[String: Any]])
+            #expect(trades.count == min(direct.trades.count, BacktestJobResult.listedTrades) && trades.first?["profit"] as? String == direct.trades.first?.profit.description)
+            #expect(result["fast"] as? Int == 10 && result["slow"] as? Int == 30 && (result["metrics"] as? [String: Any])?["annual_return"] is Double)
             let dead = try #require(try await store.job(id: broken.id))
             #expect(dead.status == .dead && (dead.lastError ?? "").contains("slow"))
             #expect(try await worker.runOnce() == 0)

@@ -36,6 +36,25 @@ struct PointInTimeTests {
         #expect(regimesWith.trend.statistic.bitPattern == regimesWithout.trend.statistic.bitPattern)
     }
 
+    @Test("the regime of every bar for the chart's bands is the one classify gives at that bar's close, and does not change when later bars arrive")
+    func regimeBandsAreCausal() throws {
+        let closes = HourlyBars.all.prefix(2_600).map { $0.close.value.doubleValue }
+        let detector = RegimeDetector()
+        let labels = detector.labelsByBar(closes: Array(closes))
+        let shorter = detector.labelsByBar(closes: Array(closes.prefix(1_800)))
+        #expect(labels.prefix(1_800).map { "\($0.trend.map(\.rawValue) ?? "-")\($0.volatility.map(\.rawValue) ?? "-")" }
+                == shorter.map { "\($0.trend.map(\.rawValue) ?? "-")\($0.volatility.map(\.rawValue) ?? "-")" })
+        #expect(labels[48].trend == nil && labels[49].trend != nil && labels[23].volatility == nil && labels[24].volatility != nil)
+        let series = HourlyBars.series(2_600)
+        // Bars before, at and after the 1,000-window history fills, and the last.
+        for bar in [299, 700, 1_024, 1_025, 1_600, 2_599] {
+            let classification = try detector.classify(series, at: series.closeTime(ofBar: bar))
+            #expect(labels[bar].trend == classification.trend.label, "trend at bar \(bar)")
+            #expect(labels[bar].volatility == classification.volatility.label, "volatility at bar \(bar)")
+        }
+        #expect(Set(labels.compactMap(\.volatility)).count == 3 && Set(labels.compactMap(\.trend)).count == 3)
+    }
+
     @Test("with a reference series, forecasts at t are still bit-identical whether or not later bars exist in either")
     func noLookAheadWithReference() throws {
         let horizons = [Horizon(parsing: "4h")!]

@@ -74,6 +74,22 @@ struct JobQueueTests {
         }
     }
 
+    @Test("jobs of one kind are listed newest first, paged by id, without the other kinds", arguments: Backend.available)
+    func listByKind(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let store = fixture.store
+            var backtests: [Int64] = []
+            for index in 0..<5 {
+                backtests.append(try await store.enqueue(NewJob(kind: "backtest", payload: "{\"n\":\(index)}", runAt: Self.at(0)), at: Self.at(0)).id)
+                _ = try await store.enqueue(NewJob(kind: "noop", payload: "{}", runAt: Self.at(0)), at: Self.at(0))
+            }
+            let newest = try await store.jobs(kind: "backtest", beforeID: nil, limit: 3)
+            #expect(newest.map(\.id) == Array(backtests.reversed().prefix(3)))
+            #expect(try await store.jobs(kind: "backtest", beforeID: newest.last!.id, limit: 10).map(\.id) == [backtests[1], backtests[0]])
+            #expect(try await store.jobs(kind: "nothing", beforeID: nil, limit: 10).isEmpty)
+        }
+    }
+
     @Test("four workers claiming at once take every job exactly once", arguments: Backend.available)
     func concurrentClaims(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in

@@ -6,8 +6,9 @@ import NIOCore
 /// binary, no script from anywhere else (`Content-Security-Policy: default-src 'self'`).
 enum DashboardPage {
     /// The pages of the navigation, in order.
-    static let navigation = [("Overview", "/ui"), ("Market", "/ui/market"), ("Positions", "/ui/positions"), ("Orders", "/ui/orders"), ("Trades", "/ui/trades"),
-                             ("Performance", "/ui/performance"), ("Supervisor", "/ui/supervisor"), ("Events", "/ui/events-log")]
+    static let navigation = [("Overview", "/ui"), ("Market", "/ui/market"), ("Predictions", "/ui/predictions"), ("Positions", "/ui/positions"),
+                             ("Orders", "/ui/orders"), ("Trades", "/ui/trades"), ("Performance", "/ui/performance"), ("Backtests", "/ui/backtests"),
+                             ("Feedback", "/ui/feedback"), ("Supervisor", "/ui/supervisor"), ("Events", "/ui/events-log")]
 
     /// Headers every dashboard response carries.
     static func securityHeaders(_ headers: inout HTTPFields) {
@@ -34,7 +35,8 @@ enum DashboardPage {
                 <span>\(HTML.escape(session.principal.name)) · \(session.principal.role.rawValue)</span><button type="submit">Sign out</button></form>
                 """
         }
-        html += "</header><main><h1>\(HTML.escape(title))</h1>\(body)</main><footer>Times are UTC.</footer></body></html>"
+        html += "</header><main><h1>\(HTML.escape(title))</h1>\(body)</main>"
+            + "<footer>Times are shown in <button type=\"button\" id=\"time-zone\" title=\"switch between UTC and this browser's time zone\">UTC</button></footer></body></html>"
         return response(html, status: status, cookies: cookies)
     }
 
@@ -64,14 +66,61 @@ enum DashboardPage {
         return Response(status: .seeOther, headers: headers)
     }
 
-    /// The pages' one script: live updates from the event stream (`/ui/events`) where a page asks
-    /// for them (an element with `data-events`), written into the elements marked `data-field`.
+    /// The pages' one script: the UTC / local-time switch (times marked `<time datetime>`); live
+    /// updates from the event stream (`/ui/events`) where a page asks for them (an element with
+    /// `data-events`), written into the elements marked `data-field`, or reloading the element
+    /// `#live-table` on the events named in `data-reload-on`; a page marked `data-refresh`
+    /// reloaded until its job has finished; the market chart drawn on its canvas.
     static let script = """
         "use strict";
+        var showTimes = (function () {
+          var button = document.getElementById("time-zone");
+          function two(n) { return (n < 10 ? "0" : "") + n; }
+          function apply() {
+            var local = window.localStorage && localStorage.getItem("times") === "local";
+            if (button) { button.textContent = local ? "local time (" + Intl.DateTimeFormat().resolvedOptions().timeZone + ")" : "UTC"; }
+            document.querySelectorAll("time[datetime]").forEach(function (element) {
+              var date = new Date(element.getAttribute("datetime"));
+              if (isNaN(date)) { return; }
+              element.textContent = local
+                ? date.getFullYear() + "-" + two(date.getMonth() + 1) + "-" + two(date.getDate()) + " " + two(date.getHours()) + ":" + two(date.getMinutes())
+                : date.toISOString().slice(0, 16).replace("T", " ");
+              element.title = local ? date.toISOString().slice(0, 16).replace("T", " ") + " UTC" : "";
+            });
+          }
+          if (button) {
+            button.addEventListener("click", function () {
+              localStorage.setItem("times", localStorage.getItem("times") === "local" ? "utc" : "local");
+              apply();
+            });
+          }
+          apply();
+          return apply;
+        })();
+        (function () {
+          var refresh = document.querySelector("[data-refresh]");
+          if (refresh) { setTimeout(function () { location.reload(); }, 1000 * Number(refresh.getAttribute("data-refresh"))); }
+        })();
         (function () {
           var source = document.querySelector("[data-events]");
           if (!source || !window.EventSource) { return; }
           var stream = new EventSource(source.getAttribute("data-events"));
+          var reloads = 0, pending = null;
+          // A table page reloads its table (same sort and page) when one of its events arrives, at most twice a second.
+          (source.getAttribute("data-reload-on") || "").split(" ").filter(Boolean).forEach(function (name) {
+            stream.addEventListener(name, function () {
+              if (pending) { return; }
+              pending = setTimeout(function () {
+                fetch(location.href, { credentials: "same-origin" }).then(function (reply) { return reply.ok ? reply.text() : null; }).then(function (text) {
+                  pending = null;
+                  if (!text) { return; }
+                  var fresh = new DOMParser().parseFromString(text, "text/html").getElementById("live-table");
+                  var table = document.getElementById("live-table");
+                  if (fresh && table) { table.innerHTML = fresh.innerHTML; reloads++; table.setAttribute("data-reloads", String(reloads)); showTimes(); }
+                });
+              }, 500);
+            });
+          });
           function set(field, text, className) {
             var element = document.querySelector('[data-field="' + field + '"]');
             if (!element) { return; }
@@ -96,7 +145,7 @@ enum DashboardPage {
           var canvas = document.getElementById("market-chart");
           if (!canvas) { return; }
           fetch(canvas.getAttribute("data-source"), { credentials: "same-origin" }).then(function (reply) { return reply.json(); }).then(function (data) {
-            var ratio = window.devicePixelRatio || 1, width = canvas.clientWidth || 960, height = 392;
+            var ratio = window.devicePixelRatio || 1, width = canvas.clientWidth || 960, height = 430;
             canvas.width = width * ratio; canvas.height = height * ratio; canvas.style.height = height + "px";
             var g = canvas.getContext("2d"); g.scale(ratio, ratio);
             var bars = data.bars, left = 64, right = width - 10, top = 10, priceBottom = 300, volumeTop = 312, volumeBottom = 370;
@@ -115,6 +164,16 @@ enum DashboardPage {
               var topY = y(Math.max(b[1], b[4])); g.fillRect(center - body / 2, topY, body, Math.max(0.5, y(Math.min(b[1], b[4])) - topY));
               if (volume > 0) { var h = (volumeBottom - volumeTop) * b[5] / volume; g.fillStyle = "rgba(140,149,159,0.5)"; g.fillRect(center - body / 2, volumeBottom - h, body, h); }
             });
+            var bandColors = { BULL: "#2da44e", BEAR: "#cf222e", SIDEWAYS: "#afb8c1", LOW: "#fff1c2", NORMAL: "#f2c94c", HIGH: "#bc4c00" };
+            g.font = "10px system-ui, sans-serif"; g.textAlign = "right"; g.fillStyle = "#5c6773";
+            g.fillText("trend", left - 6, 385); g.fillText("volatility", left - 6, 399);
+            [["trend", 376], ["volatility", 390]].forEach(function (band) {
+              (data.regimes[band[0]] || []).forEach(function (run) {
+                var from = Math.max(left, x(run[0])); g.fillStyle = bandColors[run[2]] || "#d8dee4";
+                g.fillRect(from, band[1], Math.max(1, x(run[1]) - from), 10);
+              });
+            });
+            canvas.setAttribute("data-bands", String((data.regimes.trend || []).length + (data.regimes.volatility || []).length));
             data.fills.forEach(function (f) {
               var center = x(f[0]), p = y(f[1]), d = f[2] === "buy" ? 1 : -1;
               g.fillStyle = f[2] === "buy" ? "#0b5cad" : "#9a6700";
@@ -169,8 +228,13 @@ enum DashboardPage {
         form.sign-in{display:grid;gap:10px;max-width:420px}input[type=password],input[type=text]{font:inherit;padding:7px 9px;border:1px solid var(--line);border-radius:6px;width:100%}
         .field-error{color:var(--bad);font-size:13px}
         form.market{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:flex-end;margin-bottom:8px}form.market label{display:grid;gap:2px;font-size:13px;color:var(--muted)}
-        form.market input{width:9em}figure.chart{margin:10px 0}canvas#market-chart{width:100%;height:392px;display:block}figure.chart figcaption{font-size:13px;color:var(--muted)}figure.chart svg{width:100%;height:auto;display:block}
+        form.market input{width:9em}figure.chart{margin:10px 0}canvas#market-chart{width:100%;height:430px;display:block}figure.chart figcaption{font-size:13px;color:var(--muted)}figure.chart svg{width:100%;height:auto;display:block}
         .live{font-size:12px;font-weight:400;color:var(--muted);border:1px solid var(--line);border-radius:10px;padding:1px 8px;vertical-align:middle}
         .live.connected{color:var(--good);border-color:var(--good)}
+        footer button{font-size:12px;padding:1px 8px}
+        .swatch{display:inline-block;width:14px;height:4px;margin:0 4px 3px 10px;vertical-align:middle}figure.chart svg.swatch{display:inline-block;width:14px;height:4px}
+        figure.reliability svg{max-width:360px}
+        .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px}
+        form.backtest{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:flex-end}form.backtest label{display:grid;gap:2px;font-size:13px;color:var(--muted)}form.backtest input{width:8em}
         """
 }

@@ -1,3 +1,6 @@
+import Foundation
+import TradingCore
+
 /// Writing HTML safely: every text from data goes through `escape`.
 enum HTML {
     /// HTML-escapes text (element content and quoted attribute values).
@@ -17,6 +20,12 @@ enum HTML {
         return result
     }
 
+    /// A time in UTC as `2024-05-01 13:00`, marked so the page's local-time switch can rewrite it.
+    static func time(_ time: Timestamp) -> String {
+        let text = time.iso8601
+        return "<time datetime=\"\(text)\">\(text.prefix(16).replacingOccurrences(of: "T", with: " "))</time>"
+    }
+
     /// Percent-encodes text for a query value or a path segment.
     static func urlEncoded(_ text: String) -> String {
         var result = ""
@@ -33,7 +42,8 @@ enum HTML {
     }
 
     /// A table: a header row of `columns` (links when `sortLink` gives one) and `rows` of cell text.
-    static func table(columns: [String], rows: [[String]], numeric: Set<Int> = [], sortLink: ((Int) -> String)? = nil) -> String {
+    /// Cells of the `times` columns that hold an ISO 8601 time are written with `time`.
+    static func table(columns: [String], rows: [[String]], numeric: Set<Int> = [], times: Set<Int> = [], sortLink: ((Int) -> String)? = nil) -> String {
         var html = "<table><thead><tr>"
         for (index, column) in columns.enumerated() {
             let label = escape(column)
@@ -42,7 +52,8 @@ enum HTML {
         html += "</tr></thead><tbody>"
         for row in rows {
             html += "<tr>" + row.enumerated().map { index, cell in
-                "<td\(numeric.contains(index) ? " class=\"number\"" : "")>\(escape(cell))</td>"
+                let text = times.contains(index) ? Timestamp(iso8601: cell).map(time) ?? escape(cell) : escape(cell)
+                return "<td\(numeric.contains(index) ? " class=\"number\"" : "")>\(text)</td>"
             }.joined() + "</tr>"
         }
         if rows.isEmpty { html += "<tr><td colspan=\"\(columns.count)\" class=\"empty\">nothing yet</td></tr>" }

@@ -1,13 +1,16 @@
 import Foundation
+import Prediction
 import TradingCore
 import TradingEngine
 
-/// A stored series as candles (drawn as SVG on the server), with volume under them, the account's
-/// fills on them as markers, and the newest stored forecast of each horizon as its 80 % interval
-/// ahead of the last bar.
+/// A stored series as candles (drawn by the page's script on a canvas), with volume under them, the
+/// account's fills on them as markers, the newest stored forecast of each horizon as its 80 %
+/// interval ahead of the last bar, and the trend and volatility regimes of each bar as bands.
 enum MarketPage {
     /// The most candles one page draws.
     static let maximumBars = 5000
+    /// Bars read before the first candle so its regime has the history `classify` would use.
+    static let regimeHistory = 1_025
 
     /// The form to choose a series, with a problem shown next to the field it is about.
     static func form(symbols: [String], symbol: String, timeframe: String, bars: Int, problem: (field: String, reason: String)?) -> String {
@@ -46,7 +49,20 @@ enum MarketPage {
     /// low, close, volume]`, fills as `[time ms, price, side]`, and the newest forecasts' intervals
     /// as prices. Display figures only (the exact amounts stay in the API).
     static func data(symbol: Symbol, timeframe: Timeframe, count: Int, account: String, store: any Store) async throws -> JSONValue? {
-        guard let bars = try await newestBars(symbol: symbol, timeframe: timeframe, count: count, store: store), bars.count >= 2 else { return nil }
+        // The regimes of the first bars shown need the bars before them (RegimeDetector.labelsByBar).
+        guard let loaded = try await newestBars(symbol: symbol, timeframe: timeframe, count: count + regimeHistory, store: store), loaded.count >= 2 else { return nil }
+        let bars = Array(loaded.suffix(count))
+        let labels = RegimeDetector().labelsByBar(closes: loaded.map { Double($0.close) ?? 0 }).suffix(bars.count)
+        /// Runs of equal labels as `[first open ms, end ms, label]`.
+        func bands(_ label: (Int) -> String?) -> JSONValue {
+            var runs: [(start: Int64, end: Int64, label: String)] = []
+            for (offset, index) in labels.indices.enumerated() {
+                guard let text = label(index) else { continue }
+                let start = bars[offset].openTime.millisecondsSinceEpoch, end = start + timeframe.milliseconds
+                if let last = runs.last, last.label == text, last.end == start { runs[runs.count - 1].end = end } else { runs.append((start, end, text)) }
+            }
+            return .array(runs.map { [.integer($0.start), .integer($0.end), .string($0.label)] })
+        }
         let first = bars[0].openTime, last = bars[bars.count - 1].openTime.adding(milliseconds: timeframe.milliseconds)
         let fills = (try? await store.tradingFills(account: account, limit: 10_000))?.filter { $0.symbol == symbol && $0.time >= first && $0.time <= last } ?? []
         let forecasts = try await newestForecasts(symbol: symbol, timeframe: timeframe, store: store)
@@ -54,6 +70,7 @@ enum MarketPage {
         return [
             "symbol": .string(symbol.rawValue), "timeframe": .string(timeframe.rawValue), "bar_ms": .integer(timeframe.milliseconds),
             "bars": .array(bars.map { .array([.integer($0.openTime.millisecondsSinceEpoch), number($0.open), number($0.high), number($0.low), number($0.close), number($0.volume)]) }),
+            "regimes": ["trend": bands { labels[$0].trend?.rawValue }, "volatility": bands { labels[$0].volatility?.rawValue }],
             "fills": .array(fills.map { .array([.integer($0.time.millisecondsSinceEpoch), .number($0.price.doubleValue), .string($0.side.rawValue)]) }),
             "forecasts": .array(forecasts.map { forecast in
                 let reference = Double(forecast.referenceClose) ?? 0
@@ -67,8 +84,8 @@ enum MarketPage {
     /// The chart's place on the page: a canvas the script draws from `source`, and the legend.
     static func chart(source: String) -> String {
         """
-        <figure class="chart market"><canvas id="market-chart" data-source="\(HTML.escape(source))" width="960" height="392" aria-label="candles"></canvas></figure>
-        <p class="note" id="market-legend">Green and red candles, volume below; the account's fills on this symbol as triangles (blue: buy, brown: sell); the newest stored forecasts as 80 % intervals at their target times, the dot their expected price.</p>
+        <figure class="chart market"><canvas id="market-chart" data-source="\(HTML.escape(source))" width="960" height="430" aria-label="candles"></canvas></figure>
+        <p class="note" id="market-legend">Green and red candles, volume below; the account's fills on this symbol as triangles (blue: buy, brown: sell); the newest stored forecasts as 80 % intervals at their target times, the dot their expected price. Under the volume, each bar's regime as known at its close: trend (green bull, red bear, grey sideways: the t-statistic of the 50-bar log-price slope beyond ±2) and volatility (pale low, amber normal, dark high: the 24-bar RMS return's percentile among the last 1,000).</p>
         """
     }
 

@@ -74,7 +74,9 @@ struct RecordTable: Sendable {
         }
         let shown = Array(rows.dropFirst((page - 1) * Self.pageSize).prefix(Self.pageSize))
         let numeric = Set(columns.indices.filter { columns[$0].numeric })
-        var html = HTML.table(columns: columns.map(\.heading), rows: shown, numeric: numeric) { index in
+        // Times (the API's `…_at` and `time` keys) are marked for the local-time switch.
+        let times = Set(columns.indices.filter { columns[$0].key == "time" || columns[$0].key.hasSuffix("_at") })
+        var html = HTML.table(columns: columns.map(\.heading), rows: shown, numeric: numeric, times: times) { index in
             let key = self.columns[index].key
             return link(sort: key, descending: key == sort ? !descending : false, page: 1)
         }

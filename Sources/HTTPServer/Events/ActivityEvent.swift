@@ -1,7 +1,7 @@
 import TradingCore
 import TradingEngine
 
-/// One event of an account's stream: its name (`bar`, `fill`, `state`, `alert`, `signal`), its
+/// One event of an account's stream: its name (`bar`, `fill`, `order`, `state`, `alert`, `signal`), its
 /// JSON, and where it stands in its source, so that a stream sends each event once, in order.
 struct ActivityEvent: Sendable {
     /// Where an event stands: the key of its row in its source.
@@ -11,6 +11,7 @@ struct ActivityEvent: Sendable {
         case tradingAlert(Int64)
         case securityAlert(Int64)
         case signal(Int64)
+        case order(Int64)
     }
 
     let name: String
@@ -36,6 +37,9 @@ struct ActivityEvent: Sendable {
         case .signal(let id):
             guard id > cursor.signalID else { return false }
             cursor.signalID = id
+        case .order(let sequence):
+            guard sequence > cursor.orderSequence else { return false }
+            cursor.orderSequence = sequence
         }
         return true
     }

@@ -81,6 +81,9 @@ struct APIOperation: Sendable {
     let success: Success
     /// The problems it answers besides authentication failures and 500.
     let problems: [ProblemDetails.Kind]
+    /// A dashboard form whose bad field comes back as its page (HTML) with the problem's status,
+    /// the problem written next to the field.
+    var formPageOnProblem = false
 
     /// An operation; `role` nil means no key is needed.
     init(_ method: HTTPRequest.Method, _ path: String, id: String, tag: Tag, summary: String, role: APIKeyRole?,
@@ -140,6 +143,10 @@ struct APIOperation: Sendable {
         kinds.append(.internalError)
         for kind in kinds {
             let status = String(kind.status.code)
+            if formPageOnProblem && kind == .invalidParameter {
+                responses.append((status, ["description": "A bad field: the form's page again with the reason next to the field (or a problem when the form itself is wrong).",
+                                           "content": ["text/html": ["schema": Schema.string], "application/problem+json": ["schema": Schema.ref("Problem")]]]))
+            }
             if !responses.contains(where: { $0.0 == status }) {
                 responses.append((status, ["$ref": .string("#/components/responses/\(OpenAPIDocument.responseName(kind))")]))
             }

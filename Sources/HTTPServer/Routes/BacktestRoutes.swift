@@ -15,7 +15,8 @@ enum BacktestRoutes: RouteGroup {
             APIRoute(APIOperation(
                 .post, "/api/v1/backtests", id: "requestBacktest", tag: .jobs, summary: "Queue a backtest", role: .trader,
                 description: """
-                    Queues an sma-cross backtest of a stored symbol as a job (202 with its id); a worker (`orchestrator run` or \
+                    Queues an sma-cross backtest of a stored series as a job (202 with its id; a series that is not stored is a 400 \
+                    naming the stored ones); a worker (`orchestrator run` or \
                     `orchestrator worker`) runs it. An `Idempotency-Key` header makes a repeated request return the same job.
                     """,
                 parameters: [Schema.idempotencyKey],
@@ -26,21 +27,21 @@ enum BacktestRoutes: RouteGroup {
                 _ = try QueryValidator(request, allowed: [])
                 let data = try await JSONBody.readChecked(request, allowedKeys: BacktestJobRequest.keys)
                 let body = try JSONBody.decode(BacktestJobRequest.self, from: data)
-                guard Symbol(body.symbol) != nil else { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
-                if let timeframe = body.timeframe, Timeframe(rawValue: timeframe) == nil {
-                    throw ProblemDetails.invalidParameter("timeframe", "must be one of \(Timeframe.codes.joined(separator: ", "))")
-                }
-                let fast = body.fast ?? 10, slow = body.slow ?? 30
-                guard fast >= 1, slow > fast, slow <= 10_000 else { throw ProblemDetails.invalidParameter("slow", "needs 1 ≤ fast < slow ≤ 10000") }
-                for (name, value) in [("cash", body.cash), ("commission", body.commission)] where value.map({ !RequestDecimal.isWritten($0) || FixedDecimal($0) == nil }) ?? false {
-                    throw ProblemDetails.invalidParameter(name, "must be a decimal number in a string")
-                }
-                let key = try Schema.idempotencyKey(of: request).map { "backtest:" + $0 }
-                let payload = try JSONEncoder().encode(body)
-                let job = try await store.enqueue(NewJob(kind: "backtest", payload: String(decoding: payload, as: UTF8.self), idempotencyKey: key,
-                                                         runAt: dependencies.clock.now(), maximumAttempts: 3), at: dependencies.clock.now())
+                let job = try await enqueue(body, idempotencyKey: try Schema.idempotencyKey(of: request).map { "backtest:" + $0 }, dependencies: dependencies)
                 return JSONResponse.make(["job_id": .integer(job.id), "status": .string(job.status.rawValue), "location": .string("/api/v1/backtests/\(job.id)")],
                                          status: .accepted)
+            },
+            APIRoute(APIOperation(
+                .get, "/api/v1/backtests", id: "listBacktests", tag: .jobs, summary: "Backtest jobs, newest first", role: .viewer,
+                description: "Each backtest job with what it asked and, once it succeeded, its headline figures; `before` pages on (the `next_before` of the previous page).",
+                parameters: [Schema.query("limit", "How many (1–100, default 20).", ["type": "integer", "minimum": 1, "maximum": 100]),
+                             Schema.query("before", "Only jobs with a lower id.", ["type": "integer", "minimum": 1])],
+                success: .json("The jobs.", Schema.ref("BacktestList")),
+                problems: [.invalidParameter])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["limit", "before"])
+                let (runs, next) = try await page(query, store: store)
+                return JSONResponse.make(["backtests": .array(runs.map(\.summary)), "next_before": next.map(JSONValue.integer) ?? .null])
             },
             APIRoute(APIOperation(
                 .get, "/api/v1/backtests/{id}", id: "getBacktest", tag: .jobs, summary: "A backtest job", role: .viewer,
@@ -66,6 +67,37 @@ enum BacktestRoutes: RouteGroup {
         ]
     }
 
+    /// Checks a backtest request as the API and the dashboard take it (a problem names the field)
+    /// and queues it once per idempotency key.
+    static func enqueue(_ body: BacktestJobRequest, idempotencyKey key: String?, dependencies: ServerDependencies) async throws -> JobRecord {
+        guard let symbol = Symbol(body.symbol) else { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
+        guard let timeframe = Timeframe(rawValue: body.timeframe ?? "1d") else {
+            throw ProblemDetails.invalidParameter("timeframe", "must be one of \(Timeframe.codes.joined(separator: ", "))")
+        }
+        let fast = body.fast ?? 10, slow = body.slow ?? 30
+        guard fast >= 1 else { throw ProblemDetails.invalidParameter("fast", "must be at least 1") }
+        guard slow > fast, slow <= 10_000 else { throw ProblemDetails.invalidParameter("slow", "needs 1 ≤ fast < slow ≤ 10000") }
+        guard body.cash.map({ RequestDecimal.isWritten($0) && (FixedDecimal($0)?.isPositive ?? false) }) ?? true else {
+            throw ProblemDetails.invalidParameter("cash", "must be a positive decimal number in a string")
+        }
+        guard body.commission.map({ RequestDecimal.isWritten($0) && (FixedDecimal($0).map { !$0.isNegative && $0 < FixedDecimal(1) } ?? false) }) ?? true else {
+            throw ProblemDetails.invalidParameter("commission", "must be a decimal fraction from 0 to below 1 in a string (0.001 = 0.1 %)")
+        }
+        // A series that is not stored would only fail in the worker: refused here, with what is stored.
+        _ = try await StoredSeries.timeframe(of: symbol, timeframe, store: dependencies.store)
+        let payload = try JSONEncoder().encode(body)
+        return try await dependencies.store.enqueue(NewJob(kind: "backtest", payload: String(decoding: payload, as: UTF8.self), idempotencyKey: key,
+                                                           runAt: dependencies.clock.now(), maximumAttempts: 3), at: dependencies.clock.now())
+    }
+
+    /// A page of backtest jobs from the `limit` and `before` of `query`, and the `before` of the next page (nil on the last).
+    static func page(_ query: QueryValidator, store: any Store) async throws -> ([BacktestRun], Int64?) {
+        let limit = try query.parsed("limit", accepted: "an integer from 1 to 100") { Int($0).flatMap { (1...100).contains($0) ? $0 : nil } } ?? 20
+        let before = try query.parsed("before", accepted: "a positive integer") { Int64($0).flatMap { $0 > 0 ? $0 : nil } }
+        let jobs = try await store.jobs(kind: "backtest", beforeID: before, limit: limit + 1)
+        return (jobs.prefix(limit).map(BacktestRun.init), jobs.count > limit ? jobs[limit - 1].id : nil)
+    }
+
     /// The schemas of these routes' bodies.
     static let schemas: [(String, JSONValue)] = [
         ("BacktestRequest", Schema.closedObject([
@@ -73,11 +105,20 @@ enum BacktestRoutes: RouteGroup {
             ("fast", ["type": "integer", "minimum": 1, "default": 10]), ("slow", ["type": "integer", "maximum": 10000, "default": 30]),
             ("cash", Schema.decimal), ("commission", Schema.decimal),
         ], required: ["symbol"], description: "An sma-cross backtest of a stored symbol (slow must be above fast).")),
+        ("BacktestList", Schema.object([
+            ("backtests", Schema.array(Schema.object([
+                ("job_id", Schema.identifier), ("status", Schema.enumeration(JobRecord.Status.self)), ("created_at", Schema.dateTime),
+                ("finished_at", Schema.nullableDateTime), ("last_error", Schema.nullableString), ("symbol", Schema.string), ("timeframe", Schema.string),
+                ("fast", Schema.integer), ("slow", Schema.integer), ("final_equity", Schema.nullableString), ("return_pct", Schema.nullableNumber),
+                ("max_drawdown_pct", Schema.nullableNumber), ("sharpe_ratio", Schema.nullableNumber), ("trades", ["type": ["integer", "null"]]),
+            ]))),
+            ("next_before", ["type": ["integer", "null"], "description": "The `before` of the next page; null on the last."]),
+        ])),
         ("JobAccepted", Schema.object([("job_id", Schema.identifier), ("status", Schema.string), ("location", Schema.string)])),
         ("BacktestJob", Schema.object([
             ("job_id", Schema.identifier), ("status", Schema.enumeration(JobRecord.Status.self)),
             ("attempts", Schema.integer), ("created_at", Schema.dateTime), ("finished_at", Schema.nullableDateTime), ("last_error", Schema.nullableString),
-            ("result", ["type": ["object", "null"], "description": "final_equity, return_pct, trades, max_drawdown_pct, sharpe_ratio, win_rate_pct, exposure_pct…"]),
+            ("result", ["type": ["object", "null"], "description": "The figures (final_equity, return_pct, trades, max_drawdown_pct, sharpe_ratio, win_rate_pct, exposure_pct, fees, buy_and_hold_return_pct, metrics) and the tear sheet's content: equity_curve (at most 1,000 points keeping every peak and trough, with buy_and_hold), monthly_returns and the first 500 trades in trade_list."]),
         ])),
     ]
 }

@@ -112,7 +112,7 @@ enum DashboardRoutes: RouteGroup {
                 let body = try await OverviewPage.body(account: account, notice: notice, session: try context.dashboardSession(), dependencies: dependencies)
                 return DashboardPage.render(title: "Overview", current: "/ui", session: try context.dashboardSession(), body: body)
             },
-        ] + tablePages(dependencies, store: store) + controls(dependencies) + supervisor(dependencies)
+        ] + tablePages(dependencies, store: store) + controls(dependencies) + supervisor(dependencies) + backtests(dependencies) + learning(dependencies)
     }
 
     /// The supervisor's page and its acknowledge button; the audit trail.
@@ -284,8 +284,9 @@ enum DashboardRoutes: RouteGroup {
                     }
                     let extra = account == "paper" ? [] : [("account", account)]
                     let csvLink = "/ui/\(page.path).csv" + (extra.isEmpty ? "" : "?account=\(HTML.urlEncoded(account))")
-                    let body = "<p class=\"note\">Account \(HTML.escape(account)). <a href=\"\(HTML.escape(csvLink))\">Download as CSV</a></p>"
-                        + (try table.html(path: "/ui/\(page.path)", query: query, extra: extra))
+                    let body = "<p class=\"note\">Account \(HTML.escape(account)). <a href=\"\(HTML.escape(csvLink))\">Download as CSV</a> "
+                        + "<span class=\"live\" data-events=\"/ui/events?account=\(HTML.urlEncoded(account))\" data-reload-on=\"\(["positions": "bar fill", "orders": "order", "trades": "fill"][page.path] ?? "")\">live</span></p>"
+                        + "<div id=\"live-table\">" + (try table.html(path: "/ui/\(page.path)", query: query, extra: extra)) + "</div>"
                     return DashboardPage.render(title: page.title, current: "/ui/\(page.path)", session: try context.dashboardSession(), body: body)
                 },
                 APIRoute(APIOperation(

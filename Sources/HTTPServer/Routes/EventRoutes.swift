@@ -7,6 +7,7 @@ import TradingCore
 import TradingEngine
 
 /// Server-Sent Events: what happens to an account as it happens — `bar` (an equity mark), `fill`,
+/// `order` (an order placed or changed, in the order written),
 /// `state` (ACTIVE / REDUCING / HALTED and why), `alert` (the risk gate's and the supervisor's),
 /// `signal` (the feedback loop's) — read from the store, so any process sharing the database
 /// streams what any other did. Each event's id is a cursor: a client reconnecting with
@@ -27,7 +28,8 @@ enum EventRoutes: RouteGroup {
                            "schema": ["type": "string", "maxLength": 1000]]]
         let description = """
             Server-Sent Events (text/event-stream) of the account: `bar` (an equity mark: time, bar_index, equity, cash, gross_exposure, \
-            state), `fill`, `state` (a change of trading state with its rule and reason), `alert` (the risk gate's, `source: risk`, and the \
+            state), `fill`, `order` (an order placed or changed: its status and filled quantity, in the order written), `state` (a change \
+            of trading state with its rule and reason), `alert` (the risk gate's, `source: risk`, and the \
             supervisor's), `signal` (the feedback loop's). Read from the store every 250 ms; a comment every 15 s keeps the connection open. \
             Without `Last-Event-ID` the stream starts now; with it, after that event.
             """
@@ -147,6 +149,9 @@ enum EventRoutes: RouteGroup {
         }
         for fill in try await store.tradingFills(account: account, afterTime: cursor.fillTime, fillID: cursor.fillID, limit: batch) {
             found.append(ActivityEvent(name: "fill", data: with(Representations.trade(fill)), position: .fill(time: fill.time.millisecondsSinceEpoch, id: fill.fillID)))
+        }
+        for (sequence, order) in try await store.tradingOrderChanges(account: account, afterSequence: cursor.orderSequence, limit: batch) {
+            found.append(ActivityEvent(name: "order", data: with(Representations.order(order)), position: .order(sequence)))
         }
         for (id, alert) in try await store.tradingAlerts(account: account, afterID: cursor.tradingAlertID, limit: batch) {
             let body: JSONValue = ["account": .string(account), "source": "risk", "level": .string(alert.level), "rule": .string(alert.rule),

@@ -37,31 +37,14 @@ enum PredictionRoutes: RouteGroup {
                 let query = try QueryValidator(request, allowed: ["horizons", "timeframe", "at", "reference"])
                 let symbol = try symbolParameter(context)
                 let at = try query.parsed("at", accepted: "an ISO-8601 time") { Timestamp(iso8601: $0) }
-                let (series, timeframe, lastClose) = try await loadWithClose(symbol, timeframe: try timeframe(query), end: at, store: dependencies.store)
-                let horizons: [Horizon]
-                if let text = try query.value("horizons") {
-                    horizons = try text.split(separator: ",").map { part in
+                let horizons: [Horizon]? = try query.value("horizons").map { text in
+                    try text.split(separator: ",").map { part in
                         guard let horizon = Horizon(parsing: String(part)) else { throw ProblemDetails.invalidParameter("horizons", "'\(part)' is not a horizon such as 1h or 24h") }
                         return horizon
                     }
-                } else {
-                    horizons = Horizon.defaults.filter { (try? $0.bars(of: series.timeframe)) != nil }
                 }
-                let time = at ?? series.lastCloseTime!
-                var forecaster = Forecaster()
-                if let referenceSymbol = try query.value("reference") {
-                    guard Symbol(referenceSymbol) != nil else { throw ProblemDetails.invalidParameter("reference", "must be \(Symbol.rule)") }
-                    forecaster.reference = try await load(referenceSymbol, timeframe: timeframe, end: at, store: dependencies.store).0
-                }
-                let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
-                // Every forecast served is stored (once) with what scoring it later needs.
-                let now = dependencies.clock.now()
-                let records = forecasts.map { ForecastRecord($0, symbol: Symbol(symbol)!, timeframe: timeframe, referenceClose: lastClose, createdAt: now) }
-                let stored = try await dependencies.store.recordForecasts(records)
-                guard case .object(var members) = Representations.forecasts(forecasts, symbol: symbol, gaps: gapCount(series)) else { fatalError("an object") }
-                members.append(("model_version", .string(Forecaster.modelVersion)))
-                members.append(("newly_stored", .int(stored.count)))
-                return JSONResponse.make(.object(members))
+                return JSONResponse.make(try await forecast(symbol, timeframe: try timeframe(query), horizons: horizons, at: at,
+                                                            reference: try query.value("reference"), dependencies: dependencies))
             },
             APIRoute(APIOperation(
                 .get, "/api/v1/regimes/{symbol}", id: "getRegimes", tag: .prediction, summary: "Market regimes and a strategy recommendation", role: .viewer,
@@ -162,7 +145,7 @@ enum PredictionRoutes: RouteGroup {
         }
         return [
             ("Forecasts", Schema.object([
-                ("symbol", string), ("decision_time", dateTime), ("data_time", dateTime), ("gaps", integer),
+                ("symbol", string), ("timeframe", Schema.timeframe), ("decision_time", dateTime), ("data_time", dateTime), ("gaps", integer),
                 ("model_version", string), ("newly_stored", integer),
                 ("forecasts", Schema.array(Schema.object([
                     ("horizon", string), ("expected_log_return", number), ("probability_up", number), ("volatility", number),
@@ -200,6 +183,30 @@ enum PredictionRoutes: RouteGroup {
     }()
 
     // MARK: Parts
+
+    /// The forecasts of `GET /predictions/{symbol}` (the document it answers), each stored once for
+    /// scoring; `horizons` nil means those of 5m, 1h, 4h, 24h the bars can express.
+    static func forecast(_ symbol: String, timeframe requested: Timeframe?, horizons requestedHorizons: [Horizon]?, at: Timestamp?, reference: String?,
+                         dependencies: ServerDependencies) async throws -> JSONValue {
+        let (series, timeframe, lastClose) = try await loadWithClose(symbol, timeframe: requested, end: at, store: dependencies.store)
+        let horizons = requestedHorizons ?? Horizon.defaults.filter { (try? $0.bars(of: series.timeframe)) != nil }
+        let time = at ?? series.lastCloseTime!
+        var forecaster = Forecaster()
+        if let reference {
+            guard Symbol(reference) != nil else { throw ProblemDetails.invalidParameter("reference", "must be \(Symbol.rule)") }
+            forecaster.reference = try await load(reference, timeframe: timeframe, end: at, store: dependencies.store).0
+        }
+        let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
+        // Every forecast served is stored (once) with what scoring it later needs.
+        let now = dependencies.clock.now()
+        let records = forecasts.map { ForecastRecord($0, symbol: Symbol(symbol)!, timeframe: timeframe, referenceClose: lastClose, createdAt: now) }
+        let stored = try await dependencies.store.recordForecasts(records)
+        guard case .object(var members) = Representations.forecasts(forecasts, symbol: symbol, gaps: gapCount(series)) else { fatalError("an object") }
+        members.append(("timeframe", .string(timeframe.rawValue)))
+        members.append(("model_version", .string(Forecaster.modelVersion)))
+        members.append(("newly_stored", .int(stored.count)))
+        return .object(members)
+    }
 
     static func symbolParameter(_ context: APIRequestContext) throws -> String {
         // Path parameters arrive percent-encoded (BTC%2FUSD); decode before checking the rule.

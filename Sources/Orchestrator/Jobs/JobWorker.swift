@@ -144,7 +144,8 @@ public enum JobKinds {
         }
     }
 
-    /// `backtest`: sma-cross over a stored symbol's bars; the result has the backtest's figures.
+    /// `backtest`: sma-cross over a stored symbol's bars; the result has the backtest's figures and
+    /// the tear sheet's content (`BacktestJobResult`).
     public static func backtest(store: any MarketDataStore) -> JobHandler {
         JobHandler(kind: "backtest") { job in
             let payload = try decode(BacktestJobRequest.self, of: job, shape: "a backtest request")
@@ -155,12 +156,7 @@ public enum JobKinds {
             let bars = try await store.allBars(symbol: symbol, timeframe: timeframe)
             let backtest = SMACrossBacktest(fast: payload.fast ?? 10, slow: payload.slow ?? 30, cash: cash, commission: commission)
             let result = try backtest.run(bars, symbol: symbol)
-            let json: JSONValue = [
-                "strategy": "sma-cross", "symbol": .string(symbol.rawValue), "timeframe": .string(timeframe.rawValue), "bars": .int(bars.count),
-                "final_equity": .string(result.finalEquity.description), "return_pct": .number(result.returnPercent), "trades": .int(result.trades.count),
-                "max_drawdown_pct": .number(result.maxDrawdownPercent), "sharpe_ratio": .number(result.sharpeRatio),
-                "win_rate_pct": .number(result.winRatePercent), "exposure_pct": .number(result.exposurePercent),
-            ]
+            let json = BacktestJobResult.json(result, backtest: backtest, symbol: symbol, timeframe: timeframe, bars: bars)
             return String(decoding: json.serialized(), as: UTF8.self)
         }
     }

@@ -333,6 +333,14 @@ public enum Schema {
             "ALTER TABLE trading_commands ADD COLUMN idempotency_key TEXT",
             "CREATE UNIQUE INDEX trading_commands_idempotency ON trading_commands (idempotency_key) WHERE idempotency_key IS NOT NULL",
         ]),
+        Migration(version: 10, name: "jobs listed by kind; order changes in sequence", statements: [
+            // The dashboard lists one kind's newest jobs (backtests) among many of other kinds.
+            "CREATE INDEX jobs_kind ON jobs (kind, id)",
+            // Each insert or change of an order takes the account's next number, so the event stream
+            // sends every change once and in the order written (an order's own times are venue times).
+            "ALTER TABLE trading_orders ADD COLUMN change_sequence BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX trading_orders_changes ON trading_orders (account, change_sequence)",
+        ]),
     ]
 
     /// The highest version this build knows.

@@ -7,6 +7,16 @@ public struct BacktestJobRequest: Codable, Sendable {
     public let cash: String?
     public let commission: String?
 
+    /// Creates a request (nil parts take the worker's defaults: 1d, 10/30, 100000 cash, 0.001 commission).
+    public init(symbol: String, timeframe: String?, fast: Int?, slow: Int?, cash: String?, commission: String?) {
+        self.symbol = symbol
+        self.timeframe = timeframe
+        self.fast = fast
+        self.slow = slow
+        self.cash = cash
+        self.commission = commission
+    }
+
     /// The JSON members it accepts.
     public static let keys: Set<String> = ["symbol", "timeframe", "fast", "slow", "cash", "commission"]
 }

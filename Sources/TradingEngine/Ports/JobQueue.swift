@@ -97,6 +97,8 @@ public protocol JobQueue: Sendable {
     func cancelJob(jobID: Int64, at time: Timestamp) async throws -> JobRecord?
     /// A job by id.
     func job(id: Int64) async throws -> JobRecord?
+    /// The newest jobs of a kind, newest first, at most `limit`, only those with ids below `beforeID` when given.
+    func jobs(kind: String, beforeID: Int64?, limit: Int) async throws -> [JobRecord]
     /// How many jobs are in each status.
     func jobCounts() async throws -> [JobRecord.Status: Int]
 }
