@@ -67,6 +67,34 @@ struct DashboardBacktestTests {
         }
     }
 
+    @Test("the largest result a job stores (1,000 curve points, 500 trades) makes a page under the 150 KB budget, listing the first 100 trades")
+    func largestResultPage() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let origin = Timestamp(iso8601: "2000-01-03T00:00:00Z")!
+            func time(_ day: Int) -> String { origin.adding(milliseconds: Int64(day) * 86_400_000).iso8601 }
+            let curve = (0..<1000).map { "{\"time\": \"\(time($0))\", \"equity\": \(100_000 + Double($0) * 13.37), \"buy_and_hold\": \(100_000 + Double($0) * 11.11)}" }
+            let trades = (0..<500).map {
+                "{\"entry_time\": \"\(time(2 * $0))\", \"exit_time\": \"\(time(2 * $0 + 1))\", \"size\": \"123\", \"entry_price\": \"1234.567891\", \"exit_price\": \"1240.123456\", \"profit\": \"-683.456789012\"}"
+            }
+            let months = (0..<240).map { "{\"year\": \(2000 + $0 / 12), \"month\": \($0 % 12 + 1), \"return_pct\": 1.25}" }
+            let result = """
+                {"symbol": "BTC-USD", "timeframe": "1h", "bars": 20000, "final_equity": "113357.5", "return_pct": 13.4, "trades": 1200,
+                 "equity_curve": [\(curve.joined(separator: ","))], "monthly_returns": [\(months.joined(separator: ","))],
+                 "trade_list": [\(trades.joined(separator: ","))], "trade_list_truncated": true}
+                """
+            let now = fixture.dependencies.clock.now()
+            let job = try await fixture.store.enqueue(NewJob(kind: "backtest", payload: #"{"symbol": "BTC-USD", "timeframe": "1h"}"#, runAt: now), at: now)
+            _ = try await fixture.store.claimJobs(worker: "test", kinds: ["backtest"], limit: 1, lease: .seconds(30), at: now)
+            #expect(try await fixture.store.completeJob(jobID: job.id, worker: "test", result: result, at: now))
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.keys[.viewer]!)
+            let page = try await browser.send("/ui/backtests/\(job.id)")
+            #expect(page.status == 200 && page.text.utf8.count < 150 * 1024, "\(page.text.utf8.count) bytes")
+            #expect(page.text.components(separatedBy: "<td class=\"number\">-683.456789012</td>").count == 101)
+            #expect(page.text.contains("The first 100 of 1200 trades; the first 500 are in <code>GET /api/v1/backtests/\(job.id)</code>"))
+        }
+    }
+
     @Test("a run's page shows the tear sheet's content; two runs compare side by side; the API lists them newest first, paged")
     func resultsAndComparison() async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in

@@ -105,10 +105,14 @@ enum BacktestsPage {
             html += "<h2>Monthly returns (%)</h2>" + PerformancePage.monthlyTable(months.map { MonthlyReturn(year: $0.year, month: $0.month, percent: $0.return_pct) })
         }
         if let trades = result.trade_list {
+            // At most `shownTrades` rows keep the page light; the job's result lists the first 500.
             html += "<h2>Trades</h2>" + HTML.table(columns: ["Entry", "Exit", "Size", "Entry price", "Exit price", "Profit"],
-                                                   rows: trades.map { [$0.entry_time, $0.exit_time, $0.size, $0.entry_price, $0.exit_price, $0.profit] },
+                                                   rows: trades.prefix(shownTrades).map { [$0.entry_time, $0.exit_time, $0.size, $0.entry_price, $0.exit_price, $0.profit] },
                                                    numeric: [2, 3, 4, 5], times: [0, 1])
-            if result.trade_list_truncated == true { html += "<p class=\"note\">The first \(trades.count) of \(result.trades) trades.</p>" }
+            if result.trades > shownTrades {
+                html += "<p class=\"note\">The first \(min(shownTrades, trades.count)) of \(result.trades) trades; the first \(trades.count) are in "
+                    + "<code>GET /api/v1/backtests/\(run.job.id)</code>, all of them in <code>orchestrator backtest --trades FILE</code>.</p>"
+            }
         }
         return html
     }
@@ -130,6 +134,9 @@ enum BacktestsPage {
         html += SVGChart.lines(series, title: "Equity, 100 at each run's start")
         return html
     }
+
+    /// The most trades a run's page lists.
+    static let shownTrades = 100
 
     /// The rows of the metrics tables.
     static let metricRows: [(label: String, value: @Sendable (BacktestRun.Result) -> String)] = [

@@ -27,7 +27,9 @@ enum DashboardPage {
             <header><a class="brand" href="/ui">TradingOrchestrator</a>
             """
         if let session {
-            html += "<nav>" + navigation.map { name, path in
+            // Admins manage keys; the others do not see the page.
+            let pages = navigation + (session.principal.role.satisfies(.admin) ? [("Keys", "/ui/keys")] : [])
+            html += "<nav>" + pages.map { name, path in
                 "<a href=\"\(path)\"\(path == current ? " aria-current=\"page\"" : "")>\(name)</a>"
             }.joined() + "<a href=\"/docs\">API</a></nav>"
             html += """
@@ -235,6 +237,6 @@ enum DashboardPage {
         .swatch{display:inline-block;width:14px;height:4px;margin:0 4px 3px 10px;vertical-align:middle}figure.chart svg.swatch{display:inline-block;width:14px;height:4px}
         figure.reliability svg{max-width:360px}
         .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px}
-        form.backtest{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:flex-end}form.backtest label{display:grid;gap:2px;font-size:13px;color:var(--muted)}form.backtest input{width:8em}
+        form.backtest{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:flex-end}form.backtest label{display:grid;gap:2px;font-size:13px;color:var(--muted)}form.backtest input{width:8em}form.backtest select{font:inherit;padding:6px 8px;border:1px solid var(--line);border-radius:6px;background:#fff}
         """
 }

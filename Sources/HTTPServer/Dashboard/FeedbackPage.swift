@@ -73,7 +73,7 @@ enum FeedbackPage {
                                [key.horizon, key.regime, String(summary.count), String(format: "%.1f", summary.accuracy * 100),
                                 String(format: "%.1f", summary.intervalCoverage * 100), String(format: "%.4f", summary.brier), String(format: "%.4f", summary.logLoss)]
                            }, numeric: [2, 3, 4, 5, 6])
-        html += "<p class=\"note\">The newest \(outcomes.count) scored forecasts; per model and symbol in <a href=\"/api/v1/feedback/performance\">/api/v1/feedback/performance</a>. An 80 % interval should cover about 80 %.</p>"
+        html += "<p class=\"note\">The newest \(outcomes.count) scored forecasts; per model and symbol from <code>GET /api/v1/feedback/performance</code>. An 80 % interval should cover about 80 %.</p>"
 
         // Models: every version, and the ADAPTATION signals that promoted or rolled back.
         html += "<h2>Models</h2>" + HTML.table(

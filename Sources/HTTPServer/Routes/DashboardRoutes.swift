@@ -112,7 +112,7 @@ enum DashboardRoutes: RouteGroup {
                 let body = try await OverviewPage.body(account: account, notice: notice, session: try context.dashboardSession(), dependencies: dependencies)
                 return DashboardPage.render(title: "Overview", current: "/ui", session: try context.dashboardSession(), body: body)
             },
-        ] + tablePages(dependencies, store: store) + controls(dependencies) + supervisor(dependencies) + backtests(dependencies) + learning(dependencies)
+        ] + tablePages(dependencies, store: store) + controls(dependencies) + supervisor(dependencies) + backtests(dependencies) + learning(dependencies) + keys(dependencies)
     }
 
     /// The supervisor's page and its acknowledge button; the audit trail.
