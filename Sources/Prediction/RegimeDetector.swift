@@ -108,7 +108,7 @@ public struct RegimeDetector: Sendable {
     /// The trend, volatility and trend-or-range regimes at `time`, without the HMM.
     public func classify(_ series: BarSeries, at time: Timestamp) throws(PredictionError) -> Classification {
         let bars = series.asOf(time)
-        let needed = 300
+        let needed = Self.barsNeeded
         guard bars.count >= needed, let dataTime = bars.dataTime else {
             throw .insufficientData(needed: needed, available: bars.count, purpose: "regime detection")
         }
@@ -162,6 +162,9 @@ public struct RegimeDetector: Sendable {
             varianceRatio: varianceRatio)
     }
 
+    /// The bars `classify` needs.
+    static let barsNeeded = 300
+
     /// The t-statistic of the least-squares slope of log closes over the `window` bars ending at `end`.
     static func trendStatistic(_ closes: [Double], end: Int, window: Int) -> Double {
         let start = end - window + 1
@@ -185,7 +188,8 @@ public struct RegimeDetector: Sendable {
     /// The trend and volatility label of every bar of `closes` (oldest first), each from the closes up
     /// to that bar only, by the rules of `classify` (the slope's t-statistic over `trendWindow` bars;
     /// the 24-bar RMS log return's share of strictly lower values among the windows ending in the
-    /// last 1,000 bars, its own included); nil where the history is too short. No label reads a
+    /// last 1,000 bars, its own included): equal to `classify` at that bar, and nil where it refuses
+    /// (before the 300th bar, or when no price moved in the last 1,000 returns). No label reads a
     /// later bar, so a chart can show them as bands.
     public func labelsByBar(closes: [Double]) -> [(trend: Trend?, volatility: Volatility?)] {
         let window = 24, history = 1000
@@ -199,8 +203,13 @@ public struct RegimeDetector: Sendable {
             while low < high { let middle = (low + high) / 2; if sorted[middle] < value { low = middle + 1 } else { high = middle } }
             return low
         }
+        // How many of the last 1,000 returns are not zero: `classify` refuses a window where none is.
+        var moving = 0
         for bar in closes.indices {
-            if bar >= trendWindow - 1 && trendWindow > 2 {
+            if bar >= 1 && returns[bar - 1] != 0 { moving += 1 }
+            if bar >= history + 1 && returns[bar - history - 1] != 0 { moving -= 1 }
+            let labelled = bar >= Self.barsNeeded - 1 && moving > 0
+            if labelled && trendWindow > 2 {
                 labels[bar].trend = Self.trendLabel(Self.trendStatistic(closes, end: bar, window: trendWindow))
             }
             guard bar >= window else { continue }
@@ -209,7 +218,7 @@ public struct RegimeDetector: Sendable {
             // The windows ending at bars max(window, bar − history) … bar, as `classify` would see at this bar.
             let leaving = bar - history - 1
             if leaving >= window { sorted.remove(at: lowerBound(rolling(leaving))) }
-            labels[bar].volatility = Self.volatilityLabel(Double(lowerBound(value)) / Double(sorted.count))
+            if labelled { labels[bar].volatility = Self.volatilityLabel(Double(lowerBound(value)) / Double(sorted.count)) }
         }
         return labels
     }

@@ -121,6 +121,13 @@ extension SQLStore: FeedbackStore {
             """, [.integer(Int64(limit))])).map(Self.storedOutcome)
     }
 
+    public func outcomes(symbol: Symbol, limit: Int) async throws -> [StoredOutcome] {
+        try await database.query(SQLStatement("""
+            SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
+            WHERE i.symbol = ? ORDER BY f.data_time DESC, o.forecast_id DESC LIMIT ?
+            """, [.text(symbol.rawValue), .integer(Int64(limit))])).map(Self.storedOutcome)
+    }
+
     private static func storedOutcome(_ row: SQLRow) throws -> StoredOutcome {
         let symbolText = try row.text(1), verdictText = try row.text(16), signatureText = try row.text(18), sourceText = try row.text(19)
         guard let source = StoredOutcome.Source(rawValue: sourceText) else { throw StoreError.corruptValue(column: "forecast_outcomes.source", value: sourceText) }

@@ -327,10 +327,9 @@ struct DashboardTests {
             let forecasts = try #require(json["forecasts"] as? [[String: Any]])
             #expect(bars.count == 30 && bars.first?.count == 6 && bars.first?[4] as? Double == 100)
             #expect(forecasts.first?["horizon"] as? String == "4h" && abs((forecasts.first?["high"] as? Double ?? 0) - 100 * exp(0.03)) < 1e-9)
-            // Constant closes: no trend label before 50 bars; one band of low volatility from the 25th bar.
+            // 30 bars of constant closes: no regime (classify needs 300 bars that move).
             let regimes = try #require(json["regimes"] as? [String: [[Any]]])
-            #expect(regimes["trend"]?.isEmpty == true && regimes["volatility"]?.count == 1 && regimes["volatility"]?.first?[2] as? String == "LOW")
-            #expect(regimes["volatility"]?.first?[0] as? Int == bars[24][0] as? Int, "\(regimes)")
+            #expect(regimes["trend"]?.isEmpty == true && regimes["volatility"]?.isEmpty == true, "\(regimes)")
             #expect(try await browser.send("/ui/market.json?symbol=BTC-USD&timeframe=1h&bars=1").status == 400)
             #expect(try await browser.send("/ui/market.json?symbol=NOPE&timeframe=1h").status == 404)
             let defaulted = try await browser.send("/ui/market")

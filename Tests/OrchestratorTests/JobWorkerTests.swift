@@ -45,7 +45,10 @@ struct JobWorkerTests {
             #expect(result["final_equity"] as? String == direct.finalEquity.description && result["trades"] as? Int == direct.trades.count)
             // The tear sheet's content: the curve thinned but ending at the final equity, every month, the trades listed.
             let curve = try #require(result["equity_curve"] as? [[String: Any]])
-            #expect(curve.count <= BacktestJobResult.curvePoints + 2 && curve.count > 100)
+            #expect(curve.count <= BacktestJobResult.curvePoints + 4 && curve.count > 100)
+            // The deepest drawdown is kept exactly, measured on the whole curve.
+            let deepest = curve.compactMap { $0["drawdown_pct"] as? Double }.min() ?? 0
+            #expect(abs(deepest - direct.maxDrawdownPercent) < 1e-9, "\(deepest) against \(direct.maxDrawdownPercent)")
             #expect(abs((curve.last?["equity"] as? Double ?? 0) - direct.finalEquity.doubleValue) < 1e-6)
             #expect(abs((curve.first?["buy_and_hold"] as? Double ?? 0) - 100_000) < 1e-9)
             #expect((result["monthly_returns"] as? [Any])?.count == 240)

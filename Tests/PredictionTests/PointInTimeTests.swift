@@ -44,7 +44,12 @@ struct PointInTimeTests {
         let shorter = detector.labelsByBar(closes: Array(closes.prefix(1_800)))
         #expect(labels.prefix(1_800).map { "\($0.trend.map(\.rawValue) ?? "-")\($0.volatility.map(\.rawValue) ?? "-")" }
                 == shorter.map { "\($0.trend.map(\.rawValue) ?? "-")\($0.volatility.map(\.rawValue) ?? "-")" })
-        #expect(labels[48].trend == nil && labels[49].trend != nil && labels[23].volatility == nil && labels[24].volatility != nil)
+        #expect(labels[298].trend == nil && labels[299].trend != nil && labels[298].volatility == nil && labels[299].volatility != nil)
+        // A series that does not move has no regime, as classify refuses it.
+        #expect(detector.labelsByBar(closes: Array(repeating: 100, count: 400)).allSatisfy { $0.trend == nil && $0.volatility == nil })
+        #expect(throws: PredictionError.self) { try detector.classify(try BarSeries(bars: Array(HourlyBars.all.prefix(400)).map {
+            try Bar(openTime: $0.openTime, open: Price("100")!, high: Price("100")!, low: Price("100")!, close: Price("100")!, volume: nil) }, timeframe: .oneHour),
+            at: HourlyBars.series(400).closeTime(ofBar: 399)) }
         let series = HourlyBars.series(2_600)
         // Bars before, at and after the 1,000-window history fills, and the last.
         for bar in [299, 700, 1_024, 1_025, 1_600, 2_599] {

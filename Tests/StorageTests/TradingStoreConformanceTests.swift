@@ -65,6 +65,27 @@ struct TradingStoreConformanceTests {
         }
     }
 
+    @Test("order changes come back in the order written, each order once in its newest state, per account", arguments: Backend.available)
+    func orderChangesInOrder(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            try await Self.runner(fixture.store, account: "first").run(maximumSteps: 60)
+            try await Self.runner(fixture.store, account: "second").run(maximumSteps: 30)
+            let orders = try await fixture.store.tradingOrders(account: "first", limit: 1000)
+            let changes = try await fixture.store.tradingOrderChanges(account: "first", afterSequence: 0, limit: 1000)
+            #expect(!orders.isEmpty && changes.count == orders.count && Set(changes.map(\.order.clientOrderID)) == Set(orders.map(\.clientOrderID)))
+            #expect(changes.map(\.sequence) == changes.map(\.sequence).sorted() && Set(changes.map(\.sequence)).count == changes.count)
+            // Each order's newest state; paging after a number returns the rest.
+            let byID = Dictionary(uniqueKeysWithValues: orders.map { ($0.clientOrderID, $0) })
+            #expect(changes.allSatisfy { byID[$0.order.clientOrderID]?.status == $0.order.status && byID[$0.order.clientOrderID]?.filledQuantity == $0.order.filledQuantity })
+            let tail = try await fixture.store.tradingOrderChanges(account: "first", afterSequence: changes[2].sequence, limit: 1000)
+            #expect(tail.map(\.sequence) == Array(changes.dropFirst(3)).map(\.sequence))
+            let latest = try await fixture.store.latestActivity(account: "first")
+            #expect(latest.orderSequence == changes.last?.sequence)
+            #expect(try await fixture.store.tradingOrderChanges(account: "second", afterSequence: 0, limit: 1000).count
+                    == (try await fixture.store.tradingOrders(account: "second", limit: 1000)).count)
+        }
+    }
+
     @Test("a run stopped three times and resumed stores the same fills, ledger and marks as one that never stopped", arguments: Backend.available)
     func resumedRunMatchesStraightRun(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in

@@ -45,6 +45,8 @@ struct BacktestRun: Sendable {
         let time: String
         let equity: Double
         let buy_and_hold: Double
+        /// Percent below the highest equity before it, measured on the whole curve (absent in older results).
+        let drawdown_pct: Double?
     }
 
     /// One month's return.
@@ -77,9 +79,13 @@ struct BacktestRun: Sendable {
 
     /// A one-line description such as "SP500 1d sma-cross 10/30".
     var title: String {
-        let fast = result?.fast ?? request?.fast ?? 10, slow = result?.slow ?? request?.slow ?? 30
-        return "\(symbol) \(result?.timeframe ?? request?.timeframe ?? "1d") sma-cross \(fast)/\(slow)"
+        "\(symbol) \(timeframe) sma-cross \(fast)/\(slow)"
     }
+
+    /// The bar length and averages, from the result or else the request (defaults filled in).
+    var timeframe: String { result?.timeframe ?? request?.resolvedTimeframe ?? BacktestJobRequest.defaultTimeframe }
+    var fast: Int { result?.fast ?? request?.resolvedFast ?? BacktestJobRequest.defaultFast }
+    var slow: Int { result?.slow ?? request?.resolvedSlow ?? BacktestJobRequest.defaultSlow }
 
     /// The list's entry for the API.
     var summary: JSONValue {
@@ -87,8 +93,7 @@ struct BacktestRun: Sendable {
         return [
             "job_id": .integer(job.id), "status": .string(job.status.rawValue), "created_at": .string(job.createdAt.iso8601),
             "finished_at": .optional(job.finishedAt?.iso8601), "last_error": .optional(job.lastError),
-            "symbol": .string(symbol), "timeframe": .string(result?.timeframe ?? request?.timeframe ?? "1d"),
-            "fast": .int(result?.fast ?? request?.fast ?? 10), "slow": .int(result?.slow ?? request?.slow ?? 30),
+            "symbol": .string(symbol), "timeframe": .string(timeframe), "fast": .int(fast), "slow": .int(slow),
             "final_equity": .optional(result?.final_equity), "return_pct": number(result?.return_pct),
             "max_drawdown_pct": number(result?.max_drawdown_pct), "sharpe_ratio": number(result?.sharpe_ratio),
             "trades": result.map { .int($0.trades) } ?? .null,

@@ -9,10 +9,10 @@ enum BacktestsPage {
     struct FormValues {
         var symbol: String
         var timeframe: String
-        var fast = "10"
-        var slow = "30"
-        var cash = "100000"
-        var commission = "0.001"
+        var fast = String(BacktestJobRequest.defaultFast)
+        var slow = String(BacktestJobRequest.defaultSlow)
+        var cash = BacktestJobRequest.defaultCash
+        var commission = BacktestJobRequest.defaultCommission
 
         /// The fields of a posted form.
         init(_ fields: [String: String]) {
@@ -61,7 +61,7 @@ enum BacktestsPage {
     }
 
     /// The list, newest first, with a choice of two succeeded runs to compare.
-    static func list(_ runs: [BacktestRun], next: Int64?) -> String {
+    static func list(_ runs: [BacktestRun], next: Int64?, limit: Int) -> String {
         var html = "<h2>Runs</h2><form method=\"get\" action=\"/ui/backtests/compare\"><table><thead><tr><th>A</th><th>B</th><th>Job</th><th>Backtest</th>"
             + "<th>Status</th><th>Queued</th><th class=\"number\">Return %</th><th class=\"number\">Buy and hold %</th><th class=\"number\">Max drawdown %</th>"
             + "<th class=\"number\">Sharpe</th><th class=\"number\">Trades</th></tr></thead><tbody>"
@@ -75,7 +75,7 @@ enum BacktestsPage {
         }
         if runs.isEmpty { html += "<tr><td colspan=\"11\" class=\"empty\">no backtest yet</td></tr>" }
         html += "</tbody></table><div class=\"actions\"><button type=\"submit\">Compare A and B</button></div></form>"
-        if let next { html += "<div class=\"pager\"><a href=\"/ui/backtests?before=\(next)\">Older runs</a></div>" }
+        if let next { html += "<div class=\"pager\"><a href=\"/ui/backtests?before=\(next)&amp;limit=\(limit)\">Older runs</a></div>" }
         return html
     }
 
@@ -99,7 +99,9 @@ enum BacktestsPage {
             let equity = curve.map(\.equity)
             html += SVGChart.lines([SVGChart.Series(name: "buy and hold", values: curve.map(\.buy_and_hold), times: times, color: "#8c959f"),
                                     SVGChart.Series(name: "strategy", values: equity, times: times, color: "#0b5cad")], title: "Equity")
-            html += SVGChart.line(PerformancePage.drawdownPercent(equity), times: times, title: "Drawdown (% below the highest equity)", height: 160, color: "#cf222e", area: true)
+            // The drawdown measured on the whole curve when the result has it (older results: from the kept points).
+            let drawdown = curve.allSatisfy { $0.drawdown_pct != nil } ? curve.compactMap(\.drawdown_pct) : PerformancePage.drawdownPercent(equity)
+            html += SVGChart.line(drawdown, times: times, title: "Drawdown (% below the highest equity)", height: 160, color: "#cf222e", area: true)
         }
         if let months = result.monthly_returns {
             html += "<h2>Monthly returns (%)</h2>" + PerformancePage.monthlyTable(months.map { MonthlyReturn(year: $0.year, month: $0.month, percent: $0.return_pct) })

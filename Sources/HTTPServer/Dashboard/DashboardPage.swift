@@ -90,7 +90,7 @@ enum DashboardPage {
               element.title = local ? date.toISOString().slice(0, 16).replace("T", " ") + " UTC" : "";
             });
           }
-          if (button) {
+          if (button && window.localStorage) {
             button.addEventListener("click", function () {
               localStorage.setItem("times", localStorage.getItem("times") === "local" ? "utc" : "local");
               apply();
@@ -119,7 +119,7 @@ enum DashboardPage {
                   var fresh = new DOMParser().parseFromString(text, "text/html").getElementById("live-table");
                   var table = document.getElementById("live-table");
                   if (fresh && table) { table.innerHTML = fresh.innerHTML; reloads++; table.setAttribute("data-reloads", String(reloads)); showTimes(); }
-                });
+                }).catch(function () { pending = null; });
               }, 500);
             });
           });

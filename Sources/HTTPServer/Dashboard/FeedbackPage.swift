@@ -61,18 +61,8 @@ enum FeedbackPage {
 
         // Performance by horizon and regime over every model and symbol.
         let outcomes = try await store.outcomes(limit: outcomesRead)
-        var tracker = PerformanceTracker(window: outcomesRead)
-        for stored in outcomes.reversed() {
-            tracker.record(stored.outcome, probabilityUp: stored.probabilityUp,
-                           key: PerformanceTracker.Key(model: "all", horizon: stored.horizon, symbol: "all", regime: stored.signature.regime),
-                           signature: stored.signature)
-        }
         html += "<h2>Forecast performance by horizon and regime</h2>"
-        html += HTML.table(columns: ["Horizon", "Regime", "Outcomes", "Hit rate %", "Interval coverage %", "Brier", "Log loss"],
-                           rows: tracker.summaries.map { key, summary in
-                               [key.horizon, key.regime, String(summary.count), String(format: "%.1f", summary.accuracy * 100),
-                                String(format: "%.1f", summary.intervalCoverage * 100), String(format: "%.4f", summary.brier), String(format: "%.4f", summary.logLoss)]
-                           }, numeric: [2, 3, 4, 5, 6])
+        html += performanceTable(outcomes, byRegime: true).html
         html += "<p class=\"note\">The newest \(outcomes.count) scored forecasts; per model and symbol from <code>GET /api/v1/feedback/performance</code>. An 80 % interval should cover about 80 %.</p>"
 
         // Models: every version, and the ADAPTATION signals that promoted or rolled back.
@@ -84,6 +74,24 @@ enum FeedbackPage {
         html += "<h3>Promotions and rollbacks</h3>" + HTML.table(columns: ["Time", "Subject", "Rule", "Message"],
                                                                    rows: adaptations.map { [$0.time.iso8601, $0.subject, $0.rule, $0.message] }, times: [0])
         return html
+    }
+
+    /// Hit rate, interval coverage, Brier score and log loss of `outcomes` (newest first) by
+    /// horizon, and by regime too when `byRegime`, over every model and symbol; with the summaries.
+    static func performanceTable(_ outcomes: [StoredOutcome], byRegime: Bool) -> (html: String, summaries: [(key: PerformanceTracker.Key, summary: PerformanceTracker.Summary)]) {
+        var tracker = PerformanceTracker(window: max(outcomes.count, 1))
+        for stored in outcomes.reversed() {
+            tracker.record(stored.outcome, probabilityUp: stored.probabilityUp,
+                           key: PerformanceTracker.Key(model: "all", horizon: stored.horizon, symbol: "all", regime: byRegime ? stored.signature.regime : "all"),
+                           signature: stored.signature)
+        }
+        let summaries = tracker.summaries
+        let html = HTML.table(columns: ["Horizon"] + (byRegime ? ["Regime"] : []) + ["Outcomes", "Hit rate %", "Interval coverage %", "Brier", "Log loss"],
+                              rows: summaries.map { key, summary in
+                                  [key.horizon] + (byRegime ? [key.regime] : []) + [String(summary.count), String(format: "%.1f", summary.accuracy * 100),
+                                   String(format: "%.1f", summary.intervalCoverage * 100), String(format: "%.4f", summary.brier), String(format: "%.4f", summary.logLoss)]
+                              }, numeric: Set((byRegime ? 2 : 1)...(byRegime ? 6 : 5)))
+        return (html, summaries)
     }
 
     /// The signals as dots on a time axis, one row per kind.

@@ -23,7 +23,8 @@ enum PerformancePage {
             html += SVGChart.line(equity, times: times, title: "Equity")
         }
         html += SVGChart.line(drawdown, times: times, title: "Drawdown (% below the highest mark)", height: 160, color: "#cf222e", area: true)
-        html += "<h2>Monthly returns (%)</h2>" + monthlyTable(MonthlyReturn.of(equity, at: times))
+        // A mark at a close time belongs to the period before it (a daily close at midnight of the 1st, to the month before).
+        html += "<h2>Monthly returns (%)</h2>" + monthlyTable(MonthlyReturn.of(equity, at: times.map { $0.adding(milliseconds: -1) }))
         html += "<h2>P&amp;L by symbol</h2>" + (try await profitBySymbol(account: account, checkpoint: checkpoint, store: store))
         html += "<h2>Metrics</h2>"
         if let (periods, metrics) = try? TradingRoutes.accountMetrics(account, points: points) {
@@ -55,10 +56,10 @@ enum PerformancePage {
         guard let first = points.first, let last = points.last, !symbols.isEmpty, points.count >= 2 else { return nil }
         let instruments = try await store.instruments()
         var curves: [[Double]] = []
+        // The series whose bars the marks were taken on: the longest bar length not above the marks' usual spacing.
+        let spacing = zip(points.dropFirst(), points).map { $0.time.millisecondsSinceEpoch - $1.time.millisecondsSinceEpoch }.sorted()[(points.count - 1) / 2]
         for symbol in symbols {
-            // The series whose bars the marks were taken on: the longest bar length not above the marks' usual spacing.
-            let spacing = zip(points.dropFirst(), points).map { $0.time.millisecondsSinceEpoch - $1.time.millisecondsSinceEpoch }.sorted()[(points.count - 1) / 2]
-            let stored = instruments.first { $0.instrument.symbol == symbol }?.series.filter { $0.kind == .ohlcv }.map(\.timeframe).sorted() ?? []
+            let stored = StoredSeries.timeframes(of: symbol, in: instruments)
             guard let timeframe = stored.last(where: { $0.milliseconds <= spacing }) ?? stored.first else { return nil }
             let bars = try await store.bars(BarQuery(symbol: symbol, timeframe: timeframe, start: first.time.adding(milliseconds: -timeframe.milliseconds * 10),
                                                      end: last.time, limit: 2_000_000)).bars
@@ -114,7 +115,7 @@ enum PerformancePage {
         let symbols = Set(flows.keys).union(ledger.positions.keys).sorted { $0.rawValue < $1.rawValue }
         return try symbols.map { symbol in
             let quantity = ledger.positions[symbol]?.quantity ?? .zero
-            let held = try quantity.multiplied(by: checkpoint.marks[symbol] ?? .zero)
+            let held = try ledger.value(of: symbol, prices: checkpoint.marks)
             let flow = flows[symbol] ?? (.zero, .zero, 0)
             return SymbolProfit(symbol: symbol, fills: flow.count, fees: flow.fees, quantity: quantity, heldValue: held, total: flow.cash + held)
         }

@@ -48,23 +48,13 @@ enum PredictionsPage {
 
     /// The feedback loop's figures for `symbol`, per horizon, and its calibration.
     static func scoring(symbol: Symbol, store: any Store) async throws -> String {
-        let outcomes = try await store.outcomes(limit: outcomesRead).filter { $0.symbol == symbol }
-        var tracker = PerformanceTracker(window: outcomesRead)
-        for stored in outcomes.reversed() {
-            tracker.record(stored.outcome, probabilityUp: stored.probabilityUp,
-                           key: PerformanceTracker.Key(model: "all", horizon: stored.horizon, symbol: symbol.rawValue, regime: "all"), signature: stored.signature)
-        }
-        let summaries = tracker.summaries
+        let outcomes = try await store.outcomes(symbol: symbol, limit: outcomesRead)
         var html = "<h2>How these forecasts have scored</h2>"
-        guard !summaries.isEmpty else {
+        guard !outcomes.isEmpty else {
             return html + "<p class=\"note\">No forecast of \(HTML.escape(symbol.rawValue)) has been scored yet: each is scored once its horizon has passed.</p>"
         }
-        html += HTML.table(columns: ["Horizon", "Scored", "Hit rate %", "Interval coverage %", "Brier", "Log loss"],
-                           rows: summaries.map { key, summary in
-                               [key.horizon, String(summary.count), String(format: "%.1f", summary.accuracy * 100), String(format: "%.1f", summary.intervalCoverage * 100),
-                                String(format: "%.4f", summary.brier), String(format: "%.4f", summary.logLoss)]
-                           }, numeric: [1, 2, 3, 4, 5])
-        html += reliability(summaries.map { ($0.key.horizon, $0.summary.calibration) })
+        let (table, summaries) = FeedbackPage.performanceTable(outcomes, byRegime: false)
+        html += table + reliability(summaries.map { ($0.key.horizon, $0.summary.calibration) })
         return html
     }
 

@@ -40,7 +40,7 @@ enum BacktestRoutes: RouteGroup {
                 problems: [.invalidParameter])
             ) { request, _ in
                 let query = try QueryValidator(request, allowed: ["limit", "before"])
-                let (runs, next) = try await page(query, store: store)
+                let (runs, next, _) = try await page(query, store: store)
                 return JSONResponse.make(["backtests": .array(runs.map(\.summary)), "next_before": next.map(JSONValue.integer) ?? .null])
             },
             APIRoute(APIOperation(
@@ -71,10 +71,10 @@ enum BacktestRoutes: RouteGroup {
     /// and queues it once per idempotency key.
     static func enqueue(_ body: BacktestJobRequest, idempotencyKey key: String?, dependencies: ServerDependencies) async throws -> JobRecord {
         guard let symbol = Symbol(body.symbol) else { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
-        guard let timeframe = Timeframe(rawValue: body.timeframe ?? "1d") else {
+        guard let timeframe = Timeframe(rawValue: body.resolvedTimeframe) else {
             throw ProblemDetails.invalidParameter("timeframe", "must be one of \(Timeframe.codes.joined(separator: ", "))")
         }
-        let fast = body.fast ?? 10, slow = body.slow ?? 30
+        let fast = body.resolvedFast, slow = body.resolvedSlow
         guard fast >= 1 else { throw ProblemDetails.invalidParameter("fast", "must be at least 1") }
         guard slow > fast, slow <= 10_000 else { throw ProblemDetails.invalidParameter("slow", "needs 1 ≤ fast < slow ≤ 10000") }
         guard body.cash.map({ RequestDecimal.isWritten($0) && (FixedDecimal($0)?.isPositive ?? false) }) ?? true else {
@@ -90,12 +90,12 @@ enum BacktestRoutes: RouteGroup {
                                                            runAt: dependencies.clock.now(), maximumAttempts: 3), at: dependencies.clock.now())
     }
 
-    /// A page of backtest jobs from the `limit` and `before` of `query`, and the `before` of the next page (nil on the last).
-    static func page(_ query: QueryValidator, store: any Store) async throws -> ([BacktestRun], Int64?) {
+    /// A page of backtest jobs from the `limit` and `before` of `query`, the `before` of the next page (nil on the last), and the limit.
+    static func page(_ query: QueryValidator, store: any Store) async throws -> ([BacktestRun], Int64?, Int) {
         let limit = try query.parsed("limit", accepted: "an integer from 1 to 100") { Int($0).flatMap { (1...100).contains($0) ? $0 : nil } } ?? 20
         let before = try query.parsed("before", accepted: "a positive integer") { Int64($0).flatMap { $0 > 0 ? $0 : nil } }
         let jobs = try await store.jobs(kind: "backtest", beforeID: before, limit: limit + 1)
-        return (jobs.prefix(limit).map(BacktestRun.init), jobs.count > limit ? jobs[limit - 1].id : nil)
+        return (jobs.prefix(limit).map(BacktestRun.init), jobs.count > limit ? jobs[limit - 1].id : nil, limit)
     }
 
     /// The schemas of these routes' bodies.
@@ -118,7 +118,7 @@ enum BacktestRoutes: RouteGroup {
         ("BacktestJob", Schema.object([
             ("job_id", Schema.identifier), ("status", Schema.enumeration(JobRecord.Status.self)),
             ("attempts", Schema.integer), ("created_at", Schema.dateTime), ("finished_at", Schema.nullableDateTime), ("last_error", Schema.nullableString),
-            ("result", ["type": ["object", "null"], "description": "The figures (final_equity, return_pct, trades, max_drawdown_pct, sharpe_ratio, win_rate_pct, exposure_pct, fees, buy_and_hold_return_pct, metrics) and the tear sheet's content: equity_curve (at most 1,000 points keeping every peak and trough, with buy_and_hold), monthly_returns and the first 500 trades in trade_list."]),
+            ("result", ["type": ["object", "null"], "description": "The figures (final_equity, return_pct, trades, max_drawdown_pct, sharpe_ratio, win_rate_pct, exposure_pct, fees, buy_and_hold_return_pct, metrics) and the tear sheet's content: equity_curve (about 1,000 points: each stretch's highest and lowest equity and drawdown, with buy_and_hold and drawdown_pct measured on the whole curve), monthly_returns (by the month of each bar's open) and the first 500 trades in trade_list."]),
         ])),
     ]
 }

@@ -16,11 +16,11 @@ extension DashboardRoutes {
             }
             var html = ""
             if session.principal.role.satisfies(.trader) {
-                let defaults = BacktestsPage.FormValues(symbol: series.first?.0 ?? "", timeframe: series.first?.1 ?? "1d")
+                let defaults = BacktestsPage.FormValues(symbol: series.first?.0 ?? "", timeframe: series.first?.1 ?? BacktestJobRequest.defaultTimeframe)
                 html += BacktestsPage.form(values ?? defaults, symbols: Array(Set(series.map(\.0))).sorted(), problem: problem, session: session)
             }
-            let (runs, next) = try await BacktestRoutes.page(query ?? QueryValidator(), store: store)
-            return html + BacktestsPage.list(runs, next: next)
+            let (runs, next, limit) = try await BacktestRoutes.page(query ?? QueryValidator(), store: store)
+            return html + BacktestsPage.list(runs, next: next, limit: limit)
         }
         /// A backtest job by the id in `name` of the path or query.
         @Sendable func run(_ text: String?, name: String) async throws -> BacktestRun {

@@ -162,7 +162,7 @@ enum DashboardRoutes: RouteGroup {
                 let symbols = instruments.map(\.instrument.symbol.rawValue)
                 let symbolText = try query.value("symbol") ?? symbols.first ?? ""
                 let timeframeText = try query.value("timeframe")
-                    ?? instruments.first { $0.instrument.symbol.rawValue == symbolText }?.series.filter { $0.kind == .ohlcv }.map(\.timeframe).min()?.rawValue ?? "1d"
+                    ?? Symbol(symbolText).flatMap { StoredSeries.timeframes(of: $0, in: instruments).first }?.rawValue ?? "1d"
                 let barsText = try query.value("bars") ?? "200"
                 // Bad values are shown next to their field (the same reasons the API gives), never trusted.
                 var problem: (field: String, reason: String)?

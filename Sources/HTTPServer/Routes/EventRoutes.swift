@@ -7,7 +7,7 @@ import TradingCore
 import TradingEngine
 
 /// Server-Sent Events: what happens to an account as it happens — `bar` (an equity mark), `fill`,
-/// `order` (an order placed or changed, in the order written),
+/// `order` (an order placed or changed: its newest state, in the order written),
 /// `state` (ACTIVE / REDUCING / HALTED and why), `alert` (the risk gate's and the supervisor's),
 /// `signal` (the feedback loop's) — read from the store, so any process sharing the database
 /// streams what any other did. Each event's id is a cursor: a client reconnecting with
@@ -28,7 +28,7 @@ enum EventRoutes: RouteGroup {
                            "schema": ["type": "string", "maxLength": 1000]]]
         let description = """
             Server-Sent Events (text/event-stream) of the account: `bar` (an equity mark: time, bar_index, equity, cash, gross_exposure, \
-            state), `fill`, `order` (an order placed or changed: its status and filled quantity, in the order written), `state` (a change \
+            state), `fill`, `order` (an order placed or changed: its newest status and filled quantity, in the order written; two changes between reads arrive as one), `state` (a change \
             of trading state with its rule and reason), `alert` (the risk gate's, `source: risk`, and the \
             supervisor's), `signal` (the feedback loop's). Read from the store every 250 ms; a comment every 15 s keeps the connection open. \
             Without `Last-Event-ID` the stream starts now; with it, after that event.

@@ -6,9 +6,11 @@ import TradingCore
 import TradingEngine
 
 /// What a backtest job keeps as its result: the figures of `orchestrator backtest` and the tear
-/// sheet's content (metrics, equity against buy-and-hold thinned to at most `curvePoints` points
-/// keeping every peak and trough, monthly returns, the first `listedTrades` trades), so the
-/// dashboard and API clients can show a run without running it again.
+/// sheet's content (metrics; equity against buy-and-hold thinned to about `curvePoints` points —
+/// each stretch's highest and lowest, with the drawdown at each point measured on the whole curve,
+/// so the deepest drawdown is kept exactly; monthly returns by the month of each bar's open, as the
+/// tear sheet counts them; the first `listedTrades` trades), so the dashboard and API clients can
+/// show a run without running it again.
 enum BacktestJobResult {
     /// The most points of the stored equity curve.
     static let curvePoints = 1000
@@ -23,9 +25,17 @@ enum BacktestJobResult {
         let buyAndHold = bars.prefix(count).map { $0.close.value.doubleValue / firstClose * (equity.first ?? 0) }
         let returns = count > 1 ? (1..<count).map { equity[$0] / equity[$0 - 1] - 1 } : []
         let metrics = try? PerformanceAnalytics.metrics(returns: returns, options: MetricsOptions(periodsPerYear: HistoricalAnalysis.periodsPerYear(timeframe)))
-        let curve: [JSONValue] = CurveThinning.keptIndices(Array(equity.prefix(count)), maximum: curvePoints).map { index in
+        var peak = -Double.infinity
+        let drawdown = equity.prefix(count).map { value -> Double in
+            peak = max(peak, value)
+            return peak > 0 ? (value / peak - 1) * 100 : 0
+        }
+        // The kept points: each stretch's extremes of equity, and of drawdown (its trough can fall between them).
+        let kept = Set(CurveThinning.keptIndices(Array(equity.prefix(count)), maximum: curvePoints / 2))
+            .union(CurveThinning.keptIndices(drawdown, maximum: curvePoints / 2)).sorted()
+        let curve: [JSONValue] = kept.map { index in
             ["time": .string(bars[index].openTime.adding(milliseconds: timeframe.milliseconds).iso8601), "equity": .number(equity[index]),
-             "buy_and_hold": .number(buyAndHold[index])]
+             "buy_and_hold": .number(buyAndHold[index]), "drawdown_pct": .number(drawdown[index])]
         }
         let metricsJSON: JSONValue = metrics.map { metrics -> JSONValue in
             ["annual_return": .number(metrics.annualReturn), "annual_volatility": .number(metrics.annualVolatility),

@@ -149,12 +149,12 @@ public enum JobKinds {
     public static func backtest(store: any MarketDataStore) -> JobHandler {
         JobHandler(kind: "backtest") { job in
             let payload = try decode(BacktestJobRequest.self, of: job, shape: "a backtest request")
-            guard let symbol = Symbol(payload.symbol), let timeframe = Timeframe(rawValue: payload.timeframe ?? "1d"),
-                  let cash = FixedDecimal(payload.cash ?? "100000"), let commission = FixedDecimal(payload.commission ?? "0.001") else {
+            guard let symbol = Symbol(payload.symbol), let timeframe = Timeframe(rawValue: payload.resolvedTimeframe),
+                  let cash = FixedDecimal(payload.resolvedCash), let commission = FixedDecimal(payload.resolvedCommission) else {
                 throw PayloadError(description: "symbol, timeframe, cash or commission is not valid")
             }
             let bars = try await store.allBars(symbol: symbol, timeframe: timeframe)
-            let backtest = SMACrossBacktest(fast: payload.fast ?? 10, slow: payload.slow ?? 30, cash: cash, commission: commission)
+            let backtest = SMACrossBacktest(fast: payload.resolvedFast, slow: payload.resolvedSlow, cash: cash, commission: commission)
             let result = try backtest.run(bars, symbol: symbol)
             let json = BacktestJobResult.json(result, backtest: backtest, symbol: symbol, timeframe: timeframe, bars: bars)
             return String(decoding: json.serialized(), as: UTF8.self)

@@ -337,9 +337,11 @@ public enum Schema {
             // The dashboard lists one kind's newest jobs (backtests) among many of other kinds.
             "CREATE INDEX jobs_kind ON jobs (kind, id)",
             // Each insert or change of an order takes the account's next number, so the event stream
-            // sends every change once and in the order written (an order's own times are venue times).
+            // sends each order's newest state once, in the order written (an order's own times are
+            // venue times). One writer per account (its session) keeps the numbers unique; the index
+            // would refuse a second one.
             "ALTER TABLE trading_orders ADD COLUMN change_sequence BIGINT NOT NULL DEFAULT 0",
-            "CREATE INDEX trading_orders_changes ON trading_orders (account, change_sequence)",
+            "CREATE UNIQUE INDEX trading_orders_changes ON trading_orders (account, change_sequence) WHERE change_sequence > 0",
         ]),
     ]
 

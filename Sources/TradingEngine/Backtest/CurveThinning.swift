@@ -1,6 +1,7 @@
-/// Fewer points of a long curve to draw or to keep, without losing its shape: every index when
-/// few, else the lowest and the highest of each of `maximum / 2` stretches (in order) and the last,
-/// so no peak or trough disappears (a drawdown read from the kept points is the curve's own).
+/// Fewer points of a long curve to draw or to keep, without losing its range: every index when few,
+/// else the first, the last, and the lowest and the highest of each of `maximum / 2` stretches (in
+/// order; at most `maximum + 2` indices), so the curve's highest and lowest values stay. A peak that
+/// is not its stretch's highest can go, so a drawdown is measured on the whole curve, not on these.
 public enum CurveThinning {
     /// The indices of `values` to keep, ascending, at most about `maximum`.
     public static func keptIndices(_ values: [Double], maximum: Int) -> [Int] {

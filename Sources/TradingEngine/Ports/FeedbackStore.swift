@@ -209,6 +209,8 @@ public protocol FeedbackStore: Sendable {
     func outcomeCounts() async throws -> [LearningSignal.Kind: Int]
     /// The newest scored outcomes, newest data time first.
     func outcomes(limit: Int) async throws -> [StoredOutcome]
+    /// The newest scored outcomes of one symbol, newest data time first.
+    func outcomes(symbol: Symbol, limit: Int) async throws -> [StoredOutcome]
     /// Fills of every account without a decision outcome, oldest first.
     func unscoredFills(limit: Int) async throws -> [UnscoredFill]
     /// The newest decision outcomes, newest exit first.

@@ -149,10 +149,15 @@ public struct Ledger: Sendable {
     /// Cash + positions marked at `prices` (a symbol without a price is marked at cost).
     public func equity(prices: [Symbol: FixedDecimal]) throws(DecimalArithmeticError) -> FixedDecimal {
         var total = cash
-        for (symbol, position) in positions {
-            if let price = prices[symbol] { total = total + (try position.quantity.multiplied(by: price)) } else { total = total + position.cost }
-        }
+        for symbol in positions.keys { total = total + (try value(of: symbol, prices: prices)) }
         return total
+    }
+
+    /// The position in `symbol` marked at its price in `prices`, at cost without one (zero when flat).
+    public func value(of symbol: Symbol, prices: [Symbol: FixedDecimal]) throws(DecimalArithmeticError) -> FixedDecimal {
+        guard let position = positions[symbol] else { return .zero }
+        guard let price = prices[symbol] else { return position.cost }
+        return try position.quantity.multiplied(by: price)
     }
 
     /// Unrealised profit at `prices`: marked value − cost basis.
