@@ -102,12 +102,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // L3 support shared by the venue adapters (not an adapter): one HTTP exchange with a venue and what its failures mean.
+        .target(
+            name: "VenueTransport",
+            dependencies: [
+                "TradingEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // L3 adapters: the Binance Spot venue (REST, streams, signing, rate budget); imports no other adapter.
         .target(
             name: "BinanceConnector",
             dependencies: [
                 "TradingCore",
                 "TradingEngine",
+                "VenueTransport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,6 +127,21 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // L3 adapters: the Alpaca broker (stocks and crypto, REST; bars read without losing a digit); imports no other adapter.
+        .target(
+            name: "AlpacaConnector",
+            dependencies: [
+                "TradingCore",
+                "TradingEngine",
+                "VenueTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -200,6 +227,19 @@ let package = Package(
             path: "Tests/BinanceStub",
             swiftSettings: strictSettings
         ),
+        // Test-only: a local Alpaca (Trading API v2 and market-data REST subset, faults) on 127.0.0.1.
+        .target(
+            name: "AlpacaStub",
+            dependencies: [
+                "TradingCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/AlpacaStub",
+            swiftSettings: strictSettings
+        ),
         // Test-only: the stub exchange as a program, replaying recorded bars for local runs and the live benchmark.
         .executableTarget(
             name: "binance-stub",
@@ -213,6 +253,12 @@ let package = Package(
                 "BinanceConnector", "BinanceStub", "TradingCore", "TradingEngine", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AlpacaConnectorTests",
+            dependencies: ["AlpacaConnector", "AlpacaStub", "TradingCore", "TradingEngine", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOPosix
 import TradingCore
 import TradingEngine
+import VenueTransport
 
 /// Signed and unsigned REST calls with the clock offset, the shared rate budget and Binance's
 /// error rules: 429 pauses every caller, 418 stops every call, -1021 resynchronises the clock and
@@ -128,33 +129,24 @@ public actor BinanceRESTClient {
         var request = HTTPClientRequest(url: baseURL + path + (text.isEmpty ? "" : "?" + text))
         request.method = HTTPMethod(rawValue: method)
         request.headers = headers
-        let response: HTTPClientResponse
-        let body: ByteBuffer
+        let answer: VenueHTTPTransport.Answer
         do {
-            response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                                                              + timeout.components.attoseconds / 1_000_000_000))
-            body = try await response.body.collect(upTo: 16 * 1024 * 1024)
-        } catch let error as HTTPClientError where error == .connectTimeout {
-            // Never connected: nothing was sent.
-            throw VenueError(.unreachable, "\(method) \(path): could not connect to \(baseURL) (\(error))")
-        } catch let error as NIOConnectionError {
-            throw VenueError(.unreachable, "\(method) \(path): could not connect to \(baseURL) (\(error))")
-        } catch let error as IOError where error.errnoCode == ECONNREFUSED {
-            throw VenueError(.unreachable, "\(method) \(path): \(baseURL) refused the connection")
-        } catch {
-            throw BinanceOutcomeUnknown(description: "\(method) \(path): no answer (\(error)); the request may have reached the exchange")
+            answer = try await VenueHTTPTransport.exchange(request, http: http, timeout: timeout, maximumBytes: 16 * 1024 * 1024,
+                                                           what: "\(method) \(path)", baseURL: baseURL)
+        } catch let error as VenueHTTPTransport.NoAnswer {
+            throw BinanceOutcomeUnknown(description: error.description)
         }
-        let pairs = response.headers.map { (name: $0.name, value: $0.value) }
+        let pairs = answer.headers
         await budget.observe(headers: pairs)
-        let status = Int(response.status.code)
-        let data = Data(body.readableBytesView)
+        let status = answer.status
+        let data = Data(answer.body)
         switch status {
         case 200..<300:
             return Response(status: status, headers: pairs, body: data)
         case 429, 418:
             // 429: every caller pauses for Retry-After; 418 (banned): nothing is sent until it ends.
             let banned = status == 418
-            let retry = response.headers.first(name: "Retry-After").flatMap(Int.init)
+            let retry = pairs.first(named: "Retry-After").flatMap(Int.init)
             let seconds = retry ?? (banned ? 120 : 60)
             if banned {
                 await budget.banned(retryAfterSeconds: retry)

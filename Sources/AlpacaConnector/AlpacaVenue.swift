@@ -1,0 +1,289 @@
+import Foundation
+import Logging
+import TradingCore
+import TradingEngine
+
+/// Alpaca behind the `ExecutionVenue` port: orders v2 by REST with deterministic client order ids
+/// (at most 48 characters), instrument rules from `/v2/assets` checked before anything is sent
+/// (whole shares unless the asset is `fractionable`), fills from the account's FILL activities,
+/// order ends from the order objects; each trade reported once.
+///
+/// An order whose answer was lost (5xx, time-out) is `.unknown` and kept in `unresolved` until
+/// `resolveUnknownOrders()` finds it by its client order id, or until `unknownOrderWindow` has
+/// passed with Alpaca not knowing it: it is never sent again (Alpaca refuses a repeated client
+/// order id anyway).
+public actor AlpacaVenue: ExecutionVenue {
+    public nonisolated let name = "alpaca"
+    public let rest: AlpacaRESTClient
+    private let clock: @Sendable () -> Timestamp
+    private let logger: Logger
+    private var rulesCache: [Symbol: InstrumentRules] = [:]
+    private var fractionable: [Symbol: Bool] = [:]
+    private var lastPrices: [Symbol: FixedDecimal] = [:]
+    /// Orders this process knows by client order id, as last seen.
+    private var known: [String: VenueOrderState] = [:]
+    private var clientIDsByVenueID: [String: String] = [:]
+    private var reportedTrades: Set<String> = []
+    private var reportedEnds: Set<String> = []
+    /// The newest fill activity time read, and the ids read at it (the next read starts there).
+    private var fillCursor: Timestamp
+    public private(set) var unresolved: [String: (request: VenueOrderRequest, sentAt: Timestamp)] = [:]
+    private let reports = ExecutionReportBroadcast()
+    /// Orders refused before sending, by rule (for metrics).
+    public private(set) var refusedByRule: [String: Int] = [:]
+    /// The time limit of an order submission (nil: the REST client's); past it the outcome is unknown.
+    public let submitTimeout: Duration?
+    /// How long an unknown submission may stay unknown to Alpaca before it counts as never placed.
+    public let unknownOrderWindow: Duration
+
+    /// Creates a venue over the trading REST client; fills are read from `since` on.
+    public init(rest: AlpacaRESTClient, clock: @escaping @Sendable () -> Timestamp, since: Timestamp? = nil, submitTimeout: Duration? = nil,
+                unknownOrderWindow: Duration = .seconds(60), logger: Logger = Logger(label: "alpaca.venue")) {
+        self.rest = rest
+        self.clock = clock
+        self.logger = logger
+        self.submitTimeout = submitTimeout
+        self.unknownOrderWindow = unknownOrderWindow
+        fillCursor = since ?? clock()
+    }
+
+    /// Sets the price an order's notional is checked at (the last closed bar's close).
+    public func setReferencePrice(_ price: FixedDecimal, for symbol: Symbol) {
+        lastPrices[symbol] = price
+    }
+
+    public func instrumentRules(for symbols: [Symbol]) async throws -> [Symbol: InstrumentRules] {
+        for symbol in symbols where rulesCache[symbol] == nil {
+            let market = AlpacaMarketSymbol(symbol)
+            let asset: AlpacaJSON
+            do {
+                asset = try await rest.get("/v2/assets/" + AlpacaRESTClient.encoded(market.alpacaName)).body
+            } catch let error as AlpacaAPIError where error.httpStatus == 404 {
+                throw VenueError(.unknownSymbol, "Alpaca lists no asset \(market.alpacaName): \(error.message)")
+            }
+            rulesCache[symbol] = Self.rules(asset, symbol: symbol, market: market)
+            fractionable[symbol] = asset["fractionable"]?.bool ?? false
+        }
+        return Dictionary(uniqueKeysWithValues: symbols.compactMap { symbol in rulesCache[symbol].map { (symbol, $0) } })
+    }
+
+    /// The rules of an asset: crypto from its increments; a fractionable stock in steps of 10⁻⁹
+    /// share with Alpaca's $1 minimum; any other stock in whole shares.
+    static func rules(_ asset: AlpacaJSON, symbol: Symbol, market: AlpacaMarketSymbol) -> InstrumentRules {
+        let trading = asset["tradable"]?.bool == true && asset["status"]?.string == "active"
+        if market.isCrypto {
+            let parts = market.alpacaName.split(separator: "/").map(String.init)
+            let step = AlpacaOrderMessages.decimal(asset["min_trade_increment"]) ?? FixedDecimal("0.000000001")!
+            return InstrumentRules(symbol: symbol, baseAsset: parts[0], quoteAsset: parts.count > 1 ? parts[1] : "USD",
+                                   tickSize: AlpacaOrderMessages.decimal(asset["price_increment"]) ?? .zero, stepSize: step,
+                                   minimumQuantity: AlpacaOrderMessages.decimal(asset["min_order_size"]) ?? step, isTrading: trading)
+        }
+        if asset["fractionable"]?.bool == true {
+            return InstrumentRules(symbol: symbol, baseAsset: market.alpacaName, quoteAsset: "USD", tickSize: FixedDecimal("0.01")!,
+                                   stepSize: FixedDecimal("0.000000001")!, minimumQuantity: FixedDecimal("0.000000001")!,
+                                   minimumNotional: FixedDecimal(1), isTrading: trading)
+        }
+        return InstrumentRules(symbol: symbol, baseAsset: market.alpacaName, quoteAsset: "USD", tickSize: FixedDecimal("0.01")!,
+                               stepSize: FixedDecimal(1), minimumQuantity: FixedDecimal(1), isTrading: trading)
+    }
+
+    public func submit(_ request: VenueOrderRequest) async throws -> VenueSubmission {
+        if let state = known[request.clientOrderID] { return .accepted(state) }
+        guard request.clientOrderID.count <= 48 else {
+            return .rejected(reason: "client order id \(request.clientOrderID) is longer than Alpaca's 48 characters")
+        }
+        let rules = try await instrumentRules(for: [request.symbol])[request.symbol]!
+        guard rules.isTrading else { return refused("TRADING", "\(request.symbol.rawValue) is not tradable at Alpaca now") }
+        let reference: FixedDecimal? = switch request.type {
+        case .limit(let price), .stop(let price): price.value
+        case .market: lastPrices[request.symbol]
+        }
+        if let violation = rules.violation(of: request, referencePrice: reference) {
+            // A fraction of a share that is not fractionable is named as such.
+            let whole = fractionable[request.symbol] == false && !AlpacaMarketSymbol(request.symbol).isCrypto
+            return refused(violation.filter, whole ? "\(request.symbol.rawValue) is not fractionable at Alpaca: whole shares only (\(violation.reason))"
+                                                   : violation.reason)
+        }
+        let market = AlpacaMarketSymbol(request.symbol)
+        let response: AlpacaRESTClient.Response
+        do {
+            response = try await rest.post("/v2/orders", body: AlpacaOrderMessages.body(request, symbol: market.alpacaName), timeout: submitTimeout)
+        } catch let error as AlpacaOutcomeUnknown {
+            unresolved[request.clientOrderID] = (request, clock())
+            logger.warning("order outcome unknown; it will be resolved by its client order id", metadata: ["client_order_id": "\(request.clientOrderID)"])
+            return .unknown(reason: error.description)
+        } catch let error as AlpacaAPIError where error.httpStatus == 422 && error.message.contains("client_order_id must be unique") {
+            // Sent before (by an earlier run): the order that exists is the answer.
+            guard let state = try await order(clientOrderID: request.clientOrderID, symbol: request.symbol) else {
+                return .rejected(reason: error.description)
+            }
+            return .accepted(state)
+        } catch let error as AlpacaAPIError where [403, 422].contains(error.httpStatus) {
+            // 403: buying power or shares not sufficient; 422: a parameter Alpaca does not take.
+            return .rejected(reason: "Alpaca refused the order: \(error)")
+        }
+        let state = try AlpacaOrderMessages.state(response.body, symbol: request.symbol)
+        record(state)
+        publish(ExecutionReport(kind: .accepted, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID, symbol: state.symbol,
+                                side: state.side, quantity: state.quantity, cumulativeQuantity: .zero, time: state.updatedAt))
+        return .accepted(state)
+    }
+
+    private func refused(_ rule: String, _ reason: String) -> VenueSubmission {
+        refusedByRule[rule, default: 0] += 1
+        return .rejected(reason: "\(rule): \(reason)")
+    }
+
+    public func cancel(clientOrderID: String, symbol: Symbol) async throws -> VenueOrderState? {
+        guard let current = try await order(clientOrderID: clientOrderID, symbol: symbol), let venueID = current.venueOrderID else { return nil }
+        guard !current.status.isTerminal else { return current }
+        do {
+            _ = try await rest.delete("/v2/orders/" + AlpacaRESTClient.encoded(venueID))
+        } catch let error as AlpacaAPIError where error.httpStatus == 404 {
+            return nil
+        } catch let error as AlpacaAPIError where error.httpStatus == 422 {
+            // Already filled, cancelled or expired: its state says which.
+            logger.info("cancel refused: the order has ended", metadata: ["client_order_id": "\(clientOrderID)", "reason": "\(error.message)"])
+        }
+        guard let after = try await order(clientOrderID: clientOrderID, symbol: symbol) else { return nil }
+        try await reportChanges(after)
+        return after
+    }
+
+    public func order(clientOrderID: String, symbol: Symbol) async throws -> VenueOrderState? {
+        do {
+            let response = try await rest.get("/v2/orders:by_client_order_id", query: [("client_order_id", clientOrderID)])
+            return try AlpacaOrderMessages.state(response.body, symbol: symbol)
+        } catch let error as AlpacaAPIError where error.httpStatus == 404 {
+            return nil
+        }
+    }
+
+    public func openOrders(symbols: [Symbol]) async throws -> [VenueOrderState] {
+        let markets = symbols.map(AlpacaMarketSymbol.init)
+        let bySymbol = Dictionary(markets.map { ($0.alpacaName, $0.symbol) }, uniquingKeysWith: { first, _ in first })
+        let response = try await rest.get("/v2/orders", query: [("status", "open"), ("limit", "500"), ("direction", "asc"),
+                                                                ("symbols", markets.map(\.alpacaName).joined(separator: ","))])
+        return try (response.body.array ?? []).compactMap { order in
+            guard let name = order["symbol"]?.string, let symbol = bySymbol[name] ?? bySymbol[name.replacingOccurrences(of: "/", with: "")] else { return nil }
+            return try AlpacaOrderMessages.state(order, symbol: symbol)
+        }
+    }
+
+    public func balances() async throws -> [String: VenueBalance] {
+        let account = try await rest.get("/v2/account").body
+        guard let cash = AlpacaOrderMessages.decimal(account["cash"]) else { throw VenueError(.malformedResponse, "the account has no cash") }
+        var balances = ["USD": VenueBalance(asset: "USD", free: cash, locked: .zero)]
+        for position in try await rest.get("/v2/positions").body.array ?? [] {
+            guard let name = position["symbol"]?.string?.trimmingCharacters(in: .whitespaces), let quantity = AlpacaOrderMessages.decimal(position["qty"]) else { continue }
+            let asset = name.contains("/") ? String(name.split(separator: "/")[0]) : name
+            balances[asset] = VenueBalance(asset: asset, free: AlpacaOrderMessages.decimal(position["qty_available"]) ?? quantity, locked: .zero)
+        }
+        return balances
+    }
+
+    public func fills(symbol: Symbol, since: Timestamp) async throws -> [VenueFill] {
+        try await fillActivities(after: since).compactMap { activity in activity.fill.symbol == symbol ? activity.fill : nil }
+    }
+
+    /// FILL activities after `time`, oldest first, every page; each with its order's venue id and cumulative quantity.
+    func fillActivities(after time: Timestamp) async throws -> [(fill: VenueFill, venueOrderID: String, cumulative: FixedDecimal, final: Bool)] {
+        var result: [(fill: VenueFill, venueOrderID: String, cumulative: FixedDecimal, final: Bool)] = []
+        var token: String?
+        for _ in 0..<1_000 {
+            var query: [(String, String)] = [("after", time.iso8601), ("direction", "asc"), ("page_size", "100")]
+            if let token { query.append(("page_token", token)) }
+            let page = try await rest.get("/v2/account/activities/FILL", query: query).body.array ?? []
+            for activity in page {
+                guard let id = activity["id"]?.string, let orderID = activity["order_id"]?.string, let name = activity["symbol"]?.string,
+                      let side = activity["side"]?.string.flatMap(OrderSide.init(rawValue:)), let quantity = AlpacaOrderMessages.decimal(activity["qty"]),
+                      let price = AlpacaOrderMessages.decimal(activity["price"]), let when = AlpacaOrderMessages.time(activity["transaction_time"]) else {
+                    logger.warning("a FILL activity without its fields was skipped")
+                    continue
+                }
+                let clientID = clientIDsByVenueID[orderID] ?? ""
+                let symbol = known[clientID]?.symbol ?? Symbol(name) ?? Symbol(name.replacingOccurrences(of: "/", with: "-"))
+                guard let symbol else { continue }
+                let fill = VenueFill(tradeID: id, clientOrderID: clientID, symbol: symbol, side: side, quantity: quantity, price: price,
+                                     fee: .zero, feeAsset: "USD", time: when)
+                result.append((fill, orderID, AlpacaOrderMessages.decimal(activity["cum_qty"]) ?? quantity,
+                               activity["type"]?.string == "fill" || AlpacaOrderMessages.decimal(activity["leaves_qty"])?.isZero == true))
+            }
+            guard page.count == 100, let last = page.last?["id"]?.string else { break }
+            token = last
+        }
+        return result
+    }
+
+    public func executionReports() async -> AsyncStream<ExecutionReport> {
+        reports.subscribe()
+    }
+
+    /// Resolves unknown submissions, then reads new fills and the state of working orders: the
+    /// REST path of execution reports.
+    public func synchronize() async throws {
+        try await resolveUnknownOrders()
+        try await poll()
+    }
+
+    /// Reads the FILL activities since the last read (each reported once) and the state of every
+    /// working order (its end reported once).
+    public func poll() async throws {
+        // A second of overlap: activities written at the same instant as the last read are not missed (ids deduplicate).
+        let activities = try await fillActivities(after: fillCursor.adding(milliseconds: -1_000))
+        for activity in activities {
+            fillCursor = max(fillCursor, activity.fill.time)
+            guard let clientID = clientIDsByVenueID[activity.venueOrderID], let state = known[clientID],
+                  reportedTrades.insert(activity.fill.tradeID).inserted else { continue }
+            publish(ExecutionReport(kind: activity.final ? .fill : .partialFill, clientOrderID: clientID, venueOrderID: activity.venueOrderID,
+                                    symbol: state.symbol, side: state.side, quantity: state.quantity, cumulativeQuantity: activity.cumulative,
+                                    fill: activity.fill, time: activity.fill.time))
+            if activity.final { reportedEnds.insert(clientID) }
+        }
+        for state in known.values where !state.status.isTerminal {
+            guard let current = try await order(clientOrderID: state.clientOrderID, symbol: state.symbol) else { continue }
+            try await reportChanges(current)
+        }
+    }
+
+    /// Records an order's newest state and reports its end (cancelled, expired, rejected) once.
+    private func reportChanges(_ state: VenueOrderState) async throws {
+        record(state)
+        guard let kind = ExecutionReport.Kind(ending: state.status), kind != .fill, reportedEnds.insert(state.clientOrderID).inserted else { return }
+        publish(ExecutionReport(kind: kind, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID, symbol: state.symbol, side: state.side,
+                                quantity: state.quantity, cumulativeQuantity: state.filledQuantity, reason: "Alpaca: \(state.status.rawValue)",
+                                time: state.updatedAt))
+    }
+
+    /// Resolves every unknown submission by its client order id: found, it is recorded and reported;
+    /// still unknown after `unknownOrderWindow`, it is dropped as never placed. Returns both lists.
+    @discardableResult
+    public func resolveUnknownOrders() async throws -> (placed: [String], neverPlaced: [String]) {
+        var placed: [String] = [], neverPlaced: [String] = []
+        for (clientID, entry) in unresolved.sorted(by: { $0.key < $1.key }) {
+            if let state = try await order(clientOrderID: clientID, symbol: entry.request.symbol) {
+                unresolved[clientID] = nil
+                record(state)
+                publish(ExecutionReport(kind: .accepted, clientOrderID: clientID, venueOrderID: state.venueOrderID, symbol: state.symbol, side: state.side,
+                                        quantity: state.quantity, cumulativeQuantity: .zero, time: state.updatedAt))
+                placed.append(clientID)
+            } else if clock().millisecondsSinceEpoch > entry.sentAt.millisecondsSinceEpoch + Int64(unknownOrderWindow.components.seconds) * 1_000 {
+                unresolved[clientID] = nil
+                neverPlaced.append(clientID)
+                publish(ExecutionReport(kind: .rejected, clientOrderID: clientID, venueOrderID: nil, symbol: entry.request.symbol, side: entry.request.side,
+                                        quantity: entry.request.quantity, cumulativeQuantity: .zero,
+                                        reason: "never placed: unknown to Alpaca \(unknownOrderWindow) after it was sent", time: clock()))
+            }
+        }
+        return (placed, neverPlaced)
+    }
+
+    private func record(_ state: VenueOrderState) {
+        known[state.clientOrderID] = state
+        if let venueID = state.venueOrderID { clientIDsByVenueID[venueID] = state.clientOrderID }
+    }
+
+    private func publish(_ report: ExecutionReport) {
+        reports.publish(report)
+    }
+}

@@ -1,0 +1,343 @@
+import Foundation
+import TradingCore
+
+/// The state of a local Alpaca for tests, written from Alpaca's documentation (Trading API v2 and
+/// Market Data v2): assets, an account with cash and positions, orders matched against the bars it
+/// is handed, FILL activities, bars served in pages, the 200-a-minute request limit, and faults
+/// injected on demand. Its record of fills is what tests compare the orchestrator's books with.
+public actor AlpacaStubBroker {
+    /// A listed asset.
+    public struct Asset: Sendable {
+        public let symbol: String
+        public let isCrypto: Bool
+        public var fractionable: Bool
+        public var tradable: Bool
+        public var minimumOrderSize: String
+        public var minimumTradeIncrement: String
+        public var priceIncrement: String
+
+        /// A stock (fractionable or not) or a crypto pair (`BTC/USD`).
+        public init(symbol: String, fractionable: Bool = true, tradable: Bool = true) {
+            self.symbol = symbol
+            isCrypto = symbol.contains("/")
+            self.fractionable = fractionable
+            self.tradable = tradable
+            minimumOrderSize = isCrypto ? "0.0001" : "0"
+            minimumTradeIncrement = isCrypto ? "0.0001" : "0"
+            priceIncrement = isCrypto ? "1" : "0.01"
+        }
+    }
+
+    /// An order as the broker holds it.
+    public struct StubOrder: Sendable {
+        public let id: String
+        public let clientOrderID: String
+        public let symbol: String
+        public let side: String
+        public let type: String
+        public let timeInForce: String
+        public let quantity: FixedDecimal
+        public let limitPrice: FixedDecimal?
+        public let stopPrice: FixedDecimal?
+        public var filled: FixedDecimal = .zero
+        public var filledNotional: FixedDecimal = .zero
+        public var status = "new"
+        public let createdAt: Int64
+        public var updatedAt: Int64
+    }
+
+    /// A FILL activity.
+    public struct StubFill: Sendable {
+        public let id: String
+        public let orderID: String
+        public let symbol: String
+        public let side: String
+        public let quantity: FixedDecimal
+        public let price: FixedDecimal
+        public let cumulative: FixedDecimal
+        public let leaves: FixedDecimal
+        public let time: Int64
+    }
+
+    /// An answer: status, body and headers.
+    public struct Answer: Sendable {
+        public let status: Int
+        public let body: String
+        public var headers: [(String, String)] = []
+        /// How long to hold the answer back (a time-out fault).
+        public var delay: Duration = .zero
+    }
+
+    public private(set) var assets: [String: Asset]
+    public private(set) var cash: FixedDecimal
+    public private(set) var positions: [String: FixedDecimal] = [:]
+    public private(set) var orders: [StubOrder] = []
+    public private(set) var fills: [StubFill] = []
+    /// Bars served by the market-data REST, by Alpaca symbol, oldest first.
+    public private(set) var bars: [String: [Bar]] = [:]
+    private var lastPrice: [String: FixedDecimal] = [:]
+    private let keyID: String
+    private let secret: String
+    private let clock: @Sendable () -> Int64
+    private var sequence = 0
+    private var requestTimes: [Int64] = []
+    /// The requests a minute the broker allows (Alpaca: 200).
+    public let requestLimitPerMinute: Int
+    /// Requests answered, and requests refused with 429 (for assertions).
+    public private(set) var requestCount = 0
+    public private(set) var rateLimitedCount = 0
+
+    // Faults.
+    /// The next this-many requests answer 429 whatever the count.
+    public var forcedRateLimits = 0
+    /// The next order is accepted and then answered with this status (a 5xx after acceptance).
+    public var failNextSubmitAfterAccepting: Int?
+    /// The next order's answer is held back this long (a time-out after acceptance).
+    public var delayNextSubmit: Duration?
+    /// The next order never arrives: nothing is stored and the answer is held back this long (a
+    /// request lost on its way, as the client sees it: a time-out).
+    public var loseNextSubmit: Duration?
+
+    /// Creates a broker with `assets`, `cash` dollars and the key it accepts.
+    public init(assets: [Asset], cash: FixedDecimal, keyID: String, secret: String, requestLimitPerMinute: Int = 200,
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) {
+        self.assets = Dictionary(uniqueKeysWithValues: assets.map { ($0.symbol, $0) })
+        self.cash = cash
+        self.keyID = keyID
+        self.secret = secret
+        self.requestLimitPerMinute = requestLimitPerMinute
+        self.clock = clock
+    }
+
+    /// Sets a fault.
+    public func inject(rateLimits: Int = 0, failNextSubmitAfterAccepting status: Int? = nil, delayNextSubmit: Duration? = nil, loseNextSubmit: Duration? = nil) {
+        forcedRateLimits = rateLimits
+        failNextSubmitAfterAccepting = status
+        self.delayNextSubmit = delayNextSubmit
+        self.loseNextSubmit = loseNextSubmit
+    }
+
+    /// Stores bars the market-data REST serves.
+    public func setBars(_ series: [Bar], symbol: String) {
+        bars[symbol] = series.sorted { $0.openTime < $1.openTime }
+    }
+
+    /// The market trades one bar of `symbol`: working orders are matched against it (market orders
+    /// at its open; limits and stops at their price, or the open when it is through them).
+    @discardableResult
+    public func trade(_ bar: Bar, symbol: String) -> [StubFill] {
+        var made: [StubFill] = []
+        for index in orders.indices where orders[index].symbol == symbol && ["new", "accepted", "partially_filled"].contains(orders[index].status) {
+            let order = orders[index]
+            let buying = order.side == "buy"
+            let open = bar.open.value, high = bar.high.value, low = bar.low.value
+            var price: FixedDecimal?
+            switch order.type {
+            case "limit":
+                let limit = order.limitPrice!
+                if buying ? open <= limit : open >= limit { price = open } else if buying ? low <= limit : high >= limit { price = limit }
+            case "stop":
+                let stop = order.stopPrice!
+                if buying ? open >= stop : open <= stop { price = open } else if buying ? high >= stop : low <= stop { price = stop }
+            default:
+                price = open
+            }
+            guard let price else { continue }
+            made.append(fill(index, at: price, time: bar.openTime.millisecondsSinceEpoch))
+        }
+        lastPrice[symbol] = bar.close.value
+        return made
+    }
+
+    private func fill(_ index: Int, at price: FixedDecimal, time: Int64) -> StubFill {
+        let quantity = orders[index].quantity - orders[index].filled
+        let notional = (try? quantity.multiplied(by: price)) ?? .zero
+        orders[index].filled = orders[index].filled + quantity
+        orders[index].filledNotional = orders[index].filledNotional + notional
+        orders[index].status = "filled"
+        orders[index].updatedAt = clock()
+        let buying = orders[index].side == "buy"
+        cash = buying ? cash - notional : cash + notional
+        positions[orders[index].symbol] = (positions[orders[index].symbol] ?? .zero) + (buying ? quantity : .zero - quantity)
+        sequence += 1
+        let record = StubFill(id: Self.activityID(time: clock(), sequence: sequence), orderID: orders[index].id, symbol: orders[index].symbol,
+                              side: orders[index].side, quantity: quantity, price: price, cumulative: orders[index].filled, leaves: .zero, time: clock())
+        fills.append(record)
+        return record
+    }
+
+    /// `<YYYYMMDDhhmmssSSS>::<uuid>`, as Alpaca writes activity ids (in order of time).
+    static func activityID(time: Int64, sequence: Int) -> String {
+        let stamp = Timestamp(millisecondsSinceEpoch: time).iso8601.filter(\.isNumber).prefix(17)
+        return "\(stamp)::00000000-0000-4000-8000-\(String(format: "%012d", sequence))"
+    }
+
+    // MARK: requests
+
+    /// Answers one request: `method`, the path (without the query), the decoded query, the headers and the body.
+    public func answer(method: String, path: String, query: [String: String], headers: [String: String], body: String) -> Answer {
+        let now = clock()
+        requestTimes = requestTimes.filter { $0 > now - 60_000 }
+        if forcedRateLimits > 0 || requestTimes.count >= requestLimitPerMinute {
+            forcedRateLimits = max(0, forcedRateLimits - 1)
+            rateLimitedCount += 1
+            // As Alpaca answers: plain text, with the window's reset in epoch seconds.
+            return Answer(status: 429, body: "Too Many Requests", headers: [("X-Ratelimit-Limit", String(requestLimitPerMinute)),
+                                                                              ("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Reset", String(now / 1_000 + 1))])
+        }
+        requestTimes.append(now)
+        requestCount += 1
+        guard headers["apca-api-key-id"] == keyID, headers["apca-api-secret-key"] == secret else {
+            return Answer(status: 401, body: #"{"message": "unauthorized."}"#)
+        }
+        switch (method, path) {
+        case ("GET", "/v2/account"):
+            return Answer(status: 200, body: "{\"id\":\"stub-account\",\"status\":\"ACTIVE\",\"currency\":\"USD\",\"cash\":\"\(cash)\",\"buying_power\":\"\(cash)\","
+                          + "\"pattern_day_trader\":false,\"trading_blocked\":false,\"daytrade_count\":0}")
+        case ("GET", "/v2/positions"):
+            let list = positions.filter { !$0.value.isZero }.sorted { $0.key < $1.key }.map { symbol, quantity in
+                "{\"symbol\":\"\(symbol)\",\"qty\":\"\(quantity)\",\"qty_available\":\"\(quantity)\",\"side\":\"\(quantity.isNegative ? "short" : "long")\","
+                    + "\"asset_class\":\"\(symbol.contains("/") ? "crypto" : "us_equity")\"}"
+            }
+            return Answer(status: 200, body: "[" + list.joined(separator: ",") + "]")
+        case ("POST", "/v2/orders"):
+            return submit(body)
+        case ("GET", "/v2/orders:by_client_order_id"):
+            guard let order = orders.first(where: { $0.clientOrderID == query["client_order_id"] }) else { return Self.error(404, 40410000, "order not found") }
+            return Answer(status: 200, body: Self.json(order))
+        case ("GET", "/v2/orders"):
+            let wanted = Set((query["symbols"] ?? "").split(separator: ",").map(String.init))
+            let open = orders.filter { ["new", "accepted", "partially_filled"].contains($0.status) && (wanted.isEmpty || wanted.contains($0.symbol)) }
+            return Answer(status: 200, body: "[" + open.map(Self.json).joined(separator: ",") + "]")
+        case ("GET", "/v2/account/activities/FILL"):
+            return activities(query)
+        case ("GET", "/v2/stocks/bars"), ("GET", "/v1beta3/crypto/us/bars"):
+            return barsPage(query)
+        default:
+            if method == "GET", path.hasPrefix("/v2/assets/") {
+                let name = String(path.dropFirst("/v2/assets/".count)).removingPercentEncoding ?? ""
+                guard let asset = assets[name] else { return Self.error(404, 40410000, "asset not found for \(name)") }
+                return Answer(status: 200, body: Self.json(asset))
+            }
+            if method == "DELETE", path.hasPrefix("/v2/orders/") {
+                return cancel(String(path.dropFirst("/v2/orders/".count)))
+            }
+            return Self.error(404, 40410000, "endpoint not found")
+        }
+    }
+
+    static func error(_ status: Int, _ code: Int, _ message: String) -> Answer {
+        Answer(status: status, body: "{\"code\":\(code),\"message\":\"\(message)\"}")
+    }
+
+    private func submit(_ body: String) -> Answer {
+        if let lost = loseNextSubmit {
+            loseNextSubmit = nil
+            var answer = Self.error(504, 50400000, "lost")
+            answer.delay = lost
+            return answer
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
+            return Self.error(400, 40010000, "request body format is invalid")
+        }
+        func text(_ name: String) -> String? { (object[name] as? String) ?? (object[name] as? NSNumber).map { "\($0)" } }
+        guard let symbol = text("symbol"), let side = text("side"), ["buy", "sell"].contains(side), let type = text("type"),
+              let timeInForce = text("time_in_force"), let quantityText = text("qty"), let quantity = FixedDecimal(quantityText), quantity.isPositive else {
+            return Self.error(422, 40010001, "invalid order: symbol, qty, side, type and time_in_force are required")
+        }
+        guard let asset = assets[symbol] else { return Self.error(422, 40010001, "asset \(symbol) not found") }
+        guard asset.tradable else { return Self.error(422, 40010001, "asset \(symbol) is not tradable") }
+        let clientID = text("client_order_id") ?? UUID().uuidString.lowercased()
+        guard clientID.count <= 48 else { return Self.error(422, 40010001, "client_order_id must be no more than 48 characters") }
+        guard !orders.contains(where: { $0.clientOrderID == clientID }) else { return Self.error(422, 40010001, "client_order_id must be unique") }
+        let fractional = quantity.description.contains(".")
+        if fractional && !asset.isCrypto {
+            guard asset.fractionable else { return Self.error(422, 40010001, "requested asset is not fractionable") }
+            guard type == "market" || type == "limit", timeInForce == "day" else { return Self.error(422, 42210000, "fractional orders must be DAY orders") }
+        }
+        guard ["market", "limit", "stop"].contains(type) else { return Self.error(422, 40010001, "invalid order type") }
+        let limit = text("limit_price").flatMap(FixedDecimal.init), stop = text("stop_price").flatMap(FixedDecimal.init)
+        if type == "limit" && limit == nil || type == "stop" && stop == nil { return Self.error(422, 40010001, "a price is required for \(type) orders") }
+        // Buying power: the order's value at its price (market: the last price) must fit the cash.
+        if side == "buy", let price = limit ?? stop ?? lastPrice[symbol], let value = try? quantity.multiplied(by: price), value > cash {
+            return Self.error(403, 40310000, "insufficient buying power")
+        }
+        sequence += 1
+        let now = clock()
+        let order = StubOrder(id: String(format: "00000000-0000-4000-9000-%012d", sequence), clientOrderID: clientID, symbol: symbol, side: side,
+                              type: type, timeInForce: timeInForce, quantity: quantity, limitPrice: limit, stopPrice: stop, createdAt: now, updatedAt: now)
+        orders.append(order)
+        if let status = failNextSubmitAfterAccepting {
+            failNextSubmitAfterAccepting = nil
+            return Answer(status: status, body: "upstream error")
+        }
+        var answer = Answer(status: 200, body: Self.json(order))
+        if let delay = delayNextSubmit {
+            delayNextSubmit = nil
+            answer.delay = delay
+        }
+        return answer
+    }
+
+    private func cancel(_ id: String) -> Answer {
+        guard let index = orders.firstIndex(where: { $0.id == id }) else { return Self.error(404, 40410000, "order not found") }
+        guard ["new", "accepted", "partially_filled"].contains(orders[index].status) else {
+            return Self.error(422, 42210000, "order is already in \\\"\(orders[index].status)\\\" state")
+        }
+        orders[index].status = "canceled"
+        orders[index].updatedAt = clock()
+        return Answer(status: 204, body: "")
+    }
+
+    private func activities(_ query: [String: String]) -> Answer {
+        let after = query["after"].flatMap { Timestamp(iso8601: $0) }?.millisecondsSinceEpoch ?? .min
+        var list = fills.filter { $0.time > after }
+        if let token = query["page_token"], let position = list.firstIndex(where: { $0.id == token }) { list = Array(list[(position + 1)...]) }
+        let size = min(100, Int(query["page_size"] ?? "100") ?? 100)
+        return Answer(status: 200, body: "[" + list.prefix(size).map { fill in
+            "{\"id\":\"\(fill.id)\",\"activity_type\":\"FILL\",\"transaction_time\":\"\(Timestamp(millisecondsSinceEpoch: fill.time).iso8601)\","
+                + "\"type\":\"\(fill.leaves.isZero ? "fill" : "partial_fill")\",\"price\":\"\(fill.price)\",\"qty\":\"\(fill.quantity)\",\"side\":\"\(fill.side)\","
+                + "\"symbol\":\"\(fill.symbol)\",\"leaves_qty\":\"\(fill.leaves)\",\"order_id\":\"\(fill.orderID)\",\"cum_qty\":\"\(fill.cumulative)\",\"order_status\":\"filled\"}"
+        }.joined(separator: ",") + "]")
+    }
+
+    /// One page of bars: `limit` bars from the token's position (an opaque base64 of the index).
+    private func barsPage(_ query: [String: String]) -> Answer {
+        let symbol = query["symbols"] ?? ""
+        let start = query["start"].flatMap { Timestamp(iso8601: $0) } ?? Timestamp(millisecondsSinceEpoch: .min)
+        let end = query["end"].flatMap { Timestamp(iso8601: $0) } ?? Timestamp(millisecondsSinceEpoch: .max)
+        let inRange = (bars[symbol] ?? []).filter { $0.openTime >= start && $0.openTime <= end }
+        let offset = query["page_token"].flatMap { Data(base64Encoded: $0) }.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+        let limit = max(1, min(10_000, Int(query["limit"] ?? "1000") ?? 1_000))
+        let page = inRange.dropFirst(offset).prefix(limit)
+        let next = offset + page.count < inRange.count ? "\"" + Data(String(offset + page.count).utf8).base64EncodedString() + "\"" : "null"
+        // Prices as JSON numbers, as Alpaca writes them.
+        let entries = page.map { bar in
+            "{\"t\":\"\(bar.openTime.iso8601.replacingOccurrences(of: ".000Z", with: "Z"))\",\"o\":\(bar.open.value),\"h\":\(bar.high.value),\"l\":\(bar.low.value),"
+                + "\"c\":\(bar.close.value),\"v\":\(bar.volume?.value ?? .zero),\"n\":1,\"vw\":\(bar.close.value)}"
+        }
+        return Answer(status: 200, body: "{\"bars\":{\"\(symbol)\":[\(entries.joined(separator: ","))]},\"next_page_token\":\(next)}")
+    }
+
+    static func json(_ asset: Asset) -> String {
+        "{\"id\":\"asset-\(asset.symbol)\",\"class\":\"\(asset.isCrypto ? "crypto" : "us_equity")\",\"exchange\":\"\(asset.isCrypto ? "CRYPTO" : "NASDAQ")\","
+            + "\"symbol\":\"\(asset.symbol)\",\"name\":\"\(asset.symbol)\",\"status\":\"active\",\"tradable\":\(asset.tradable),\"marginable\":false,"
+            + "\"shortable\":false,\"easy_to_borrow\":false,\"fractionable\":\(asset.fractionable)"
+            + (asset.isCrypto ? ",\"min_order_size\":\"\(asset.minimumOrderSize)\",\"min_trade_increment\":\"\(asset.minimumTradeIncrement)\",\"price_increment\":\"\(asset.priceIncrement)\"" : "")
+            + "}"
+    }
+
+    static func json(_ order: StubOrder) -> String {
+        func time(_ milliseconds: Int64) -> String { "\"" + Timestamp(millisecondsSinceEpoch: milliseconds).iso8601 + "\"" }
+        func decimal(_ value: FixedDecimal?) -> String { value.map { "\"\($0)\"" } ?? "null" }
+        let average: FixedDecimal? = order.filled.isPositive ? (try? order.filledNotional.divided(by: order.filled)) : nil
+        return "{\"id\":\"\(order.id)\",\"client_order_id\":\"\(order.clientOrderID)\",\"created_at\":\(time(order.createdAt)),\"updated_at\":\(time(order.updatedAt)),"
+            + "\"submitted_at\":\(time(order.createdAt)),\"filled_at\":\(order.status == "filled" ? time(order.updatedAt) : "null"),\"expired_at\":null,"
+            + "\"canceled_at\":\(order.status == "canceled" ? time(order.updatedAt) : "null"),\"failed_at\":null,\"replaced_at\":null,\"replaced_by\":null,"
+            + "\"replaces\":null,\"asset_id\":\"asset-\(order.symbol)\",\"symbol\":\"\(order.symbol)\",\"asset_class\":\"\(order.symbol.contains("/") ? "crypto" : "us_equity")\","
+            + "\"notional\":null,\"qty\":\"\(order.quantity)\",\"filled_qty\":\"\(order.filled)\",\"filled_avg_price\":\(decimal(average)),\"order_class\":\"\","
+            + "\"order_type\":\"\(order.type)\",\"type\":\"\(order.type)\",\"side\":\"\(order.side)\",\"time_in_force\":\"\(order.timeInForce)\","
+            + "\"limit_price\":\(decimal(order.limitPrice)),\"stop_price\":\(decimal(order.stopPrice)),\"status\":\"\(order.status)\",\"extended_hours\":false,"
+            + "\"legs\":null,\"trail_percent\":null,\"trail_price\":null,\"hwm\":null}"
+    }
+}

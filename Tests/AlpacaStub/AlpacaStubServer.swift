@@ -1,0 +1,71 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// The stub broker served on 127.0.0.1 (a free port): the Trading API v2 and market-data REST
+/// subset the connector uses, every request routed by its raw path (Alpaca's
+/// `/v2/orders:by_client_order_id` has a colon in its last segment).
+public final class AlpacaStubServer: Sendable {
+    public let broker: AlpacaStubBroker
+    private let boundPort = Mutex(0)
+    private let task = Mutex<Task<Void, any Error>?>(nil)
+    private let requestedPort: Int
+
+    /// Creates a server of `broker` on `port` (0: a free one; call `start()`).
+    public init(broker: AlpacaStubBroker, port: Int = 0) {
+        self.broker = broker
+        requestedPort = port
+    }
+
+    /// The port it listens on (0 until started).
+    public var port: Int { boundPort.withLock { $0 } }
+
+    struct StubError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Starts serving and returns when the port is bound.
+    public func start() async throws {
+        var logger = Logger(label: "alpaca-stub")
+        logger.logLevel = .critical
+        let broker = broker
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            try await Self.respond(request, broker: broker)
+        }
+        let application = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: requestedPort)),
+                                      onServerRunning: { [self] channel in boundPort.withLock { $0 = channel.localAddress?.port ?? 0 } },
+                                      logger: logger)
+        task.withLock { $0 = Task { try await application.runService() } }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while port == 0 {
+            guard ContinuousClock.now < deadline else { throw StubError(description: "the stub did not start within 60 s") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Stops serving.
+    public func stop() {
+        task.withLock { $0?.cancel() }
+    }
+
+    private static func respond(_ request: Request, broker: AlpacaStubBroker) async throws -> Response {
+        var query: [String: String] = [:]
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
+            query[name] = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+        let answer = await broker.answer(method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body)
+        if answer.delay > .zero { try? await Task.sleep(for: answer.delay) }
+        var fields = HTTPFields()
+        if !answer.body.isEmpty { fields[.contentType] = answer.status == 429 ? "text/plain" : "application/json; charset=utf-8" }
+        for (name, value) in answer.headers { if let field = HTTPField.Name(name) { fields[field] = value } }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+}
