@@ -35,10 +35,14 @@ public actor AlpacaVenue: ExecutionVenue {
     public let submitTimeout: Duration?
     /// How long an unknown submission may stay unknown to Alpaca before it counts as never placed.
     public let unknownOrderWindow: Duration
+    /// The stock market's sessions: no stock order is sent outside them (nil: not checked). Crypto
+    /// trades around the clock.
+    public let marketHours: AlpacaMarketCalendar?
 
     /// Creates a venue over the trading REST client; fills are read from `since` on.
     public init(rest: AlpacaRESTClient, clock: @escaping @Sendable () -> Timestamp, since: Timestamp? = nil, submitTimeout: Duration? = nil,
-                unknownOrderWindow: Duration = .seconds(60), logger: Logger = Logger(label: "alpaca.venue")) {
+                unknownOrderWindow: Duration = .seconds(60), marketHours: AlpacaMarketCalendar? = nil, logger: Logger = Logger(label: "alpaca.venue")) {
+        self.marketHours = marketHours
         self.rest = rest
         self.clock = clock
         self.logger = logger
@@ -105,6 +109,13 @@ public actor AlpacaVenue: ExecutionVenue {
                                                    : violation.reason)
         }
         let market = AlpacaMarketSymbol(request.symbol)
+        if let marketHours, !market.isCrypto {
+            let now = clock()
+            if try await !marketHours.isOpen(at: now) {
+                let next = try await marketHours.nextOpen(after: now)
+                return refused("MARKET_HOURS", "the US stock market is closed at \(now.iso8601)" + (next.map { "; it opens at \($0.iso8601)" } ?? ""))
+            }
+        }
         let response: AlpacaRESTClient.Response
         do {
             response = try await rest.post("/v2/orders", body: AlpacaOrderMessages.body(request, symbol: market.alpacaName), timeout: submitTimeout)

@@ -73,6 +73,9 @@ public actor AlpacaStubBroker {
     public private(set) var positions: [String: FixedDecimal] = [:]
     public private(set) var orders: [StubOrder] = []
     public private(set) var fills: [StubFill] = []
+    /// The trading days `/v2/calendar` lists (`YYYY-MM-DD`, New York `HH:MM` open and close); a
+    /// holiday is a day not listed, a half day closes at 13:00.
+    public var sessions: [(date: String, open: String, close: String)] = []
     /// Bars served by the market-data REST, by Alpaca symbol, oldest first.
     public private(set) var bars: [String: [Bar]] = [:]
     private var lastPrice: [String: FixedDecimal] = [:]
@@ -115,6 +118,11 @@ public actor AlpacaStubBroker {
         failNextSubmitAfterAccepting = status
         self.delayNextSubmit = delayNextSubmit
         self.loseNextSubmit = loseNextSubmit
+    }
+
+    /// Sets the trading days `/v2/calendar` lists.
+    public func setSessions(_ days: [(date: String, open: String, close: String)]) {
+        sessions = days
     }
 
     /// Stores bars the market-data REST serves.
@@ -211,6 +219,13 @@ public actor AlpacaStubBroker {
             return Answer(status: 200, body: "[" + open.map(Self.json).joined(separator: ",") + "]")
         case ("GET", "/v2/account/activities/FILL"):
             return activities(query)
+        case ("GET", "/v2/calendar"):
+            // `start` and `end` are inclusive dates.
+            let start = String((query["start"] ?? "0000-00-00").prefix(10)), end = String((query["end"] ?? "9999-99-99").prefix(10))
+            let days = sessions.filter { $0.date >= start && $0.date <= end }.map {
+                "{\"date\":\"\($0.date)\",\"open\":\"\($0.open)\",\"close\":\"\($0.close)\",\"session_open\":\"0400\",\"session_close\":\"2000\"}"
+            }
+            return Answer(status: 200, body: "[" + days.joined(separator: ",") + "]")
         case ("GET", "/v2/stocks/bars"), ("GET", "/v1beta3/crypto/us/bars"):
             return barsPage(query)
         default:
