@@ -102,11 +102,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // L3 support shared by the venue adapters (not an adapter): one HTTP exchange with a venue and what its failures mean.
+        // L3 support shared by the venue adapters (not an adapter): one HTTP exchange with a venue and what its failures mean; reconnect delays.
         .target(
             name: "VenueTransport",
             dependencies: [
+                "TradingCore",
                 "TradingEngine",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -130,7 +132,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // L3 adapters: the Alpaca broker (stocks and crypto, REST; bars read without losing a digit); imports no other adapter.
+        // L3 adapters: the Alpaca broker (stocks and crypto: REST, trade_updates; bars read without losing a digit); imports no other adapter.
         .target(
             name: "AlpacaConnector",
             dependencies: [
@@ -138,6 +140,7 @@ let package = Package(
                 "TradingEngine",
                 "VenueTransport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -233,6 +236,7 @@ let package = Package(
             dependencies: [
                 "TradingCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -25,6 +25,7 @@ public actor AlpacaVenue: ExecutionVenue {
     private var clientIDsByVenueID: [String: String] = [:]
     private var reportedTrades: Set<String> = []
     private var reportedEnds: Set<String> = []
+    private var reportedAccepted: Set<String> = []
     /// The newest fill activity time read, and the ids read at it (the next read starts there).
     private var fillCursor: Timestamp
     public private(set) var unresolved: [String: (request: VenueOrderRequest, sentAt: Timestamp)] = [:]
@@ -135,8 +136,7 @@ public actor AlpacaVenue: ExecutionVenue {
         }
         let state = try AlpacaOrderMessages.state(response.body, symbol: request.symbol)
         record(state)
-        publish(ExecutionReport(kind: .accepted, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID, symbol: state.symbol,
-                                side: state.side, quantity: state.quantity, cumulativeQuantity: .zero, time: state.updatedAt))
+        reportAccepted(state)
         return .accepted(state)
     }
 
@@ -197,6 +197,13 @@ public actor AlpacaVenue: ExecutionVenue {
         try await fillActivities(after: since).compactMap { activity in activity.fill.symbol == symbol ? activity.fill : nil }
     }
 
+    /// An execution's id, the same whichever path told of it: its order and the order's filled
+    /// quantity after it (which only grows). The FILL activities and the `trade_updates` stream
+    /// name executions differently, so neither's own id can join them.
+    static func tradeID(order: String, cumulative: FixedDecimal) -> String {
+        "\(order)@\(cumulative)"
+    }
+
     /// FILL activities after `time`, oldest first, every page; each with its order's venue id and cumulative quantity.
     func fillActivities(after time: Timestamp) async throws -> [(fill: VenueFill, venueOrderID: String, cumulative: FixedDecimal, final: Bool)] {
         var result: [(fill: VenueFill, venueOrderID: String, cumulative: FixedDecimal, final: Bool)] = []
@@ -206,7 +213,7 @@ public actor AlpacaVenue: ExecutionVenue {
             if let token { query.append(("page_token", token)) }
             let page = try await rest.get("/v2/account/activities/FILL", query: query).body.array ?? []
             for activity in page {
-                guard let id = activity["id"]?.string, let orderID = activity["order_id"]?.string, let name = activity["symbol"]?.string,
+                guard activity["id"]?.string != nil, let orderID = activity["order_id"]?.string, let name = activity["symbol"]?.string,
                       let side = activity["side"]?.string.flatMap(OrderSide.init(rawValue:)), let quantity = AlpacaOrderMessages.decimal(activity["qty"]),
                       let price = AlpacaOrderMessages.decimal(activity["price"]), let when = AlpacaOrderMessages.time(activity["transaction_time"]) else {
                     logger.warning("a FILL activity without its fields was skipped")
@@ -215,9 +222,10 @@ public actor AlpacaVenue: ExecutionVenue {
                 let clientID = clientIDsByVenueID[orderID] ?? ""
                 let symbol = known[clientID]?.symbol ?? Symbol(name) ?? Symbol(name.replacingOccurrences(of: "/", with: "-"))
                 guard let symbol else { continue }
-                let fill = VenueFill(tradeID: id, clientOrderID: clientID, symbol: symbol, side: side, quantity: quantity, price: price,
-                                     fee: .zero, feeAsset: "USD", time: when)
-                result.append((fill, orderID, AlpacaOrderMessages.decimal(activity["cum_qty"]) ?? quantity,
+                let cumulative = AlpacaOrderMessages.decimal(activity["cum_qty"]) ?? quantity
+                let fill = VenueFill(tradeID: Self.tradeID(order: orderID, cumulative: cumulative), clientOrderID: clientID, symbol: symbol, side: side,
+                                     quantity: quantity, price: price, fee: .zero, feeAsset: "USD", time: when)
+                result.append((fill, orderID, cumulative,
                                activity["type"]?.string == "fill" || AlpacaOrderMessages.decimal(activity["leaves_qty"])?.isZero == true))
             }
             guard page.count == 100, let last = page.last?["id"]?.string else { break }
@@ -257,6 +265,38 @@ public actor AlpacaVenue: ExecutionVenue {
         }
     }
 
+    /// Takes a report of the `trade_updates` stream: the order's state recorded, and each
+    /// execution, acceptance and ending passed on once, whichever path (stream or polling) told of it first.
+    public func receive(_ report: ExecutionReport, state: VenueOrderState?) {
+        guard let current = state ?? known[report.clientOrderID] else { return }
+        if let previous = known[report.clientOrderID], previous.filledQuantity > current.filledQuantity {
+            // An older state arriving late changes nothing but its own execution, reported below.
+        } else {
+            record(current)
+        }
+        switch report.kind {
+        case .accepted:
+            reportAccepted(current)
+            return
+        case .partialFill, .fill:
+            guard let fill = report.fill, reportedTrades.insert(fill.tradeID).inserted else { return }
+            if report.kind == .fill { reportedEnds.insert(report.clientOrderID) }
+        case .cancelled, .expired, .rejected:
+            guard reportedEnds.insert(report.clientOrderID).inserted else { return }
+        }
+        publish(report)
+    }
+
+    /// The engine symbol of an order this process knows.
+    public func symbol(of clientOrderID: String) -> Symbol? {
+        known[clientOrderID]?.symbol ?? unresolved[clientOrderID]?.request.symbol
+    }
+
+    /// The client order id of a venue order this process sent (nil for another's: its events are ignored).
+    public func knows(venueOrderID: String) -> String? {
+        clientIDsByVenueID[venueOrderID]
+    }
+
     /// Records an order's newest state and reports its end (cancelled, expired, rejected) once.
     private func reportChanges(_ state: VenueOrderState) async throws {
         record(state)
@@ -275,8 +315,7 @@ public actor AlpacaVenue: ExecutionVenue {
             if let state = try await order(clientOrderID: clientID, symbol: entry.request.symbol) {
                 unresolved[clientID] = nil
                 record(state)
-                publish(ExecutionReport(kind: .accepted, clientOrderID: clientID, venueOrderID: state.venueOrderID, symbol: state.symbol, side: state.side,
-                                        quantity: state.quantity, cumulativeQuantity: .zero, time: state.updatedAt))
+                reportAccepted(state)
                 placed.append(clientID)
             } else if clock().millisecondsSinceEpoch > entry.sentAt.millisecondsSinceEpoch + Int64(unknownOrderWindow.components.seconds) * 1_000 {
                 unresolved[clientID] = nil
@@ -287,6 +326,13 @@ public actor AlpacaVenue: ExecutionVenue {
             }
         }
         return (placed, neverPlaced)
+    }
+
+    /// The order's acceptance, passed on once whichever path told of it first.
+    private func reportAccepted(_ state: VenueOrderState) {
+        guard reportedAccepted.insert(state.clientOrderID).inserted else { return }
+        publish(ExecutionReport(kind: .accepted, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID, symbol: state.symbol,
+                                side: state.side, quantity: state.quantity, cumulativeQuantity: .zero, time: state.updatedAt))
     }
 
     private func record(_ state: VenueOrderState) {

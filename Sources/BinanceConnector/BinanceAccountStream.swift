@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import TradingCore
 import TradingEngine
+import VenueTransport
 import WSClient
 
 /// The account's events over the WebSocket API: one connection, subscribed with a signed
@@ -54,28 +55,25 @@ public actor BinanceAccountStream {
     public func events() -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         let task = Task {
-            var attempt = 0
-            var everSubscribed = false
-            while !Task.isCancelled {
-                let started = ContinuousClock.now
-                let reason = await connectOnce(resubscribed: everSubscribed, continuation: continuation)
-                guard !Task.isCancelled else { break }
-                let wasSubscribed = isSubscribed
-                everSubscribed = everSubscribed || wasSubscribed
-                isSubscribed = false
-                reconnects += 1
-                lastError = reason
+            await ReconnectLoop.run(initial: initialReconnectDelay, maximum: maximumReconnectDelay, logger: logger, what: "account stream") { again in
+                let reason = await connectOnce(resubscribed: again, continuation: continuation)
+                return (reason, ended(reason))
+            } ended: { reason in
                 continuation.yield(.disconnected(reason: reason))
-                // Only a subscription that lasted resets the backoff: a refused one must not become a storm.
-                attempt = wasSubscribed && ContinuousClock.now - started >= .seconds(10) ? 0 : attempt + 1
-                let delay = ReconnectBackoff.delay(attempt: attempt, initial: initialReconnectDelay, maximum: maximumReconnectDelay)
-                logger.warning("account stream disconnected; reconnecting", metadata: ["reason": "\(reason)", "delay_ms": "\(delay.wholeMilliseconds)"])
-                try? await Task.sleep(for: delay)
             }
             continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    /// Records a connection's end; whether it had subscribed.
+    private func ended(_ reason: String) -> Bool {
+        let wasSubscribed = isSubscribed
+        isSubscribed = false
+        reconnects += 1
+        lastError = reason
+        return wasSubscribed
     }
 
     private struct Ending: Error, CustomStringConvertible {

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import TradingCore
 import TradingEngine
+import VenueTransport
 import WSClient
 
 /// Binance klines behind the `MarketDataFeed` port: history by REST (paged), and every symbol's

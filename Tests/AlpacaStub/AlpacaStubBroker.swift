@@ -125,6 +125,64 @@ public actor AlpacaStubBroker {
         sessions = days
     }
 
+    // MARK: trade_updates
+
+    private var listeners: [Int: AsyncStream<String>.Continuation] = [:]
+    private var nextListener = 0
+    /// Whether trade updates go out as binary frames (as the paper endpoint sends them).
+    public var binaryFrames = true
+    /// Trade updates sent, by event (for assertions).
+    public private(set) var tradeUpdatesSent: [String] = []
+
+    /// Whether the key of an `auth` (or older `authenticate`) message is the broker's.
+    public func authorizes(_ message: String) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(message.utf8)) as? [String: Any] else { return false }
+        if object["action"] as? String == "auth" { return object["key"] as? String == keyID && object["secret"] as? String == secret }
+        if object["action"] as? String == "authenticate", let data = object["data"] as? [String: Any] {
+            return data["key_id"] as? String == keyID && data["secret_key"] as? String == secret
+        }
+        return false
+    }
+
+    /// A listening connection: the frames to send it.
+    public func listen() -> (id: Int, frames: AsyncStream<String>) {
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        nextListener += 1
+        listeners[nextListener] = continuation
+        return (nextListener, stream)
+    }
+
+    /// A connection that ended.
+    public func stopListening(_ id: Int) {
+        listeners[id]?.finish()
+        listeners[id] = nil
+    }
+
+    /// Ends every trade_updates connection (a dropped stream, as the client sees it).
+    public func dropTradeUpdateConnections() {
+        for continuation in listeners.values { continuation.finish() }
+        listeners = [:]
+    }
+
+    /// How many connections listen now.
+    public var listenerCount: Int { listeners.count }
+
+    /// Sets whether trade updates go out as binary frames.
+    public func setBinaryFrames(_ binary: Bool) {
+        binaryFrames = binary
+    }
+
+    private func sendTradeUpdate(_ event: String, order: StubOrder, fill: StubFill? = nil) {
+        tradeUpdatesSent.append(event)
+        var data = "\"event\":\"\(event)\",\"timestamp\":\"\(Timestamp(millisecondsSinceEpoch: clock()).iso8601)\",\"order\":\(Self.json(order))"
+        if let fill {
+            data += ",\"execution_id\":\"exec-\(fill.id.suffix(12))\",\"price\":\"\(fill.price)\",\"qty\":\"\(fill.quantity)\","
+                + "\"position_qty\":\"\(positions[order.symbol] ?? .zero)\""
+        }
+        let frame = "{\"stream\":\"trade_updates\",\"data\":{\(data)}}"
+        for continuation in listeners.values { continuation.yield(frame) }
+    }
+
     /// Stores bars the market-data REST serves.
     public func setBars(_ series: [Bar], symbol: String) {
         bars[symbol] = series.sorted { $0.openTime < $1.openTime }
@@ -171,6 +229,7 @@ public actor AlpacaStubBroker {
         let record = StubFill(id: Self.activityID(time: clock(), sequence: sequence), orderID: orders[index].id, symbol: orders[index].symbol,
                               side: orders[index].side, quantity: quantity, price: price, cumulative: orders[index].filled, leaves: .zero, time: clock())
         fills.append(record)
+        sendTradeUpdate("fill", order: orders[index], fill: record)
         return record
     }
 
@@ -282,6 +341,7 @@ public actor AlpacaStubBroker {
         let order = StubOrder(id: String(format: "00000000-0000-4000-9000-%012d", sequence), clientOrderID: clientID, symbol: symbol, side: side,
                               type: type, timeInForce: timeInForce, quantity: quantity, limitPrice: limit, stopPrice: stop, createdAt: now, updatedAt: now)
         orders.append(order)
+        sendTradeUpdate("new", order: order)
         if let status = failNextSubmitAfterAccepting {
             failNextSubmitAfterAccepting = nil
             return Answer(status: status, body: "upstream error")
@@ -301,6 +361,7 @@ public actor AlpacaStubBroker {
         }
         orders[index].status = "canceled"
         orders[index].updatedAt = clock()
+        sendTradeUpdate("canceled", order: orders[index])
         return Answer(status: 204, body: "")
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Synchronization
@@ -35,7 +36,9 @@ public final class AlpacaStubServer: Sendable {
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             try await Self.respond(request, broker: broker)
         }
-        let application = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: requestedPort)),
+        let application = Application(responder: responder, server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { request, _, _ in
+            await Self.tradeUpdatesUpgrade(request, broker: broker)
+        }, configuration: .init(address: .hostname("127.0.0.1", port: requestedPort)),
                                       onServerRunning: { [self] channel in boundPort.withLock { $0 = channel.localAddress?.port ?? 0 } },
                                       logger: logger)
         task.withLock { $0 = Task { try await application.runService() } }
@@ -49,6 +52,47 @@ public final class AlpacaStubServer: Sendable {
     /// Stops serving.
     public func stop() {
         task.withLock { $0?.cancel() }
+    }
+
+    /// `/stream`: the `trade_updates` stream — the client authenticates, listens, then receives its
+    /// account's trade updates (binary frames unless the broker is set to text).
+    private static func tradeUpdatesUpgrade(_ request: HTTPRequest, broker: AlpacaStubBroker) async
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        guard request.path == "/stream" else { return .dontUpgrade }
+        return .upgrade([:]) { inbound, outbound, _ in
+            var authorized = false
+            var listener: Int?
+            var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+            defer { if let listener { Task { await broker.stopListening(listener) } } }
+            func send(_ text: String) async throws {
+                if await broker.binaryFrames { try await outbound.write(.binary(ByteBuffer(string: text))) } else { try await outbound.write(.text(text)) }
+            }
+            // Authenticate, then listen.
+            while listener == nil, let message = try await messages.next() {
+                guard case .text(let text) = message else { continue }
+                if !authorized {
+                    authorized = await broker.authorizes(text)
+                    try await send("{\"stream\":\"authorization\",\"data\":{\"status\":\"\(authorized ? "authorized" : "unauthorized")\",\"action\":\"authenticate\"}}")
+                    if !authorized { return }
+                } else if text.contains("\"listen\"") && text.contains("trade_updates") {
+                    let (id, frames) = await broker.listen()
+                    listener = id
+                    try await send("{\"stream\":\"listening\",\"data\":{\"streams\":[\"trade_updates\"]}}")
+                    let binary = await broker.binaryFrames
+                    // The broker's frames go out from a task of their own; when the broker drops the
+                    // connection (its frames end), the socket is closed.
+                    let sender = Task {
+                        for await frame in frames {
+                            try? await outbound.write(binary ? .binary(ByteBuffer(string: frame)) : .text(frame))
+                        }
+                        try? await outbound.close(.goingAway, reason: "dropped by the stub")
+                    }
+                    // Reading keeps control frames (pings, close) answered; the client sends nothing more.
+                    while try await messages.next() != nil {}
+                    sender.cancel()
+                }
+            }
+        }
     }
 
     private static func respond(_ request: Request, broker: AlpacaStubBroker) async throws -> Response {
