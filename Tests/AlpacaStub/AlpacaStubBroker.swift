@@ -183,6 +183,58 @@ public actor AlpacaStubBroker {
         for continuation in listeners.values { continuation.yield(frame) }
     }
 
+    // MARK: the market-data stream
+
+    private var barSubscribers: [Int: (symbols: Set<String>, continuation: AsyncStream<String>.Continuation)] = [:]
+    private var authenticatedStreams = 0
+
+    /// Whether a market-data `auth` message carries the broker's key.
+    public func authorizesMarketData(_ message: String) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(message.utf8)) as? [String: Any] else { return false }
+        let action = object["action"] as? String, key = object["key"] as? String, given = object["secret"] as? String
+        return action == "auth" && key == keyID && given == secret
+    }
+
+    /// An authenticated market-data connection; false when one already holds the account's (Alpaca's 406).
+    public func openMarketDataConnection() -> Bool {
+        guard authenticatedStreams == 0 else { return false }
+        authenticatedStreams += 1
+        return true
+    }
+
+    /// A market-data connection that ended.
+    public func closeMarketDataConnection(_ subscriber: Int?) {
+        authenticatedStreams = max(0, authenticatedStreams - 1)
+        if let subscriber {
+            barSubscribers[subscriber]?.continuation.finish()
+            barSubscribers[subscriber] = nil
+        }
+    }
+
+    /// Subscribes a connection to the bars of `symbols`: the frames to send it.
+    public func subscribeBars(_ symbols: Set<String>) -> (id: Int, frames: AsyncStream<String>) {
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        nextListener += 1
+        barSubscribers[nextListener] = (symbols, continuation)
+        return (nextListener, stream)
+    }
+
+    /// Ends every market-data connection (a dropped stream, as the client sees it).
+    public func dropMarketDataConnections() {
+        for subscriber in barSubscribers.values { subscriber.continuation.finish() }
+        barSubscribers = [:]
+    }
+
+    /// A minute bar closes: stored for the REST and sent to the stream's subscribers of `symbol`
+    /// (unless `streamed` is false: a bar the stream missed, which only the REST has).
+    public func publishBar(_ bar: Bar, symbol: String, streamed: Bool = true) {
+        bars[symbol, default: []].append(bar)
+        guard streamed else { return }
+        let frame = "[{\"T\":\"b\",\"S\":\"\(symbol)\",\"o\":\(bar.open.value),\"h\":\(bar.high.value),\"l\":\(bar.low.value),\"c\":\(bar.close.value),"
+            + "\"v\":\(bar.volume?.value ?? .zero),\"t\":\"\(bar.openTime.iso8601.replacingOccurrences(of: ".000Z", with: "Z"))\",\"n\":1,\"vw\":\(bar.close.value)}]"
+        for subscriber in barSubscribers.values where subscriber.symbols.contains(symbol) { subscriber.continuation.yield(frame) }
+    }
+
     /// Stores bars the market-data REST serves.
     public func setBars(_ series: [Bar], symbol: String) {
         bars[symbol] = series.sorted { $0.openTime < $1.openTime }

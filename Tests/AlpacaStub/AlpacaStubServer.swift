@@ -58,6 +58,9 @@ public final class AlpacaStubServer: Sendable {
     /// account's trade updates (binary frames unless the broker is set to text).
     private static func tradeUpdatesUpgrade(_ request: HTTPRequest, broker: AlpacaStubBroker) async
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        if let path = request.path, ["/v2/iex", "/v2/sip", "/v1beta3/crypto/us"].contains(path) {
+            return marketDataUpgrade(broker: broker)
+        }
         guard request.path == "/stream" else { return .dontUpgrade }
         return .upgrade([:]) { inbound, outbound, _ in
             var authorized = false
@@ -92,6 +95,45 @@ public final class AlpacaStubServer: Sendable {
                     sender.cancel()
                 }
             }
+        }
+    }
+
+    /// The market-data stream: the greeting, `auth`, `subscribe` to bars, then the bars as they close;
+    /// a second authenticated connection gets error 406, a wrong key 402.
+    private static func marketDataUpgrade(broker: AlpacaStubBroker) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        .upgrade([:]) { inbound, outbound, _ in
+            try await outbound.write(.text(#"[{"T":"success","msg":"connected"}]"#))
+            var authenticated = false
+            var subscriber: Int?
+            var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+            while subscriber == nil, let message = try await messages.next() {
+                guard case .text(let text) = message else { continue }
+                if !authenticated {
+                    guard await broker.authorizesMarketData(text) else {
+                        try await outbound.write(.text(#"[{"T":"error","code":402,"msg":"auth failed"}]"#))
+                        return
+                    }
+                    guard await broker.openMarketDataConnection() else {
+                        try await outbound.write(.text(#"[{"T":"error","code":406,"msg":"connection limit exceeded"}]"#))
+                        return
+                    }
+                    authenticated = true
+                    try await outbound.write(.text(#"[{"T":"success","msg":"authenticated"}]"#))
+                } else if let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], object["action"] as? String == "subscribe" {
+                    let symbols = Set(object["bars"] as? [String] ?? [])
+                    let (id, frames) = await broker.subscribeBars(symbols)
+                    subscriber = id
+                    let list = symbols.sorted().map { "\"\($0)\"" }.joined(separator: ",")
+                    try await outbound.write(.text("[{\"T\":\"subscription\",\"trades\":[],\"quotes\":[],\"bars\":[\(list)]}]"))
+                    let sender = Task {
+                        for await frame in frames { try? await outbound.write(.text(frame)) }
+                        try? await outbound.close(.goingAway, reason: "dropped by the stub")
+                    }
+                    while try await messages.next() != nil {}
+                    sender.cancel()
+                }
+            }
+            await broker.closeMarketDataConnection(subscriber)
         }
     }
 
