@@ -1,6 +1,6 @@
 /// An Alpaca API key id and secret, sent as `APCA-API-KEY-ID` and `APCA-API-SECRET-KEY`. Its
 /// descriptions never show either.
-public struct AlpacaCredentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct AlpacaCredentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The settings that hold them, named in errors.
     public static let keyIDVariable = "APCA_API_KEY_ID", secretVariable = "APCA_API_SECRET_KEY"
 
@@ -21,4 +21,6 @@ public struct AlpacaCredentials: Sendable, CustomStringConvertible, CustomDebugS
 
     public var description: String { "Alpaca key (id and secret hidden)" }
     public var debugDescription: String { description }
+    /// What `dump` and mirrors show: neither the id nor the secret.
+    public var customMirror: Mirror { Mirror(self, children: ["key": "hidden"]) }
 }

@@ -16,8 +16,9 @@ public actor AlpacaMarketCalendar {
     /// Days read on each side of the asked time.
     public let window: Int64
     private var sessions: [Int64: Session] = [:]
-    /// The first and last day read (inclusive).
-    private var known: ClosedRange<Int64>?
+    /// The windows read (first and last day, inclusive) and when: a window is read again after a
+    /// day, so an unscheduled closure announced later is seen.
+    private var windows: [(days: ClosedRange<Int64>, readAt: ContinuousClock.Instant)] = []
 
     /// Creates a calendar over the trading REST client.
     public init(rest: AlpacaRESTClient, windowDays: Int64 = 45) {
@@ -53,15 +54,19 @@ public actor AlpacaMarketCalendar {
 
     /// Reads the window around `day` when it is not known yet.
     private func load(around day: Int64) async throws {
-        if let known, known.contains(day) { return }
+        let now = ContinuousClock.now
+        windows.removeAll { now - $0.readAt > .seconds(86_400) }
+        if windows.contains(where: { $0.days.contains(day) }) { return }
         let first = CivilDate(daysSinceEpoch: day - window), last = CivilDate(daysSinceEpoch: day + window)
         let answer = try await rest.get("/v2/calendar", query: [("start", first.description), ("end", last.description)])
         guard let rows = answer.body.array else { throw CalendarError(description: "/v2/calendar did not answer a list") }
+        // The window's days are replaced as a whole: a day no longer listed (a new closure) goes.
+        for key in first.daysSinceEpoch...last.daysSinceEpoch { sessions[key] = nil }
         for row in rows {
             guard let session = Self.session(row) else { throw CalendarError(description: "/v2/calendar: a day without date, open or close: \(row)") }
             sessions[session.date.daysSinceEpoch] = session
         }
-        known = known.map { min($0.lowerBound, first.daysSinceEpoch)...max($0.upperBound, last.daysSinceEpoch) } ?? first.daysSinceEpoch...last.daysSinceEpoch
+        windows.append((first.daysSinceEpoch...last.daysSinceEpoch, now))
     }
 
     /// One calendar row: `date` `YYYY-MM-DD`, `open` and `close` `HH:MM` in New York time.

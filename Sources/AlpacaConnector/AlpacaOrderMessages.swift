@@ -13,23 +13,22 @@ enum AlpacaOrderMessages {
     /// follow, such as `pending_replace`, read as the order still working).
     static func status(_ text: String) -> OrderStatus {
         switch text {
-        case "new", "accepted", "pending_new", "accepted_for_bidding", "pending_cancel", "pending_replace", "calculated", "stopped", "suspended", "held": .accepted
+        // `done_for_day`: a good-till-cancelled order resting until the next session, still working.
+        case "new", "accepted", "pending_new", "accepted_for_bidding", "pending_cancel", "pending_replace", "calculated", "stopped", "suspended", "held",
+             "done_for_day": .accepted
         case "partially_filled": .partiallyFilled
         case "filled": .filled
         case "canceled", "replaced": .cancelled
-        case "expired", "done_for_day": .expired
+        case "expired": .expired
         case "rejected": .rejected
         default: .accepted
         }
     }
 
-    /// An exact decimal from a number or a string (exponent forms included), nil when absent or null.
+    /// An exact decimal from a number or a string (exponent forms included), nil when absent, null,
+    /// or more precise than fixed point holds (refused, never rounded).
     static func decimal(_ value: AlpacaJSON?) -> FixedDecimal? {
-        guard let text = value?.decimalText else { return nil }
-        if let exact = FixedDecimal(text) { return exact }
-        // `4.0E7`: Foundation's Decimal is base 10, so the conversion is exact.
-        guard text.contains(where: { $0 == "e" || $0 == "E" }), let decimal = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
-        return FixedDecimal(NSDecimalNumber(decimal: decimal).stringValue)
+        value?.decimalText.flatMap(FixedDecimal.init)
     }
 
     /// A time in RFC 3339 with any number of fractional digits (Alpaca writes nanoseconds).

@@ -64,7 +64,7 @@ public actor AlpacaRateBudget {
     public func rateLimited(resetEpochSeconds: Int64?) -> Timestamp {
         rateLimitResponses += 1
         let time = now()
-        var until = time.adding(milliseconds: Int64(defaultPause.components.seconds) * 1_000)
+        var until = time.adding(milliseconds: max(1, defaultPause.wholeMilliseconds))
         if let reset = resetEpochSeconds, reset * 1_000 > time.millisecondsSinceEpoch, reset * 1_000 - time.millisecondsSinceEpoch <= 120_000 {
             until = Timestamp(millisecondsSinceEpoch: reset * 1_000)
         }

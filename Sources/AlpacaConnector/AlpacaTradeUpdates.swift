@@ -138,7 +138,7 @@ public actor AlpacaTradeUpdates {
     /// an event this connector does not follow).
     static func report(_ data: AlpacaJSON, venue: AlpacaVenue) async throws -> (report: ExecutionReport, state: VenueOrderState)? {
         guard let event = data["event"]?.string, let order = data["order"], let venueID = order["id"]?.string,
-              let clientID = await venue.knows(venueOrderID: venueID) ?? order["client_order_id"].flatMap({ $0.string }),
+              let clientID = await venue.knows(venueOrderID: venueID) ?? order["client_order_id"]?.string,
               let symbol = await venue.symbol(of: clientID) else { return nil }
         let state = try AlpacaOrderMessages.state(order, symbol: symbol)
         let time = AlpacaOrderMessages.time(data["timestamp"]) ?? state.updatedAt
@@ -148,7 +148,7 @@ public actor AlpacaTradeUpdates {
         case "fill": kind = .fill
         case "partial_fill": kind = .partialFill
         case "canceled": kind = .cancelled
-        case "expired", "done_for_day": kind = .expired
+        case "expired": kind = .expired
         case "rejected": kind = .rejected
         default: return nil
         }

@@ -29,6 +29,10 @@ public actor AlpacaVenue: ExecutionVenue {
     /// The newest fill activity time read, and the ids read at it (the next read starts there).
     private var fillCursor: Timestamp
     public private(set) var unresolved: [String: (request: VenueOrderRequest, sentAt: Timestamp)] = [:]
+    /// Client order ids being sent now.
+    private var inFlight: [String: VenueOrderRequest] = [:]
+    /// The engine's symbol of each Alpaca name this process has traded or asked about.
+    private var symbolsByAlpacaName: [String: Symbol] = [:]
     private let reports = ExecutionReportBroadcast()
     /// Orders refused before sending, by rule (for metrics).
     public private(set) var refusedByRule: [String: Int] = [:]
@@ -67,6 +71,7 @@ public actor AlpacaVenue: ExecutionVenue {
                 throw VenueError(.unknownSymbol, "Alpaca lists no asset \(market.alpacaName): \(error.message)")
             }
             rulesCache[symbol] = Self.rules(asset, symbol: symbol, market: market)
+            symbolsByAlpacaName[market.alpacaName] = symbol
             fractionable[symbol] = asset["fractionable"]?.bool ?? false
         }
         return Dictionary(uniqueKeysWithValues: symbols.compactMap { symbol in rulesCache[symbol].map { (symbol, $0) } })
@@ -93,7 +98,11 @@ public actor AlpacaVenue: ExecutionVenue {
     }
 
     public func submit(_ request: VenueOrderRequest) async throws -> VenueSubmission {
-        if let state = known[request.clientOrderID] { return .accepted(state) }
+        if let state = known[request.clientOrderID] { return Self.answer(state, to: request) }
+        // Sent already and not yet resolved, or being sent now: never sent again.
+        if unresolved[request.clientOrderID] != nil || inFlight[request.clientOrderID] != nil {
+            return .unknown(reason: "\(request.clientOrderID) was sent and its outcome is not known yet")
+        }
         guard request.clientOrderID.count <= 48 else {
             return .rejected(reason: "client order id \(request.clientOrderID) is longer than Alpaca's 48 characters")
         }
@@ -117,27 +126,58 @@ public actor AlpacaVenue: ExecutionVenue {
                 return refused("MARKET_HOURS", "the US stock market is closed at \(now.iso8601)" + (next.map { "; it opens at \($0.iso8601)" } ?? ""))
             }
         }
-        let response: AlpacaRESTClient.Response
+        // Known as being sent before the request leaves: a stream event that beats the answer finds it.
+        inFlight[request.clientOrderID] = request
+        symbolsByAlpacaName[market.alpacaName] = request.symbol
+        defer { inFlight[request.clientOrderID] = nil }
+        let sentAt = clock()
         do {
-            response = try await rest.post("/v2/orders", body: AlpacaOrderMessages.body(request, symbol: market.alpacaName), timeout: submitTimeout)
-        } catch let error as AlpacaOutcomeUnknown {
-            unresolved[request.clientOrderID] = (request, clock())
-            logger.warning("order outcome unknown; it will be resolved by its client order id", metadata: ["client_order_id": "\(request.clientOrderID)"])
-            return .unknown(reason: error.description)
-        } catch let error as AlpacaAPIError where error.httpStatus == 422 && error.message.contains("client_order_id must be unique") {
-            // Sent before (by an earlier run): the order that exists is the answer.
-            guard let state = try await order(clientOrderID: request.clientOrderID, symbol: request.symbol) else {
-                return .rejected(reason: error.description)
-            }
+            let response = try await rest.post("/v2/orders", body: AlpacaOrderMessages.body(request, symbol: market.alpacaName), timeout: submitTimeout)
+            let state = try AlpacaOrderMessages.state(response.body, symbol: request.symbol)
+            record(state)
+            reportAccepted(state)
             return .accepted(state)
+        } catch let error as AlpacaAPIError where error.httpStatus == 422 && error.message.contains("client_order_id") {
+            // The id was used before (an earlier run sent it): the order that holds it is the answer
+            // when it is this order; another order under the id is a refusal, never adopted.
+            do {
+                guard let state = try await order(clientOrderID: request.clientOrderID, symbol: request.symbol) else {
+                    return .rejected(reason: "Alpaca refused the order: \(error)")
+                }
+                let answer = Self.answer(state, to: request)
+                if case .accepted = answer { reportAccepted(state) }
+                return answer
+            } catch {
+                return unknown(request, sentAt: sentAt, because: "the order holding \(request.clientOrderID) could not be read: \(error)")
+            }
         } catch let error as AlpacaAPIError where [403, 422].contains(error.httpStatus) {
             // 403: buying power or shares not sufficient; 422: a parameter Alpaca does not take.
             return .rejected(reason: "Alpaca refused the order: \(error)")
+        } catch let error as AlpacaAPIError where error.httpStatus < 500 {
+            return .rejected(reason: "Alpaca refused the order: \(error)")
+        } catch let error as VenueError where error.kind == .unreachable || error.kind == .rateLimited || error.kind == .unauthorized {
+            // Nothing left this process (no connection, a 429, a refused key): nothing was placed.
+            throw error
+        } catch {
+            // A time-out, a 5xx, or an answer that could not be read after the request left: the order may exist.
+            return unknown(request, sentAt: sentAt, because: "\(error)")
         }
-        let state = try AlpacaOrderMessages.state(response.body, symbol: request.symbol)
-        record(state)
-        reportAccepted(state)
+    }
+
+    /// The order holding a request's client order id as the answer to it when it is that order
+    /// (same symbol, side and quantity); another order under the id is a refusal, never adopted.
+    static func answer(_ state: VenueOrderState, to request: VenueOrderRequest) -> VenueSubmission {
+        guard state.symbol == request.symbol, state.side == request.side, state.quantity == request.quantity else {
+            return .rejected(reason: "client order id \(request.clientOrderID) belongs to another order at Alpaca (\(state.side.rawValue) \(state.quantity))")
+        }
         return .accepted(state)
+    }
+
+    /// An order whose outcome is not known: kept to be resolved by its client order id.
+    private func unknown(_ request: VenueOrderRequest, sentAt: Timestamp, because reason: String) -> VenueSubmission {
+        unresolved[request.clientOrderID] = (request, sentAt)
+        logger.warning("order outcome unknown; it will be resolved by its client order id", metadata: ["client_order_id": "\(request.clientOrderID)"])
+        return .unknown(reason: reason)
     }
 
     private func refused(_ rule: String, _ reason: String) -> VenueSubmission {
@@ -164,7 +204,10 @@ public actor AlpacaVenue: ExecutionVenue {
     public func order(clientOrderID: String, symbol: Symbol) async throws -> VenueOrderState? {
         do {
             let response = try await rest.get("/v2/orders:by_client_order_id", query: [("client_order_id", clientOrderID)])
-            return try AlpacaOrderMessages.state(response.body, symbol: symbol)
+            let state = try AlpacaOrderMessages.state(response.body, symbol: symbol)
+            // Remembered, so its fills and stream events are matched to it (after a restart too).
+            record(state)
+            return state
         } catch let error as AlpacaAPIError where error.httpStatus == 404 {
             return nil
         }
@@ -197,6 +240,25 @@ public actor AlpacaVenue: ExecutionVenue {
         try await fillActivities(after: since).compactMap { activity in activity.fill.symbol == symbol ? activity.fill : nil }
     }
 
+    /// The state of the order with Alpaca id `venueID`, read when this process does not know it yet.
+    private func knownOrder(venueID: String, alpacaName: String) async throws -> VenueOrderState? {
+        if let clientID = clientIDsByVenueID[venueID], let state = known[clientID] { return state }
+        let symbol = engineSymbol(alpacaName)
+        do {
+            let state = try AlpacaOrderMessages.state(try await rest.get("/v2/orders/" + AlpacaRESTClient.encoded(venueID)).body, symbol: symbol)
+            record(state)
+            return state
+        } catch let error as AlpacaAPIError where error.httpStatus == 404 {
+            return nil
+        }
+    }
+
+    /// The engine's symbol of an Alpaca name (`BTC/USD` is the engine's `BTC-USD` unless this process traded it under another name).
+    func engineSymbol(_ alpacaName: String) -> Symbol {
+        let name = alpacaName.trimmingCharacters(in: .whitespaces)
+        return symbolsByAlpacaName[name] ?? Symbol(name.replacingOccurrences(of: "/", with: "-")) ?? Symbol("UNKNOWN")!
+    }
+
     /// An execution's id, the same whichever path told of it: its order and the order's filled
     /// quantity after it (which only grows). The FILL activities and the `trade_updates` stream
     /// name executions differently, so neither's own id can join them.
@@ -219,10 +281,15 @@ public actor AlpacaVenue: ExecutionVenue {
                     logger.warning("a FILL activity without its fields was skipped")
                     continue
                 }
-                let clientID = clientIDsByVenueID[orderID] ?? ""
-                let symbol = known[clientID]?.symbol ?? Symbol(name) ?? Symbol(name.replacingOccurrences(of: "/", with: "-"))
-                guard let symbol else { continue }
-                let cumulative = AlpacaOrderMessages.decimal(activity["cum_qty"]) ?? quantity
+                // The order's own state names the client order id: an order this process has not seen (sent
+                // before a restart, or whose answer is still awaited) is read by its id.
+                guard let state = try await knownOrder(venueID: orderID, alpacaName: name) else { continue }
+                let clientID = state.clientOrderID, symbol = state.symbol
+                // The cumulative quantity names the execution (the stream names it the same way); without it the activity is skipped.
+                guard let cumulative = AlpacaOrderMessages.decimal(activity["cum_qty"]) else {
+                    logger.warning("a FILL activity without cum_qty was skipped", metadata: ["order_id": "\(orderID)"])
+                    continue
+                }
                 let fill = VenueFill(tradeID: Self.tradeID(order: orderID, cumulative: cumulative), clientOrderID: clientID, symbol: symbol, side: side,
                                      quantity: quantity, price: price, fee: .zero, feeAsset: "USD", time: when)
                 result.append((fill, orderID, cumulative,
@@ -248,12 +315,15 @@ public actor AlpacaVenue: ExecutionVenue {
     /// Reads the FILL activities since the last read (each reported once) and the state of every
     /// working order (its end reported once).
     public func poll() async throws {
-        // A second of overlap: activities written at the same instant as the last read are not missed (ids deduplicate).
-        let activities = try await fillActivities(after: fillCursor.adding(milliseconds: -1_000))
+        // A minute of overlap (an activity can become visible after a later one), and never after an
+        // order still unresolved was sent: re-read activities are told apart by their ids.
+        var start = fillCursor.adding(milliseconds: -60_000)
+        if let oldest = unresolved.values.map(\.sentAt).min() { start = min(start, oldest.adding(milliseconds: -1_000)) }
+        let activities = try await fillActivities(after: start)
         for activity in activities {
             fillCursor = max(fillCursor, activity.fill.time)
-            guard let clientID = clientIDsByVenueID[activity.venueOrderID], let state = known[clientID],
-                  reportedTrades.insert(activity.fill.tradeID).inserted else { continue }
+            let clientID = activity.fill.clientOrderID
+            guard let state = known[clientID], reportedTrades.insert(activity.fill.tradeID).inserted else { continue }
             publish(ExecutionReport(kind: activity.final ? .fill : .partialFill, clientOrderID: clientID, venueOrderID: activity.venueOrderID,
                                     symbol: state.symbol, side: state.side, quantity: state.quantity, cumulativeQuantity: activity.cumulative,
                                     fill: activity.fill, time: activity.fill.time))
@@ -289,7 +359,7 @@ public actor AlpacaVenue: ExecutionVenue {
 
     /// The engine symbol of an order this process knows.
     public func symbol(of clientOrderID: String) -> Symbol? {
-        known[clientOrderID]?.symbol ?? unresolved[clientOrderID]?.request.symbol
+        known[clientOrderID]?.symbol ?? unresolved[clientOrderID]?.request.symbol ?? inFlight[clientOrderID]?.symbol
     }
 
     /// The client order id of a venue order this process sent (nil for another's: its events are ignored).

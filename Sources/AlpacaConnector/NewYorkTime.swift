@@ -29,12 +29,14 @@ public enum NewYorkTime {
         return 1 + (7 - weekday) % 7 + 7 * (n - 1)
     }
 
-    /// The New York calendar date of an instant.
+    /// The New York calendar date of an instant: daylight time runs from 07:00 UTC on March's
+    /// second Sunday (02:00 EST) to 06:00 UTC on November's first Sunday (02:00 EDT).
     public static func date(of time: Timestamp) -> CivilDate {
-        // The offset depends on the date; −5 h then a check of −4 h is exact outside the changeover hour.
-        let standard = CivilDate(daysSinceEpoch: floorDays(time.millisecondsSinceEpoch - 5 * 3_600_000))
-        let daylight = CivilDate(daysSinceEpoch: floorDays(time.millisecondsSinceEpoch - 4 * 3_600_000))
-        return isDaylightSaving(daylight, hour: 12) ? daylight : standard
+        let year = CivilDate(daysSinceEpoch: floorDays(time.millisecondsSinceEpoch)).year
+        let start = CivilDate(year: year, month: 3, day: nthSunday(2, month: 3, year: year))!.daysSinceEpoch * 86_400_000 + 7 * 3_600_000
+        let end = CivilDate(year: year, month: 11, day: nthSunday(1, month: 11, year: year))!.daysSinceEpoch * 86_400_000 + 6 * 3_600_000
+        let offset: Int64 = time.millisecondsSinceEpoch >= start && time.millisecondsSinceEpoch < end ? 4 : 5
+        return CivilDate(daysSinceEpoch: floorDays(time.millisecondsSinceEpoch - offset * 3_600_000))
     }
 
     private static func floorDays(_ milliseconds: Int64) -> Int64 {

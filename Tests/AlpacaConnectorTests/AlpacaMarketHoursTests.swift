@@ -20,9 +20,20 @@ struct AlpacaMarketHoursTests {
         ("2024-07-03", 13, 0, "2024-07-03T17:00:00Z"), ("2023-12-29", 9, 30, "2023-12-29T14:30:00Z"),
     ])
     func newYork(date: String, hour: Int, minute: Int, expected: String) {
+        // (The table's hours are away from the changeover hour, where a wall time is ambiguous.)
         let day = AlpacaMarketCalendar.civilDate(date)!
         #expect(NewYorkTime.instant(day, hour: hour, minute: minute) == Timestamp(iso8601: expected)!)
         #expect(NewYorkTime.date(of: Timestamp(iso8601: expected)!) == day)
+    }
+
+    @Test("the New York date of an instant is right around midnight and on the days the clocks change", arguments: [
+        ("2024-03-10T04:59:59Z", "2024-03-09"), ("2024-03-10T05:00:00Z", "2024-03-10"), ("2024-03-11T03:59:59Z", "2024-03-10"),
+        ("2024-03-11T04:00:00Z", "2024-03-11"), ("2024-11-03T03:59:59Z", "2024-11-02"), ("2024-11-03T04:00:00Z", "2024-11-03"),
+        ("2024-11-04T04:59:59Z", "2024-11-03"), ("2024-11-04T05:00:00Z", "2024-11-04"), ("2024-07-04T03:59:59Z", "2024-07-03"),
+        ("2025-01-01T04:59:59Z", "2024-12-31"), ("2025-01-01T05:00:00Z", "2025-01-01"),
+    ])
+    func newYorkDates(instant: String, date: String) {
+        #expect(NewYorkTime.date(of: Timestamp(iso8601: instant)!) == AlpacaMarketCalendar.civilDate(date)!, "\(instant)")
     }
 
     @Test("the calendar says when the market is open: regular hours, a half day's 13:00 close, a holiday, a weekend", arguments: [

@@ -34,7 +34,7 @@ struct AlpacaMessageTests {
         #expect(state.updatedAt == Timestamp(iso8601: "2021-03-16T18:38:01.942Z")!)
         #expect(AlpacaOrderMessages.time(.string("2024-01-02T09:30:00.123456789-05:00")) == Timestamp(iso8601: "2024-01-02T14:30:00.123Z")!)
         for (text, status) in [("new", OrderStatus.accepted), ("partially_filled", .partiallyFilled), ("filled", .filled), ("canceled", .cancelled),
-                               ("expired", .expired), ("done_for_day", .expired), ("rejected", .rejected), ("pending_cancel", .accepted)] {
+                               ("expired", .expired), ("done_for_day", .accepted), ("rejected", .rejected), ("pending_cancel", .accepted)] {
             #expect(AlpacaOrderMessages.status(text) == status, "\(text)")
         }
     }

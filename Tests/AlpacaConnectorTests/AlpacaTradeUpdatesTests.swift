@@ -8,11 +8,13 @@ import TradingEngine
 
 @Suite("Alpaca trade_updates stream against the stub broker", .serialized)
 struct AlpacaTradeUpdatesTests {
-    @Test("each execution reaches the session once, whether the stream or the polling tells of it first, in binary or text frames", arguments: [true, false])
-    func executionsOnce(binary: Bool) async throws {
+    @Test("each execution reaches the session once, whether the stream or the polling tells of it first, in binary or text frames, whole or in two parts",
+          arguments: [(true, 1), (false, 1), (true, 2)])
+    func executionsOnce(binary: Bool, pieces: Int) async throws {
         let fixture = try await AlpacaStubFixture.start()
         defer { fixture.stop() }
         await fixture.broker.setBinaryFrames(binary)
+        await fixture.broker.setPiecesPerFill(pieces)
         let updates = AlpacaTradeUpdates(url: fixture.endpoints.tradingStreamURL,
                                          credentials: AlpacaCredentials(keyID: AlpacaStubFixture.keyID, secret: AlpacaStubFixture.secret), venue: fixture.venue)
         var events = await updates.events().makeAsyncIterator()
@@ -23,17 +25,18 @@ struct AlpacaTradeUpdatesTests {
         _ = try await fixture.venue.submit(VenueOrderRequest(clientOrderID: "stream-1", symbol: symbol, side: .buy, quantity: FixedDecimal(3)))
         await fixture.broker.trade(AlpacaStubFixture.bar("101", "102", "100", "101", at: Timestamp(millisecondsSinceEpoch: 1_700_000_060_000)), symbol: "AAPL")
         let fill = try await reports.first { $0.clientOrderID == "stream-1" && $0.kind == .fill }
-        #expect(fill.fill?.price == FixedDecimal(101) && fill.fill?.quantity == FixedDecimal(3) && fill.cumulativeQuantity == FixedDecimal(3))
-        // The polling path reads the same execution from the FILL activities: nothing more is reported.
+        #expect(fill.fill?.price == FixedDecimal(101) && fill.cumulativeQuantity == FixedDecimal(3))
+        // The polling path reads the same executions from the FILL activities: nothing more is reported.
         try await fixture.venue.synchronize()
         try await Task.sleep(for: .milliseconds(200))
         let all = await reports.all
-        #expect(all.filter { $0.clientOrderID == "stream-1" && ($0.kind == .fill || $0.kind == .partialFill) }.count == 1)
+        let executions = all.filter { $0.clientOrderID == "stream-1" && ($0.kind == .fill || $0.kind == .partialFill) }
+        #expect(executions.count == pieces && executions.compactMap(\.fill).reduce(FixedDecimal.zero) { $0 + $1.quantity } == FixedDecimal(3))
         #expect(all.filter { $0.clientOrderID == "stream-1" && $0.kind == .accepted }.count == 1)
         let listed = try await fixture.venue.fills(symbol: symbol, since: Timestamp(millisecondsSinceEpoch: 0))
-        #expect(listed.map(\.tradeID) == [fill.fill!.tradeID])
+        #expect(Set(listed.map(\.tradeID)) == Set(executions.compactMap { $0.fill?.tradeID }))
         let received = await updates.eventsReceived, malformed = await updates.malformedFrames
-        #expect(received == 2 && malformed == 0, "new and fill")
+        #expect(received == 1 + pieces && malformed == 0, "new and each execution")
     }
 
     @Test("a cancellation arrives through the stream; a dropped connection reconnects and listens again")

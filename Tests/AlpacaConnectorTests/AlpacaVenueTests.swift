@@ -121,6 +121,47 @@ struct AlpacaVenueTests {
         #expect(stored.map(\.clientOrderID) == ["slow-1"] && unresolved.isEmpty)
     }
 
+    @Test("after a restart a fresh venue names each fill's order and engine symbol, and a client order id sent before answers its own order, never another")
+    func restart() async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        let crypto = Symbol("BTC-USD")!, stock = Symbol("AAPL")!
+        await fixture.venue.setReferencePrice(FixedDecimal(100), for: crypto)
+        await fixture.venue.setReferencePrice(FixedDecimal(100), for: stock)
+        _ = try await fixture.venue.submit(VenueOrderRequest(clientOrderID: "before-1", symbol: crypto, side: .buy, quantity: FixedDecimal("0.01")!))
+        _ = try await fixture.venue.submit(VenueOrderRequest(clientOrderID: "before-2", symbol: stock, side: .buy, quantity: FixedDecimal(2)))
+        await fixture.broker.trade(AlpacaStubFixture.bar("100", "100", "100", "100", at: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)), symbol: "BTC/USD")
+        await fixture.broker.trade(AlpacaStubFixture.bar("100", "100", "100", "100", at: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)), symbol: "AAPL")
+        // A new process: nothing known.
+        let fresh = AlpacaVenue(rest: fixture.rest, clock: { AlpacaStubFixture.wallClock() })
+        let cryptoFills = try await fresh.fills(symbol: crypto, since: Timestamp(millisecondsSinceEpoch: 0))
+        #expect(cryptoFills.map(\.clientOrderID) == ["before-1"] && cryptoFills.first?.quantity == FixedDecimal("0.01")!)
+        #expect(try await fresh.fills(symbol: stock, since: Timestamp(millisecondsSinceEpoch: 0)).map(\.clientOrderID) == ["before-2"])
+        // The same request again (a restart resending an order in flight): Alpaca answers 422, the existing order is the answer.
+        await fresh.setReferencePrice(FixedDecimal(100), for: stock)
+        let again = try await fresh.submit(VenueOrderRequest(clientOrderID: "before-2", symbol: stock, side: .buy, quantity: FixedDecimal(2)))
+        guard case .accepted(let state) = again else { Issue.record("\(again)"); return }
+        let placed = await fixture.broker.orders
+        #expect(state.status == .filled && placed.count == 2)
+        // A process that knows nothing sends it: Alpaca's 422 (the id is taken) leads to the order that holds it.
+        let third = AlpacaVenue(rest: fixture.rest, clock: { AlpacaStubFixture.wallClock() })
+        await third.setReferencePrice(FixedDecimal(100), for: stock)
+        let reports = ReportCollector(await third.executionReports())
+        guard case .accepted(let found) = try await third.submit(VenueOrderRequest(clientOrderID: "before-2", symbol: stock, side: .buy, quantity: FixedDecimal(2))) else {
+            Issue.record("the 422 path did not answer the existing order"); return
+        }
+        let stillTwo = await fixture.broker.orders.count
+        #expect(found.venueOrderID == state.venueOrderID && stillTwo == 2)
+        _ = try await reports.first { $0.clientOrderID == "before-2" && $0.kind == .accepted }
+        let mismatch = try await AlpacaVenue(rest: fixture.rest, clock: { AlpacaStubFixture.wallClock() })
+            .submit(VenueOrderRequest(clientOrderID: "before-2", symbol: stock, side: .sell, quantity: FixedDecimal(2)))
+        guard case .rejected = mismatch else { Issue.record("the 422 path adopted another order: \(mismatch)"); return }
+        // Another order under a used id (the books were reset): refused, never adopted.
+        let other = try await fresh.submit(VenueOrderRequest(clientOrderID: "before-1", symbol: crypto, side: .buy, quantity: FixedDecimal("0.02")!))
+        guard case .rejected(let reason) = other else { Issue.record("a used id was adopted: \(other)"); return }
+        #expect(reason.contains("belongs to another order"), "\(reason)")
+    }
+
     @Test("the budget keeps the process under the broker's limit: requests past it wait for the window, and the broker refuses none")
     func budgetWaits() async throws {
         let time = VirtualTime()

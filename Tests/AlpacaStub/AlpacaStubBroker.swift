@@ -91,6 +91,8 @@ public actor AlpacaStubBroker {
     public private(set) var rateLimitedCount = 0
 
     // Faults.
+    /// How many executions fill an order (the first ones partial fills).
+    public var piecesPerFill = 1
     /// The next this-many requests answer 429 whatever the count.
     public var forcedRateLimits = 0
     /// The next order is accepted and then answered with this status (a 5xx after acceptance).
@@ -113,6 +115,11 @@ public actor AlpacaStubBroker {
     }
 
     /// Sets a fault.
+    /// Fills every order in `pieces` executions.
+    public func setPiecesPerFill(_ pieces: Int) {
+        piecesPerFill = max(1, pieces)
+    }
+
     public func inject(rateLimits: Int = 0, failNextSubmitAfterAccepting status: Int? = nil, delayNextSubmit: Duration? = nil, loseNextSubmit: Duration? = nil) {
         forcedRateLimits = rateLimits
         failNextSubmitAfterAccepting = status
@@ -261,27 +268,34 @@ public actor AlpacaStubBroker {
                 price = open
             }
             guard let price else { continue }
-            made.append(fill(index, at: price, time: bar.openTime.millisecondsSinceEpoch))
+            // In `piecesPerFill` executions: all but the last leave a remainder (partial fills).
+            let remaining = order.quantity - order.filled
+            let piece = FixedDecimal(units: remaining.units / Int128(max(1, piecesPerFill)))
+            for number in 1...max(1, piecesPerFill) {
+                let quantity = number == piecesPerFill || !piece.isPositive ? orders[index].quantity - orders[index].filled : piece
+                guard quantity.isPositive else { break }
+                made.append(fill(index, quantity: quantity, at: price, time: bar.openTime.millisecondsSinceEpoch))
+            }
         }
         lastPrice[symbol] = bar.close.value
         return made
     }
 
-    private func fill(_ index: Int, at price: FixedDecimal, time: Int64) -> StubFill {
-        let quantity = orders[index].quantity - orders[index].filled
+    private func fill(_ index: Int, quantity: FixedDecimal, at price: FixedDecimal, time: Int64) -> StubFill {
         let notional = (try? quantity.multiplied(by: price)) ?? .zero
         orders[index].filled = orders[index].filled + quantity
         orders[index].filledNotional = orders[index].filledNotional + notional
-        orders[index].status = "filled"
+        let leaves = orders[index].quantity - orders[index].filled
+        orders[index].status = leaves.isZero ? "filled" : "partially_filled"
         orders[index].updatedAt = clock()
         let buying = orders[index].side == "buy"
         cash = buying ? cash - notional : cash + notional
         positions[orders[index].symbol] = (positions[orders[index].symbol] ?? .zero) + (buying ? quantity : .zero - quantity)
         sequence += 1
         let record = StubFill(id: Self.activityID(time: clock(), sequence: sequence), orderID: orders[index].id, symbol: orders[index].symbol,
-                              side: orders[index].side, quantity: quantity, price: price, cumulative: orders[index].filled, leaves: .zero, time: clock())
+                              side: orders[index].side, quantity: quantity, price: price, cumulative: orders[index].filled, leaves: leaves, time: clock())
         fills.append(record)
-        sendTradeUpdate("fill", order: orders[index], fill: record)
+        sendTradeUpdate(leaves.isZero ? "fill" : "partial_fill", order: orders[index], fill: record)
         return record
     }
 
@@ -344,6 +358,11 @@ public actor AlpacaStubBroker {
                 let name = String(path.dropFirst("/v2/assets/".count)).removingPercentEncoding ?? ""
                 guard let asset = assets[name] else { return Self.error(404, 40410000, "asset not found for \(name)") }
                 return Answer(status: 200, body: Self.json(asset))
+            }
+            if method == "GET", path.hasPrefix("/v2/orders/") {
+                let id = String(path.dropFirst("/v2/orders/".count))
+                guard let order = orders.first(where: { $0.id == id }) else { return Self.error(404, 40410000, "order not found") }
+                return Answer(status: 200, body: Self.json(order))
             }
             if method == "DELETE", path.hasPrefix("/v2/orders/") {
                 return cancel(String(path.dropFirst("/v2/orders/".count)))
@@ -425,7 +444,8 @@ public actor AlpacaStubBroker {
         return Answer(status: 200, body: "[" + list.prefix(size).map { fill in
             "{\"id\":\"\(fill.id)\",\"activity_type\":\"FILL\",\"transaction_time\":\"\(Timestamp(millisecondsSinceEpoch: fill.time).iso8601)\","
                 + "\"type\":\"\(fill.leaves.isZero ? "fill" : "partial_fill")\",\"price\":\"\(fill.price)\",\"qty\":\"\(fill.quantity)\",\"side\":\"\(fill.side)\","
-                + "\"symbol\":\"\(fill.symbol)\",\"leaves_qty\":\"\(fill.leaves)\",\"order_id\":\"\(fill.orderID)\",\"cum_qty\":\"\(fill.cumulative)\",\"order_status\":\"filled\"}"
+                + "\"symbol\":\"\(fill.symbol)\",\"leaves_qty\":\"\(fill.leaves)\",\"order_id\":\"\(fill.orderID)\",\"cum_qty\":\"\(fill.cumulative)\","
+                + "\"order_status\":\"\(fill.leaves.isZero ? "filled" : "partially_filled")\"}"
         }.joined(separator: ",") + "]")
     }
 
