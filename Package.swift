@@ -171,6 +171,7 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
+                "AlpacaConnector",
                 "BinanceConnector",
                 "TradingCore",
                 "TradingEngine",

@@ -179,6 +179,18 @@ public struct AlpacaMarketDataFeed: MarketDataFeed {
         return replies
     }
 
+    /// The bars of one market-data message (`[{"T":"b","S":…,"o":…}, …]`) with their Alpaca
+    /// symbols; other messages give none. Throws on a message that is not JSON or a bar without its fields.
+    public static func decodeBars(_ bytes: [UInt8]) throws -> [(symbol: String, bar: Bar)] {
+        guard let items = try AlpacaJSON(parsing: bytes).array else { return [] }
+        var bars: [(symbol: String, bar: Bar)] = []
+        for item in items where item["T"]?.string == "b" {
+            guard let name = item["S"]?.string else { continue }
+            bars.append((name, try AlpacaBarHistory.bar(item, symbol: name)))
+        }
+        return bars
+    }
+
     /// Fetches and emits the bars each symbol misses since its last one (none before its first), then `gapHealed`.
     func heal(symbols: [Symbol], sequencer: AlpacaBarSequencer, continuation: AsyncThrowingStream<FeedEvent, any Error>.Continuation) async throws {
         let now = clock()

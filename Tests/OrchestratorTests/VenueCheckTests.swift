@@ -18,6 +18,14 @@ struct VenueCheckTests {
         return environment
     }
 
+    @Test("venue benchmark decodes each venue's documented stream message into a bar", arguments: [("binance", 1_672_515_780_000), ("alpaca", 1_721_807_760_000)])
+    func benchmark(venue: String, openTime: Int64) async throws {
+        let result = try await CommandLineTests.run(["venue", "benchmark", "--venue", venue, "--frames", "3", "--repetitions", "1", "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.error)")
+        // The checksum adds the decoded bar's open time once per frame: the bar really was decoded.
+        #expect(result.status == 0 && json["venue"] as? String == venue && (json["checksum"] as? Int).map(Int64.init) == 3 * openTime)
+    }
+
     @Test("a working configuration: endpoint, clock offset, key permissions and balances, symbol rules, rate limits; the key and secret never printed")
     func working() async throws {
         let exchange = BinanceStubExchange(listings: [.init(symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT")],

@@ -6,18 +6,24 @@ struct VenueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "venue", abstract: "Venue connections.", subcommands: [Check.self, Benchmark.self])
 
     struct Benchmark: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Time decoding Binance kline stream frames into bars (docs/benchmarks.md).")
+        static let configuration = CommandConfiguration(abstract: "Time decoding a venue's stream messages into bars: Binance klines or Alpaca bars (docs/benchmarks.md).")
+        @Option(help: "Whose documented message: binance (a kline frame) or alpaca (a bar message).") var venue = BenchmarkVenue.binance
         @Option(help: "Frames decoded per repetition.") var frames = 200_000
         @Option(help: "Repetitions; the median is reported.") var repetitions = 5
         @OptionGroup var output: FormatOption
 
         func run() async throws {
             do {
-                CommandRunner.print(try VenueBenchmark.run(frames: max(1, frames), repetitions: max(1, repetitions)), format: output.format)
+                CommandRunner.print(try VenueBenchmark.run(frames: max(1, frames), repetitions: max(1, repetitions), venue: venue.rawValue), format: output.format)
             } catch {
                 CommandRunner.fail(String(describing: error), code: 1)
             }
         }
+    }
+
+    /// The venues whose stream messages can be timed.
+    enum BenchmarkVenue: String, ExpressibleByArgument, CaseIterable {
+        case binance, alpaca
     }
 
     struct Check: AsyncParsableCommand {
