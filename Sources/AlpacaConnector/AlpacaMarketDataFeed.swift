@@ -123,6 +123,18 @@ public struct AlpacaMarketDataFeed: MarketDataFeed {
     /// healed), errors, and bars. Returns the frames to send.
     func handle(_ bytes: [UInt8], names: [String], bySymbol: [String: Symbol], state: SubscriptionState, sequencer: AlpacaBarSequencer,
                 continuation: AsyncThrowingStream<FeedEvent, any Error>.Continuation) async throws -> [String] {
+        // Bars, the bulk of the stream, take the fast path; control messages the general reader.
+        if let bars = try? Self.fastBars(bytes), !bars.isEmpty {
+            for (name, bar) in bars {
+                guard let symbol = bySymbol[name] else { continue }
+                await counters.bar()
+                if await sequencer.isNew(symbol: symbol, openTime: bar.openTime) {
+                    await sequencer.record(symbol: symbol, openTime: bar.openTime)
+                    continuation.yield(.barClosed(symbol: symbol, timeframe: .oneMinute, bar: bar))
+                }
+            }
+            return []
+        }
         guard let items = (try? AlpacaJSON(parsing: bytes))?.array else {
             await counters.malformed()
             logger.error("malformed market-data message", metadata: ["message": "\(String(decoding: bytes.prefix(2_000), as: UTF8.self))"])
@@ -182,13 +194,69 @@ public struct AlpacaMarketDataFeed: MarketDataFeed {
     /// The bars of one market-data message (`[{"T":"b","S":…,"o":…}, …]`) with their Alpaca
     /// symbols; other messages give none. Throws on a message that is not JSON or a bar without its fields.
     public static func decodeBars(_ bytes: [UInt8]) throws -> [(symbol: String, bar: Bar)] {
-        guard let items = try AlpacaJSON(parsing: bytes).array else { return [] }
-        var bars: [(symbol: String, bar: Bar)] = []
-        for item in items where item["T"]?.string == "b" {
-            guard let name = item["S"]?.string else { continue }
-            bars.append((name, try AlpacaBarHistory.bar(item, symbol: name)))
+        guard let fast = try fastBars(bytes) else {
+            guard let items = try AlpacaJSON(parsing: bytes).array else { return [] }
+            return try items.filter { $0["T"]?.string == "b" }.compactMap { item in
+                guard let name = item["S"]?.string else { return nil }
+                return (name, try AlpacaBarHistory.bar(item, symbol: name))
+            }
         }
-        return bars
+        return fast
+    }
+
+    /// Why a bar message could not be read.
+    public struct MessageError: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The bars of a message made only of bars, read straight from its bytes (numbers' text into
+    /// fixed point, no dictionary, no `Double`); nil when the message holds anything else, which
+    /// the general reader then takes.
+    static func fastBars(_ bytes: [UInt8]) throws -> [(symbol: String, bar: Bar)]? {
+        var scanner = JSONByteScanner(bytes)
+        var bars: [(symbol: String, bar: Bar)] = []
+        var onlyBars = true
+        do {
+            try scanner.forEachElement { scanner throws(JSONByteScanner.Failure) in
+                var type: Range<Int>?, symbol: Range<Int>?, time: Range<Int>?
+                var open: Range<Int>?, high: Range<Int>?, low: Range<Int>?, close: Range<Int>?, volume: Range<Int>?
+                try scanner.forEachMember { scanner, key throws(JSONByteScanner.Failure) in
+                    guard key.count == 1, onlyBars else { return try scanner.skipValue() }
+                    switch scanner.bytes[key.lowerBound] {
+                    case UInt8(ascii: "T"): type = try scanner.stringRange()
+                    case UInt8(ascii: "S"): symbol = try scanner.stringRange()
+                    case UInt8(ascii: "t"): time = try scanner.stringRange()
+                    case UInt8(ascii: "o"): open = try scanner.numberRange()
+                    case UInt8(ascii: "h"): high = try scanner.numberRange()
+                    case UInt8(ascii: "l"): low = try scanner.numberRange()
+                    case UInt8(ascii: "c"): close = try scanner.numberRange()
+                    case UInt8(ascii: "v"): volume = try scanner.numberRange()
+                    default: try scanner.skipValue()
+                    }
+                }
+                guard onlyBars, let type, scanner.matches(type, "b"), let symbol, let time, let open, let high, let low, let close else {
+                    onlyBars = false
+                    return
+                }
+                guard let bar = Self.bar(scanner.bytes, time: time, open: open, high: high, low: low, close: close, volume: volume) else {
+                    throw scanner.fail("a bar whose time or prices do not read")
+                }
+                bars.append((String(decoding: scanner.bytes[symbol], as: UTF8.self), bar))
+            }
+        } catch {
+            // Not a well-formed array of flat objects with numeric prices: the general reader decides.
+            return nil
+        }
+        return onlyBars ? bars : nil
+    }
+
+    private static func bar(_ bytes: [UInt8], time: Range<Int>, open: Range<Int>, high: Range<Int>, low: Range<Int>, close: Range<Int>,
+                            volume: Range<Int>?) -> Bar? {
+        guard let openTime = AlpacaOrderMessages.time(.string(String(decoding: bytes[time], as: UTF8.self))),
+              let o = try? FixedDecimal(parsingSlice: bytes[open]), let h = try? FixedDecimal(parsingSlice: bytes[high]),
+              let l = try? FixedDecimal(parsingSlice: bytes[low]), let c = try? FixedDecimal(parsingSlice: bytes[close]) else { return nil }
+        let v = volume.flatMap { try? FixedDecimal(parsingSlice: bytes[$0]) }
+        return try? Bar(openTime: openTime, open: Price(o), high: Price(h), low: Price(l), close: Price(c), volume: v.map(Quantity.init))
     }
 
     /// Fetches and emits the bars each symbol misses since its last one (none before its first), then `gapHealed`.

@@ -1,5 +1,6 @@
 import Foundation
 import TradingCore
+import VenueTransport
 
 /// A kline (candle) from the REST history or a stream frame, with whether it has closed.
 public struct BinanceKline: Sendable, Hashable {

@@ -25,6 +25,28 @@ struct AlpacaMessageTests {
         #expect(AlpacaOrderMessages.decimal(try AlpacaJSON(parsing: "\"0.000000001\"")) == FixedDecimal("0.000000001")!)
     }
 
+    @Test("a stream message of bars reads the same by the fast path as by the general reader; anything else goes to the general reader", arguments: [
+        #"[{"T":"b","S":"FAKEPACA","o":132.65,"h":136,"l":132.12,"c":134.65,"v":205,"t":"2024-07-24T07:56:00Z","n":16,"vw":133.7}]"#,
+        #"[{"T":"b","S":"AAPL","o":1.5,"h":2,"l":1,"c":1.75,"v":0.001,"t":"2024-07-24T07:56:00.000000000Z"},{"T":"b","S":"BTC/USD","o":65000.125,"h":65001,"l":64999,"c":65000,"v":1.25E-2,"t":"2024-07-24T07:57:00Z"}]"#,
+    ])
+    func fastBars(message: String) throws {
+        let fast = try #require(try AlpacaMarketDataFeed.fastBars(Array(message.utf8)))
+        let items = try AlpacaJSON(parsing: message).array!
+        let general = try items.map { try AlpacaBarHistory.bar($0, symbol: $0["S"]!.string!) }
+        let symbols = items.map { $0["S"]!.string! }
+        #expect(fast.map(\.bar) == general && fast.map(\.symbol) == symbols)
+    }
+
+    @Test("control messages and malformed bars are not taken by the fast path", arguments: [
+        #"[{"T":"success","msg":"authenticated"}]"#, #"[{"T":"subscription","bars":["AAPL"]}]"#,
+        #"[{"T":"b","S":"AAPL","o":"x","h":1,"l":1,"c":1,"t":"2024-07-24T07:56:00Z"}]"#, #"[{"T":"b","S":"AAPL","o":1,"h":1,"l":1,"c":1,"t":"yesterday"}]"#,
+        "not json", #"{"T":"b"}"#,
+    ])
+    func notFast(message: String) throws {
+        let fast = try AlpacaMarketDataFeed.fastBars(Array(message.utf8))
+        #expect(fast == nil)
+    }
+
     @Test("the documented order object reads as the engine's order state; nanosecond times keep their milliseconds")
     func orderObject() throws {
         let body = try Self.fixture("alpaca_order.json")["body"]!

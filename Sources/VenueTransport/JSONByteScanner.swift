@@ -1,34 +1,35 @@
 /// A forward-only reader of JSON bytes for the hot paths (stream frames), which need a few fields
 /// of a small object without building a dictionary. It validates what it reads: unbalanced or
 /// truncated input throws, never traps.
-struct JSONByteScanner {
+public struct JSONByteScanner {
     /// What was wrong, and at which byte.
-    struct Failure: Error, CustomStringConvertible {
-        let offset: Int
-        let reason: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let offset: Int
+        public let reason: String
 
-        var description: String { "invalid JSON at byte \(offset): \(reason)" }
+        public var description: String { "invalid JSON at byte \(offset): \(reason)" }
     }
 
-    let bytes: [UInt8]
-    private(set) var index: Int = 0
+    public let bytes: [UInt8]
+    public private(set) var index: Int = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// A reader of `bytes` from the first.
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     /// Skips spaces, tabs and line breaks.
-    mutating func skipWhitespace() {
+    public mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
     }
 
     /// Reads one expected byte (after white space).
-    mutating func expect(_ byte: UInt8) throws(Failure) {
+    public mutating func expect(_ byte: UInt8) throws(Failure) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == byte else { throw fail("expected '\(Character(Unicode.Scalar(byte)))'") }
         index += 1
     }
 
     /// Whether the next byte (after white space) is `byte`; consumes it when it is.
-    mutating func take(_ byte: UInt8) -> Bool {
+    public mutating func take(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
@@ -37,7 +38,7 @@ struct JSONByteScanner {
 
     /// Reads a string and returns the range of its raw bytes (escapes left as they are: the
     /// fields read this way are ASCII keys, symbols and decimals).
-    mutating func stringRange() throws(Failure) -> Range<Int> {
+    public mutating func stringRange() throws(Failure) -> Range<Int> {
         try expect(UInt8(ascii: "\""))
         let start = index
         while index < bytes.count {
@@ -56,7 +57,7 @@ struct JSONByteScanner {
     }
 
     /// Whether the bytes of `range` spell `text`.
-    func matches(_ range: Range<Int>, _ text: StaticString) -> Bool {
+    public func matches(_ range: Range<Int>, _ text: StaticString) -> Bool {
         guard range.count == text.utf8CodeUnitCount else { return false }
         let pointer = text.utf8Start
         for offset in 0..<range.count where bytes[range.lowerBound + offset] != pointer[offset] { return false }
@@ -64,7 +65,7 @@ struct JSONByteScanner {
     }
 
     /// Reads an integer.
-    mutating func integer() throws(Failure) -> Int64 {
+    public mutating func integer() throws(Failure) -> Int64 {
         skipWhitespace()
         var negative = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
@@ -85,7 +86,7 @@ struct JSONByteScanner {
     }
 
     /// Reads `true` or `false`.
-    mutating func boolean() throws(Failure) -> Bool {
+    public mutating func boolean() throws(Failure) -> Bool {
         skipWhitespace()
         if literal("true") { return true }
         if literal("false") { return false }
@@ -93,7 +94,7 @@ struct JSONByteScanner {
     }
 
     /// Skips any value (object, array, string, number, literal).
-    mutating func skipValue() throws(Failure) {
+    public mutating func skipValue() throws(Failure) {
         skipWhitespace()
         guard index < bytes.count else { throw fail("expected a value") }
         switch bytes[index] {
@@ -128,8 +129,27 @@ struct JSONByteScanner {
         }
     }
 
+    /// Reads a number and returns the range of its text (a JSON number: sign, digits, point, exponent).
+    public mutating func numberRange() throws(Failure) -> Range<Int> {
+        skipWhitespace()
+        let start = index
+        while index < bytes.count, Self.isNumberByte(bytes[index]) { index += 1 }
+        guard index > start else { throw fail("expected a number") }
+        return start..<index
+    }
+
+    /// Iterates the elements of an array: `body` is called before each element and must read it.
+    public mutating func forEachElement(_ body: (inout JSONByteScanner) throws(Failure) -> Void) throws(Failure) {
+        try expect(UInt8(ascii: "["))
+        if take(UInt8(ascii: "]")) { return }
+        repeat {
+            try body(&self)
+        } while take(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "]"))
+    }
+
     /// Iterates the members of an object: `body` is called with each key's range and must read its value.
-    mutating func forEachMember(_ body: (inout JSONByteScanner, Range<Int>) throws(Failure) -> Void) throws(Failure) {
+    public mutating func forEachMember(_ body: (inout JSONByteScanner, Range<Int>) throws(Failure) -> Void) throws(Failure) {
         try expect(UInt8(ascii: "{"))
         if take(UInt8(ascii: "}")) { return }
         repeat {
@@ -155,5 +175,5 @@ struct JSONByteScanner {
         return true
     }
 
-    func fail(_ reason: String) -> Failure { Failure(offset: index, reason: reason) }
+    public func fail(_ reason: String) -> Failure { Failure(offset: index, reason: reason) }
 }
