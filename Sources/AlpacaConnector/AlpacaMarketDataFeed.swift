@@ -14,7 +14,7 @@ import WSClient
 /// REST and emitted before `gapHealed`. Error 402 (a refused key) and 406 (another connection holds
 /// the account's one) end the connection with the reason; a malformed message is logged and
 /// counted, never fatal. The stream carries minute bars only: other bar lengths are refused.
-public struct AlpacaMarketDataFeed: MarketDataFeed {
+public struct AlpacaMarketDataFeed: ResumableMarketDataFeed {
     public let name = "alpaca"
     /// The stream's full URL (`wss://stream.data.alpaca.markets/v2/iex`, or a stub's).
     public let streamURL: String

@@ -16,7 +16,7 @@ import WSClient
 /// connection is renewed before Binance's 24-hour limit, and at once on `serverShutdown`;
 /// reconnects wait a jittered, growing delay. The client pings the server and drops a connection
 /// whose pong does not come back (a silent, half-open socket).
-public struct BinanceMarketDataFeed: MarketDataFeed {
+public struct BinanceMarketDataFeed: ResumableMarketDataFeed {
     public let name = "binance"
     public let streamURL: String
     public let history: BinanceKlineHistory

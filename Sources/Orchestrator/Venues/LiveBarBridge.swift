@@ -1,4 +1,3 @@
-import BinanceConnector
 import Foundation
 import Logging
 import Storage
@@ -10,7 +9,7 @@ import TradingEngine
 /// loop, which stores each group with the step that processes it — so a restart finds in the store
 /// every bar the loop traded on, and fetches again from history the bars it had not processed.
 struct LiveBarBridge: Sendable {
-    let feed: BinanceMarketDataFeed
+    let feed: any ResumableMarketDataFeed
     let store: SQLStore
     let symbols: [Symbol]
     let timeframe: Timeframe

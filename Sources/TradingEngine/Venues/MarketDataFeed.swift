@@ -22,3 +22,10 @@ public protocol MarketDataFeed: Sendable {
     /// (a replay) or the task is cancelled.
     func events(symbols: [Symbol], timeframe: Timeframe) async -> AsyncThrowingStream<FeedEvent, any Error>
 }
+
+/// A live feed that resumes from what the consumer has: its first connection fetches from
+/// history the bars each symbol closed after `known`, as every reconnect does.
+public protocol ResumableMarketDataFeed: MarketDataFeed {
+    /// The stream, healed from the open time of the last bar the consumer has per symbol.
+    func events(symbols: [Symbol], timeframe: Timeframe, after known: [Symbol: Timestamp]) async -> AsyncThrowingStream<FeedEvent, any Error>
+}
