@@ -100,7 +100,7 @@ enum BacktestsPage {
             html += SVGChart.lines([SVGChart.Series(name: "buy and hold", values: curve.map(\.buy_and_hold), times: times, color: "#8c959f"),
                                     SVGChart.Series(name: "strategy", values: equity, times: times, color: "#0b5cad")], title: "Equity")
             // The drawdown measured on the whole curve when the result has it (older results: from the kept points).
-            let drawdown = curve.allSatisfy { $0.drawdown_pct != nil } ? curve.compactMap(\.drawdown_pct) : PerformancePage.drawdownPercent(equity)
+            let drawdown = curve.allSatisfy { $0.drawdown_pct != nil } ? curve.compactMap(\.drawdown_pct) : Drawdown.percentBelowPeak(equity)
             html += SVGChart.line(drawdown, times: times, title: "Drawdown (% below the highest equity)", height: 160, color: "#cf222e", area: true)
         }
         if let months = result.monthly_returns {

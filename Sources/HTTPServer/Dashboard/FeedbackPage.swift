@@ -45,7 +45,9 @@ enum FeedbackPage {
             numeric: [1, 2, 3], times: [4])
 
         // Signals: the timeline of the newest, then the newest as a list.
-        var signals = try await store.learningSignals(limit: signalsShown).filter { kind == nil || $0.kind == kind }
+        // OPTIMIZATION and ADAPTATION signals, read once for the timeline and the models' history.
+        let learned = try await store.learningSignals(limit: 1000)
+        var signals = learned.filter { kind == nil || $0.kind == kind }
         if kind == nil || kind == .success || kind == .failure {
             signals += try await store.outcomes(limit: signalsShown * (kind == nil ? 1 : 4)).filter { kind == nil || $0.outcome.verdict == kind }
                 .map(Representations.signal(of:))
@@ -70,7 +72,7 @@ enum FeedbackPage {
             columns: ["Version", "Role", "Created", "Promoted"],
             rows: (status["models"]?.arrayValue ?? []).map { [text($0["name"]), text($0["role"]), text($0["created_at"]), $0["promoted_at"]?.stringValue ?? ""] },
             times: [2, 3])
-        let adaptations = try await store.learningSignals(limit: 1000).filter { $0.kind == .adaptation }.prefix(50)
+        let adaptations = learned.filter { $0.kind == .adaptation }.prefix(50)
         html += "<h3>Promotions and rollbacks</h3>" + HTML.table(columns: ["Time", "Subject", "Rule", "Message"],
                                                                    rows: adaptations.map { [$0.time.iso8601, $0.subject, $0.rule, $0.message] }, times: [0])
         return html

@@ -10,7 +10,7 @@ enum PerformancePage {
         let (_, checkpoint) = try await TradingRoutes.state(account, store: store)
         let points = try await store.equityHistory(account: account, limit: 1_000_000)
         let equity = points.map(\.equity.doubleValue), times = points.map(\.time)
-        let drawdown = drawdownPercent(equity)
+        let drawdown = Drawdown.percentBelowPeak(equity)
         var html = "<p class=\"note\">Account \(HTML.escape(account)), \(points.count) marks.</p>"
         let symbols = checkpoint.marks.keys.sorted { $0.rawValue < $1.rawValue }
         if let benchmark = try await buyAndHold(symbols: symbols, points: points, store: store) {
@@ -118,15 +118,6 @@ enum PerformancePage {
             let held = try ledger.value(of: symbol, prices: checkpoint.marks)
             let flow = flows[symbol] ?? (.zero, .zero, 0)
             return SymbolProfit(symbol: symbol, fills: flow.count, fees: flow.fees, quantity: quantity, heldValue: held, total: flow.cash + held)
-        }
-    }
-
-    /// Percent below the running peak of each value.
-    static func drawdownPercent(_ values: [Double]) -> [Double] {
-        var peak = -Double.infinity
-        return values.map { value in
-            peak = max(peak, value)
-            return peak > 0 ? (value / peak - 1) * 100 : 0
         }
     }
 

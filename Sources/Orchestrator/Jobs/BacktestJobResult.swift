@@ -25,11 +25,7 @@ enum BacktestJobResult {
         let buyAndHold = bars.prefix(count).map { $0.close.value.doubleValue / firstClose * (equity.first ?? 0) }
         let returns = count > 1 ? (1..<count).map { equity[$0] / equity[$0 - 1] - 1 } : []
         let metrics = try? PerformanceAnalytics.metrics(returns: returns, options: MetricsOptions(periodsPerYear: HistoricalAnalysis.periodsPerYear(timeframe)))
-        var peak = -Double.infinity
-        let drawdown = equity.prefix(count).map { value -> Double in
-            peak = max(peak, value)
-            return peak > 0 ? (value / peak - 1) * 100 : 0
-        }
+        let drawdown = Drawdown.percentBelowPeak(Array(equity.prefix(count)))
         // The kept points: each stretch's extremes of equity, and of drawdown (its trough can fall between them).
         let kept = Set(CurveThinning.keptIndices(Array(equity.prefix(count)), maximum: curvePoints / 2))
             .union(CurveThinning.keptIndices(drawdown, maximum: curvePoints / 2)).sorted()
