@@ -333,7 +333,8 @@ let package = Package(
         .testTarget(
             name: "OrchestratorTests",
             dependencies: [
-                "Orchestrator", "HTTPServer", "TradingCore", "TradingEngine", "Storage", "SecuritySupervisor", "TestSupport", "BinanceStub", "QuantMath",
+                "Orchestrator", "HTTPServer", "TradingCore", "TradingEngine", "Storage", "SecuritySupervisor", "TestSupport", "BinanceStub", "AlpacaStub",
+                "QuantMath",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,3 +1,6 @@
+import Foundation
+import VenueTransport
+
 /// Where the connector talks to: market data (REST and stream) and trading (REST and the
 /// `trade_updates` stream). Paper trading by default; the live trading URL only when allowed.
 public struct AlpacaEndpoints: Sendable, Hashable {
@@ -15,6 +18,8 @@ public struct AlpacaEndpoints: Sendable, Hashable {
                                               tradingURL: "https://paper-api.alpaca.markets", tradingStreamURL: "wss://paper-api.alpaca.markets/stream")
     /// The live trading endpoint (real money).
     public static let liveTradingURL = "https://api.alpaca.markets"
+    /// The live account's `trade_updates` stream.
+    public static let liveTradingStreamURL = "wss://api.alpaca.markets/stream"
 
     /// Endpoints of a stub on 127.0.0.1.
     public static func local(port: Int) -> AlpacaEndpoints {
@@ -30,6 +35,9 @@ public struct AlpacaEndpoints: Sendable, Hashable {
         self.tradingStreamURL = tradingStreamURL
     }
 
-    /// Whether trading goes to the real-money endpoint.
-    public var tradesLive: Bool { tradingURL.hasPrefix(Self.liveTradingURL) }
+    /// Whether trading goes to the real-money endpoint (`api.alpaca.markets`, whatever the form of the URL).
+    public var tradesLive: Bool { [tradingURL, tradingStreamURL].contains { URLComponents(string: $0)?.host?.lowercased() == "api.alpaca.markets" } }
+
+    /// `host:port` of every endpoint, for the supervisor's network checks.
+    public var hostPorts: [String] { EndpointHosts.of([dataURL, streamURL, tradingURL, tradingStreamURL]) }
 }

@@ -52,6 +52,27 @@ public actor AlpacaMarketCalendar {
         return nil
     }
 
+    /// Alpaca's `/v2/clock`: the broker's time and whether the market is open.
+    public struct MarketClock: Sendable, Hashable {
+        /// The broker's time when it answered.
+        public let time: Timestamp
+        public let isOpen: Bool
+        public let nextOpen: Timestamp?
+        public let nextClose: Timestamp?
+    }
+
+    /// Reads `/v2/clock`; `at` is this machine's monotonic instant halfway through the request (for a clock that follows the broker's).
+    public func marketClock() async throws -> (clock: MarketClock, at: ContinuousClock.Instant) {
+        let sent = ContinuousClock.now
+        let body = try await rest.get("/v2/clock").body
+        let received = ContinuousClock.now
+        guard let time = AlpacaOrderMessages.time(body["timestamp"]), let isOpen = body["is_open"]?.bool else {
+            throw CalendarError(description: "/v2/clock answered without timestamp or is_open")
+        }
+        return (MarketClock(time: time, isOpen: isOpen, nextOpen: AlpacaOrderMessages.time(body["next_open"]),
+                            nextClose: AlpacaOrderMessages.time(body["next_close"])), sent + (received - sent) / 2)
+    }
+
     /// Reads the window around `day` when it is not known yet.
     private func load(around day: Int64) async throws {
         let now = ContinuousClock.now

@@ -22,7 +22,7 @@ public struct AlpacaMarketDataFeed: ResumableMarketDataFeed {
     private let credentials: AlpacaCredentials
     private let clock: @Sendable () -> Timestamp
     private let logger: Logger
-    public let counters = Counters()
+    public let counters: Counters
     /// The first reconnect delay; it doubles up to `maximumReconnectDelay`, each ±50 % at random.
     public var initialReconnectDelay: Duration = .milliseconds(250)
     public var maximumReconnectDelay: Duration = .seconds(30)
@@ -32,15 +32,45 @@ public struct AlpacaMarketDataFeed: ResumableMarketDataFeed {
         public private(set) var barsReceived = 0
         public private(set) var malformedMessages = 0
         public private(set) var errors: [Int] = []
+        /// Whether a connection is subscribed now, and how many were.
+        public private(set) var connected = false
+        public private(set) var connections = 0
+        public private(set) var gapsHealed = 0
+        public private(set) var barsHealed = 0
+        public private(set) var barsEmitted = 0
+        /// Bars received again or out of order (dropped).
+        public private(set) var duplicateBars = 0
+        /// The newest emitted bar's close time.
+        public private(set) var newestBarClose: Timestamp?
+        public private(set) var lastError: String?
+        /// Empty counters.
+        public init() {}
         func bar() { barsReceived += 1 }
         func malformed() { malformedMessages += 1 }
         func error(_ code: Int) { errors.append(code) }
+        func didConnect() {
+            connected = true
+            connections += 1
+        }
+        func didDisconnect(_ reason: String) {
+            connected = false
+            lastError = reason
+        }
+        func didEmit(_ bar: Bar, healed: Bool) {
+            barsEmitted += 1
+            if healed { barsHealed += 1 }
+            let close = bar.openTime.adding(milliseconds: Timeframe.oneMinute.milliseconds)
+            newestBarClose = max(newestBarClose ?? close, close)
+        }
+        func duplicate() { duplicateBars += 1 }
+        func healed() { gapsHealed += 1 }
     }
 
-    /// Creates a feed of `streamURL` with REST history, the key authenticating both.
+    /// Creates a feed of `streamURL` with REST history, the key authenticating both; it counts into `counters`.
     public init(streamURL: String, history: AlpacaBarHistory, credentials: AlpacaCredentials, clock: @escaping @Sendable () -> Timestamp,
-                logger: Logger = Logger(label: "alpaca.feed")) {
+                counters: Counters = Counters(), logger: Logger = Logger(label: "alpaca.feed")) {
         self.streamURL = streamURL
+        self.counters = counters
         self.history = history
         self.credentials = credentials
         self.clock = clock
@@ -79,6 +109,7 @@ public struct AlpacaMarketDataFeed: ResumableMarketDataFeed {
             await ReconnectLoop.run(initial: feed.initialReconnectDelay, maximum: feed.maximumReconnectDelay, logger: feed.logger, what: "Alpaca bar stream") { _ in
                 await feed.connectOnce(symbols: symbols, sequencer: sequencer, continuation: continuation)
             } ended: { reason in
+                await feed.counters.didDisconnect(reason)
                 continuation.yield(.disconnected(reason: reason))
             }
             continuation.finish()
@@ -128,10 +159,7 @@ public struct AlpacaMarketDataFeed: ResumableMarketDataFeed {
             for (name, bar) in bars {
                 guard let symbol = bySymbol[name] else { continue }
                 await counters.bar()
-                if await sequencer.isNew(symbol: symbol, openTime: bar.openTime) {
-                    await sequencer.record(symbol: symbol, openTime: bar.openTime)
-                    continuation.yield(.barClosed(symbol: symbol, timeframe: .oneMinute, bar: bar))
-                }
+                await emit(symbol: symbol, bar: bar, sequencer: sequencer, continuation: continuation)
             }
             return []
         }
@@ -151,6 +179,7 @@ public struct AlpacaMarketDataFeed: ResumableMarketDataFeed {
                 let subscribed = Set(item["bars"]?.array?.compactMap(\.string) ?? [])
                 guard Set(names).isSubset(of: subscribed) else { throw Ending(description: "Alpaca subscribed \(subscribed.sorted()) of \(names)") }
                 await state.subscribe()
+                await counters.didConnect()
                 continuation.yield(.connected)
                 try await heal(symbols: Array(bySymbol.values), sequencer: sequencer, continuation: continuation)
             case "error":
@@ -180,10 +209,7 @@ public struct AlpacaMarketDataFeed: ResumableMarketDataFeed {
                     continue
                 }
                 await counters.bar()
-                if await sequencer.isNew(symbol: symbol, openTime: bar.openTime) {
-                    await sequencer.record(symbol: symbol, openTime: bar.openTime)
-                    continuation.yield(.barClosed(symbol: symbol, timeframe: .oneMinute, bar: bar))
-                }
+                await emit(symbol: symbol, bar: bar, sequencer: sequencer, continuation: continuation)
             default:
                 continue
             }
@@ -269,13 +295,29 @@ public struct AlpacaMarketDataFeed: ResumableMarketDataFeed {
             let until = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch / 60_000 * 60_000)
             guard from < until else { continue }
             var emitted = 0
-            for bar in try await history.bars(symbol, timeframe: .oneMinute, range: from..<until) where await sequencer.isNew(symbol: symbol, openTime: bar.openTime) {
-                await sequencer.record(symbol: symbol, openTime: bar.openTime)
-                continuation.yield(.barClosed(symbol: symbol, timeframe: .oneMinute, bar: bar))
+            for bar in try await history.bars(symbol, timeframe: .oneMinute, range: from..<until)
+            where await emit(symbol: symbol, bar: bar, healed: true, sequencer: sequencer, continuation: continuation) {
                 emitted += 1
             }
-            if emitted > 0 { continuation.yield(.gapHealed(symbol: symbol, from: from, bars: emitted)) }
+            if emitted > 0 {
+                await counters.healed()
+                continuation.yield(.gapHealed(symbol: symbol, from: from, bars: emitted))
+            }
         }
+    }
+
+    /// Passes a bar on unless the symbol already had it or a later one; whether it went out.
+    @discardableResult
+    private func emit(symbol: Symbol, bar: Bar, healed: Bool = false, sequencer: AlpacaBarSequencer,
+                      continuation: AsyncThrowingStream<FeedEvent, any Error>.Continuation) async -> Bool {
+        guard await sequencer.isNew(symbol: symbol, openTime: bar.openTime) else {
+            await counters.duplicate()
+            return false
+        }
+        await sequencer.record(symbol: symbol, openTime: bar.openTime)
+        await counters.didEmit(bar, healed: healed)
+        continuation.yield(.barClosed(symbol: symbol, timeframe: .oneMinute, bar: bar))
+        return true
     }
 }
 

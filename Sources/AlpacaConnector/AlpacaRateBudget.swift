@@ -11,12 +11,15 @@ public actor AlpacaRateBudget {
     public let defaultPause: Duration
     private var sent: [Int64] = []
     private var first = 0
-    private var pausedUntil: Timestamp?
+    /// Until when a 429 paused every caller.
+    public private(set) var pausedUntil: Timestamp?
     private let now: @Sendable () -> Timestamp
     private let sleep: @Sendable (Duration) async throws -> Void
     /// Requests made to wait, and 429s seen (for metrics).
     public private(set) var waits = 0
     public private(set) var rateLimitResponses = 0
+    /// The time requests spent waiting, in all.
+    public private(set) var waitedMilliseconds: Int64 = 0
 
     /// Creates a budget.
     public init(limitPerMinute: Int = 200, headroom: Double = 0.9, defaultPause: Duration = .seconds(3),
@@ -43,6 +46,7 @@ public actor AlpacaRateBudget {
             let time = now()
             if let pausedUntil, time < pausedUntil {
                 waits += 1
+                waitedMilliseconds += pausedUntil.millisecondsSinceEpoch - time.millisecondsSinceEpoch
                 try await sleep(.milliseconds(pausedUntil.millisecondsSinceEpoch - time.millisecondsSinceEpoch))
                 continue
             }
@@ -55,6 +59,7 @@ public actor AlpacaRateBudget {
             }
             // Until the oldest request of the window leaves it.
             waits += 1
+            waitedMilliseconds += max(1, sent[first] - cutoff)
             try await sleep(.milliseconds(max(1, sent[first] - cutoff)))
         }
     }

@@ -31,6 +31,8 @@ public actor AlpacaTradeUpdates {
     public var pingInterval: Duration = .seconds(10)
     public private(set) var isListening = false
     public private(set) var reconnects = 0
+    /// Connections that got as far as listening.
+    public private(set) var listens = 0
     public private(set) var eventsReceived = 0
     public private(set) var malformedFrames = 0
     public private(set) var lastError: String?
@@ -122,6 +124,7 @@ public actor AlpacaTradeUpdates {
             let streams = message["data"]?["streams"]?.array?.compactMap(\.string) ?? []
             guard streams.contains("trade_updates") else { throw Ending(description: "Alpaca did not listen to trade_updates (\(streams))") }
             isListening = true
+            listens += 1
             continuation.yield(.listening(again: again))
             return nil
         case "trade_updates":

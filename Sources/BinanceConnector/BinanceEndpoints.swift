@@ -1,4 +1,5 @@
 import Foundation
+import VenueTransport
 
 /// Where the connector talks to: REST, the market-data streams and the WebSocket API. The same
 /// code talks to the local stub, the testnet and the real exchange; only these URLs differ.
@@ -57,14 +58,7 @@ public struct BinanceEndpoints: Sendable, Hashable {
     /// `host:port` of every endpoint (the default port of its scheme when none is written), for the
     /// supervisor's network checks.
     public var hostPorts: [String] {
-        var seen: [String] = []
-        for url in [restURL, streamURL, webSocketAPIURL, tradingRESTURL] {
-            guard let components = URLComponents(string: url), let host = components.host else { continue }
-            let port = components.port ?? (["https", "wss"].contains(components.scheme ?? "") ? 443 : 80)
-            let endpoint = "\(host):\(port)"
-            if !seen.contains(endpoint) { seen.append(endpoint) }
-        }
-        return seen
+        EndpointHosts.of([restURL, streamURL, webSocketAPIURL, tradingRESTURL])
     }
 
     /// Whether a URL's host is the real exchange's (binance.com or one of its subdomains).

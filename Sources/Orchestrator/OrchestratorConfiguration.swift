@@ -74,6 +74,29 @@ public struct OrchestratorConfiguration: Sendable {
         public init() {}
     }
 
+    /// Where the Alpaca connector talks to (keys come from the environment, never from here).
+    public var alpaca = AlpacaSettings()
+
+    /// The Alpaca endpoints: real market data and the paper account by default; the live trading
+    /// endpoint (real money) needs `live`.
+    public struct AlpacaSettings: Sendable {
+        /// Market-data REST (stock and crypto bars).
+        public var dataURL = "https://data.alpaca.markets"
+        /// The market-data stream's base (`/v2/iex`, `/v2/sip` or `/v1beta3/crypto/us` is appended).
+        public var streamURL = "wss://stream.data.alpaca.markets"
+        /// Trading REST (orders, account, assets, clock, calendar); nil: the paper account's (the live one with `live`).
+        public var tradingURL: String?
+        /// The `trade_updates` stream; nil: the paper account's (the live one with `live`).
+        public var tradingStreamURL: String?
+        /// The stock bars' feed: `iex` (free) or `sip` (a paid plan).
+        public var feed = "iex"
+        /// Whether orders may go to the live (real-money) trading endpoint.
+        public var live = false
+
+        /// Defaults.
+        public init() {}
+    }
+
     /// How the security supervisor runs.
     public struct SecuritySettings: Sendable {
         /// Seconds between two sweeps of the health checks (0: no sweeps).
@@ -143,6 +166,12 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "venues.binance.ws_api_url", environment: "ORCHESTRATOR_VENUES_BINANCE_WS_API_URL", defaultValue: "the testnet's (the real one with live)", meaning: "Binance WebSocket API (account events)"),
         Setting(key: "venues.binance.trading_rest_url", environment: "ORCHESTRATOR_VENUES_BINANCE_TRADING_REST_URL", defaultValue: "https://testnet.binance.vision", meaning: "Binance REST for signed calls (orders, account); the testnet unless set"),
         Setting(key: "venues.binance.live", environment: "ORCHESTRATOR_VENUES_BINANCE_LIVE", defaultValue: "false", meaning: "allow orders on the real exchange (real money); without it trading URLs of the real exchange are refused"),
+        Setting(key: "venues.alpaca.data_url", environment: "ORCHESTRATOR_VENUES_ALPACA_DATA_URL", defaultValue: "https://data.alpaca.markets", meaning: "Alpaca market-data REST (stock and crypto bars)"),
+        Setting(key: "venues.alpaca.stream_url", environment: "ORCHESTRATOR_VENUES_ALPACA_STREAM_URL", defaultValue: "wss://stream.data.alpaca.markets", meaning: "Alpaca market-data stream base (/v2/iex, /v2/sip or /v1beta3/crypto/us is appended)"),
+        Setting(key: "venues.alpaca.trading_url", environment: "ORCHESTRATOR_VENUES_ALPACA_TRADING_URL", defaultValue: "https://paper-api.alpaca.markets (https://api.alpaca.markets with live)", meaning: "Alpaca trading REST (orders, account, assets, clock, calendar)"),
+        Setting(key: "venues.alpaca.trading_stream_url", environment: "ORCHESTRATOR_VENUES_ALPACA_TRADING_STREAM_URL", defaultValue: "wss://paper-api.alpaca.markets/stream (wss://api.alpaca.markets/stream with live)", meaning: "Alpaca trade_updates stream"),
+        Setting(key: "venues.alpaca.feed", environment: "ORCHESTRATOR_VENUES_ALPACA_FEED", defaultValue: "iex", meaning: "stock bars feed: iex (free plan) or sip (paid plan)"),
+        Setting(key: "venues.alpaca.live", environment: "ORCHESTRATOR_VENUES_ALPACA_LIVE", defaultValue: "false", meaning: "allow orders on the live (real-money) trading endpoint; without it https://api.alpaca.markets is refused"),
     ]
 }
 
@@ -327,19 +356,37 @@ public enum ConfigurationLoader {
         configuration.schedulerLeaseSeconds = try integer(reader, "scheduler.lease_seconds", default: 15, range: 2...3600)
         configuration.feedbackScoreIntervalSeconds = try integer(reader, "feedback.score_interval_seconds", default: 60, range: 0...86_400)
         configuration.binance = try binance(reader)
+        configuration.alpaca = try alpaca(reader)
         return configuration
+    }
+
+    /// A URL setting of one of `schemes` with a host; nil when not set.
+    private static func url(_ reader: ConfigReader, _ key: String, schemes: [String]) throws -> String? {
+        let text = try string(reader, key, default: "")
+        guard !text.isEmpty else { return nil }
+        guard let scheme = URL(string: text)?.scheme, schemes.contains(scheme), URL(string: text)?.host != nil else {
+            throw ConfigurationError(key: key, accepted: "a \(schemes.joined(separator: " or ")) URL", problem: "got '\(text)'")
+        }
+        return text
+    }
+
+    private static func alpaca(_ reader: ConfigReader) throws -> OrchestratorConfiguration.AlpacaSettings {
+        var settings = OrchestratorConfiguration.AlpacaSettings()
+        settings.dataURL = try url(reader, "venues.alpaca.data_url", schemes: ["http", "https"]) ?? settings.dataURL
+        settings.streamURL = try url(reader, "venues.alpaca.stream_url", schemes: ["ws", "wss"]) ?? settings.streamURL
+        settings.tradingURL = try url(reader, "venues.alpaca.trading_url", schemes: ["http", "https"])
+        settings.tradingStreamURL = try url(reader, "venues.alpaca.trading_stream_url", schemes: ["ws", "wss"])
+        settings.feed = try string(reader, "venues.alpaca.feed", default: settings.feed)
+        guard ["iex", "sip"].contains(settings.feed) else {
+            throw ConfigurationError(key: "venues.alpaca.feed", accepted: "iex or sip", problem: "got '\(settings.feed)'")
+        }
+        settings.live = try boolean(reader, "venues.alpaca.live", default: false)
+        return settings
     }
 
     private static func binance(_ reader: ConfigReader) throws -> OrchestratorConfiguration.BinanceSettings {
         var settings = OrchestratorConfiguration.BinanceSettings()
-        func url(_ key: String, schemes: [String]) throws -> String? {
-            let text = try string(reader, key, default: "")
-            guard !text.isEmpty else { return nil }
-            guard let scheme = URL(string: text)?.scheme, schemes.contains(scheme), URL(string: text)?.host != nil else {
-                throw ConfigurationError(key: key, accepted: "a \(schemes.joined(separator: " or ")) URL", problem: "got '\(text)'")
-            }
-            return text
-        }
+        func url(_ key: String, schemes: [String]) throws -> String? { try Self.url(reader, key, schemes: schemes) }
         let rest = try url("venues.binance.rest_url", schemes: ["http", "https"])
         settings.restURL = rest ?? settings.restURL
         settings.streamURL = try url("venues.binance.ws_stream_url", schemes: ["ws", "wss"]) ?? settings.streamURL

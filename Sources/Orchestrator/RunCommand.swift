@@ -1,4 +1,3 @@
-import BinanceConnector
 import Foundation
 import HTTPServer
 import Logging
@@ -16,8 +15,9 @@ import TradingEngine
 /// accelerated pace — forecasting at every bar, allocating every `rebalanceEvery` bars, passing
 /// the risk gate and filling on the simulated venue — and stores every step in one transaction
 /// (see `PaperTradingRunner`), so `kill -9` at any moment and a new start resume from the store
-/// without a repeated order or fill. With `feed = binance` the store is backfilled from the
-/// exchange and the loop then steps on every closed live bar (paper fills at live prices).
+/// without a repeated order or fill. With a live feed (`binance`, `alpaca`) the store is backfilled
+/// from the venue and the loop then steps on every closed live bar (paper fills at live prices, or
+/// orders on that venue).
 public enum RunCommand {
     /// What the loop trades and how fast.
     public struct Options: Sendable {
@@ -59,6 +59,8 @@ public enum RunCommand {
             case replay
             /// Live klines from Binance (the store is backfilled first).
             case binance
+            /// Live minute bars from Alpaca, stocks or crypto (the store is backfilled first).
+            case alpaca
         }
 
         /// Where orders go.
@@ -67,6 +69,8 @@ public enum RunCommand {
             case paper
             /// Binance (its testnet or the configured endpoint; real money only with `binance.live`).
             case binance
+            /// Alpaca (the paper account or the configured endpoint; real money only with `alpaca.live`).
+            case alpaca
         }
 
         /// The clock of the whole process.
@@ -106,41 +110,54 @@ public enum RunCommand {
         public let description: String
     }
 
+    /// Why the options cannot go together, or nil: orders on a venue need its live feed; the venue's clock needs a live feed.
+    public static func optionProblem(feed: Options.Feed, venue: Options.Venue, clock: Options.Clock) -> String? {
+        if venue != .paper && feed.rawValue != venue.rawValue {
+            return "--venue \(venue.rawValue) trades live bars only: add --feed \(venue.rawValue)"
+        }
+        if clock == .venue && feed == .replay { return "--clock venue follows a live venue's time: add --feed binance or --feed alpaca" }
+        return nil
+    }
+
+    /// The connector of a live feed, built from the configuration and the environment's keys.
+    static func wiring(_ feed: Options.Feed, configuration: OrchestratorConfiguration, clock: @escaping @Sendable () -> Timestamp,
+                       logger: Logger) throws -> (any LiveVenueWiring)? {
+        let environment = ProcessInfo.processInfo.environment
+        switch feed {
+        case .replay: return nil
+        case .binance: return try BinanceWiring(settings: configuration.binance, environment: environment, clock: clock, logger: logger)
+        case .alpaca: return try AlpacaWiring(settings: configuration.alpaca, environment: environment, clock: clock, logger: logger)
+        }
+    }
+
     /// Runs the API and the loop until SIGTERM or SIGINT (or the replay's end with `exitAtEnd`).
     public static func run(_ configuration: OrchestratorConfiguration, options: Options, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
-        if options.venue == .binance && options.feed != .binance {
-            throw RunError(description: "--venue binance trades live bars only: add --feed binance")
-        }
-        if options.clock == .venue && options.feed != .binance { throw RunError(description: "--clock venue follows a live venue's time: add --feed binance") }
+        if let problem = optionProblem(feed: options.feed, venue: options.venue, clock: options.clock) { throw RunError(description: problem) }
         // On the venue's clock every part of the process — the loop, the connector, the scheduler, the API — reads the venue's time.
         let venueClock = options.clock == .venue ? VenueClock(fallback: { SystemClock().now() }) : nil
         let clock: any TradingClock = venueClock ?? SystemClock()
-        let wiring = options.feed == .binance
-            ? try BinanceWiring(settings: configuration.binance, environment: ProcessInfo.processInfo.environment, clock: { clock.now() }, logger: logger)
-            : nil
+        let wiring = try wiring(options.feed, configuration: configuration, clock: { clock.now() }, logger: logger)
         if let venueClock, let wiring {
-            try await VenueClockService.start(venueClock) { try await wiring.marketREST.serverTime() }
+            try await VenueClockService.start(venueClock) { try await wiring.serverTime() }
             announce("On the venue's clock: \(venueClock.now().iso8601), running \(String(format: "%.2f", venueClock.rate))× this machine's.")
         }
-        if options.venue == .binance && wiring?.credentials == nil {
-            throw RunError(description: "--venue binance needs a key: set BINANCE_API_KEY with BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE "
-                + "(testnet keys work with the default endpoints; see docs/venues.md)")
+        if let wiring, options.venue != .paper && !wiring.hasCredentials {
+            throw RunError(description: "--venue \(wiring.name) needs a key: set \(wiring.keyAdvice)")
         }
         var venueStatus: (@Sendable () async -> VenueStatus?)?
         let activity = options.venue == .paper ? nil : VenueActivity()
-        // With orders on Binance: one venue, its account stream, and the reconnects that ask the loop to reconcile.
-        let binanceVenue = options.venue == .binance ? wiring?.venue(logger: logger) : nil
-        let accountStream = binanceVenue.flatMap { wiring?.accountStream(venue: $0, logger: logger) }
+        // With orders on a venue: its trading side, its account stream, and the reconnects that ask the loop to reconcile.
+        let trading = options.venue == .paper ? nil : wiring?.trading(logger: logger)
         let (reconciliations, reconciliationInput) = AsyncStream<String>.makeStream()
         if let wiring {
             let venue = options.venue.rawValue
-            venueStatus = { await wiring.status(venue: venue, activity: activity, account: accountStream) }
+            venueStatus = { await wiring.status(venue: venue, activity: activity, trading: trading) }
         }
         // The supervisor checks the venue's endpoints (DNS and TCP connect) with the others.
         var configuration = configuration
         if let wiring {
-            for endpoint in wiring.endpoints.hostPorts where !configuration.security.endpoints.contains(endpoint) {
+            for endpoint in wiring.hostPorts where !configuration.security.endpoints.contains(endpoint) {
                 configuration.security.endpoints.append(endpoint)
             }
         }
@@ -152,13 +169,11 @@ public enum RunCommand {
                     guard let symbol = Symbol(text) else { throw RunError(description: "\(text) is not a valid symbol") }
                     return symbol
                 }
-                // A symbol the exchange does not list stops the start with its name.
-                _ = try await BinanceVenue(rest: wiring.marketREST, budget: wiring.budget, logger: logger).instrumentRules(for: symbols)
-                try await wiring.marketREST.synchroniseClock()
-                var bridge = LiveBarBridge(feed: wiring.feed(logger: logger), store: store, symbols: symbols, timeframe: options.timeframe, logger: logger,
-                                           announce: announce)
-                if binanceVenue != nil { bridge.reconnected = { reconciliationInput.yield("the market data feed reconnected") } }
-                let last = try await bridge.backfill(warmupBars: options.warmupBarsInForce, now: await wiring.marketREST.serverTimeEstimate)
+                try await wiring.prepareMarketData(symbols: symbols)
+                var bridge = LiveBarBridge(feed: wiring.feed(symbols: symbols, logger: logger), store: store, symbols: symbols, timeframe: options.timeframe,
+                                           assetClass: { wiring.assetClass(of: $0) }, logger: logger, announce: announce)
+                if trading != nil { bridge.reconnected = { reconciliationInput.yield("the market data feed reconnected") } }
+                let last = try await bridge.backfill(warmupBars: options.warmupBarsInForce, now: await wiring.now())
                 live = await bridge.groups(after: last)
                 // The stored bars are caught up at full speed; from then on the feed sets the pace.
                 options.barsPerSecond = 0
@@ -168,26 +183,26 @@ public enum RunCommand {
             let metrics = TradingMetrics(registry: registry)
             var runner = try await makeRunner(store: store, options: options, clock: clock, metrics: metrics, announce: announce)
             runner.liveBars = live
-            if let wiring, let venue = binanceVenue {
+            if let wiring, let trading {
                 let symbols = Array(runner.bars.keys)
                 // The ledger is kept in one currency: every symbol must be quoted in it.
-                let quotes = Set(try await venue.instrumentRules(for: symbols).values.map(\.quoteAsset))
+                let quotes = Set(try await trading.venue.instrumentRules(for: symbols).values.map(\.quoteAsset))
                 guard quotes.count == 1 else {
-                    throw RunError(description: "the symbols are quoted in \(quotes.sorted().joined(separator: ", ")); a Binance run trades symbols of one quote asset")
+                    throw RunError(description: "the symbols are quoted in \(quotes.sorted().joined(separator: ", ")); a \(wiring.name) run trades symbols of one quote asset")
                 }
-                try await wiring.tradingREST.synchroniseClock()
-                runner.venue = venue
+                try await trading.prepare()
+                runner.venue = trading.venue
                 runner.activity = activity
                 runner.reconciliationRequests = reconciliations
-                if let accountStream {
+                if let accountEvents = trading.accountEvents {
                     // Reports come by the account stream as they happen; a resubscription asks for a reconciliation.
-                    let events = await accountStream.events()
+                    let events = await accountEvents()
                     Task {
                         for await event in events {
                             switch event {
-                            case .subscribed(let resubscribed):
-                                announce("Account stream subscribed\(resubscribed ? " again" : "").")
-                                if resubscribed { reconciliationInput.yield("the account stream subscribed again") }
+                            case .subscribed(let again):
+                                announce("Account stream subscribed\(again ? " again" : "").")
+                                if again { reconciliationInput.yield("the account stream subscribed again") }
                             case .disconnected(let reason):
                                 announce("Account stream disconnected (\(reason)); reconnecting.")
                             }
@@ -199,7 +214,9 @@ public enum RunCommand {
                 runner.reconciled = { result in announce(consoleLine(result)) }
             }
             let pace = live != nil ? "live \(options.feed.rawValue) \(options.timeframe.rawValue) bars" : options.barsPerSecond > 0 ? "\(options.barsPerSecond) bars/s" : "full speed"
-            let mode = options.venue == .binance ? "Trading on Binance (\(configuration.binance.live ? "REAL MONEY" : "testnet or configured endpoint"))" : "Paper trading"
+            let mode = wiring.flatMap { wiring in
+                trading.map { _ in "Trading on \(wiring.title) (\(wiring.tradesRealMoney ? "REAL MONEY" : "\(wiring.practiceAccount) or configured endpoint"))" }
+            } ?? "Paper trading"
             announce("\(mode) '\(options.account)': \(runner.fingerprint); \(pace).")
             let service = TradingService(runner: runner, exitAtEnd: options.exitAtEnd && live == nil, live: live != nil, logger: logger, announce: announce)
             // One name for this process's worker and scheduler: the leases it holds read alike.
@@ -214,7 +231,7 @@ public enum RunCommand {
             let scheduler = SchedulerService(scheduler: runScheduler, clock: clock, logger: logger)
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if let venueClock, let wiring {
-                services.append(.init(service: VenueClockService(clock: venueClock, read: { try await wiring.marketREST.serverTime() }, logger: logger),
+                services.append(.init(service: VenueClockService(clock: venueClock, read: { try await wiring.serverTime() }, logger: logger),
                                       serviceName: "venue-clock"))
             }
             return services + [.init(service: worker, serviceName: "job-worker"), .init(service: scheduler, serviceName: "scheduler"),

@@ -173,6 +173,12 @@ public actor AlpacaStubBroker {
 
     /// How many connections listen now.
     public var listenerCount: Int { listeners.count }
+    /// Market-data connections subscribed to bars now.
+    public var barSubscriberCount: Int { barSubscribers.count }
+    /// Whether both streams are up: a bar subscription and a `trade_updates` listener.
+    public var isStreaming: Bool { !barSubscribers.isEmpty && !listeners.isEmpty }
+    /// Order requests received per client order id (a repeat is an order sent twice).
+    public private(set) var submissions: [String: Int] = [:]
 
     /// Sets whether trade updates go out as binary frames.
     public func setBinaryFrames(_ binary: Bool) {
@@ -351,6 +357,8 @@ public actor AlpacaStubBroker {
                 "{\"date\":\"\($0.date)\",\"open\":\"\($0.open)\",\"close\":\"\($0.close)\",\"session_open\":\"0400\",\"session_close\":\"2000\"}"
             }
             return Answer(status: 200, body: "[" + days.joined(separator: ",") + "]")
+        case ("GET", "/v2/clock"):
+            return clockAnswer(now)
         case ("GET", "/v2/stocks/bars"), ("GET", "/v1beta3/crypto/us/bars"):
             return barsPage(query)
         default:
@@ -369,6 +377,48 @@ public actor AlpacaStubBroker {
             }
             return Self.error(404, 40410000, "endpoint not found")
         }
+    }
+
+    /// `/v2/clock` from the sessions (New York times written with the offset Alpaca uses, `-04:00` or `-05:00`).
+    private func clockAnswer(_ now: Int64) -> Answer {
+        let spans = sessions.compactMap { day -> (open: Int64, close: Int64)? in
+            guard let open = Self.newYorkInstant(day.date, day.open), let close = Self.newYorkInstant(day.date, day.close) else { return nil }
+            return (open, close)
+        }.sorted { $0.open < $1.open }
+        let isOpen = spans.contains { $0.open <= now && now < $0.close }
+        let nextOpen = spans.first { $0.open > now }?.open, nextClose = spans.first { $0.close > now }?.close
+        func text(_ milliseconds: Int64?) -> String {
+            guard let milliseconds else { return "null" }
+            return "\"" + Self.newYorkText(milliseconds) + "\""
+        }
+        return Answer(status: 200, body: "{\"timestamp\":\(text(now)),\"is_open\":\(isOpen),\"next_open\":\(text(nextOpen)),\"next_close\":\(text(nextClose))}")
+    }
+
+    /// Whether US daylight time is in force at `milliseconds` (second Sunday of March to first Sunday of November, 2:00 local).
+    static func newYorkOffsetHours(_ milliseconds: Int64) -> Int64 {
+        let date = Timestamp(millisecondsSinceEpoch: milliseconds).iso8601
+        let year = Int(date.prefix(4))!
+        func secondSunday(_ month: Int, _ nth: Int) -> Int64 {
+            let first = Timestamp(iso8601: String(format: "%04d-%02d-01T00:00:00Z", year, month))!.millisecondsSinceEpoch / 86_400_000
+            let weekday = (first + 4) % 7  // 0 = Sunday (1970-01-01 was a Thursday)
+            return first + (7 - weekday) % 7 + Int64(nth - 1) * 7
+        }
+        let starts = secondSunday(3, 2) * 86_400_000 + 7 * 3_600_000, ends = secondSunday(11, 1) * 86_400_000 + 6 * 3_600_000
+        return milliseconds >= starts && milliseconds < ends ? -4 : -5
+    }
+
+    /// `date` (`YYYY-MM-DD`) at `time` (`HH:MM`) in New York.
+    static func newYorkInstant(_ date: String, _ time: String) -> Int64? {
+        guard let noon = Timestamp(iso8601: date + "T12:00:00Z")?.millisecondsSinceEpoch else { return nil }
+        let offset = newYorkOffsetHours(noon)
+        return Timestamp(iso8601: date + "T" + time + String(format: ":00%+03lld:00", offset))?.millisecondsSinceEpoch
+    }
+
+    /// `milliseconds` as New York local time with its offset, as Alpaca writes `/v2/clock`.
+    static func newYorkText(_ milliseconds: Int64) -> String {
+        let offset = newYorkOffsetHours(milliseconds)
+        let local = Timestamp(millisecondsSinceEpoch: milliseconds + offset * 3_600_000).iso8601
+        return String(local.dropLast(1)) + String(format: "%+03lld:00", offset)
     }
 
     static func error(_ status: Int, _ code: Int, _ message: String) -> Answer {
@@ -393,6 +443,7 @@ public actor AlpacaStubBroker {
         guard let asset = assets[symbol] else { return Self.error(422, 40010001, "asset \(symbol) not found") }
         guard asset.tradable else { return Self.error(422, 40010001, "asset \(symbol) is not tradable") }
         let clientID = text("client_order_id") ?? UUID().uuidString.lowercased()
+        submissions[clientID, default: 0] += 1
         guard clientID.count <= 48 else { return Self.error(422, 40010001, "client_order_id must be no more than 48 characters") }
         guard !orders.contains(where: { $0.clientOrderID == clientID }) else { return Self.error(422, 40010001, "client_order_id must be unique") }
         let fractional = quantity.description.contains(".")

@@ -50,18 +50,25 @@ struct LiveRunTests {
     /// Starts `run` on the stub's feed; `options` follow the common ones, `extraEnvironment` adds to the environment.
     static func start(_ folder: TemporaryDirectory, port: Int, output: Pipe, options: [String] = ["--rebalance-every", "5"],
                       extraEnvironment: [String: String] = [:]) throws -> Process {
+        try launch(folder, arguments: ["--feed", "binance", "--symbols", "BTCUSDT,ETHUSDT", "--timeframe", "1m"] + options, output: output,
+                   environment: ["ORCHESTRATOR_VENUES_BINANCE_REST_URL": "http://127.0.0.1:\(port)",
+                                 "ORCHESTRATOR_VENUES_BINANCE_WS_STREAM_URL": "ws://127.0.0.1:\(port)"].merging(extraEnvironment) { _, extra in extra })
+    }
+
+    /// Starts `run` on `folder` with `arguments` after the common ones (any port, a line a bar, 330 bars of warm-up), in an
+    /// environment without this machine's orchestrator and venue settings, plus `environment`.
+    static func launch(_ folder: TemporaryDirectory, arguments: [String], output: Pipe, environment extra: [String: String]) throws -> Process {
         let process = Process()
         process.executableURL = CommandLineTests.executable
-        process.arguments = ["run", "--data-dir", folder.path, "--feed", "binance", "--symbols", "BTCUSDT,ETHUSDT", "--timeframe", "1m", "--port", "0",
-                             "--report-every", "1", "--warmup-bars", "330"] + options
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && !$0.key.hasPrefix("BINANCE_") && $0.key != "DATABASE_URL" }
+        process.arguments = ["run", "--data-dir", folder.path, "--port", "0", "--report-every", "1", "--warmup-bars", "330"] + arguments
+        var environment = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("ORCHESTRATOR_") && !$0.key.hasPrefix("BINANCE_") && !$0.key.hasPrefix("APCA_") && $0.key != "DATABASE_URL"
+        }
         environment["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
         environment["ORCHESTRATOR_SECURITY_CHECK_INTERVAL_SECONDS"] = "0"
         environment["ORCHESTRATOR_FEEDBACK_SCORE_INTERVAL_SECONDS"] = "0"
         environment["ORCHESTRATOR_AUTH_ADMIN_KEY"] = CrashSafetyTests.adminKey
-        environment["ORCHESTRATOR_VENUES_BINANCE_REST_URL"] = "http://127.0.0.1:\(port)"
-        environment["ORCHESTRATOR_VENUES_BINANCE_WS_STREAM_URL"] = "ws://127.0.0.1:\(port)"
-        environment.merge(extraEnvironment) { _, extra in extra }
+        environment.merge(extra) { _, extra in extra }
         process.environment = environment
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

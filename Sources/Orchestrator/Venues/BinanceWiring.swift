@@ -6,7 +6,8 @@ import TradingEngine
 
 /// Builds the Binance connector from the configuration and the environment's keys: the one place
 /// that knows the adapter's types, so the rest of the composition root sees the ports.
-struct BinanceWiring: Sendable {
+struct BinanceWiring: LiveVenueWiring {
+    let name = "binance", title = "Binance", practiceAccount = "testnet"
     let endpoints: BinanceEndpoints
     let credentials: BinanceCredentials?
     let budget: BinanceRateBudget
@@ -58,30 +59,59 @@ struct BinanceWiring: Sendable {
         return BinanceCredentials(apiKey: key, secret: secret)
     }
 
-    /// The kline feed over the market-data endpoints.
-    func feed(logger: Logger) -> BinanceMarketDataFeed {
+    var hasCredentials: Bool { credentials != nil }
+    let keyAdvice = "BINANCE_API_KEY with BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE (testnet keys work with the default endpoints; see docs/venues.md)"
+    var tradesRealMoney: Bool { endpoints.live }
+    var hostPorts: [String] { endpoints.hostPorts }
+
+    func serverTime() async throws -> (time: Timestamp, at: ContinuousClock.Instant) {
+        try await marketREST.serverTime()
+    }
+
+    /// A symbol the exchange does not list stops the start with its name; requests are stamped with the measured clock offset.
+    func prepareMarketData(symbols: [Symbol]) async throws {
+        _ = try await BinanceVenue(rest: marketREST, budget: budget, logger: Logger(label: "binance.check")).instrumentRules(for: symbols)
+        try await marketREST.synchroniseClock()
+    }
+
+    func now() async -> Timestamp {
+        await marketREST.serverTimeEstimate
+    }
+
+    func assetClass(of symbol: Symbol) -> AssetClass { .crypto }
+
+    func feed(symbols: [Symbol], logger: Logger) -> any ResumableMarketDataFeed {
         BinanceMarketDataFeed(streamURL: endpoints.streamURL, history: BinanceKlineHistory(rest: marketREST), statistics: feedStatistics, logger: logger)
     }
 
-    /// The venue over the trading endpoints.
-    func venue(logger: Logger) -> BinanceVenue {
-        BinanceVenue(rest: tradingREST, budget: budget, logger: logger)
-    }
-
-    /// The account's event stream over the WebSocket API (needs a key).
-    func accountStream(venue: BinanceVenue, logger: Logger) -> BinanceAccountStream? {
-        credentials.map { BinanceAccountStream(url: endpoints.webSocketAPIURL, credentials: $0, rest: tradingREST, venue: venue, logger: logger) }
+    /// The venue and its account stream over the WebSocket API (the stream needs a key).
+    func trading(logger: Logger) -> LiveTrading? {
+        guard let credentials else { return nil }
+        let venue = BinanceVenue(rest: tradingREST, budget: budget, logger: logger)
+        let account = BinanceAccountStream(url: endpoints.webSocketAPIURL, credentials: credentials, rest: tradingREST, venue: venue, logger: logger)
+        let rest = tradingREST
+        return LiveTrading(
+            venue: venue,
+            accountEvents: {
+                LiveTrading.accountEvents(await account.events()) { event in
+                    switch event {
+                    case .subscribed(let again): .subscribed(again: again)
+                    case .disconnected(let reason): .disconnected(reason: reason)
+                    }
+                }
+            },
+            prepare: { try await rest.synchroniseClock() },
+            accountStatus: {
+                VenueStatus.AccountStream(subscribed: await account.isSubscribed, subscriptions: await account.subscriptions,
+                                          reconnects: await account.reconnects, eventsReceived: await account.eventsReceived,
+                                          malformedFrames: await account.malformedFrames, lastError: await account.lastError)
+            })
     }
 
     /// The feed's and the rate budget's figures now.
-    func status(venue: String, activity: VenueActivity?, account: BinanceAccountStream?) async -> VenueStatus {
+    func status(venue: String, activity: VenueActivity?, trading: LiveTrading?) async -> VenueStatus {
         let feed = await feedStatistics.snapshot
-        var accountStatus: VenueStatus.AccountStream?
-        if let account {
-            accountStatus = VenueStatus.AccountStream(subscribed: await account.isSubscribed, subscriptions: await account.subscriptions,
-                                                      reconnects: await account.reconnects, eventsReceived: await account.eventsReceived,
-                                                      malformedFrames: await account.malformedFrames, lastError: await account.lastError)
-        }
+        let accountStatus = await trading?.accountStatus()
         var status = VenueStatus(
             feed: VenueStatus.Feed(name: "binance", connected: feed.connected, connections: feed.connections, reconnects: feed.reconnects,
                                    gapsHealed: feed.gapsHealed, barsHealed: feed.barsHealed, barsEmitted: feed.barsEmitted,

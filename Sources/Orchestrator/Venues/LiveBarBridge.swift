@@ -13,6 +13,8 @@ struct LiveBarBridge: Sendable {
     let store: SQLStore
     let symbols: [Symbol]
     let timeframe: Timeframe
+    /// The asset class each symbol's bars are stored under.
+    let assetClass: @Sendable (Symbol) -> AssetClass
     let logger: Logger
     let announce: @Sendable (String) -> Void
     /// Called when the feed connects again after a disconnection (the loop reconciles then).
@@ -29,7 +31,7 @@ struct LiveBarBridge: Sendable {
             let from = stored.map { max($0.adding(milliseconds: timeframe.milliseconds), earliest) } ?? earliest
             let bars = from < now ? try await feed.history(symbol: symbol, timeframe: timeframe, range: from..<now) : []
             if !bars.isEmpty {
-                batches.append(BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .crypto, quoteCurrency: nil), timeframe: timeframe,
+                batches.append(BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: assetClass(symbol), quoteCurrency: nil), timeframe: timeframe,
                                               kind: .ohlcv, bars: bars, source: "\(feed.name) backfill"))
             }
             announce("Backfilled \(bars.count) \(timeframe.rawValue) bars of \(symbol) from \(from.iso8601).")

@@ -33,21 +33,22 @@ struct Run: AsyncParsableCommand {
     @Option(help: "First bar replayed (YYYY-MM-DD or ISO-8601); default: the first stored.") var start: Timestamp?
     @Option(help: "Last bar replayed (inclusive); default: the last stored.") var end: Timestamp?
     @Flag(help: "Exit when the replay ends (otherwise the API keeps serving the final state).") var exitAtEnd = false
-    @Option(help: "Where bars come from: replay (stored bars) or binance (live klines; the store is backfilled first).") var feed = RunCommand.Options.Feed.replay
-    @Option(help: "Where orders go: paper (simulated fills at the feed's prices) or binance (the configured endpoint: the testnet unless binance.live).") var venue = RunCommand.Options.Venue.paper
+    @Option(help: "Where bars come from: replay (stored bars), binance (live klines) or alpaca (live minute bars of US stocks or crypto; needs APCA_API_KEY_ID and APCA_API_SECRET_KEY); a live feed backfills the store first.")
+    var feed = RunCommand.Options.Feed.replay
+    @Option(help: "Where orders go: paper (simulated fills at the feed's prices), binance (the testnet unless venues.binance.live) or alpaca (the paper account unless venues.alpaca.live); a venue needs its own feed.")
+    var venue = RunCommand.Options.Venue.paper
     @Option(help: "With a live feed: bars of history fetched first for the models (when the store has fewer); default 500, or enough for the longest forecast horizon.")
     var warmupBars: Int?
     @Option(help: "Horizons forecast at every bar besides the decision's, stored and scored by the feedback loop (comma-separated such as 5m,1h,4h,24h, or none); default 5m,1h,4h,24h with a live feed, none on a replay.")
     var forecastHorizons: HorizonList?
-    @Option(help: "The clock of the whole process: system (this machine's) or venue (the exchange's server time, with a live feed; for a stub exchange on an accelerated virtual clock).")
+    @Option(help: "The clock of the whole process: system (this machine's) or venue (the exchange's server time, or Alpaca's /v2/clock, with a live feed; for a stub exchange on an accelerated virtual clock).")
     var clock = RunCommand.Options.Clock.system
     @Option(help: "Bars of history each decision and model fit sees (more than 300); default with a live feed: the warm-up's count, on a replay: every bar so far.")
     var historyBars: Int?
 
     func validate() throws {
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
-        if clock == .venue && feed != .binance { throw ValidationError("--clock venue follows a live venue's time: add --feed binance") }
-        if venue == .binance && feed != .binance { throw ValidationError("--venue binance trades live bars only: add --feed binance") }
+        if let problem = RunCommand.optionProblem(feed: feed, venue: venue, clock: clock) { throw ValidationError(problem) }
         if let warmupBars, !(301...100_000).contains(warmupBars) { throw ValidationError("--warmup-bars must be 301 to 100000 (the models need more than 300 bars)") }
         if let historyBars, !(301...1_000_000).contains(historyBars) { throw ValidationError("--history-bars must be 301 to 1000000 (the models need more than 300 bars)") }
         guard rebalanceEvery >= 1, reportEvery >= 1, refitEvery >= 1 else {

@@ -29,7 +29,7 @@ struct VenueCommand: AsyncParsableCommand {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a venue's configuration: endpoints, clock offset, key permissions (never the key), balances, symbol rules, rate limits.",
-            discussion: "Keys come from BINANCE_API_KEY with BINANCE_API_SECRET (HMAC) or BINANCE_PRIVATE_KEY_FILE (Ed25519 PEM). Nothing is traded. Exit status 0 when every check passes, 1 otherwise.")
+            discussion: "Binance keys come from BINANCE_API_KEY with BINANCE_API_SECRET (HMAC) or BINANCE_PRIVATE_KEY_FILE (Ed25519 PEM); Alpaca's from APCA_API_KEY_ID and APCA_API_SECRET_KEY. Nothing is traded. Exit status 0 when every check passes, 1 otherwise.")
         @OptionGroup var storage: StorageOptions
         @Option(help: "The venue.") var venue = Venue.binance
         @Option(help: "Comma-separated symbols whose rules to show.") var symbols = "BTCUSDT"
@@ -37,7 +37,7 @@ struct VenueCommand: AsyncParsableCommand {
 
         /// The venues that can be checked.
         enum Venue: String, ExpressibleByArgument, CaseIterable {
-            case binance
+            case binance, alpaca
         }
 
         func run() async throws {

@@ -1,0 +1,67 @@
+import Logging
+import TradingCore
+import TradingEngine
+
+/// What `run` needs of a live venue's connector, whichever venue it is: the composition root's
+/// one seam with the adapters, so the run itself names no venue's types.
+protocol LiveVenueWiring: Sendable {
+    /// The venue's name in options, the console and `GET /venues`.
+    var name: String { get }
+    /// The venue's name in sentences ("Binance").
+    var title: String { get }
+    /// Where orders go when no real money is allowed ("testnet", "paper account").
+    var practiceAccount: String { get }
+    /// Whether a key is configured.
+    var hasCredentials: Bool { get }
+    /// The environment variables that hold the key, named when one is needed.
+    var keyAdvice: String { get }
+    /// Whether orders would go to real money.
+    var tradesRealMoney: Bool { get }
+    /// `host:port` of every endpoint, for the supervisor's network checks.
+    var hostPorts: [String] { get }
+    /// The venue's time and this machine's monotonic instant of the reading (for `--clock venue`).
+    func serverTime() async throws -> (time: Timestamp, at: ContinuousClock.Instant)
+    /// Checks that every symbol is listed (an error names one that is not) and readies the market-data side.
+    func prepareMarketData(symbols: [Symbol]) async throws
+    /// The venue's time now as best known: the end of the backfill.
+    func now() async -> Timestamp
+    /// The asset class a symbol's bars are stored under.
+    func assetClass(of symbol: Symbol) -> AssetClass
+    /// The live bar feed of the symbols.
+    func feed(symbols: [Symbol], logger: Logger) -> any ResumableMarketDataFeed
+    /// The trading side (the venue and its account stream); nil without a key.
+    func trading(logger: Logger) -> LiveTrading?
+    /// The feed's, the budget's and the account stream's figures now.
+    func status(venue: String, activity: VenueActivity?, trading: LiveTrading?) async -> VenueStatus
+}
+
+/// A live venue's trading side as `run` uses it.
+struct LiveTrading: Sendable {
+    /// What the account stream says of itself.
+    enum AccountEvent: Sendable {
+        /// Subscribed; `again` after a lost connection (events may have been missed: reconcile).
+        case subscribed(again: Bool)
+        case disconnected(reason: String)
+    }
+
+    let venue: any ExecutionVenue
+    /// Starts the account stream and gives its events; nil when the venue has none.
+    let accountEvents: (@Sendable () async -> AsyncStream<AccountEvent>)?
+    /// Readies trading before the first order (the clock offset of signed requests).
+    let prepare: @Sendable () async throws -> Void
+    /// The account stream's figures.
+    let accountStatus: @Sendable () async -> VenueStatus.AccountStream?
+
+    /// A connector's own account-stream events as `AccountEvent`s (nil ones left out), ending with them.
+    static func accountEvents<Source: Sendable>(_ source: AsyncStream<Source>, _ translate: @escaping @Sendable (Source) -> AccountEvent?) -> AsyncStream<AccountEvent> {
+        AsyncStream { continuation in
+            let task = Task {
+                for await event in source {
+                    if let translated = translate(event) { continuation.yield(translated) }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
