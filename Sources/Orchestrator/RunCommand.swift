@@ -170,7 +170,7 @@ public enum RunCommand {
                     return symbol
                 }
                 try await wiring.prepareMarketData(symbols: symbols)
-                var bridge = LiveBarBridge(feed: wiring.feed(symbols: symbols, logger: logger), store: store, symbols: symbols, timeframe: options.timeframe,
+                var bridge = LiveBarBridge(feed: try wiring.feed(symbols: symbols, timeframe: options.timeframe, logger: logger), store: store, symbols: symbols, timeframe: options.timeframe,
                                            assetClass: { wiring.assetClass(of: $0) }, logger: logger, announce: announce)
                 if trading != nil { bridge.reconnected = { reconciliationInput.yield("the market data feed reconnected") } }
                 let last = try await bridge.backfill(warmupBars: options.warmupBarsInForce, now: await wiring.now())

@@ -72,6 +72,81 @@ struct AlpacaMarketHoursTests {
     }
 }
 
+@Suite("Alpaca daily bars by session")
+struct AlpacaSessionBucketsTests {
+    @Test("a minute belongs to its regular session's bar, stamped midnight UTC of its date and released at the next open, holidays skipped", arguments: [
+        ("2024-07-01T13:30:00Z", "2024-07-01", "2024-07-01T20:00:00Z", "2024-07-02T13:30:00Z"),
+        ("2024-07-01T19:59:00Z", "2024-07-01", "2024-07-01T20:00:00Z", "2024-07-02T13:30:00Z"),
+        // The half day closes at 13:00; its bar is released after the holiday, at Friday's open.
+        ("2024-07-03T16:59:00Z", "2024-07-03", "2024-07-03T17:00:00Z", "2024-07-05T13:30:00Z"),
+        // Friday's bar reaches the loop at Monday's open.
+        ("2024-07-05T14:00:00Z", "2024-07-05", "2024-07-05T20:00:00Z", "2024-07-08T13:30:00Z"),
+    ])
+    func inSession(minute: String, date: String, end: String, release: String) async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        await fixture.broker.setSessions(AlpacaMarketHoursTests.week + [("2024-07-08", "09:30", "16:00")])
+        let buckets = AlpacaSessionBuckets(calendar: AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10))
+        let bucket = try #require(try await buckets.bucket(containing: Timestamp(iso8601: minute)!))
+        #expect(bucket.openTime == Timestamp(iso8601: date + "T00:00:00Z")! && bucket.end == Timestamp(iso8601: end)! && bucket.release == Timestamp(iso8601: release)!)
+        #expect(try await buckets.bucket(stamped: bucket.openTime) == bucket)
+    }
+
+    @Test("minutes outside the regular session, on a holiday or a weekend belong to no daily bar", arguments: [
+        "2024-07-01T13:29:00Z", "2024-07-01T20:00:00Z", "2024-07-03T17:00:00Z", "2024-07-04T15:00:00Z", "2024-07-06T15:00:00Z",
+    ])
+    func outsideSession(minute: String) async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        await fixture.broker.setSessions(AlpacaMarketHoursTests.week)
+        let buckets = AlpacaSessionBuckets(calendar: AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10))
+        #expect(try await buckets.bucket(containing: Timestamp(iso8601: minute)!) == nil)
+        #expect(try await buckets.bucket(stamped: Timestamp(iso8601: "2024-07-04T00:00:00Z")!) == nil)
+    }
+
+    @Test("daily bars built from a stock's minutes read by REST: the regular session's minutes only, a half day's to 13:00")
+    func dailyBarsFromMinutes() async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        await fixture.broker.setSessions(AlpacaMarketHoursTests.week)
+        // Minutes from 13:00 to 21:00 UTC on the 1st and the 3rd (before, in and after the session).
+        var minutes: [Bar] = []
+        for day in ["2024-07-01", "2024-07-03"] {
+            let first = Timestamp(iso8601: day + "T13:00:00Z")!
+            for index in 0..<480 {
+                let price = Price(FixedDecimal(100 + index % 50))
+                minutes.append(try Bar(openTime: first.adding(milliseconds: Int64(index) * 60_000), open: price, high: price, low: price, close: price,
+                                       volume: Quantity(FixedDecimal(1))))
+            }
+        }
+        await fixture.broker.setBars(minutes, symbol: "AAPL")
+        let calendar = AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10)
+        let minuteFeed = AlpacaMarketDataFeed(streamURL: "ws://127.0.0.1:\(fixture.server.port)/v2/iex", history: AlpacaBarHistory(rest: fixture.rest),
+                                              credentials: AlpacaCredentials(keyID: AlpacaStubFixture.keyID, secret: AlpacaStubFixture.secret), clock: { Timestamp(iso8601: "2024-07-05T12:00:00Z")! })
+        let feed = AggregatingMarketDataFeed(minutes: minuteFeed, timeframe: .oneDay, buckets: AlpacaSessionBuckets(calendar: calendar),
+                                             clock: { Timestamp(iso8601: "2024-07-05T12:00:00Z")! })
+        let bars = try await feed.history(symbol: Symbol("AAPL")!, timeframe: .oneDay,
+                                          range: Timestamp(iso8601: "2024-07-01T00:00:00Z")!..<Timestamp(iso8601: "2024-07-05T12:00:00Z")!)
+        #expect(bars.map(\.openTime.iso8601) == ["2024-07-01T00:00:00Z", "2024-07-03T00:00:00Z"])
+        // 390 minutes in the full session (13:30–20:00 UTC), 210 on the half day (13:30–17:00).
+        #expect(bars.map { $0.volume?.value } == [FixedDecimal(390), FixedDecimal(210)])
+        let sessionMinutes = minutes.filter { $0.openTime >= Timestamp(iso8601: "2024-07-01T13:30:00Z")! && $0.openTime < Timestamp(iso8601: "2024-07-01T20:00:00Z")! }
+        #expect(bars[0].open == sessionMinutes.first!.open && bars[0].close == sessionMinutes.last!.close
+                && bars[0].high == sessionMinutes.map(\.high).max()! && bars[0].low == sessionMinutes.map(\.low).min()!)
+    }
+
+    @Test("/v2/clock: the broker's time (New York local with its offset) and whether the market is open")
+    func marketClock() async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        let today = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)).iso8601.prefix(10)
+        await fixture.broker.setSessions([(String(today), "00:00", "23:59")])
+        let reading = try await AlpacaMarketCalendar(rest: fixture.rest).marketClock()
+        #expect(abs(reading.clock.time.millisecondsSinceEpoch - Int64(Date().timeIntervalSince1970 * 1_000)) < 5_000)
+        #expect(reading.clock.nextClose != nil)
+    }
+}
+
 /// A settable time for a venue's clock.
 final class TimeBox: @unchecked Sendable {
     private let lock = NSLock()

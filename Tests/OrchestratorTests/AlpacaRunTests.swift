@@ -3,6 +3,8 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import QuantMath
+import Storage
 import TestSupport
 import Testing
 import TradingCore
@@ -157,6 +159,51 @@ struct AlpacaRunTests {
         for console in [text, second] {
             #expect(!console.contains(Self.secret) && !console.contains(Self.keyID))
         }
+    }
+
+    @Test("5-minute bars on Alpaca: backfilled and streamed as minutes, built into 5-minute bars, each traded once")
+    func fiveMinuteBars() async throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1_000)
+        let bucket = now - now % 300_000
+        // Minutes up to the end of the bucket before last; the last bucket's minutes come by the stream.
+        var generator = SeededGenerator(seed: 11)
+        var price = 30_000.0
+        func minute(_ openTime: Int64) -> Bar {
+            let open = price
+            price *= 1 + Double.random(in: -0.001...0.001, using: &generator)
+            let text = { (value: Double) in Price(String(format: "%.2f", value))! }
+            return try! Bar(openTime: Timestamp(millisecondsSinceEpoch: openTime), open: text(open), high: text(max(open, price) * 1.0002),
+                            low: text(min(open, price) * 0.9998), close: text(price), volume: Quantity(FixedDecimal(2)))
+        }
+        let historyEnd = bucket - 300_000
+        let history = stride(from: historyEnd - 1_700 * 60_000, to: historyEnd, by: 60_000).map(minute)
+        let live = stride(from: historyEnd, to: bucket, by: 60_000).map(minute)
+        let (broker, server) = try await Self.startBroker([.init(symbol: "BTC/USD")])
+        defer { server.stop() }
+        await broker.setBars(history, symbol: "BTC/USD")
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let output = Pipe()
+        let process = try LiveRunTests.launch(folder, arguments: ["--feed", "alpaca", "--symbols", "BTC-USD", "--timeframe", "5m", "--rebalance-every", "1"],
+                                              output: output, environment: Self.environment(port: server.port))
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var text = ""
+        await LiveRunTests.read(output, until: "bar 329/329", into: &text)
+        #expect(text.contains("Backfilled 329 5m bars of BTC-USD") && text.contains("live alpaca 5m bars"), "\(text)")
+        try await Self.wait { await broker.barSubscriberCount > 0 }
+        for bar in live { await broker.publishBar(bar, symbol: "BTC/USD") }
+        await LiveRunTests.read(output, until: "bar 330/330", into: &text)
+        process.terminate()
+        await process.exited()
+        #expect(process.terminationStatus == 0)
+        let store = SQLStore(database: try SQLiteDatabase(path: folder.file("orchestrator.sqlite")), clock: FixedClock())
+        let stored = try await store.allBars(symbol: Symbol("BTC-USD")!, timeframe: .fiveMinutes)
+        try await store.close()
+        // The streamed bar is the five minutes of its bucket, stamped at its start.
+        let expected = try Bar(openTime: Timestamp(millisecondsSinceEpoch: historyEnd), open: live[0].open, high: live.map(\.high).max()!,
+                               low: live.map(\.low).min()!, close: live[4].close, volume: Quantity(FixedDecimal(10)))
+        #expect(stored.count == 330 && stored.last == expected, "\(String(describing: stored.last))")
+        #expect(try await CrashSafetyTests.books(folder).nextIndex == 330)
     }
 
     @Test("stocks on Alpaca: with the market closed the decision's orders are refused before they are sent, naming the next open")

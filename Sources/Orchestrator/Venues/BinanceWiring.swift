@@ -80,7 +80,8 @@ struct BinanceWiring: LiveVenueWiring {
 
     func assetClass(of symbol: Symbol) -> AssetClass { .crypto }
 
-    func feed(symbols: [Symbol], logger: Logger) -> any ResumableMarketDataFeed {
+    /// Binance's klines come in every length the engine has.
+    func feed(symbols: [Symbol], timeframe: Timeframe, logger: Logger) -> any ResumableMarketDataFeed {
         BinanceMarketDataFeed(streamURL: endpoints.streamURL, history: BinanceKlineHistory(rest: marketREST), statistics: feedStatistics, logger: logger)
     }
 

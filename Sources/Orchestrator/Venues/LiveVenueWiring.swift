@@ -27,8 +27,8 @@ protocol LiveVenueWiring: Sendable {
     func now() async -> Timestamp
     /// The asset class a symbol's bars are stored under.
     func assetClass(of symbol: Symbol) -> AssetClass
-    /// The live bar feed of the symbols.
-    func feed(symbols: [Symbol], logger: Logger) -> any ResumableMarketDataFeed
+    /// The live feed of the symbols' bars of `timeframe` (an error names a bar length the venue cannot give).
+    func feed(symbols: [Symbol], timeframe: Timeframe, logger: Logger) throws -> any ResumableMarketDataFeed
     /// The trading side (the venue and its account stream); nil without a key.
     func trading(logger: Logger) -> LiveTrading?
     /// The feed's, the budget's and the account stream's figures now.
