@@ -86,10 +86,30 @@ struct AlpacaSessionBucketsTests {
         let fixture = try await AlpacaStubFixture.start()
         defer { fixture.stop() }
         await fixture.broker.setSessions(AlpacaMarketHoursTests.week + [("2024-07-08", "09:30", "16:00")])
-        let buckets = AlpacaSessionBuckets(calendar: AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10))
+        let buckets = AlpacaSessionBuckets(calendar: AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10), timeframe: .oneDay)!
         let bucket = try #require(try await buckets.bucket(containing: Timestamp(iso8601: minute)!))
         #expect(bucket.openTime == Timestamp(iso8601: date + "T00:00:00Z")! && bucket.end == Timestamp(iso8601: end)! && bucket.release == Timestamp(iso8601: release)!)
         #expect(try await buckets.bucket(stamped: bucket.openTime) == bucket)
+    }
+
+    @Test("intraday bars are UTC slots cut to the session; the one ending at the close waits for the next open", arguments: [
+        // (timeframe, minute, stamp, start, end, release)
+        (Timeframe.oneHour, "2024-07-01T13:45:00Z", "2024-07-01T13:00:00Z", "2024-07-01T13:30:00Z", "2024-07-01T14:00:00Z", "2024-07-01T14:00:00Z"),
+        (.oneHour, "2024-07-01T19:59:00Z", "2024-07-01T19:00:00Z", "2024-07-01T19:00:00Z", "2024-07-01T20:00:00Z", "2024-07-02T13:30:00Z"),
+        (.fifteenMinutes, "2024-07-03T16:50:00Z", "2024-07-03T16:45:00Z", "2024-07-03T16:45:00Z", "2024-07-03T17:00:00Z", "2024-07-05T13:30:00Z"),
+        (.fourHours, "2024-07-03T14:00:00Z", "2024-07-03T12:00:00Z", "2024-07-03T13:30:00Z", "2024-07-03T16:00:00Z", "2024-07-03T16:00:00Z"),
+        (.oneMinute, "2024-07-05T19:59:00Z", "2024-07-05T19:59:00Z", "2024-07-05T19:59:00Z", "2024-07-05T20:00:00Z", "2024-07-08T13:30:00Z"),
+    ])
+    func intraday(timeframe: Timeframe, minute: String, stamp: String, start: String, end: String, release: String) async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        await fixture.broker.setSessions(AlpacaMarketHoursTests.week + [("2024-07-08", "09:30", "16:00")])
+        let buckets = AlpacaSessionBuckets(calendar: AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10), timeframe: timeframe)!
+        let bucket = try #require(try await buckets.bucket(containing: Timestamp(iso8601: minute)!))
+        #expect(bucket == BarBucket(openTime: Timestamp(iso8601: stamp)!, start: Timestamp(iso8601: start)!, end: Timestamp(iso8601: end)!,
+                                    release: Timestamp(iso8601: release)!))
+        #expect(try await buckets.bucket(stamped: bucket.openTime) == bucket)
+        #expect(try await buckets.bucket(containing: Timestamp(iso8601: "2024-07-01T20:00:00Z")!) == nil, "after the close")
     }
 
     @Test("minutes outside the regular session, on a holiday or a weekend belong to no daily bar", arguments: [
@@ -99,7 +119,7 @@ struct AlpacaSessionBucketsTests {
         let fixture = try await AlpacaStubFixture.start()
         defer { fixture.stop() }
         await fixture.broker.setSessions(AlpacaMarketHoursTests.week)
-        let buckets = AlpacaSessionBuckets(calendar: AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10))
+        let buckets = AlpacaSessionBuckets(calendar: AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10), timeframe: .oneDay)!
         #expect(try await buckets.bucket(containing: Timestamp(iso8601: minute)!) == nil)
         #expect(try await buckets.bucket(stamped: Timestamp(iso8601: "2024-07-04T00:00:00Z")!) == nil)
     }
@@ -123,7 +143,7 @@ struct AlpacaSessionBucketsTests {
         let calendar = AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10)
         let minuteFeed = AlpacaMarketDataFeed(streamURL: "ws://127.0.0.1:\(fixture.server.port)/v2/iex", history: AlpacaBarHistory(rest: fixture.rest),
                                               credentials: AlpacaCredentials(keyID: AlpacaStubFixture.keyID, secret: AlpacaStubFixture.secret), clock: { Timestamp(iso8601: "2024-07-05T12:00:00Z")! })
-        let feed = AggregatingMarketDataFeed(minutes: minuteFeed, timeframe: .oneDay, buckets: AlpacaSessionBuckets(calendar: calendar),
+        let feed = AggregatingMarketDataFeed(minutes: minuteFeed, timeframe: .oneDay, buckets: AlpacaSessionBuckets(calendar: calendar, timeframe: .oneDay)!,
                                              clock: { Timestamp(iso8601: "2024-07-05T12:00:00Z")! })
         let bars = try await feed.history(symbol: Symbol("AAPL")!, timeframe: .oneDay,
                                           range: Timestamp(iso8601: "2024-07-01T00:00:00Z")!..<Timestamp(iso8601: "2024-07-05T12:00:00Z")!)

@@ -415,7 +415,7 @@ public actor AlpacaStubBroker {
     }
 
     /// `milliseconds` as New York local time with its offset, as Alpaca writes `/v2/clock`.
-    static func newYorkText(_ milliseconds: Int64) -> String {
+    public static func newYorkText(_ milliseconds: Int64) -> String {
         let offset = newYorkOffsetHours(milliseconds)
         let local = Timestamp(millisecondsSinceEpoch: milliseconds + offset * 3_600_000).iso8601
         return String(local.dropLast(1)) + String(format: "%+03lld:00", offset)

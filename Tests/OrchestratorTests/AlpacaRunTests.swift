@@ -206,17 +206,28 @@ struct AlpacaRunTests {
         #expect(try await CrashSafetyTests.books(folder).nextIndex == 330)
     }
 
-    @Test("stocks on Alpaca: with the market closed the decision's orders are refused before they are sent, naming the next open")
-    func stockOrdersWaitForTheMarket() async throws {
-        let now = Int64(Date().timeIntervalSince1970 * 1_000)
+    @Test("stocks on Alpaca: only the session's minutes are bars, and the session's last bar waits for the next open; no order meets a closed market")
+    func stockBarsFollowTheSessions() async throws {
+        var now = Int64(Date().timeIntervalSince1970 * 1_000)
+        // Not in the first minutes of a New York day (the session below opens at its midnight).
+        if let local = Int(AlpacaStubBroker.newYorkText(now).dropFirst(11).prefix(2)), local == 0,
+           let minute = Int(AlpacaStubBroker.newYorkText(now).dropFirst(14).prefix(2)), minute < 3 {
+            try await Task.sleep(for: .seconds(180))
+            now = Int64(Date().timeIntervalSince1970 * 1_000)
+        }
+        let close = now - now % 60_000
         let (aapl, msft) = LiveRunTests.history(now: now, minutesAgo: 2)
         let (broker, server) = try await Self.startBroker([.init(symbol: "AAPL"), .init(symbol: "MSFT", fractionable: false)])
         defer { server.stop() }
         await broker.setBars(aapl, symbol: "AAPL")
         await broker.setBars(msft, symbol: "MSFT")
-        // One session, a week from now: closed today.
-        let day = Timestamp(millisecondsSinceEpoch: now + 7 * 86_400_000).iso8601.prefix(10)
-        await broker.setSessions([(date: String(day), open: "09:30", close: "16:00")])
+        // The session closes at this minute: the history is in it, the next minute is its last, and
+        // the one after is after the close. (A day before, if the history began then, trades all day.)
+        let today = AlpacaStubBroker.newYorkText(close), yesterday = AlpacaStubBroker.newYorkText(aapl[0].openTime.millisecondsSinceEpoch)
+        var sessions = [(date: String(today.prefix(10)), open: "00:00", close: String(today.dropFirst(11).prefix(5)))]
+        if yesterday.prefix(10) != today.prefix(10) { sessions.insert((String(yesterday.prefix(10)), "00:00", "23:59"), at: 0) }
+        let tomorrow = Timestamp(millisecondsSinceEpoch: close + 86_400_000).iso8601.prefix(10)
+        await broker.setSessions(sessions + [(String(tomorrow), "09:30", "16:00")])
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let output = Pipe()
@@ -226,17 +237,24 @@ struct AlpacaRunTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var text = ""
         await LiveRunTests.read(output, until: "the books agree", into: &text)
+        let caughtUp = try #require(text.firstMatch(of: #/Backfilled (\d+) 1m bars of AAPL/#).flatMap { Int($0.output.1) }, "\(text)")
+        await LiveRunTests.read(output, until: "bar \(caughtUp)/\(caughtUp) ", into: &text)
+        #expect(caughtUp > 300 && text.contains("bar \(caughtUp)/\(caughtUp) "), "\(text)")
         try await Self.wait { await broker.barSubscriberCount > 0 }
+        // The session's last minute, then one after the close.
         await broker.publishBar(Self.next(aapl, 1, move: 0.02), symbol: "AAPL")
         await broker.publishBar(Self.next(msft, 1, move: -0.02), symbol: "MSFT")
-        await LiveRunTests.read(output, until: "bar 321/321", into: &text)
-        await LiveRunTests.read(output, until: "MARKET_HOURS", into: &text, within: 10)
-        #expect(text.contains("MARKET_HOURS: the US stock market is closed") && text.contains("it opens at \(day)T"), "\(text)")
-        #expect(await broker.submissions.isEmpty, "no order reached the broker")
+        await broker.publishBar(Self.next(aapl, 2), symbol: "AAPL")
+        await broker.publishBar(Self.next(msft, 2), symbol: "MSFT")
+        // Both minutes reached the process; give it time to (wrongly) step on them, then stop it and read all it said.
+        try await Task.sleep(for: .seconds(3))
         process.terminate()
         await process.exited()
-        let store = try await CrashSafetyTests.books(folder)
-        #expect(store.fills.isEmpty)
+        await LiveRunTests.read(output, into: &text, within: 30) { _ in false }
+        #expect(text.contains("Stopped after bar \(caughtUp)"), "\(text)")
+        #expect(!text.contains("bar \(caughtUp + 1)/"), "the session's last bar waits for the next open; the minute after the close is no bar\n\(text)")
+        #expect(await broker.submissions.isEmpty, "no order was sent")
+        #expect(try await CrashSafetyTests.books(folder).nextIndex == caughtUp)
     }
 
     @Test("venue check --venue alpaca: the broker's clock and hours, the account and its pattern-day-trader flag, rules and bars; the key never printed")

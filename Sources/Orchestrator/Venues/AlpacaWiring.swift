@@ -91,19 +91,18 @@ struct AlpacaWiring: LiveVenueWiring {
     }
 
     /// The bar feed of the symbols' kind (all one kind, checked before): the stock stream of the
-    /// configured feed, or the crypto one. The stream carries minute bars: longer ones are built
-    /// from them (history too, so both are made alike) — a stock's daily bar from its regular
-    /// session, released at the next open; any other on UTC-aligned buckets.
+    /// configured feed, or the crypto one. The stream carries minute bars; other lengths are built
+    /// from them, history too, so both are made alike. Stock bars follow the market's sessions (only
+    /// regular-session minutes; a bar ending at the close is released at the next open), so no
+    /// decision lands on a closed market; crypto bars are UTC-aligned, around the clock.
     func feed(symbols: [Symbol], timeframe: Timeframe, logger: Logger) throws -> any ResumableMarketDataFeed {
         let crypto = symbols.first.map { AlpacaMarketSymbol($0).isCrypto } ?? false
         let minutes = AlpacaMarketDataFeed(streamURL: AlpacaMarketDataFeed.streamURL(base: endpoints.streamURL, crypto: crypto, feed: stockFeed),
                                            history: AlpacaBarHistory(rest: dataREST, feed: stockFeed),
                                            credentials: credentials ?? AlpacaCredentials(keyID: "", secret: ""), clock: clock, counters: feedCounters, logger: logger)
-        if timeframe == .oneMinute { return minutes }
-        if timeframe == .oneDay && !crypto {
-            return AggregatingMarketDataFeed(minutes: minutes, timeframe: timeframe, buckets: AlpacaSessionBuckets(calendar: calendar), clock: clock)
-        }
-        guard let buckets = FixedBarBuckets(timeframe) else {
+        if crypto && timeframe == .oneMinute { return minutes }
+        let buckets: (any BarBuckets)? = crypto ? FixedBarBuckets(timeframe) : AlpacaSessionBuckets(calendar: calendar, timeframe: timeframe)
+        guard let buckets else {
             throw WiringError(description: "Alpaca's stream gives minute bars; \(timeframe.rawValue) bars are not built from them (1m to 1d are)")
         }
         return AggregatingMarketDataFeed(minutes: minutes, timeframe: timeframe, buckets: buckets, clock: clock)
