@@ -252,6 +252,13 @@ let package = Package(
             path: "Tests/BinanceStubTool",
             swiftSettings: strictSettings
         ),
+        // Test-only: the stub broker as a program, for local runs without a key and the live benchmark.
+        .executableTarget(
+            name: "alpaca-stub",
+            dependencies: ["AlpacaStub", "TradingCore"],
+            path: "Tests/AlpacaStubTool",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "BinanceConnectorTests",
             dependencies: [

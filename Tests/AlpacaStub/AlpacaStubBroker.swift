@@ -179,6 +179,8 @@ public actor AlpacaStubBroker {
     public var isStreaming: Bool { !barSubscribers.isEmpty && !listeners.isEmpty }
     /// Order requests received per client order id (a repeat is an order sent twice).
     public private(set) var submissions: [String: Int] = [:]
+    /// When each order request arrived (`DispatchTime` uptime nanoseconds), for latency benchmarks.
+    public private(set) var orderArrivals: [UInt64] = []
 
     /// Sets whether trade updates go out as binary frames.
     public func setBinaryFrames(_ binary: Bool) {
@@ -426,6 +428,7 @@ public actor AlpacaStubBroker {
     }
 
     private func submit(_ body: String) -> Answer {
+        orderArrivals.append(DispatchTime.now().uptimeNanoseconds)
         if let lost = loseNextSubmit {
             loseNextSubmit = nil
             var answer = Self.error(504, 50400000, "lost")
