@@ -55,6 +55,7 @@ enum AlpacaOrderMessages {
         switch order["type"]?.string ?? order["order_type"]?.string {
         case "limit": type = .limit(Price(decimal(order["limit_price"]) ?? .zero))
         case "stop": type = .stop(Price(decimal(order["stop_price"]) ?? .zero))
+        case "stop_limit": type = .stopLimit(stop: Price(decimal(order["stop_price"]) ?? .zero), limit: Price(decimal(order["limit_price"]) ?? .zero))
         default: type = .market
         }
         let updated = time(order["updated_at"]) ?? time(order["submitted_at"]) ?? time(order["created_at"]) ?? Timestamp(millisecondsSinceEpoch: 0)
@@ -71,6 +72,7 @@ enum AlpacaOrderMessages {
         case .market: body.append(("type", "market"))
         case .limit(let price): body += [("type", "limit"), ("limit_price", price.value.description)]
         case .stop(let price): body += [("type", "stop"), ("stop_price", price.value.description)]
+        case .stopLimit(let stop, let limit): body += [("type", "stop_limit"), ("stop_price", stop.value.description), ("limit_price", limit.value.description)]
         }
         let fractional = request.quantity.description.contains(".")
         body.append(("time_in_force", fractional && !symbol.contains("/") ? "day" : request.timeInForce.rawValue))

@@ -108,10 +108,7 @@ public actor AlpacaVenue: ExecutionVenue {
         }
         let rules = try await instrumentRules(for: [request.symbol])[request.symbol]!
         guard rules.isTrading else { return refused("TRADING", "\(request.symbol.rawValue) is not tradable at Alpaca now") }
-        let reference: FixedDecimal? = switch request.type {
-        case .limit(let price), .stop(let price): price.value
-        case .market: lastPrices[request.symbol]
-        }
+        let reference = request.type.limitPrice?.value ?? request.type.stopPrice?.value ?? lastPrices[request.symbol]
         if let violation = rules.violation(of: request, referencePrice: reference) {
             // A fraction of a share that is not fractionable is named as such.
             let whole = fractionable[request.symbol] == false && !AlpacaMarketSymbol(request.symbol).isCrypto

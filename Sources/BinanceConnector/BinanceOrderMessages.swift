@@ -108,7 +108,8 @@ enum BinanceOrderMessages {
         let type: OrderType
         switch body.type {
         case "LIMIT", "LIMIT_MAKER": type = .limit(Price(price))
-        case "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT": type = .stop(Price(stop))
+        case "STOP_LOSS", "TAKE_PROFIT": type = .stop(Price(stop))
+        case "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT": type = .stopLimit(stop: Price(stop), limit: Price(price))
         default: type = .market
         }
         let time = (body.updateTime ?? body.transactTime ?? body.time).map(Timestamp.init(millisecondsSinceEpoch:)) ?? fallbackTime

@@ -103,6 +103,11 @@ public actor BinanceVenue: ExecutionVenue {
             refusedByRule[violation.filter, default: 0] += 1
             return .rejected(reason: violation.description)
         }
+        // Refused before anything is sent: what this connector does not send (Binance has no day orders).
+        if request.timeInForce == .day {
+            refusedByRule["TIME_IN_FORCE", default: 0] += 1
+            return .rejected(reason: "TIME_IN_FORCE: Binance has no day orders; use gtc or ioc")
+        }
         var query = BinanceQuery([("symbol", request.symbol.rawValue), ("side", request.side == .buy ? "BUY" : "SELL")])
         switch request.type {
         case .market:
@@ -114,6 +119,9 @@ public actor BinanceVenue: ExecutionVenue {
         case .stop(let price):
             query.append("type", "STOP_LOSS")
             query.append("stopPrice", price.value.description)
+        case .stopLimit:
+            refusedByRule["ORDER_TYPE", default: 0] += 1
+            return .rejected(reason: "ORDER_TYPE: this connector does not send stop-limit orders to Binance yet (STOP_LOSS_LIMIT is not built)")
         }
         query.append("quantity", request.quantity.description)
         query.append("newClientOrderId", request.clientOrderID)

@@ -67,14 +67,14 @@ struct AlpacaMessageTests {
         ("BTC/USD", "0.0001", OrderType.market, "gtc", "market"),
         ("AAPL", "3", OrderType.limit(Price(FixedDecimal("187.125")!)), "gtc", "limit"),
         ("AAPL", "3", OrderType.stop(Price(FixedDecimal("180")!)), "gtc", "stop"),
+        ("AAPL", "3", OrderType.stopLimit(stop: Price(FixedDecimal("180")!), limit: Price(FixedDecimal("187.125")!)), "gtc", "stop_limit"),
     ])
     func requestBodies(symbol: String, quantity: String, type: OrderType, timeInForce: String, typeName: String) {
         let request = VenueOrderRequest(clientOrderID: "run-7-42", symbol: Symbol(symbol.replacingOccurrences(of: "/", with: "-"))!, side: .buy, type: type,
                                         quantity: FixedDecimal(quantity)!)
         let body = Dictionary(uniqueKeysWithValues: AlpacaOrderMessages.body(request, symbol: symbol))
         #expect(body["qty"] == quantity && body["time_in_force"] == timeInForce && body["type"] == typeName && body["client_order_id"] == "run-7-42")
-        if case .limit = type { #expect(body["limit_price"] == "187.125") }
-        if case .stop = type { #expect(body["stop_price"] == "180") }
+        #expect(body["limit_price"] == type.limitPrice?.value.description && body["stop_price"] == type.stopPrice?.value.description)
     }
 
     @Test("malformed JSON is refused with its offset, never a crash", arguments: ["", "{", "[1,]", "{\"a\" 1}", "\"unterminated", "01", "1.", "-", "tru",

@@ -16,6 +16,29 @@ struct AlpacaVenueTests {
         try await VenueConformance.run(name, on: AlpacaHarness(fixture))
     }
 
+    @Test("a stop-limit day order goes to the broker with both prices and its time in force, rests, and fills once the stop trades")
+    func stopLimitDayOrder() async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        let symbol = Symbol("AAPL")!
+        let reports = ReportCollector(await fixture.venue.executionReports())
+        let request = VenueOrderRequest(clientOrderID: "sl-1", symbol: symbol, side: .buy, type: .stopLimit(stop: Price("101")!, limit: Price("101.5")!),
+                                        quantity: FixedDecimal(2), timeInForce: .day)
+        guard case .accepted(let state) = try await fixture.venue.submit(request) else { Issue.record("not accepted"); return }
+        #expect(state.type == .stopLimit(stop: Price("101")!, limit: Price("101.5")!), "the broker's order reads back as a stop-limit")
+        let sent = try #require(await fixture.broker.orders.first)
+        #expect(sent.type == "stop_limit" && sent.timeInForce == "day" && sent.stopPrice == FixedDecimal(101) && sent.limitPrice == FixedDecimal("101.5")!)
+        func bar(_ open: String, _ high: String, _ low: String, _ minute: Int64) -> Bar {
+            try! Bar(openTime: Timestamp(millisecondsSinceEpoch: minute * 60_000), open: Price(open)!, high: Price(high)!, low: Price(low)!, close: Price(open)!, volume: nil)
+        }
+        await fixture.broker.trade(bar("100", "100.5", "99.5", 1), symbol: "AAPL")
+        #expect(await fixture.broker.fills.isEmpty, "the stop has not traded")
+        await fixture.broker.trade(bar("100.5", "102", "100", 2), symbol: "AAPL")
+        try await fixture.venue.synchronize()
+        let fill = try await reports.first { $0.clientOrderID == "sl-1" && $0.kind == .fill }
+        #expect(fill.fill?.price == FixedDecimal(101) && fill.fill?.quantity == FixedDecimal(2))
+    }
+
     @Test("whole shares where the asset is not fractionable, fractions where it is: refused before sending, naming the reason")
     func fractionalAndWholeShares() async throws {
         let fixture = try await AlpacaStubFixture.start()

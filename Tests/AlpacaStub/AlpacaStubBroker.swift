@@ -272,6 +272,14 @@ public actor AlpacaStubBroker {
             case "stop":
                 let stop = order.stopPrice!
                 if buying ? open >= stop : open <= stop { price = open } else if buying ? high >= stop : low <= stop { price = stop }
+            case "stop_limit":
+                // Through the stop at the open: a limit order for the whole bar; triggered inside it: fills at the stop when within the limit.
+                let stop = order.stopPrice!, limit = order.limitPrice!
+                if buying ? open >= stop : open <= stop {
+                    if buying ? open <= limit : open >= limit { price = open } else if buying ? low <= limit : high >= limit { price = limit }
+                } else if (buying ? high >= stop : low <= stop) && (buying ? stop <= limit : stop >= limit) {
+                    price = stop
+                }
             default:
                 price = open
             }
@@ -454,9 +462,12 @@ public actor AlpacaStubBroker {
             guard asset.fractionable else { return Self.error(422, 40010001, "requested asset is not fractionable") }
             guard type == "market" || type == "limit", timeInForce == "day" else { return Self.error(422, 42210000, "fractional orders must be DAY orders") }
         }
-        guard ["market", "limit", "stop"].contains(type) else { return Self.error(422, 40010001, "invalid order type") }
+        guard ["market", "limit", "stop", "stop_limit"].contains(type) else { return Self.error(422, 40010001, "invalid order type") }
+        guard ["day", "gtc", "opg", "cls", "ioc", "fok"].contains(timeInForce) else { return Self.error(422, 40010001, "invalid time_in_force") }
         let limit = text("limit_price").flatMap(FixedDecimal.init), stop = text("stop_price").flatMap(FixedDecimal.init)
-        if type == "limit" && limit == nil || type == "stop" && stop == nil { return Self.error(422, 40010001, "a price is required for \(type) orders") }
+        if ["limit", "stop_limit"].contains(type) && limit == nil || ["stop", "stop_limit"].contains(type) && stop == nil {
+            return Self.error(422, 40010001, "a price is required for \(type) orders")
+        }
         // Buying power: the order's value at its price (market: the last price) must fit the cash.
         if side == "buy", let price = limit ?? stop ?? lastPrice[symbol], let value = try? quantity.multiplied(by: price), value > cash {
             return Self.error(403, 40310000, "insufficient buying power")

@@ -43,6 +43,20 @@ struct BinanceVenueTests {
         }
     }
 
+    @Test("what this connector does not send is refused before sending, named: a stop-limit order, a day order", arguments: [
+        (OrderType.stopLimit(stop: Price("30000")!, limit: Price("30100")!), VenueOrderRequest.TimeInForce.goodTillCancelled, "ORDER_TYPE:"),
+        (.limit(Price("30000")!), .day, "TIME_IN_FORCE:"),
+    ])
+    func refusedKinds(type: OrderType, timeInForce: VenueOrderRequest.TimeInForce, prefix: String) async throws {
+        let fixture = try await StubFixture.start()
+        defer { fixture.stop() }
+        let submission = try await fixture.venue.submit(VenueOrderRequest(clientOrderID: "kind-1", symbol: StubFixture.symbol, side: .buy, type: type,
+                                                                          quantity: FixedDecimal("0.01")!, timeInForce: timeInForce))
+        guard case .rejected(let reason) = submission else { Issue.record("expected a refusal, got \(submission)"); return }
+        #expect(reason.hasPrefix(prefix), "\(reason)")
+        #expect(await fixture.exchange.newOrderRequests["kind-1"] == nil, "nothing reached the exchange")
+    }
+
     @Test("an order breaking LOT_SIZE is refused before it is sent, naming the filter")
     func refusedBeforeSending() async throws {
         let fixture = try await StubFixture.start()

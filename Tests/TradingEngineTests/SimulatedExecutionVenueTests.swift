@@ -50,6 +50,24 @@ struct SimulatedExecutionVenueTests {
         #expect(fill.fill?.price == FixedDecimal(95) && fill.fill?.fee == FixedDecimal("0.095")!)
     }
 
+    @Test("a day order not filled by the end of its UTC day expires; a gtc one keeps working")
+    func dayOrdersExpire() async throws {
+        let harness = SimulatedHarness()
+        let reports = ReportCollector(await harness.venue.executionReports())
+        try await harness.trade(open: "100", high: "101", low: "99", close: "100")
+        for (id, timeInForce) in [("d1", VenueOrderRequest.TimeInForce.day), ("g1", .goodTillCancelled)] {
+            _ = try await harness.venue.submit(VenueOrderRequest(clientOrderID: id, symbol: harness.symbol, side: .buy, type: .limit(Price("90")!),
+                                                                 quantity: FixedDecimal(1), timeInForce: timeInForce))
+        }
+        try await harness.trade(open: "100", high: "101", low: "99", close: "100")
+        #expect(try await harness.venue.order(clientOrderID: "d1", symbol: harness.symbol)?.status == .accepted)
+        // The next bar opens on the next UTC day (the harness's bars are a minute apart from 22:13 UTC).
+        for _ in 0..<110 { try await harness.trade(open: "100", high: "101", low: "99", close: "100") }
+        let expired = try await reports.first { $0.clientOrderID == "d1" && $0.kind == .expired }
+        #expect(expired.reason?.contains("day") == true)
+        #expect(try await harness.venue.order(clientOrderID: "g1", symbol: harness.symbol)?.status == .accepted)
+    }
+
     @Test("a sell of more than the account holds is refused")
     func oversell() async throws {
         let harness = SimulatedHarness()

@@ -22,6 +22,12 @@ struct SimulatedVenueTests {
         (order(.sell, .stop(Price("98.5")!)), "98.5", "stop reached by the low"),
         (order(.buy, .stop(Price("99.5")!)), "100", "open already above a buy stop: filled at the open"),
         (order(.sell, .limit(Price("102")!)), "102", "sell limit reached by the high"),
+        (order(.buy, .stopLimit(stop: Price("99.5")!, limit: Price("100.5")!)), "100", "open through the buy stop and within the limit: the open"),
+        (order(.buy, .stopLimit(stop: Price("99.5")!, limit: Price("98.5")!)), "98.5", "open through the stop, beyond the limit: the low comes back to it"),
+        (order(.buy, .stopLimit(stop: Price("102")!, limit: Price("102.5")!)), "102", "triggered inside the bar, the limit above the stop: at the stop"),
+        (order(.buy, .stopLimit(stop: Price("102")!, limit: Price("101")!)), nil, "triggered inside the bar, the limit below the stop: not known to come after"),
+        (order(.buy, .stopLimit(stop: Price("104")!, limit: Price("105")!)), nil, "the stop never trades"),
+        (order(.sell, .stopLimit(stop: Price("99")!, limit: Price("98.5")!)), "99", "a sell stop-limit triggered by the low: at the stop"),
     ] as [(Order, String?, String)])
     func fills(order: Order, price: String?, why: String) {
         let outcome = SimulatedVenue().offer(order, to: Self.bar("100", "103", "98", "101"))
@@ -30,6 +36,14 @@ struct SimulatedVenueTests {
         } else {
             #expect(outcome == .working, "\(why)")
         }
+    }
+
+    @Test("a stop-limit's two prices are both held to the tick")
+    func stopLimitTicks() {
+        let venue = SimulatedVenue(tickSize: FixedDecimal("0.5")!)
+        #expect(venue.validate(Self.order(.buy, .stopLimit(stop: Price("100.5")!, limit: Price("101")!))) == nil)
+        #expect(venue.validate(Self.order(.buy, .stopLimit(stop: Price("100.5")!, limit: Price("101.2")!)))?.contains("101.2") == true)
+        #expect(venue.validate(Self.order(.buy, .stopLimit(stop: Price("100.3")!, limit: Price("101")!)))?.contains("100.3") == true)
     }
 
     @Test("commission and slippage move against the trader")

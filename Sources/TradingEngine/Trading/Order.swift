@@ -14,18 +14,40 @@ public enum OrderType: Sendable, Hashable {
     case limit(Price)
     /// A market order once the stop price trades.
     case stop(Price)
+    /// A limit order at `limit` once the stop price trades.
+    case stopLimit(stop: Price, limit: Price)
 
     /// The stored and served names of the types, in declaration order.
-    public static let names = ["market", "limit", "stop"]
+    public static let names = ["market", "limit", "stop", "stop_limit"]
 
-    /// This type's name: `market`, `limit` or `stop`.
+    /// This type's name: `market`, `limit`, `stop` or `stop_limit`.
     public var name: String {
         switch self {
         case .market: Self.names[0]
         case .limit: Self.names[1]
         case .stop: Self.names[2]
+        case .stopLimit: Self.names[3]
         }
     }
+
+    /// The price the order may trade at or better, once active (limit and stop-limit orders).
+    public var limitPrice: Price? {
+        switch self {
+        case .limit(let price), .stopLimit(_, let price): price
+        case .market, .stop: nil
+        }
+    }
+
+    /// The price whose trade activates the order (stop and stop-limit orders).
+    public var stopPrice: Price? {
+        switch self {
+        case .stop(let price), .stopLimit(let price, _): price
+        case .market, .limit: nil
+        }
+    }
+
+    /// Every price the order carries (none for a market order).
+    public var prices: [Price] { [stopPrice, limitPrice].compactMap { $0 } }
 }
 
 /// The life of an order. Terminal states never change again.

@@ -77,12 +77,11 @@ public struct SimulatedVenue: Sendable {
     public func validate(_ order: Order) -> String? {
         guard order.quantity.value.isPositive else { return "quantity must be positive" }
         if !isMultiple(order.quantity.value, of: lotSize) { return "quantity \(order.quantity) is not a whole number of \(lotSize)-unit lots" }
-        switch order.type {
-        case .market: return nil
-        case .limit(let price), .stop(let price):
+        for price in order.type.prices {
             guard price.value.isPositive else { return "price must be positive" }
-            return isMultiple(price.value, of: tickSize) ? nil : "price \(price) is off the \(tickSize) tick"
+            if !isMultiple(price.value, of: tickSize) { return "price \(price) is off the \(tickSize) tick" }
         }
+        return nil
     }
 
     /// Offers `order` to `bar` (the bar after the order was placed; for market orders at close,
@@ -110,6 +109,24 @@ public struct SimulatedVenue: Sendable {
                 price = slipped(open, buying: buying)
             } else if buying ? high >= level : low <= level {
                 price = slipped(level, buying: buying)
+            } else {
+                return .working
+            }
+        case .stopLimit(let stop, let limit):
+            // Active from the open when the open is through the stop (then the bar's whole range
+            // counts), else from the stop's trade inside the bar, where only the trigger price is
+            // known to come after it: a limit beyond the trigger fills there, one behind it waits.
+            let trigger = stop.value, level = limit.value
+            if buying ? open >= trigger : open <= trigger {
+                if buying ? open <= level : open >= level {
+                    price = open
+                } else if buying ? low <= level : high >= level {
+                    price = level
+                } else {
+                    return .working
+                }
+            } else if (buying ? high >= trigger : low <= trigger) && (buying ? trigger <= level : trigger >= level) {
+                price = trigger
             } else {
                 return .working
             }

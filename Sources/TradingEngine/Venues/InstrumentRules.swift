@@ -64,11 +64,8 @@ public struct InstrumentRules: Sendable, Hashable, Codable {
     public func violation(of order: VenueOrderRequest, referencePrice: FixedDecimal?) -> Violation? {
         guard isTrading else { return Violation(filter: "STATUS", reason: "\(symbol) is not trading on the venue now") }
         let quantity = order.quantity
-        var limitPrice: FixedDecimal?
-        switch order.type {
-        case .market: break
-        case .limit(let price), .stop(let price):
-            limitPrice = price.value
+        let limitPrice = (order.type.limitPrice ?? order.type.stopPrice)?.value
+        for price in order.type.prices {
             if let problem = priceProblem(price.value) { return Violation(filter: "PRICE_FILTER", reason: problem) }
         }
         let isMarket = order.type == .market

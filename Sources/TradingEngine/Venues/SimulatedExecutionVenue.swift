@@ -111,6 +111,13 @@ public actor SimulatedExecutionVenue: ExecutionVenue {
         now = max(now, bar.openTime)
         let due = working.compactMap { orders[$0] }.filter { $0.symbol == symbol }.sorted { $0.side == .sell && $1.side == .buy }
         for var order in due {
+            // A day order left from an earlier UTC day has expired before this bar.
+            if timeInForce[order.clientOrderID] == .day, order.createdAt.millisecondsSinceEpoch / 86_400_000 < bar.openTime.millisecondsSinceEpoch / 86_400_000 {
+                try order.move(to: .expired)
+                finish(order, reason: "a day order's day is over")
+                publish(report(.expired, order, reason: "a day order's day is over"))
+                continue
+            }
             switch model.offer(order, to: bar) {
             case .filled(let fill):
                 let base = baseAsset(of: symbol)
@@ -152,19 +159,13 @@ public actor SimulatedExecutionVenue: ExecutionVenue {
     }
 
     private func referencePrice(_ request: VenueOrderRequest) -> FixedDecimal? {
-        switch request.type {
-        case .market: lastPrice[request.symbol]
-        case .limit(let price), .stop(let price): price.value
-        }
+        request.type.limitPrice?.value ?? request.type.stopPrice?.value ?? lastPrice[request.symbol]
     }
 
     /// Quote cash the working buys are expected to spend, at their limit or the last price.
     private func reservedQuote() -> FixedDecimal {
         working.compactMap { orders[$0] }.filter { $0.side == .buy }.reduce(FixedDecimal.zero) { total, order in
-            let price: FixedDecimal? = switch order.type {
-            case .market: lastPrice[order.symbol]
-            case .limit(let limit), .stop(let limit): limit.value
-            }
+            let price: FixedDecimal? = order.type.limitPrice?.value ?? order.type.stopPrice?.value ?? lastPrice[order.symbol]
             guard let price, let cost = try? (order.quantity.value - order.filledQuantity.value).multiplied(by: price) else { return total }
             return total + cost
         }

@@ -7,6 +7,8 @@ public struct VenueOrderRequest: Sendable, Hashable {
     public enum TimeInForce: String, Sendable, Hashable, Codable {
         case goodTillCancelled = "gtc"
         case immediateOrCancel = "ioc"
+        /// Until the end of the trading day (Alpaca's `day`; on the simulator, the UTC day it was placed).
+        case day
     }
 
     public let clientOrderID: String
