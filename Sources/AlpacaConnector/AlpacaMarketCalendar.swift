@@ -20,10 +20,14 @@ public actor AlpacaMarketCalendar {
     /// day, so an unscheduled closure announced later is seen.
     private var windows: [(days: ClosedRange<Int64>, readAt: ContinuousClock.Instant)] = []
 
+    /// How long a window read stays fresh before it is read again.
+    public let refreshAfter: Duration
+
     /// Creates a calendar over the trading REST client.
-    public init(rest: AlpacaRESTClient, windowDays: Int64 = 45) {
+    public init(rest: AlpacaRESTClient, windowDays: Int64 = 45, refreshAfter: Duration = .seconds(86_400)) {
         self.rest = rest
         window = windowDays
+        self.refreshAfter = refreshAfter
     }
 
     /// Why the calendar could not be read.
@@ -73,21 +77,32 @@ public actor AlpacaMarketCalendar {
                             nextClose: AlpacaOrderMessages.time(body["next_close"])), sent + (received - sent) / 2)
     }
 
-    /// Reads the window around `day` when it is not known yet.
+    /// Reads the window around `day` when it is not known yet, or was read more than a day ago.
+    /// A stale window whose refresh fails stays in use (a network blip must not stop the bars); a
+    /// day never read is an error.
     private func load(around day: Int64) async throws {
         let now = ContinuousClock.now
-        windows.removeAll { now - $0.readAt > .seconds(86_400) }
-        if windows.contains(where: { $0.days.contains(day) }) { return }
+        let known = windows.filter { $0.days.contains(day) }
+        if known.contains(where: { now - $0.readAt <= refreshAfter }) { return }
         let first = CivilDate(daysSinceEpoch: day - window), last = CivilDate(daysSinceEpoch: day + window)
-        let answer = try await rest.get("/v2/calendar", query: [("start", first.description), ("end", last.description)])
-        guard let rows = answer.body.array else { throw CalendarError(description: "/v2/calendar did not answer a list") }
+        let read: [Session]
+        do {
+            let answer = try await rest.get("/v2/calendar", query: [("start", first.description), ("end", last.description)])
+            guard let rows = answer.body.array else { throw CalendarError(description: "/v2/calendar did not answer a list") }
+            read = try rows.map { row in
+                guard let session = Self.session(row) else { throw CalendarError(description: "/v2/calendar: a day without date, open or close: \(row)") }
+                return session
+            }
+        } catch {
+            if !known.isEmpty { return }
+            throw error
+        }
         // The window's days are replaced as a whole: a day no longer listed (a new closure) goes.
         for key in first.daysSinceEpoch...last.daysSinceEpoch { sessions[key] = nil }
-        for row in rows {
-            guard let session = Self.session(row) else { throw CalendarError(description: "/v2/calendar: a day without date, open or close: \(row)") }
-            sessions[session.date.daysSinceEpoch] = session
-        }
-        windows.append((first.daysSinceEpoch...last.daysSinceEpoch, now))
+        for session in read { sessions[session.date.daysSinceEpoch] = session }
+        let days = first.daysSinceEpoch...last.daysSinceEpoch
+        windows.removeAll { $0.days.clamped(to: days) == $0.days }
+        windows.append((days, now))
     }
 
     /// One calendar row: `date` `YYYY-MM-DD`, `open` and `close` `HH:MM` in New York time.

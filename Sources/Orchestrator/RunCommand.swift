@@ -173,7 +173,9 @@ public enum RunCommand {
                 var bridge = LiveBarBridge(feed: try wiring.feed(symbols: symbols, timeframe: options.timeframe, logger: logger), store: store, symbols: symbols, timeframe: options.timeframe,
                                            assetClass: { wiring.assetClass(of: $0) }, logger: logger, announce: announce)
                 if trading != nil { bridge.reconnected = { reconciliationInput.yield("the market data feed reconnected") } }
-                let last = try await bridge.backfill(warmupBars: options.warmupBarsInForce, now: await wiring.now())
+                let now = await wiring.now()
+                let last = try await bridge.backfill(warmupBars: options.warmupBarsInForce, now: now,
+                                                     start: wiring.backfillStart(symbols: symbols, timeframe: options.timeframe, bars: options.warmupBarsInForce, now: now))
                 live = await bridge.groups(after: last)
                 // The stored bars are caught up at full speed; from then on the feed sets the pace.
                 options.barsPerSecond = 0
@@ -192,6 +194,7 @@ public enum RunCommand {
                 }
                 try await trading.prepare()
                 runner.venue = trading.venue
+                runner.barRelease = wiring.barRelease(symbols: symbols, timeframe: options.timeframe)
                 runner.activity = activity
                 runner.reconciliationRequests = reconciliations
                 if let accountEvents = trading.accountEvents {

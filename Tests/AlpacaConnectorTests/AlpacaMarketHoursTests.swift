@@ -142,17 +142,31 @@ struct AlpacaSessionBucketsTests {
         await fixture.broker.setBars(minutes, symbol: "AAPL")
         let calendar = AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10)
         let minuteFeed = AlpacaMarketDataFeed(streamURL: "ws://127.0.0.1:\(fixture.server.port)/v2/iex", history: AlpacaBarHistory(rest: fixture.rest),
-                                              credentials: AlpacaCredentials(keyID: AlpacaStubFixture.keyID, secret: AlpacaStubFixture.secret), clock: { Timestamp(iso8601: "2024-07-05T12:00:00Z")! })
+                                              credentials: AlpacaCredentials(keyID: AlpacaStubFixture.keyID, secret: AlpacaStubFixture.secret), clock: { Timestamp(iso8601: "2024-07-05T14:00:00Z")! })
         let feed = AggregatingMarketDataFeed(minutes: minuteFeed, timeframe: .oneDay, buckets: AlpacaSessionBuckets(calendar: calendar, timeframe: .oneDay)!,
-                                             clock: { Timestamp(iso8601: "2024-07-05T12:00:00Z")! })
+                                             clock: { Timestamp(iso8601: "2024-07-05T14:00:00Z")! })
         let bars = try await feed.history(symbol: Symbol("AAPL")!, timeframe: .oneDay,
-                                          range: Timestamp(iso8601: "2024-07-01T00:00:00Z")!..<Timestamp(iso8601: "2024-07-05T12:00:00Z")!)
+                                          range: Timestamp(iso8601: "2024-07-01T00:00:00Z")!..<Timestamp(iso8601: "2024-07-05T14:00:00Z")!)
         #expect(bars.map(\.openTime.iso8601) == ["2024-07-01T00:00:00Z", "2024-07-03T00:00:00Z"])
         // 390 minutes in the full session (13:30–20:00 UTC), 210 on the half day (13:30–17:00).
         #expect(bars.map { $0.volume?.value } == [FixedDecimal(390), FixedDecimal(210)])
         let sessionMinutes = minutes.filter { $0.openTime >= Timestamp(iso8601: "2024-07-01T13:30:00Z")! && $0.openTime < Timestamp(iso8601: "2024-07-01T20:00:00Z")! }
         #expect(bars[0].open == sessionMinutes.first!.open && bars[0].close == sessionMinutes.last!.close
                 && bars[0].high == sessionMinutes.map(\.high).max()! && bars[0].low == sessionMinutes.map(\.low).min()!)
+    }
+
+    @Test("a calendar whose refresh fails goes on with the sessions it read; one never read is an error")
+    func staleCalendarKept() async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        await fixture.broker.setSessions(AlpacaMarketHoursTests.week)
+        // Every lookup asks for a refresh.
+        let calendar = AlpacaMarketCalendar(rest: fixture.rest, windowDays: 10, refreshAfter: .zero)
+        #expect(try await calendar.isOpen(at: Timestamp(iso8601: "2024-07-01T14:00:00Z")!))
+        await fixture.broker.inject(rateLimits: 1)
+        #expect(try await calendar.isOpen(at: Timestamp(iso8601: "2024-07-01T14:00:00Z")!), "the refresh got a 429: the sessions read stay in use")
+        await fixture.broker.inject(rateLimits: 1)
+        await #expect(throws: (any Error).self) { _ = try await calendar.isOpen(at: Timestamp(iso8601: "2025-07-01T14:00:00Z")!) }
     }
 
     @Test("/v2/clock: the broker's time (New York local with its offset) and whether the market is open")

@@ -1,6 +1,7 @@
 @testable import Orchestrator
 import Logging
 import Testing
+import TradingCore
 
 @Suite("Alpaca configuration")
 struct AlpacaConfigurationTests {
@@ -48,5 +49,19 @@ struct AlpacaConfigurationTests {
         let wiring = try AlpacaWiring(settings: configuration.alpaca, environment: ["APCA_API_KEY_ID": "PKID123", "APCA_API_SECRET_KEY": "very-secret-value"],
                                       clock: { SystemClock().now() }, logger: Logger(label: "test"))
         #expect(!String(describing: wiring).contains("very-secret-value") && !String(reflecting: wiring).contains("very-secret-value"))
+    }
+}
+
+@Suite("Alpaca backfill span")
+struct AlpacaBackfillSpanTests {
+    @Test("stocks go back enough calendar days for the bars' sessions; crypto by bar lengths", arguments: [
+        ("AAPL", Timeframe.oneMinute, 500, 8), ("AAPL", .fifteenMinutes, 500, 35), ("AAPL", .oneDay, 500, 755), ("BTC-USD", .oneMinute, 500, -1),
+    ])
+    func span(symbol: String, timeframe: Timeframe, bars: Int, days: Int64) async throws {
+        let configuration = try await ConfigurationLoader.load(overrides: [:], environment: [:], configFile: nil)
+        let wiring = try AlpacaWiring(settings: configuration.alpaca, environment: [:], clock: { SystemClock().now() }, logger: Logger(label: "test"))
+        let now = Timestamp(iso8601: "2024-07-10T15:00:00Z")!
+        let start = wiring.backfillStart(symbols: [Symbol(symbol)!], timeframe: timeframe, bars: bars, now: now)
+        #expect(start.map { (now.millisecondsSinceEpoch / 86_400_000) - $0.millisecondsSinceEpoch / 86_400_000 } ?? -1 == days)
     }
 }

@@ -33,7 +33,12 @@ final class ScriptedMinuteFeed: ResumableMarketDataFeed {
 
     /// A minute closes.
     func push(_ bar: Bar, of symbol: Symbol) {
-        _ = state.withLock { $0.continuation?.yield(.barClosed(symbol: symbol, timeframe: .oneMinute, bar: bar)) }
+        send(.barClosed(symbol: symbol, timeframe: .oneMinute, bar: bar))
+    }
+
+    /// Any event of the feed.
+    func send(_ event: FeedEvent) {
+        _ = state.withLock { $0.continuation?.yield(event) }
     }
 }
 
@@ -129,7 +134,7 @@ struct AggregatingMarketDataFeedTests {
         push(9)
         // Minutes 11 to 13, then nothing: the clock passing the end and the grace closes it.
         for index in 11..<14 { push(Int64(index)) }
-        try await Task.sleep(for: .milliseconds(50))
+        while await feed.counters.minutesRead < 14 { try await Task.sleep(for: .milliseconds(5)) }
         let built = await feed.counters.barsBuilt
         #expect(built == 2, "not closed before the grace has passed")
         clock.set(Self.origin + 15 * 60_000 + 5_000)
@@ -153,8 +158,9 @@ struct AggregatingMarketDataFeedTests {
         let first = try await Self.bars(1, from: &iterator)
         clock.set(Self.origin + 11 * 60_000)
         let second = try await Self.bars(1, from: &iterator)
+        // Read once both bars are released (and the grace after): the same bars.
         let history = try await feed.history(symbol: Self.symbol, timeframe: .fiveMinutes,
-                                             range: Timestamp(millisecondsSinceEpoch: Self.origin)..<Timestamp(millisecondsSinceEpoch: Self.origin + 10 * 60_000))
+                                             range: Timestamp(millisecondsSinceEpoch: Self.origin)..<Timestamp(millisecondsSinceEpoch: Self.origin + 11 * 60_000 + 5_000))
         #expect(first + second == history && history.count == 2)
     }
 
@@ -174,6 +180,44 @@ struct AggregatingMarketDataFeedTests {
         }
         minutes.push(Self.minute(5), of: Self.symbol)
         #expect(try await Self.bars(1, from: &iterator) == [Self.fiveMinute(from: 0, count: 4)])
+    }
+
+    @Test("while the minute feed is disconnected the clock closes no bar; after it connects, its healed minutes complete the bar")
+    func disconnectedFeed() async throws {
+        let minutes = ScriptedMinuteFeed()
+        let clock = SteppedClock(Self.origin + 60_000)
+        var feed = AggregatingMarketDataFeed(minutes: minutes, timeframe: .fiveMinutes, buckets: FixedBarBuckets(.fiveMinutes)!, clock: { clock.now })
+        feed.tick = .milliseconds(5)
+        feed.grace = .seconds(5)
+        feed.reconnectGrace = .seconds(30)
+        var iterator = await feed.events(symbols: [Self.symbol], timeframe: .fiveMinutes).makeAsyncIterator()
+        for index in 0..<2 { minutes.push(Self.minute(Int64(index)), of: Self.symbol) }
+        minutes.send(.disconnected(reason: "test"))
+        #expect(try await iterator.next() == .disconnected(reason: "test"))
+        // Long past the bucket's end: still open, the feed being down.
+        clock.set(Self.origin + 3_600_000)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(await feed.counters.barsBuilt == 0)
+        minutes.send(.connected)
+        #expect(try await iterator.next() == .connected)
+        for index in 2..<4 { minutes.push(Self.minute(Int64(index)), of: Self.symbol) }
+        // Minute 4 had no trade; once 30 s have passed since the connection (and 5 s since the last minute) the clock closes the bar with all four.
+        // (The minutes are read first: a minute's arrival is stamped with the clock when it is read.)
+        while await feed.counters.minutesRead < 4 { try await Task.sleep(for: .milliseconds(5)) }
+        clock.set(Self.origin + 3_600_000 + 60_000)
+        #expect(try await Self.bars(1, from: &iterator) == [Self.fiveMinute(from: 0, count: 4)])
+        #expect(await feed.counters.lateMinutes == 0)
+    }
+
+    @Test("history leaves a bar that is not yet released to the stream")
+    func historyLeavesUnreleasedBars() async throws {
+        let minutes = ScriptedMinuteFeed(stored: [Self.symbol: (0..<10).map { Self.minute($0) }])
+        let feed = AggregatingMarketDataFeed(minutes: minutes, timeframe: .fiveMinutes, buckets: DelayedBuckets(delay: 60_000),
+                                             clock: { Timestamp(millisecondsSinceEpoch: Self.origin) })
+        // At 10:30 after the origin the first bar (released at 6:00) is in, the second (released at 11:00) is not.
+        let bars = try await feed.history(symbol: Self.symbol, timeframe: .fiveMinutes,
+                                          range: Timestamp(millisecondsSinceEpoch: Self.origin)..<Timestamp(millisecondsSinceEpoch: Self.origin + 630_000))
+        #expect(bars == [Self.fiveMinute(from: 0)])
     }
 
     @Test("a resumed stream asks the minute feed for the minutes after the last minute of the consumer's last bar, and builds no bar up to it")

@@ -90,6 +90,24 @@ struct AlpacaWiring: LiveVenueWiring {
         AlpacaMarketSymbol(symbol).isCrypto ? .crypto : .equity
     }
 
+    /// Stocks trade about 6.5 hours on 252 days a year: enough calendar days back to hold `bars`
+    /// session bars, with room for holidays (a longer backfill costs requests, never bars).
+    func backfillStart(symbols: [Symbol], timeframe: Timeframe, bars: Int, now: Timestamp) -> Timestamp? {
+        guard let first = symbols.first, !AlpacaMarketSymbol(first).isCrypto else { return nil }
+        let perSession = timeframe == .oneDay ? 1 : max(1, Int((390 * 60_000 + timeframe.milliseconds - 1) / timeframe.milliseconds))
+        let sessions = (bars + perSession - 1) / perSession
+        let days = Int64(Double(sessions) * 1.5) + 5
+        return Timestamp(millisecondsSinceEpoch: (now.millisecondsSinceEpoch / 86_400_000 - days) * 86_400_000)
+    }
+
+    /// A stock bar ending at the session's close reaches the loop at the next open.
+    func barRelease(symbols: [Symbol], timeframe: Timeframe) -> (@Sendable (Timestamp) async throws -> Timestamp?)? {
+        guard let first = symbols.first, !AlpacaMarketSymbol(first).isCrypto, let buckets = AlpacaSessionBuckets(calendar: calendar, timeframe: timeframe) else {
+            return nil
+        }
+        return { openTime in try await buckets.bucket(stamped: openTime)?.release }
+    }
+
     /// The bar feed of the symbols' kind (all one kind, checked before): the stock stream of the
     /// configured feed, or the crypto one. The stream carries minute bars; other lengths are built
     /// from them, history too, so both are made alike. Stock bars follow the market's sessions (only

@@ -80,6 +80,12 @@ struct BinanceWiring: LiveVenueWiring {
 
     func assetClass(of symbol: Symbol) -> AssetClass { .crypto }
 
+    /// Crypto trades around the clock: the backfill goes back `bars` bar lengths.
+    func backfillStart(symbols: [Symbol], timeframe: Timeframe, bars: Int, now: Timestamp) -> Timestamp? { nil }
+
+    /// A kline reaches the loop when it closes.
+    func barRelease(symbols: [Symbol], timeframe: Timeframe) -> (@Sendable (Timestamp) async throws -> Timestamp?)? { nil }
+
     /// Binance's klines come in every length the engine has.
     func feed(symbols: [Symbol], timeframe: Timeframe, logger: Logger) -> any ResumableMarketDataFeed {
         BinanceMarketDataFeed(streamURL: endpoints.streamURL, history: BinanceKlineHistory(rest: marketREST), statistics: feedStatistics, logger: logger)

@@ -21,13 +21,14 @@ struct LiveBarBridge: Sendable {
     var reconnected: @Sendable () -> Void = {}
 
     /// Fetches the closed bars each symbol misses, from its last stored bar (or `warmupBars` back
-    /// from now) until now, and stores them; returns the last stored open time per symbol.
-    func backfill(warmupBars: Int, now: Timestamp) async throws -> [Symbol: Timestamp] {
+    /// from now, or from `start` when the venue's bars keep market hours) until now, and stores them;
+    /// returns the last stored open time per symbol.
+    func backfill(warmupBars: Int, now: Timestamp, start: Timestamp? = nil) async throws -> [Symbol: Timestamp] {
         var last: [Symbol: Timestamp] = [:]
         var batches: [BarImportBatch] = []
         for symbol in symbols {
             let stored = try await store.instruments().first { $0.instrument.symbol == symbol }?.series.first { $0.timeframe == timeframe }?.lastOpenTime
-            let earliest = Timestamp(millisecondsSinceEpoch: (now.millisecondsSinceEpoch / timeframe.milliseconds - Int64(warmupBars)) * timeframe.milliseconds)
+            let earliest = start ?? Timestamp(millisecondsSinceEpoch: (now.millisecondsSinceEpoch / timeframe.milliseconds - Int64(warmupBars)) * timeframe.milliseconds)
             let from = stored.map { max($0.adding(milliseconds: timeframe.milliseconds), earliest) } ?? earliest
             let bars = from < now ? try await feed.history(symbol: symbol, timeframe: timeframe, range: from..<now) : []
             if !bars.isEmpty {
@@ -57,11 +58,11 @@ struct LiveBarBridge: Sendable {
                     case .barClosed(let symbol, _, let bar):
                         pending[bar.openTime, default: [:]][symbol] = bar
                         newest[symbol] = bar.openTime
-                        // A symbol three bars behind the others holds every later time back: say so once.
-                        let lead = newest.values.max() ?? bar.openTime
+                        // A symbol three bars behind the others holds every later time back: say so once. Counted in
+                        // the bar times waiting for it, not in clock time (a market's first bar after a night is not "behind").
                         for other in bridge.symbols where !silent.contains(other) {
-                            let behind = newest[other].map { lead.millisecondsSinceEpoch - $0.millisecondsSinceEpoch } ?? 0
-                            if behind >= 3 * bridge.timeframe.milliseconds {
+                            let behind = newest[other].map { last in pending.keys.filter { $0 > last }.count } ?? 0
+                            if behind >= 3 {
                                 silent.insert(other)
                                 bridge.announce("Feed \(bridge.feed.name): no bar of \(other) since \(newest[other]!.iso8601) while the others go on; "
                                     + "the loop steps only on times every symbol has, so it waits.")

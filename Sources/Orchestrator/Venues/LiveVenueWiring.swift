@@ -29,6 +29,11 @@ protocol LiveVenueWiring: Sendable {
     func assetClass(of symbol: Symbol) -> AssetClass
     /// The live feed of the symbols' bars of `timeframe` (an error names a bar length the venue cannot give).
     func feed(symbols: [Symbol], timeframe: Timeframe, logger: Logger) throws -> any ResumableMarketDataFeed
+    /// Where the backfill of `bars` bars of `timeframe` up to `now` starts, when the venue's bars do
+    /// not run around the clock (nil: `bars` bar lengths back from now).
+    func backfillStart(symbols: [Symbol], timeframe: Timeframe, bars: Int, now: Timestamp) -> Timestamp?
+    /// When the feed hands a live bar to the loop, when that can be after its close (nil: at its close).
+    func barRelease(symbols: [Symbol], timeframe: Timeframe) -> (@Sendable (Timestamp) async throws -> Timestamp?)?
     /// The trading side (the venue and its account stream); nil without a key.
     func trading(logger: Logger) -> LiveTrading?
     /// The feed's, the budget's and the account stream's figures now.

@@ -49,6 +49,10 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     public var unknownOrderGrace: Duration = .seconds(6)
     /// A bar that closed longer ago than this takes no decision on an external venue (nil: twice the timeframe).
     public var maximumDecisionBarAge: Duration?
+    /// When the feed hands the live bar opened at a time to the loop, when that is after its close
+    /// (a stock's last bar of a session comes at the next open): its age for deciding counts from
+    /// there. Nil, or a nil answer: from its close.
+    public var barRelease: (@Sendable (Timestamp) async throws -> Timestamp?)?
     /// How often the venue is asked about orders in flight whose reports have not come.
     public var synchronizeInterval: Duration = .seconds(1)
     /// Told what happened on the venue: reconciliations, orders not sent, reports ignored.
@@ -203,8 +207,9 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                     barArrived = ContinuousClock.now
                     // On a venue, only a bar that closed just now decides: a healed old bar's prices are gone.
                     if venue != nil {
-                        let age = now().millisecondsSinceEpoch - time.adding(milliseconds: timeframe.milliseconds).millisecondsSinceEpoch
-                        session.ordersEnabled = age <= maximumAge
+                        let closed = time.adding(milliseconds: timeframe.milliseconds)
+                        let released = (try? await barRelease?(time)).flatMap { $0 }.map { max($0, closed) } ?? closed
+                        session.ordersEnabled = now().millisecondsSinceEpoch - released.millisecondsSinceEpoch <= maximumAge
                     }
                     batchStarted = ContinuousClock.now
                 case .report(let report):

@@ -6,8 +6,10 @@ import TradingCore
 /// its last minute arrives, when a minute of a later bucket arrives, or once `grace` has passed
 /// both since its end and since its last minute came (venues such as IEX have minutes without
 /// trades; a reconnect's healed minutes of an old bucket come in a burst and must not be cut off);
-/// it then reaches the loop at its release time.
-/// A minute that arrives after its bucket went out is dropped and counted, never a second bar.
+/// it then reaches the loop at its release time. While the minute feed is disconnected no bucket is
+/// closed by the clock, and after it connects again its healed minutes get `reconnectGrace` to arrive.
+/// A minute that arrives after its bucket went out is dropped and counted, never a second bar; a
+/// bucket rule that fails (a calendar that cannot be read) is retried, never the end of the stream.
 public struct AggregatingMarketDataFeed: ResumableMarketDataFeed {
     public var name: String { minutes.name }
     /// The minute feed.
@@ -16,6 +18,8 @@ public struct AggregatingMarketDataFeed: ResumableMarketDataFeed {
     public let buckets: any BarBuckets
     /// How long after a bucket's end its last minute is waited for.
     public var grace: Duration = .seconds(5)
+    /// How long after a reconnect the healed minutes may take before the clock closes a bucket.
+    public var reconnectGrace: Duration = .seconds(30)
     /// How often the clock is looked at for buckets to close or release.
     public var tick: Duration = .milliseconds(500)
     private let clock: @Sendable () -> Timestamp
@@ -24,12 +28,18 @@ public struct AggregatingMarketDataFeed: ResumableMarketDataFeed {
 
     /// What the aggregation counted.
     public actor Counters {
+        /// Minutes read from the minute feed.
+        public private(set) var minutesRead = 0
         public private(set) var lateMinutes = 0
         public private(set) var barsBuilt = 0
+        /// Failed bucket lookups, each retried.
+        public private(set) var bucketErrors = 0
         /// Empty counters.
         public init() {}
         func late() { lateMinutes += 1 }
+        func read() { minutesRead += 1 }
         func built() { barsBuilt += 1 }
+        func bucketError() { bucketErrors += 1 }
     }
 
     /// Bars of `timeframe` grouped by `buckets` from `minutes`, on `clock`.
@@ -45,7 +55,9 @@ public struct AggregatingMarketDataFeed: ResumableMarketDataFeed {
         public let description: String
     }
 
-    /// The complete bars stamped in `range`: the minutes from the first bucket's start to the range's end, grouped.
+    /// The bars stamped in `range` that are complete and released by its end (and `grace` more, so
+    /// their last minute is surely published): the minutes from the first bucket's start, grouped.
+    /// A bar not yet released is left to the stream, which releases it when its time comes.
     public func history(symbol: Symbol, timeframe: Timeframe, range: Range<Timestamp>) async throws -> [Bar] {
         guard timeframe == self.timeframe else { throw AggregationError(description: "this feed builds \(self.timeframe.rawValue) bars, not \(timeframe.rawValue)") }
         let from = try await buckets.bucket(stamped: range.lowerBound)?.start ?? range.lowerBound
@@ -54,7 +66,8 @@ public struct AggregatingMarketDataFeed: ResumableMarketDataFeed {
         var built: [Bar] = []
         var current: (bucket: BarBucket, bars: [Bar])?
         func close() throws {
-            if let done = current, done.bucket.end <= range.upperBound, range.contains(done.bucket.openTime) {
+            if let done = current, done.bucket.end <= range.upperBound, done.bucket.release.adding(milliseconds: grace.wholeMilliseconds) <= range.upperBound,
+               range.contains(done.bucket.openTime) {
                 built.append(try Self.bar(done.bucket, done.bars))
             }
             current = nil
@@ -91,14 +104,36 @@ public struct AggregatingMarketDataFeed: ResumableMarketDataFeed {
             continuation.finish(throwing: error)
             return stream
         }
-        let aggregation = BarAggregation(timeframe: timeframe, buckets: buckets, last: known, grace: grace, counters: counters, continuation: continuation)
+        let aggregation = BarAggregation(timeframe: timeframe, buckets: buckets, last: known, grace: grace, reconnectGrace: reconnectGrace, counters: counters,
+                                         continuation: continuation)
         let minuteEvents = await minutes.events(symbols: symbols, timeframe: .oneMinute, after: knownMinutes)
         let clock = clock, tick = tick
         let reader = Task {
             do {
                 for try await event in minuteEvents {
                     switch event {
-                    case .barClosed(let symbol, _, let bar): try await aggregation.add(bar, of: symbol, now: clock())
+                    case .barClosed(let symbol, _, let bar):
+                        // A bucket rule that fails (its calendar unreadable) is retried with a growing pause; the minutes wait in order.
+                        var pause: Duration = .milliseconds(500)
+                        while true {
+                            do {
+                                try await aggregation.add(bar, of: symbol, now: clock())
+                                await counters.read()
+                                break
+                            } catch is CancellationError {
+                                throw CancellationError()
+                            } catch {
+                                await counters.bucketError()
+                                try await Task.sleep(for: pause)
+                                pause = min(pause * 2, .seconds(30))
+                            }
+                        }
+                    case .connected:
+                        await aggregation.connected(now: clock())
+                        continuation.yield(event)
+                    case .disconnected:
+                        await aggregation.disconnected()
+                        continuation.yield(event)
                     default: continuation.yield(event)
                     }
                 }
@@ -134,6 +169,10 @@ actor BarAggregation {
     private let timeframe: Timeframe
     private let buckets: any BarBuckets
     private let grace: Int64
+    private let reconnectGrace: Int64
+    /// Whether the minute feed is connected, and when it last connected (its healed minutes come after).
+    private var isConnected = true
+    private var connectedAt: Timestamp?
     private let counters: AggregatingMarketDataFeed.Counters
     private let continuation: AsyncThrowingStream<FeedEvent, any Error>.Continuation
     /// Per symbol the bucket being filled, its minutes, and when the last of them came (on the feed's clock).
@@ -144,12 +183,13 @@ actor BarAggregation {
     /// The stamp of the last bar the consumer has per symbol.
     private let known: [Symbol: Timestamp]
 
-    init(timeframe: Timeframe, buckets: any BarBuckets, last known: [Symbol: Timestamp], grace: Duration, counters: AggregatingMarketDataFeed.Counters,
-         continuation: AsyncThrowingStream<FeedEvent, any Error>.Continuation) {
+    init(timeframe: Timeframe, buckets: any BarBuckets, last known: [Symbol: Timestamp], grace: Duration, reconnectGrace: Duration,
+         counters: AggregatingMarketDataFeed.Counters, continuation: AsyncThrowingStream<FeedEvent, any Error>.Continuation) {
         self.timeframe = timeframe
         self.buckets = buckets
         self.known = known
         self.grace = grace.wholeMilliseconds
+        self.reconnectGrace = reconnectGrace.wholeMilliseconds
         self.counters = counters
         self.continuation = continuation
     }
@@ -174,10 +214,31 @@ actor BarAggregation {
         try await advance(now: now)
     }
 
-    /// Completes buckets whose end passed `grace` ago and releases the bars whose time has come.
+    /// The minute feed lost its connection: the clock closes no bucket until it is back.
+    func disconnected() {
+        isConnected = false
+    }
+
+    /// The minute feed connected: its healed minutes follow, and get `reconnectGrace` to come.
+    func connected(now: Timestamp) {
+        isConnected = true
+        connectedAt = now
+    }
+
+    /// Whether the clock may close the bucket being filled: connected, and `grace` past both its end
+    /// and its last minute (and `reconnectGrace` past the last connection).
+    private func isOverdue(_ open: (bucket: BarBucket, bars: [Bar], arrived: Timestamp), now: Timestamp) -> Bool {
+        guard isConnected else { return false }
+        let time = now.millisecondsSinceEpoch
+        return time >= max(open.bucket.end.millisecondsSinceEpoch, open.arrived.millisecondsSinceEpoch) + grace
+            && time >= (connectedAt?.millisecondsSinceEpoch ?? .min) + reconnectGrace
+    }
+
+    /// Completes the buckets the clock has closed and releases the bars whose time has come.
     func advance(now: Timestamp) async throws {
-        for (symbol, open) in filling
-        where now.millisecondsSinceEpoch >= max(open.bucket.end.millisecondsSinceEpoch, open.arrived.millisecondsSinceEpoch) + grace {
+        for (symbol, open) in filling where isOverdue(open, now: now) {
+            // Looked at again: while an earlier completion waited, this symbol's bucket may have changed.
+            guard let current = filling[symbol], current.bucket == open.bucket, isOverdue(current, now: now) else { continue }
             try await complete(symbol)
         }
         for symbol in waiting.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
