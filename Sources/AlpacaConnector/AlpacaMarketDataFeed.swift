@@ -193,6 +193,8 @@ public struct AlpacaMarketDataFeed: ResumableMarketDataFeed {
                     throw Ending(description: "Alpaca allows one market-data connection per account and another holds it (406 \(text))")
                 case 405:
                     throw Ending(description: "more symbols than the subscription allows (405 \(text))")
+                case 407:
+                    throw Ending(description: "Alpaca dropped the connection because the client read too slowly (407 \(text))")
                 case 409:
                     throw Ending(description: "the key's plan does not include this feed (409 \(text)); use venues.alpaca.feed iex")
                 default:

@@ -132,6 +132,12 @@ public actor AlpacaRESTClient {
                 throw VenueError(.unauthorized, "\(method) \(path): Alpaca refused the key (HTTP 401: \(message)); check \(AlpacaCredentials.keyIDVariable) and "
                                  + "\(AlpacaCredentials.secretVariable), and that the key belongs to \(baseURL) (paper keys work only on the paper endpoint)")
             }
+            // A 403 on an order is Alpaca's refusal of that order (buying power, shares): the venue reports it. Anywhere
+            // else the key may not do what was asked (a key of another account or environment, a restricted account).
+            if status == 403 && !(method == "POST" && path == "/v2/orders") {
+                throw VenueError(.unauthorized, "\(method) \(path): Alpaca forbids this to the key (HTTP 403: \(message)); check \(AlpacaCredentials.keyIDVariable) and "
+                                 + "\(AlpacaCredentials.secretVariable), that the key belongs to \(baseURL), and the account's status and permissions")
+            }
             if parsed == nil { malformedResponses += 1 }
             throw AlpacaAPIError(httpStatus: status, code: parsed?["code"]?.integer ?? 0, message: message)
         }

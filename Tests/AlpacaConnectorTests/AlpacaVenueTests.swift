@@ -84,6 +84,20 @@ struct AlpacaVenueTests {
         }
     }
 
+    @Test("a 403 outside an order is a clear error naming the key's settings; on an order it is the broker's refusal")
+    func forbidden() async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        await fixture.broker.forbid(next: 1)
+        do {
+            _ = try await fixture.venue.balances()
+            Issue.record("a 403 was not an error")
+        } catch let error as VenueError {
+            #expect(error.kind == .unauthorized && error.message.contains("403") && error.message.contains("APCA_API_KEY_ID"), "\(error)")
+            #expect(!error.message.contains(AlpacaStubFixture.secret))
+        }
+    }
+
     @Test("a wrong key is refused with an error naming APCA_API_KEY_ID and APCA_API_SECRET_KEY, never the secret")
     func wrongKey() async throws {
         let fixture = try await AlpacaStubFixture.start(credentials: AlpacaCredentials(keyID: "PKWRONG", secret: "wrong-secret-value"))

@@ -102,6 +102,13 @@ public actor AlpacaStubBroker {
     /// The next order never arrives: nothing is stored and the answer is held back this long (a
     /// request lost on its way, as the client sees it: a time-out).
     public var loseNextSubmit: Duration?
+    /// Requests answered 403 `forbidden` (Alpaca's answer to a key that may not do what it asks), counted down.
+    public var forbiddenRequests = 0
+
+    /// The next `count` requests are forbidden (403).
+    public func forbid(next count: Int) {
+        forbiddenRequests = count
+    }
 
     /// Creates a broker with `assets`, `cash` dollars and the key it accepts.
     public init(assets: [Asset], cash: FixedDecimal, keyID: String, secret: String, requestLimitPerMinute: Int = 200,
@@ -338,6 +345,10 @@ public actor AlpacaStubBroker {
         requestCount += 1
         guard headers["apca-api-key-id"] == keyID, headers["apca-api-secret-key"] == secret else {
             return Answer(status: 401, body: #"{"message": "unauthorized."}"#)
+        }
+        if forbiddenRequests > 0 {
+            forbiddenRequests -= 1
+            return Self.error(403, 40310000, "forbidden.")
         }
         switch (method, path) {
         case ("GET", "/v2/account"):
