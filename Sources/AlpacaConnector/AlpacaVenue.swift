@@ -326,9 +326,26 @@ public actor AlpacaVenue: ExecutionVenue {
                                     fill: activity.fill, time: activity.fill.time))
             if activity.final { reportedEnds.insert(clientID) }
         }
-        for state in known.values where !state.status.isTerminal {
-            guard let current = try await order(clientOrderID: state.clientOrderID, symbol: state.symbol) else { continue }
-            try await reportChanges(current)
+        // The working orders' states: in one request for the newest 500 orders of their symbols (a
+        // request per order would spend the rate budget the orders need); one not among them is asked alone.
+        let working = known.values.filter { !$0.status.isTerminal }
+        var current: [String: VenueOrderState] = [:]
+        if working.count > 1 {
+            let markets = Set(working.map(\.symbol)).map(AlpacaMarketSymbol.init)
+            let bySymbol = Dictionary(markets.map { ($0.alpacaName, $0.symbol) }, uniquingKeysWith: { first, _ in first })
+            let response = try await rest.get("/v2/orders", query: [("status", "all"), ("limit", "500"), ("direction", "desc"),
+                                                                    ("symbols", markets.map(\.alpacaName).sorted().joined(separator: ","))])
+            for order in response.body.array ?? [] {
+                guard let name = order["symbol"]?.string, let symbol = bySymbol[name], let state = try? AlpacaOrderMessages.state(order, symbol: symbol) else { continue }
+                current[state.clientOrderID] = state
+            }
+        }
+        for state in working {
+            if let listed = current[state.clientOrderID] {
+                try await reportChanges(listed)
+            } else if let asked = try await order(clientOrderID: state.clientOrderID, symbol: state.symbol) {
+                try await reportChanges(asked)
+            }
         }
     }
 

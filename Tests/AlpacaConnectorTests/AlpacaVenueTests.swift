@@ -84,6 +84,28 @@ struct AlpacaVenueTests {
         }
     }
 
+    @Test("polling reads the working orders' states in one request, and reports an order cancelled at the broker")
+    func pollingInOneRequest() async throws {
+        let fixture = try await AlpacaStubFixture.start()
+        defer { fixture.stop() }
+        let reports = ReportCollector(await fixture.venue.executionReports())
+        for (index, symbol) in ["AAPL", "AAPL", "BRK.A"].enumerated() {
+            let submitted = try await fixture.venue.submit(VenueOrderRequest(clientOrderID: "rest-\(index)", symbol: Symbol(symbol)!, side: .buy,
+                                                                             type: .limit(Price("50")!), quantity: FixedDecimal(1)))
+            guard case .accepted = submitted else { Issue.record("\(submitted)"); return }
+        }
+        // Cancelled at the broker (another client of the account): the poll finds it.
+        let order = try #require(await fixture.broker.orders.first { $0.clientOrderID == "rest-1" })
+        _ = await fixture.broker.answer(method: "DELETE", path: "/v2/orders/\(order.id)", query: [:],
+                                        headers: ["apca-api-key-id": AlpacaStubFixture.keyID, "apca-api-secret-key": AlpacaStubFixture.secret], body: "")
+        let before = await fixture.broker.requestCount
+        try await fixture.venue.poll()
+        let requests = await fixture.broker.requestCount - before
+        #expect(requests == 2, "the FILL activities and one list of orders, not one request per order: \(requests)")
+        let cancelled = try await reports.first { $0.clientOrderID == "rest-1" && $0.kind == .cancelled }
+        #expect(cancelled.clientOrderID == "rest-1")
+    }
+
     @Test("a 403 outside an order is a clear error naming the key's settings; on an order it is the broker's refusal")
     func forbidden() async throws {
         let fixture = try await AlpacaStubFixture.start()

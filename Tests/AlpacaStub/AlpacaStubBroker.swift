@@ -366,9 +366,17 @@ public actor AlpacaStubBroker {
             guard let order = orders.first(where: { $0.clientOrderID == query["client_order_id"] }) else { return Self.error(404, 40410000, "order not found") }
             return Answer(status: 200, body: Self.json(order))
         case ("GET", "/v2/orders"):
+            // `status` open (the default), closed or all; `symbols`; `limit` (50 by default, at most 500); `direction` asc or desc.
             let wanted = Set((query["symbols"] ?? "").split(separator: ",").map(String.init))
-            let open = orders.filter { ["new", "accepted", "partially_filled"].contains($0.status) && (wanted.isEmpty || wanted.contains($0.symbol)) }
-            return Answer(status: 200, body: "[" + open.map(Self.json).joined(separator: ",") + "]")
+            let working = ["new", "accepted", "partially_filled"]
+            let status = query["status"] ?? "open"
+            var listed = orders.filter { order in
+                (wanted.isEmpty || wanted.contains(order.symbol))
+                    && (status == "all" || (status == "open") == working.contains(order.status))
+            }
+            if query["direction"] != "asc" { listed.reverse() }
+            listed = Array(listed.prefix(min(500, max(1, Int(query["limit"] ?? "50") ?? 50))))
+            return Answer(status: 200, body: "[" + listed.map(Self.json).joined(separator: ",") + "]")
         case ("GET", "/v2/account/activities/FILL"):
             return activities(query)
         case ("GET", "/v2/calendar"):
