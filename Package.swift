@@ -248,14 +248,14 @@ let package = Package(
         // Test-only: the stub exchange as a program, replaying recorded bars for local runs and the live benchmark.
         .executableTarget(
             name: "binance-stub",
-            dependencies: ["BinanceStub", "TradingCore"],
+            dependencies: ["BinanceStub", "TradingCore", "TestSupport"],
             path: "Tests/BinanceStubTool",
             swiftSettings: strictSettings
         ),
         // Test-only: the stub broker as a program, for local runs without a key and the live benchmark.
         .executableTarget(
             name: "alpaca-stub",
-            dependencies: ["AlpacaStub", "TradingCore"],
+            dependencies: ["AlpacaStub", "TradingCore", "TestSupport"],
             path: "Tests/AlpacaStubTool",
             swiftSettings: strictSettings
         ),

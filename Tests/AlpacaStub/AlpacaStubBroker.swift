@@ -272,10 +272,14 @@ public actor AlpacaStubBroker {
             let buying = order.side == "buy"
             let open = bar.open.value, high = bar.high.value, low = bar.low.value
             var price: FixedDecimal?
+            /// A limit active for the whole bar: the open when already at or better, the limit when the range reaches it.
+            func limitFill(_ limit: FixedDecimal) -> FixedDecimal? {
+                if buying ? open <= limit : open >= limit { return open }
+                return buying ? (low <= limit ? limit : nil) : (high >= limit ? limit : nil)
+            }
             switch order.type {
             case "limit":
-                let limit = order.limitPrice!
-                if buying ? open <= limit : open >= limit { price = open } else if buying ? low <= limit : high >= limit { price = limit }
+                price = limitFill(order.limitPrice!)
             case "stop":
                 let stop = order.stopPrice!
                 if buying ? open >= stop : open <= stop { price = open } else if buying ? high >= stop : low <= stop { price = stop }
@@ -283,7 +287,7 @@ public actor AlpacaStubBroker {
                 // Through the stop at the open: a limit order for the whole bar; triggered inside it: fills at the stop when within the limit.
                 let stop = order.stopPrice!, limit = order.limitPrice!
                 if buying ? open >= stop : open <= stop {
-                    if buying ? open <= limit : open >= limit { price = open } else if buying ? low <= limit : high >= limit { price = limit }
+                    price = limitFill(limit)
                 } else if (buying ? high >= stop : low <= stop) && (buying ? stop <= limit : stop >= limit) {
                     price = stop
                 }

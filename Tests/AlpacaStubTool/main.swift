@@ -1,5 +1,6 @@
 import AlpacaStub
 import Foundation
+import TestSupport
 import TradingCore
 
 // The stub broker as a program, for local runs without an Alpaca key and the live benchmark
@@ -25,59 +26,34 @@ struct Options {
     var settleSeconds = 5.0
 }
 
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("alpaca-stub: \(message)\n".utf8))
-    exit(64)
-}
-
-/// Writes a line to standard output at once (a script waits for these lines).
-func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}
-
-func number<Value: LosslessStringConvertible>(_ text: String, _ message: String) -> Value {
-    guard let value = Value(text) else { fail(message) }
-    return value
-}
-
+let program = StubProgram(name: "alpaca-stub")
 var options = Options()
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     func value() -> String {
-        guard let next = arguments.popFirst() else { fail("\(argument) needs a value") }
+        guard let next = arguments.popFirst() else { program.fail("\(argument) needs a value") }
         return next
     }
     switch argument {
-    case "--symbols": options.symbols = number(value(), "--symbols takes a whole number")
-    case "--history": options.history = number(value(), "--history takes a whole number")
-    case "--bars": options.bars = number(value(), "--bars takes a whole number")
-    case "--speed": options.speed = number(value(), "--speed takes a number of bars a second")
-    case "--port": options.port = number(value(), "--port takes a port")
-    case "--seed": options.seed = number(value(), "--seed takes a whole number")
+    case "--symbols": options.symbols = program.number(value(), "--symbols takes a whole number")
+    case "--history": options.history = program.number(value(), "--history takes a whole number")
+    case "--bars": options.bars = program.number(value(), "--bars takes a whole number")
+    case "--speed": options.speed = program.number(value(), "--speed takes a number of bars a second")
+    case "--port": options.port = program.number(value(), "--port takes a port")
+    case "--seed": options.seed = program.number(value(), "--seed takes a whole number")
     case "--no-account": options.waitForAccount = false
-    case "--settle": options.settleSeconds = number(value(), "--settle takes seconds")
-    default: fail("unknown argument \(argument)")
+    case "--settle": options.settleSeconds = program.number(value(), "--settle takes seconds")
+    default: program.fail("unknown argument \(argument)")
     }
 }
-guard options.speed > 0, options.symbols > 0, options.bars > 0, options.history > 0 else { fail("--speed, --symbols, --bars and --history must be positive") }
+guard options.speed > 0, options.symbols > 0, options.bars > 0, options.history > 0 else { program.fail("--speed, --symbols, --bars and --history must be positive") }
 
-/// A seeded random walk from 10,000 moving up to ±0.2 % a bar (SplitMix64).
+/// The seeded random walk as minute bars from `firstOpen`, prices to the cent, volume 3.
 func randomWalk(seed: UInt64, count: Int, firstOpen: Int64) -> [Bar] {
-    var state = seed
-    func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
-    var price = 10_000.0
     let text = { (value: Double) in Price(String(format: "%.2f", value))! }
-    return (0..<count).map { index in
-        let open = price
-        price *= 1 + (next() * 2 - 1) * 0.002
-        return try! Bar(openTime: Timestamp(millisecondsSinceEpoch: firstOpen + Int64(index) * 60_000), open: text(open),
-                        high: text(max(open, price) * 1.0005), low: text(min(open, price) * 0.9995), close: text(price), volume: Quantity(FixedDecimal(3)))
+    return StubProgram.randomWalk(seed: seed, count: count).enumerated().map { index, row in
+        try! Bar(openTime: Timestamp(millisecondsSinceEpoch: firstOpen + Int64(index) * 60_000), open: text(row.open), high: text(row.high),
+                 low: text(row.low), close: text(row.close), volume: Quantity(FixedDecimal(3)))
     }
 }
 
@@ -97,8 +73,8 @@ let broker = AlpacaStubBroker(assets: names.map { AlpacaStubBroker.Asset(symbol:
 for name in names { await broker.setBars(histories[name]!, symbol: name) }
 let server = AlpacaStubServer(broker: broker, port: options.port)
 try await server.start()
-say("listening on 127.0.0.1:\(server.port)")
-say("symbols \(names.map { $0.replacingOccurrences(of: "/", with: "-") }.joined(separator: ","))")
+program.say("listening on 127.0.0.1:\(server.port)")
+program.say("symbols \(names.map { $0.replacingOccurrences(of: "/", with: "-") }.joined(separator: ","))")
 
 // The market starts once the client has subscribed to bars (and listens to trade_updates).
 while true {
@@ -106,7 +82,7 @@ while true {
     if streaming && (listening || !options.waitForAccount) { break }
     try await Task.sleep(for: .milliseconds(20))
 }
-say("replaying \(options.bars) bars of \(options.symbols) symbols at \(options.speed) bars/s")
+program.say("replaying \(options.bars) bars of \(options.symbols) symbols at \(options.speed) bars/s")
 let clock = ContinuousClock()
 let started = clock.now
 var barSent: [UInt64] = []
@@ -123,25 +99,15 @@ try await Task.sleep(for: .seconds(options.settleSeconds))
 
 // Each bar's latency: from its last message handed to the connection to the first order request after it (before the next bar).
 let arrivals = await broker.orderArrivals
-var latencies: [Double] = []
-for (index, sent) in barSent.enumerated() {
-    let next = index + 1 < barSent.count ? barSent[index + 1] : UInt64.max
-    if let first = arrivals.first(where: { $0 >= sent && $0 < next }) { latencies.append(Double(first - sent) / 1e6) }
-}
-let sorted = latencies.sorted()
-/// The nearest-rank percentile of the latencies.
-func percentile(_ p: Double, of values: [Double]) -> Double? {
-    values.isEmpty ? nil : values[min(values.count - 1, max(0, Int((Double(values.count) * p).rounded(.up)) - 1))]
-}
+let latency = StubProgram.barToOrder(barSent: barSent, arrivals: arrivals)
 let summary: [String: Any] = [
     "symbols": options.symbols, "bars_published": options.bars, "history_bars": options.history, "speed_bars_per_second": options.speed,
     "replay_seconds": Double((clock.now - started).components.seconds) + Double((clock.now - started).components.attoseconds) / 1e18,
     "orders": await broker.orders.count, "order_requests": arrivals.count, "fills": await broker.fills.count,
     "orders_sent_twice": await broker.submissions.values.filter { $0 > 1 }.count,
     "rate_limited_responses": await broker.rateLimitedCount, "requests": await broker.requestCount,
-    "bars_with_orders": latencies.count,
-    "bar_to_order_ms": ["p50": percentile(0.5, of: sorted) as Any, "p99": percentile(0.99, of: sorted) as Any, "max": sorted.last as Any],
+    "bars_with_orders": latency.bars, "bar_to_order_ms": latency.milliseconds,
 ]
 let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
-say(String(decoding: data, as: UTF8.self))
+program.say(String(decoding: data, as: UTF8.self))
 server.stop()

@@ -106,6 +106,7 @@ public enum VenueCheckCommand {
         } catch {
             checks.append(Check(name: "trading.reachable", ok: false, detail: "\(error)"))
         }
+        let venue = AlpacaVenue(rest: wiring.tradingREST, clock: { SystemClock().now() }, logger: logger)
         do {
             let account = try await wiring.tradingREST.get("/v2/account").body
             let blocked = account["trading_blocked"]?.bool == true || account["account_blocked"]?.bool == true
@@ -116,7 +117,6 @@ public enum VenueCheckCommand {
             json.append(("buying_power", .string(account["buying_power"]?.decimalText ?? "?")))
             checks.append(Check(name: "account.pattern_day_trader", ok: true,
                                 detail: patternDayTrader ? "flagged: under $25,000 of equity day trades are refused" : "not flagged"))
-            let venue = AlpacaVenue(rest: wiring.tradingREST, clock: { SystemClock().now() }, logger: logger)
             let balances = balances(try await venue.balances())
             json.append(("balances", balances.json))
             checks.append(balances.check)
@@ -125,7 +125,7 @@ public enum VenueCheckCommand {
         }
         // Symbols and their rules, then a bar of market data for the first (the data endpoint and the key's plan).
         let parsed = symbols.compactMap(Symbol.init)
-        let rulesJSON = await symbolRules(parsed, venue: AlpacaVenue(rest: wiring.tradingREST, clock: { SystemClock().now() }, logger: logger), checks: &checks)
+        let rulesJSON = await symbolRules(parsed, venue: venue, checks: &checks)
         if let first = parsed.first, !rulesJSON.isEmpty {
             do {
                 let now = SystemClock().now()

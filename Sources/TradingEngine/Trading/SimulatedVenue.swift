@@ -95,14 +95,8 @@ public struct SimulatedVenue: Sendable {
         case .market:
             price = slipped(fillMarketAtClose ? bar.close.value : open, buying: buying)
         case .limit(let limit):
-            let level = limit.value
-            if buying ? open <= level : open >= level {
-                price = open
-            } else if buying ? low <= level : high >= level {
-                price = level
-            } else {
-                return .working
-            }
+            guard let reached = Self.limitFill(limit.value, buying: buying, bar: bar) else { return .working }
+            price = reached
         case .stop(let stop):
             let level = stop.value
             if buying ? open >= level : open <= level {
@@ -118,13 +112,8 @@ public struct SimulatedVenue: Sendable {
             // known to come after it: a limit beyond the trigger fills there, one behind it waits.
             let trigger = stop.value, level = limit.value
             if buying ? open >= trigger : open <= trigger {
-                if buying ? open <= level : open >= level {
-                    price = open
-                } else if buying ? low <= level : high >= level {
-                    price = level
-                } else {
-                    return .working
-                }
+                guard let reached = Self.limitFill(level, buying: buying, bar: bar) else { return .working }
+                price = reached
             } else if (buying ? high >= trigger : low <= trigger) && (buying ? trigger <= level : trigger >= level) {
                 price = trigger
             } else {
@@ -153,6 +142,15 @@ public struct SimulatedVenue: Sendable {
             }
             return policy == .pessimistic ? ("stop", stopOutcome) : ("target", targetOutcome)
         }
+    }
+
+    /// Where a limit order active for the whole bar fills: at the open when the open is already at
+    /// or better than the limit, at the limit when the range reaches it, nowhere otherwise.
+    static func limitFill(_ level: FixedDecimal, buying: Bool, bar: Bar) -> FixedDecimal? {
+        let open = bar.open.value
+        if buying ? open <= level : open >= level { return open }
+        if buying ? bar.low.value <= level : bar.high.value >= level { return level }
+        return nil
     }
 
     private func fill(_ quantity: FixedDecimal, at price: FixedDecimal) -> Outcome {

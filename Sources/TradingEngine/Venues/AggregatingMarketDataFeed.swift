@@ -73,7 +73,15 @@ public struct AggregatingMarketDataFeed: ResumableMarketDataFeed {
             current = nil
         }
         for minute in minuteBars {
-            guard let bucket = try await buckets.bucket(containing: minute.openTime) else { continue }
+            // The bucket being filled answers for its own minutes: the rule (a calendar) is asked once a bucket, not once a minute.
+            let bucket: BarBucket
+            if let open = current?.bucket, open.contains(minute.openTime) {
+                bucket = open
+            } else if let found = try await buckets.bucket(containing: minute.openTime) {
+                bucket = found
+            } else {
+                continue
+            }
             if let open = current, open.bucket != bucket { try close() }
             if current == nil { current = (bucket, []) }
             current!.bars.append(minute)
@@ -196,7 +204,13 @@ actor BarAggregation {
 
     /// A closed minute of `symbol`.
     func add(_ minute: Bar, of symbol: Symbol, now: Timestamp) async throws {
-        guard let bucket = try await buckets.bucket(containing: minute.openTime) else {
+        // The bucket being filled answers for its own minutes: the rule is asked once a bucket.
+        let bucket: BarBucket
+        if let open = filling[symbol]?.bucket, open.contains(minute.openTime) {
+            bucket = open
+        } else if let found = try await buckets.bucket(containing: minute.openTime) {
+            bucket = found
+        } else {
             // Outside every bucket (after the session): the bucket being filled is over.
             if let open = filling[symbol], minute.openTime >= open.bucket.end { try await complete(symbol) }
             try await advance(now: now)

@@ -13,6 +13,9 @@ public struct BarBucket: Sendable, Hashable {
     /// When the bar may reach the trading loop.
     public let release: Timestamp
 
+    /// Whether a minute opening at `minute` is one of this bucket's.
+    public func contains(_ minute: Timestamp) -> Bool { minute >= start && minute < end }
+
     /// A bucket.
     public init(openTime: Timestamp, start: Timestamp, end: Timestamp, release: Timestamp) {
         self.openTime = openTime
