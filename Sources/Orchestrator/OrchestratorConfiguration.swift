@@ -31,6 +31,8 @@ public struct OrchestratorConfiguration: Sendable {
     public var sessionSecret: String?
     /// How long a dashboard session lasts, in hours.
     public var sessionHours = 12
+    /// The memory bound of the prediction routes' cache, in MiB.
+    public var predictionCacheMegabytes = 64
     /// Whether the bundled sample data is imported into an empty database at start-up.
     public var importSampleData: Bool
     /// The least severe log level written.
@@ -147,6 +149,7 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "auth.admin_key", environment: "ORCHESTRATOR_AUTH_ADMIN_KEY", defaultValue: "(none)", meaning: "an admin key (32+ characters) created at start-up if missing; otherwise a first admin key is generated and printed once"),
         Setting(key: "auth.session_secret", environment: "ORCHESTRATOR_AUTH_SESSION_SECRET", defaultValue: "(random per process)", meaning: "32 to 256 characters that sign the dashboard's session cookies; give every API process the same one, or sessions end when a process restarts and are refused by the others"),
         Setting(key: "auth.session_hours", environment: "ORCHESTRATOR_AUTH_SESSION_HOURS", defaultValue: "12", meaning: "how long a dashboard session lasts, 1 to 720 hours"),
+        Setting(key: "prediction.cache_mb", environment: "ORCHESTRATOR_PREDICTION_CACHE_MB", defaultValue: "64", meaning: "memory bound of the forecasts and regimes an API process keeps until their bars change, 1 to 4096 MiB"),
         Setting(key: "sample_data.import", environment: "ORCHESTRATOR_SAMPLE_DATA_IMPORT", defaultValue: "true", meaning: "import the bundled sample data into an empty database at start-up"),
         Setting(key: "log.level", environment: "ORCHESTRATOR_LOG_LEVEL", defaultValue: "info", meaning: "trace, debug, info, notice, warning, error or critical"),
         Setting(key: "log.format", environment: "ORCHESTRATOR_LOG_FORMAT", defaultValue: "json", meaning: "json (one object per line) or text"),
@@ -351,6 +354,7 @@ public enum ConfigurationLoader {
         configuration.security = security
         configuration.sessionSecret = sessionSecret.isEmpty ? nil : sessionSecret
         configuration.sessionHours = try integer(reader, "auth.session_hours", default: 12, range: 1...720)
+        configuration.predictionCacheMegabytes = try integer(reader, "prediction.cache_mb", default: 64, range: 1...4096)
         configuration.jobLeaseSeconds = try integer(reader, "jobs.lease_seconds", default: 30, range: 2...3600)
         configuration.jobPollMilliseconds = try integer(reader, "jobs.poll_milliseconds", default: 50, range: 1...10_000)
         configuration.schedulerLeaseSeconds = try integer(reader, "scheduler.lease_seconds", default: 15, range: 2...3600)

@@ -85,7 +85,8 @@ public enum ServeCommand {
             settings: ServerSettings(version: ProductVersion.current, maximumBodyBytes: configuration.maximumBodyBytes,
                                      openHealth: configuration.openHealth, openMetrics: configuration.openMetrics,
                                      startedAt: clock.now(), sessionSecret: configuration.sessionSecret.map { Array($0.utf8) },
-                                     sessionLifetimeSeconds: configuration.sessionHours * 3600))
+                                     sessionLifetimeSeconds: configuration.sessionHours * 3600,
+                                     predictionCacheBytes: configuration.predictionCacheMegabytes << 20))
     }
 
     /// A worker's or scheduler's `/health/live`, `/health/ready` and `/metrics` on `port` (none when nil).

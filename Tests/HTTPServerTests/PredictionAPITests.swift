@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 import TestSupport
 import Testing
 import TradingCore
@@ -58,6 +59,88 @@ struct PredictionAPITests {
                 #expect(response.status == .ok, "\(response.text)")
                 #expect(try response.json["alerts"] is [Any])
             }
+        }
+    }
+
+    /// The cache lookups counted so far, by result (`hit`, `miss`, `joined`) of one cache.
+    static func lookups(_ fixture: ServerFixture, cache: String) -> [String: Int] {
+        var text: [UInt8] = []
+        fixture.dependencies.metrics.registry.emit(into: &text)
+        var counts: [String: Int] = [:]
+        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") where line.hasPrefix("orchestrator_cache_lookups_total{cache=\"\(cache)\"") {
+            guard let result = line.split(separator: "result=\"").last?.split(separator: "\"").first, let count = line.split(separator: " ").last.flatMap({ Int($0) }) else { continue }
+            counts[String(result)] = count
+        }
+        return counts
+    }
+
+    @Test("two concurrent requests for the same forecast compute and store it once; the others are answered from the cache")
+    func concurrentForecastRequestsComputeOnce() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await Self.storeHourlyBars(fixture)
+            let uri = "/api/v1/predictions/ETH-TEST?horizons=1h,4h"
+            let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        let body = Mutex("")
+                        try await Self.get(client, fixture, uri) { (response: TestResponse) async throws in
+                            #expect(response.status == .ok, "\(response.text)")
+                            body.withLock { $0 = response.text }
+                        }
+                        return body.withLock { $0 }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let counts = Self.lookups(fixture, cache: "forecasts")
+            #expect(counts["miss"] == 1, "\(counts)")
+            #expect((counts["joined"] ?? 0) + (counts["hit"] ?? 0) == 1, "\(counts)")
+            // The two documents differ only in how many rows the request stored.
+            let documents = bodies.map { $0.replacing(#/"newly_stored":\d/#, with: "") }
+            #expect(documents.count == 2 && documents[0] == documents[1])
+            #expect(try await fixture.store.forecasts(symbol: Symbol("ETH-TEST")!, limit: 10).count == 2)
+        }
+    }
+
+    @Test("a new bar, or a correction of an old one, is a new computation; unchanged bars are served from the cache")
+    func cacheFollowsTheStoredBars() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await Self.storeHourlyBars(fixture)
+            let symbol = Symbol("ETH-TEST")!
+            let url = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv")
+            let bars = try BarFileParser(timeframe: .oneHour).parseOHLCV([UInt8](Data(contentsOf: url)), fileName: url.lastPathComponent).bars
+            func store(_ bars: [Bar]) async throws {
+                _ = try await fixture.store.importBars(BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .crypto, quoteCurrency: "USD"),
+                                                                      timeframe: .oneHour, kind: .ohlcv, bars: bars, source: "test"))
+            }
+            func dataTimes() async throws -> (forecast: String?, regimes: String?) {
+                let times = Mutex<(String?, String?)>((nil, nil))
+                try await Self.get(client, fixture, "/api/v1/predictions/ETH-TEST?horizons=1h") { (response: TestResponse) async throws in
+                    let time = try response.json["data_time"] as? String
+                    times.withLock { $0.0 = time }
+                }
+                try await Self.get(client, fixture, "/api/v1/regimes/ETH-TEST") { (response: TestResponse) async throws in
+                    let time = try response.json["data_time"] as? String
+                    times.withLock { $0.1 = time }
+                }
+                return times.withLock { $0 }
+            }
+            let first = try await dataTimes()
+            _ = try await dataTimes()
+            #expect(Self.lookups(fixture, cache: "forecasts") == ["hit": 1, "miss": 1, "joined": 0])
+            #expect(Self.lookups(fixture, cache: "regimes") == ["hit": 1, "miss": 1, "joined": 0])
+            // One more bar: both move to it.
+            try await store([bars[1500]])
+            let second = try await dataTimes()
+            #expect(second.forecast == bars[1500].closeTime(timeframe: .oneHour).iso8601 && second.forecast != first.forecast)
+            #expect(second.regimes == second.forecast)
+            #expect(Self.lookups(fixture, cache: "forecasts")["miss"] == 2)
+            // An old bar corrected: the newest bar is the same, the bars are not.
+            let old = bars[1400]
+            try await store([try Bar(openTime: old.openTime, open: old.open, high: Price(old.high.value + old.high.value), low: old.low, close: old.close, volume: old.volume)])
+            _ = try await dataTimes()
+            #expect(Self.lookups(fixture, cache: "forecasts")["miss"] == 3)
+            #expect(Self.lookups(fixture, cache: "regimes")["miss"] == 3)
         }
     }
 

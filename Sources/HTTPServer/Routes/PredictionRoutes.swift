@@ -60,8 +60,7 @@ enum PredictionRoutes: RouteGroup {
                 let query = try QueryValidator(request, allowed: ["timeframe", "states"])
                 let symbol = try symbolParameter(context)
                 let states = try query.parsed("states", accepted: "2 or 3") { Int($0).flatMap { (2...3).contains($0) ? $0 : nil } } ?? 2
-                let (series, _) = try await load(symbol, timeframe: try timeframe(query), end: nil, store: dependencies.store)
-                let report = try ProblemDetails.unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }
+                let report = try await regimes(symbol, timeframe: try timeframe(query), states: states, dependencies: dependencies)
                 guard case .object(var members) = Representations.regimes(report, symbol: symbol) else { fatalError("an object") }
                 members.append(("recommendation", Representations.recommendation(report)))
                 return JSONResponse.make(.object(members))
@@ -125,9 +124,9 @@ enum PredictionRoutes: RouteGroup {
                 for symbol in symbols {
                     let (series, _) = try await load(symbol, timeframe: requestedTimeframe, end: nil, store: dependencies.store)
                     let time = series.lastCloseTime!
+                    let regimes = try await regimes(symbol, timeframe: series.timeframe, states: 2, dependencies: dependencies)
                     let found = try ProblemDetails.unprocessable { () throws(PredictionError) in
-                        let regimes = try RegimeDetector().detect(series, at: time)
-                        return try PredictiveAlerts().evaluate(series, symbol: symbol, at: time, regimes: regimes)
+                        try PredictiveAlerts().evaluate(series, symbol: symbol, at: time, regimes: regimes)
                     }
                     alerts += found
                 }
@@ -185,27 +184,52 @@ enum PredictionRoutes: RouteGroup {
     // MARK: Parts
 
     /// The forecasts of `GET /predictions/{symbol}` (the document it answers), each stored once for
-    /// scoring; `horizons` nil means those of 5m, 1h, 4h, 24h the bars can express.
+    /// scoring; `horizons` nil means those of 5m, 1h, 4h, 24h the bars can express. Answered from
+    /// the cache while the bars it was computed from are unchanged.
     static func forecast(_ symbol: String, timeframe requested: Timeframe?, horizons requestedHorizons: [Horizon]?, at: Timestamp?, reference: String?,
                          dependencies: ServerDependencies) async throws -> JSONValue {
-        let (series, timeframe, lastClose) = try await loadWithClose(symbol, timeframe: requested, end: at, store: dependencies.store)
-        let horizons = requestedHorizons ?? Horizon.defaults.filter { (try? $0.bars(of: series.timeframe)) != nil }
-        let time = at ?? series.lastCloseTime!
-        var forecaster = Forecaster()
-        if let reference {
-            guard Symbol(reference) != nil else { throw ProblemDetails.invalidParameter("reference", "must be \(Symbol.rule)") }
-            forecaster.reference = try await load(reference, timeframe: timeframe, end: at, store: dependencies.store).0
+        if let reference, Symbol(reference) == nil { throw ProblemDetails.invalidParameter("reference", "must be \(Symbol.rule)") }
+        let instruments = try await dependencies.store.instruments()
+        let (instrument, chosen) = try storedSeries(symbol, timeframe: requested, in: instruments)
+        let timeframe = chosen.timeframe
+        let horizons = requestedHorizons ?? Horizon.defaults.filter { (try? $0.bars(of: timeframe)) != nil }
+        let referenceVersion = try reference.map { reference in
+            let (_, series) = try storedSeries(reference, timeframe: timeframe, in: instruments)
+            return PredictionCaches.SeriesVersion(symbol: reference, revision: series.revision, newestOpenTime: newestOpenTime(series, end: at))
         }
-        let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
-        // Every forecast served is stored (once) with what scoring it later needs.
-        let now = dependencies.clock.now()
-        let records = forecasts.map { ForecastRecord($0, symbol: Symbol(symbol)!, timeframe: timeframe, referenceClose: lastClose, createdAt: now) }
-        let stored = try await dependencies.store.recordForecasts(records)
-        guard case .object(var members) = Representations.forecasts(forecasts, symbol: symbol, gaps: gapCount(series)) else { fatalError("an object") }
-        members.append(("timeframe", .string(timeframe.rawValue)))
+        let key = PredictionCaches.ForecastKey(symbol: symbol, timeframe: timeframe, revision: chosen.revision, newestOpenTime: newestOpenTime(chosen, end: at),
+                                               decisionTime: at, horizons: horizons, reference: referenceVersion, modelVersion: Forecaster.modelVersion)
+        let (result, lookup) = try await dependencies.predictions.forecasts.value(for: key) {
+            let (series, lastClose) = try await loadSeries(instrument, chosen, end: at, store: dependencies.store)
+            let time = at ?? series.lastCloseTime!
+            var forecaster = Forecaster()
+            if let reference {
+                forecaster.reference = try await load(reference, timeframe: timeframe, end: at, store: dependencies.store).0
+            }
+            let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
+            // Every forecast served is stored (once) with what scoring it later needs.
+            let now = dependencies.clock.now()
+            let records = forecasts.map { ForecastRecord($0, symbol: instrument, timeframe: timeframe, referenceClose: lastClose, createdAt: now) }
+            let stored = try await dependencies.store.recordForecasts(records)
+            let result = PredictionCaches.ForecastResult(forecasts: forecasts, gaps: gapCount(series), timeframe: timeframe, newlyStored: stored.count)
+            return (result, result.bytes)
+        }
+        guard case .object(var members) = Representations.forecasts(result.forecasts, symbol: symbol, gaps: result.gaps) else { fatalError("an object") }
+        members.append(("timeframe", .string(result.timeframe.rawValue)))
         members.append(("model_version", .string(Forecaster.modelVersion)))
-        members.append(("newly_stored", .int(stored.count)))
+        members.append(("newly_stored", .int(lookup == .miss ? result.newlyStored : 0)))
         return .object(members)
+    }
+
+    /// The regimes of a symbol's newest stored bars, from the cache while the bars are unchanged.
+    static func regimes(_ symbol: String, timeframe requested: Timeframe?, states: Int, dependencies: ServerDependencies) async throws -> RegimeDetector.Report {
+        let (instrument, chosen) = try storedSeries(symbol, timeframe: requested, in: try await dependencies.store.instruments())
+        let version = PredictionCaches.SeriesVersion(symbol: symbol, revision: chosen.revision, newestOpenTime: newestOpenTime(chosen, end: nil))
+        return try await dependencies.predictions.regimes.value(for: PredictionCaches.RegimeKey(series: version, timeframe: chosen.timeframe, states: states)) {
+            let (series, _) = try await loadSeries(instrument, chosen, end: nil, store: dependencies.store)
+            let report = try ProblemDetails.unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }
+            return (report, PredictionCaches.bytes(of: report))
+        }.0
     }
 
     static func symbolParameter(_ context: APIRequestContext) throws -> String {
@@ -240,27 +264,46 @@ enum PredictionRoutes: RouteGroup {
     /// As `load`, with the exact decimal text of the newest close.
     static func loadWithClose(_ symbolText: String, timeframe requested: Timeframe?, end: Timestamp?, store: any Store,
                               start: Timestamp? = nil) async throws -> (BarSeries, Timeframe, String) {
-        guard let summary = try await store.instruments().first(where: { $0.instrument.symbol.rawValue == symbolText }) else {
+        let (instrument, chosen) = try storedSeries(symbolText, timeframe: requested, in: try await store.instruments())
+        let (series, lastClose) = try await loadSeries(instrument, chosen, end: end, store: store, start: start)
+        return (series, chosen.timeframe, lastClose)
+    }
+
+    /// The stored OHLCV series a request reads: the requested timeframe, or the symbol's shortest.
+    static func storedSeries(_ symbolText: String, timeframe requested: Timeframe?, in instruments: [InstrumentSummary]) throws -> (Symbol, BarSeriesSummary) {
+        guard let summary = instruments.first(where: { $0.instrument.symbol.rawValue == symbolText }) else {
             throw ProblemDetails(.notFound, detail: "no instrument \(symbolText) is stored")
         }
         let candidates = summary.series.filter { $0.kind == .ohlcv && (requested == nil || $0.timeframe == requested) }
-        guard let chosen = candidates.min(by: { $0.timeframe < $1.timeframe }), let lastOpen = chosen.lastOpenTime else {
+        guard let chosen = candidates.min(by: { $0.timeframe < $1.timeframe }), chosen.lastOpenTime != nil else {
             throw ProblemDetails(.unprocessable, detail: "\(symbolText) has no stored OHLCV bars\(requested.map { " at \($0.rawValue)" } ?? ""); predictions need open, high, low and close")
         }
+        return (summary.instrument.symbol, chosen)
+    }
+
+    /// The open time of the newest bar a request reads: the series' newest, or the newest closed by `end`.
+    static func newestOpenTime(_ series: BarSeriesSummary, end: Timestamp?) -> Int64 {
+        let lastOpen = series.lastOpenTime?.millisecondsSinceEpoch ?? .min
+        return min(end.map { $0.millisecondsSinceEpoch - series.timeframe.milliseconds } ?? lastOpen, lastOpen)
+    }
+
+    /// The newest bars (at most `maximumBars`) of a chosen series up to `end`, with the exact text of the newest close.
+    static func loadSeries(_ symbol: Symbol, _ chosen: BarSeriesSummary, end: Timestamp?, store: any Store,
+                           start: Timestamp? = nil) async throws -> (BarSeries, String) {
         let timeframe = chosen.timeframe
-        let newest = min(end.map { $0.millisecondsSinceEpoch - timeframe.milliseconds } ?? lastOpen.millisecondsSinceEpoch, lastOpen.millisecondsSinceEpoch)
+        let newest = newestOpenTime(chosen, end: end)
         let earliest = Timestamp(millisecondsSinceEpoch: max(newest - Int64(maximumBars - 1) * timeframe.milliseconds,
                                                               start?.millisecondsSinceEpoch ?? .min))
         let loaded: (series: BarSeries, lastClose: String)?
         do {
-            loaded = try await store.analyticSeries(symbol: summary.instrument.symbol, timeframe: timeframe, start: earliest,
+            loaded = try await store.analyticSeries(symbol: symbol, timeframe: timeframe, start: earliest,
                                                     end: Timestamp(millisecondsSinceEpoch: newest + 1))
         } catch let error as PredictionError {
             throw ProblemDetails(.unprocessable, detail: error.description)
         }
-        guard let (series, lastClose) = loaded else {
-            throw ProblemDetails(.unprocessable, detail: "\(symbolText) has no \(timeframe.rawValue) bars in the requested window")
+        guard let loaded else {
+            throw ProblemDetails(.unprocessable, detail: "\(symbol.rawValue) has no \(timeframe.rawValue) bars in the requested window")
         }
-        return (series, timeframe, lastClose)
+        return loaded
     }
 }

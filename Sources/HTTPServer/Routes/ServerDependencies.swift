@@ -23,6 +23,8 @@ public struct ServerDependencies: Sendable {
     public var venueStatus: (@Sendable () async -> VenueStatus?)?
     /// The process's one reader of each followed account's events.
     let events: EventHub
+    /// Computed forecasts and regimes, kept while their bars are unchanged.
+    let predictions: PredictionCaches
 
     /// Creates the dependencies.
     public init(store: any Store & SecurityAlertStore, authenticator: APIKeyAuthenticator, metrics: HTTPMetrics, clock: any TradingClock,
@@ -34,6 +36,7 @@ public struct ServerDependencies: Sendable {
         self.clock = clock
         self.settings = settings
         events = EventHub(store: store, securityStore: store)
+        predictions = PredictionCaches(capacityBytes: settings.predictionCacheBytes, registry: metrics.registry)
     }
 }
 
@@ -53,11 +56,13 @@ public struct ServerSettings: Sendable {
     public let sessions: SessionCodec
     /// How long a dashboard session lasts.
     public let sessionLifetimeSeconds: Int
+    /// The memory bound of the computed forecasts and regimes kept for the prediction routes.
+    public let predictionCacheBytes: Int
 
     /// Creates settings; without a session secret, sessions are signed with a random one of this
     /// process (they end when it stops and no other process accepts them).
     public init(version: String, maximumBodyBytes: Int, openHealth: Bool, openMetrics: Bool, startedAt: Timestamp,
-                sessionSecret: [UInt8]? = nil, sessionLifetimeSeconds: Int = 43_200) {
+                sessionSecret: [UInt8]? = nil, sessionLifetimeSeconds: Int = 43_200, predictionCacheBytes: Int = 64 << 20) {
         self.version = version
         self.maximumBodyBytes = maximumBodyBytes
         self.openHealth = openHealth
@@ -65,5 +70,6 @@ public struct ServerSettings: Sendable {
         self.startedAt = startedAt
         sessions = SessionCodec(secret: sessionSecret ?? SessionCodec.randomSecret())
         self.sessionLifetimeSeconds = sessionLifetimeSeconds
+        self.predictionCacheBytes = predictionCacheBytes
     }
 }

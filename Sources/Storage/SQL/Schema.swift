@@ -343,6 +343,11 @@ public enum Schema {
             "ALTER TABLE trading_orders ADD COLUMN change_sequence BIGINT NOT NULL DEFAULT 0",
             "CREATE UNIQUE INDEX trading_orders_changes ON trading_orders (account, change_sequence) WHERE change_sequence > 0",
         ]),
+        Migration(version: 11, name: "series revisions", statements: [
+            // Moved on by every write to a series' bars, so a result computed from the bars (a
+            // forecast, a regime) can be kept until the bars change — an old bar corrected included.
+            "ALTER TABLE bar_series ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
+        ]),
     ]
 
     /// The highest version this build knows.

@@ -94,14 +94,17 @@ public struct BarSeriesSummary: Sendable, Hashable {
     public let firstOpenTime: Timestamp?
     /// The last bar's open time.
     public let lastOpenTime: Timestamp?
+    /// Moves on with every write to the series' bars: equal revisions, equal bars.
+    public let revision: Int64
 
     /// Creates a summary.
-    public init(timeframe: Timeframe, kind: BarSeriesKind, barCount: Int, firstOpenTime: Timestamp?, lastOpenTime: Timestamp?) {
+    public init(timeframe: Timeframe, kind: BarSeriesKind, barCount: Int, firstOpenTime: Timestamp?, lastOpenTime: Timestamp?, revision: Int64 = 0) {
         self.timeframe = timeframe
         self.kind = kind
         self.barCount = barCount
         self.firstOpenTime = firstOpenTime
         self.lastOpenTime = lastOpenTime
+        self.revision = revision
     }
 }
 

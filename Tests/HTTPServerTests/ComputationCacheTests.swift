@@ -1,0 +1,75 @@
+@testable import HTTPServer
+import Prometheus
+import Synchronization
+import Testing
+
+@Suite("Computation cache")
+struct ComputationCacheTests {
+    /// A computation that waits until it is let go, counting how often it started.
+    final class Gate: Sendable {
+        let started = Atomic<Int>(0)
+        private let release: AsyncStream<Void>
+        private let continuation: AsyncStream<Void>.Continuation
+
+        init() { (release, continuation) = AsyncStream.makeStream() }
+
+        func compute(_ value: Int) async -> (Int, bytes: Int) {
+            started.add(1, ordering: .relaxed)
+            for await _ in release { break }
+            return (value, bytes: 10)
+        }
+
+        func open() { continuation.finish() }
+    }
+
+    @Test("concurrent requests for one key wait for one computation and get its result")
+    func concurrentRequestsComputeOnce() async throws {
+        let cache = ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: PrometheusCollectorRegistry())
+        let gate = Gate()
+        let first = Task { try await cache.value(for: "a") { await gate.compute(1) } }
+        while gate.started.load(ordering: .relaxed) == 0 { await Task.yield() }
+        // Started while the first computation runs: these join it instead of computing 2 and 3.
+        let second = Task { try await cache.value(for: "a") { await gate.compute(2) } }
+        let third = Task { try await cache.value(for: "a") { await gate.compute(3) } }
+        try await Task.sleep(for: .milliseconds(20))
+        gate.open()
+        let results = [try await first.value, try await second.value, try await third.value]
+        #expect(results.map(\.0) == [1, 1, 1])
+        #expect(results.map(\.1) == [.miss, .joined, .joined])
+        #expect(gate.started.load(ordering: .relaxed) == 1)
+        let again = try await cache.value(for: "a") { (99, bytes: 10) }
+        #expect(again.0 == 1 && again.1 == .hit)
+    }
+
+    struct Failure: Error {}
+
+    @Test("a failed computation is not kept: its waiters get the error and the next request computes again")
+    func failuresAreNotKept() async throws {
+        let cache = ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: PrometheusCollectorRegistry())
+        await #expect(throws: Failure.self) { try await cache.value(for: "a") { throw Failure() } }
+        let retried = try await cache.value(for: "a") { (5, bytes: 10) }
+        #expect(retried.0 == 5 && retried.1 == .miss)
+        #expect(cache.count == 1)
+    }
+
+    @Test("the kept results stay within the memory bound, the least recently used evicted first")
+    func evictsLeastRecentlyUsed() async throws {
+        let registry = PrometheusCollectorRegistry()
+        let cache = ComputationCache<Int, Int>(name: "test", capacityBytes: 100, registry: registry)
+        for key in 0..<10 { _ = try await cache.value(for: key) { (key, bytes: 10) } }
+        #expect(cache.count == 10)
+        _ = try await cache.value(for: 0) { (-1, bytes: 10) }   // 0 is now the most recently used
+        _ = try await cache.value(for: 10) { (10, bytes: 10) }  // 110 bytes: 1 and 2 evicted, down to 90
+        #expect(cache.count == 9)
+        #expect(try await cache.value(for: 0) { (-1, bytes: 10) }.1 == .hit)
+        #expect(try await cache.value(for: 10) { (-1, bytes: 10) }.1 == .hit)
+        #expect(try await cache.value(for: 1) { (-1, bytes: 10) }.1 == .miss)
+        // A result larger than the whole bound is served and not kept.
+        let large = try await cache.value(for: 99) { (99, bytes: 1_000) }
+        #expect(large.0 == 99)
+        #expect(try await cache.value(for: 99) { (7, bytes: 1_000) }.0 == 7)
+        var text: [UInt8] = []
+        registry.emit(into: &text)
+        #expect(String(decoding: text, as: UTF8.self).contains(#"orchestrator_cache_evictions_total{cache="test"}"#))
+    }
+}
