@@ -59,7 +59,8 @@ public enum BacktestCommands {
         let file = try OHLCVFile.read(request.dataPaths[0])
         let backtest = SMACrossBacktest(fast: try integer("fast", default: 10), slow: try integer("slow", default: 30),
                                         cash: try decimal("--cash", request.cash), commission: try decimal("--commission", request.commission),
-                                        slippageBasisPoints: try decimal("--slippage-bps", request.slippageBasisPoints), allowShort: request.allowShort)
+                                        slippageBasisPoints: try decimal("--slippage-bps", request.slippageBasisPoints), allowShort: request.allowShort,
+                                        keepsJournal: false)
         guard let symbol = Symbol(file.symbol) ?? Symbol("DATA") else { throw RequestError(description: "no usable symbol") }
         var result: SMACrossBacktest.Result?
         let milliseconds = try PortfolioCommands.medianMilliseconds(request.repetitions) { result = try backtest.run(file.bars, symbol: symbol) }
@@ -145,7 +146,7 @@ extension BacktestCommands {
             DispatchQueue.concurrentPerform(iterations: combinations.count) { index in
                 let (fast, slow) = combinations[index]
                 let backtest = SMACrossBacktest(fast: fast, slow: slow, cash: cash, commission: commission, slippageBasisPoints: slippage,
-                                                allowShort: request.allowShort)
+                                                allowShort: request.allowShort, keepsJournal: false)
                 do {
                     let result = try backtest.run(bars, symbol: symbol)
                     results.withLock { $0[index] = result }
@@ -251,7 +252,7 @@ extension BacktestCommands {
               let slippage = FixedDecimal(request.slippageBasisPoints) else { throw RequestError(description: "cash, commission and slippage must be decimals") }
         let file = try given ?? OHLCVFile.read(request.dataPaths[0])
         return (file, SMACrossBacktest(fast: pairs[0].fast, slow: pairs[0].slow, cash: cash, commission: commission,
-                                       slippageBasisPoints: slippage, allowShort: request.allowShort), pairs)
+                                       slippageBasisPoints: slippage, allowShort: request.allowShort, keepsJournal: false), pairs)
     }
 }
 

@@ -154,7 +154,7 @@ public enum JobKinds {
                 throw PayloadError(description: "symbol, timeframe, cash or commission is not valid")
             }
             let bars = try await store.allBars(symbol: symbol, timeframe: timeframe)
-            let backtest = SMACrossBacktest(fast: payload.resolvedFast, slow: payload.resolvedSlow, cash: cash, commission: commission)
+            let backtest = SMACrossBacktest(fast: payload.resolvedFast, slow: payload.resolvedSlow, cash: cash, commission: commission, keepsJournal: false)
             let result = try backtest.run(bars, symbol: symbol)
             let json = BacktestJobResult.json(result, backtest: backtest, symbol: symbol, timeframe: timeframe, bars: bars)
             return String(decoding: json.serialized(), as: UTF8.self)

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import Synchronization
+import TradingCore
 
 /// A leadership query that got no answer within its time limit.
 struct LeadershipTimeout: Error, CustomStringConvertible {
@@ -33,12 +34,7 @@ final class AdvisoryLeadership: Sendable {
 
     /// The lock key of a name: FNV-1a of the name, so every process derives the same key.
     static func key(_ name: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "orchestrator-leadership:\(name)".utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0100_0000_01b3
-        }
-        return Int64(bitPattern: hash)
+        Int64(bitPattern: FNV1a.hash64("orchestrator-leadership:\(name)".utf8))
     }
 
     /// Whether `holder` holds the named lock now, taking it when it is free.

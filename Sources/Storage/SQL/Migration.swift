@@ -1,3 +1,5 @@
+import TradingCore
+
 /// One forward-only schema change. Its statements use tokens that each dialect fills in:
 /// `{id}` an auto-increment primary key, `{without_rowid}` SQLite's clustered-table option.
 public struct Migration: Sendable {
@@ -32,13 +34,7 @@ public struct Migration: Sendable {
     /// A fingerprint of the statements, stored when applied, so an edited old migration is detected.
     public var checksum: String {
         // FNV-1a 64: stable across runs and platforms, unlike Hasher.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in statements.joined(separator: ";\n").utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        FNV1a.hexadecimal64(statements.joined(separator: ";\n").utf8)
     }
 }
 

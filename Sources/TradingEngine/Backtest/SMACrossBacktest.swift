@@ -23,15 +23,20 @@ public struct SMACrossBacktest: Sendable {
     /// Slippage in basis points: buys fill this much above the open, sells below.
     public var slippageBasisPoints: FixedDecimal
     public var allowShort: Bool
+    /// Whether the result's ledger keeps the journal of every fill (its balances are the same
+    /// either way); a sweep or a summary needs only the totals.
+    public var keepsJournal: Bool
 
     /// Creates a backtest; `validate` checks the parameters.
-    public init(fast: Int, slow: Int, cash: FixedDecimal, commission: FixedDecimal, slippageBasisPoints: FixedDecimal = .zero, allowShort: Bool = false) {
+    public init(fast: Int, slow: Int, cash: FixedDecimal, commission: FixedDecimal, slippageBasisPoints: FixedDecimal = .zero, allowShort: Bool = false,
+                keepsJournal: Bool = true) {
         self.fast = fast
         self.slow = slow
         self.cash = cash
         self.commission = commission
         self.slippageBasisPoints = slippageBasisPoints
         self.allowShort = allowShort
+        self.keepsJournal = keepsJournal
     }
 
     /// One round trip.
@@ -118,7 +123,7 @@ public struct SMACrossBacktest: Sendable {
         let fastAverage = movingAverage(fast), slowAverage = movingAverage(slow)
         let one = FixedDecimal(1)
         let slippage = try slippageBasisPoints.divided(by: FixedDecimal(10_000))
-        var ledger = Ledger(cash: cash, at: bars[0].openTime)
+        var ledger = Ledger(cash: cash, at: bars[0].openTime, keepsEntries: keepsJournal)
         var position = FixedDecimal.zero, entryPrice = FixedDecimal.zero, entryBar = 0, entryCommission = FixedDecimal.zero
         var trades: [Trade] = []
         var equity = [Double](repeating: cash.doubleValue, count: n)
@@ -144,8 +149,13 @@ public struct SMACrossBacktest: Sendable {
         func open(at bar: Int, price open: FixedDecimal, long: Bool) throws(DecimalArithmeticError) {
             let price = try fillPrice(open, buying: long)
             let available = ledger.cash   // flat here: equity = cash
-            let units = try available.divided(by: try price.multiplied(by: one + commission), rounding: .towardZero)
-                .rounded(toFractionalDigits: 0, rounding: .towardZero)
+            // ⌊available / (price·(1 + c))⌋ in one integer division of the raw units: the same value as
+            // dividing to 18 digits toward zero and then truncating to a whole number.
+            let perUnit = try price.multiplied(by: one + commission)
+            guard !perUnit.isZero else { throw .divisionByZero }
+            let (whole, overflow) = (available.units / perUnit.units).multipliedReportingOverflow(by: FixedDecimal.unitsPerWhole)
+            guard !overflow else { throw .overflow }
+            let units = FixedDecimal(units: whole)
             guard units.isPositive else { return }
             let fee = try units.multiplied(by: price).multiplied(by: commission)
             try ledger.bookFill(symbol: symbol, side: long ? .buy : .sell, quantity: units, price: price, fee: fee, at: bars[bar].openTime)
@@ -181,7 +191,7 @@ public struct SMACrossBacktest: Sendable {
         let finalEquity = ledger.cash
         return Result(finalEquity: finalEquity, returnPercent: (finalEquity.doubleValue - cash.doubleValue) / cash.doubleValue * 100,
                       trades: trades, maxDrawdownPercent: Self.maxDrawdownPercent(equity),
-                      sharpeRatio: Self.sharpeRatio(equity, times: bars.map(\.openTime)),
+                      sharpeRatio: Self.sharpeRatio(equity, times: bars.map { $0.openTime }),
                       winRatePercent: trades.isEmpty ? .nan : 100 * Double(trades.filter { $0.profit.isPositive }.count) / Double(trades.count),
                       exposurePercent: Self.exposurePercent(trades, bars: n), equityCurve: equity, ledger: ledger)
     }

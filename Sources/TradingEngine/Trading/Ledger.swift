@@ -44,12 +44,17 @@ public struct Ledger: Sendable {
     public private(set) var fees: FixedDecimal = .zero
     public private(set) var realisedProfit: FixedDecimal = .zero
     public let capital: FixedDecimal
+    /// Whether postings are kept as entries; without them the balances are the same (a sweep of
+    /// backtests needs the totals, not a journal of every fill).
+    public let keepsEntries: Bool
     private var sequence = 0
 
-    /// Opens a ledger with starting cash.
-    public init(cash: FixedDecimal, at time: Timestamp) {
+    /// Opens a ledger with starting cash; `keepsEntries` false books the same balances without
+    /// writing the lines (no entries to take, a trial balance of zero, no sequence numbers used).
+    public init(cash: FixedDecimal, at time: Timestamp, keepsEntries: Bool = true) {
         self.cash = cash
         capital = cash
+        self.keepsEntries = keepsEntries
         post(time, [("cash", cash), ("capital", -cash)], memo: "deposit")
     }
 
@@ -84,6 +89,7 @@ public struct Ledger: Sendable {
         realisedProfit = snapshot.realisedProfit
         capital = snapshot.capital
         sequence = snapshot.sequence
+        keepsEntries = true
     }
 
     /// Books a fill of `quantity` (positive) at `price` with a fee; buys add, sells subtract.
@@ -170,8 +176,12 @@ public struct Ledger: Sendable {
         return total
     }
 
-    private mutating func post(_ time: Timestamp, _ lines: [(String, FixedDecimal)], memo: String) {
-        for (account, amount) in lines where !amount.isZero {
+    /// The lines and the memo are only built when entries are kept: formatting them is most of
+    /// the cost of a fill otherwise.
+    private mutating func post(_ time: Timestamp, _ lines: @autoclosure () -> [(String, FixedDecimal)], memo: @autoclosure () -> String) {
+        guard keepsEntries else { return }
+        let memo = memo()
+        for (account, amount) in lines() where !amount.isZero {
             sequence += 1
             entries.append(Entry(sequence: sequence, time: time, account: account, amount: amount, memo: memo))
         }
