@@ -107,15 +107,20 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     /// Stores a computed result (unless it alone exceeds the bound) and evicts the least recently
     /// used results until the kept ones fit.
     private func keep(_ value: Value, bytes: Int, for key: Key) {
-        let (evicted, total, count) = state.withLock { state -> (Int, Int, Int) in
+        let evicted = state.withLock { state -> Int in
+            defer {
+                // Under the lock, so that two stores cannot leave an older figure last.
+                keptBytes.set(to: Double(state.bytes))
+                keptEntries.set(to: Double(state.entries.count))
+            }
             state.running.removeValue(forKey: key)
-            guard bytes <= capacityBytes else { return (0, state.bytes, state.entries.count) }
+            guard bytes <= capacityBytes else { return 0 }
             state.uses += 1
             if let previous = state.entries.updateValue(Entry(value: value, bytes: bytes, lastUse: state.uses), forKey: key) {
                 state.bytes -= previous.bytes
             }
             state.bytes += bytes
-            guard state.bytes > capacityBytes else { return (0, state.bytes, state.entries.count) }
+            guard state.bytes > capacityBytes else { return 0 }
             // Evict down to 90 % of the bound, oldest use first, so one sort pays for several insertions.
             var evicted = 0
             for (oldKey, entry) in state.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) where state.bytes > capacityBytes * 9 / 10 && oldKey != key {
@@ -123,11 +128,9 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
                 state.bytes -= entry.bytes
                 evicted += 1
             }
-            return (evicted, state.bytes, state.entries.count)
+            return evicted
         }
         if evicted > 0 { evictions.increment(by: Int64(evicted)) }
-        keptBytes.set(to: Double(total))
-        keptEntries.set(to: Double(count))
     }
 
     /// The number of kept results (tests).

@@ -49,6 +49,11 @@ extension SQLStore: FeedbackStore {
                       .text(decision.exitClose), .integer(decision.exitTime.millisecondsSinceEpoch), .text(outcome.grossPnL.description),
                       .text(outcome.fee.description), .text(outcome.netPnL.description), .real(outcome.returnBasisPoints),
                       .text(outcome.verdict.rawValue), .integer(decision.scoredAt.millisecondsSinceEpoch)]))
+            // Flagged in the same transaction, whether this insert or an earlier one stored the outcome.
+            statements.append(SQLStatement("UPDATE trading_fills SET scored = 1 WHERE fill_id = ?", [.text(decision.fillID)]))
+        }
+        for fillID in commit.unscorableFills {
+            statements.append(SQLStatement("UPDATE trading_fills SET scored = 2 WHERE fill_id = ? AND scored = 0", [.text(fillID)]))
         }
         // The flag that keeps scored (1) and unscorable (2) forecasts out of the due query, set in the same transaction.
         for (flag, ids) in [(1, commit.outcomes.map(\.forecastId)), (2, commit.unscorableForecasts)] {
@@ -83,6 +88,8 @@ extension SQLStore: FeedbackStore {
         for (name, value) in commit.state.sorted(by: { $0.key < $1.key }) {
             statements.append(Self.setState(name, .text(value)))
         }
+        // Every commit moves the revision on, so a summary computed before it is not served after it.
+        statements.append(Self.nextRevision)
         if commit.countsAsCycle {
             statements.append(SQLStatement("""
                 INSERT INTO feedback_state (name, value) VALUES ('cycles', '1')
@@ -90,10 +97,15 @@ extension SQLStore: FeedbackStore {
                 """))
             statements.append(Self.setState("last_cycle_at", .text(time.iso8601)))
         }
-        guard !statements.isEmpty else { return [] }
         let results = try await database.write(statements)
         return Set(try results.prefix(commit.outcomes.count).compactMap { try $0.first?.integer(0) })
     }
+
+    /// Moves the learned state's revision on by one.
+    private static let nextRevision = SQLStatement("""
+        INSERT INTO feedback_state (name, value) VALUES ('revision', '1')
+        ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(feedback_state.value AS BIGINT) + 1 AS TEXT)
+        """)
 
     private static func setState(_ name: String, _ value: SQLValue) -> SQLStatement {
         SQLStatement("INSERT INTO feedback_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [.text(name), value])
@@ -117,14 +129,14 @@ extension SQLStore: FeedbackStore {
     public func outcomes(limit: Int) async throws -> [StoredOutcome] {
         try await database.query(SQLStatement("""
             SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
-            ORDER BY f.data_time DESC, o.forecast_id DESC LIMIT ?
+            ORDER BY f.data_time DESC, f.id DESC LIMIT ?
             """, [.integer(Int64(limit))])).map(Self.storedOutcome)
     }
 
     public func outcomes(symbol: Symbol, limit: Int) async throws -> [StoredOutcome] {
         try await database.query(SQLStatement("""
             SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
-            WHERE i.symbol = ? ORDER BY f.data_time DESC, o.forecast_id DESC LIMIT ?
+            WHERE i.symbol = ? ORDER BY f.data_time DESC, f.id DESC LIMIT ?
             """, [.text(symbol.rawValue), .integer(Int64(limit))])).map(Self.storedOutcome)
     }
 
@@ -150,7 +162,7 @@ extension SQLStore: FeedbackStore {
         try await database.query(SQLStatement("""
             SELECT f.fill_id, f.client_order_id, f.symbol, f.side, f.quantity, f.price, f.fee, f.filled_at, f.account, a.fingerprint
             FROM trading_fills f JOIN trading_accounts a ON a.name = f.account
-            WHERE NOT EXISTS (SELECT 1 FROM decision_outcomes d WHERE d.fill_id = f.fill_id)
+            WHERE f.scored = 0
             ORDER BY f.filled_at, f.fill_id LIMIT ?
             """, [.integer(Int64(limit))])).map { row in
             UnscoredFill(account: try row.text(8), fingerprint: try row.text(9), fill: BookedFill(
@@ -217,10 +229,36 @@ extension SQLStore: FeedbackStore {
     }
 
     public func resetLearnedState() async throws -> LearnedStateReset {
-        let tables = ["forecast_outcomes", "decision_outcomes", "feedback_signals", "feedback_thresholds", "feedback_models", "feedback_state"]
-        let results = try await database.write(tables.map { SQLStatement("DELETE FROM \($0) RETURNING 1") }
-                                               + [SQLStatement("UPDATE forecasts SET scored = 0 WHERE scored <> 0")])
+        let tables = ["forecast_outcomes", "decision_outcomes", "feedback_signals", "feedback_thresholds", "feedback_models"]
+        // The revision survives the reset and moves on, so no summary of the old state is ever served as the new one's.
+        let results = try await database.write(tables.map { SQLStatement("DELETE FROM \($0) RETURNING 1") } + [
+            SQLStatement("DELETE FROM feedback_state WHERE name <> 'revision' RETURNING 1"),
+            SQLStatement("DELETE FROM feedback_summaries"),
+            Self.nextRevision,
+            SQLStatement("UPDATE forecasts SET scored = 0 WHERE scored <> 0"),
+            SQLStatement("UPDATE trading_fills SET scored = 0 WHERE scored <> 0"),
+        ])
         return LearnedStateReset(outcomes: results[0].count, decisions: results[1].count, signals: results[2].count, thresholds: results[3].count,
                                  models: results[4].count, state: results[5].count)
+    }
+
+    public func feedbackRevision() async throws -> Int64 {
+        let text = try await database.query(SQLStatement("SELECT value FROM feedback_state WHERE name = 'revision'")).first?.text(0)
+        guard let revision = text.map({ Int64($0) }) ?? 0 else { throw StoreError.corruptValue(column: "feedback_state.revision", value: text ?? "") }
+        return revision
+    }
+
+    public func feedbackSummary(_ name: String, revision: Int64) async throws -> String? {
+        try await database.query(SQLStatement("SELECT document FROM feedback_summaries WHERE name = ? AND revision = ?",
+                                              [.text(name), .integer(revision)])).first?.text(0)
+    }
+
+    public func storeFeedbackSummary(_ name: String, document: String, revision: Int64) async throws {
+        // Kept only while the state is still at `revision`: a commit since would make it stale.
+        _ = try await database.write([SQLStatement("""
+            INSERT INTO feedback_summaries (name, revision, document)
+            SELECT ?, ?, ? WHERE COALESCE((SELECT CAST(value AS BIGINT) FROM feedback_state WHERE name = 'revision'), 0) = ?
+            ON CONFLICT (name) DO UPDATE SET revision = excluded.revision, document = excluded.document
+            """, [.text(name), .integer(revision), .text(document), .integer(revision)])])
     }
 }

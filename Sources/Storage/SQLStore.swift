@@ -189,7 +189,7 @@ public final class SQLStore: Store {
                 bar_count = (SELECT COUNT(*) FROM bars WHERE instrument_id = bar_series.instrument_id AND timeframe = bar_series.timeframe),
                 first_open_time = (SELECT MIN(open_time) FROM bars WHERE instrument_id = bar_series.instrument_id AND timeframe = bar_series.timeframe),
                 last_open_time = (SELECT MAX(open_time) FROM bars WHERE instrument_id = bar_series.instrument_id AND timeframe = bar_series.timeframe),
-                updated_at = ?, revision = revision + 1
+                updated_at = ?, revision = revision + \(plan.toWrite.isEmpty ? 0 : 1)
             WHERE instrument_id = \(instrumentID) AND timeframe = ?
             """, [.integer(now), symbol, timeframe]))
         let summary = plan.summary

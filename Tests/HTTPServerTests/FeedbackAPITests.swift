@@ -1,9 +1,10 @@
 import Foundation
-import HTTPServer
+@testable import HTTPServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Prometheus
 import Testing
 import TradingCore
 import TradingEngine
@@ -103,6 +104,52 @@ struct FeedbackAPITests {
             #expect(reset == 200 && (removed["removed"] as? [String: Any])?["outcomes"] as? Int == 2)
             #expect(try await fixture.store.outcomes(limit: 10).isEmpty)
             #expect(try await fixture.store.forecasts(symbol: Symbol("BTC-USD")!, limit: 10).count == 2)
+        }
+    }
+
+    @Test("status and performance are computed once per state of the learned data: kept until a commit or a reset, shared through the store")
+    func summariesFollowTheLearnedState() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            func get(_ uri: String) async throws -> [String: Any] {
+                try await client.execute(uri: uri, method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+                    #expect(response.status == .ok, "\(response.text)")
+                    return try response.json
+                }
+            }
+            func status() async throws -> Int? { (try await get("/api/v1/feedback/status")["outcomes"] as? [String: Any])?["success"] as? Int }
+            func considered() async throws -> Int? { try await get("/api/v1/feedback/performance")["outcomes_considered"] as? Int }
+            /// Successes in the status and outcomes in the performance document.
+            func documents() async throws -> [Int?] { [try await status(), try await considered()] }
+            let store = fixture.store
+            let before = try await store.feedbackRevision()
+            #expect(try await documents() == [0, 0])
+            #expect(try await documents() == [0, 0])
+            #expect(PredictionAPITests.lookups(fixture, cache: "feedback") == ["hit": 2, "miss": 2, "joined": 0])
+            #expect(try await store.feedbackSummary(FeedbackSummaries.storedName(.status), revision: before) != nil, "kept in the store for the other processes")
+            // Scoring commits: the revision moves on and the documents show the new outcomes.
+            _ = try await Self.storeForecasts(fixture)
+            _ = try await FeedbackCycle(store: store).score(now: fixture.dependencies.clock.now())
+            let scored = try await store.feedbackRevision()
+            #expect(scored > before)
+            #expect(try await documents() == [1, 2])
+            // A filtered view is computed from the outcomes once per revision and kept in this process only.
+            #expect((try await get("/api/v1/feedback/performance?horizon=1h")["outcomes_considered"] as? Int) == 1)
+            let hits = PredictionAPITests.lookups(fixture, cache: "feedback")["hit"] ?? 0
+            #expect((try await get("/api/v1/feedback/performance?horizon=1h")["outcomes_considered"] as? Int) == 1)
+            #expect(PredictionAPITests.lookups(fixture, cache: "feedback")["hit"] == hits + 1)
+            // A document computed at an old revision is not kept.
+            try await store.storeFeedbackSummary(FeedbackSummaries.storedName(.status), document: "{}", revision: before)
+            #expect(try await store.feedbackSummary(FeedbackSummaries.storedName(.status), revision: before) == nil)
+            // Another process (its own cache) on the same store serves the stored document.
+            try await FeedbackSummaries.refresh(store)
+            let other = ServerDependencies(store: store, authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(5)),
+                                           metrics: HTTPMetrics(registry: PrometheusCollectorRegistry()), clock: fixture.dependencies.clock,
+                                           settings: fixture.dependencies.settings)
+            #expect(try await FeedbackSummaries.document(.status, other) == Array(try #require(try await store.feedbackSummary(FeedbackSummaries.storedName(.status), revision: scored)).utf8))
+            // A reset moves the revision on, never back: nothing kept before it is served after it.
+            _ = try await store.resetLearnedState()
+            #expect(try await store.feedbackRevision() > scored)
+            #expect(try await documents() == [0, 0])
         }
     }
 

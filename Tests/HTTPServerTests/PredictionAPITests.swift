@@ -129,6 +129,10 @@ struct PredictionAPITests {
             _ = try await dataTimes()
             #expect(Self.lookups(fixture, cache: "forecasts") == ["hit": 1, "miss": 1, "joined": 0])
             #expect(Self.lookups(fixture, cache: "regimes") == ["hit": 1, "miss": 1, "joined": 0])
+            // Bars stored again unchanged change nothing.
+            try await store(Array(bars[1400..<1500]))
+            _ = try await dataTimes()
+            #expect(Self.lookups(fixture, cache: "forecasts") == ["hit": 2, "miss": 1, "joined": 0])
             // One more bar: both move to it.
             try await store([bars[1500]])
             let second = try await dataTimes()

@@ -7,7 +7,7 @@ import TradingEngine
 
 @Suite("Decision outcomes: every fill scored once over its account's decision interval, in fixed point")
 struct DecisionScoringTests {
-    @Test("fills of a run are scored at the close h bars after their bar, net of fees; nothing twice; reset clears them", arguments: Backend.available)
+    @Test("fills of a run are scored at the close h bars after their bar, net of fees; nothing twice or read again; reset clears them", arguments: Backend.available)
     func decisions(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in
             let bars = try TradingStoreConformanceTests.bars()
@@ -35,9 +35,13 @@ struct DecisionScoringTests {
             let move = fill.side == .buy ? series[entry + 4].close.value - fill.price : fill.price - series[entry + 4].close.value
             #expect(decision.outcome.netPnL == (try move.multiplied(by: fill.quantity)) - fill.fee)
             #expect(report.netPnL == stored.reduce(FixedDecimal.zero) { $0 + $1.outcome.netPnL })
-            // Nothing is scored twice.
-            #expect(try await cycle.scoreDecisions(now: Timestamp(iso8601: "2030-01-01T00:00:00Z")!).scored == 0)
+            // Nothing is scored twice, and scored fills are not read again (only those still waiting).
+            let again = try await cycle.scoreDecisions(now: Timestamp(iso8601: "2030-01-01T00:00:00Z")!)
+            #expect(again.scored == 0 && again.examined == report.waiting)
+            #expect(try await fixture.store.unscoredFills(limit: 1000).count == report.waiting)
             #expect(try await fixture.store.resetLearnedState().decisions == report.scored)
+            // A reset makes every fill due again.
+            #expect(try await fixture.store.unscoredFills(limit: 1000).count == fills.count)
             #expect(try await fixture.store.tradingFills(account: "scored", limit: 1000).count == fills.count, "fills are never learned state")
         }
     }

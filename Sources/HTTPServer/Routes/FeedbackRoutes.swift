@@ -43,7 +43,7 @@ enum FeedbackRoutes: RouteGroup {
                 problems: [.invalidParameter])
             ) { request, _ in
                 _ = try QueryValidator(request, allowed: [])
-                return JSONResponse.make(try await Representations.feedbackStatus(store))
+                return JSONResponse.make(bytes: try await FeedbackSummaries.document(.status, dependencies))
             },
             APIRoute(APIOperation(
                 .get, "/api/v1/feedback/performance", id: "getFeedbackPerformance", tag: .feedback, summary: "Rolling forecast performance", role: .viewer,
@@ -65,24 +65,13 @@ enum FeedbackRoutes: RouteGroup {
                 let window = try query.parsed("window", accepted: "an integer from 1 to 5000") { Int($0).flatMap { (1...5000).contains($0) ? $0 : nil } } ?? 250
                 let horizon = try query.value("horizon"), symbol = try query.value("symbol"), model = try query.value("model")
                 if let symbol, Symbol(symbol) == nil { throw ProblemDetails.invalidParameter("symbol", "must be \(Symbol.rule)") }
-                let outcomes = try await store.outcomes(limit: 100_000).filter {
-                    (horizon == nil || $0.horizon == horizon) && (symbol == nil || $0.symbol.rawValue == symbol) && (model == nil || $0.model == model)
+                // The default view (every group, the default window) is kept per revision of the learned state in the
+                // store; the other views in this process.
+                guard horizon == nil && symbol == nil && model == nil && window == 250 else {
+                    return JSONResponse.make(bytes: try await FeedbackSummaries.performanceView(horizon: horizon, symbol: symbol, model: model, window: window,
+                                                                                             dependencies))
                 }
-                var tracker = PerformanceTracker(window: window)
-                // Oldest first, so each key's window holds its newest outcomes.
-                for stored in outcomes.reversed() {
-                    tracker.record(stored.outcome, probabilityUp: stored.probabilityUp,
-                                   key: PerformanceTracker.Key(model: stored.model, horizon: stored.horizon, symbol: stored.symbol.rawValue, regime: stored.signature.regime),
-                                   signature: stored.signature)
-                }
-                let decisions = try await store.decisionOutcomes(limit: 100_000)
-                return JSONResponse.make([
-                    "outcomes_considered": .int(outcomes.count),
-                    "strategies": .array(Representations.strategies(decisions)),
-                    "window": .int(window),
-                    "groups": .array(tracker.summaries.map { Representations.performance($0.key, $0.summary) }),
-                    "signatures": .array(tracker.signatureRecords().map(Representations.signatureRecord)),
-                ])
+                return JSONResponse.make(bytes: try await FeedbackSummaries.document(.performance, dependencies))
             },
             APIRoute(APIOperation(
                 .get, "/api/v1/feedback/signals", id: "getFeedbackSignals", tag: .feedback, summary: "Learning signals, newest first", role: .viewer,
@@ -262,6 +251,29 @@ enum FeedbackRoutes: RouteGroup {
 }
 
 extension Representations {
+    /// The performance document of `GET /api/v1/feedback/performance`: each group's newest
+    /// `window` outcomes among the newest 100,000, the signatures' records and the strategies' decisions.
+    public static func feedbackPerformance(_ store: any Store, horizon: String?, symbol: String?, model: String?, window: Int) async throws -> JSONValue {
+        let outcomes = try await store.outcomes(limit: 100_000).filter {
+            (horizon == nil || $0.horizon == horizon) && (symbol == nil || $0.symbol.rawValue == symbol) && (model == nil || $0.model == model)
+        }
+        var tracker = PerformanceTracker(window: window)
+        // Oldest first, so each key's window holds its newest outcomes.
+        for stored in outcomes.reversed() {
+            tracker.record(stored.outcome, probabilityUp: stored.probabilityUp,
+                           key: PerformanceTracker.Key(model: stored.model, horizon: stored.horizon, symbol: stored.symbol.rawValue, regime: stored.signature.regime),
+                           signature: stored.signature)
+        }
+        let decisions = try await store.decisionOutcomes(limit: 100_000)
+        return [
+            "outcomes_considered": .int(outcomes.count),
+            "strategies": .array(Representations.strategies(decisions)),
+            "window": .int(window),
+            "groups": .array(tracker.summaries.map { Representations.performance($0.key, $0.summary) }),
+            "signatures": .array(tracker.signatureRecords().map(Representations.signatureRecord)),
+        ]
+    }
+
     /// The feedback loop's status document (`GET /api/v1/feedback/status`, `orchestrator feedback report`).
     public static func feedbackStatus(_ store: any Store) async throws -> JSONValue {
         let state = try await store.feedbackState()

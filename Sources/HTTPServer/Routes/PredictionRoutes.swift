@@ -121,10 +121,13 @@ enum PredictionRoutes: RouteGroup {
                     }.prefix(maximumSymbols).map(\.instrument.symbol.rawValue)
                 }
                 var alerts: [PredictiveAlerts.Alert] = []
+                let instruments = try await dependencies.store.instruments()
                 for symbol in symbols {
-                    let (series, _) = try await load(symbol, timeframe: requestedTimeframe, end: nil, store: dependencies.store)
+                    // The series and its regimes from one summary, so both see the same bars.
+                    let (instrument, chosen) = try storedSeries(symbol, timeframe: requestedTimeframe, in: instruments)
+                    let (series, _) = try await loadSeries(instrument, chosen, end: nil, store: dependencies.store)
                     let time = series.lastCloseTime!
-                    let regimes = try await regimes(symbol, timeframe: series.timeframe, states: 2, dependencies: dependencies)
+                    let regimes = try await regimes(instrument, chosen, states: 2, dependencies: dependencies)
                     let found = try ProblemDetails.unprocessable { () throws(PredictionError) in
                         try PredictiveAlerts().evaluate(series, symbol: symbol, at: time, regimes: regimes)
                     }
@@ -193,9 +196,9 @@ enum PredictionRoutes: RouteGroup {
         let (instrument, chosen) = try storedSeries(symbol, timeframe: requested, in: instruments)
         let timeframe = chosen.timeframe
         let horizons = requestedHorizons ?? Horizon.defaults.filter { (try? $0.bars(of: timeframe)) != nil }
-        let referenceVersion = try reference.map { reference in
-            let (_, series) = try storedSeries(reference, timeframe: timeframe, in: instruments)
-            return PredictionCaches.SeriesVersion(symbol: reference, revision: series.revision, newestOpenTime: newestOpenTime(series, end: at))
+        let referenceSeries = try reference.map { try storedSeries($0, timeframe: timeframe, in: instruments) }
+        let referenceVersion = referenceSeries.map { symbol, series in
+            PredictionCaches.SeriesVersion(symbol: symbol.rawValue, revision: series.revision, newestOpenTime: newestOpenTime(series, end: at))
         }
         let key = PredictionCaches.ForecastKey(symbol: symbol, timeframe: timeframe, revision: chosen.revision, newestOpenTime: newestOpenTime(chosen, end: at),
                                                decisionTime: at, horizons: horizons, reference: referenceVersion, modelVersion: Forecaster.modelVersion)
@@ -203,8 +206,8 @@ enum PredictionRoutes: RouteGroup {
             let (series, lastClose) = try await loadSeries(instrument, chosen, end: at, store: dependencies.store)
             let time = at ?? series.lastCloseTime!
             var forecaster = Forecaster()
-            if let reference {
-                forecaster.reference = try await load(reference, timeframe: timeframe, end: at, store: dependencies.store).0
+            if let (referenceSymbol, referenceSummary) = referenceSeries {
+                forecaster.reference = try await loadSeries(referenceSymbol, referenceSummary, end: at, store: dependencies.store).0
             }
             let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
             // Every forecast served is stored (once) with what scoring it later needs.
@@ -224,7 +227,12 @@ enum PredictionRoutes: RouteGroup {
     /// The regimes of a symbol's newest stored bars, from the cache while the bars are unchanged.
     static func regimes(_ symbol: String, timeframe requested: Timeframe?, states: Int, dependencies: ServerDependencies) async throws -> RegimeDetector.Report {
         let (instrument, chosen) = try storedSeries(symbol, timeframe: requested, in: try await dependencies.store.instruments())
-        let version = PredictionCaches.SeriesVersion(symbol: symbol, revision: chosen.revision, newestOpenTime: newestOpenTime(chosen, end: nil))
+        return try await regimes(instrument, chosen, states: states, dependencies: dependencies)
+    }
+
+    /// The regimes of a chosen series' newest bars, from the cache while the bars are unchanged.
+    static func regimes(_ instrument: Symbol, _ chosen: BarSeriesSummary, states: Int, dependencies: ServerDependencies) async throws -> RegimeDetector.Report {
+        let version = PredictionCaches.SeriesVersion(symbol: instrument.rawValue, revision: chosen.revision, newestOpenTime: newestOpenTime(chosen, end: nil))
         return try await dependencies.predictions.regimes.value(for: PredictionCaches.RegimeKey(series: version, timeframe: chosen.timeframe, states: states)) {
             let (series, _) = try await loadSeries(instrument, chosen, end: nil, store: dependencies.store)
             let report = try ProblemDetails.unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }

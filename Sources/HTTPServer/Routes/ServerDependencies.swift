@@ -25,6 +25,8 @@ public struct ServerDependencies: Sendable {
     let events: EventHub
     /// Computed forecasts and regimes, kept while their bars are unchanged.
     let predictions: PredictionCaches
+    /// The feedback routes' documents, kept per revision of the learned state.
+    let feedbackDocuments: ComputationCache<FeedbackSummaries.Key, [UInt8]>
 
     /// Creates the dependencies.
     public init(store: any Store & SecurityAlertStore, authenticator: APIKeyAuthenticator, metrics: HTTPMetrics, clock: any TradingClock,
@@ -37,6 +39,7 @@ public struct ServerDependencies: Sendable {
         self.settings = settings
         events = EventHub(store: store, securityStore: store)
         predictions = PredictionCaches(capacityBytes: settings.predictionCacheBytes, registry: metrics.registry)
+        feedbackDocuments = ComputationCache(name: "feedback", capacityBytes: 16 << 20, registry: metrics.registry)
     }
 }
 

@@ -26,6 +26,12 @@ struct FeedbackService: Service {
                     continue
                 }
                 metrics.record(report, recent: try await store.outcomes(limit: 5000), thresholds: try await store.thresholds())
+                // The status and performance documents of the new state, so the routes read them instead of the outcomes.
+                do {
+                    try await FeedbackSummaries.refresh(store)
+                } catch {
+                    logger.warning("feedback documents not refreshed; the routes compute them", metadata: ["reason": .string(String(describing: error))])
+                }
                 if report.scored > 0 || !report.drifts.isEmpty || !trials.isEmpty || decisions.scored > 0 {
                     logger.info("feedback cycle", metadata: ["scored": .stringConvertible(report.scored), "drifts": .stringConvertible(report.drifts.count),
                                                              "promotions": .stringConvertible(trials.filter(\.verdict.promote).count),

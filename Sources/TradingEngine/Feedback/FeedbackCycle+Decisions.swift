@@ -32,10 +32,10 @@ extension FeedbackCycle {
     public func scoreDecisions(now: Timestamp) async throws -> DecisionReport {
         let fills = try await store.unscoredFills(limit: 20_000)
         var decisions: [StoredDecisionOutcome] = []
-        var waiting = 0, unscorable = 0
+        var waiting = 0, missingBar = 0, unscorable: [String] = []
         var series: [String: Closes] = [:]
         for unscored in fills {
-            guard let horizon = Self.decisionHorizon(fingerprint: unscored.fingerprint) else { unscorable += 1; continue }
+            guard let horizon = Self.decisionHorizon(fingerprint: unscored.fingerprint) else { unscorable.append(unscored.fill.fillID); continue }
             let fill = unscored.fill
             let key = "\(fill.symbol.rawValue)|\(horizon.timeframe.rawValue)"
             if series[key] == nil {
@@ -46,25 +46,27 @@ extension FeedbackCycle {
             // A fill happens at the open of its bar (the bar after the decision): held through that
             // bar and the next h − 1, it is marked at the close of bar entry + h − 1.
             guard let entry = closes.index[fill.time.millisecondsSinceEpoch + horizon.timeframe.milliseconds] else {
-                if closes.closeTimes.last.map({ $0 > fill.time }) == true { unscorable += 1 } else { waiting += 1 }
+                // Read again next time either way: a missing entry bar may still be backfilled (a feed's gap healed).
+                if closes.closeTimes.last.map({ $0 > fill.time }) == true { missingBar += 1 } else { waiting += 1 }
                 continue
             }
             let exit = entry + horizon.bars - 1
             guard exit < closes.closeTexts.count else { waiting += 1; continue }
             guard let exitClose = FixedDecimal(closes.closeTexts[exit]),
                   let outcome = try? DecisionOutcome(buy: fill.side == .buy, quantity: fill.quantity, price: fill.price, fee: fill.fee, exitClose: exitClose) else {
-                unscorable += 1
+                unscorable.append(fill.fillID)
                 continue
             }
             decisions.append(StoredDecisionOutcome(fillID: fill.fillID, account: unscored.account, symbol: fill.symbol, horizonBars: horizon.bars,
                                                    exitClose: closes.closeTexts[exit], exitTime: closes.closeTimes[exit], outcome: outcome, scoredAt: now))
         }
-        if !decisions.isEmpty {
+        if !decisions.isEmpty || !unscorable.isEmpty {
             var commit = FeedbackCommit()
             commit.decisions = decisions
+            commit.unscorableFills = unscorable
             try await store.commitFeedback(commit, at: now)
         }
-        return DecisionReport(examined: fills.count, scored: decisions.count, waiting: waiting, unscorable: unscorable,
+        return DecisionReport(examined: fills.count, scored: decisions.count, waiting: waiting, unscorable: unscorable.count + missingBar,
                               successes: decisions.filter { $0.outcome.verdict == .success }.count,
                               failures: decisions.filter { $0.outcome.verdict == .failure }.count,
                               netPnL: decisions.reduce(FixedDecimal.zero) { $0 + $1.outcome.netPnL })

@@ -159,6 +159,10 @@ public struct FeedbackCommit: Sendable {
     /// Forecasts that can never be scored (their data-time bar is not stored): flagged so the due
     /// query stops returning them.
     public var unscorableForecasts: [Int64] = []
+    /// Fills that can never be scored (no decision horizon, an exit close that is not a number):
+    /// flagged so the due query stops returning them. A fill whose entry bar is missing is not
+    /// flagged: a backfill may still bring the bar.
+    public var unscorableFills: [String] = []
     /// OPTIMIZATION and ADAPTATION signals (SUCCESS and FAILURE live in the outcomes).
     public var signals: [LearningSignal] = []
     /// Thresholds to set.
@@ -211,7 +215,7 @@ public protocol FeedbackStore: Sendable {
     func outcomes(limit: Int) async throws -> [StoredOutcome]
     /// The newest scored outcomes of one symbol, newest data time first.
     func outcomes(symbol: Symbol, limit: Int) async throws -> [StoredOutcome]
-    /// Fills of every account without a decision outcome, oldest first.
+    /// Fills of every account neither scored nor found unscorable, oldest first.
     func unscoredFills(limit: Int) async throws -> [UnscoredFill]
     /// The newest decision outcomes, newest exit first.
     func decisionOutcomes(limit: Int) async throws -> [StoredDecisionOutcome]
@@ -226,4 +230,11 @@ public protocol FeedbackStore: Sendable {
     /// Removes everything learned (outcomes, decision outcomes, signals, thresholds, model versions, state) in one
     /// transaction; forecasts, orders, fills and the ledger are not touched.
     func resetLearnedState() async throws -> LearnedStateReset
+    /// The learned state's revision: moved on by every `commitFeedback` and by a reset, never
+    /// repeated (0 before the first).
+    func feedbackRevision() async throws -> Int64
+    /// The named summary document stored for `revision` (nil when none is).
+    func feedbackSummary(_ name: String, revision: Int64) async throws -> String?
+    /// Keeps a summary document computed at `revision`, unless the learned state has moved on since.
+    func storeFeedbackSummary(_ name: String, document: String, revision: Int64) async throws
 }

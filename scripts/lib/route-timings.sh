@@ -1,0 +1,28 @@
+# Shared by scripts/benchmark-predictions and scripts/benchmark-feedback-routes (sourced, not run).
+# time_routes PORT KEY DURATION CONNECTIONS "name|path"...: times the first request of every route
+# with curl on the idle server (before any load: a request queued behind a previous load would
+# measure that load's backlog), then runs wrk against each route and prints one line per route.
+# Needs $work (a scratch folder).
+time_routes() {
+    local port="$1" key="$2" duration="$3" connections="$4"
+    shift 4
+    local entry name path answer rps p50 p99 errors
+    declare -A first
+    for entry in "$@"; do
+        name="${entry%%|*}" path="${entry#*|}"
+        answer="$(curl -s -o "$work/first" -w '%{http_code} %{time_total}' -H "Authorization: Bearer $key" "http://127.0.0.1:$port$path")"
+        [ "${answer%% *}" = 200 ] || { echo "$name: first request answered ${answer%% *}: $(head -c 300 "$work/first")"; return 1; }
+        first[$name]="$(awk -v t="${answer#* }" 'BEGIN {printf "%.1f", t * 1000}')"
+    done
+    for entry in "$@"; do
+        name="${entry%%|*}" path="${entry#*|}"
+        wrk -t2 -c"$connections" -d"$duration" --timeout 60s --latency -H "Authorization: Bearer $key" "http://127.0.0.1:$port$path" >"$work/wrk"
+        rps="$(awk '/Requests\/sec/ {print $2}' "$work/wrk")"
+        p50="$(awk '$1=="50%" {print $2}' "$work/wrk")"
+        p99="$(awk '$1=="99%" {print $2}' "$work/wrk")"
+        errors="$(grep -E 'Non-2xx|Socket errors' "$work/wrk" | tr '\n' ' ' || true)"
+        printf '%-66s first %8s ms  %9s req/s  p50 %8s  p99 %8s %s\n' "$name" "${first[$name]}" "$rps" "$p50" "$p99" "$errors"
+        # Let a saturated route's queued requests finish before the next load starts.
+        sleep 5
+    done
+}
