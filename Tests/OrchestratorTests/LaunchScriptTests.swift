@@ -32,8 +32,7 @@ struct LaunchScriptTests {
             exit 0
             """
         for (name, text) in [("docker", docker), ("docker-compose", compose)] {
-            try text.write(toFile: bin + "/" + name, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/" + name)
+            try await writeExecutable(text, to: bin + "/" + name)
         }
         path = bin + ":" + path
         let process = Process()
@@ -65,6 +64,19 @@ struct LaunchScriptTests {
         await process.exited()
         try handle.close()
         return (process.terminationStatus, try String(contentsOfFile: log, encoding: .utf8))
+    }
+
+    /// Writes an executable script from a short-lived child process. Written from this process,
+    /// the file's write descriptor can be inherited by a process another test spawns at that
+    /// moment; while that process lives, executing the script fails with "Text file busy" (the
+    /// launcher then saw `docker info` fail although the stand-in exits 0).
+    static func writeExecutable(_ text: String, to path: String) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", #"printf '%s\n' "$1" > "$2" && chmod 755 "$2""#, "sh", text, path]
+        try process.run()
+        await process.exited()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
     @Test("auto mode picks Docker only when the engine and compose answer, says why, and a dry run changes nothing", arguments: [
