@@ -21,6 +21,13 @@ public actor BinanceVenue: ExecutionVenue {
     private var lastPrices: [Symbol: FixedDecimal] = [:]
     /// Orders this process knows by client order id, as last seen.
     private var known: [String: VenueOrderState] = [:]
+    /// When each known order was last heard of (its answer, a stream report or a poll).
+    private var lastHeard: [String: ContinuousClock.Instant] = [:]
+    /// How long a working order goes unheard before `synchronize()` asks the exchange about it.
+    /// While the account stream reports, nothing is asked: querying every working order each
+    /// second (the runner's interval) spent a REST request per order beside the stream's report,
+    /// sharing the connection pool and the rate budget with the next bar's orders.
+    public private(set) var quietPeriod: Duration = .seconds(5)
     private var clientIDsByVenueID: [String: String] = [:]
     private var reportedTrades: Set<String> = []
     private var reportedAccepted: Set<String> = []
@@ -263,20 +270,27 @@ public actor BinanceVenue: ExecutionVenue {
         reports.subscribe()
     }
 
-    /// Queries every working order this process knows and reports what changed (fills from
-    /// `myTrades` of the order, each trade once). The REST path of execution reports, used at
-    /// each bar and whenever the account stream is down.
-    public func poll() async throws {
-        for state in known.values where !state.status.isTerminal {
+    /// Sets how long a working order goes unheard before `synchronize()` asks about it.
+    public func setQuietPeriod(_ period: Duration) {
+        quietPeriod = period
+    }
+
+    /// Queries every working order this process knows that has not been heard of for `quietFor`
+    /// and reports what changed (fills from `myTrades` of the order, each trade once). The REST
+    /// path of execution reports, for when the account stream is down or silent.
+    public func poll(quietFor: Duration = .zero) async throws {
+        let now = ContinuousClock.now
+        for state in known.values where !state.status.isTerminal && lastHeard[state.clientOrderID].map({ now - $0 >= quietFor }) ?? true {
             guard let current = try await order(clientOrderID: state.clientOrderID, symbol: state.symbol) else { continue }
             record(current, fills: current.filledQuantity > state.filledQuantity ? try await trades(of: current) : [])
         }
     }
 
-    /// Resolves unknown submissions, then polls working orders: the REST path of execution reports.
+    /// Resolves unknown submissions, then polls the working orders not heard of for the quiet
+    /// period: the REST path of execution reports.
     public func synchronize() async throws {
         try await resolveUnknownOrders()
-        try await poll()
+        try await poll(quietFor: quietPeriod)
     }
 
     /// Resolves every unknown submission by querying its client order id: found, it is recorded
@@ -332,6 +346,7 @@ public actor BinanceVenue: ExecutionVenue {
                                                           quantity: report.quantity, filledQuantity: report.cumulativeQuantity, filledNotional: .zero,
                                                           updatedAt: report.time)
         }
+        if known[report.clientOrderID] != nil { lastHeard[report.clientOrderID] = .now }
         publish(report)
     }
 
@@ -368,6 +383,7 @@ public actor BinanceVenue: ExecutionVenue {
     /// Forgets everything about an ended order.
     private func forget(_ clientOrderID: String) {
         if let venueID = known.removeValue(forKey: clientOrderID)?.venueOrderID { clientIDsByVenueID[venueID] = nil }
+        lastHeard[clientOrderID] = nil
         reportedAccepted.remove(clientOrderID)
         reportedTerminal.remove(clientOrderID)
         endedOrders.remove(clientOrderID)
@@ -380,6 +396,7 @@ public actor BinanceVenue: ExecutionVenue {
     /// Records a state and its fills, publishing accepted, each new fill, and the terminal report.
     private func record(_ state: VenueOrderState, fills: [VenueFill]) {
         known[state.clientOrderID] = state
+        lastHeard[state.clientOrderID] = .now
         if let venueID = state.venueOrderID { clientIDsByVenueID[venueID] = state.clientOrderID }
         if reportedAccepted.insert(state.clientOrderID).inserted, state.status != .rejected {
             publish(ExecutionReport(kind: .accepted, clientOrderID: state.clientOrderID, venueOrderID: state.venueOrderID, symbol: state.symbol,

@@ -153,6 +153,34 @@ struct BinanceVenueTests {
         #expect(abs(offset - 10_000) < 1_000, "offset \(offset)")
     }
 
+    @Test("synchronize asks the exchange only about working orders not heard of for the quiet period; poll asks about all")
+    func quietOrdersArePolled() async throws {
+        let fixture = try await StubFixture.start()
+        defer { fixture.stop() }
+        await fixture.exchange.trade(StubFixture.bar("30000", "30000", "30000", "30000", at: Timestamp(millisecondsSinceEpoch: 0)), symbol: "BTCUSDT")
+        await fixture.venue.setReferencePrice(FixedDecimal(30_000), for: StubFixture.symbol)
+        let submission = try await fixture.venue.submit(VenueOrderRequest(clientOrderID: "quiet-1", symbol: StubFixture.symbol, side: .buy,
+                                                                          type: .limit(Price("29000")!), quantity: FixedDecimal("0.01")!))
+        guard case .accepted = submission else { Issue.record("expected an acceptance, got \(submission)"); return }
+        // Just heard of (its answer): nothing is asked.
+        var before = await fixture.exchange.requestCount
+        try await fixture.venue.synchronize()
+        #expect(await fixture.exchange.requestCount == before)
+        // Quiet for longer than the period: asked once.
+        await fixture.venue.setQuietPeriod(.milliseconds(50))
+        try await Task.sleep(for: .milliseconds(80))
+        before = await fixture.exchange.requestCount
+        try await fixture.venue.synchronize()
+        #expect(await fixture.exchange.requestCount == before + 1)
+        // Heard of again by that query: not asked again until it has been quiet once more.
+        before = await fixture.exchange.requestCount
+        try await fixture.venue.synchronize()
+        #expect(await fixture.exchange.requestCount == before)
+        // An explicit poll asks about every working order.
+        try await fixture.venue.poll()
+        #expect(await fixture.exchange.requestCount == before + 1)
+    }
+
     @Test("a 429 pauses every caller for its Retry-After; nothing is sent meanwhile")
     func rateLimited() async throws {
         let fixture = try await StubFixture.start()
