@@ -49,20 +49,13 @@ extension SQLStore: FeedbackStore {
                       .text(decision.exitClose), .integer(decision.exitTime.millisecondsSinceEpoch), .text(outcome.grossPnL.description),
                       .text(outcome.fee.description), .text(outcome.netPnL.description), .real(outcome.returnBasisPoints),
                       .text(outcome.verdict.rawValue), .integer(decision.scoredAt.millisecondsSinceEpoch)]))
-            // Flagged in the same transaction, whether this insert or an earlier one stored the outcome.
-            statements.append(SQLStatement("UPDATE trading_fills SET scored = 1 WHERE fill_id = ?", [.text(decision.fillID)]))
         }
-        for fillID in commit.unscorableFills {
-            statements.append(SQLStatement("UPDATE trading_fills SET scored = 2 WHERE fill_id = ? AND scored = 0", [.text(fillID)]))
-        }
-        // The flag that keeps scored (1) and unscorable (2) forecasts out of the due query, set in the same transaction.
-        for (flag, ids) in [(1, commit.outcomes.map(\.forecastId)), (2, commit.unscorableForecasts)] {
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = ids[start..<min(start + 500, ids.count)]
-                statements.append(SQLStatement("UPDATE forecasts SET scored = \(flag) WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))",
-                                               chunk.map { .integer($0) }))
-            }
-        }
+        // The flags that keep scored (1) and unscorable (2) forecasts and fills out of the due queries, set in the same
+        // transaction (a fill whether this insert or an earlier one stored its outcome).
+        statements += Self.flagStatements("forecasts", key: "id", flag: 1, commit.outcomes.map { .integer($0.forecastId) })
+        statements += Self.flagStatements("forecasts", key: "id", flag: 2, commit.unscorableForecasts.map { .integer($0) })
+        statements += Self.flagStatements("trading_fills", key: "fill_id", flag: 1, commit.decisions.map { .text($0.fillID) })
+        statements += Self.flagStatements("trading_fills", key: "fill_id", flag: 2, commit.unscorableFills.map { .text($0) }, onlyUnflagged: true)
         for signal in commit.signals {
             statements.append(SQLStatement("""
                 INSERT INTO feedback_signals (kind, subject, rule, message, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -99,6 +92,17 @@ extension SQLStore: FeedbackStore {
         }
         let results = try await database.write(statements)
         return Set(try results.prefix(commit.outcomes.count).compactMap { try $0.first?.integer(0) })
+    }
+
+    /// Statements setting `scored` to `flag` on the rows of `table` whose `key` is one of `ids`, 500
+    /// a statement; `onlyUnflagged` leaves rows flagged already.
+    private static func flagStatements(_ table: String, key: String, flag: Int, _ ids: [SQLValue], onlyUnflagged: Bool = false) -> [SQLStatement] {
+        stride(from: 0, to: ids.count, by: 500).map { start in
+            let chunk = ids[start..<min(start + 500, ids.count)]
+            return SQLStatement("""
+                UPDATE \(table) SET scored = \(flag) WHERE \(key) IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))\(onlyUnflagged ? " AND scored = 0" : "")
+                """, Array(chunk))
+        }
     }
 
     /// Moves the learned state's revision on by one.

@@ -1,4 +1,26 @@
 # Shared by scripts/benchmark-predictions and scripts/benchmark-feedback-routes (sourced, not run).
+
+# prepare_benchmark BINARY: checks the binary and wrk, makes the scratch folder $work, and on exit
+# stops the server (if one was started) and removes $work.
+prepare_benchmark() {
+    [ -x "$1" ] || { echo "error: build it first: swift build -c release" >&2; exit 1; }
+    command -v wrk >/dev/null || { echo "error: install wrk (apt-get install wrk)" >&2; exit 1; }
+    work="$(mktemp -d)"
+    server_pid=""
+    trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; fi; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+}
+
+# start_server BINARY PORT DATA_DIR: starts `serve` on the data folder, waits until it listens, sets
+# $server_pid and $key (a new viewer key), and prints the machine.
+start_server() {
+    local binary="$1" port="$2" data="$3"
+    "$binary" serve --port "$port" --data-dir "$data" >"$work/out" 2>"$work/err" &
+    server_pid=$!
+    for _ in $(seq 1 600); do grep -q '^Metrics:' "$work/out" 2>/dev/null && break; sleep 0.1; done
+    grep -q '^Metrics:' "$work/out" || { echo "server did not start"; cat "$work/err"; exit 1; }
+    key="$("$binary" apikey create --role viewer --name bench --data-dir "$data" 2>/dev/null | tail -1)"
+    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%FT%TZ)"
+}
 # time_routes PORT KEY DURATION CONNECTIONS "name|path"...: times the first request of every route
 # with curl on the idle server (before any load: a request queued behind a previous load would
 # measure that load's backlog), then runs wrk against each route and prints one line per route.

@@ -10,10 +10,8 @@ struct PredictionCaches: Sendable {
     /// What a forecast depends on: the bars (series, its revision, the newest bar read), the
     /// decision time, the horizons, the reference series and the forecaster's version.
     struct ForecastKey: Hashable, Sendable {
-        let symbol: String
+        let series: SeriesVersion
         let timeframe: Timeframe
-        let revision: Int64
-        let newestOpenTime: Int64
         let decisionTime: Timestamp?
         let horizons: [Horizon]
         let reference: SeriesVersion?
@@ -31,7 +29,6 @@ struct PredictionCaches: Sendable {
     struct ForecastResult: Sendable {
         let forecasts: [Forecast]
         let gaps: Int
-        let timeframe: Timeframe
         /// Forecast rows the computation stored (requests answered from the cache store none).
         let newlyStored: Int
 

@@ -197,11 +197,8 @@ enum PredictionRoutes: RouteGroup {
         let timeframe = chosen.timeframe
         let horizons = requestedHorizons ?? Horizon.defaults.filter { (try? $0.bars(of: timeframe)) != nil }
         let referenceSeries = try reference.map { try storedSeries($0, timeframe: timeframe, in: instruments) }
-        let referenceVersion = referenceSeries.map { symbol, series in
-            PredictionCaches.SeriesVersion(symbol: symbol.rawValue, revision: series.revision, newestOpenTime: newestOpenTime(series, end: at))
-        }
-        let key = PredictionCaches.ForecastKey(symbol: symbol, timeframe: timeframe, revision: chosen.revision, newestOpenTime: newestOpenTime(chosen, end: at),
-                                               decisionTime: at, horizons: horizons, reference: referenceVersion, modelVersion: Forecaster.modelVersion)
+        let key = PredictionCaches.ForecastKey(series: seriesVersion(instrument, chosen, end: at), timeframe: timeframe, decisionTime: at, horizons: horizons,
+                                               reference: referenceSeries.map { seriesVersion($0, $1, end: at) }, modelVersion: Forecaster.modelVersion)
         let (result, lookup) = try await dependencies.predictions.forecasts.value(for: key) {
             let (series, lastClose) = try await loadSeries(instrument, chosen, end: at, store: dependencies.store)
             let time = at ?? series.lastCloseTime!
@@ -214,11 +211,11 @@ enum PredictionRoutes: RouteGroup {
             let now = dependencies.clock.now()
             let records = forecasts.map { ForecastRecord($0, symbol: instrument, timeframe: timeframe, referenceClose: lastClose, createdAt: now) }
             let stored = try await dependencies.store.recordForecasts(records)
-            let result = PredictionCaches.ForecastResult(forecasts: forecasts, gaps: gapCount(series), timeframe: timeframe, newlyStored: stored.count)
+            let result = PredictionCaches.ForecastResult(forecasts: forecasts, gaps: gapCount(series), newlyStored: stored.count)
             return (result, result.bytes)
         }
         guard case .object(var members) = Representations.forecasts(result.forecasts, symbol: symbol, gaps: result.gaps) else { fatalError("an object") }
-        members.append(("timeframe", .string(result.timeframe.rawValue)))
+        members.append(("timeframe", .string(timeframe.rawValue)))
         members.append(("model_version", .string(Forecaster.modelVersion)))
         members.append(("newly_stored", .int(lookup == .miss ? result.newlyStored : 0)))
         return .object(members)
@@ -232,8 +229,8 @@ enum PredictionRoutes: RouteGroup {
 
     /// The regimes of a chosen series' newest bars, from the cache while the bars are unchanged.
     static func regimes(_ instrument: Symbol, _ chosen: BarSeriesSummary, states: Int, dependencies: ServerDependencies) async throws -> RegimeDetector.Report {
-        let version = PredictionCaches.SeriesVersion(symbol: instrument.rawValue, revision: chosen.revision, newestOpenTime: newestOpenTime(chosen, end: nil))
-        return try await dependencies.predictions.regimes.value(for: PredictionCaches.RegimeKey(series: version, timeframe: chosen.timeframe, states: states)) {
+        let key = PredictionCaches.RegimeKey(series: seriesVersion(instrument, chosen, end: nil), timeframe: chosen.timeframe, states: states)
+        return try await dependencies.predictions.regimes.value(for: key) {
             let (series, _) = try await loadSeries(instrument, chosen, end: nil, store: dependencies.store)
             let report = try ProblemDetails.unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }
             return (report, PredictionCaches.bytes(of: report))
@@ -287,6 +284,11 @@ enum PredictionRoutes: RouteGroup {
             throw ProblemDetails(.unprocessable, detail: "\(symbolText) has no stored OHLCV bars\(requested.map { " at \($0.rawValue)" } ?? ""); predictions need open, high, low and close")
         }
         return (summary.instrument.symbol, chosen)
+    }
+
+    /// A chosen series at its revision, up to the newest bar a request reads.
+    static func seriesVersion(_ symbol: Symbol, _ chosen: BarSeriesSummary, end: Timestamp?) -> PredictionCaches.SeriesVersion {
+        PredictionCaches.SeriesVersion(symbol: symbol.rawValue, revision: chosen.revision, newestOpenTime: newestOpenTime(chosen, end: end))
     }
 
     /// The open time of the newest bar a request reads: the series' newest, or the newest closed by `end`.

@@ -354,13 +354,13 @@ public enum Schema {
             "ALTER TABLE trading_fills ADD COLUMN scored INTEGER NOT NULL DEFAULT 0",
             "UPDATE trading_fills SET scored = 1 WHERE fill_id IN (SELECT fill_id FROM decision_outcomes)",
             "CREATE INDEX trading_fills_unscored ON trading_fills (filled_at, fill_id) WHERE scored = 0",
-            // The feedback routes' documents, each kept with the revision of the learned state it was
-            // computed at (feedback_state 'revision', moved on by every feedback commit): a request
-            // reads one row instead of scanning the outcomes while nothing has changed.
             // The newest outcomes are read by walking forecasts in data-time order (instead of sorting
             // every outcome: 1.6 s with a million), and the verdicts are counted from an index.
             "CREATE INDEX forecasts_by_data_time ON forecasts (data_time, id)",
             "CREATE INDEX forecast_outcomes_by_verdict ON forecast_outcomes (verdict)",
+            // The feedback routes' documents, each kept with the revision of the learned state it was
+            // computed at (feedback_state 'revision', moved on by every feedback commit): a request
+            // reads one row instead of scanning the outcomes while nothing has changed.
             """
             CREATE TABLE feedback_summaries (
                 name TEXT PRIMARY KEY,
