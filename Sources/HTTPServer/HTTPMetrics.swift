@@ -26,6 +26,14 @@ public final class HTTPMetrics: Sendable {
     private let poolInFlight: Gauge
     private let uptime: Gauge
     private let started = ContinuousClock.now
+    private let answered = Atomic<Int>(0)
+    private let serverErrors = Atomic<Int>(0)
+
+    /// Requests answered since the start, and how many of them with a 5xx: the supervisor trends
+    /// the error rate between its sweeps from these.
+    public var requestTotals: (answered: Int, serverErrors: Int) {
+        (answered.load(ordering: .relaxed), serverErrors.load(ordering: .relaxed))
+    }
 
     /// Metrics in a registry of their own (tests, and a process that exposes nothing else).
     public convenience init() {
@@ -52,6 +60,8 @@ public final class HTTPMetrics: Sendable {
     /// Counts one answered request.
     func record(method: String, route: String, status: Int, duration: Duration) {
         let labels = [("method", method), ("route", route), ("status", String(status))]
+        answered.add(1, ordering: .relaxed)
+        if status >= 500 { serverErrors.add(1, ordering: .relaxed) }
         registry.makeCounter(descriptor: requestsDescriptor, labels: labels).increment()
         registry.makeDurationHistogram(descriptor: durationDescriptor, labels: labels, buckets: buckets).record(duration)
     }

@@ -45,6 +45,19 @@ public struct OrchestratorConfiguration: Sendable {
     public var security = SecuritySettings()
     /// Jobs queued on a timetable by the scheduler (`schedules` in the configuration file).
     public var schedules: [Schedule] = []
+
+    /// The schedules the product ships with, each unless a configured schedule has its name: the
+    /// vulnerability database's update (`security.update_interval_hours`).
+    public var builtInSchedules: [Schedule] {
+        guard security.updateIntervalHours > 0 else { return [] }
+        return [Schedule(name: "security-database-update", timing: .every(.seconds(security.updateIntervalHours * 3600)), kind: "security_database_update")]
+    }
+
+    /// What the scheduler runs: the configured schedules and the built-in ones they do not replace.
+    public var scheduledJobs: [Schedule] {
+        let named = Set(schedules.map(\.name))
+        return schedules + builtInSchedules.filter { !named.contains($0.name) }
+    }
     /// How long a worker's claim on a job lasts without renewal (a dead worker's jobs wait this long).
     public var jobLeaseSeconds = 30
     /// How often an idle worker looks for jobs.
@@ -107,8 +120,15 @@ public struct OrchestratorConfiguration: Sendable {
         public var checkTimeoutSeconds = 5
         /// `host:port` endpoints whose DNS and TCP connect are checked.
         public var endpoints: [String] = []
-        /// The OSV database folder scanned at each sweep (nil: no scan, which the score counts against).
+        /// The OSV database folder scanned at each sweep (`<data.dir>/osv` unless set; a missing or empty
+        /// folder is a database problem the score counts against).
         public var osvDatabase: String?
+        /// Where `scan update` fetches the archives from.
+        public var osvURL = SecuritySettings.publicOSVURL
+        /// Hours between the built-in `scan update` jobs (0: none).
+        public var updateIntervalHours = 24
+        /// OSV's public bucket.
+        public static let publicOSVURL = "https://osv-vulnerabilities.storage.googleapis.com"
         /// What a CRITICAL or SECURITY alert does to trading: none, reduce or halt.
         public var riskAction = "none"
         /// A URL that receives every new alert as a JSON POST (retried).
@@ -156,7 +176,9 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "security.check_interval_seconds", environment: "ORCHESTRATOR_SECURITY_CHECK_INTERVAL_SECONDS", defaultValue: "60", meaning: "seconds between health-check sweeps of serve and run, 0 to 86400; 0 turns sweeps off"),
         Setting(key: "security.check_timeout_seconds", environment: "ORCHESTRATOR_SECURITY_CHECK_TIMEOUT_SECONDS", defaultValue: "5", meaning: "time limit of one health check, 1 to 60 s"),
         Setting(key: "security.endpoints", environment: "ORCHESTRATOR_SECURITY_ENDPOINTS", defaultValue: "(none)", meaning: "comma-separated host:port venue endpoints whose DNS and TCP connect are checked"),
-        Setting(key: "security.osv_db", environment: "ORCHESTRATOR_SECURITY_OSV_DB", defaultValue: "(none)", meaning: "OSV database folder scanned against Package.resolved and the dpkg status at each sweep"),
+        Setting(key: "security.osv_db", environment: "ORCHESTRATOR_SECURITY_OSV_DB", defaultValue: "<data.dir>/osv", meaning: "OSV database folder scanned against Package.resolved and the dpkg status at each sweep; `orchestrator scan update` fills it"),
+        Setting(key: "security.osv_url", environment: "ORCHESTRATOR_SECURITY_OSV_URL", defaultValue: OrchestratorConfiguration.SecuritySettings.publicOSVURL, meaning: "where `scan update` fetches <ecosystem>/all.zip archives from (OSV's public bucket, or a mirror)"),
+        Setting(key: "security.update_interval_hours", environment: "ORCHESTRATOR_SECURITY_UPDATE_INTERVAL_HOURS", defaultValue: "24", meaning: "hours between the built-in scheduled `scan update` jobs (schedule security-database-update), 0 to 720; 0 turns it off"),
         Setting(key: "security.risk_action", environment: "ORCHESTRATOR_SECURITY_RISK_ACTION", defaultValue: "none", meaning: "what a CRITICAL or SECURITY alert does to trading: none, reduce or halt"),
         Setting(key: "jobs.lease_seconds", environment: "ORCHESTRATOR_JOBS_LEASE_SECONDS", defaultValue: "30", meaning: "how long a worker's claim on a job lasts unrenewed; a dead worker's jobs are retried after it, 2 to 3600"),
         Setting(key: "jobs.poll_milliseconds", environment: "ORCHESTRATOR_JOBS_POLL_MILLISECONDS", defaultValue: "50", meaning: "how often an idle worker looks for due jobs, 1 to 10000"),
@@ -327,7 +349,12 @@ public enum ConfigurationLoader {
             }
         }
         let osv = try string(reader, "security.osv_db", default: "")
-        security.osvDatabase = osv.isEmpty ? nil : osv
+        security.osvDatabase = osv.isEmpty ? (dataDirectory as NSString).appendingPathComponent("osv") : osv
+        security.osvURL = try string(reader, "security.osv_url", default: OrchestratorConfiguration.SecuritySettings.publicOSVURL)
+        guard URL(string: security.osvURL)?.scheme.map({ ["http", "https"].contains($0) }) == true else {
+            throw ConfigurationError(key: "security.osv_url", accepted: "an http or https URL", problem: "got '\(security.osvURL)'")
+        }
+        security.updateIntervalHours = try integer(reader, "security.update_interval_hours", default: 24, range: 0...720)
         security.riskAction = try string(reader, "security.risk_action", default: "none")
         guard ["none", "reduce", "halt"].contains(security.riskAction) else {
             throw ConfigurationError(key: "security.risk_action", accepted: "none, reduce or halt", problem: "got '\(security.riskAction)'")

@@ -161,7 +161,7 @@ public enum RunCommand {
                 configuration.security.endpoints.append(endpoint)
             }
         }
-        try await ServeCommand.run(configuration, logger: logger, announce: announce, venueStatus: venueStatus, clock: clock) { store, registry, clock in
+        try await ServeCommand.run(configuration, logger: logger, announce: announce, venueStatus: venueStatus, clock: clock, role: "run") { store, registry, clock in
             var options = options
             var live: AsyncStream<[Symbol: Bar]>?
             if let wiring {
@@ -228,7 +228,7 @@ public enum RunCommand {
                                    handlers: JobKinds.all(store: store, configuration: configuration, clock: clock, logger: logger), clock: clock, logger: logger)
             worker.lease = .seconds(configuration.jobLeaseSeconds)
             worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
-            var runScheduler = Scheduler(store: store, holder: processName, schedules: configuration.schedules)
+            var runScheduler = Scheduler(store: store, holder: processName, schedules: configuration.scheduledJobs)
             runScheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
             // A name of our own: the default describes the service, which would print every bar.
             let scheduler = SchedulerService(scheduler: runScheduler, clock: clock, logger: logger)

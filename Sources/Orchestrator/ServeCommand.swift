@@ -21,7 +21,7 @@ public enum ServeCommand {
     /// Runs the service with more services beside the API (the trading loop of `orchestrator run`),
     /// made once the store is open and prepared; they start after the store and stop before it.
     static func run(_ configuration: OrchestratorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void,
-                    venueStatus: (@Sendable () async -> VenueStatus?)? = nil, clock: any TradingClock = SystemClock(),
+                    venueStatus: (@Sendable () async -> VenueStatus?)? = nil, clock: any TradingClock = SystemClock(), role: String = "api",
                     services: (SQLStore, PrometheusCollectorRegistry, any TradingClock) async throws -> [ServiceGroupConfiguration.ServiceConfiguration]) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
         do {
@@ -42,9 +42,14 @@ public enum ServeCommand {
         var supervisor: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var sweeper: SecuritySweeper?
         if configuration.security.checkIntervalSeconds > 0 {
-            let created = SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: SecurityMetrics(registry: registry))
+            // The port tells two processes of one role on one host apart, and stays the same across
+            // restarts; a port the system picks (0) is not known yet, so the process id stands in.
+            let instance = configuration.port == 0 ? "pid\(ProcessInfo.processInfo.processIdentifier)" : String(configuration.port)
+            let created = SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: SecurityMetrics(registry: registry),
+                                          role: "\(role):\(instance)", requestTotals: { metrics.requestTotals })
             sweeper = created
-            supervisor.append(.init(service: SecuritySupervisorService(sweeper: created, interval: .seconds(configuration.security.checkIntervalSeconds), logger: logger),
+            supervisor.append(.init(service: SecuritySupervisorService(sweeper: created, interval: .seconds(configuration.security.checkIntervalSeconds), logger: logger,
+                                                                       announce: announce),
                                     serviceName: "security-supervisor"))
         }
         if configuration.feedbackScoreIntervalSeconds > 0 {

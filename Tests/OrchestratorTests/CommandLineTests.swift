@@ -51,6 +51,8 @@ struct CommandLineTests {
         process.arguments = arguments
         var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
         base["ORCHESTRATOR_SAMPLE_DATA_IMPORT"] = "false"
+        // Nothing a test starts may reach OSV's bucket: `scan update` and its scheduled job fetch from here unless a test says otherwise.
+        base["ORCHESTRATOR_SECURITY_OSV_URL"] = "http://127.0.0.1:9"
         process.environment = base.merging(environment) { $1 }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
@@ -298,7 +300,7 @@ struct CommandLineTests {
     @Test("every result command offers --format json|table", arguments: [
         ["version"], ["migrate"], ["import"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"], ["optimize"],
         ["metrics"], ["rebalance"], ["forecast", "make"], ["forecast", "evaluate"], ["regimes"], ["volatility"],
-        ["backtest", "run"], ["backtest", "sweep"], ["backtest", "walk-forward"], ["backtest", "monte-carlo"], ["scan"], ["health"],
+        ["backtest", "run"], ["backtest", "sweep"], ["backtest", "walk-forward"], ["backtest", "monte-carlo"], ["scan", "check"], ["scan", "update"], ["health"],
         ["feedback", "report"], ["feedback", "score"], ["feedback", "optimize"], ["feedback", "simulate"], ["feedback", "benchmark"],
     ])
     func formatOption(command: [String]) async throws {

@@ -45,6 +45,18 @@ struct ScaleOutTests {
         }
     }
 
+    /// A new, empty database on the test PostgreSQL server (named `<prefix>_<random>`); its URL.
+    static func freshDatabase(prefix: String) async throws -> String {
+        let base = try #require(TestEnvironment.postgresURL)
+        let name = prefix + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        let admin = PostgresDatabase(settings: try PostgresConnectionSettings(url: base), maximumConnections: 1, logger: Logger(label: prefix))
+        _ = try await admin.query(SQLStatement("CREATE DATABASE \(name)"))
+        try? await admin.close()
+        var components = try #require(URLComponents(string: base))
+        components.path = "/\(name)"
+        return try #require(components.string)
+    }
+
     /// What the API poller saw.
     final class Probe: Sendable {
         let stop = Mutex(false)
@@ -55,14 +67,8 @@ struct ScaleOutTests {
     @Test("3,000 jobs complete once each while a worker and the leading scheduler are killed; the other scheduler takes over; the API answers throughout",
           .enabled(if: TestEnvironment.postgresURL != nil))
     func killedRoles() async throws {
-        let base = try #require(TestEnvironment.postgresURL)
-        let name = "scale_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        let url = try await Self.freshDatabase(prefix: "scale")
         let logger = Logger(label: "scale-out")
-        let admin = PostgresDatabase(settings: try PostgresConnectionSettings(url: base), maximumConnections: 1, logger: logger)
-        _ = try await admin.query(SQLStatement("CREATE DATABASE \(name)"))
-        var components = URLComponents(string: base)!
-        components.path = "/\(name)"
-        let url = components.string!
         let store = SQLStore(database: PostgresDatabase(settings: try PostgresConnectionSettings(url: url), maximumConnections: 4, logger: logger), clock: SystemClock())
         try await store.migrate()
         let directory = try TemporaryDirectory()
@@ -157,6 +163,5 @@ struct ScaleOutTests {
         try await store.close()
         // The database is dropped by the next run's clean-up of the whole cluster (scripts/test stops it);
         // dropping it here, before the children have stopped, would leave them retrying a missing database.
-        try? await admin.close()
     }
 }

@@ -130,6 +130,46 @@ struct SecuritySweeperTests {
         }
     }
 
+    @Test("a first sweep without a database explains itself: the deduction says what it means and that `orchestrator scan update` removes it; the trend samples are stored and a restarted sweeper goes on from them")
+    func explainsAndKeepsTrends() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = try await ConfigurationLoader.load(overrides: ["data.dir": directory.path, "security.check_timeout_seconds": "60"],
+                                                               environment: [:], configFile: nil)
+        #expect(configuration.security.osvDatabase == directory.file("osv"))
+        let store = SQLStore(database: try SQLiteDatabase(path: configuration.sqlitePath), clock: FixedClock())
+        try await store.migrate()
+        try await withCleanup {
+            let clock = FixedClock()
+            let sweeper = SecuritySweeper(configuration: configuration, store: store, logger: Logger(label: "sweep"), clock: clock, metrics: nil, role: "api:8080")
+            var sweep = try await sweeper.sweep()
+            for _ in 0..<2 {
+                clock.advance(milliseconds: 60_000)
+                sweep = try await sweeper.sweep()
+            }
+            let security = try #require(try JSONSerialization.jsonObject(with: Data(sweep.security.utf8)) as? [String: Any])
+            let deductions = security["deductions"] as? [[String: Any]] ?? []
+            let missing = try #require(deductions.first { ($0["reason"] as? String)?.contains("vulnerability database is missing") == true })
+            #expect((missing["remedy"] as? String)?.hasPrefix("orchestrator scan update") == true)
+            #expect((missing["meaning"] as? String)?.contains("unchecked is not clean") == true)
+            #expect((security["observer"] as? [String: Any])?["role"] as? String == "api:8080")
+            #expect((security["observer"] as? [String: Any])?["leader"] as? Bool == true)
+            let scope = "\(ProcessInfo.processInfo.hostName)/api:8080"
+            #expect(try await store.samples(scope: scope)["memory"]?.count == 3)
+            // The same observer after a restart: its first sweep adds to the stored trend instead of starting a new one.
+            await sweeper.resign()
+            let restarted = SecuritySweeper(configuration: configuration, store: store, logger: Logger(label: "sweep"), clock: clock, metrics: nil, role: "api:8080")
+            clock.advance(milliseconds: 60_000)
+            try await restarted.sweep()
+            #expect(try await store.samples(scope: scope)["memory"]?.count == 4)
+            // The shared database alert has one row, kept by the leader across the restart.
+            let alerts = try await store.securityAlerts(includeResolved: true, limit: 100).filter { $0.fingerprint == "scan:database_missing" }
+            #expect(alerts.count == 1 && alerts[0].resolvedAt == nil && alerts[0].count == 4)
+        } cleanup: {
+            try? await store.close()
+        }
+    }
+
     @Test("the disk check of a data folder that does not exist yet (a role on PostgreSQL) measures the file system it would live on instead of failing")
     func diskCheckOfAMissingDataFolder() async throws {
         let directory = try TemporaryDirectory()

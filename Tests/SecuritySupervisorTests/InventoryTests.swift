@@ -113,10 +113,15 @@ struct InventoryTests {
         }
     }
 
-    @Test("os-release: Debian's release number becomes the ecosystem; other systems have none", arguments: [
+    @Test("os-release: Debian's major release and Ubuntu's release (with :LTS for a long-term one) become the ecosystem, as OSV names them; other systems have none",
+          arguments: [
         ("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n", "Debian:12"),
         ("ID=debian\nVERSION_ID=11\n", "Debian:11"),
-        ("ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\n", nil),
+        ("PRETTY_NAME=\"Ubuntu 22.04.5 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nVERSION=\"22.04.5 LTS (Jammy Jellyfish)\"\nID=ubuntu\nID_LIKE=debian\n",
+         "Ubuntu:22.04:LTS"),
+        ("PRETTY_NAME=\"Ubuntu 24.10\"\nVERSION_ID=\"24.10\"\nVERSION=\"24.10 (Oracular Oriole)\"\nID=ubuntu\nID_LIKE=debian\n", "Ubuntu:24.10"),
+        ("ID=linuxmint\nID_LIKE=\"ubuntu debian\"\nVERSION_ID=\"21.3\"\n", nil),
+        ("ID=ubuntu\n", nil),
         ("ID=debian\n", nil),
     ] as [(String, String?)])
     func osRelease(text: String, ecosystem: String?) {

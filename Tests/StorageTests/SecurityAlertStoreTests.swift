@@ -50,6 +50,59 @@ struct SecurityAlertStoreTests {
         }
     }
 
+    @Test("each observer resolves only its own alerts: two replicas seeing different things never resolve each other's; the shared scope is apart; an observer gone silent has its alerts resolved",
+          arguments: Backend.available)
+    func scopesByObserver(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let store = fixture.store
+            let t0 = Timestamp(iso8601: "2026-11-26T00:00:00Z")!
+            let first = AlertObserver(host: "host-a", role: "api:8080"), second = AlertObserver(host: "host-a", role: "api:8081")
+            var ids: Set<Int64> = []
+            for minute in 0..<5 {
+                let time = t0.adding(milliseconds: Int64(minute) * 60_000)
+                // The first sees an unreachable endpoint the second has no reason to check.
+                let a = try await store.reconcileAlerts([Self.observation("check:network.x:1.tcp", .error)], sources: [.health], observer: first, at: time)
+                let b = try await store.reconcileAlerts([Self.observation("check:memory")], sources: [.health], observer: second, at: time)
+                #expect(a.resolved.isEmpty && b.resolved.isEmpty, "minute \(minute): a replica resolved another's alert")
+                ids.formUnion((a.raised + b.raised).map(\.id))
+            }
+            // Raised once each, counted five times, never resolved and raised again.
+            #expect(ids.count == 2)
+            let open = try await store.securityAlerts(includeResolved: true, limit: 10)
+            #expect(open.count == 2 && open.allSatisfy { $0.count == 5 && $0.resolvedAt == nil && $0.host == "host-a" })
+            #expect(Set(open.map(\.role)) == ["api:8080", "api:8081"])
+            // The same fingerprint seen by both is one alert per observer; the shared scope is a third.
+            _ = try await store.reconcileAlerts([Self.observation("check:memory")], sources: [.health], observer: first, at: t0.adding(milliseconds: 300_000))
+            _ = try await store.reconcileAlerts([Self.observation("scan:database_missing", source: .scan)], sources: [.scan], observer: first.asShared,
+                                                at: t0.adding(milliseconds: 300_000))
+            let shared = try await store.reconcileAlerts([], sources: [.scan, .health], observer: second.asShared, at: t0.adding(milliseconds: 360_000))
+            #expect(shared.resolved.map(\.fingerprint) == ["scan:database_missing"], "the shared scope resolves only shared alerts")
+            #expect(try await store.securityAlerts(includeResolved: false, limit: 10).filter { $0.fingerprint == "check:memory" }.count == 2)
+            // The second replica stops sweeping: its alerts are resolved once it has been silent long enough, the first's are kept.
+            _ = try await store.reconcileAlerts([Self.observation("check:network.x:1.tcp", .error), Self.observation("check:memory")], sources: [.health],
+                                                observer: first, at: t0.adding(milliseconds: 900_000))
+            let abandoned = try await store.resolveAbandonedAlerts(lastSeenBefore: t0.adding(milliseconds: 600_000), at: t0.adding(milliseconds: 900_000))
+            #expect(abandoned.map(\.role) == ["api:8081"] && abandoned.map(\.fingerprint) == ["check:memory"])
+            #expect(try await store.securityAlerts(includeResolved: false, limit: 10).allSatisfy { $0.role == "api:8080" })
+        }
+    }
+
+    @Test("trend samples are kept per scope and check, the newest ones only, and read back oldest first", arguments: Backend.available)
+    func samples(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let store = fixture.store
+            for index in 0..<8 {
+                try await store.recordSample(scope: "h/api:1", check: "disk.space", time: Timestamp(millisecondsSinceEpoch: Int64(index) * 60_000),
+                                             value: Double(50 + index), keep: 5)
+            }
+            try await store.recordSample(scope: "h/api:2", check: "disk.space", time: Timestamp(millisecondsSinceEpoch: 0), value: 1, keep: 5)
+            let mine = try await store.samples(scope: "h/api:1")
+            #expect(mine["disk.space"]?.map(\.value) == [53, 54, 55, 56, 57])
+            #expect(mine["disk.space"]?.first?.time == Timestamp(millisecondsSinceEpoch: 180_000))
+            #expect(try await store.samples(scope: "h/api:2")["disk.space"]?.map(\.value) == [1])
+        }
+    }
+
     @Test("sweeps are stored and the newest is read back", arguments: Backend.available)
     func sweeps(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in

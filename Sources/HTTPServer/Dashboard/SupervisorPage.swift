@@ -4,7 +4,8 @@ import TradingCore
 import TradingEngine
 
 /// The supervisor's page: the last sweep's checks with their values and thresholds, the score with
-/// each deduction, and the alerts, with an acknowledge button for traders.
+/// each deduction (what it means and what removes it), and the alerts with the process that
+/// observed each, with an acknowledge button for traders.
 enum SupervisorPage {
     /// The page's body.
     static func body(session: DashboardSession, includeResolved: Bool, notice: String?, dependencies: ServerDependencies) async throws -> String {
@@ -16,8 +17,10 @@ enum SupervisorPage {
         let health = try JSONSerialization.jsonObject(with: Data(sweep.health.utf8)) as? [String: Any] ?? [:]
         let security = try JSONSerialization.jsonObject(with: Data(sweep.security.utf8)) as? [String: Any] ?? [:]
         html += "<h2>Score \(sweep.score) / 100</h2><p class=\"note\">Sweep at \(HTML.escape(sweep.time.iso8601)).</p>"
-        let deductions = (security["deductions"] as? [[String: Any]] ?? []).map { [String($0["points"] as? Int ?? 0), $0["reason"] as? String ?? ""] }
-        html += HTML.table(columns: ["Points", "Deduction"], rows: deductions, numeric: [0])
+        let deductions = (security["deductions"] as? [[String: Any]] ?? []).map {
+            [String($0["points"] as? Int ?? 0), $0["reason"] as? String ?? "", $0["meaning"] as? String ?? "", $0["remedy"] as? String ?? ""]
+        }
+        html += HTML.table(columns: ["Points", "Deduction", "Meaning", "Fix"], rows: deductions, numeric: [0])
         html += "<h2>Checks</h2>"
         let checks = (health["checks"] as? [[String: Any]] ?? []).map { check -> [String] in
             [check["name"] as? String ?? "", check["status"] as? String ?? "", (check["value"] as? Double).map { String(format: "%.2f", $0) } ?? "",
@@ -27,7 +30,7 @@ enum SupervisorPage {
         let alerts = try await store.securityAlerts(includeResolved: includeResolved, limit: 200)
         html += "<h2>Alerts</h2><p class=\"note\">" + (includeResolved ? "Open and resolved. <a href=\"/ui/supervisor\">Open only</a>"
                                                                        : "Open ones. <a href=\"/ui/supervisor?include_resolved=true\">Also resolved</a>") + "</p>"
-        html += "<table><thead><tr><th>Level</th><th>Source</th><th>Alert</th><th>Last seen</th><th class=\"number\">Seen</th><th>Acknowledged</th></tr></thead><tbody>"
+        html += "<table><thead><tr><th>Level</th><th>Source</th><th>Alert</th><th>Observed by</th><th>Last seen</th><th class=\"number\">Seen</th><th>Acknowledged</th></tr></thead><tbody>"
         let mayAcknowledge = session.principal.role.satisfies(.trader)
         for alert in alerts {
             var acknowledged = alert.acknowledgedAt.map { HTML.escape("\($0.iso8601) by \(alert.acknowledgedBy ?? "?")") } ?? ""
@@ -40,9 +43,10 @@ enum SupervisorPage {
             let level = alert.level >= .error ? "negative" : ""
             html += "<tr><td class=\"\(level)\">\(alert.level.rawValue)</td><td>\(alert.source.rawValue)</td>"
                 + "<td>\(HTML.escape(alert.title))<div class=\"note\">\(HTML.escape(alert.message))</div></td>"
+                + "<td>\(HTML.escape(alert.host.isEmpty ? "" : "\(alert.role) on \(alert.host)"))</td>"
                 + "<td>\(HTML.escape(alert.lastSeen.iso8601))</td><td class=\"number\">\(alert.count)</td><td>\(acknowledged)</td></tr>"
         }
-        if alerts.isEmpty { html += "<tr><td colspan=\"6\" class=\"empty\">no alert</td></tr>" }
+        if alerts.isEmpty { html += "<tr><td colspan=\"7\" class=\"empty\">no alert</td></tr>" }
         return html + "</tbody></table>"
     }
 }

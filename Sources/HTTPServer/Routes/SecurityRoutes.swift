@@ -91,6 +91,8 @@ enum SecurityRoutes: RouteGroup {
                 ("source", Schema.enumeration(AlertSource.self)), ("title", Schema.string),
                 ("message", Schema.string), ("first_seen", Schema.dateTime), ("last_seen", Schema.dateTime), ("count", Schema.integer),
                 ("acknowledged_at", Schema.nullableDateTime), ("acknowledged_by", Schema.nullableString), ("resolved_at", Schema.nullableDateTime),
+                ("host", ["type": "string", "description": "The host that last observed the alert (empty when not named)."]),
+                ("role", ["type": "string", "description": "The role of the process that last observed it (api:8080, run:8080, worker)."]),
             ])),
             ("SecurityAlertList", Schema.object([("alerts", Schema.array(Schema.ref("SecurityAlert")))])),
             ("SupervisorHealth", Schema.object([
@@ -102,12 +104,25 @@ enum SecurityRoutes: RouteGroup {
             ])),
             ("SecuritySweep", Schema.object([
                 ("time", Schema.dateTime), ("score", ["type": "integer", "minimum": 0, "maximum": 100]),
-                ("deductions", Schema.array(Schema.object([("reason", Schema.string), ("points", Schema.integer)]))),
+                // meaning, remedy, the database's age, not_scanned and observer came later than the
+                // rest (CHANGELOG): a sweep stored before has none of them.
+                ("deductions", Schema.array(Schema.object([
+                    ("reason", Schema.string), ("points", Schema.integer),
+                    ("meaning", ["type": "string", "description": "What the problem means for this installation."]),
+                    ("remedy", ["type": "string", "description": "The command or change that removes the deduction."]),
+                ], required: ["reason", "points"]))),
                 ("scan", Schema.object([("packages_scanned", Schema.integer), ("database_records", Schema.integer),
                                         ("database_problems", Schema.array(Schema.string)),
-                                        ("findings", ["type": "object", "additionalProperties": ["type": "integer"]])])),
+                                        ("database_path", Schema.nullableString), ("database_newest_record", Schema.nullableDateTime),
+                                        ("database_age_days", ["type": ["number", "null"], "description": "Days since the newest record's modification."]),
+                                        ("not_scanned", ["type": "array", "items": Schema.string, "description": "What could not be inventoried, and why."]),
+                                        ("findings", ["type": "object", "additionalProperties": ["type": "integer"]])],
+                                       required: ["packages_scanned", "database_records", "database_problems", "findings"])),
                 ("open_alerts", ["type": "object", "additionalProperties": ["type": "integer"], "description": "Open alerts by level."]),
-            ])),
+                ("observer", Schema.object([("host", Schema.string), ("role", Schema.string),
+                                            ("leader", ["type": "boolean", "description": "Whether this sweep's process owned the shared alerts."])],
+                                           description: "The process whose sweep this is.")),
+            ], required: ["time", "score", "deductions", "scan", "open_alerts"])),
         ]
     }()
 }
@@ -128,6 +143,8 @@ extension Representations {
             "acknowledged_at": alert.acknowledgedAt.map { .string($0.iso8601) } ?? .null,
             "acknowledged_by": alert.acknowledgedBy.map(JSONValue.string) ?? .null,
             "resolved_at": alert.resolvedAt.map { .string($0.iso8601) } ?? .null,
+            "host": .string(alert.host),
+            "role": .string(alert.role),
         ]
     }
 }

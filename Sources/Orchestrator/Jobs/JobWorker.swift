@@ -310,11 +310,38 @@ public enum JobKinds {
         [noop, backtest(store: store), marketDataRefresh(store: store), forecastUpdate(store: store, clock: clock), rebalanceCheck(store: store),
          feedbackScoring(store: store, clock: clock),
          feedbackOptimize(store: store, clock: clock),
-         supervisorSweep(SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: nil))]
+         supervisorSweep(SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: nil, role: "worker")),
+         securityDatabaseUpdate(configuration: configuration, logger: logger)]
     }
 
     /// The names of `all`'s kinds, the ones a schedule may queue.
-    public static let names: Set<String> = ["noop", "backtest", "market_data_refresh", "forecast_update", "rebalance_check", "feedback_scoring", "feedback_optimize", "supervisor_sweep"]
+    public static let names: Set<String> = ["noop", "backtest", "market_data_refresh", "forecast_update", "rebalance_check", "feedback_scoring", "feedback_optimize", "supervisor_sweep",
+                                          "security_database_update"]
+
+    /// `security_database_update`: `scan update` of the archives this host needs (and the payload's
+    /// `{"ecosystems": [...]}`); an archive that fails fails the job (retried), the others are kept.
+    public static func securityDatabaseUpdate(configuration: OrchestratorConfiguration, logger: Logger) -> JobHandler {
+        JobHandler(kind: "security_database_update") { job in
+            struct Payload: Decodable {
+                let ecosystems: [String]?
+            }
+            let payload = try decode(Payload.self, of: job, shape: #"{"ecosystems"?: ["Debian", "Ubuntu", "SwiftURL"]}"#)
+            guard let folder = configuration.security.osvDatabase else { throw PayloadError(description: "no security.osv_db folder") }
+            let updater = OSVDatabaseUpdater(folder: folder, baseURL: configuration.security.osvURL)
+            let release = FileManager.default.contents(atPath: "/etc/os-release").map { String(decoding: $0, as: UTF8.self) }
+            let outcomes = await updater.update(ecosystems: OSVDatabaseUpdater.neededEcosystems(osRelease: release, extra: payload.ecosystems ?? []))
+            for outcome in outcomes {
+                logger.log(level: outcome.updated ? .info : .error, "vulnerability database archive \(outcome.updated ? "updated" : "not updated")",
+                           metadata: ["ecosystem": .string(outcome.ecosystem), "records": .stringConvertible(outcome.records),
+                                      "skipped": .stringConvertible(outcome.skipped.count), "problem": .string(outcome.problem ?? "")])
+            }
+            let failures = outcomes.filter { !$0.updated }
+            guard failures.isEmpty else {
+                throw PayloadError(description: failures.map { "\($0.ecosystem): \($0.problem ?? "failed")" }.joined(separator: "; "))
+            }
+            return String(decoding: OSVDatabaseUpdater.output(outcomes, folder: folder).json.serialized(), as: UTF8.self)
+        }
+    }
 
     /// `supervisor_sweep`: one security sweep.
     public static func supervisorSweep(_ sweeper: SecuritySweeper) -> JobHandler {

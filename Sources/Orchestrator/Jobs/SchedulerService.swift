@@ -41,8 +41,8 @@ public enum SchedulerCommand {
                            announce: @escaping @Sendable (String) -> Void) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
         let holder = ProcessName.of(role: "scheduler")
-        announce("Scheduler \(holder): \(configuration.schedules.count) schedule(s): \(configuration.schedules.map(\.name).joined(separator: ", "))")
-        var scheduler = Scheduler(store: store, holder: holder, schedules: configuration.schedules)
+        announce("Scheduler \(holder): \(configuration.scheduledJobs.count) schedule(s): \(configuration.scheduledJobs.map(\.name).joined(separator: ", "))")
+        var scheduler = Scheduler(store: store, holder: holder, schedules: configuration.scheduledJobs)
         scheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
         let service = SchedulerService(scheduler: scheduler, clock: SystemClock(), logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

@@ -31,10 +31,26 @@ public enum OSVDatabaseLoader {
                     unreadable.append(error.description)
                 }
             } else if relative.hasSuffix(".zip") {
-                readArchive(path, into: &records, unreadable: &unreadable)
+                let contents = readArchive(path)
+                records += contents.records
+                unreadable += contents.damage + contents.undecodable
             }
         }
         return VulnerabilityScanner.Database(records: records, unreadable: unreadable, missing: records.isEmpty && unreadable.isEmpty)
+    }
+
+    /// The state of a database folder's files (path, size and modification time of each record and
+    /// archive): equal states mean nothing was added, replaced or removed since.
+    static func state(of folder: String) -> String {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return "" }
+        var lines: [String] = []
+        for case let relative as String in enumerator where relative.hasSuffix(".json") || relative.hasSuffix(".zip") {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: (folder as NSString).appendingPathComponent(relative))
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+            lines.append("\(relative) \(size) \(modified)")
+        }
+        return lines.sorted().joined(separator: "\n")
     }
 
     /// Decodes records on every core, keeping their order.
@@ -49,13 +65,24 @@ public enum OSVDatabaseLoader {
         return (0..<chunks).flatMap { chunk in results.withLock { $0[chunk] ?? [] } }
     }
 
-    private static func readArchive(_ path: String, into records: inout [OSVRecord], unreadable: inout [String]) {
+    /// What one archive holds: its records, the entries that did not decode as records, and the
+    /// damage (not a zip, an entry that does not inflate or fails its CRC) that makes the archive
+    /// itself untrustworthy.
+    struct ArchiveContents {
+        var records: [OSVRecord] = []
+        var undecodable: [String] = []
+        var damage: [String] = []
+    }
+
+    /// Reads every `.json` entry of a zip archive, checking each entry's CRC.
+    static func readArchive(_ path: String) -> ArchiveContents {
+        var contents = ArchiveContents()
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
-            unreadable.append("\(path): not a readable zip archive (\(error))")
-            return
+            contents.damage.append("\(path): not a readable zip archive (\(error))")
+            return contents
         }
         // Inflate in order (the archive reader is sequential), then decode on every core.
         var members: [(name: String, data: Data)] = []
@@ -65,15 +92,15 @@ public enum OSVDatabaseLoader {
                 _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
                 members.append(("\(path):\(entry.path)", data))
             } catch {
-                unreadable.append("\(path):\(entry.path): \(error)")
+                contents.damage.append("\(path):\(entry.path): \(error)")
             }
         }
-        let decoded = decodeInParallel(members)
-        for result in decoded {
+        for result in decodeInParallel(members) {
             switch result {
-            case .success(let record): records.append(record)
-            case .failure(let error): unreadable.append(error.description)
+            case .success(let record): contents.records.append(record)
+            case .failure(let error): contents.undecodable.append(error.description)
             }
         }
+        return contents
     }
 }

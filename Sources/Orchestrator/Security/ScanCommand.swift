@@ -61,8 +61,8 @@ public enum ScanCommand {
                       sarif: sarif(report))
     }
 
-    /// The installed packages named by the request.
-    static func inventory(_ request: Request) throws -> ([InstalledPackage], [String]) {
+    /// The installed packages named by the request, and the Swift pins that were skipped (why).
+    public static func inventory(_ request: Request) throws -> ([InstalledPackage], [String]) {
         guard !request.resolvedFiles.isEmpty || request.dpkgStatus != nil || request.image != nil else {
             throw UsageError(description: "nothing to scan: give --resolved, --dpkg-status or --image")
         }
@@ -77,7 +77,7 @@ public enum ScanCommand {
             let releaseFile = request.osRelease ?? "/etc/os-release"
             let release = String(decoding: try read(releaseFile), as: UTF8.self)
             guard let ecosystem = DebianInventory.ecosystem(osRelease: release) else {
-                throw UsageError(description: "\(releaseFile) does not describe a Debian release (ID=debian with VERSION_ID); give the right --os-release")
+                throw UsageError(description: "\(releaseFile) does not describe a Debian or Ubuntu release (ID=debian or ubuntu, with VERSION_ID); give the right --os-release")
             }
             packages += try DebianInventory.parse(status: String(decoding: try read(status), as: UTF8.self), ecosystem: ecosystem, file: status)
         }
@@ -97,13 +97,14 @@ public enum ScanCommand {
                     .compactMap { FileManager.default.contents(atPath: root.appendingPathComponent($0).path) }.first
                 files = ContainerImageInventory.Files(dpkgStatus: status, osRelease: release.map { String(decoding: $0, as: UTF8.self) })
             } else {
-                files = try ContainerImageInventory.files(savedImage: try Data(contentsOf: URL(fileURLWithPath: image), options: .alwaysMapped), name: image)
+                files = try ContainerImageInventory.files(savedImage: try Data(contentsOf: URL(fileURLWithPath: image), options: .alwaysMapped), name: image,
+                                                         gunzip: Gunzip.decompress)
             }
             guard let status = files.dpkgStatus else {
-                throw UsageError(description: "\(image): no dpkg status (var/lib/dpkg/status or status.d/): only Debian-based images are inventoried")
+                throw UsageError(description: "\(image): no dpkg status (var/lib/dpkg/status or status.d/): only Debian and Ubuntu images are inventoried")
             }
             guard let release = files.osRelease, let ecosystem = DebianInventory.ecosystem(osRelease: release) else {
-                throw UsageError(description: "\(image): its os-release does not describe a Debian release")
+                throw UsageError(description: "\(image): its os-release does not describe a Debian or Ubuntu release")
             }
             packages += try DebianInventory.parse(status: status, ecosystem: ecosystem, file: "\(image):var/lib/dpkg/status")
         }
@@ -162,7 +163,7 @@ public enum ScanCommand {
             "packages": .array(inventory),
             "summary": .object(counts),
             "database": database,
-            "security_score": ["score": .int(score.score), "deductions": .array(score.deductions.map { ["reason": .string($0.reason), "points": .int($0.points)] })],
+            "security_score": ["score": .int(score.score), "deductions": .array(score.deductions.map(SecuritySweeper.deduction))],
         ]
         let rows = report.findings.map { finding in
             [finding.severity.rawValue, finding.cvssScore.map { String(format: "%.1f", $0) } ?? "-", finding.advisory, finding.package,
@@ -171,7 +172,7 @@ public enum ScanCommand {
         var footer = "\(report.findings.count) finding(s) in \(report.packagesScanned) package(s); database: \(report.database.records.count) records"
         if let newest = report.database.newestModified { footer += ", newest \(newest.iso8601)" }
         for problem in report.databaseProblems { footer += "\nDATABASE PROBLEM: \(problem)" }
-        footer += "\nsecurity score \(score.score)/100" + score.deductions.map { "\n  -\($0.points)  \($0.reason)" }.joined()
+        footer += "\nsecurity score \(score.score)/100" + score.deductions.map { "\n  -\($0.points)  \($0.reason)\n        fix: \($0.remedy)" }.joined()
         return AdministrationCommands.Output(json: json, columns: ["severity", "cvss", "advisory", "package", "installed", "fixed"], rows: rows, footer: footer)
     }
 

@@ -37,6 +37,34 @@ public enum SystemProbes {
         }
     }
 
+    /// The share of this process's HTTP requests answered with a 5xx since the previous sweep (in
+    /// %, over at least `minimumRequests` requests; fewer say nothing): trended with the latency.
+    public final class HTTPErrors: HealthCheck {
+        public let name = "http.error_rate"
+        let totals: @Sendable () -> (answered: Int, serverErrors: Int)
+        let minimumRequests: Int
+        private let previous = Mutex<(answered: Int, serverErrors: Int)?>(nil)
+        /// Creates the check over a source of running totals.
+        public init(minimumRequests: Int = 20, totals: @escaping @Sendable () -> (answered: Int, serverErrors: Int)) {
+            self.minimumRequests = minimumRequests
+            self.totals = totals
+        }
+        public func run() async throws -> [HealthCheckResult] {
+            let now = totals()
+            let before = previous.withLock { value in
+                defer { value = now }
+                return value ?? (0, 0)
+            }
+            let requests = now.answered - before.answered
+            guard requests >= minimumRequests else { return [] }
+            let errors = now.serverErrors - before.serverErrors
+            let rate = Double(errors) / Double(requests) * 100
+            return [.graded(name, value: rate, warn: 1, fail: 5, unit: " %") { _ in
+                String(format: "%d of %d requests answered 5xx since the previous sweep (%.2f %%)", errors, requests, rate)
+            }]
+        }
+    }
+
     /// Memory in use.
     public struct Memory: HealthCheck {
         public let name = "memory"

@@ -166,7 +166,8 @@ final class VersionCache: Sendable {
     private let parsed = Mutex<[String: Parsed]>([:])
 
     func compare(_ a: String, _ b: String, ecosystem: String) -> Int? {
-        let debian = ecosystem.hasPrefix("Debian")
+        // Ubuntu packages are dpkg packages: the same version ordering.
+        let debian = ecosystem.hasPrefix("Debian") || ecosystem.hasPrefix("Ubuntu")
         switch (version(a, debian: debian), version(b, debian: debian)) {
         case (.debian(let x), .debian(let y)): return DebianVersion.compare(x, y)
         case (.semantic(let x), .semantic(let y)): return SemanticVersion.compare(x, y)

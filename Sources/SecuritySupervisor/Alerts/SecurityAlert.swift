@@ -80,20 +80,60 @@ public enum AlertRules {
         }
     }
 
-    /// Scan findings: CRITICAL, HIGH and unscored advisories are SECURITY, the others WARNING; a
-    /// database problem is a WARNING (the scan proves nothing).
-    public static func observations(scan report: VulnerabilityScanner.Report) -> [AlertObservation] {
+    /// Scan findings: CRITICAL, HIGH and unscored advisories are SECURITY, MEDIUM WARNING and LOW
+    /// INFO; a database problem is a WARNING (the scan proves nothing); each part of the inventory
+    /// that could not be read (`notScanned`, the reason) is INFO, so that an unscanned host is said.
+    public static func observations(scan report: VulnerabilityScanner.Report, notScanned: [String] = []) -> [AlertObservation] {
         var observations = report.findings.map { finding in
             AlertObservation(fingerprint: "vulnerability:\(finding.ecosystem):\(finding.package):\(finding.advisory)",
-                             level: finding.severity >= .high ? .security : .warning, source: .vulnerability,
+                             level: finding.severity >= .high ? .security : finding.severity == .low ? .info : .warning, source: .vulnerability,
                              title: "\(finding.package) \(finding.installedVersion): \(finding.advisory) (\(finding.severity.rawValue))",
                              message: (finding.summary ?? finding.advisory) + (finding.fixedVersion.map { "; fixed in \($0)" } ?? "; no fix listed"))
         }
         observations += report.databaseProblems.map { problem in
             AlertObservation(fingerprint: "scan:\(problem.code)", level: .warning, source: .scan, title: problem.code, message: problem.description)
         }
+        observations += notScanned.map { reason in
+            let part = reason.split(separator: ":", maxSplits: 1).first.map(String.init) ?? reason
+            return AlertObservation(fingerprint: "scan:not_scanned:\(part)", level: .info, source: .scan, title: "\(part) not scanned", message: reason)
+        }
         return observations
     }
+}
+
+/// Who observes alerts: a host and the role of the process on it. A replica's sweep resolves only
+/// the alerts of its own scope, so two replicas that see different things never resolve each
+/// other's alerts; a shared observer's alerts (the vulnerability scan and its database, the same
+/// for every process) have one scope for all and are kept by the leader.
+public struct AlertObserver: Sendable, Hashable {
+    /// The host name (the container's, under Docker).
+    public let host: String
+    /// The process's role on it (`api:8080`, `run:8080`, `worker`).
+    public let role: String
+    /// Whether the alerts are about what every process sees alike.
+    public let shared: Bool
+
+    /// An observer whose alerts are its own.
+    public init(host: String, role: String) {
+        self.host = host
+        self.role = role
+        shared = false
+    }
+
+    private init(host: String, role: String, shared: Bool) {
+        self.host = host
+        self.role = role
+        self.shared = shared
+    }
+
+    /// The same observer speaking for every process (as the leader).
+    public var asShared: AlertObserver { AlertObserver(host: host, role: role, shared: true) }
+
+    /// A shared observer with no name (the learning loop, tests).
+    public static let anyone = AlertObserver(host: "", role: "", shared: true)
+
+    /// The key an open alert is unique under with its fingerprint: empty when shared, else `host/role`.
+    public var scope: String { shared ? "" : "\(host)/\(role)" }
 }
 
 /// An alert as stored: first and last seen, how often, acknowledgement and resolution.
@@ -110,10 +150,15 @@ public struct StoredSecurityAlert: Sendable, Hashable {
     public let acknowledgedAt: Timestamp?
     public let acknowledgedBy: String?
     public let resolvedAt: Timestamp?
+    /// The host that last observed it (empty when unnamed).
+    public let host: String
+    /// The role of the process that last observed it.
+    public let role: String
 
     /// Creates a stored alert.
     public init(id: Int64, fingerprint: String, level: AlertLevel, source: AlertSource, title: String, message: String, firstSeen: Timestamp,
-                lastSeen: Timestamp, count: Int, acknowledgedAt: Timestamp?, acknowledgedBy: String?, resolvedAt: Timestamp?) {
+                lastSeen: Timestamp, count: Int, acknowledgedAt: Timestamp?, acknowledgedBy: String?, resolvedAt: Timestamp?,
+                host: String = "", role: String = "") {
         self.id = id
         self.fingerprint = fingerprint
         self.level = level
@@ -126,5 +171,7 @@ public struct StoredSecurityAlert: Sendable, Hashable {
         self.acknowledgedAt = acknowledgedAt
         self.acknowledgedBy = acknowledgedBy
         self.resolvedAt = resolvedAt
+        self.host = host
+        self.role = role
     }
 }

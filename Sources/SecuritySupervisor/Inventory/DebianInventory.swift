@@ -11,7 +11,10 @@ public enum DebianInventory {
         public var description: String { "\(file):\(line): \(reason)" }
     }
 
-    /// `Debian:<VERSION_ID>` from an os-release file (`ID=debian`, `VERSION_ID="12"`); nil when not Debian.
+    /// The OSV ecosystem of an os-release file: `Debian:<major>` (`ID=debian`, `VERSION_ID="12"`), or
+    /// `Ubuntu:<VERSION_ID>` with `:LTS` for a long-term release (`ID=ubuntu`, `VERSION_ID="22.04"`,
+    /// `VERSION="22.04.5 LTS (Jammy Jellyfish)"` → `Ubuntu:22.04:LTS`, as OSV names it); nil for
+    /// anything else (other derivatives have advisories of their own ecosystems, or none in OSV).
     public static func ecosystem(osRelease text: String) -> String? {
         var fields: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
@@ -20,10 +23,16 @@ public enum DebianInventory {
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first { value = String(value.dropFirst().dropLast()) }
             fields[String(line[..<equals]).trimmingWhitespace] = value
         }
-        // Derivatives (ID_LIKE=debian, such as Ubuntu) have advisories of their own ecosystems.
-        guard fields["ID"] == "debian" else { return nil }
         guard let release = fields["VERSION_ID"], !release.isEmpty else { return nil }
-        return "Debian:\(release.split(separator: ".").first.map(String.init) ?? release)"
+        switch fields["ID"] {
+        case "debian":
+            return "Debian:\(release.split(separator: ".").first.map(String.init) ?? release)"
+        case "ubuntu":
+            let long = [fields["VERSION"], fields["PRETTY_NAME"]].contains { $0?.contains("LTS") == true }
+            return "Ubuntu:\(release)\(long ? ":LTS" : "")"
+        default:
+            return nil
+        }
     }
 
     /// The installed source packages (one per source name and version) from a dpkg status file.

@@ -369,6 +369,26 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 13, name: "alerts by observer; supervisor samples", statements: [
+            // Who observed an alert: a replica resolves only what it raised (its scope, 'host/role'),
+            // and alerts about what every process sees alike (the scan, the database, the learning
+            // loop) have the empty scope and are kept by the leader.
+            "ALTER TABLE security_alerts ADD COLUMN host TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE security_alerts ADD COLUMN role TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE security_alerts ADD COLUMN scope TEXT NOT NULL DEFAULT ''",
+            "DROP INDEX security_alerts_open",
+            "CREATE UNIQUE INDEX security_alerts_open ON security_alerts (fingerprint, scope) WHERE resolved_at IS NULL",
+            // The values behind the degradation forecasts, so that a trend survives a restart.
+            """
+            CREATE TABLE security_samples (
+                scope TEXT NOT NULL,
+                check_name TEXT NOT NULL,
+                taken_at BIGINT NOT NULL,
+                value DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (scope, check_name, taken_at)
+            )
+            """,
+        ]),
     ]
 
     /// The highest version this build knows.
