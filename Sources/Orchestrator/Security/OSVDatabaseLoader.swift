@@ -53,18 +53,6 @@ public enum OSVDatabaseLoader {
         return lines.sorted().joined(separator: "\n")
     }
 
-    /// Decodes records on every core, keeping their order.
-    static func decodeInParallel(_ members: [(name: String, data: Data)]) -> [Result<OSVRecord, OSVRecord.ParseError>] {
-        let chunks = max(1, min(members.count / 500, ProcessInfo.processInfo.activeProcessorCount * 4))
-        let results = Mutex<[Int: [Result<OSVRecord, OSVRecord.ParseError>]]>([:])
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let range = (members.count * chunk / chunks)..<(members.count * (chunk + 1) / chunks)
-            let part = members[range].map { member in Result { () throws(OSVRecord.ParseError) in try OSVRecord.parse(member.data, source: member.name) } }
-            results.withLock { $0[chunk] = part }
-        }
-        return (0..<chunks).flatMap { chunk in results.withLock { $0[chunk] ?? [] } }
-    }
-
     /// What one archive holds: its records, the entries that did not decode as records, and the
     /// damage (not a zip, an entry that does not inflate or fails its CRC) that makes the archive
     /// itself untrustworthy.
@@ -74,33 +62,57 @@ public enum OSVDatabaseLoader {
         var damage: [String] = []
     }
 
-    /// Reads every `.json` entry of a zip archive, checking each entry's CRC.
+    /// Reads every `.json` entry of a zip archive, checking each entry's CRC, inflating and decoding
+    /// on every core, keeping the archive's order. Each worker reads through an archive reader of its
+    /// own (a reader's file position is its own, and its entries are not Sendable) and takes its
+    /// contiguous share of the entries.
     static func readArchive(_ path: String) -> ArchiveContents {
-        var contents = ArchiveContents()
-        let archive: Archive
+        let url = URL(fileURLWithPath: path)
+        let count: Int
         do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            count = try Archive(url: url, accessMode: .read).reduce(0) { $0 + (isRecord($1) ? 1 : 0) }
         } catch {
-            contents.damage.append("\(path): not a readable zip archive (\(error))")
-            return contents
+            return ArchiveContents(damage: ["\(path): not a readable zip archive (\(error))"])
         }
-        // Inflate in order (the archive reader is sequential), then decode on every core.
-        var members: [(name: String, data: Data)] = []
-        for entry in archive where entry.type == .file && entry.path.hasSuffix(".json") {
-            var data = Data()
+        let workers = max(1, min(count / 500, ProcessInfo.processInfo.activeProcessorCount))
+        let parts = Mutex<[Int: ArchiveContents]>([:])
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var part = ArchiveContents()
+            defer { parts.withLock { $0[worker] = part } }
+            let reader: Archive
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
-                members.append(("\(path):\(entry.path)", data))
+                reader = try Archive(url: url, accessMode: .read)
             } catch {
-                contents.damage.append("\(path):\(entry.path): \(error)")
+                part.damage.append("\(path): not a readable zip archive (\(error))")
+                return
+            }
+            let share = (count * worker / workers)..<(count * (worker + 1) / workers)
+            var index = 0
+            for entry in reader where isRecord(entry) {
+                defer { index += 1 }
+                guard share.contains(index) else { continue }
+                var data = Data()
+                do {
+                    _ = try reader.extract(entry, skipCRC32: false) { data.append($0) }
+                } catch {
+                    part.damage.append("\(path):\(entry.path): \(error)")
+                    continue
+                }
+                do throws(OSVRecord.ParseError) {
+                    part.records.append(try OSVRecord.parse(data, source: "\(path):\(entry.path)"))
+                } catch {
+                    part.undecodable.append(error.description)
+                }
             }
         }
-        for result in decodeInParallel(members) {
-            switch result {
-            case .success(let record): contents.records.append(record)
-            case .failure(let error): contents.undecodable.append(error.description)
+        return parts.withLock { parts in
+            (0..<workers).reduce(into: ArchiveContents()) { merged, worker in
+                merged.records += parts[worker]?.records ?? []
+                merged.undecodable += parts[worker]?.undecodable ?? []
+                merged.damage += parts[worker]?.damage ?? []
             }
         }
-        return contents
     }
+
+    private static func isRecord(_ entry: Entry) -> Bool { entry.type == .file && entry.path.hasSuffix(".json") }
 }

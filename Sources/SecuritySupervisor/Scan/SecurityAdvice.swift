@@ -53,17 +53,25 @@ public enum SecurityAdvice {
         }
     }
 
-    /// The remedy of a posture problem, by the posture check's name.
-    public static func posture(_ name: String) -> String {
+    /// The meaning and the remedy of a posture problem, by the posture check's name.
+    public static func posture(_ name: String) -> (meaning: String, remedy: String) {
         switch name {
-        case "posture.user": "run as an unprivileged user (the container image runs as uid 10001)"
-        case "posture.binding": "set http.host to 127.0.0.1 and put a TLS proxy in front"
-        case "posture.files": "chmod 600 the files named"
-        case "posture.api_key": "orchestrator apikey create, then remove the weak auth.admin_key from the configuration"
-        case "posture.debug": "set log.level to info"
-        case "posture.metrics": "set auth.open_metrics to false, or bind http.host to loopback"
-        case "posture.docker_socket": "do not mount /var/run/docker.sock into the container"
-        default: "see the check's message in GET /api/v1/supervisor/health"
+        case "posture.user":
+            ("whoever takes over this process has the whole machine", "run as an unprivileged user (the container image runs as uid 10001)")
+        case "posture.binding":
+            ("API keys and trading commands cross the network in clear text", "set http.host to 127.0.0.1 and put a TLS proxy in front")
+        case "posture.files":
+            ("other users of this machine can read the secrets, or change the files", "chmod 600 the files named")
+        case "posture.api_key":
+            ("the admin key can be guessed, and it can do everything", "orchestrator apikey create, then remove the weak auth.admin_key from the configuration")
+        case "posture.debug":
+            ("debug logs may keep request details where log readers see them", "set log.level to info")
+        case "posture.metrics":
+            ("anyone who reaches the address reads the metrics (positions, equity, errors)", "set auth.open_metrics to false, or bind http.host to loopback")
+        case "posture.docker_socket":
+            ("whoever takes over this process controls the host through the Docker engine", "do not mount /var/run/docker.sock into the container")
+        default:
+            ("a weakness of the deployment", "see the check's message in GET /api/v1/supervisor/health")
         }
     }
 }

@@ -95,8 +95,8 @@ public struct SecurityScore: Sendable {
                                         remedy: SecurityAdvice.check(check.name)))
         }
         for entry in posture {
-            deductions.append(Deduction(reason: "posture: \(entry.problem)", points: 8, meaning: "a weakness an attacker could use: \(entry.problem)",
-                                        remedy: SecurityAdvice.posture(entry.name)))
+            let advice = SecurityAdvice.posture(entry.name)
+            deductions.append(Deduction(reason: "posture: \(entry.problem)", points: 8, meaning: advice.meaning, remedy: advice.remedy))
         }
         self.deductions = deductions
         score = max(0, 100 - deductions.reduce(0) { $0 + $1.points })
