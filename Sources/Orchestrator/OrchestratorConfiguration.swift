@@ -47,10 +47,17 @@ public struct OrchestratorConfiguration: Sendable {
     public var schedules: [Schedule] = []
 
     /// The schedules the product ships with, each unless a configured schedule has its name: the
-    /// vulnerability database's update (`security.update_interval_hours`).
+    /// vulnerability database's update (`security.update_interval_hours`) and the re-tuning of the
+    /// confidence thresholds (`feedback.optimize_interval_hours`); an interval of 0 leaves one out.
     public var builtInSchedules: [Schedule] {
-        guard security.updateIntervalHours > 0 else { return [] }
-        return [Schedule(name: "security-database-update", timing: .every(.seconds(security.updateIntervalHours * 3600)), kind: "security_database_update")]
+        var schedules: [Schedule] = []
+        if security.updateIntervalHours > 0 {
+            schedules.append(Schedule(name: "security-database-update", timing: .every(.seconds(security.updateIntervalHours * 3600)), kind: "security_database_update"))
+        }
+        if feedbackOptimizeIntervalHours > 0 {
+            schedules.append(Schedule(name: "feedback-optimize", timing: .every(.seconds(feedbackOptimizeIntervalHours * 3600)), kind: "feedback_optimize"))
+        }
+        return schedules
     }
 
     /// What the scheduler runs: the configured schedules and the built-in ones they do not replace.
@@ -67,6 +74,8 @@ public struct OrchestratorConfiguration: Sendable {
     /// Seconds between feedback scoring cycles in serve and run (0: none; a scheduled
     /// `feedback_scoring` job can do it instead).
     public var feedbackScoreIntervalSeconds = 60
+    /// Hours between the built-in `feedback_optimize` jobs that re-tune the confidence thresholds (0: none).
+    public var feedbackOptimizeIntervalHours = 24
 
     /// Where the Binance connector talks to (keys come from the environment, never from here).
     public var binance = BinanceSettings()
@@ -184,6 +193,7 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "jobs.poll_milliseconds", environment: "ORCHESTRATOR_JOBS_POLL_MILLISECONDS", defaultValue: "50", meaning: "how often an idle worker looks for due jobs, 1 to 10000"),
         Setting(key: "scheduler.lease_seconds", environment: "ORCHESTRATOR_SCHEDULER_LEASE_SECONDS", defaultValue: "15", meaning: "how long scheduler leadership lasts unrenewed; another scheduler takes over after it, 2 to 3600"),
         Setting(key: "scheduler.schedules_file", environment: "ORCHESTRATOR_SCHEDULER_SCHEDULES_FILE", defaultValue: "schedules.json (if present)", meaning: "JSON file {\"schedules\": [{\"name\", \"cron\" or \"every_seconds\", \"kind\", \"payload\"}]} of jobs the scheduler queues"),
+        Setting(key: "feedback.optimize_interval_hours", environment: "ORCHESTRATOR_FEEDBACK_OPTIMIZE_INTERVAL_HOURS", defaultValue: "24", meaning: "hours between the built-in `feedback_optimize` jobs (schedule feedback-optimize) that re-tune the confidence thresholds, 0 to 720; 0 turns it off"),
         Setting(key: "feedback.score_interval_seconds", environment: "ORCHESTRATOR_FEEDBACK_SCORE_INTERVAL_SECONDS", defaultValue: "60", meaning: "seconds between feedback scoring cycles of serve and run (forecasts whose horizon ended are scored, drift detectors fed), 0 to 86400; 0 turns them off"),
         Setting(key: "security.webhook_url", environment: "ORCHESTRATOR_SECURITY_WEBHOOK_URL", defaultValue: "(none)", meaning: "http(s) URL that receives each new alert as a JSON POST, retried 3 times"),
         Setting(key: "venues.binance.rest_url", environment: "ORCHESTRATOR_VENUES_BINANCE_REST_URL", defaultValue: "https://api.binance.com", meaning: "Binance REST for market data (klines, exchangeInfo, time); also for trading when trading_rest_url is not set and this is set"),
@@ -386,6 +396,7 @@ public enum ConfigurationLoader {
         configuration.jobPollMilliseconds = try integer(reader, "jobs.poll_milliseconds", default: 50, range: 1...10_000)
         configuration.schedulerLeaseSeconds = try integer(reader, "scheduler.lease_seconds", default: 15, range: 2...3600)
         configuration.feedbackScoreIntervalSeconds = try integer(reader, "feedback.score_interval_seconds", default: 60, range: 0...86_400)
+        configuration.feedbackOptimizeIntervalHours = try integer(reader, "feedback.optimize_interval_hours", default: 24, range: 0...720)
         configuration.binance = try binance(reader)
         configuration.alpaca = try alpaca(reader)
         return configuration

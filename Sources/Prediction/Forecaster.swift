@@ -155,18 +155,7 @@ public struct Forecaster: Sendable {
             guard time >= fittedAt else { throw .invalidParameter("cannot forecast at \(time.iso8601), before the fit's data time \(fittedAt.iso8601)") }
             guard let dataTime = visible.dataTime else { throw .insufficientData(needed: Features.requiredBars, available: 0, purpose: "a forecast") }
             let features = try Features.vector(visible, reference: reference?.asOf(time))
-            // Carry the variances from the fit time to now: the log returns of the bars closed after the fit.
-            let fitLimit = fittedAt.millisecondsSinceEpoch - timeframe.milliseconds
-            // Searched from the newest bar back: few bars close after the fit.
-            let firstAfterFit = (visible.openTimes.lastIndex { $0 <= fitLimit } ?? visible.openTimes.startIndex - 1) + 1
-            let closes = visible.closes
-            var ewma = volatility.ewmaVariance
-            var garchNext = volatility.garch?.nextVariance ?? 0
-            for index in max(firstAfterFit, closes.startIndex + 1)..<max(closes.endIndex, closes.startIndex + 1) {
-                let r = log(closes[index] / closes[index - 1])
-                if let model = volatility.garch?.model { garchNext = model.nextVariance(after: r * 100, variance: garchNext) }
-                ewma = Forecaster.nextEWMAVariance(after: r, variance: ewma)
-            }
+            let (ewma, garchNext) = carriedVariances(visible)
             return horizons.map { horizon, models in
                 let standardized = models.standardizer.transform(features)
                 let expected = models.useRidge ? models.ridge!.predict(standardized) : models.meanReturn
@@ -181,6 +170,23 @@ public struct Forecaster: Sendable {
                     baselines: Forecast.Baselines(meanLogReturn: models.meanReturn, climatologicalProbabilityUp: models.upFrequency,
                                                   ewmaVolatility: ewmaSigma))
             }
+        }
+
+        /// The EWMA and GARCH variances of the next return, carried from the fit through the log
+        /// returns of the view's bars closed after it.
+        func carriedVariances(_ visible: PointInTimeBars) -> (ewma: Double, garchNext: Double) {
+            let fitLimit = fittedAt.millisecondsSinceEpoch - timeframe.milliseconds
+            // Searched from the newest bar back: few bars close after the fit.
+            let firstAfterFit = (visible.openTimes.lastIndex { $0 <= fitLimit } ?? visible.openTimes.startIndex - 1) + 1
+            let closes = visible.closes
+            var ewma = volatility.ewmaVariance
+            var garchNext = volatility.garch?.nextVariance ?? 0
+            for index in max(firstAfterFit, closes.startIndex + 1)..<max(closes.endIndex, closes.startIndex + 1) {
+                let r = log(closes[index] / closes[index - 1])
+                if let model = volatility.garch?.model { garchNext = model.nextVariance(after: r * 100, variance: garchNext) }
+                ewma = Forecaster.nextEWMAVariance(after: r, variance: ewma)
+            }
+            return (ewma, garchNext)
         }
     }
 

@@ -31,13 +31,16 @@ extension SQLStore: FeedbackStore {
             let outcome = stored.outcome
             return SQLStatement("""
                 INSERT INTO forecast_outcomes (forecast_id, realised_close, realised_time, realised_log_return, direction_hit, interval_hit, brier,
-                    log_loss, squared_error, log_score, verdict, rule, signature, source, scored_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING forecast_id
+                    log_loss, squared_error, log_score, verdict, rule, signature, source, scored_at, detected)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING forecast_id
                 """, [
                     .integer(stored.forecastId), .text(stored.realisedClose), .integer(stored.realisedTime.millisecondsSinceEpoch),
                     .real(outcome.realisedLogReturn), .integer(outcome.directionHit ? 1 : 0), .integer(outcome.intervalHit ? 1 : 0), .real(outcome.brier),
                     .real(outcome.logLoss), .real(outcome.squaredError), .real(outcome.logScore), .text(outcome.verdict.rawValue), .text(outcome.rule),
                     .text(stored.signature.description), .text(stored.source.rawValue), .integer(stored.scoredAt.millisecondsSinceEpoch),
+                    // A market outcome is fed to its detector in the turn that scores it; an external one
+                    // arrives outside the loop and waits for the loop's next turn.
+                    .integer(stored.source == .external ? 0 : 1),
                 ])
         }
         for decision in commit.decisions {
@@ -55,6 +58,7 @@ extension SQLStore: FeedbackStore {
         statements += Self.flagStatements("forecasts", key: "id", flag: 1, commit.outcomes.map { .integer($0.forecastId) })
         statements += Self.flagStatements("forecasts", key: "id", flag: 2, commit.unscorableForecasts.map { .integer($0) })
         statements += Self.flagStatements("trading_fills", key: "fill_id", flag: 1, commit.decisions.map { .text($0.fillID) })
+        statements += Self.flagStatements("forecast_outcomes", key: "forecast_id", column: "detected", flag: 1, commit.detectedOutcomes.map { .integer($0) })
         statements += Self.flagStatements("trading_fills", key: "fill_id", flag: 2, commit.unscorableFills.map { .text($0) }, onlyUnflagged: true)
         for signal in commit.signals {
             statements.append(SQLStatement("""
@@ -94,13 +98,14 @@ extension SQLStore: FeedbackStore {
         return Set(try results.prefix(commit.outcomes.count).compactMap { try $0.first?.integer(0) })
     }
 
-    /// Statements setting `scored` to `flag` on the rows of `table` whose `key` is one of `ids`, 500
-    /// a statement; `onlyUnflagged` leaves rows flagged already.
-    private static func flagStatements(_ table: String, key: String, flag: Int, _ ids: [SQLValue], onlyUnflagged: Bool = false) -> [SQLStatement] {
+    /// Statements setting `column` (`scored` unless named) to `flag` on the rows of `table` whose `key`
+    /// is one of `ids`, 500 a statement; `onlyUnflagged` leaves rows flagged already.
+    private static func flagStatements(_ table: String, key: String, column: String = "scored", flag: Int, _ ids: [SQLValue],
+                                       onlyUnflagged: Bool = false) -> [SQLStatement] {
         stride(from: 0, to: ids.count, by: 500).map { start in
             let chunk = ids[start..<min(start + 500, ids.count)]
             return SQLStatement("""
-                UPDATE \(table) SET scored = \(flag) WHERE \(key) IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))\(onlyUnflagged ? " AND scored = 0" : "")
+                UPDATE \(table) SET \(column) = \(flag) WHERE \(key) IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))\(onlyUnflagged ? " AND \(column) = 0" : "")
                 """, Array(chunk))
         }
     }
@@ -135,6 +140,13 @@ extension SQLStore: FeedbackStore {
             SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
             ORDER BY f.data_time DESC, f.id DESC LIMIT ?
             """, [.integer(Int64(limit))])).map(Self.storedOutcome)
+    }
+
+    public func undetectedOutcomes(limit: Int) async throws -> [(outcome: StoredOutcome, timeframe: String)] {
+        try await database.query(SQLStatement("""
+            SELECT \(Self.outcomeColumns), f.timeframe FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
+            WHERE o.detected = 0 ORDER BY f.data_time, o.forecast_id LIMIT ?
+            """, [.integer(Int64(limit))])).map { row in (try Self.storedOutcome(row), try row.text(21)) }
     }
 
     public func outcomes(symbol: Symbol, limit: Int) async throws -> [StoredOutcome] {

@@ -61,7 +61,7 @@ struct JobWorkerTests {
         }
     }
 
-    @Test("forecast_update stores the newest forecasts once and feedback_scoring scores them when due; a bad payload goes dead")
+    @Test("forecast_update stores the newest forecasts once, feedback_scoring scores them when due, feedback_optimize re-tunes only once outcomes exist; a bad payload goes dead")
     func forecastUpdateAndScoring() async throws {
         let clock = FixedClock(Timestamp(iso8601: "2030-01-01T00:00:00Z")!)
         try await Self.withStore(clock: clock) { (store: SQLStore, directory: TemporaryDirectory) async throws in
@@ -85,12 +85,24 @@ struct JobWorkerTests {
             #expect(first.contains("\"forecasts\":2") && (first + second).contains("\"newly_stored\":0"), "\(first) \(second)")
             #expect(try await store.job(id: bad.id)?.status == .dead)
             #expect(try await store.forecasts(symbol: symbol, limit: 10).count == 2)
+            // The thresholds' scheduled re-tuning with nothing scored yet: no change, and nothing committed.
+            let revision = try await store.feedbackRevision()
+            let idle = try await store.enqueue(NewJob(kind: "feedback_optimize", payload: "{}", runAt: clock.now()), at: clock.now())
+            #expect(try await worker.runOnce() == 1)
+            #expect(try await store.job(id: idle.id)?.result == #"{"changes":[]}"#)
+            #expect(try await store.feedbackRevision() == revision)
             _ = try await store.importBars(BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .index, quoteCurrency: "USD"),
                                                           timeframe: .oneDay, kind: .ohlcv, bars: data.bars, source: "test"))
             let scoring = try await store.enqueue(NewJob(kind: "feedback_scoring", payload: "{}", runAt: clock.now()), at: clock.now())
             #expect(try await worker.runOnce() == 1)
             let scored = try #require(try await store.job(id: scoring.id)?.result)
             #expect(scored.contains("\"scored\":2"), "\(scored)")
+            // With outcomes, the re-tuning judges each horizon and commits the thresholds.
+            let tuning = try await store.enqueue(NewJob(kind: "feedback_optimize", payload: "{}", runAt: clock.now()), at: clock.now())
+            #expect(try await worker.runOnce() == 1)
+            let tuned = try #require(try JSONSerialization.jsonObject(with: Data((try await store.job(id: tuning.id)?.result ?? "").utf8)) as? [String: Any])
+            #expect(((tuned["changes"] as? [[String: Any]]) ?? []).compactMap { $0["horizon"] as? String }.sorted() == ["20d", "5d"], "\(tuned)")
+            #expect(try await store.feedbackRevision() > revision)
         }
     }
 

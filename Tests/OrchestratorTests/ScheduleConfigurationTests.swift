@@ -25,6 +25,20 @@ struct ScheduleConfigurationTests {
         #expect(configuration.schedules[1].timing == .every(.seconds(60)))
     }
 
+    @Test("the product's own schedules run by default, a configured schedule of the same name replaces one, and an interval of 0 leaves one out")
+    func builtInSchedules() async throws {
+        let defaults = try await ConfigurationLoader.load(overrides: [:], environment: [:], configFile: nil)
+        #expect(defaults.scheduledJobs.map(\.name) == ["security-database-update", "feedback-optimize"])
+        #expect(defaults.scheduledJobs.map(\.kind) == ["security_database_update", "feedback_optimize"])
+        #expect(defaults.scheduledJobs.map(\.timing) == [.every(.seconds(86_400)), .every(.seconds(86_400))])
+        let replaced = try await Self.load(#"{"schedules": [{"name": "feedback-optimize", "cron": "15 3 * * 0", "kind": "feedback_optimize"}]}"#)
+        #expect(replaced.scheduledJobs.map(\.name) == ["feedback-optimize", "security-database-update"])
+        #expect(replaced.scheduledJobs.first?.timing != .every(.seconds(86_400)))
+        let off = try await ConfigurationLoader.load(overrides: ["feedback.optimize_interval_hours": "0", "security.update_interval_hours": "6"],
+                                                     environment: [:], configFile: nil)
+        #expect(off.scheduledJobs.map(\.name) == ["security-database-update"] && off.scheduledJobs.first?.timing == .every(.seconds(21_600)))
+    }
+
     @Test("a malformed cron, an unknown job kind or a schedule with both timings is refused naming the entry", arguments: [
         (#"{"schedules": [{"name": "x", "cron": "61 * * * *", "kind": "noop"}]}"#, "schedules[0].cron"),
         (#"{"schedules": [{"name": "x", "cron": "* * * * *", "kind": "launch_rockets"}]}"#, "schedules[0].kind"),

@@ -68,6 +68,33 @@ struct FeedbackStoreTests {
         }
     }
 
+    @Test("outcomes posted from outside go through their stream's drift detector at the loop's next turn, once: a run of bad ones raises a drift and a challenger",
+          arguments: Backend.available)
+    func externalOutcomesFeedTheDetector(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let forecasts = try await Self.prepare(fixture.store).filter { $0.horizon == "1h" }.sorted { $0.dataTime < $1.dataTime }
+            let cycle = FeedbackCycle(store: fixture.store)
+            let now = Self.close(ofBar: 400)
+            // 32 closes where the forecasts put them, then 8 at half the price: far outside every interval.
+            for (index, forecast) in forecasts.enumerated() {
+                let reference = try #require(Double(forecast.referenceClose))
+                let close = String(format: "%.6f", index < 32 ? reference * exp(0.001) : reference / 2)
+                _ = try await cycle.recordExternalOutcome(forecastId: try #require(forecast.id), realisedClose: close, observedAt: forecast.targetTime, now: now)
+            }
+            #expect(try await fixture.store.undetectedOutcomes(limit: 100).map(\.timeframe) == Array(repeating: "1h", count: 40))
+            #expect(try await fixture.store.feedbackState()["drift:BTC-USD:1h:1h"] == nil, "posting fed no detector")
+            let report = try await cycle.score(now: now)
+            #expect(report.drifts.contains { $0.symbol == "BTC-USD" && $0.timeframe == "1h" && $0.horizon == "1h" }, "\(report.drifts)")
+            #expect(try await fixture.store.undetectedOutcomes(limit: 100).isEmpty)
+            #expect(try await fixture.store.modelVersions().contains { $0.role == .challenger && $0.name.hasPrefix("BTC-USD 1h 1h") })
+            // The next turn feeds nothing again: the detector's state is what the first left.
+            let state = try await fixture.store.feedbackState()["drift:BTC-USD:1h:1h"]
+            let again = try await cycle.score(now: now)
+            #expect(again.drifts.isEmpty)
+            #expect(try await fixture.store.feedbackState()["drift:BTC-USD:1h:1h"] == state)
+        }
+    }
+
     @Test("two processes scoring at once store each outcome once", arguments: Backend.available)
     func concurrentCycles(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in

@@ -389,6 +389,14 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 14, name: "external outcomes fed to the drift detectors", statements: [
+            // 1 once the outcome's log score went through its stream's drift detector: a market
+            // outcome in the turn that scores it, an external one (posted through the API, outside
+            // the loop) in the loop's next turn.
+            "ALTER TABLE forecast_outcomes ADD COLUMN detected INTEGER NOT NULL DEFAULT 1",
+            "UPDATE forecast_outcomes SET detected = 0 WHERE source = 'external'",
+            "CREATE INDEX forecast_outcomes_undetected ON forecast_outcomes (forecast_id) WHERE detected = 0",
+        ]),
     ]
 
     /// The highest version this build knows.

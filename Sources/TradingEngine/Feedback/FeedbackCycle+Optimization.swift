@@ -17,6 +17,9 @@ extension FeedbackCycle {
     public func optimizeThresholds(now: Timestamp, tuner: ConfidenceThresholdTuner = ConfidenceThresholdTuner(), recent: Int = 2000,
                                    minimumRegimeOutcomes: Int = 300) async throws -> [ThresholdChange] {
         let outcomes = try await store.outcomes(limit: 200_000)
+        // Nothing to learn from: no commit, so a scheduled run on an empty store neither counts a
+        // learning cycle nor moves the learned state's revision (which would drop its kept summaries).
+        guard !outcomes.isEmpty else { return [] }
         let current = Dictionary(try await store.thresholds().map { ($0.horizon, $0.threshold) }, uniquingKeysWith: { a, _ in a })
         var commit = FeedbackCommit()
         commit.countsAsCycle = true

@@ -88,12 +88,19 @@ public struct FeedbackCycle: Sendable {
         var commit = FeedbackCommit()
         commit.outcomes = outcomes
         commit.unscorableForecasts = unscorable
-        let timeframes = Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a })
-        var drifts = try await detect(outcomes, timeframes: timeframes, into: &commit)
-        try await describeFeatureShift(&drifts, outcomes: outcomes)
-        commit.countsAsCycle = !outcomes.isEmpty
-        try await registerModels(outcomes: outcomes, drifts: drifts, timeframes: timeframes, now: now, into: &commit)
-        let stored = outcomes.isEmpty && commit.state.isEmpty && unscorable.isEmpty ? [] : try await store.commitFeedback(commit, at: now)
+        var timeframes = Dictionary(due.map { ($0.id!, $0.timeframe.rawValue) }, uniquingKeysWith: { a, _ in a })
+        // Outcomes posted through the API since the last turn go through their streams' detectors
+        // like the market's, in data-time order with this turn's, under the loop's leadership (the
+        // route runs anywhere and cannot feed a detector without racing the loop).
+        let external = try await store.undetectedOutcomes(limit: batchSize)
+        for (outcome, timeframe) in external { timeframes[outcome.forecastId] = timeframe }
+        commit.detectedOutcomes = external.map(\.outcome.forecastId)
+        let fed = outcomes + external.map(\.outcome)
+        var drifts = try await detect(fed, timeframes: timeframes, into: &commit)
+        try await describeFeatureShift(&drifts, outcomes: fed)
+        commit.countsAsCycle = !fed.isEmpty
+        try await registerModels(outcomes: fed, drifts: drifts, timeframes: timeframes, now: now, into: &commit)
+        let stored = fed.isEmpty && commit.state.isEmpty && unscorable.isEmpty ? [] : try await store.commitFeedback(commit, at: now)
         let kept = outcomes.filter { stored.contains($0.forecastId) }
         return ScoringReport(examined: due.count, scored: kept.count, waiting: waiting, unscorable: unscorable.count,
                              successes: kept.filter { $0.outcome.verdict == .success }.count,

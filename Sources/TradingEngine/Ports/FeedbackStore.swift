@@ -173,6 +173,8 @@ public struct FeedbackCommit: Sendable {
     public var state: [String: String] = [:]
     /// Whether this step counts as a learning cycle.
     public var countsAsCycle = false
+    /// External outcomes now fed to their stream's drift detector (flagged so they are fed once).
+    public var detectedOutcomes: [Int64] = []
 
     /// An empty commit.
     public init() {}
@@ -213,6 +215,9 @@ public protocol FeedbackStore: Sendable {
     func outcomeCounts() async throws -> [LearningSignal.Kind: Int]
     /// The newest scored outcomes, newest data time first.
     func outcomes(limit: Int) async throws -> [StoredOutcome]
+    /// Outcomes posted from outside (`source` external) not yet fed to the drift detectors, with
+    /// their forecast's timeframe, oldest data time first.
+    func undetectedOutcomes(limit: Int) async throws -> [(outcome: StoredOutcome, timeframe: String)]
     /// The newest scored outcomes of one symbol, newest data time first.
     func outcomes(symbol: Symbol, limit: Int) async throws -> [StoredOutcome]
     /// Fills of every account neither scored nor found unscorable, oldest first.
