@@ -77,10 +77,11 @@ extension SQLStore: FeedbackStore {
         }
         for model in commit.models {
             statements.append(SQLStatement("""
-                INSERT INTO feedback_models (name, role, parameters, created_at, promoted_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET role = excluded.role, parameters = excluded.parameters, promoted_at = COALESCE(excluded.promoted_at, feedback_models.promoted_at)
+                INSERT INTO feedback_models (name, role, parameters, created_at, promoted_at, fit) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET role = excluded.role, parameters = excluded.parameters,
+                    promoted_at = COALESCE(excluded.promoted_at, feedback_models.promoted_at), fit = COALESCE(excluded.fit, feedback_models.fit)
                 """, [.text(model.name), .text(model.role.rawValue), .text(model.parameters), .integer(model.createdAt.millisecondsSinceEpoch),
-                      model.promotedAt.map { .integer($0.millisecondsSinceEpoch) } ?? .null]))
+                      model.promotedAt.map { .integer($0.millisecondsSinceEpoch) } ?? .null, model.fit.map(SQLValue.text) ?? .null]))
         }
         for (name, value) in commit.state.sorted(by: { $0.key < $1.key }) {
             statements.append(Self.setState(name, .text(value)))
@@ -140,6 +141,10 @@ extension SQLStore: FeedbackStore {
             SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
             ORDER BY f.data_time DESC, f.id DESC LIMIT ?
             """, [.integer(Int64(limit))])).map(Self.storedOutcome)
+    }
+
+    public func modelFit(name: String) async throws -> String? {
+        try await database.query(SQLStatement("SELECT fit FROM feedback_models WHERE name = ?", [.text(name)])).first?.optionalText(0)
     }
 
     public func undetectedOutcomes(limit: Int) async throws -> [(outcome: StoredOutcome, timeframe: String)] {

@@ -89,7 +89,8 @@ struct AlpacaRunTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var text = ""
         await LiveRunTests.read(output, until: "bar 320/320", into: &text)
-        #expect(text.contains("Backfilled 320 1m bars of BTC-USD") && text.contains("Trading on Alpaca (paper account or configured endpoint)"), "\(text)")
+        #expect(text.contains("Backfilled 320 1m bars of BTC-USD") && text.contains("Trading on Alpaca (paper account or configured endpoint)"),
+                "\(text)\(LiveRunTests.stderrTail(folder))")
         await LiveRunTests.read(output, until: "the books agree", into: &text, within: 30)
         #expect(await broker.orders.isEmpty, "the bars caught up at start take no decision")
         try await Self.wait { await broker.isStreaming }

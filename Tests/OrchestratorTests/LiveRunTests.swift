@@ -71,9 +71,20 @@ struct LiveRunTests {
         environment.merge(extra) { _, extra in extra }
         process.environment = environment
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        // Kept in the run's folder (appended across restarts) so a failure can say why a run stopped.
+        let errors = folder.file("run.stderr")
+        if !FileManager.default.fileExists(atPath: errors) { _ = FileManager.default.createFile(atPath: errors, contents: nil) }
+        let handle = FileHandle(forWritingAtPath: errors)
+        _ = try handle?.seekToEnd()
+        process.standardError = handle ?? FileHandle.nullDevice
         try process.run()
         return process
+    }
+
+    /// The last lines the runs in `folder` wrote to standard error (for a failure's message).
+    static func stderrTail(_ folder: TemporaryDirectory, lines: Int = 15) -> String {
+        let text = (try? String(contentsOfFile: folder.file("run.stderr"), encoding: .utf8)) ?? ""
+        return "\nstandard error:\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
     /// Reads the process's output until it contains `marker`.
@@ -107,7 +118,7 @@ struct LiveRunTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var text = ""
         await Self.read(output, until: "bar 320/320", into: &text)
-        let announced = try #require(text.firstMatch(of: /On the venue's clock: (\S+), running ([0-9.]+)× this machine's/), "\(text)")
+        let announced = try #require(text.firstMatch(of: /On the venue's clock: (\S+), running ([0-9.]+)× this machine's/), "\(text)\(Self.stderrTail(folder))")
         // Measured over a second of readings whose round trips vary on a loaded machine: near 60, far from this machine's 1.
         #expect((30...120).contains(Double(announced.output.2)!), "the clock measured the exchange's pace: \(announced.output.2)")
         let venueTime = try #require(Timestamp(iso8601: String(announced.output.1)))

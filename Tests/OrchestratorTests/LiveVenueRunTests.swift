@@ -83,7 +83,8 @@ struct LiveVenueRunTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var text = ""
         await LiveRunTests.read(output, until: "bar 320/320", into: &text)
-        #expect(text.contains("Trading on Binance") && text.contains("Reconciled with the venue") && text.contains("the books agree"), "\(text)")
+        #expect(text.contains("Trading on Binance") && text.contains("Reconciled with the venue") && text.contains("the books agree"),
+                "\(text)\(LiveRunTests.stderrTail(folder))")
         #expect(await exchange.ordersPlaced == 0, "the bars caught up at start take no decision")
         try await waitForStream()
         await exchange.trade(next(btc, 1), symbol: "BTCUSDT", interval: "1m")

@@ -1,5 +1,6 @@
 import FeedbackLoop
 import Foundation
+import Prediction
 import Storage
 import Testing
 import TestSupport
@@ -37,6 +38,18 @@ struct FeedbackModelTests {
             let models = try await fixture.store.modelVersions()
             #expect(models.first { $0.name == challenger.name }?.role == .champion)
             #expect(models.first { $0.name == champion.name }?.role == .retired)
+            // The promoted champion's models themselves are stored: fitted on the bars closed by its fit time, they forecast
+            // bit for bit as a fit made here on the same bars.
+            let stored = try #require(try await fixture.store.modelFit(name: challenger.name))
+            let parameters = try JSONDecoder().decode(Forecaster.FittedModels.Parameters.self, from: Data(stored.utf8))
+            #expect(parameters.fittedAt == challenger.fittedAt && parameters.horizons.map(\.horizon.description) == ["4h"])
+            // The series as the loop reads it (through the store's decimal text, as the fit was made).
+            let series = try #require(try await fixture.store.analyticSeries(symbol: Symbol("BTC-USD")!, timeframe: .oneHour, start: nil, end: end)).series
+            let direct = try Forecaster().fit(series, at: challenger.fittedAt, horizons: [Horizon(parsing: "4h")!]).forecast(series, at: end)
+            let restored = try Forecaster.FittedModels(parameters: parameters).forecast(series, at: end)
+            #expect(direct.map(\.probabilityUp.bitPattern) == restored.map(\.probabilityUp.bitPattern))
+            #expect(direct.map(\.volatility.bitPattern) == restored.map(\.volatility.bitPattern))
+            #expect(try await fixture.store.modelFit(name: champion.name) == nil, "the champion stored by hand had no fit; the rule wrote none for it")
             let signal = try #require(try await fixture.store.learningSignals(limit: 5).first)
             #expect(signal.kind == .adaptation && signal.evidence["improvement_low"]! > 0)
             // Judged once: nothing is left in trial.
@@ -44,6 +57,7 @@ struct FeedbackModelTests {
             // An operator's rollback puts the old champion back and keeps the other for the way forward.
             let back = try await cycle.rollback(stream: "BTC-USD 1h 4h", now: end)
             #expect(back.restored == champion.name && back.retired == challenger.name)
+            #expect(try await fixture.store.modelFit(name: challenger.name) == stored, "a rollback keeps the retired version's models")
             let after = try await fixture.store.modelVersions()
             #expect(after.first { $0.name == champion.name }?.role == .champion && after.first { $0.name == challenger.name }?.role == .retired)
             #expect(try await cycle.rollback(stream: "BTC-USD 1h 4h", now: end).restored == challenger.name)

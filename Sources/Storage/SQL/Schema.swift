@@ -397,6 +397,11 @@ public enum Schema {
             "UPDATE forecast_outcomes SET detected = 0 WHERE source = 'external'",
             "CREATE INDEX forecast_outcomes_undetected ON forecast_outcomes (forecast_id) WHERE detected = 0",
         ]),
+        Migration(version: 15, name: "fitted models kept with their versions", statements: [
+            // Forecaster.FittedModels.Parameters as JSON: the coefficients themselves, so a champion
+            // is the same model wherever and whenever it is loaded (not a refit that should agree).
+            "ALTER TABLE feedback_models ADD COLUMN fit TEXT",
+        ]),
     ]
 
     /// The highest version this build knows.

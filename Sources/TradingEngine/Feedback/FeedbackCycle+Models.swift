@@ -58,11 +58,29 @@ extension FeedbackCycle {
         let registered = try await store.modelVersions().compactMap { model in ModelSpecification(json: model.parameters).map { (model.role, $0) } }
         var champions = Set(registered.filter { $0.0 == .champion }.map(\.1.stream))
         var challengers = Set(registered.filter { $0.0 == .challenger }.map(\.1.stream))
+        // Each series is loaded once, through the newest data time of its outcomes (a fit reads only
+        // the bars closed by its own time).
+        var loaded: [String: BarSeries] = [:]
+        var newest: [String: Timestamp] = [:]
+        for outcome in outcomes {
+            let key = "\(outcome.symbol.rawValue)|\(timeframes[outcome.forecastId] ?? "")"
+            newest[key] = max(newest[key] ?? outcome.dataTime, outcome.dataTime)
+        }
         for outcome in outcomes.sorted(by: { $0.dataTime < $1.dataTime }) {
             let specification = ModelSpecification(symbol: outcome.symbol.rawValue, timeframe: timeframes[outcome.forecastId] ?? "", horizon: outcome.horizon,
                                                     fittedAt: outcome.dataTime)
             guard champions.insert(specification.stream).inserted else { continue }
-            commit.models.append(ModelVersionRecord(name: specification.name, role: .champion, parameters: specification.json, createdAt: now, promotedAt: now))
+            // The champion's models themselves, fitted once here on the bars closed by its fit time.
+            var fit: String?
+            if let timeframe = Timeframe(rawValue: specification.timeframe), let horizon = Horizon(parsing: specification.horizon) {
+                let key = "\(specification.symbol)|\(specification.timeframe)"
+                if loaded[key] == nil {
+                    loaded[key] = try? await barSeries(symbol: outcome.symbol, timeframe: timeframe, through: newest[key] ?? specification.fittedAt)
+                }
+                fit = loaded[key].flatMap { Self.fit(specification, series: $0, horizon: horizon) }
+            }
+            commit.models.append(ModelVersionRecord(name: specification.name, role: .champion, parameters: specification.json, createdAt: now, promotedAt: now,
+                                                    fit: fit))
         }
         for drift in drifts {
             let specification = ModelSpecification(symbol: drift.symbol, timeframe: drift.timeframe, horizon: drift.horizon, fittedAt: drift.detectedAt)
@@ -100,7 +118,8 @@ extension FeedbackCycle {
             judged.verdict = verdict.reason
             if verdict.promote {
                 commit.models.append(ModelVersionRecord(name: challenger.record.name, role: .champion, parameters: judged.json,
-                                                        createdAt: challenger.record.createdAt, promotedAt: now))
+                                                        createdAt: challenger.record.createdAt, promotedAt: now,
+                                                        fit: Self.fit(specification, series: series, horizon: horizon)))
                 commit.models.append(ModelVersionRecord(name: champion.record.name, role: .retired, parameters: champion.record.parameters,
                                                         createdAt: champion.record.createdAt, promotedAt: nil))
                 commit.signals.append(LearningSignal(
@@ -114,6 +133,15 @@ extension FeedbackCycle {
         }
         if !results.isEmpty { try await store.commitFeedback(commit, at: now) }
         return results
+    }
+
+    /// A version's fitted models as stored JSON: the forecaster fitted on the series' bars closed by
+    /// the version's fit time (never a later one); nil when they cannot be fitted or kept.
+    static func fit(_ specification: ModelSpecification, series: BarSeries, horizon: Horizon) -> String? {
+        guard let models = try? Forecaster().fit(series, at: specification.fittedAt, horizons: [horizon]), let parameters = models.parameters else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(parameters)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The stored bars of a series closed by `end`, in analytic form.

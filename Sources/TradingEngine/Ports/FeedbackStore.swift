@@ -139,14 +139,19 @@ public struct ModelVersionRecord: Sendable, Hashable {
     public let createdAt: Timestamp
     /// When it became champion (nil for one that never did).
     public let promotedAt: Timestamp?
+    /// The fitted models as `Forecaster.FittedModels.Parameters` JSON, when known. Written with a
+    /// record, never cleared by a later write without one; `modelVersions()` leaves it out (it is
+    /// read by name with `modelFit(name:)`).
+    public let fit: String?
 
     /// Creates a record.
-    public init(name: String, role: Role, parameters: String, createdAt: Timestamp, promotedAt: Timestamp?) {
+    public init(name: String, role: Role, parameters: String, createdAt: Timestamp, promotedAt: Timestamp?, fit: String? = nil) {
         self.name = name
         self.role = role
         self.parameters = parameters
         self.createdAt = createdAt
         self.promotedAt = promotedAt
+        self.fit = fit
     }
 }
 
@@ -215,6 +220,8 @@ public protocol FeedbackStore: Sendable {
     func outcomeCounts() async throws -> [LearningSignal.Kind: Int]
     /// The newest scored outcomes, newest data time first.
     func outcomes(limit: Int) async throws -> [StoredOutcome]
+    /// The fitted models stored with a model version (nil: none stored, or no such version).
+    func modelFit(name: String) async throws -> String?
     /// Outcomes posted from outside (`source` external) not yet fed to the drift detectors, with
     /// their forecast's timeframe, oldest data time first.
     func undetectedOutcomes(limit: Int) async throws -> [(outcome: StoredOutcome, timeframe: String)]
