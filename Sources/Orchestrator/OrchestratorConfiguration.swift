@@ -43,6 +43,10 @@ public struct OrchestratorConfiguration: Sendable {
     public var configFilePath: String?
     /// The security supervisor's settings.
     public var security = SecuritySettings()
+    /// The OSV database folder scanned at each sweep and filled by `scan update`: `security.osv_db`,
+    /// else `<data.dir>/osv` (a missing or empty folder is a database problem the score counts against).
+    public var osvDatabaseFolder: String { security.osvDatabase ?? (dataDirectory as NSString).appendingPathComponent("osv") }
+
     /// Jobs queued on a timetable by the scheduler (`schedules` in the configuration file).
     public var schedules: [Schedule] = []
 
@@ -129,8 +133,7 @@ public struct OrchestratorConfiguration: Sendable {
         public var checkTimeoutSeconds = 5
         /// `host:port` endpoints whose DNS and TCP connect are checked.
         public var endpoints: [String] = []
-        /// The OSV database folder scanned at each sweep (`<data.dir>/osv` unless set; a missing or empty
-        /// folder is a database problem the score counts against).
+        /// The OSV database folder set by `security.osv_db` (nil: `OrchestratorConfiguration.osvDatabaseFolder`'s default).
         public var osvDatabase: String?
         /// Where `scan update` fetches the archives from.
         public var osvURL = SecuritySettings.publicOSVURL
@@ -359,7 +362,7 @@ public enum ConfigurationLoader {
             }
         }
         let osv = try string(reader, "security.osv_db", default: "")
-        security.osvDatabase = osv.isEmpty ? (dataDirectory as NSString).appendingPathComponent("osv") : osv
+        security.osvDatabase = osv.isEmpty ? nil : osv
         security.osvURL = try string(reader, "security.osv_url", default: OrchestratorConfiguration.SecuritySettings.publicOSVURL)
         guard URL(string: security.osvURL)?.scheme.map({ ["http", "https"].contains($0) }) == true else {
             throw ConfigurationError(key: "security.osv_url", accepted: "an http or https URL", problem: "got '\(security.osvURL)'")

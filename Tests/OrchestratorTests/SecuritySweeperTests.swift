@@ -136,7 +136,7 @@ struct SecuritySweeperTests {
         defer { directory.remove() }
         let configuration = try await ConfigurationLoader.load(overrides: ["data.dir": directory.path, "security.check_timeout_seconds": "60"],
                                                                environment: [:], configFile: nil)
-        #expect(configuration.security.osvDatabase == directory.file("osv"))
+        #expect(configuration.osvDatabaseFolder == directory.file("osv"))
         let store = SQLStore(database: try SQLiteDatabase(path: configuration.sqlitePath), clock: FixedClock())
         try await store.migrate()
         try await withCleanup {

@@ -326,10 +326,9 @@ public enum JobKinds {
                 let ecosystems: [String]?
             }
             let payload = try decode(Payload.self, of: job, shape: #"{"ecosystems"?: ["Debian", "Ubuntu", "SwiftURL"]}"#)
-            guard let folder = configuration.security.osvDatabase else { throw PayloadError(description: "no security.osv_db folder") }
+            let folder = configuration.osvDatabaseFolder
             let updater = OSVDatabaseUpdater(folder: folder, baseURL: configuration.security.osvURL)
-            let release = FileManager.default.contents(atPath: "/etc/os-release").map { String(decoding: $0, as: UTF8.self) }
-            let outcomes = await updater.update(ecosystems: OSVDatabaseUpdater.neededEcosystems(osRelease: release, extra: payload.ecosystems ?? []))
+            let outcomes = await updater.update(ecosystems: OSVDatabaseUpdater.neededEcosystems(osRelease: ScanCommand.hostOSRelease(), extra: payload.ecosystems ?? []))
             for outcome in outcomes {
                 logger.log(level: outcome.updated ? .info : .error, "vulnerability database archive \(outcome.updated ? "updated" : "not updated")",
                            metadata: ["ecosystem": .string(outcome.ecosystem), "records": .stringConvertible(outcome.records),

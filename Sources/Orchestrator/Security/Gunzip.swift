@@ -11,11 +11,6 @@ enum Gunzip {
         let description: String
     }
 
-    /// Whether data starts with gzip's magic bytes.
-    static func isGzip(_ data: Data) -> Bool {
-        data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B
-    }
-
     /// The decompressed bytes of every member.
     static func decompress(_ data: Data) throws -> Data {
         let bytes = [UInt8](data)

@@ -61,6 +61,11 @@ public enum ScanCommand {
                       sarif: sarif(report))
     }
 
+    /// This host's /etc/os-release (nil when it cannot be read).
+    public static func hostOSRelease() -> String? {
+        FileManager.default.contents(atPath: "/etc/os-release").map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// The installed packages named by the request, and the Swift pins that were skipped (why).
     public static func inventory(_ request: Request) throws -> ([InstalledPackage], [String]) {
         guard !request.resolvedFiles.isEmpty || request.dpkgStatus != nil || request.image != nil else {

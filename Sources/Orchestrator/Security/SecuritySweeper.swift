@@ -88,9 +88,7 @@ public actor SecuritySweeper {
     /// the Swift pins this program ships with, and what could not be scanned and why; with no
     /// database the report says so: no evidence is not a clean result.
     func scan(now: Timestamp) -> (report: VulnerabilityScanner.Report, notScanned: [String]) {
-        guard let folder = configuration.security.osvDatabase else {
-            return (VulnerabilityScanner().scan([], database: .init(records: [], unreadable: [], missing: true), now: now), [])
-        }
+        let folder = configuration.osvDatabaseFolder
         var request = ScanCommand.Request(database: folder)
         var notScanned: [String] = []
         if let resolved = Self.shippedResolvedFile() {
@@ -98,14 +96,15 @@ public actor SecuritySweeper {
         } else {
             notScanned.append("Swift pins: no Package.resolved in the working folder or beside the executable")
         }
-        let release = FileManager.default.contents(atPath: "/etc/os-release").map { String(decoding: $0, as: UTF8.self) }
+        let release = ScanCommand.hostOSRelease()
         switch (FileManager.default.fileExists(atPath: "/var/lib/dpkg/status"), release.flatMap(DebianInventory.ecosystem(osRelease:))) {
         case (true, .some):
             request.dpkgStatus = "/var/lib/dpkg/status"
         case (false, _):
             notScanned.append("system packages: no dpkg status (/var/lib/dpkg/status); only Debian and Ubuntu packages are inventoried")
         case (true, nil):
-            notScanned.append("system packages: /etc/os-release names neither Debian nor Ubuntu (\(Self.osID(release) ?? "no ID")), whose advisories the scanner reads")
+            let id = release.flatMap { DebianInventory.osReleaseFields($0)["ID"] }.map { "ID=\($0)" } ?? "no ID"
+            notScanned.append("system packages: /etc/os-release names neither Debian nor Ubuntu (\(id)), whose advisories the scanner reads")
         }
         var packages: [InstalledPackage] = []
         do {
@@ -126,10 +125,6 @@ public actor SecuritySweeper {
         return database
     }
 
-    /// The `ID=` of an os-release file.
-    static func osID(_ release: String?) -> String? {
-        release?.split(whereSeparator: \.isNewline).first { $0.hasPrefix("ID=") }.map { "ID=" + $0.dropFirst(3).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
-    }
 
     /// The Package.resolved to scan: the working folder's (a checkout run from its root), else the one
     /// beside the executable (the container image ships its build's pins there); nil when neither exists.
@@ -213,7 +208,7 @@ public actor SecuritySweeper {
         let open = try await store.securityAlerts(includeResolved: false, limit: 1000)
         metrics?.record(score: score.score, checks: results, openAlerts: open, findings: scanReport.findings)
         let security = Self.security(time: now, score: score, scan: scanReport, openAlerts: open, notScanned: notScanned, observer: observer, leads: leads,
-                                     database: configuration.security.osvDatabase)
+                                     database: configuration.osvDatabaseFolder)
         let sweep = StoredSweep(time: now, score: score.score, health: String(decoding: Self.health(time: now, checks: results, milliseconds: milliseconds).serialized(), as: UTF8.self),
                                 security: String(decoding: security.serialized(), as: UTF8.self))
         try await store.recordSweep(sweep)

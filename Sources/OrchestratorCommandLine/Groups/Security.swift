@@ -79,7 +79,7 @@ struct ScanCheck: AsyncParsableCommand {
         } else {
             do {
                 let configuration = try await ConfigurationLoader.load(overrides: [:], environment: ProcessInfo.processInfo.environment, configFile: nil)
-                database = configuration.security.osvDatabase ?? (configuration.dataDirectory as NSString).appendingPathComponent("osv")
+                database = configuration.osvDatabaseFolder
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(2)
@@ -154,7 +154,7 @@ struct ScanUpdate: AsyncParsableCommand {
     func run() async throws {
         var failed = false
         try await CommandRunner.run(storage: storage) { configuration, _ in
-            let folder = osvDb ?? configuration.security.osvDatabase ?? (configuration.dataDirectory as NSString).appendingPathComponent("osv")
+            let folder = osvDb ?? configuration.osvDatabaseFolder
             let updater = OSVDatabaseUpdater(folder: folder, baseURL: configuration.security.osvURL)
             let outcomes: [OSVDatabaseUpdater.Outcome]
             if from.isEmpty {
@@ -164,8 +164,7 @@ struct ScanUpdate: AsyncParsableCommand {
                     request.image = image
                     extra += Set(try ScanCommand.inventory(request).0.map(\.ecosystem)).sorted()
                 }
-                let release = FileManager.default.contents(atPath: "/etc/os-release").map { String(decoding: $0, as: UTF8.self) }
-                outcomes = await updater.update(ecosystems: OSVDatabaseUpdater.neededEcosystems(osRelease: release, extra: extra))
+                outcomes = await updater.update(ecosystems: OSVDatabaseUpdater.neededEcosystems(osRelease: ScanCommand.hostOSRelease(), extra: extra))
             } else {
                 guard ecosystem.count <= 1 || ecosystem.count == from.count else {
                     throw ValidationError("with --from, give one --ecosystem for all archives or one per archive")

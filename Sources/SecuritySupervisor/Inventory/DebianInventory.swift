@@ -16,13 +16,7 @@ public enum DebianInventory {
     /// `VERSION="22.04.5 LTS (Jammy Jellyfish)"` → `Ubuntu:22.04:LTS`, as OSV names it); nil for
     /// anything else (other derivatives have advisories of their own ecosystems, or none in OSV).
     public static func ecosystem(osRelease text: String) -> String? {
-        var fields: [String: String] = [:]
-        for line in text.split(whereSeparator: \.isNewline) {
-            guard let equals = line.firstIndex(of: "="), !line.hasPrefix("#") else { continue }
-            var value = line[line.index(after: equals)...].trimmingWhitespace
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first { value = String(value.dropFirst().dropLast()) }
-            fields[String(line[..<equals]).trimmingWhitespace] = value
-        }
+        let fields = osReleaseFields(text)
         guard let release = fields["VERSION_ID"], !release.isEmpty else { return nil }
         switch fields["ID"] {
         case "debian":
@@ -33,6 +27,18 @@ public enum DebianInventory {
         default:
             return nil
         }
+    }
+
+    /// The `KEY=value` fields of an os-release file, quotes removed, comments skipped.
+    public static func osReleaseFields(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            guard let equals = line.firstIndex(of: "="), !line.hasPrefix("#") else { continue }
+            var value = line[line.index(after: equals)...].trimmingWhitespace
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first { value = String(value.dropFirst().dropLast()) }
+            fields[String(line[..<equals]).trimmingWhitespace] = value
+        }
+        return fields
     }
 
     /// The installed source packages (one per source name and version) from a dpkg status file.
