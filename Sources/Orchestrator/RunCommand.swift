@@ -139,7 +139,7 @@ public enum RunCommand {
         let clock: any TradingClock = venueClock ?? SystemClock()
         let wiring = try wiring(options.feed, configuration: configuration, clock: { clock.now() }, logger: logger)
         if let venueClock, let wiring {
-            try await VenueClockService.start(venueClock) { try await wiring.serverTime() }
+            try await VenueClockService.start(venueClock, logger: logger) { try await wiring.serverTime() }
             announce("On the venue's clock: \(venueClock.now().iso8601), running \(String(format: "%.2f", venueClock.rate))× this machine's.")
         }
         if let wiring, options.venue != .paper && !wiring.hasCredentials {

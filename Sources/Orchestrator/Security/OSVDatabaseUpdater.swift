@@ -107,7 +107,7 @@ public struct OSVDatabaseUpdater: Sendable {
             try? FileManager.default.removeItem(atPath: partial)
             return failure(ecosystem, source: url, problem: "download failed: \(error)", started: started)
         }
-        return install(partial, ecosystem: ecosystem, source: url, started: started)
+        return await BlockingWork.run { install(partial, ecosystem: ecosystem, source: url, started: started) }
     }
 
     /// Imports an archive from a file (a host without internet); the ecosystem is the one named,

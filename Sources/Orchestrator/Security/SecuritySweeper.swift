@@ -87,7 +87,7 @@ public actor SecuritySweeper {
     /// The scan of this machine's Debian or Ubuntu packages (its own image's, in a container) and of
     /// the Swift pins this program ships with, and what could not be scanned and why; with no
     /// database the report says so: no evidence is not a clean result.
-    func scan(now: Timestamp) -> (report: VulnerabilityScanner.Report, notScanned: [String]) {
+    func scan(now: Timestamp) async -> (report: VulnerabilityScanner.Report, notScanned: [String]) {
         let folder = configuration.osvDatabaseFolder
         var request = ScanCommand.Request(database: folder)
         var notScanned: [String] = []
@@ -106,21 +106,26 @@ public actor SecuritySweeper {
             let id = release.flatMap { DebianInventory.osReleaseFields($0)["ID"] }.map { "ID=\($0)" } ?? "no ID"
             notScanned.append("system packages: /etc/os-release names neither Debian nor Ubuntu (\(id)), whose advisories the scanner reads")
         }
-        var packages: [InstalledPackage] = []
-        do {
-            packages = try ScanCommand.inventory(request).0
-        } catch {
-            notScanned.append("inventory: \(error)")
+        let database = await database(folder)
+        let (report, problem) = await BlockingWork.run { [request] () -> (VulnerabilityScanner.Report, String?) in
+            var packages: [InstalledPackage] = []
+            var problem: String?
+            do {
+                packages = try ScanCommand.inventory(request).0
+            } catch {
+                problem = "inventory: \(error)"
+            }
+            return (VulnerabilityScanner().scan(packages, database: database, now: now), problem)
         }
-        return (VulnerabilityScanner().scan(packages, database: database(folder), now: now), notScanned)
+        return (report, notScanned + (problem.map { [$0] } ?? []))
     }
 
     /// The database, reloaded only when a file in its folder changed (size or time): decoding
     /// tens of thousands of records at every sweep would cost seconds of CPU for nothing.
-    func database(_ folder: String) -> VulnerabilityScanner.Database {
+    func database(_ folder: String) async -> VulnerabilityScanner.Database {
         let state = OSVDatabaseLoader.state(of: folder)
         if let loadedDatabase, loadedDatabase.state == state { return loadedDatabase.database }
-        let database = OSVDatabaseLoader.load(folder)
+        let database = await BlockingWork.run { OSVDatabaseLoader.load(folder) }
         loadedDatabase = (state, database)
         return database
     }
@@ -164,7 +169,7 @@ public actor SecuritySweeper {
             }
         }
         let (results, milliseconds) = await checkOnce()
-        let (scanReport, notScanned) = scan(now: now)
+        let (scanReport, notScanned) = await scan(now: now)
         var observations = AlertRules.observations(checks: results)
         for (name, threshold, unit) in Self.forecastChecks {
             guard let value = results.first(where: { $0.name == name })?.value else { continue }

@@ -11,10 +11,27 @@ struct VenueClockService: Service {
     let logger: Logger
 
     /// Takes the first readings, a second's worth, so the clock knows the venue's time and pace before anything uses it.
-    static func start(_ clock: VenueClock, read: @Sendable () async throws -> (time: Timestamp, at: ContinuousClock.Instant)) async throws {
-        for reading in 0..<5 {
-            if reading > 0 { try await Task.sleep(for: .milliseconds(250)) }
-            try await take(clock, read)
+    /// A reading that fails (a venue still starting, a network not yet up, a slow first answer) is retried after
+    /// 1, 2, 4 and 8 s (`retryAfter` doubling), each failure logged; the fifth failure in a row ends the start with its error.
+    static func start(_ clock: VenueClock, logger: Logger, retryAfter: Duration = .seconds(1),
+                      read: @Sendable () async throws -> (time: Timestamp, at: ContinuousClock.Instant)) async throws {
+        var readings = 0
+        var failures = 0
+        while readings < 5 {
+            do {
+                try await take(clock, read)
+                readings += 1
+                failures = 0
+                if readings < 5 { try await Task.sleep(for: .milliseconds(250)) }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                failures += 1
+                guard failures < 5 else { throw error }
+                let wait = retryAfter * (1 << (failures - 1))
+                logger.warning("the venue's time could not be read: retrying", metadata: ["error": "\(error)", "retry_in": "\(wait)"])
+                try await Task.sleep(for: wait)
+            }
         }
     }
 
