@@ -26,13 +26,7 @@ public struct ChallengerTrial: Sendable {
 
     /// The verdict, or nil while fewer than `shadowPairs` shadow forecasts have reached their target.
     public func evaluate(series: BarSeries, championFit: Timestamp, challengerFit: Timestamp) throws -> PromotionRule.Verdict? {
-        let steps = try horizon.bars(of: series.timeframe)
-        guard let first = (0..<series.count).first(where: { series.closeTime(ofBar: $0) >= challengerFit }) else { return nil }
-        // Origins whose target bar exists: none yet when the fit is among the newest `steps` bars.
-        let end = min(first + shadowPairs, series.count - steps)
-        guard first < end else { return nil }
-        let origins = Array(first..<end)
-        guard origins.count == shadowPairs else { return nil }
+        guard let (origins, steps) = try shadowOrigins(series: series, challengerFit: challengerFit) else { return nil }
         let champion = try Forecaster().fit(series, at: championFit, horizons: [horizon])
         let challenger = try Forecaster().fit(series, at: challengerFit, horizons: [horizon])
         let closes = Array(series.asOf(series.closeTime(ofBar: series.count - 1)).closes)
@@ -46,5 +40,23 @@ public struct ChallengerTrial: Sendable {
         }
         guard !championLosses.isEmpty else { return nil }
         return rule.evaluate(championLosses: championLosses, challengerLosses: challengerLosses, blockLength: steps)
+    }
+
+    /// The close time of the newest bar the verdict reads (the last shadow forecast's target): a
+    /// promotion is known from then on, not before. Nil while the shadow period is incomplete.
+    public func evidenceEnd(series: BarSeries, challengerFit: Timestamp) throws -> Timestamp? {
+        guard let (origins, steps) = try shadowOrigins(series: series, challengerFit: challengerFit) else { return nil }
+        return series.closeTime(ofBar: origins.last! + steps)
+    }
+
+    /// The bars the shadow forecasts are made at and the horizon in bars, once all `shadowPairs`
+    /// targets exist: from the first bar closing at or after the challenger's fit.
+    private func shadowOrigins(series: BarSeries, challengerFit: Timestamp) throws -> (origins: [Int], steps: Int)? {
+        let steps = try horizon.bars(of: series.timeframe)
+        guard let first = (0..<series.count).first(where: { series.closeTime(ofBar: $0) >= challengerFit }) else { return nil }
+        // Origins whose target bar exists: none yet when the fit is among the newest `steps` bars.
+        let end = min(first + shadowPairs, series.count - steps)
+        guard first < end, end - first == shadowPairs else { return nil }
+        return (Array(first..<end), steps)
     }
 }

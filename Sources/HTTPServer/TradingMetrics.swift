@@ -16,6 +16,7 @@ public final class TradingMetrics: Sendable {
     private let fills: Counter
     private let forecasts: Counter
     private let decisions: Counter
+    private let championSwaps: Counter
 
     /// Creates the metrics in the registry `/metrics` renders.
     public init(registry: PrometheusCollectorRegistry) {
@@ -36,6 +37,8 @@ public final class TradingMetrics: Sendable {
                                                                           unitName: "total", helpText: "Forecasts made (one per symbol and bar once models are fitted)."))
         decisions = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "decisions",
                                                                           unitName: "total", helpText: "Allocation decisions made by the strategy."))
+        championSwaps = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "champion_changes",
+                                                                              unitName: "total", helpText: "Changes of the model version forecasting a stream, the first read included."))
         for state in [TradingState.active, .reducing, .halted] { stateGauge(state).set(to: 0) }
         // Every known label value is exported from the start at 0, so a rate() exists before the first event.
         for status in [OrderStatus.accepted, .filled, .partiallyFilled, .cancelled, .rejected, .expired] { _ = orderCounter(status.rawValue) }
@@ -62,6 +65,20 @@ public final class TradingMetrics: Sendable {
         registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "state", unitName: "",
                                                             helpText: "1 for the current trading state (ACTIVE, REDUCING, HALTED), 0 for the others."),
                            labels: [("state", state.rawValue)])
+    }
+
+    /// Records the champion now forecasting a stream (`SYMBOL TIMEFRAME HORIZON`): its version's
+    /// series set to 1, the previous version's to 0; nil is the policy's own fit. Versions change a
+    /// few times a month at most, so the label stays bounded.
+    public func recordChampion(stream: String, version: String?, previous: String?) {
+        func series(_ version: String) -> Gauge {
+            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "trading", metricName: "champion", unitName: "",
+                                                                helpText: "1 for the model version forecasting a stream (the feedback loop's champion, or own_fit), 0 for the ones before."),
+                               labels: [("stream", stream), ("model_version", version)])
+        }
+        series(previous ?? "own_fit").set(to: 0)
+        series(version ?? "own_fit").set(to: 1)
+        championSwaps.increment()
     }
 
     /// Records what a stored execution report changed: its fills and the order's new state.

@@ -81,6 +81,17 @@ public enum RunCommand {
             case venue
         }
 
+        /// Which models forecast the streams the policy trades on.
+        public var models = Models.own
+        /// Which models forecast the streams the policy trades on.
+        public enum Models: String, Sendable, CaseIterable {
+            /// The policy's own fit, refitted every `refitEvery` bars.
+            case own
+            /// The feedback loop's champion of each stream (symbol, timeframe, horizon) where one
+            /// leads, from the data time it is known by; the policy's own fit elsewhere.
+            case champions
+        }
+
         /// Bars of history each decision and fit sees (nil: with a live feed the warm-up's count, on
         /// a replay every bar so far). Bounded, a live run's memory and decision time stay flat.
         public var historyBars: Int?
@@ -183,7 +194,7 @@ public enum RunCommand {
                 options.end = nil
             }
             let metrics = TradingMetrics(registry: registry)
-            var runner = try await makeRunner(store: store, options: options, clock: clock, metrics: metrics, announce: announce)
+            var runner = try await makeRunner(store: store, options: options, clock: clock, metrics: metrics, logger: logger, announce: announce)
             runner.liveBars = live
             if let wiring, let trading {
                 let symbols = Array(runner.bars.keys)
@@ -244,7 +255,7 @@ public enum RunCommand {
     }
 
     /// The runner for the options, over the stored bars of every symbol on the times they share.
-    static func makeRunner(store: SQLStore, options: Options, clock: any TradingClock, metrics: TradingMetrics?,
+    static func makeRunner(store: SQLStore, options: Options, clock: any TradingClock, metrics: TradingMetrics?, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws -> PaperTradingRunner<ForecastAllocationPolicy> {
         guard !options.symbols.isEmpty else { throw RunError(description: "give at least one symbol") }
         var bars: [Symbol: [Bar]] = [:]
@@ -306,6 +317,11 @@ public enum RunCommand {
         // The feedback loop's tuned thresholds for the decision horizon, taken at each batch start.
         runner.confidenceThresholds = { time in
             ConfidenceThresholds.from(try await store.thresholds().map { ($0.horizon, $0.threshold, $0.tunedThrough) }, horizon: horizon.label, knownBy: time)
+        }
+        if options.models == .champions {
+            let champions = ChampionModelSource(store: store, account: options.account, symbols: Set(bars.keys), timeframe: options.timeframe, clock: clock,
+                                                metrics: metrics, logger: logger, announce: announce)
+            runner.champions = { time in await champions.champions(at: time) }
         }
         return runner
     }

@@ -24,6 +24,9 @@ public struct Forecast: Sendable {
     public let directionModel: DirectionModel
     /// Which model produced the volatility: GARCH(1,1), or the EWMA baseline.
     public let volatilityModel: VolatilityModel
+    /// The model version that made it: the forecasting code's (`Forecaster.modelVersion`), or the
+    /// name of the feedback loop's champion a trading policy forecast with.
+    public var modelVersion = Forecaster.modelVersion
 
     /// The expected return's models, named as stored and served.
     public enum ReturnModel: String, Sendable, CaseIterable {

@@ -38,6 +38,9 @@ struct FeedbackModelTests {
             let models = try await fixture.store.modelVersions()
             #expect(models.first { $0.name == challenger.name }?.role == .champion)
             #expect(models.first { $0.name == champion.name }?.role == .retired)
+            // Known to lead from the close of the newest bar its trial read (the 480th shadow forecast's target), not before.
+            let promoted = try #require(models.first { $0.name == challenger.name }.flatMap { FeedbackCycle.ModelSpecification(json: $0.parameters) })
+            #expect(promoted.knownAt == Timestamp(iso8601: "2018-02-06T13:00:00Z")! && promoted.leadsFrom == promoted.knownAt)
             // The promoted champion's models themselves are stored: fitted on the bars closed by its fit time, they forecast
             // bit for bit as a fit made here on the same bars.
             let stored = try #require(try await fixture.store.modelFit(name: challenger.name))

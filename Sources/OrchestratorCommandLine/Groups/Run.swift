@@ -45,6 +45,8 @@ struct Run: AsyncParsableCommand {
     var clock = RunCommand.Options.Clock.system
     @Option(help: "Bars of history each decision and model fit sees (more than 300); default with a live feed: the warm-up's count, on a replay: every bar so far.")
     var historyBars: Int?
+    @Option(help: "Which models forecast the traded streams: own (the policy's fit, refitted every --refit-every bars) or champions (the feedback loop's champion of each symbol, timeframe and horizon where one leads, from the data time it was known by; the own fit elsewhere).")
+    var models = RunCommand.Options.Models.own
 
     func validate() throws {
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be 0 or more") }
@@ -76,6 +78,7 @@ struct Run: AsyncParsableCommand {
         options.venue = venue
         options.warmupBars = warmupBars
         options.historyBars = historyBars
+        options.models = models
         options.clock = clock
         options.forecastHorizons = forecastHorizons?.horizons
         try await CommandRunner.run(storage: storage, overrides: listen.overrides) { configuration, logger in

@@ -17,7 +17,9 @@ import TradingCore
 /// cash. The threshold is the feedback loop's tuned one for the horizon — the one of the asset's
 /// market regime (`MarketSignature` of its closes) where one was tuned — 0 until one is set; the
 /// thresholds in force are part of the checkpoint.
-/// Forecast models are refitted every `refitInterval` decisions and carried forward in between.
+/// Forecast models are refitted every `refitInterval` decisions and carried forward in between;
+/// where the feedback loop hands a stream's champion (`setChampions`), the champion forecasts that
+/// stream instead, from the first bar closed at or after the data time it was known by.
 public struct ForecastAllocationPolicy: AllocationPolicy {
     public var riskLevel: RiskLevel
     public var lookback: Int
@@ -35,6 +37,8 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     /// How far below ½ P(up) must be before a weight is halved (the feedback loop's thresholds).
     public private(set) var confidence = ConfidenceThresholds.none
     private var models: [Symbol: Forecaster.FittedModels] = [:]
+    /// The feedback loop's champions by symbol and horizon, their variances carried bar by bar.
+    private var champions: [Symbol: [Horizon: ChampionModel]] = [:]
     private var decisionsSinceFit = Int.max
     /// The data time of the last fit; a resumed policy refits as of it, so it decides as an uninterrupted one.
     private var lastFitTime: Timestamp?
@@ -143,7 +147,44 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
             guard let view = bars[symbol], let made = try? model.forecast(view), !made.isEmpty else { continue }
             forecasts[symbol] = made
         }
+        for (symbol, streams) in champions {
+            guard let view = bars[symbol] else { continue }
+            for (horizon, champion) in streams {
+                // Carried through every bar, used or not yet known, so a view never has to reach back to the fit.
+                guard let advanced = try? champion.models.advanced(through: view) else { continue }
+                champions[symbol]![horizon]!.models = advanced
+                guard let dataTime = view.dataTime, dataTime >= champion.knownAt,
+                      var made = (try? advanced.forecast(view))?.first(where: { $0.horizon == horizon }) else { continue }
+                made.modelVersion = champion.name
+                var symbolForecasts = forecasts[symbol] ?? []
+                if let position = symbolForecasts.firstIndex(where: { $0.horizon == horizon }) {
+                    symbolForecasts[position] = made
+                } else {
+                    symbolForecasts.insert(made, at: horizon == self.horizon ? 0 : symbolForecasts.endIndex)
+                }
+                forecasts[symbol] = symbolForecasts
+            }
+        }
         return forecasts
+    }
+
+    /// Takes the feedback loop's champions; one already held keeps its carried variances.
+    public mutating func setChampions(_ handed: [ChampionModel]) {
+        var next: [Symbol: [Horizon: ChampionModel]] = [:]
+        for champion in handed {
+            let held = champions[champion.symbol]?[champion.horizon]
+            next[champion.symbol, default: [:]][champion.horizon] = held?.name == champion.name ? held : champion
+        }
+        champions = next
+    }
+
+    /// The champion forecasting each stream (`SYMBOL HORIZON`) at bars from its known time on.
+    public var championNames: [String: String] {
+        var names: [String: String] = [:]
+        for (symbol, streams) in champions {
+            for (horizon, champion) in streams { names["\(symbol.rawValue) \(horizon.label)"] = champion.name }
+        }
+        return names
     }
 
     /// Fits every symbol's models on the bars closed by `time` (a symbol whose fit fails has none).

@@ -28,6 +28,10 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// time (nil: none), read with the trading commands at the start of each batch. A replay must
     /// not use a threshold tuned on outcomes that lie after the bar it is at.
     public var confidenceThresholds: (@Sendable (Timestamp) async throws -> ConfidenceThresholds?)?
+    /// The feedback loop's current champions of the run's streams, their models carried to the
+    /// given bar time (nil: keep the ones in hand), read with the thresholds at each batch start.
+    /// Each forecasts from the bar its `knownAt` allows; a stream without one uses the policy's own fit.
+    public var champions: (@Sendable (Timestamp) async -> [ChampionModel]?)?
     /// Called after each stored step.
     public let progress: @Sendable (SessionProgress) -> Void
     /// The time source for record stamps.
@@ -263,6 +267,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                     }
                 }
                 if let thresholds = try await confidenceThresholds?(commandTime) { session.setConfidenceThresholds(thresholds) }
+                if let handed = await champions?(commandTime) { session.setChampions(handed) }
             }
             let commandAlerts = session.takeAlerts()
             let step = try session.step()

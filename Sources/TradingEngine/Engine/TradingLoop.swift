@@ -18,6 +18,10 @@ public protocol AllocationPolicy: Sendable {
     /// Takes the feedback loop's confidence thresholds for the policy's horizon (a policy without
     /// them ignores them). Not a setting: they change while a run goes on, and the checkpoint keeps them.
     mutating func setConfidenceThresholds(_ thresholds: ConfidenceThresholds)
+    /// Takes the feedback loop's champions: each forecasts its stream (symbol and horizon) from the
+    /// next decision on in place of the policy's own fit; a stream left out goes back to the own fit.
+    /// Not a setting (a promotion changes them while a run goes on); the checkpoint names them.
+    mutating func setChampions(_ champions: [ChampionModel])
     /// Live trading: refits run in the background and the models in hand decide meanwhile, so a
     /// refit never delays a decision (a replay keeps refits inline, so it stays reproducible).
     mutating func setBackgroundRefits(_ enabled: Bool)
@@ -40,6 +44,8 @@ extension AllocationPolicy {
     public var settingsDescription: String { String(describing: Self.self) }
     /// No thresholds to take.
     public mutating func setConfidenceThresholds(_ thresholds: ConfidenceThresholds) {}
+    /// No models to replace.
+    public mutating func setChampions(_ champions: [ChampionModel]) {}
 }
 
 /// One event loop for simulated trading: time-ordered bar closes drive data → policy → target

@@ -202,6 +202,11 @@ public struct TradingSession<Policy: AllocationPolicy>: Sendable {
         policy.setConfidenceThresholds(thresholds)
     }
 
+    /// Hands the feedback loop's champions to the policy; they forecast from the next decision.
+    public mutating func setChampions(_ champions: [ChampionModel]) {
+        policy.setChampions(champions)
+    }
+
     /// Alerts raised outside a step (halt and resume), to store.
     public mutating func takeAlerts() -> [RiskEngine.Alert] { gate.takeAlerts() }
 

@@ -17,10 +17,16 @@ extension FeedbackCycle {
         public let fittedAt: Timestamp
         /// The trial's verdict, for a challenger that was judged.
         public var verdict: String?
+        /// For a promoted challenger, the close time of the newest bar its trial read: the data
+        /// time from which it is known to lead (a stream's first champion is known from `fittedAt`).
+        public var knownAt: Timestamp?
 
         enum CodingKeys: String, CodingKey {
-            case forecaster, symbol, timeframe, horizon, fittedAt = "fitted_at", verdict
+            case forecaster, symbol, timeframe, horizon, fittedAt = "fitted_at", verdict, knownAt = "known_at"
         }
+
+        /// The data time from which the version leads its stream when it is champion.
+        public var leadsFrom: Timestamp { knownAt ?? fittedAt }
 
         /// The stream the model serves.
         public var stream: String { "\(symbol) \(timeframe) \(horizon)" }
@@ -116,6 +122,9 @@ extension FeedbackCycle {
             results.append(TrialResult(challenger: challenger.record.name, champion: champion.record.name, verdict: verdict))
             var judged = specification
             judged.verdict = verdict.reason
+            if verdict.promote {
+                judged.knownAt = try ChallengerTrial(horizon: horizon, shadowPairs: shadowPairs).evidenceEnd(series: series, challengerFit: specification.fittedAt)
+            }
             if verdict.promote {
                 commit.models.append(ModelVersionRecord(name: challenger.record.name, role: .champion, parameters: judged.json,
                                                         createdAt: challenger.record.createdAt, promotedAt: now,

@@ -59,14 +59,14 @@ public struct ForecastRecord: Sendable, Hashable {
 }
 
 extension ForecastRecord {
-    /// The record of a forecast made by the current forecasting code, to store before it is scored.
+    /// The record of a forecast, named by the model version that made it, to store before it is scored.
     public init(_ forecast: Forecast, symbol: Symbol, timeframe: Timeframe, referenceClose: String, createdAt: Timestamp) {
         self.init(id: nil, symbol: symbol, timeframe: timeframe, horizon: forecast.horizon.label, horizonMilliseconds: forecast.horizon.milliseconds,
                   decisionTime: forecast.decisionTime, dataTime: forecast.dataTime,
                   targetTime: forecast.dataTime.adding(milliseconds: forecast.horizon.milliseconds), referenceClose: referenceClose,
                   expectedLogReturn: forecast.expectedLogReturn, probabilityUp: forecast.probabilityUp, volatility: forecast.volatility,
                   intervalLow: forecast.intervalLow, intervalHigh: forecast.intervalHigh, returnModel: forecast.returnModel.rawValue,
-                  directionModel: forecast.directionModel.rawValue, volatilityModel: forecast.volatilityModel.rawValue, modelVersion: Forecaster.modelVersion,
+                  directionModel: forecast.directionModel.rawValue, volatilityModel: forecast.volatilityModel.rawValue, modelVersion: forecast.modelVersion,
                   createdAt: createdAt)
     }
 }
