@@ -25,14 +25,21 @@ public struct ChallengerTrial: Sendable {
     }
 
     /// The verdict, or nil while fewer than `shadowPairs` shadow forecasts have reached their target.
-    public func evaluate(series: BarSeries, championFit: Timestamp, challengerFit: Timestamp) throws -> PromotionRule.Verdict? {
+    /// `champion` is the champion's stored models when the registry has them (the same as a refit
+    /// on the bars closed by `championFit`, without its cost). Both models' variances are carried
+    /// from bar to bar through the shadow period, so its forecasts cost the same whatever the
+    /// champion's age: one pass over the bars since its fit, then one bar per forecast.
+    public func evaluate(series: BarSeries, championFit: Timestamp, challengerFit: Timestamp,
+                         champion stored: Forecaster.FittedModels? = nil) throws -> PromotionRule.Verdict? {
         guard let (origins, steps) = try shadowOrigins(series: series, challengerFit: challengerFit) else { return nil }
-        let champion = try Forecaster().fit(series, at: championFit, horizons: [horizon])
-        let challenger = try Forecaster().fit(series, at: challengerFit, horizons: [horizon])
+        var champion = try stored ?? Forecaster().fit(series, at: championFit, horizons: [horizon])
+        var challenger = try Forecaster().fit(series, at: challengerFit, horizons: [horizon])
         let closes = Array(series.asOf(series.closeTime(ofBar: series.count - 1)).closes)
         var championLosses: [Double] = [], challengerLosses: [Double] = []
         for origin in origins {
             let visible = series.asOf(series.closeTime(ofBar: origin))
+            champion = try champion.advanced(through: visible)
+            challenger = try challenger.advanced(through: visible)
             guard let made = try champion.forecast(visible).first, let shadow = try challenger.forecast(visible).first else { continue }
             let realised = log(closes[origin + steps] / closes[origin])
             championLosses.append(ForecastOutcome(claim: ForecastClaim(made), realisedLogReturn: realised).logScore)

@@ -52,7 +52,8 @@ public struct OrchestratorConfiguration: Sendable {
 
     /// The schedules the product ships with, each unless a configured schedule has its name: the
     /// vulnerability database's update (`security.update_interval_hours`) and the re-tuning of the
-    /// confidence thresholds (`feedback.optimize_interval_hours`); an interval of 0 leaves one out.
+    /// confidence thresholds (`feedback.optimize_interval_hours`) and the scheduled model retraining
+    /// (`feedback.retrain_interval_hours`); an interval of 0 leaves one out.
     public var builtInSchedules: [Schedule] {
         var schedules: [Schedule] = []
         if security.updateIntervalHours > 0 {
@@ -60,6 +61,9 @@ public struct OrchestratorConfiguration: Sendable {
         }
         if feedbackOptimizeIntervalHours > 0 {
             schedules.append(Schedule(name: "feedback-optimize", timing: .every(.seconds(feedbackOptimizeIntervalHours * 3600)), kind: "feedback_optimize"))
+        }
+        if feedbackRetrainIntervalHours > 0 {
+            schedules.append(Schedule(name: "model-retraining", timing: .every(.seconds(feedbackRetrainIntervalHours * 3600)), kind: ModelRetraining.kind))
         }
         return schedules
     }
@@ -80,6 +84,9 @@ public struct OrchestratorConfiguration: Sendable {
     public var feedbackScoreIntervalSeconds = 60
     /// Hours between the built-in `feedback_optimize` jobs that re-tune the confidence thresholds (0: none).
     public var feedbackOptimizeIntervalHours = 24
+    /// Hours between the built-in `model_retraining` jobs that put a challenger fitted on the newest
+    /// bars in trial for every stream without one (0: none; drifts still start trials).
+    public var feedbackRetrainIntervalHours = 168
 
     /// Where the Binance connector talks to (keys come from the environment, never from here).
     public var binance = BinanceSettings()
@@ -197,6 +204,7 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "scheduler.lease_seconds", environment: "ORCHESTRATOR_SCHEDULER_LEASE_SECONDS", defaultValue: "15", meaning: "how long scheduler leadership lasts unrenewed; another scheduler takes over after it, 2 to 3600"),
         Setting(key: "scheduler.schedules_file", environment: "ORCHESTRATOR_SCHEDULER_SCHEDULES_FILE", defaultValue: "schedules.json (if present)", meaning: "JSON file {\"schedules\": [{\"name\", \"cron\" or \"every_seconds\", \"kind\", \"payload\"}]} of jobs the scheduler queues"),
         Setting(key: "feedback.optimize_interval_hours", environment: "ORCHESTRATOR_FEEDBACK_OPTIMIZE_INTERVAL_HOURS", defaultValue: "24", meaning: "hours between the built-in `feedback_optimize` jobs (schedule feedback-optimize) that re-tune the confidence thresholds, 0 to 720; 0 turns it off"),
+        Setting(key: "feedback.retrain_interval_hours", environment: "ORCHESTRATOR_FEEDBACK_RETRAIN_INTERVAL_HOURS", defaultValue: "168", meaning: "hours between the built-in `model_retraining` jobs (schedule model-retraining) that put a challenger fitted on the newest bars in trial for every stream without one, 0 to 8760; 0 turns it off (drifts still start trials)"),
         Setting(key: "feedback.score_interval_seconds", environment: "ORCHESTRATOR_FEEDBACK_SCORE_INTERVAL_SECONDS", defaultValue: "60", meaning: "seconds between feedback scoring cycles of serve and run (forecasts whose horizon ended are scored, drift detectors fed), 0 to 86400; 0 turns them off"),
         Setting(key: "security.webhook_url", environment: "ORCHESTRATOR_SECURITY_WEBHOOK_URL", defaultValue: "(none)", meaning: "http(s) URL that receives each new alert as a JSON POST, retried 3 times"),
         Setting(key: "venues.binance.rest_url", environment: "ORCHESTRATOR_VENUES_BINANCE_REST_URL", defaultValue: "https://api.binance.com", meaning: "Binance REST for market data (klines, exchangeInfo, time); also for trading when trading_rest_url is not set and this is set"),
@@ -400,6 +408,7 @@ public enum ConfigurationLoader {
         configuration.schedulerLeaseSeconds = try integer(reader, "scheduler.lease_seconds", default: 15, range: 2...3600)
         configuration.feedbackScoreIntervalSeconds = try integer(reader, "feedback.score_interval_seconds", default: 60, range: 0...86_400)
         configuration.feedbackOptimizeIntervalHours = try integer(reader, "feedback.optimize_interval_hours", default: 24, range: 0...720)
+        configuration.feedbackRetrainIntervalHours = try integer(reader, "feedback.retrain_interval_hours", default: 168, range: 0...8760)
         configuration.binance = try binance(reader)
         configuration.alpaca = try alpaca(reader)
         return configuration

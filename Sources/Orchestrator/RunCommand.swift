@@ -319,8 +319,9 @@ public enum RunCommand {
             ConfidenceThresholds.from(try await store.thresholds().map { ($0.horizon, $0.threshold, $0.tunedThrough) }, horizon: horizon.label, knownBy: time)
         }
         if options.models == .champions {
+            // Live, a promoted champion is read off the batch start (its stored bars since the fit take milliseconds).
             let champions = ChampionModelSource(store: store, account: options.account, symbols: Set(bars.keys), timeframe: options.timeframe, clock: clock,
-                                                metrics: metrics, logger: logger, announce: announce)
+                                                metrics: metrics, logger: logger, background: live, announce: announce)
             runner.champions = { time in await champions.champions(at: time) }
         }
         return runner

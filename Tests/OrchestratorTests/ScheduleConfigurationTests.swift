@@ -28,13 +28,14 @@ struct ScheduleConfigurationTests {
     @Test("the product's own schedules run by default, a configured schedule of the same name replaces one, and an interval of 0 leaves one out")
     func builtInSchedules() async throws {
         let defaults = try await ConfigurationLoader.load(overrides: [:], environment: [:], configFile: nil)
-        #expect(defaults.scheduledJobs.map(\.name) == ["security-database-update", "feedback-optimize"])
-        #expect(defaults.scheduledJobs.map(\.kind) == ["security_database_update", "feedback_optimize"])
-        #expect(defaults.scheduledJobs.map(\.timing) == [.every(.seconds(86_400)), .every(.seconds(86_400))])
+        #expect(defaults.scheduledJobs.map(\.name) == ["security-database-update", "feedback-optimize", "model-retraining"])
+        #expect(defaults.scheduledJobs.map(\.kind) == ["security_database_update", "feedback_optimize", "model_retraining"])
+        #expect(defaults.scheduledJobs.map(\.timing) == [.every(.seconds(86_400)), .every(.seconds(86_400)), .every(.seconds(604_800))])
         let replaced = try await Self.load(#"{"schedules": [{"name": "feedback-optimize", "cron": "15 3 * * 0", "kind": "feedback_optimize"}]}"#)
-        #expect(replaced.scheduledJobs.map(\.name) == ["feedback-optimize", "security-database-update"])
+        #expect(replaced.scheduledJobs.map(\.name) == ["feedback-optimize", "security-database-update", "model-retraining"])
         #expect(replaced.scheduledJobs.first?.timing != .every(.seconds(86_400)))
-        let off = try await ConfigurationLoader.load(overrides: ["feedback.optimize_interval_hours": "0", "security.update_interval_hours": "6"],
+        let off = try await ConfigurationLoader.load(overrides: ["feedback.optimize_interval_hours": "0", "security.update_interval_hours": "6",
+                                                                 "feedback.retrain_interval_hours": "0"],
                                                      environment: [:], configFile: nil)
         #expect(off.scheduledJobs.map(\.name) == ["security-database-update"] && off.scheduledJobs.first?.timing == .every(.seconds(21_600)))
     }

@@ -22,14 +22,23 @@ actor ChampionModelSource {
     let metrics: TradingMetrics?
     let logger: Logger
     let announce: @Sendable (String) -> Void
+    /// Whether a new version is loaded in the background (a live run): the batch start that sees
+    /// it does not wait for the stored bars since its fit to be read, and the stream's previous
+    /// champion forecasts until it is ready. A replay loads inline, so it stays reproducible.
+    let background: Bool
     /// Versions read so far by name; nil for one that cannot forecast (said once).
     private var loaded: [String: ChampionModel?] = [:]
+    /// Versions being loaded in the background.
+    private var loading: Set<String> = []
+    /// The champion handed for each stream at the last read.
+    private var handedByStream: [String: ChampionModel] = [:]
     /// The version leading each stream at the last read (nil before the first).
     private var leading: [String: String]?
 
     init(store: SQLStore, account: String, symbols: Set<Symbol>, timeframe: Timeframe, clock: any TradingClock, metrics: TradingMetrics?,
-         logger: Logger, announce: @escaping @Sendable (String) -> Void) {
+         logger: Logger, background: Bool = false, announce: @escaping @Sendable (String) -> Void) {
         self.store = store
+        self.background = background
         self.account = account
         self.symbols = symbols
         self.timeframe = timeframe
@@ -51,18 +60,39 @@ actor ChampionModelSource {
         }
         var handed: [ChampionModel] = []
         var leaders: [String: String] = [:]
+        var streamsHanded: [String: ChampionModel] = [:]
         for record in versions where record.role == .champion {
             guard let specification = FeedbackCycle.ModelSpecification(json: record.parameters), specification.timeframe == timeframe.rawValue,
                   let symbol = Symbol(specification.symbol), symbols.contains(symbol), let horizon = Horizon(parsing: specification.horizon) else { continue }
-            if !loaded.keys.contains(record.name) {
+            if !loaded.keys.contains(record.name) && !background {
                 loaded[record.name] = await load(record.name, specification: specification, symbol: symbol, horizon: horizon, at: time)
+            }
+            if !loaded.keys.contains(record.name) {
+                if loading.insert(record.name).inserted {
+                    Task { await self.loadInBackground(record.name, specification: specification, symbol: symbol, horizon: horizon, at: time) }
+                }
+                // Meanwhile the stream's previous champion goes on.
+                if let previous = handedByStream[specification.stream] {
+                    handed.append(previous)
+                    leaders[specification.stream] = previous.name
+                    streamsHanded[specification.stream] = previous
+                }
+                continue
             }
             guard let champion = loaded[record.name] ?? nil else { continue }
             handed.append(champion)
             leaders[specification.stream] = record.name
+            streamsHanded[specification.stream] = champion
         }
+        handedByStream = streamsHanded
         await report(leaders)
         return handed
+    }
+
+    /// Loads a version off the batch start; a later read hands it.
+    private func loadInBackground(_ name: String, specification: FeedbackCycle.ModelSpecification, symbol: Symbol, horizon: Horizon, at time: Timestamp) async {
+        loaded[name] = await load(name, specification: specification, symbol: symbol, horizon: horizon, at: time)
+        loading.remove(name)
     }
 
     /// Says which version leads each stream: logged and counted at every change; a change seen

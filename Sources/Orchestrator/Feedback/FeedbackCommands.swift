@@ -31,15 +31,22 @@ public enum FeedbackCommands {
     }
 
     /// One turn of the loop: score the due forecasts, raise each drift as a WARNING alert in the
-    /// supervisor's alert store, and judge the challengers whose shadow period has passed.
-    public static func turn(_ store: any Store & SecurityAlertStore, now: Timestamp)
+    /// supervisor's alert store, and then either judge the challengers whose shadow period has
+    /// passed (`judge`: an operator's `feedback score`, a `feedback_scoring` job) or queue a
+    /// `model_retraining` job per challenger in trial for a worker (the loop's service).
+    public static func turn(_ store: any Store & SecurityAlertStore, now: Timestamp, judge: Bool = true)
         async throws -> (FeedbackCycle.ScoringReport, [FeedbackCycle.TrialResult], FeedbackCycle.DecisionReport) {
         let cycle = FeedbackCycle(store: store)
         let report = try await cycle.score(now: now)
         let decisions = try await cycle.scoreDecisions(now: now)
         try await raiseDriftAlerts(report.drifts, store: store, now: now)
         try await raisePnLAnomalies(store, now: now)
-        return (report, try await cycle.judgeChallengers(now: now), decisions)
+        guard judge else {
+            try await ModelRetraining.enqueueTrials(store, now: now)
+            return (report, [], decisions)
+        }
+        let holder = "turn-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        return (report, try await ModelRetraining.judgeAll(store, holder: holder, now: now), decisions)
     }
 
     /// A WARNING per trading account whose newest mark-to-market return is more than 5 robust
@@ -63,13 +70,13 @@ public enum FeedbackCommands {
 
     /// One turn if no other process is turning the loop: nil when another one leads it. With
     /// `keep`, the leadership is kept for the next turn (a service); otherwise it is given up.
-    public static func exclusiveTurn(_ store: any Store & SecurityAlertStore, holder: String, now: Timestamp, lease: Duration, keep: Bool)
+    public static func exclusiveTurn(_ store: any Store & SecurityAlertStore, holder: String, now: Timestamp, lease: Duration, keep: Bool, judge: Bool = true)
         async throws -> (FeedbackCycle.ScoringReport, [FeedbackCycle.TrialResult], FeedbackCycle.DecisionReport)? {
         guard try await store.acquireLeadership(name: leadershipName, holder: holder, until: now.adding(milliseconds: lease.wholeMilliseconds), at: now) else {
             return nil
         }
         do {
-            let result = try await turn(store, now: now)
+            let result = try await turn(store, now: now, judge: judge)
             if !keep { try await store.releaseLeadership(name: leadershipName, holder: holder) }
             return result
         } catch {

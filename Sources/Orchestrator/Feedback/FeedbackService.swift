@@ -7,7 +7,8 @@ import TradingCore
 import TradingEngine
 
 /// The feedback loop inside serve and run: a scoring cycle every `interval` (forecasts whose
-/// horizon ended are scored, drift detectors fed, drifts raised as alerts, challengers judged), metrics updated.
+/// horizon ended are scored, drift detectors fed, drifts raised as alerts, a `model_retraining`
+/// job queued per challenger in trial for a worker to judge), metrics updated.
 struct FeedbackService: Service {
     let store: SQLStore
     let interval: Duration
@@ -21,7 +22,7 @@ struct FeedbackService: Service {
             do {
                 let now = clock.now()
                 // One process turns the loop at a time; the others wait for it to stop.
-                guard let (report, trials, decisions) = try await FeedbackCommands.exclusiveTurn(store, holder: holder, now: now, lease: interval * 3, keep: true) else {
+                guard let (report, trials, decisions) = try await FeedbackCommands.exclusiveTurn(store, holder: holder, now: now, lease: interval * 3, keep: true, judge: false) else {
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                     continue
                 }

@@ -309,13 +309,13 @@ public enum JobKinds {
     public static func all(store: SQLStore, configuration: OrchestratorConfiguration, clock: any TradingClock, logger: Logger) -> [JobHandler] {
         [noop, backtest(store: store), marketDataRefresh(store: store), forecastUpdate(store: store, clock: clock), rebalanceCheck(store: store),
          feedbackScoring(store: store, clock: clock),
-         feedbackOptimize(store: store, clock: clock),
+         feedbackOptimize(store: store, clock: clock), ModelRetraining.handler(store: store, clock: clock),
          supervisorSweep(SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: nil, role: "worker")),
          securityDatabaseUpdate(configuration: configuration, logger: logger)]
     }
 
     /// The names of `all`'s kinds, the ones a schedule may queue.
-    public static let names: Set<String> = ["noop", "backtest", "market_data_refresh", "forecast_update", "rebalance_check", "feedback_scoring", "feedback_optimize", "supervisor_sweep",
+    public static let names: Set<String> = ["noop", "backtest", "market_data_refresh", "forecast_update", "rebalance_check", "feedback_scoring", "feedback_optimize", "supervisor_sweep", "model_retraining",
                                           "security_database_update"]
 
     /// `security_database_update`: `scan update` of the archives this host needs (and the payload's

@@ -22,7 +22,7 @@ struct FeedbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feedback",
         abstract: "The feedback loop: score forecasts, re-tune thresholds, report, and simulate adapting against not adapting.",
-        subcommands: [Report.self, Score.self, Optimize.self, Simulate.self, Benchmark.self], defaultSubcommand: Report.self)
+        subcommands: [Report.self, Score.self, Optimize.self, Simulate.self, Benchmark.self, BenchmarkModels.self], defaultSubcommand: Report.self)
 
     struct Report: FeedbackStoreSubcommand {
         static let configuration = CommandConfiguration(abstract: "Cycles, outcomes, thresholds, models, adaptation score and the newest signals.")
@@ -75,6 +75,28 @@ struct FeedbackCommand: AsyncParsableCommand {
             request.threshold = threshold
             request.delta = delta
             try FileCommand.run({ try FeedbackCommands.simulate(request) }, format: output.format)
+        }
+    }
+
+    struct BenchmarkModels: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "benchmark-models",
+            abstract: "Time a challenger trial (480 shadow bars) at several champion ages, and a champion swap on the trading path, on an OHLCV file.")
+        @Option(help: "The OHLCV CSV file.") var data: String
+        @Option(help: "The horizon of the stream.") var horizon = "4h"
+        @Option(help: "Champion ages: bars between its fit and the challenger's (comma-separated).") var ages = "500,2000,8000,15000"
+        @Option(help: "Repetitions (the median is reported).") var repetitions = 3
+        @OptionGroup var output: FormatOption
+
+        func run() async throws {
+            let ages = ages.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let result: Result<AdministrationCommands.Output, any Error>
+            do {
+                result = .success(try await ModelBenchmark.run(path: data, horizon: horizon, ages: ages, repetitions: max(1, repetitions)))
+            } catch {
+                result = .failure(error)
+            }
+            try FileCommand.run({ try result.get() }, format: output.format)
         }
     }
 

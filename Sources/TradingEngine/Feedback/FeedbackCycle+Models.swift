@@ -95,6 +95,20 @@ extension FeedbackCycle {
         }
     }
 
+    /// Registers a CHALLENGER for `stream` fitted on the bars closed by `fittedAt` (a scheduled
+    /// retraining), unless the stream has no champion or already has a challenger in trial; returns
+    /// its name, or nil when none was registered.
+    public func registerChallenger(stream: String, fittedAt: Timestamp, now: Timestamp) async throws -> String? {
+        let models = try await store.modelVersions().compactMap { model in ModelSpecification(json: model.parameters).map { (model.role, $0) } }
+        guard let champion = models.first(where: { $0.0 == .champion && $0.1.stream == stream })?.1,
+              !models.contains(where: { $0.0 == .challenger && $0.1.stream == stream }), fittedAt > champion.fittedAt else { return nil }
+        let specification = ModelSpecification(symbol: champion.symbol, timeframe: champion.timeframe, horizon: champion.horizon, fittedAt: fittedAt)
+        var commit = FeedbackCommit()
+        commit.models = [ModelVersionRecord(name: specification.name, role: .challenger, parameters: specification.json, createdAt: now, promotedAt: nil)]
+        try await store.commitFeedback(commit, at: now)
+        return specification.name
+    }
+
     /// A challenger's judgement.
     public struct TrialResult: Sendable, Codable {
         /// The challenger and the champion it was measured against.
@@ -107,18 +121,28 @@ extension FeedbackCycle {
     /// Judges every challenger whose shadow period has passed: a promotion makes it CHAMPION (the
     /// old champion is RETIRED, kept for a rollback) with an ADAPTATION signal; a rejection
     /// RETIRES it with the verdict in its parameters. One transaction.
-    public func judgeChallengers(now: Timestamp, shadowPairs: Int = 480) async throws -> [TrialResult] {
+    /// `streams` limits the trials to those streams (nil: every stream). A stream's challengers are
+    /// judged one at a time, the oldest first: a second one (registered by a drift and a schedule at
+    /// the same moment) waits for the next call, against whichever champion then leads.
+    public func judgeChallengers(now: Timestamp, shadowPairs: Int = 480, streams: Set<String>? = nil) async throws -> [TrialResult] {
         let models = try await store.modelVersions().compactMap { model in ModelSpecification(json: model.parameters).map { (record: model, specification: $0) } }
         var commit = FeedbackCommit()
         var results: [TrialResult] = []
-        for challenger in models where challenger.record.role == .challenger {
+        var judged: Set<String> = []
+        for challenger in models.filter({ $0.record.role == .challenger }).sorted(by: { $0.specification.fittedAt < $1.specification.fittedAt }) {
             let specification = challenger.specification
-            guard let champion = models.first(where: { $0.record.role == .champion && $0.specification.stream == specification.stream }),
+            guard streams?.contains(specification.stream) ?? true, !judged.contains(specification.stream),
+                  let champion = models.first(where: { $0.record.role == .champion && $0.specification.stream == specification.stream }),
                   let symbol = Symbol(specification.symbol), let timeframe = Timeframe(rawValue: specification.timeframe),
                   let horizon = Horizon(parsing: specification.horizon) else { continue }
+            judged.insert(specification.stream)
             let series = try await barSeries(symbol: symbol, timeframe: timeframe, through: now)
+            // The champion's stored models spare a refit; a fit that does not decode is refitted (the same models).
+            let stored = try await store.modelFit(name: champion.record.name)
+                .flatMap { try? JSONDecoder().decode(Forecaster.FittedModels.Parameters.self, from: Data($0.utf8)) }
+                .flatMap { try? Forecaster.FittedModels(parameters: $0) }
             guard let verdict = try ChallengerTrial(horizon: horizon, shadowPairs: shadowPairs)
-                .evaluate(series: series, championFit: champion.specification.fittedAt, challengerFit: specification.fittedAt) else { continue }
+                .evaluate(series: series, championFit: champion.specification.fittedAt, challengerFit: specification.fittedAt, champion: stored) else { continue }
             results.append(TrialResult(challenger: challenger.record.name, champion: champion.record.name, verdict: verdict))
             var judged = specification
             judged.verdict = verdict.reason
