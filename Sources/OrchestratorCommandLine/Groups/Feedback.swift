@@ -22,7 +22,7 @@ struct FeedbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feedback",
         abstract: "The feedback loop: score forecasts, re-tune thresholds, report, and simulate adapting against not adapting.",
-        subcommands: [Report.self, Score.self, Optimize.self, Simulate.self, Benchmark.self, BenchmarkModels.self], defaultSubcommand: Report.self)
+        subcommands: [Report.self, Score.self, Optimize.self, Simulate.self, Benchmark.self, BenchmarkModels.self, CompareTrading.self], defaultSubcommand: Report.self)
 
     struct Report: FeedbackStoreSubcommand {
         static let configuration = CommandConfiguration(abstract: "Cycles, outcomes, thresholds, models, adaptation score and the newest signals.")
@@ -75,6 +75,34 @@ struct FeedbackCommand: AsyncParsableCommand {
             request.threshold = threshold
             request.delta = delta
             try FileCommand.run({ try FeedbackCommands.simulate(request) }, format: output.format)
+        }
+    }
+
+    struct CompareTrading: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "compare-trading",
+            abstract: "Trade OHLCV files three ways from a window's start: the policy's own refits, a frozen champion, and the champions the loop promotes.",
+            discussion: "No database is used. Each symbol's stream is the decision horizon (--rebalance-every bars); promotions follow the loop's rule with --shadow pairs.")
+        @Option(help: "The OHLCV CSV files, comma-separated (one symbol each).") var data: String
+        @Option(help: "The window's start: the champion's fit time (ISO-8601 UTC or YYYY-MM-DD).") var start: Timestamp
+        @Option(help: "The window's end (default: the files' end).") var end: Timestamp?
+        @Option(help: "Bars between allocation decisions (the forecast horizon).") var rebalanceEvery = 5
+        @Option(help: "Bars between the own arm's refits.") var refitEvery = 126
+        @Option(help: "Paired shadow forecasts before a challenger is judged.") var shadow = 480
+        @OptionGroup var output: FormatOption
+
+        func validate() throws {
+            guard rebalanceEvery >= 1, refitEvery >= 1 else { throw ValidationError("--rebalance-every and --refit-every must be at least 1") }
+            guard shadow >= 100 else { throw ValidationError("--shadow must be at least 100 (the promotion rule's minimum)") }
+        }
+
+        func run() async throws {
+            var request = TradingComparison.Request(paths: data.split(separator: ",").map(String.init), start: start)
+            request.end = end
+            request.rebalanceEvery = rebalanceEvery
+            request.refitEvery = refitEvery
+            request.shadowPairs = shadow
+            try FileCommand.run({ try TradingComparison.run(request) }, format: output.format)
         }
     }
 
