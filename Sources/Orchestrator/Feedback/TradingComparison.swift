@@ -23,6 +23,9 @@ public enum TradingComparison {
         public var refitEvery = 126
         public var shadowPairs = 480
         public var riskLevel = RiskLevel.medium
+        /// The risk gate's drawdown and daily-loss halts (`run`'s: 35 % and 5 %); 1 leaves them out.
+        public var maximumDrawdown = 0.35
+        public var maximumDailyLoss = 0.05
 
         /// Creates a request.
         public init(paths: [String], start: Timestamp) {
@@ -40,6 +43,10 @@ public enum TradingComparison {
         let fills: Int
         let meanLogScore: Double
         let forecastsScored: Int
+        /// Whether the risk gate had halted the account before the window began.
+        let haltedAtStart: Bool
+        /// Bars of the window spent halted.
+        let haltedBars: Int
     }
 
     /// Runs the three arms and reports them.
@@ -97,14 +104,15 @@ public enum TradingComparison {
             "promotions": .array(promotions),
             "arms": .array(arms.map { arm in
                 ["arm": .string(arm.name), "total_return": .number(arm.totalReturn), "sharpe": .number(arm.sharpe), "max_drawdown": .number(arm.maximumDrawdown),
-                 "fills": .int(arm.fills), "mean_log_score": .number(arm.meanLogScore), "forecasts_scored": .int(arm.forecastsScored)]
+                 "fills": .int(arm.fills), "mean_log_score": .number(arm.meanLogScore), "forecasts_scored": .int(arm.forecastsScored),
+                 "halted_at_start": .bool(arm.haltedAtStart), "halted_bars": .int(arm.haltedBars)]
             }),
         ]
         return AdministrationCommands.Output(
-            json: json, columns: ["arm", "total return", "Sharpe", "max drawdown", "fills", "mean log score (lower is better)", "forecasts scored"],
+            json: json, columns: ["arm", "total return", "Sharpe", "max drawdown", "fills", "mean log score (lower is better)", "forecasts scored", "halted bars"],
             rows: arms.map { arm in
                 [arm.name, String(format: "%+.2f %%", arm.totalReturn * 100), String(format: "%.3f", arm.sharpe), String(format: "%.2f %%", arm.maximumDrawdown * 100),
-                 "\(arm.fills)", String(format: "%.4f", arm.meanLogScore), "\(arm.forecastsScored)"]
+                 "\(arm.fills)", String(format: "%.4f", arm.meanLogScore), "\(arm.forecastsScored)", "\(arm.haltedBars)"]
             },
             footer: "\(bars.keys.sorted().map(\.rawValue).joined(separator: ", ")) \(timeframe.rawValue), decisions every \(request.rebalanceEvery) bars (horizon \(horizon.label)), "
                 + "from \(start.iso8601): \(promotions.count) promotion(s)")
@@ -118,20 +126,23 @@ public enum TradingComparison {
         let settings = TradingSettings(
             cash: cash, venue: SimulatedVenue(commissionRate: FixedDecimal("0.001")!, slippageBasisPoints: .zero),
             limits: RiskLimits(maximumPositionWeight: level.maximumWeight + 0.05, maximumGrossExposure: 1.0, maximumOrderNotional: cash,
-                               maximumOrdersPerMinute: 1_000, maximumDailyLoss: 0.05, maximumDrawdown: 0.35),
+                               maximumOrdersPerMinute: 1_000, maximumDailyLoss: request.maximumDailyLoss, maximumDrawdown: request.maximumDrawdown),
             rebalancer: Rebalancer(driftThreshold: 0.05), decisionInterval: request.rebalanceEvery, orderPrefix: name)
         let refitDecisions = (request.refitEvery + request.rebalanceEvery - 1) / request.rebalanceEvery
         var session = try TradingSession(bars: bars, timeframe: timeframe, settings: settings,
                                          policy: ForecastAllocationPolicy(riskLevel: level, horizon: horizon, refitInterval: refitDecisions))
         var equity: [Double] = []
         var fills = 0
+        var haltedAtStart = false, haltedBars = 0
         // The decision horizon's forecasts from the start on: (symbol, bar index, claim).
         var claims: [(Symbol, Int, ForecastClaim)] = []
         while !session.isFinished {
             let index = session.nextIndex
             if let handed = champions(index) { session.setChampions(handed) }
             let step = try session.step()
+            if index == startIndex - 1 { haltedAtStart = step.state == .halted }
             guard index >= startIndex else { continue }
+            if step.state == .halted { haltedBars += 1 }
             equity.append(step.equity.doubleValue)
             fills += step.fills.count
             for (symbol, forecasts) in step.forecasts {
@@ -153,6 +164,7 @@ public enum TradingComparison {
             drawdown = max(drawdown, 1 - value / peak)
         }
         return Arm(name: name, totalReturn: (equity.last ?? 1) / (equity.first ?? 1) - 1, sharpe: deviation > 0 ? mean / deviation * perYear.squareRoot() : 0,
-                   maximumDrawdown: drawdown, fills: fills, meanLogScore: scores.reduce(0, +) / Double(max(scores.count, 1)), forecastsScored: scores.count)
+                   maximumDrawdown: drawdown, fills: fills, meanLogScore: scores.reduce(0, +) / Double(max(scores.count, 1)), forecastsScored: scores.count,
+                   haltedAtStart: haltedAtStart, haltedBars: haltedBars)
     }
 }

@@ -89,9 +89,14 @@ struct FeedbackCommand: AsyncParsableCommand {
         @Option(help: "Bars between allocation decisions (the forecast horizon).") var rebalanceEvery = 5
         @Option(help: "Bars between the own arm's refits.") var refitEvery = 126
         @Option(help: "Paired shadow forecasts before a challenger is judged.") var shadow = 480
+        @Option(help: "The risk gate's drawdown halt, as a fraction of the peak (run's: 0.35; 1: none).") var maximumDrawdown = 0.35
+        @Option(help: "The risk gate's daily-loss halt, as a fraction (run's: 0.05; 1: none).") var maximumDailyLoss = 0.05
         @OptionGroup var output: FormatOption
 
         func validate() throws {
+            guard (0.01...1).contains(maximumDrawdown), (0.01...1).contains(maximumDailyLoss) else {
+                throw ValidationError("--maximum-drawdown and --maximum-daily-loss must be 0.01 to 1")
+            }
             guard rebalanceEvery >= 1, refitEvery >= 1 else { throw ValidationError("--rebalance-every and --refit-every must be at least 1") }
             guard shadow >= 100 else { throw ValidationError("--shadow must be at least 100 (the promotion rule's minimum)") }
         }
@@ -102,6 +107,8 @@ struct FeedbackCommand: AsyncParsableCommand {
             request.rebalanceEvery = rebalanceEvery
             request.refitEvery = refitEvery
             request.shadowPairs = shadow
+            request.maximumDrawdown = maximumDrawdown
+            request.maximumDailyLoss = maximumDailyLoss
             try FileCommand.run({ try TradingComparison.run(request) }, format: output.format)
         }
     }
