@@ -89,6 +89,13 @@ extension Representations {
          "promoted_at": model.promotedAt.map { .string($0.iso8601) } ?? .null]
     }
 
+    /// One predictive alert kind's record: the hit rate beside the base rate of its event.
+    public static func predictiveAlertSummary(_ summary: PredictiveAlertSummary) -> JSONValue {
+        ["kind": .string(summary.kind.rawValue), "raised": .int(summary.raised), "scored": .int(summary.scored), "hits": .int(summary.hits),
+         "hit_rate": summary.scored > 0 ? .number(Double(summary.hits) / Double(summary.scored)) : .null,
+         "base_rate": summary.meanBaseRate.map(JSONValue.number) ?? .null]
+    }
+
     /// One horizon's tuning.
     public static func thresholdChange(_ change: FeedbackCycle.ThresholdChange) -> JSONValue {
         let decision = change.decision

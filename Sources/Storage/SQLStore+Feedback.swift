@@ -86,6 +86,7 @@ extension SQLStore: FeedbackStore {
         for (name, value) in commit.state.sorted(by: { $0.key < $1.key }) {
             statements.append(Self.setState(name, .text(value)))
         }
+        statements += Self.predictiveAlertStatements(commit)
         // Every commit moves the revision on, so a summary computed before it is not served after it.
         statements.append(Self.nextRevision)
         if commit.countsAsCycle {
@@ -258,6 +259,8 @@ extension SQLStore: FeedbackStore {
             Self.nextRevision,
             SQLStatement("UPDATE forecasts SET scored = 0 WHERE scored <> 0"),
             SQLStatement("UPDATE trading_fills SET scored = 0 WHERE scored <> 0"),
+            // Their scores are learned too, and the turn's place in the forecasts (a state) is gone with the rest.
+            SQLStatement("DELETE FROM predictive_alerts"),
         ])
         return LearnedStateReset(outcomes: results[0].count, decisions: results[1].count, signals: results[2].count, thresholds: results[3].count,
                                  models: results[4].count, state: results[5].count)

@@ -38,12 +38,7 @@ struct ChampionModelSourceTests {
     func championsFromTheRegistry() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("orchestrator.sqlite")), clock: FixedClock())
-        try await store.migrate()
-        let url = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv")
-        let bars = try BarFileParser(timeframe: .oneHour).parseOHLCV([UInt8](Data(contentsOf: url)), fileName: url.lastPathComponent).bars.filter { $0.openTime < Self.end }
-        _ = try await store.importBars(BarImportBatch(instrument: Instrument(symbol: Self.symbol, assetClass: .crypto, quoteCurrency: "USD"),
-                                                      timeframe: .oneHour, kind: .ohlcv, bars: bars, source: "sample"))
+        let (store, _) = try await SampleStore.bitcoinHourly(in: directory, before: Self.end)
         let series = try #require(try await store.analyticSeries(symbol: Self.symbol, timeframe: .oneHour, start: nil, end: Self.end)).series
         let good = Self.champion("4h", fittedAt: "2017-12-17T00:00:00Z", fit: try Self.fit(series, at: Timestamp(iso8601: "2017-12-17T00:00:00Z")!, horizon: "4h"))
         let undecodable = Self.champion("1h", fittedAt: "2017-12-17T00:00:00Z", fit: "{\"forecaster\": 1")

@@ -17,12 +17,7 @@ struct ModelRetrainingTests {
 
     /// A store with the bundled hourly BTC-USD bars before `end`, a champion and (optionally) a challenger of the 4 h stream.
     static func store(in directory: TemporaryDirectory, challenger: Bool = true) async throws -> SQLStore {
-        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("orchestrator.sqlite")), clock: FixedClock())
-        try await store.migrate()
-        let url = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv")
-        let bars = try BarFileParser(timeframe: .oneHour).parseOHLCV([UInt8](Data(contentsOf: url)), fileName: url.lastPathComponent).bars.filter { $0.openTime < end }
-        _ = try await store.importBars(BarImportBatch(instrument: Instrument(symbol: Symbol("BTC-USD")!, assetClass: .crypto, quoteCurrency: "USD"),
-                                                      timeframe: .oneHour, kind: .ohlcv, bars: bars, source: "sample"))
+        let (store, _) = try await SampleStore.bitcoinHourly(in: directory, before: end)
         var commit = FeedbackCommit()
         let champion = FeedbackCycle.ModelSpecification(symbol: "BTC-USD", timeframe: "1h", horizon: "4h", fittedAt: championFit)
         commit.models = [ModelVersionRecord(name: champion.name, role: .champion, parameters: champion.json, createdAt: championFit, promotedAt: championFit)]

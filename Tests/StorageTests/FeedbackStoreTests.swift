@@ -32,6 +32,37 @@ struct FeedbackStoreTests {
     /// The close time of bar `index`.
     static func close(ofBar index: Int) -> Timestamp { Timestamp(iso8601: "2024-01-01T00:00:00Z")!.adding(milliseconds: Int64(index + 1) * 3_600_000) }
 
+    @Test("predictive alerts are kept, read back, scored once and summed up by kind on every backend", arguments: Backend.available)
+    func predictiveAlerts(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            _ = try await Self.prepare(fixture.store)
+            let cycle = FeedbackCycle(store: fixture.store)
+            // Closes rising by 1 a bar: a 1 h volatility of 0.01 is far above the recent scale (about 0.0037 a bar) and puts
+            // 20 % on a fall of twice it; at 4 h neither holds; the expected return (10 bp) does not beat the cost.
+            let report = try await cycle.predictiveAlerts(now: Self.close(ofBar: 299))
+            #expect(report.examined == 80)
+            let alerts = try await fixture.store.predictiveAlerts(limit: 10)
+            #expect(Set(alerts.map { "\($0.kind.rawValue) \($0.horizon)" }) == ["volatility_spike 1h", "drawdown_risk 1h"])
+            #expect(alerts.allSatisfy { $0.raisedAt == Self.close(ofBar: 259) && $0.lastSeen == Self.close(ofBar: 298) && $0.isOpen })
+            #expect(try await fixture.store.openPredictiveAlerts().count == 2)
+            // Raised at bar 259's close and due at bar 260's: scored at the next step (a step scores the alerts stored before it),
+            // each a miss against a base rate of 0 over the 9 origins with a scale.
+            #expect(alerts.allSatisfy { $0.outcome == nil })
+            let next = try await cycle.predictiveAlerts(now: Self.close(ofBar: 299))
+            #expect(next.examined == 0 && next.scored == 2)
+            let scored = try await fixture.store.predictiveAlerts(limit: 10)
+            #expect(scored.allSatisfy { $0.outcome?.hit == false && $0.outcome?.baseRate == 0 && $0.outcome?.baseRateOrigins == 9 })
+            #expect(try await fixture.store.duePredictiveAlerts(targetBy: Self.close(ofBar: 299), limit: 10).isEmpty)
+            let summaries = try await fixture.store.predictiveAlertSummaries()
+            #expect(summaries.map(\.kind) == PredictiveAlertRules.Kind.allCases)
+            #expect(summaries.filter { $0.raised > 0 }.allSatisfy { $0.raised == 1 && $0.scored == 1 && $0.hits == 0 && $0.meanBaseRate == 0 })
+            #expect(summaries.first { $0.kind == .opportunity }?.raised == 0)
+            // A reset forgets them with the rest of the learned state.
+            _ = try await fixture.store.resetLearnedState()
+            #expect(try await fixture.store.predictiveAlerts(limit: 10).isEmpty)
+        }
+    }
+
     @Test("a cycle scores only forecasts whose target bar is stored, with the exact realised close, and never twice", arguments: Backend.available)
     func scoring(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in

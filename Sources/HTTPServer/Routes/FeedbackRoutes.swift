@@ -50,7 +50,9 @@ enum FeedbackRoutes: RouteGroup {
                 description: """
                     Accuracy, interval coverage, Brier score, log loss, mean squared error, log score and the calibration curve per \
                     model × horizon × symbol × regime over each group's newest `window` outcomes, and the success rate of every market \
-                    signature (regime × volatility × trend), worst first: where the forecasts fail.
+                    signature (regime × volatility × trend), worst first: where the forecasts fail. `alerts`: each predictive alert \
+                    kind's record over all stored alerts (the filters do not apply): raised, scored, hits, the hit rate and the mean \
+                    base rate of its event (how often it happens without an alert).
                     """,
                 parameters: [
                     Schema.query("horizon", "Only this horizon (1h, 4h…).", Schema.string),
@@ -234,6 +236,10 @@ enum FeedbackRoutes: RouteGroup {
                 ("last_signals", Schema.array(Schema.ref("LearningSignal"))),
             ])),
             ("FeedbackPerformance", Schema.object([
+                ("alerts", Schema.array(Schema.object([
+                    ("kind", Schema.enumeration(PredictiveAlertRules.Kind.self)), ("raised", integer), ("scored", integer), ("hits", integer),
+                    ("hit_rate", nullableNumber), ("base_rate", nullableNumber),
+                ]))),
                 ("outcomes_considered", integer), ("window", integer),
                 ("strategies", Schema.array(Schema.object([("account", string), ("decisions", integer), ("hit_rate", number),
                                                            ("net_pnl", Schema.decimal), ("fees", Schema.decimal), ("mean_return_bps", number)]))),
@@ -266,6 +272,7 @@ extension Representations {
         }
         let decisions = try await store.decisionOutcomes(limit: 100_000)
         return [
+            "alerts": .array(try await store.predictiveAlertSummaries().map(Representations.predictiveAlertSummary)),
             "outcomes_considered": .int(outcomes.count),
             "strategies": .array(Representations.strategies(decisions)),
             "window": .int(window),

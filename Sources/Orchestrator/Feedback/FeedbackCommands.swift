@@ -41,6 +41,8 @@ public enum FeedbackCommands {
         let decisions = try await cycle.scoreDecisions(now: now)
         try await raiseDriftAlerts(report.drifts, store: store, now: now)
         try await raisePnLAnomalies(store, now: now)
+        _ = try await cycle.predictiveAlerts(now: now)
+        try await pushPredictiveAlerts(store, now: now)
         guard judge else {
             try await ModelRetraining.enqueueTrials(store, now: now)
             return (report, [], decisions)
@@ -62,6 +64,19 @@ public enum FeedbackCommands {
                 message: "the newest mark-to-market return \(String(format: "%.4f", anomaly.newest * 100)) % is \(String(format: "%.1f", anomaly.z)) robust standard deviations from the median of the previous \(equity.count - 2)"))
         }
         if !observations.isEmpty { _ = try await store.reconcileAlerts(observations, sources: [], at: now) }
+    }
+
+    /// The open predictive alerts as supervisor alerts (source `prediction`: WARNING for a risk,
+    /// INFO for an opportunity), so they reach the API, the event stream, Prometheus and the
+    /// webhook like the others; one whose condition ended is resolved.
+    static func pushPredictiveAlerts(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws {
+        let observations = try await store.openPredictiveAlerts().map { alert in
+            AlertObservation(fingerprint: "prediction:\(alert.kind.rawValue):\(alert.symbol.rawValue):\(alert.timeframe.rawValue):\(alert.horizon)",
+                             level: alert.kind.isRisk ? .warning : .info, source: .prediction,
+                             title: "\(alert.kind.rawValue.replacingOccurrences(of: "_", with: " ")) on \(alert.symbol.rawValue) over \(alert.horizon)",
+                             message: "\(alert.message) (from the forecast of \(alert.raisedAt.iso8601); scored at \(alert.targetTime.iso8601))")
+        }
+        _ = try await store.reconcileAlerts(observations, sources: [.prediction], at: now)
     }
 
     /// The leadership that keeps two processes from turning the loop at once (two turns reading

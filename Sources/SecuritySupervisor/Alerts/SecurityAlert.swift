@@ -39,6 +39,8 @@ public enum AlertSource: String, Sendable, Hashable, CaseIterable, Comparable {
     case forecast
     /// The feedback loop: a P&L anomaly, a forecast stream's drift.
     case feedback
+    /// A predictive alert the feedback loop keeps and scores: a risk ahead or an opportunity.
+    case prediction
 
     public static func < (lhs: AlertSource, rhs: AlertSource) -> Bool { lhs.rawValue < rhs.rawValue }
 }

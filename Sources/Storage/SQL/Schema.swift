@@ -402,6 +402,38 @@ public enum Schema {
             // is the same model wherever and whenever it is loaded (not a refit that should agree).
             "ALTER TABLE feedback_models ADD COLUMN fit TEXT",
         ]),
+        Migration(version: 16, name: "predictive alerts kept and scored", statements: [
+            // One row per condition (kind × stream) while it holds: raised_at is the data time of the
+            // forecast that raised it, last_seen the newest one at which it held; hit stays NULL
+            // until the bars of its horizon have closed.
+            """
+            CREATE TABLE predictive_alerts (
+                id {id},
+                kind TEXT NOT NULL,
+                instrument_id BIGINT NOT NULL REFERENCES instruments(id),
+                timeframe TEXT NOT NULL,
+                horizon TEXT NOT NULL,
+                horizon_bars INTEGER NOT NULL,
+                raised_at BIGINT NOT NULL,
+                target_time BIGINT NOT NULL,
+                last_seen BIGINT NOT NULL,
+                is_open INTEGER NOT NULL,
+                scale DOUBLE PRECISION NOT NULL,
+                expected_log_return DOUBLE PRECISION NOT NULL,
+                volatility DOUBLE PRECISION NOT NULL,
+                probability_up DOUBLE PRECISION NOT NULL,
+                message TEXT NOT NULL,
+                hit INTEGER,
+                realised_log_return DOUBLE PRECISION,
+                base_rate DOUBLE PRECISION,
+                base_rate_origins INTEGER,
+                scored_at BIGINT
+            )
+            """,
+            "CREATE INDEX predictive_alerts_due ON predictive_alerts (target_time, id) WHERE hit IS NULL",
+            "CREATE INDEX predictive_alerts_open ON predictive_alerts (id) WHERE is_open = 1",
+            "CREATE INDEX predictive_alerts_by_raised ON predictive_alerts (raised_at, id)",
+        ]),
     ]
 
     /// The highest version this build knows.

@@ -180,6 +180,14 @@ public struct FeedbackCommit: Sendable {
     public var countsAsCycle = false
     /// External outcomes now fed to their stream's drift detector (flagged so they are fed once).
     public var detectedOutcomes: [Int64] = []
+    /// Predictive alerts raised by this step (inserted).
+    public var raisedAlerts: [StoredPredictiveAlert] = []
+    /// Open alerts whose condition held again at a newer forecast: their newest data time.
+    public var alertSightings: [Int64: Timestamp] = [:]
+    /// Open alerts whose condition no longer holds.
+    public var closedAlerts: [Int64] = []
+    /// Verdicts of alerts whose horizon has passed (an alert scored already keeps its verdict).
+    public var alertOutcomes: [Int64: StoredPredictiveAlert.Outcome] = [:]
 
     /// An empty commit.
     public init() {}
@@ -222,6 +230,16 @@ public protocol FeedbackStore: Sendable {
     func outcomes(limit: Int) async throws -> [StoredOutcome]
     /// The fitted models stored with a model version (nil: none stored, or no such version).
     func modelFit(name: String) async throws -> String?
+    /// Stored forecasts whose data time is after `time` (every one when nil), oldest data time first.
+    func forecasts(dataTimeAfter time: Timestamp?, limit: Int) async throws -> [ForecastRecord]
+    /// The predictive alerts whose condition held at their stream's newest forecast.
+    func openPredictiveAlerts() async throws -> [StoredPredictiveAlert]
+    /// Unscored predictive alerts whose horizon ended by `time`, oldest target first.
+    func duePredictiveAlerts(targetBy time: Timestamp, limit: Int) async throws -> [StoredPredictiveAlert]
+    /// The newest predictive alerts, newest raised first.
+    func predictiveAlerts(limit: Int) async throws -> [StoredPredictiveAlert]
+    /// Each alert kind's record.
+    func predictiveAlertSummaries() async throws -> [PredictiveAlertSummary]
     /// Outcomes posted from outside (`source` external) not yet fed to the drift detectors, with
     /// their forecast's timeframe, oldest data time first.
     func undetectedOutcomes(limit: Int) async throws -> [(outcome: StoredOutcome, timeframe: String)]

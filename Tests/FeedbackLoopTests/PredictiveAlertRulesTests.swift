@@ -1,0 +1,84 @@
+import FeedbackLoop
+import Foundation
+import Testing
+
+@Suite("Predictive alert rules: conditions at a forecast, events after it, base rates before it")
+struct PredictiveAlertRulesTests {
+    /// Closes whose one-bar log returns alternate +r and −r (root mean square r), `count` of them.
+    static func zigzag(_ r: Double, count: Int) -> [Double] {
+        var closes = [100.0]
+        for index in 0..<count { closes.append(closes.last! * exp(index % 2 == 0 ? r : -r)) }
+        return closes
+    }
+
+    @Test("the recent scale is √h × the RMS of the 250 one-bar returns ending at the bar; fewer than 250 give none")
+    func scale() throws {
+        let closes = Self.zigzag(0.01, count: 400)
+        let scale = try #require(PredictiveAlertRules.scale(closes, at: 300, bars: 4))
+        #expect(abs(scale - 0.02) < 1e-12)
+        #expect(PredictiveAlertRules.scale(closes, at: 249, bars: 4) == nil)
+    }
+
+    @Test("each condition holds on its side of its threshold and not on the other", arguments: [
+        // (kind, forecast volatility in units of the scale, expected return, P(up), from the model, holds)
+        (PredictiveAlertRules.Kind.volatilitySpike, 1.51, 0.0, 0.5, false, true),
+        (.volatilitySpike, 1.49, 0.0, 0.5, false, false),
+        // P(r ≤ −2 scale) = Φ(−2 scale / σ) is 10 % at σ = 2 scale / 1.2815515655446004 (scipy.stats.norm.ppf(0.9)).
+        (.drawdownRisk, 2 / 1.2815515655446004 * 1.01, 0.0, 0.5, false, true),
+        (.drawdownRisk, 2 / 1.2815515655446004 * 0.99, 0.0, 0.5, false, false),
+    ])
+    func riskConditions(kind: PredictiveAlertRules.Kind, volatility: Double, mu: Double, probabilityUp: Double, model: Bool, holds: Bool) throws {
+        let closes = Self.zigzag(0.01, count: 400)
+        let scale = try #require(PredictiveAlertRules.scale(closes, at: 300, bars: 4))
+        let found = PredictiveAlertRules.conditions(closes: closes, at: 300, bars: 4, expectedLogReturn: mu, volatility: volatility * scale,
+                                                    probabilityUp: probabilityUp, directionFromModel: model, edgeThreshold: 0)
+        #expect(found.contains { $0.kind == kind } == holds)
+    }
+
+    @Test("an opportunity needs the direction model's edge, a return above the cost and a BULL market", arguments: [
+        (0.56, 0.002, true, true, true),
+        (0.54, 0.002, true, true, false),   // edge below the 0.05 minimum
+        (0.56, 0.0005, true, true, false),  // expected return below the 10 bp cost
+        (0.56, 0.002, false, true, false),  // P(up) from the climatological baseline
+        (0.56, 0.002, true, false, false),  // a BEAR market
+    ])
+    func opportunity(probabilityUp: Double, mu: Double, model: Bool, bull: Bool, holds: Bool) {
+        // A rising (or falling) market with small alternating moves: the regime of its closes is BULL (BEAR).
+        var closes = [100.0]
+        for index in 0..<400 { closes.append(closes.last! * exp((index % 2 == 0 ? 0.01 : -0.01) + (bull ? 0.001 : -0.001))) }
+        let found = PredictiveAlertRules.conditions(closes: closes, at: 399, bars: 4, expectedLogReturn: mu, volatility: 0.001,
+                                                    probabilityUp: probabilityUp, directionFromModel: model, edgeThreshold: 0)
+        #expect(found.contains { $0.kind == .opportunity } == holds)
+    }
+
+    @Test("an event is judged on the h bars after the claim only, and not before they have all closed")
+    func events() {
+        var closes = Self.zigzag(0.01, count: 300)
+        // Four bars after bar 300: −3 %, then three flat bars.
+        closes += [closes[300] * exp(-0.03), closes[300] * exp(-0.03), closes[300] * exp(-0.03)]
+        #expect(PredictiveAlertRules.happened(.drawdownRisk, closes: closes, at: 300, bars: 4, scale: 0.02) == nil, "the fourth bar has not closed")
+        closes.append(closes[300] * exp(-0.03))
+        #expect(PredictiveAlertRules.happened(.drawdownRisk, closes: closes, at: 300, bars: 4, scale: 0.01) == true, "−3 % ≤ −2 × 1 %")
+        #expect(PredictiveAlertRules.happened(.drawdownRisk, closes: closes, at: 300, bars: 4, scale: 0.02) == false, "−3 % > −2 × 2 %")
+        // RMS of (−0.03, 0, 0, 0) × √4 = 0.03: a spike against a scale of 0.019, not of 0.021.
+        #expect(PredictiveAlertRules.happened(.volatilitySpike, closes: closes, at: 300, bars: 4, scale: 0.019) == true)
+        #expect(PredictiveAlertRules.happened(.volatilitySpike, closes: closes, at: 300, bars: 4, scale: 0.021) == false)
+        #expect(PredictiveAlertRules.happened(.opportunity, closes: closes, at: 300, bars: 4, scale: 0.01) == false)
+    }
+
+    @Test("the base rate counts the event over the origins whose h bars closed by the claim, each at its own scale")
+    func baseRate() throws {
+        // Alternating ±1 %: every 4-bar return is 0, never a drawdown of 2 scales, never above the cost; every 4-bar RMS equals
+        // the scale, never 1.5 × it.
+        let closes = Self.zigzag(0.01, count: 1000)
+        for kind in PredictiveAlertRules.Kind.allCases {
+            let rate = try #require(PredictiveAlertRules.baseRate(kind, closes: closes, before: 900, bars: 4))
+            #expect(rate.rate == 0 && rate.origins == 900 - 4 - 250 + 1)
+        }
+        // Origins up to the claim's bar − h only: the same rate whatever follows the claim.
+        var spiky = closes
+        for index in 901..<spiky.count { spiky[index] = spiky[index - 1] * exp(index % 2 == 0 ? 0.2 : -0.2) }
+        #expect(PredictiveAlertRules.baseRate(.volatilitySpike, closes: spiky, before: 900, bars: 4)?.rate == 0)
+        #expect(PredictiveAlertRules.baseRate(.volatilitySpike, closes: closes, before: 200, bars: 4) == nil, "no origin with a scale yet")
+    }
+}
