@@ -86,7 +86,7 @@ extension SQLStore: FeedbackStore {
         for (name, value) in commit.state.sorted(by: { $0.key < $1.key }) {
             statements.append(Self.setState(name, .text(value)))
         }
-        statements += Self.predictiveAlertStatements(commit)
+        statements += Self.predictiveAlertStatements(commit, at: time)
         // Every commit moves the revision on, so a summary computed before it is not served after it.
         statements.append(Self.nextRevision)
         if commit.countsAsCycle {

@@ -3,11 +3,11 @@ import TradingCore
 import TradingEngine
 
 extension SQLStore {
-    public func forecasts(dataTimeAfter time: Timestamp?, limit: Int) async throws -> [ForecastRecord] {
+    public func forecasts(idAfter id: Int64?, limit: Int) async throws -> [ForecastRecord] {
         try await database.query(SQLStatement("""
             SELECT \(Self.forecastColumns) FROM forecasts f JOIN instruments i ON i.id = f.instrument_id
-            WHERE f.data_time > ? ORDER BY f.data_time, f.id LIMIT ?
-            """, [.integer(time?.millisecondsSinceEpoch ?? Int64.min), .integer(Int64(limit))])).map(Self.forecastRecord)
+            WHERE f.id > ? ORDER BY f.id LIMIT ?
+            """, [.integer(id ?? 0), .integer(Int64(limit))])).map(Self.forecastRecord)
     }
 
     public func openPredictiveAlerts() async throws -> [StoredPredictiveAlert] {
@@ -19,7 +19,7 @@ extension SQLStore {
     public func duePredictiveAlerts(targetBy time: Timestamp, limit: Int) async throws -> [StoredPredictiveAlert] {
         try await database.query(SQLStatement("""
             SELECT \(Self.predictiveAlertColumns) FROM predictive_alerts a JOIN instruments i ON i.id = a.instrument_id
-            WHERE a.hit IS NULL AND a.target_time <= ? ORDER BY a.target_time, a.id LIMIT ?
+            WHERE a.scored_at IS NULL AND a.target_time <= ? ORDER BY a.target_time, a.id LIMIT ?
             """, [.integer(time.millisecondsSinceEpoch), .integer(Int64(limit))])).map(Self.predictiveAlert)
     }
 
@@ -46,7 +46,7 @@ extension SQLStore {
     }
 
     /// The statements writing a commit's predictive alerts: new ones, sightings, closings, verdicts.
-    static func predictiveAlertStatements(_ commit: FeedbackCommit) -> [SQLStatement] {
+    static func predictiveAlertStatements(_ commit: FeedbackCommit, at time: Timestamp) -> [SQLStatement] {
         var statements = commit.raisedAlerts.map { alert in
             SQLStatement("""
                 INSERT INTO predictive_alerts (kind, instrument_id, timeframe, horizon, horizon_bars, raised_at, target_time, last_seen, is_open, scale,
@@ -64,9 +64,14 @@ extension SQLStore {
         for id in commit.closedAlerts.sorted() {
             statements.append(SQLStatement("UPDATE predictive_alerts SET is_open = 0 WHERE id = ?", [.integer(id)]))
         }
+        for id in commit.unscorableAlerts.sorted() {
+            // Scored at, without a verdict: out of the due query, counted as raised but not scored.
+            statements.append(SQLStatement("UPDATE predictive_alerts SET scored_at = ? WHERE id = ? AND scored_at IS NULL",
+                                           [.integer(time.millisecondsSinceEpoch), .integer(id)]))
+        }
         for (id, outcome) in commit.alertOutcomes.sorted(by: { $0.key < $1.key }) {
             statements.append(SQLStatement("""
-                UPDATE predictive_alerts SET hit = ?, realised_log_return = ?, base_rate = ?, base_rate_origins = ?, scored_at = ? WHERE id = ? AND hit IS NULL
+                UPDATE predictive_alerts SET hit = ?, realised_log_return = ?, base_rate = ?, base_rate_origins = ?, scored_at = ? WHERE id = ? AND scored_at IS NULL
                 """, [.integer(outcome.hit ? 1 : 0), .real(outcome.realisedLogReturn), outcome.baseRate.map(SQLValue.real) ?? .null,
                       .integer(Int64(outcome.baseRateOrigins)), .integer(outcome.scoredAt.millisecondsSinceEpoch), .integer(id)]))
         }

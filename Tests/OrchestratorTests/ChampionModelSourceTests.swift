@@ -88,12 +88,14 @@ struct ChampionModelSourceTests {
                                        logger: Logger(label: "test"), background: true, announce: { _ in })
         #expect(try #require(await live.champions(at: Self.end)).isEmpty, "nothing loaded yet, nothing before it")
         #expect(await Self.eventually { await live.champions(at: Self.end)?.map(\.name) == [promoted.name] })
+        #expect(try await store.learningSignals(limit: 10).filter { $0.subject == "account live" }.isEmpty, "a start's first champion is no adaptation")
         var rollback = FeedbackCommit()
         rollback.models = [ModelVersionRecord(name: good.name, role: .champion, parameters: good.parameters, createdAt: good.createdAt, promotedAt: Self.end),
                            ModelVersionRecord(name: promoted.name, role: .retired, parameters: promoted.parameters, createdAt: promoted.createdAt, promotedAt: nil)]
         try await store.commitFeedback(rollback, at: Self.end)
         #expect(try #require(await live.champions(at: Self.end)).map(\.name) == [promoted.name], "the previous champion goes on while the next loads")
         #expect(await Self.eventually { await live.champions(at: Self.end)?.map(\.name) == [good.name] })
+        #expect(try await store.learningSignals(limit: 10).filter { $0.subject == "account live" }.count == 1, "the rollback seen while running is one")
         // An unreadable registry keeps the champions in hand (nil), it does not take them away.
         try await store.close()
         #expect(await source.champions(at: Self.end) == nil)

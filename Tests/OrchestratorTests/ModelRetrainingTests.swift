@@ -67,6 +67,23 @@ struct ModelRetrainingTests {
         #expect(try Self.object(try await handler.run(next[0]))["status"] as? String == "no_challenger", "judged once")
     }
 
+    @Test("a stream whose trial job has ended while a challenger is still in trial gets a new job at the next turn; one with a job queued does not")
+    func requeuedAfterTheChainEnds() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await Self.store(in: directory)
+        try await ModelRetraining.enqueueTrials(store, now: Self.challengerFit)
+        // A worker takes the job and it ends (judged, dead after its last attempt…) while the challenger is still in trial.
+        let claimed = try await store.claimJobs(worker: "w", kinds: [ModelRetraining.kind], limit: 10, lease: .seconds(30), at: Self.challengerFit)
+        #expect(claimed.count == 1)
+        try await ModelRetraining.enqueueTrials(store, now: Self.challengerFit.adding(milliseconds: 1_000))
+        #expect(try await Self.queued(store).isEmpty, "a running job is the stream's trial")
+        _ = try await store.completeJobs([JobCompletion(jobID: claimed[0].id, result: "{}")], worker: "w", at: Self.challengerFit.adding(milliseconds: 2_000))
+        try await ModelRetraining.enqueueTrials(store, now: Self.challengerFit.adding(milliseconds: 60_000))
+        let requeued = try await Self.queued(store)
+        #expect(requeued.count == 1 && requeued[0].payload == #"{"stream":"BTC-USD 1h 4h"}"#)
+    }
+
     @Test("the schedule puts a challenger fitted on the newest bars in trial for a stream without one, and none while one is in trial")
     func scheduledRetraining() async throws {
         let directory = try TemporaryDirectory()

@@ -80,5 +80,22 @@ struct PredictiveAlertCycleTests {
         try await FeedbackCommands.pushPredictiveAlerts(store, now: later)
         #expect(try await store.openPredictiveAlerts().isEmpty)
         #expect(try await store.securityAlerts(includeResolved: false, limit: 10).filter { $0.source == .prediction }.isEmpty)
+        // A forecast no newer than one its stream had — a second model version's of bar 3007, or one of bar 2990 stored late — is
+        // no claim; a newer one is.
+        let loudForecast = { (index: Int, version: String) in
+            ForecastRecord(id: nil, symbol: symbol, timeframe: .oneHour, horizon: "4h", horizonMilliseconds: 4 * 3_600_000, decisionTime: series.closeTime(ofBar: index),
+                           dataTime: series.closeTime(ofBar: index), targetTime: series.closeTime(ofBar: index).adding(milliseconds: 4 * 3_600_000),
+                           referenceClose: bars[index].close.description, expectedLogReturn: 0, probabilityUp: 0.5, volatility: 0.5, intervalLow: -0.64,
+                           intervalHigh: 0.64, returnModel: "baseline_mean", directionModel: "baseline_climatology", volatilityModel: "garch",
+                           modelVersion: version, createdAt: later)
+        }
+        _ = try await store.recordForecasts([loudForecast(2990, Forecaster.modelVersion), loudForecast(3007, "BTC-USD 1h 4h fitted 2017-11-01T00:00:00Z")])
+        let behind = try await cycle.predictiveAlerts(now: later)
+        #expect(behind.examined == 2 && behind.raised.isEmpty)
+        _ = try await store.recordForecasts([loudForecast(3008, Forecaster.modelVersion)])
+        #expect(try await cycle.predictiveAlerts(now: later).raised.count == 2)
+        // A stream that makes no forecast for two horizons does not keep its alerts open.
+        _ = try await cycle.predictiveAlerts(now: series.closeTime(ofBar: 3008).adding(milliseconds: 60 * 3_600_000))
+        #expect(try await store.openPredictiveAlerts().isEmpty)
     }
 }

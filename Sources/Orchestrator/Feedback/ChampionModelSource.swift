@@ -65,7 +65,7 @@ actor ChampionModelSource {
             guard let specification = FeedbackCycle.ModelSpecification(json: record.parameters), specification.timeframe == timeframe.rawValue,
                   let symbol = Symbol(specification.symbol), symbols.contains(symbol), let horizon = Horizon(parsing: specification.horizon) else { continue }
             if !loaded.keys.contains(record.name) && !background {
-                loaded[record.name] = await load(record.name, specification: specification, symbol: symbol, horizon: horizon, at: time)
+                remember(record.name, await load(record.name, specification: specification, symbol: symbol, horizon: horizon, at: time))
             }
             if !loaded.keys.contains(record.name) {
                 if loading.insert(record.name).inserted {
@@ -85,14 +85,29 @@ actor ChampionModelSource {
             streamsHanded[specification.stream] = champion
         }
         handedByStream = streamsHanded
+        // A version that no longer leads is forgotten: if it leads again (a rollback) it is read afresh,
+        // carried to that time, instead of a copy carried only to its first read.
+        let leading = Set(versions.filter { $0.role == .champion }.map(\.name))
+        loaded = loaded.filter { leading.contains($0.key) }
+        // Until every leading version has been read once, a start has not seen who leads: no change to report yet.
+        if self.leading == nil && !loading.isEmpty { return handed }
         await report(leaders)
         return handed
     }
 
     /// Loads a version off the batch start; a later read hands it.
     private func loadInBackground(_ name: String, specification: FeedbackCycle.ModelSpecification, symbol: Symbol, horizon: Horizon, at time: Timestamp) async {
-        loaded[name] = await load(name, specification: specification, symbol: symbol, horizon: horizon, at: time)
+        remember(name, await load(name, specification: specification, symbol: symbol, horizon: horizon, at: time))
         loading.remove(name)
+    }
+
+    /// Keeps what a read gave, except a store failure, which the next read tries again.
+    private func remember(_ name: String, _ result: Load) {
+        switch result {
+        case .ready(let champion): loaded[name] = champion
+        case .unusable: loaded[name] = .some(nil)
+        case .retry: break
+        }
     }
 
     /// Says which version leads each stream: logged and counted at every change; a change seen
@@ -127,31 +142,46 @@ actor ChampionModelSource {
         }
     }
 
+    /// What reading a version gave: its models, a version that cannot forecast (kept as such), or
+    /// a store that could not be read (tried again at the next read).
+    private enum Load {
+        case ready(ChampionModel)
+        case unusable
+        case retry
+    }
+
     /// One version's models from its stored fit, carried through the stored bars to `time`.
     private func load(_ name: String, specification: FeedbackCycle.ModelSpecification, symbol: Symbol, horizon: Horizon,
-                      at time: Timestamp) async -> ChampionModel? {
-        let parameters: Forecaster.FittedModels.Parameters
+                      at time: Timestamp) async -> Load {
+        let fit: String
         do {
-            guard let fit = try await store.modelFit(name: name) else {
+            guard let stored = try await store.modelFit(name: name) else {
                 // A version registered before fits were kept: its stream keeps the policy's own fit.
                 logger.info("no fitted models stored with the champion; its stream keeps the policy's own fit", metadata: ["model_version": .string(name)])
-                return nil
+                return .unusable
             }
+            fit = stored
+        } catch {
+            logger.warning("a champion's fit could not be read; tried again at the next batch", metadata: ["model_version": .string(name), "reason": .string(String(describing: error))])
+            return .retry
+        }
+        let parameters: Forecaster.FittedModels.Parameters
+        do {
             parameters = try JSONDecoder().decode(Forecaster.FittedModels.Parameters.self, from: Data(fit.utf8))
         } catch {
             await unusable(name, reason: "its stored fit does not decode (\(error))")
-            return nil
+            return .unusable
         }
         var models: Forecaster.FittedModels
         do {
             models = try Forecaster.FittedModels(parameters: parameters)
         } catch {
             await unusable(name, reason: "\(error)")
-            return nil
+            return .unusable
         }
         guard parameters.horizons.contains(where: { $0.horizon == horizon }) else {
             await unusable(name, reason: "its stored fit has no \(horizon.label) models")
-            return nil
+            return .unusable
         }
         // Carried through the bars closed since the fit, read once here, not at every forecast.
         if time > models.fittedAt {
@@ -163,12 +193,12 @@ actor ChampionModelSource {
                     models = try models.advanced(through: loaded.series.asOf(time))
                 }
             } catch {
-                logger.warning("a champion's variances could not be carried to the bar time; its stream keeps the policy's own fit",
+                logger.warning("a champion's variances could not be carried to the bar time; tried again at the next batch",
                                metadata: ["model_version": .string(name), "reason": .string(String(describing: error))])
-                return nil
+                return .retry
             }
         }
-        return ChampionModel(symbol: symbol, horizon: horizon, name: name, knownAt: specification.leadsFrom, models: models)
+        return .ready(ChampionModel(symbol: symbol, horizon: horizon, name: name, knownAt: specification.leadsFrom, models: models))
     }
 
     /// A champion that cannot forecast: an ERROR alert, and its stream goes on with the policy's own fit.

@@ -25,13 +25,17 @@ public enum ModelRetraining {
         let stream: String?
     }
 
-    /// Queues a trial job for every challenger in trial, once per challenger (its name is the
-    /// job's idempotency key, so a later call returns the job already queued). The loop's turn calls it.
+    /// Queues a trial job for every stream with a challenger in trial and no trial job queued or
+    /// running: the first look at a new challenger, the next challenger of a stream after a verdict,
+    /// and a stream whose job chain ended (a job dead after its last attempt). The loop's turn calls it.
     public static func enqueueTrials(_ store: any Store, now: Timestamp) async throws {
+        let active = Set(try await store.jobs(kind: kind, beforeID: nil, limit: 1000).filter { $0.status == .queued || $0.status == .running }.map(\.payload))
+        var queued: Set<String> = []
         for record in try await store.modelVersions() where record.role == .challenger {
             guard let specification = FeedbackCycle.ModelSpecification(json: record.parameters) else { continue }
             let payload = String(decoding: try JSONEncoder().encode(Payload(stream: specification.stream)), as: UTF8.self)
-            _ = try await store.enqueue(NewJob(kind: kind, payload: payload, idempotencyKey: "\(kind):\(record.name)", runAt: now), at: now)
+            guard !active.contains(payload), queued.insert(payload).inserted else { continue }
+            _ = try await store.enqueue(NewJob(kind: kind, payload: payload, idempotencyKey: "\(kind):\(record.name):\(now.millisecondsSinceEpoch)", runAt: now), at: now)
         }
     }
 
@@ -97,14 +101,23 @@ public enum ModelRetraining {
               let timeframe = Timeframe(rawValue: challenger.timeframe), let horizon = Horizon(parsing: challenger.horizon) else {
             return ["stream": .string(stream), "status": "no_challenger"]
         }
-        // Shadowing: the next look when the period's last target bar will have closed (data time runs
-        // with this clock when live), or in an hour when that time has passed (bars missing).
+        // Shadowing: the next look when the period's last target bar should have closed, at the
+        // stream's own pace of bars (an equity's hourly bars come 6.5 a day, on weekdays; data time
+        // runs with this clock when live); past that time (bars missing), a tenth of the period later.
         let bars = Int64(shadowPairs) + Int64((try? horizon.bars(of: timeframe)) ?? 1) + 1
-        let due = challenger.fittedAt.adding(milliseconds: bars * timeframe.milliseconds)
-        let next = max(due, now.adding(milliseconds: 3_600_000))
+        let spacing = try await barSpacing(store, symbol: challenger.symbol, timeframe: timeframe)
+        let due = challenger.fittedAt.adding(milliseconds: bars * spacing)
+        let next = max(due, now.adding(milliseconds: max(3_600_000, bars * spacing / 10)))
         let payload = String(decoding: try JSONEncoder().encode(Payload(stream: stream)), as: UTF8.self)
         _ = try await store.enqueue(NewJob(kind: kind, payload: payload, idempotencyKey: "\(kind):\(name):\(next.millisecondsSinceEpoch)", runAt: next), at: now)
         return ["stream": .string(stream), "status": "shadowing", "challenger": .string(name), "next_look_at": .string(next.iso8601)]
+    }
+
+    /// The stored series' mean time from one bar to the next (its timeframe when it has fewer than two bars).
+    static func barSpacing(_ store: any Store, symbol: String, timeframe: Timeframe) async throws -> Int64 {
+        let summary = try await store.instruments().first { $0.instrument.symbol.rawValue == symbol }?.series.first { $0.timeframe == timeframe }
+        guard let summary, summary.barCount > 1, let first = summary.firstOpenTime, let last = summary.lastOpenTime, last > first else { return timeframe.milliseconds }
+        return max(timeframe.milliseconds, (last.millisecondsSinceEpoch - first.millisecondsSinceEpoch) / Int64(summary.barCount - 1))
     }
 
     /// Registers a challenger fitted on the newest stored bars for every champion's stream with

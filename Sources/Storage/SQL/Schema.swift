@@ -404,8 +404,8 @@ public enum Schema {
         ]),
         Migration(version: 16, name: "predictive alerts kept and scored", statements: [
             // One row per condition (kind × stream) while it holds: raised_at is the data time of the
-            // forecast that raised it, last_seen the newest one at which it held; hit stays NULL
-            // until the bars of its horizon have closed.
+            // forecast that raised it, last_seen the newest one at which it held; scored_at stays NULL
+            // until the bars of its horizon have closed (with hit) or are found never to come (without).
             """
             CREATE TABLE predictive_alerts (
                 id {id},
@@ -430,7 +430,8 @@ public enum Schema {
                 scored_at BIGINT
             )
             """,
-            "CREATE INDEX predictive_alerts_due ON predictive_alerts (target_time, id) WHERE hit IS NULL",
+            // Due: not yet scored nor found unscorable (scored_at set without a verdict).
+            "CREATE INDEX predictive_alerts_due ON predictive_alerts (target_time, id) WHERE scored_at IS NULL",
             "CREATE INDEX predictive_alerts_open ON predictive_alerts (id) WHERE is_open = 1",
             "CREATE INDEX predictive_alerts_by_raised ON predictive_alerts (raised_at, id)",
         ]),

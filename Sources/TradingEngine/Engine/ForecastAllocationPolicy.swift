@@ -178,15 +178,6 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
         champions = next
     }
 
-    /// The champion forecasting each stream (`SYMBOL HORIZON`) at bars from its known time on.
-    public var championNames: [String: String] {
-        var names: [String: String] = [:]
-        for (symbol, streams) in champions {
-            for (horizon, champion) in streams { names["\(symbol.rawValue) \(horizon.label)"] = champion.name }
-        }
-        return names
-    }
-
     /// Fits every symbol's models on the bars closed by `time` (a symbol whose fit fails has none).
     private mutating func fit(as time: Timestamp, bars: [Symbol: PointInTimeBars]) throws {
         adopt(Self.fitted(as: time, bars: bars, window: historyWindow, caches: featureRows, horizons: fittedHorizons(bars)))

@@ -20,7 +20,8 @@ public protocol AllocationPolicy: Sendable {
     mutating func setConfidenceThresholds(_ thresholds: ConfidenceThresholds)
     /// Takes the feedback loop's champions: each forecasts its stream (symbol and horizon) from the
     /// next decision on in place of the policy's own fit; a stream left out goes back to the own fit.
-    /// Not a setting (a promotion changes them while a run goes on); the checkpoint names them.
+    /// Not a setting (a promotion changes them while a run goes on) nor in the checkpoint: the
+    /// registry is their record, and a restarted run reads it again before its first step.
     mutating func setChampions(_ champions: [ChampionModel])
     /// Live trading: refits run in the background and the models in hand decide meanwhile, so a
     /// refit never delays a decision (a replay keeps refits inline, so it stays reproducible).

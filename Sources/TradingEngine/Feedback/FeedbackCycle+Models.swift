@@ -213,8 +213,11 @@ extension FeedbackCycle {
         guard let previous = models.filter({ $0.record.role == .retired && $0.record.promotedAt != nil && $0.record.name != current.record.name })
             .max(by: { $0.record.promotedAt! < $1.record.promotedAt! }) else { throw RollbackError.noPreviousChampion(stream: stream) }
         var commit = FeedbackCommit()
+        // Known to lead again from the rollback on: a replay of the past keeps the versions that led then.
+        var restored = previous.specification
+        restored.knownAt = now
         commit.models = [
-            ModelVersionRecord(name: previous.record.name, role: .champion, parameters: previous.record.parameters, createdAt: previous.record.createdAt, promotedAt: now),
+            ModelVersionRecord(name: previous.record.name, role: .champion, parameters: restored.json, createdAt: previous.record.createdAt, promotedAt: now),
             ModelVersionRecord(name: current.record.name, role: .retired, parameters: current.record.parameters, createdAt: current.record.createdAt, promotedAt: nil),
         ]
         commit.signals = [LearningSignal(kind: .adaptation, subject: "model \(previous.record.name)", rule: "rollback requested by an operator",

@@ -14,24 +14,30 @@ extension FeedbackCycle {
         public let scored: Int
     }
 
-    /// The state key of the newest forecast data time the alert step has looked at.
-    static let alertStateKey = "alerts:evaluated_through"
+    /// The state key of the newest forecast id the alert step has looked at.
+    static let alertStateKey = "alerts:evaluated_through_id"
+    /// The state key of each stream's newest forecast data time looked at.
+    static let streamsStateKey = "alerts:streams"
+    /// Calendar time per bar asked of the store when bars are fetched by count: equities' intraday
+    /// bars come 6.5 a day on weekdays, about 5 times as long as their timeframe.
+    static let calendarFactor: Int64 = 6
 
-    /// Looks at every forecast stored since the last step, oldest first (at most `batchSize`): each
-    /// `PredictiveAlertRules` condition that holds at a forecast raises an alert for its kind and
-    /// stream unless one is open, which is seen again; an open one whose condition no longer holds
-    /// is closed. Then scores each unscored alert whose horizon has closed, with its event's base
-    /// rate. One transaction; nothing reads a bar after the forecast's data time to raise, nor
-    /// after the horizon's end to score.
+    /// Looks at every forecast stored since the last step (at most `batchSize`), each stream's in
+    /// time order and only forward (a forecast no newer than one its stream already had — a second
+    /// model version's forecast of the same bar, a replay behind a live run — is not a claim): each `PredictiveAlertRules` condition that holds at a forecast
+    /// raises an alert for its kind and stream unless one is open, which is seen again; an open one
+    /// whose condition no longer holds is closed, and so is one whose stream has made no forecast
+    /// for two horizons. Then scores each unscored alert whose horizon has closed, with its event's
+    /// base rate; one whose bars have not come ten horizons (at least a week) after its target is
+    /// unscorable. One transaction; nothing reads a bar after the forecast's data time to raise —
+    /// the opportunity's edge is the threshold known by then — nor after the horizon's end to score.
     public func predictiveAlerts(now: Timestamp) async throws -> AlertReport {
         let state = try await store.feedbackState()
-        let through = state[Self.alertStateKey].flatMap(Int64.init).map { Timestamp(millisecondsSinceEpoch: $0) }
-        var forecasts = try await store.forecasts(dataTimeAfter: through, limit: batchSize)
-        // A full batch may end part-way through a data time: leave that time to the next step, whole.
-        if forecasts.count == batchSize, let last = forecasts.last?.dataTime, forecasts.first?.dataTime != last {
-            forecasts.removeAll { $0.dataTime == last }
-        }
-        let edges = Dictionary(try await store.thresholds().map { ($0.horizon, $0.threshold) }, uniquingKeysWith: { first, _ in first })
+        let through = state[Self.alertStateKey].flatMap(Int64.init)
+        let forecasts = try await store.forecasts(idAfter: through, limit: batchSize)
+        let thresholds = try await store.thresholds()
+        // Each stream's newest data time looked at: a condition's state only moves forward in time.
+        var newest = (state[Self.streamsStateKey].flatMap { try? JSONDecoder().decode([String: Int64].self, from: Data($0.utf8)) }) ?? [:]
         var open: [String: StoredPredictiveAlert] = [:]
         for alert in try await store.openPredictiveAlerts() { open[alert.stream] = alert }
         var pending: [String: StoredPredictiveAlert] = [:]
@@ -42,14 +48,20 @@ extension FeedbackCycle {
             let group = groups[key]!
             let first = group[0]
             // Enough bars before the oldest forecast for the recent scale.
-            let start = group.map(\.dataTime).min()!.adding(milliseconds: -2 * Int64(PredictiveAlertRules.scaleBars + 2) * first.timeframe.milliseconds)
+            let start = group.map(\.dataTime).min()!.adding(milliseconds: -Self.calendarFactor * Int64(PredictiveAlertRules.scaleBars + 2) * first.timeframe.milliseconds)
             let series = try await closes(symbol: first.symbol, timeframe: first.timeframe, from: start, through: group.map(\.dataTime).max()!)
             for forecast in group.sorted(by: { ($0.dataTime, $0.id ?? 0) < ($1.dataTime, $1.id ?? 0) }) {
                 let bars = Int(forecast.horizonMilliseconds / forecast.timeframe.milliseconds)
-                guard bars >= 1, let index = series.index[forecast.dataTime.millisecondsSinceEpoch] else { continue }
+                // One claim per stream and bar (a second model version's forecast of a bar looked at is none), in time order.
+                let streamKey = "\(forecast.symbol.rawValue) \(forecast.timeframe.rawValue) \(forecast.horizon)"
+                guard bars >= 1, let index = series.index[forecast.dataTime.millisecondsSinceEpoch],
+                      forecast.dataTime.millisecondsSinceEpoch > newest[streamKey] ?? Int64.min else { continue }
+                newest[streamKey] = forecast.dataTime.millisecondsSinceEpoch
+                // The horizon's tuned threshold, if it was tuned on outcomes known by the forecast's data time.
+                let edge = thresholds.first { $0.horizon == forecast.horizon && ($0.tunedThrough.map { $0 <= forecast.dataTime } ?? false) }?.threshold ?? 0
                 let conditions = PredictiveAlertRules.conditions(
                     closes: series.closes, at: index, bars: bars, expectedLogReturn: forecast.expectedLogReturn, volatility: forecast.volatility,
-                    probabilityUp: forecast.probabilityUp, directionFromModel: forecast.directionModel == "logistic", edgeThreshold: edges[forecast.horizon] ?? 0)
+                    probabilityUp: forecast.probabilityUp, directionFromModel: forecast.directionModel == "logistic", edgeThreshold: edge)
                 for kind in PredictiveAlertRules.Kind.allCases {
                     let stream = "\(kind.rawValue) \(forecast.symbol.rawValue) \(forecast.timeframe.rawValue) \(forecast.horizon)"
                     if let condition = conditions.first(where: { $0.kind == kind }) {
@@ -78,32 +90,53 @@ extension FeedbackCycle {
         }
         let raised = pending.keys.sorted().map { pending[$0]! }
         commit.raisedAlerts += raised
-        if let newest = forecasts.last?.dataTime { commit.state[Self.alertStateKey] = String(newest.millisecondsSinceEpoch) }
-        commit.alertOutcomes = try await alertOutcomes(now: now)
-        if !commit.raisedAlerts.isEmpty || !commit.alertSightings.isEmpty || !commit.closedAlerts.isEmpty || !commit.alertOutcomes.isEmpty || !commit.state.isEmpty {
+        // A stream that stopped forecasting (a run stopped, a replay ended) does not keep its alerts open.
+        for (_, stored) in open {
+            guard let id = stored.id, !commit.alertSightings.keys.contains(id),
+                  stored.lastSeen.adding(milliseconds: 2 * Int64(stored.horizonBars) * stored.timeframe.milliseconds * Self.calendarFactor) < now else { continue }
+            commit.closedAlerts.append(id)
+            closed.append(stored)
+        }
+        if let last = forecasts.compactMap(\.id).max() {
+            commit.state[Self.alertStateKey] = String(last)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            commit.state[Self.streamsStateKey] = String(decoding: try encoder.encode(newest), as: UTF8.self)
+        }
+        (commit.alertOutcomes, commit.unscorableAlerts) = try await alertOutcomes(now: now)
+        if !commit.raisedAlerts.isEmpty || !commit.alertSightings.isEmpty || !commit.closedAlerts.isEmpty || !commit.alertOutcomes.isEmpty
+            || !commit.unscorableAlerts.isEmpty || !commit.state.isEmpty {
             try await store.commitFeedback(commit, at: now)
         }
         return AlertReport(examined: forecasts.count, raised: commit.raisedAlerts, closed: closed, scored: commit.alertOutcomes.count)
     }
 
-    /// The verdicts of the unscored alerts whose horizon's bars have all closed by `now`.
-    func alertOutcomes(now: Timestamp) async throws -> [Int64: StoredPredictiveAlert.Outcome] {
+    /// The verdicts of the unscored alerts whose horizon's bars have all closed by `now`, and the
+    /// alerts whose bars have not come ten horizons (at least a week) after their target.
+    func alertOutcomes(now: Timestamp) async throws -> (outcomes: [Int64: StoredPredictiveAlert.Outcome], unscorable: [Int64]) {
         let due = try await store.duePredictiveAlerts(targetBy: now, limit: batchSize)
-        var outcomes: [Int64: StoredPredictiveAlert.Outcome] = [:]
+        var outcomes: [Int64: StoredPredictiveAlert.Outcome] = [:], unscorable: [Int64] = []
         for (_, group) in Dictionary(grouping: due, by: { "\($0.symbol.rawValue)|\($0.timeframe.rawValue)" }) {
             let first = group[0]
             // The base rate's origins and their recent scales lie before the oldest alert.
             let history = Int64(PredictiveAlertRules.baseRateBars + PredictiveAlertRules.scaleBars + group.map(\.horizonBars).max()! + 2)
-            let start = group.map(\.raisedAt).min()!.adding(milliseconds: -2 * history * first.timeframe.milliseconds)
-            let series = try await closes(symbol: first.symbol, timeframe: first.timeframe, from: start, through: now)
+            let start = group.map(\.raisedAt).min()!.adding(milliseconds: -Self.calendarFactor * history * first.timeframe.milliseconds)
+            // Up to the newest target: the bars after it are never read.
+            let series = try await closes(symbol: first.symbol, timeframe: first.timeframe, from: start, through: min(now, group.map(\.targetTime).max()!.adding(
+                milliseconds: Self.calendarFactor * Int64(group.map(\.horizonBars).max()!) * first.timeframe.milliseconds)))
             for alert in group {
-                guard let id = alert.id, let index = series.index[alert.raisedAt.millisecondsSinceEpoch],
-                      let hit = PredictiveAlertRules.happened(alert.kind, closes: series.closes, at: index, bars: alert.horizonBars, scale: alert.scale) else { continue }
+                guard let id = alert.id else { continue }
+                guard let index = series.index[alert.raisedAt.millisecondsSinceEpoch],
+                      let hit = PredictiveAlertRules.happened(alert.kind, closes: series.closes, at: index, bars: alert.horizonBars, scale: alert.scale) else {
+                    let patience = max(7 * 86_400_000, 10 * Int64(alert.horizonBars) * alert.timeframe.milliseconds)
+                    if alert.targetTime.adding(milliseconds: patience) < now { unscorable.append(id) }
+                    continue
+                }
                 let base = PredictiveAlertRules.baseRate(alert.kind, closes: series.closes, before: index, bars: alert.horizonBars)
                 outcomes[id] = StoredPredictiveAlert.Outcome(hit: hit, realisedLogReturn: log(series.closes[index + alert.horizonBars] / series.closes[index]),
                                                              baseRate: base?.rate, baseRateOrigins: base?.origins ?? 0, scoredAt: now)
             }
         }
-        return outcomes
+        return (outcomes, unscorable)
     }
 }

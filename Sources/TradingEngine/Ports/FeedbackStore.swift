@@ -188,6 +188,8 @@ public struct FeedbackCommit: Sendable {
     public var closedAlerts: [Int64] = []
     /// Verdicts of alerts whose horizon has passed (an alert scored already keeps its verdict).
     public var alertOutcomes: [Int64: StoredPredictiveAlert.Outcome] = [:]
+    /// Alerts that can never be scored (the bars of their horizon never came): left out of the due query from then on.
+    public var unscorableAlerts: [Int64] = []
 
     /// An empty commit.
     public init() {}
@@ -230,11 +232,11 @@ public protocol FeedbackStore: Sendable {
     func outcomes(limit: Int) async throws -> [StoredOutcome]
     /// The fitted models stored with a model version (nil: none stored, or no such version).
     func modelFit(name: String) async throws -> String?
-    /// Stored forecasts whose data time is after `time` (every one when nil), oldest data time first.
-    func forecasts(dataTimeAfter time: Timestamp?, limit: Int) async throws -> [ForecastRecord]
+    /// Stored forecasts whose id is above `id` (every one when nil), in the order they were stored.
+    func forecasts(idAfter id: Int64?, limit: Int) async throws -> [ForecastRecord]
     /// The predictive alerts whose condition held at their stream's newest forecast.
     func openPredictiveAlerts() async throws -> [StoredPredictiveAlert]
-    /// Unscored predictive alerts whose horizon ended by `time`, oldest target first.
+    /// Predictive alerts neither scored nor found unscorable whose horizon ended by `time`, oldest target first.
     func duePredictiveAlerts(targetBy time: Timestamp, limit: Int) async throws -> [StoredPredictiveAlert]
     /// The newest predictive alerts, newest raised first.
     func predictiveAlerts(limit: Int) async throws -> [StoredPredictiveAlert]
