@@ -106,18 +106,34 @@ public enum PredictiveAlertRules {
 
     /// How often the event of `kind` happened anyway: the share of the origins before bar `index`
     /// whose h bars had closed by it (up to `baseRateBars` of them), each at its own recent scale;
-    /// nil when there are none.
+    /// nil when there are none. Computed from running sums of the one-bar returns and their
+    /// squares, so it costs one pass over the bars, not one per origin.
     public static func baseRate(_ kind: Kind, closes: [Double], before index: Int, bars h: Int) -> (rate: Double, origins: Int)? {
         let last = index - h
         let first = max(scaleBars, last - baseRateBars + 1)
-        guard last >= first else { return nil }
-        var hits = 0, origins = 0
+        guard last >= first, index < closes.count else { return nil }
+        // sums[i], squares[i]: the one-bar log returns of bars (first − scaleBars, i], summed and squared.
+        let start = first - scaleBars
+        var sums = [Double](repeating: 0, count: index - start + 1), squares = sums
+        for bar in (start + 1)...index {
+            let r = log(closes[bar] / closes[bar - 1])
+            sums[bar - start] = sums[bar - start - 1] + r
+            squares[bar - start] = squares[bar - start - 1] + r * r
+        }
+        var hits = 0
+        // origin + h ≤ index: nothing after the alert's bar is read.
         for origin in first...last {
-            // origin + h ≤ index: nothing after the alert's bar is read.
-            guard let scale = scale(closes, at: origin, bars: h), let happened = happened(kind, closes: closes, at: origin, bars: h, scale: scale) else { continue }
-            origins += 1
+            let o = origin - start
+            let scale = (max(0, squares[o] - squares[o - scaleBars]) / Double(scaleBars)).squareRoot() * Double(h).squareRoot()
+            let move = sums[o + h] - sums[o]
+            let happened = switch kind {
+            case .volatilitySpike: (max(0, squares[o + h] - squares[o]) / Double(h)).squareRoot() * Double(h).squareRoot() >= spikeRatio * scale
+            case .drawdownRisk: move <= -drawdownScales * scale
+            case .opportunity: move > cost
+            }
             if happened { hits += 1 }
         }
-        return origins == 0 ? nil : (Double(hits) / Double(origins), origins)
+        let origins = last - first + 1
+        return (Double(hits) / Double(origins), origins)
     }
 }

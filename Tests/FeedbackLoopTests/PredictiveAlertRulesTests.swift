@@ -81,4 +81,30 @@ struct PredictiveAlertRulesTests {
         #expect(PredictiveAlertRules.baseRate(.volatilitySpike, closes: spiky, before: 900, bars: 4)?.rate == 0)
         #expect(PredictiveAlertRules.baseRate(.volatilitySpike, closes: closes, before: 200, bars: 4) == nil, "no origin with a scale yet")
     }
+
+    @Test("the base rate from running sums counts what the definitions count, origin by origin", arguments: PredictiveAlertRules.Kind.allCases)
+    func baseRateMatchesTheDefinition(kind: PredictiveAlertRules.Kind) throws {
+        // A seeded random walk with volatility that changes by regime, 3,000 bars.
+        var state: UInt64 = 42
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var closes = [100.0]
+        for bar in 0..<3000 { closes.append(closes.last! * exp((uniform() - 0.495) * (bar / 500 % 2 == 0 ? 0.02 : 0.06))) }
+        let index = 2900, h = 4
+        var hits = 0, origins = 0
+        for origin in max(250, index - h - 1999)...(index - h) {
+            let scale = try #require(PredictiveAlertRules.scale(closes, at: origin, bars: h))
+            origins += 1
+            let happened = PredictiveAlertRules.happened(kind, closes: closes, at: origin, bars: h, scale: scale)
+            #expect(happened != nil)
+            if happened == true { hits += 1 }
+        }
+        let rate = try #require(PredictiveAlertRules.baseRate(kind, closes: closes, before: index, bars: h))
+        #expect(rate.origins == origins)
+        // Sums in another order may move an origin sitting exactly on a threshold: at most one.
+        #expect(abs(rate.rate - Double(hits) / Double(origins)) <= 1.0 / Double(origins), "\(rate.rate) against \(hits) of \(origins)")
+        #expect(hits > 0 || kind == .drawdownRisk, "the walk has events to count")
+    }
 }

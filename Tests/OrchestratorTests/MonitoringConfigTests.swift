@@ -46,7 +46,7 @@ struct MonitoringConfigTests {
         process.standardError = pipe
         try process.run()
         let handle = pipe.fileHandleForReading
-        let output = String(decoding: try await offPool { handle.readDataToEndOfFile() }, as: UTF8.self)
+        let output = String(decoding: try await offPool { handle.readToEndRetrying() }, as: UTF8.self)
         await process.exited()
         return (process.terminationStatus, output)
     }
