@@ -278,18 +278,15 @@ public enum RunCommand {
             throw RunError(description: "cash must be a positive decimal, commission and slippage decimals")
         }
         guard options.rebalanceEvery >= 1, options.refitEvery >= 1 else { throw RunError(description: "--rebalance-every and --refit-every must be at least 1") }
-        let refitDecisions = (options.refitEvery + options.rebalanceEvery - 1) / options.rebalanceEvery
+        let refitDecisions = refitInterval(bars: options.refitEvery, rebalanceEvery: options.rebalanceEvery)
         guard options.barsPerSecond >= 0, options.barsPerSecond.isFinite else { throw RunError(description: "--speed must be 0 or more bars per second") }
         guard let horizon = Horizon(bars: options.rebalanceEvery, of: options.timeframe) else {
             throw RunError(description: "the rebalance interval is too long")
         }
         let level = options.riskLevel, reported = options.reportedHorizons, window = options.historyWindow
         let live = options.feed != .replay, external = options.venue != .paper
-        let settings = TradingSettings(
-            cash: cash, venue: SimulatedVenue(commissionRate: commission, slippageBasisPoints: slippage),
-            limits: RiskLimits(maximumPositionWeight: level.maximumWeight + 0.05, maximumGrossExposure: 1.0, maximumOrderNotional: cash,
-                               maximumOrdersPerMinute: 1_000, maximumDailyLoss: 0.05, maximumDrawdown: 0.35),
-            rebalancer: Rebalancer(driftThreshold: 0.05), decisionInterval: options.rebalanceEvery, orderPrefix: options.account)
+        let settings = tradingSettings(cash: cash, venue: SimulatedVenue(commissionRate: commission, slippageBasisPoints: slippage), riskLevel: level,
+                                       rebalanceEvery: options.rebalanceEvery, account: options.account)
         let pace: Duration = options.barsPerSecond > 0 ? .nanoseconds(Int64(1e9 / options.barsPerSecond)) : .zero
         let reportEvery = max(options.reportEvery, 1)
         var runner = PaperTradingRunner(
@@ -325,6 +322,22 @@ public enum RunCommand {
             runner.champions = { time in await champions.champions(at: time) }
         }
         return runner
+    }
+
+    /// The run's trading settings: the risk level's position cap plus 5 points, full gross exposure,
+    /// the drawdown (35 %) and daily-loss (5 %) halts, 5 % drift rebalancing every `rebalanceEvery` bars.
+    static func tradingSettings(cash: FixedDecimal, venue: SimulatedVenue, riskLevel: RiskLevel, rebalanceEvery: Int, account: String,
+                                maximumDailyLoss: Double = 0.05, maximumDrawdown: Double = 0.35) -> TradingSettings {
+        TradingSettings(
+            cash: cash, venue: venue,
+            limits: RiskLimits(maximumPositionWeight: riskLevel.maximumWeight + 0.05, maximumGrossExposure: 1.0, maximumOrderNotional: cash,
+                               maximumOrdersPerMinute: 1_000, maximumDailyLoss: maximumDailyLoss, maximumDrawdown: maximumDrawdown),
+            rebalancer: Rebalancer(driftThreshold: 0.05), decisionInterval: rebalanceEvery, orderPrefix: account)
+    }
+
+    /// Decisions between refits: `bars` rounded up to whole decisions.
+    static func refitInterval(bars: Int, rebalanceEvery: Int) -> Int {
+        (bars + rebalanceEvery - 1) / rebalanceEvery
     }
 
     /// What a reconciliation with the venue found, in one line (and each problem on its own line).

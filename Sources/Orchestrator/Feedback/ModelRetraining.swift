@@ -62,33 +62,31 @@ public enum ModelRetraining {
         })
         var results: [FeedbackCycle.TrialResult] = []
         for stream in streams.sorted() {
-            let lease = "model-trial:\(stream)"
-            guard try await store.acquireLeadership(name: lease, holder: holder, until: now.adding(milliseconds: 600_000), at: now) else { continue }
-            do {
-                results += try await FeedbackCycle(store: store).judgeChallengers(now: now, shadowPairs: shadowPairs, streams: [stream])
-                try await store.releaseLeadership(name: lease, holder: holder)
-            } catch {
-                try? await store.releaseLeadership(name: lease, holder: holder)
-                throw error
-            }
+            results += try await judged(stream, store: store, holder: holder, now: now) ?? []
         }
         return results
+    }
+
+    /// The stream's due challenger judged under the stream's lease (`model-trial:<stream>`), the
+    /// lease given up after; nil when another process holds it.
+    private static func judged(_ stream: String, store: any Store, holder: String, now: Timestamp) async throws -> [FeedbackCycle.TrialResult]? {
+        let lease = "model-trial:\(stream)"
+        guard try await store.acquireLeadership(name: lease, holder: holder, until: now.adding(milliseconds: 600_000), at: now) else { return nil }
+        do {
+            let results = try await FeedbackCycle(store: store).judgeChallengers(now: now, shadowPairs: shadowPairs, streams: [stream])
+            try await store.releaseLeadership(name: lease, holder: holder)
+            return results
+        } catch {
+            try? await store.releaseLeadership(name: lease, holder: holder)
+            throw error
+        }
     }
 
     /// Judges the stream's challenger under the stream's lease; when its shadow period is not over,
     /// queues the next look for when its bars will have closed.
     static func trial(_ stream: String, store: any Store, holder: String, now: Timestamp) async throws -> JSONValue {
-        let lease = "model-trial:\(stream)"
-        guard try await store.acquireLeadership(name: lease, holder: holder, until: now.adding(milliseconds: 600_000), at: now) else {
+        guard let results = try await judged(stream, store: store, holder: holder, now: now) else {
             throw JobKinds.PayloadError(description: "another trial of \(stream) is running; retried later")
-        }
-        let results: [FeedbackCycle.TrialResult]
-        do {
-            results = try await FeedbackCycle(store: store).judgeChallengers(now: now, shadowPairs: shadowPairs, streams: [stream])
-            try await store.releaseLeadership(name: lease, holder: holder)
-        } catch {
-            try? await store.releaseLeadership(name: lease, holder: holder)
-            throw error
         }
         if let result = results.first {
             return ["stream": .string(stream), "status": .string(result.verdict.promote ? "promoted" : "retired"), "challenger": .string(result.challenger),

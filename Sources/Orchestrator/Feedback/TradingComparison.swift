@@ -123,12 +123,11 @@ public enum TradingComparison {
                     champions: (Int) -> [ChampionModel]?) throws -> Arm {
         let cash = FixedDecimal(100_000)
         let level = request.riskLevel
-        let settings = TradingSettings(
-            cash: cash, venue: SimulatedVenue(commissionRate: FixedDecimal("0.001")!, slippageBasisPoints: .zero),
-            limits: RiskLimits(maximumPositionWeight: level.maximumWeight + 0.05, maximumGrossExposure: 1.0, maximumOrderNotional: cash,
-                               maximumOrdersPerMinute: 1_000, maximumDailyLoss: request.maximumDailyLoss, maximumDrawdown: request.maximumDrawdown),
-            rebalancer: Rebalancer(driftThreshold: 0.05), decisionInterval: request.rebalanceEvery, orderPrefix: name)
-        let refitDecisions = (request.refitEvery + request.rebalanceEvery - 1) / request.rebalanceEvery
+        // The settings `run` trades with (its default commission, no slippage), the halts as asked.
+        let settings = RunCommand.tradingSettings(cash: cash, venue: SimulatedVenue(commissionRate: FixedDecimal("0.001")!, slippageBasisPoints: .zero),
+                                                  riskLevel: level, rebalanceEvery: request.rebalanceEvery, account: name,
+                                                  maximumDailyLoss: request.maximumDailyLoss, maximumDrawdown: request.maximumDrawdown)
+        let refitDecisions = RunCommand.refitInterval(bars: request.refitEvery, rebalanceEvery: request.rebalanceEvery)
         var session = try TradingSession(bars: bars, timeframe: timeframe, settings: settings,
                                          policy: ForecastAllocationPolicy(riskLevel: level, horizon: horizon, refitInterval: refitDecisions))
         var equity: [Double] = []
