@@ -26,12 +26,15 @@ public actor AlpacaRESTClient {
     private let clock: @Sendable () -> Timestamp
     private let logger: Logger
     public let timeout: Duration
+    /// Where each request is counted for the venue's system signature (nil: not kept).
+    private let observations: SystemObservations?
     /// Answers whose body could not be read, for metrics.
     public private(set) var malformedResponses = 0
 
     /// Creates a client of `baseURL`; without credentials only crypto market data answers.
     public init(baseURL: String, credentials: AlpacaCredentials?, budget: AlpacaRateBudget, http: HTTPClient = .shared,
-                clock: @escaping @Sendable () -> Timestamp, timeout: Duration = .seconds(10), logger: Logger = Logger(label: "alpaca.rest")) {
+                clock: @escaping @Sendable () -> Timestamp, timeout: Duration = .seconds(10), logger: Logger = Logger(label: "alpaca.rest"), observations: SystemObservations? = nil) {
+        self.observations = observations
         self.baseURL = baseURL
         self.credentials = credentials
         self.http = http
@@ -39,6 +42,15 @@ public actor AlpacaRESTClient {
         self.clock = clock
         self.timeout = timeout
         self.logger = logger
+    }
+
+    /// A path as a bounded template for the system signatures: an order's id and an asset's
+    /// symbol become `{id}` and `{symbol}`, so each endpoint is one subject, not one per order.
+    static func routeTemplate(_ path: String) -> String {
+        for (prefix, name) in [("/v2/orders/", "{id}"), ("/v2/assets/", "{symbol}")] where path.hasPrefix(prefix) && path.count > prefix.count {
+            return prefix + name
+        }
+        return path
     }
 
     /// Whether a key is configured.
@@ -102,7 +114,8 @@ public actor AlpacaRESTClient {
         let answer: VenueHTTPTransport.Answer
         do {
             answer = try await VenueHTTPTransport.exchange(request, http: http, timeout: timeout, maximumBytes: 32 * 1024 * 1024,
-                                                           what: "\(method) \(path)", baseURL: baseURL)
+                                                           what: "\(method) \(path)", baseURL: baseURL,
+                                                           observations: observations, subject: "alpaca \(method) \(Self.routeTemplate(path))")
         } catch let error as VenueHTTPTransport.NoAnswer {
             throw AlpacaOutcomeUnknown(description: error.description)
         }

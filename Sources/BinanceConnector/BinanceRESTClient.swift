@@ -31,13 +31,16 @@ public actor BinanceRESTClient {
     /// How long the exchange may take to receive a signed request (Binance's `recvWindow`).
     public let receiveWindowMilliseconds: Int64
     public let timeout: Duration
+    /// Where each request is counted for the venue's system signature (nil: not kept).
+    private let observations: SystemObservations?
     /// Responses whose body could not be read, for metrics.
     public private(set) var malformedResponses = 0
 
     /// Creates a client of `baseURL`; without credentials only public endpoints work.
     public init(baseURL: String, credentials: BinanceCredentials?, budget: BinanceRateBudget, http: HTTPClient = .shared,
                 clock: @escaping @Sendable () -> Timestamp, receiveWindowMilliseconds: Int64 = 5_000, timeout: Duration = .seconds(10),
-                logger: Logger = Logger(label: "binance.rest")) {
+                logger: Logger = Logger(label: "binance.rest"), observations: SystemObservations? = nil) {
+        self.observations = observations
         self.baseURL = baseURL
         self.credentials = credentials
         self.http = http
@@ -132,7 +135,8 @@ public actor BinanceRESTClient {
         let answer: VenueHTTPTransport.Answer
         do {
             answer = try await VenueHTTPTransport.exchange(request, http: http, timeout: timeout, maximumBytes: 16 * 1024 * 1024,
-                                                           what: "\(method) \(path)", baseURL: baseURL)
+                                                           what: "\(method) \(path)", baseURL: baseURL,
+                                                           observations: observations, subject: "binance \(method) \(path)")
         } catch let error as VenueHTTPTransport.NoAnswer {
             throw BinanceOutcomeUnknown(description: error.description)
         }

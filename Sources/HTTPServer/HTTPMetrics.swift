@@ -28,6 +28,8 @@ public final class HTTPMetrics: Sendable {
     private let started = ContinuousClock.now
     private let answered = Atomic<Int>(0)
     private let serverErrors = Atomic<Int>(0)
+    /// Where each answer is also counted for the routes' system signatures (nil: not kept).
+    public let observations: SystemObservations?
 
     /// Requests answered since the start, and how many of them with a 5xx: the supervisor trends
     /// the error rate between its sweeps from these.
@@ -40,9 +42,11 @@ public final class HTTPMetrics: Sendable {
         self.init(registry: PrometheusCollectorRegistry())
     }
 
-    /// Creates the metrics in a registry.
-    public init(registry: PrometheusCollectorRegistry) {
+    /// Creates the metrics in a registry; with `observations`, every answer is counted there too
+    /// (its route's system signature: a 5xx fails).
+    public init(registry: PrometheusCollectorRegistry, observations: SystemObservations? = nil) {
         self.registry = registry
+        self.observations = observations
         residentMemory = registry.makeGauge(descriptor: MetricNameDescriptor(
             namespace: "process", metricName: "resident_memory", unitName: "bytes", helpText: "Resident set size of this process."))
         openFiles = registry.makeGauge(descriptor: MetricNameDescriptor(
@@ -64,6 +68,7 @@ public final class HTTPMetrics: Sendable {
         if status >= 500 { serverErrors.add(1, ordering: .relaxed) }
         registry.makeCounter(descriptor: requestsDescriptor, labels: labels).increment()
         registry.makeDurationHistogram(descriptor: durationDescriptor, labels: labels, buckets: buckets).record(duration)
+        observations?.record(.route, subject: method, detail: route, duration: duration, failed: status >= 500)
     }
 
     /// Refreshes the sampled gauges and renders the Prometheus text format.

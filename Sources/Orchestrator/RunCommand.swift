@@ -132,12 +132,12 @@ public enum RunCommand {
 
     /// The connector of a live feed, built from the configuration and the environment's keys.
     static func wiring(_ feed: Options.Feed, configuration: OrchestratorConfiguration, clock: @escaping @Sendable () -> Timestamp,
-                       logger: Logger) throws -> (any LiveVenueWiring)? {
+                       logger: Logger, observations: SystemObservations? = nil) throws -> (any LiveVenueWiring)? {
         let environment = ProcessInfo.processInfo.environment
         switch feed {
         case .replay: return nil
-        case .binance: return try BinanceWiring(settings: configuration.binance, environment: environment, clock: clock, logger: logger)
-        case .alpaca: return try AlpacaWiring(settings: configuration.alpaca, environment: environment, clock: clock, logger: logger)
+        case .binance: return try BinanceWiring(settings: configuration.binance, environment: environment, clock: clock, logger: logger, observations: observations)
+        case .alpaca: return try AlpacaWiring(settings: configuration.alpaca, environment: environment, clock: clock, logger: logger, observations: observations)
         }
     }
 
@@ -148,7 +148,9 @@ public enum RunCommand {
         // On the venue's clock every part of the process — the loop, the connector, the scheduler, the API — reads the venue's time.
         let venueClock = options.clock == .venue ? VenueClock(fallback: { SystemClock().now() }) : nil
         let clock: any TradingClock = venueClock ?? SystemClock()
-        let wiring = try wiring(options.feed, configuration: configuration, clock: { clock.now() }, logger: logger)
+        // One count of this process's routes, jobs and venue requests for the system signatures.
+        let observations = ServeCommand.signatureObservations(configuration)
+        let wiring = try wiring(options.feed, configuration: configuration, clock: { clock.now() }, logger: logger, observations: observations)
         if let venueClock, let wiring {
             try await VenueClockService.start(venueClock, logger: logger) { try await wiring.serverTime() }
             announce("On the venue's clock: \(venueClock.now().iso8601), running \(String(format: "%.2f", venueClock.rate))× this machine's.")
@@ -172,7 +174,8 @@ public enum RunCommand {
                 configuration.security.endpoints.append(endpoint)
             }
         }
-        try await ServeCommand.run(configuration, logger: logger, announce: announce, venueStatus: venueStatus, clock: clock, role: "run") { store, registry, clock in
+        try await ServeCommand.run(configuration, logger: logger, announce: announce, venueStatus: venueStatus, clock: clock, role: "run",
+                                    observations: observations) { store, registry, clock in
             var options = options
             var live: AsyncStream<[Symbol: Bar]>?
             if let wiring {
@@ -239,6 +242,7 @@ public enum RunCommand {
                                    handlers: JobKinds.all(store: store, configuration: configuration, clock: clock, logger: logger), clock: clock, logger: logger)
             worker.lease = .seconds(configuration.jobLeaseSeconds)
             worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
+            worker.observations = observations
             var runScheduler = Scheduler(store: store, holder: processName, schedules: configuration.scheduledJobs)
             runScheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
             // A name of our own: the default describes the service, which would print every bar.

@@ -3,6 +3,7 @@ import HTTPServer
 import Hummingbird
 import Logging
 import Prometheus
+import SecuritySupervisor
 import ServiceLifecycle
 import Storage
 import TradingCore
@@ -22,6 +23,7 @@ public enum ServeCommand {
     /// made once the store is open and prepared; they start after the store and stop before it.
     static func run(_ configuration: OrchestratorConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void,
                     venueStatus: (@Sendable () async -> VenueStatus?)? = nil, clock: any TradingClock = SystemClock(), role: String = "api",
+                    observations: SystemObservations? = nil,
                     services: (SQLStore, PrometheusCollectorRegistry, any TradingClock) async throws -> [ServiceGroupConfiguration.ServiceConfiguration]) async throws {
         let store = try await StoreFactory.open(configuration, logger: logger)
         do {
@@ -38,13 +40,17 @@ public enum ServeCommand {
             try? await store.close()
             throw error
         }
-        let metrics = HTTPMetrics(registry: registry)
+        let observations = observations ?? signatureObservations(configuration)
+        let metrics = HTTPMetrics(registry: registry, observations: observations)
         var supervisor: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var sweeper: SecuritySweeper?
+        // The port tells two processes of one role on one host apart, and stays the same across
+        // restarts; a port the system picks (0) is not known yet, so the process id stands in.
+        let instance = configuration.port == 0 ? "pid\(ProcessInfo.processInfo.processIdentifier)" : String(configuration.port)
+        if let observations {
+            supervisor.append(signatureService(store: store, observations: observations, configuration: configuration, role: "\(role):\(instance)", logger: logger))
+        }
         if configuration.security.checkIntervalSeconds > 0 {
-            // The port tells two processes of one role on one host apart, and stays the same across
-            // restarts; a port the system picks (0) is not known yet, so the process id stands in.
-            let instance = configuration.port == 0 ? "pid\(ProcessInfo.processInfo.processIdentifier)" : String(configuration.port)
             let created = SecuritySweeper(configuration: configuration, store: store, logger: logger, clock: clock, metrics: SecurityMetrics(registry: registry),
                                           role: "\(role):\(instance)", requestTotals: { metrics.requestTotals })
             sweeper = created
@@ -81,6 +87,21 @@ public enum ServeCommand {
         logger.info("stopped")
     }
 
+    /// The counts of this process's system signatures, on the wall clock; nil when they are off.
+    static func signatureObservations(_ configuration: OrchestratorConfiguration) -> SystemObservations? {
+        guard configuration.signatureWindowSeconds > 0 else { return nil }
+        return SystemObservations(windowSeconds: configuration.signatureWindowSeconds, clock: { SystemClock().now() })
+    }
+
+    /// The service that judges and learns `observations`' windows as the observer `role` on this host.
+    static func signatureService(store: SQLStore, observations: SystemObservations, configuration: OrchestratorConfiguration, role: String,
+                                 logger: Logger) -> ServiceGroupConfiguration.ServiceConfiguration {
+        let keeper = SystemSignatureKeeper(observations: observations, store: store, observer: AlertObserver(host: ProcessInfo.processInfo.hostName, role: role),
+                                           halfLifeDays: configuration.signatureHalfLifeDays, logger: logger)
+        return .init(service: SystemSignatureService(keeper: keeper, windowMilliseconds: observations.windowMilliseconds, clock: { SystemClock().now() }, logger: logger),
+                     serviceName: "system-signatures")
+    }
+
     /// What the HTTP side of any role needs.
     static func serverDependencies(store: SQLStore, configuration: OrchestratorConfiguration, metrics: HTTPMetrics, clock: any TradingClock) -> ServerDependencies {
         ServerDependencies(
@@ -91,7 +112,8 @@ public enum ServeCommand {
                                      openHealth: configuration.openHealth, openMetrics: configuration.openMetrics,
                                      startedAt: clock.now(), sessionSecret: configuration.sessionSecret.map { Array($0.utf8) },
                                      sessionLifetimeSeconds: configuration.sessionHours * 3600,
-                                     predictionCacheBytes: configuration.predictionCacheMegabytes << 20))
+                                     predictionCacheBytes: configuration.predictionCacheMegabytes << 20,
+                                     signatureHalfLifeDays: configuration.signatureHalfLifeDays))
     }
 
     /// A worker's or scheduler's `/health/live`, `/health/ready` and `/metrics` on `port` (none when nil).

@@ -21,8 +21,24 @@ public enum VenueHTTPTransport {
     }
 
     /// Sends `request` and reads its answer (at most `maximumBytes`) within `timeout`; `what` names it in errors.
+    /// With `observations`, the exchange is counted under `subject` for the venue's system
+    /// signature: no answer, a 5xx, a 429 and a 418 fail; other answers, refusals included, succeed
+    /// (the venue worked; the request was wrong).
     public static func exchange(_ request: HTTPClientRequest, http: HTTPClient, timeout: Duration, maximumBytes: Int, what: String,
-                                baseURL: String) async throws -> Answer {
+                                baseURL: String, observations: SystemObservations? = nil, subject: String = "") async throws -> Answer {
+        let start = ContinuousClock.now
+        var status: Int?
+        defer {
+            observations?.record(.venue, subject: subject, duration: ContinuousClock.now - start,
+                                 failed: status.map { $0 >= 500 || $0 == 429 || $0 == 418 } ?? true)
+        }
+        let answer = try await exchangeUnobserved(request, http: http, timeout: timeout, maximumBytes: maximumBytes, what: what, baseURL: baseURL)
+        status = answer.status
+        return answer
+    }
+
+    private static func exchangeUnobserved(_ request: HTTPClientRequest, http: HTTPClient, timeout: Duration, maximumBytes: Int, what: String,
+                                           baseURL: String) async throws -> Answer {
         do {
             let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
                                                                                   + timeout.components.attoseconds / 1_000_000_000))

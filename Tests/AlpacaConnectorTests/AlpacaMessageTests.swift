@@ -13,6 +13,15 @@ struct AlpacaMessageTests {
         return try AlpacaJSON(parsing: [UInt8](Data(contentsOf: url)))
     }
 
+    @Test("a request path is one signature subject per endpoint: ids and symbols become placeholders", arguments: [
+        ("/v2/orders/61e69015-8549-4bfd-b9c3-01e75843f47d", "/v2/orders/{id}"), ("/v2/assets/BTC%2FUSD", "/v2/assets/{symbol}"),
+        ("/v2/orders", "/v2/orders"), ("/v2/orders/", "/v2/orders/"), ("/v2/orders:by_client_order_id", "/v2/orders:by_client_order_id"),
+        ("/v2/account/activities/FILL", "/v2/account/activities/FILL"),
+    ])
+    func routeTemplates(path: String, template: String) {
+        #expect(AlpacaRESTClient.routeTemplate(path) == template)
+    }
+
     @Test("bar prices written as JSON numbers are read as exact decimals, not through binary floating point")
     func exactBars() throws {
         let page = try Self.fixture("alpaca_bars_page1.json")["body"]!

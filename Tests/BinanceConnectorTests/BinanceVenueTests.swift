@@ -2,6 +2,7 @@ import BinanceConnector
 import BinanceStub
 import Crypto
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 import TradingCore
@@ -194,6 +195,29 @@ struct BinanceVenueTests {
         _ = try await fixture.venue.balances()
         #expect(ContinuousClock.now - started >= .milliseconds(900), "the next call waited for Retry-After")
         #expect(await fixture.exchange.requestCount == before + 1)
+    }
+
+    @Test("each request is counted for the endpoint's system signature: answers succeed, a 429 and no connection fail")
+    func requestsAreObserved() async throws {
+        let fixture = try await StubFixture.start()
+        defer { fixture.stop() }
+        let time = Mutex(Timestamp(millisecondsSinceEpoch: 0))
+        let observations = SystemObservations(windowSeconds: 60, clock: { time.withLock { $0 } })
+        let clock: @Sendable () -> Timestamp = { Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)) }
+        let rest = BinanceRESTClient(baseURL: fixture.endpoints.tradingRESTURL, credentials: nil, budget: BinanceRateBudget(now: clock), clock: clock,
+                                     timeout: .seconds(60), observations: observations)
+        _ = try await rest.serverTime()
+        _ = try await rest.serverTime()
+        await fixture.exchange.inject(.rateLimit(retryAfterSeconds: 1))
+        await #expect(throws: VenueError.self) { _ = try await rest.serverTime() }
+        // A closed port: nothing answers.
+        let closed = BinanceRESTClient(baseURL: "http://127.0.0.1:1", credentials: nil, budget: BinanceRateBudget(now: clock), clock: clock,
+                                       timeout: .seconds(5), observations: observations)
+        await #expect(throws: (any Error).self) { _ = try await closed.serverTime() }
+        time.withLock { $0 = Timestamp(millisecondsSinceEpoch: 60_000) }
+        let windows = observations.takeClosedWindows()
+        #expect(windows.map(\.subject) == ["binance GET /api/v3/time"])
+        #expect(windows.first?.kind == .venue && windows.first?.cell.weight == 4 && windows.first?.cell.errors == 2)
     }
 
     @Test("a 418 stops every request until the ban ends, failing at once without sending")

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SecuritySupervisor
 import Testing
 import TradingCore
 import TradingEngine
@@ -61,6 +62,30 @@ struct DashboardLearningTests {
             let adaptations = try await browser.send("/ui/feedback?kind=ADAPTATION")
             #expect(adaptations.text.components(separatedBy: "<circle").count == 2 && adaptations.text.contains("<strong>ADAPTATION</strong>"))
             #expect(try await browser.send("/ui/feedback?kind=NOPE").status == 400)
+        }
+    }
+
+    @Test("the feedback page lists the system signatures worst first with their open anomalies, and charts each one's hours")
+    func signaturesOnTheFeedbackPage() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.keys[.viewer]!)
+            #expect(try await browser.send("/ui/feedback").text.contains("No signature yet"))
+            let now = fixture.dependencies.clock.now()
+            try await fixture.store.saveSystemSignatureCells([
+                SignatureAPITests.cell(kind: .route, subject: "GET /api/v1/<status>", hour: 3, load: 6, operations: 1_000, failed: 0, updatedAt: now),
+                SignatureAPITests.cell(kind: .route, subject: "GET /api/v1/<status>", hour: 14, load: 6, operations: 1_000, failed: 0, slowMilliseconds: 300, updatedAt: now),
+                SignatureAPITests.cell(kind: .venue, subject: "binance GET /api/v3/time", hour: 3, load: 2, operations: 100, failed: 10, updatedAt: now),
+            ])
+            _ = try await fixture.store.reconcileAlerts([AlertObservation(fingerprint: "signature:venue:binance GET /api/v3/time", level: .error, source: .signature,
+                                                                          title: "venue binance GET /api/v3/time: errors out of its signature", message: "10 of 40 failed")],
+                                                        sources: [.signature], observer: AlertObserver(host: "h", role: "run:8080"), at: now)
+            let page = try await browser.send("/ui/feedback").text
+            let venue = try #require(page.range(of: "<td>binance GET /api/v3/time</td>")), route = try #require(page.range(of: "<td>GET /api/v1/&lt;status&gt;</td>"))
+            #expect(venue.lowerBound < route.lowerBound, "worst first")
+            #expect(page.contains("<td class=\"number\">90.00</td>") && page.contains("ERROR on h (run:8080): 10 of 40 failed"))
+            #expect(page.contains("id=\"signature-heatmap\"") && page.components(separatedBy: "<rect").count == 4)
+            #expect(!page.contains("<status>"))
         }
     }
 }

@@ -1,3 +1,4 @@
+import FeedbackLoop
 import Foundation
 import Orchestrator
 import Storage
@@ -48,6 +49,38 @@ struct FeedbackCommandTests {
         let optimized = try await CommandLineTests.run(["feedback", "optimize", "--format", "json", "--data-dir", directory.path])
         #expect(optimized.status == 0, "\(optimized.error)")
         #expect(((try JSONSerialization.jsonObject(with: Data(optimized.output.utf8)) as? [String: Any])?["changes"] as? [Any])?.count == 1)
+    }
+
+    @Test("signatures lists the stored subjects worst first as JSON and as a table, one kind when asked; a bad kind or limit is refused")
+    func signatures() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("orchestrator.sqlite")), clock: FixedClock())
+        try await store.migrate()
+        let empty = try await CommandLineTests.run(["feedback", "signatures", "--data-dir", directory.path])
+        #expect(empty.status == 0 && empty.output.contains("no signature yet"), "\(empty.error)")
+        let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000))
+        func cell(_ kind: SystemSubjectKind, _ subject: String, failed: Int) -> StoredSignatureCell {
+            var cell = SystemSignatureCell()
+            for index in 0..<200 { cell.add(milliseconds: 4, failed: index < failed) }
+            return StoredSignatureCell(kind: kind, subject: subject, observer: "h/api:8080", slot: SystemSignature.Slot(hour: 1, load: 3), cell: cell, updatedAt: now)
+        }
+        try await store.saveSystemSignatureCells([cell(.route, "GET /api/v1/status", failed: 0), cell(.job, "backtest", failed: 20)])
+        try await store.close()
+        let listed = try await CommandLineTests.run(["feedback", "signatures", "--format", "json", "--data-dir", directory.path])
+        #expect(listed.status == 0, "\(listed.error)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [String: Any])
+        let signatures = try #require(document["signatures"] as? [[String: Any]])
+        #expect(signatures.map { $0["subject"] as? String } == ["backtest", "GET /api/v1/status"])
+        for key in ["kind", "observers", "operations", "success_rate", "p50_ms", "p95_ms", "p99_ms", "by_hour", "by_load", "anomalies"] {
+            #expect(signatures[0][key] != nil, "\(key)")
+        }
+        let table = try await CommandLineTests.run(["feedback", "signatures", "--kind", "route", "--data-dir", directory.path])
+        #expect(table.status == 0 && table.output.contains("GET /api/v1/status") && !table.output.contains("backtest"))
+        #expect(table.output.contains("100.00 %"))
+        for bad in [["--kind", "queue"], ["--limit", "0"]] {
+            #expect(try await CommandLineTests.run(["feedback", "signatures"] + bad + ["--data-dir", directory.path]).status == 64, "\(bad)")
+        }
     }
 
     @Test("a P&L anomaly is a return far outside the account's own recent spread, in either direction", arguments: [

@@ -61,6 +61,27 @@ struct JobWorkerTests {
         }
     }
 
+    @Test("each run is counted for its job kind's system signature, a thrown error as a failure")
+    func runsAreObserved() async throws {
+        try await Self.withStore(clock: FixedClock()) { (store: SQLStore, _: TemporaryDirectory) async throws in
+            let clock = FixedClock(Timestamp(millisecondsSinceEpoch: 0))
+            let observations = SystemObservations(windowSeconds: 60, clock: { clock.now() })
+            struct Refused: Error {}
+            let now = Timestamp(millisecondsSinceEpoch: 0)
+            _ = try await store.enqueue(NewJob(kind: "noop", payload: "{}", runAt: now), at: now)
+            _ = try await store.enqueue(NewJob(kind: "refuse", payload: "{}", runAt: now, maximumAttempts: 1), at: now)
+            var worker = JobWorker(store: store, name: "test-worker", concurrency: 2, handlers: [JobKinds.noop, JobHandler(kind: "refuse") { _ in throw Refused() }],
+                                   clock: FixedClock(), logger: Logger(label: "worker"))
+            worker.observations = observations
+            #expect(try await worker.runOnce() == 2)
+            clock.advance(milliseconds: 60_000)
+            let windows = observations.takeClosedWindows()
+            #expect(windows.map(\.subject) == ["noop", "refuse"])
+            #expect(windows.map(\.kind) == [.job, .job] && windows.map(\.cell.errors) == [0, 1])
+            #expect(windows.allSatisfy { $0.kindOperationsPerMinute == 2 })
+        }
+    }
+
     @Test("forecast_update stores the newest forecasts once, feedback_scoring scores them when due, feedback_optimize re-tunes only once outcomes exist; a bad payload goes dead")
     func forecastUpdateAndScoring() async throws {
         let clock = FixedClock(Timestamp(iso8601: "2030-01-01T00:00:00Z")!)

@@ -1,10 +1,12 @@
 import FeedbackLoop
 import Foundation
+import SecuritySupervisor
 import TradingCore
 import TradingEngine
 
 /// The feedback loop: its state and adaptation score, the signals on a timeline and in a list,
-/// forecast performance by horizon and regime, and the models with their promotions and rollbacks.
+/// forecast performance by horizon and regime, the models with their promotions and rollbacks, and
+/// the system signatures (routes, jobs and venue endpoints, worst first, with a heat map by hour).
 enum FeedbackPage {
     /// The most outcomes the performance table reads (newest first).
     static let outcomesRead = 20_000
@@ -15,7 +17,7 @@ enum FeedbackPage {
     static let colors: [LearningSignal.Kind: String] = [.success: "#1a7f37", .failure: "#cf222e", .optimization: "#0b5cad", .adaptation: "#8250df"]
 
     /// The page's body.
-    static func body(store: any Store, kind: LearningSignal.Kind?) async throws -> String {
+    static func body(store: any Store, kind: LearningSignal.Kind?, security: any SecurityAlertStore, now: Timestamp, signatureHalfLifeDays: Int) async throws -> String {
         let status = try await Representations.feedbackStatus(store)
         func text(_ value: JSONValue?, digits: Int = 4) -> String {
             switch value {
@@ -75,7 +77,62 @@ enum FeedbackPage {
         let adaptations = learned.filter { $0.kind == .adaptation }.prefix(50)
         html += "<h3>Promotions and rollbacks</h3>" + HTML.table(columns: ["Time", "Subject", "Rule", "Message"],
                                                                    rows: adaptations.map { [$0.time.iso8601, $0.subject, $0.rule, $0.message] }, times: [0])
+        html += try await signatures(store: store, security: security, now: now, halfLifeDays: signatureHalfLifeDays)
         return html
+    }
+
+    /// How many subjects the system signature table shows, and how many rows the heat map.
+    static let signaturesShown = 30, signatureRowsCharted = 12
+
+    /// The system signatures, worst first, with open anomalies, and the p95 latency of the worst by
+    /// hour of the day as a heat map (each row against its own median hour: where its slow hours are).
+    static func signatures(store: any Store, security: any SecurityAlertStore, now: Timestamp, halfLifeDays: Int) async throws -> String {
+        let subjects = Representations.subjectSignatures(try await store.systemSignatureCells(kind: nil), now: now, halfLifeDays: halfLifeDays)
+        let open = try await security.securityAlerts(includeResolved: false, limit: 10_000).filter { $0.source == .signature }
+        var html = "<h2>System signatures</h2>"
+        guard !subjects.isEmpty else {
+            return html + "<p class=\"note\">No signature yet: every process counts its API routes, job runs and venue requests and learns them each <code>feedback.signature_window_seconds</code>.</p>"
+        }
+        func milliseconds(_ value: Double?) -> String { value.map { String(format: "%.3g", $0) } ?? "—" }
+        html += HTML.table(columns: ["Kind", "Subject", "Operations", "Success %", "p50 ms", "p95 ms", "p99 ms", "Anomaly"],
+                           rows: subjects.prefix(signaturesShown).map { subject in
+                               let overall = subject.signature.overall
+                               let anomaly = open.filter { $0.fingerprint == "signature:\(subject.kind.rawValue):\(subject.subject)" }
+                                   .map { "\($0.level.rawValue) on \($0.host) (\($0.role)): \($0.message)" }.joined(separator: "; ")
+                               return [subject.kind.rawValue, subject.subject, String(format: "%.0f", overall.weight),
+                                       overall.successRate.map { String(format: "%.2f", $0 * 100) } ?? "—",
+                                       milliseconds(overall.latency.quantileMilliseconds(0.5)), milliseconds(overall.latency.quantileMilliseconds(0.95)),
+                                       milliseconds(overall.latency.quantileMilliseconds(0.99)), anomaly]
+                           }, numeric: [2, 3, 4, 5, 6])
+        html += "<p class=\"note\">Worst first: the lowest success rate, then the slowest p99. Operations are weights halving every \(halfLifeDays) days; percentiles are bucket bounds (within a factor √2). By hour and load in <code>GET /api/v1/feedback/signatures</code>.</p>"
+        return html + heatMap(Array(subjects.prefix(signatureRowsCharted)))
+    }
+
+    /// p95 by hour of the day (UTC) for each subject, coloured by its ratio to the subject's median hour.
+    static func heatMap(_ subjects: [Representations.SubjectSignature]) -> String {
+        let left = 300.0, cell = 26.0, row = 20.0
+        let width = left + cell * 24 + 10, height = row * Double(subjects.count) + 30
+        var svg = "<figure class=\"chart\"><figcaption>p95 latency by hour of the day (UTC): darker is slower than the subject's usual hour</figcaption>"
+        svg += "<svg id=\"signature-heatmap\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"p95 latency by hour\">"
+        for hour in stride(from: 0, to: 24, by: 3) {
+            svg += "<text x=\"\(left + cell * Double(hour) + cell / 2)\" y=\"12\" font-size=\"10\" fill=\"#5c6773\" text-anchor=\"middle\">\(hour)h</text>"
+        }
+        for (index, subject) in subjects.enumerated() {
+            let y = 18 + row * Double(index)
+            let label = subject.subject.count > 44 ? String(subject.subject.prefix(43)) + "…" : subject.subject
+            svg += "<text x=\"4\" y=\"\(y + 14)\" font-size=\"11\" fill=\"#24292f\">\(HTML.escape("\(subject.kind.rawValue) \(label)"))</text>"
+            let hours = subject.signature.byHour.compactMapValues { $0.latency.quantileMilliseconds(0.95) }
+            guard !hours.isEmpty else { continue }
+            let usual = hours.values.sorted()[hours.count / 2]
+            for (hour, p95) in hours.sorted(by: { $0.key < $1.key }) {
+                // 1× the usual hour: pale; 4× or more: darkest.
+                let strength = min(max(log2(p95 / usual) / 2, 0), 1)
+                let colour = String(format: "rgb(%d,%d,%d)", Int(230 - 180 * strength), Int(240 - 200 * strength), Int(250 - 120 * strength))
+                svg += "<rect x=\"\(left + cell * Double(hour))\" y=\"\(y)\" width=\"\(cell - 2)\" height=\"\(row - 3)\" fill=\"\(colour)\">"
+                    + "<title>\(HTML.escape("\(subject.subject) at \(hour):00 UTC: p95 \(String(format: "%.3g", p95)) ms"))</title></rect>"
+            }
+        }
+        return svg + "</svg></figure>"
     }
 
     /// Hit rate, interval coverage, Brier score and log loss of `outcomes` (newest first) by

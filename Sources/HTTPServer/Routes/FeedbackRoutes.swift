@@ -76,6 +76,28 @@ enum FeedbackRoutes: RouteGroup {
                 return JSONResponse.make(bytes: try await FeedbackSummaries.document(.performance, dependencies))
             },
             APIRoute(APIOperation(
+                .get, "/api/v1/feedback/signatures", id: "getSystemSignatures", tag: .feedback, summary: "System signatures, worst first", role: .viewer,
+                description: """
+                    How each API route, job kind and venue endpoint behaves, learned by every process from what it does: operations \
+                    (weights that halve every `feedback.signature_half_life_days`), success rate and latency percentiles, overall, \
+                    by hour of the day (UTC) and by load (the process's operations of the kind a minute, in doubling levels); worst \
+                    first (lowest success rate, then slowest p99). `anomalies`: the open supervisor alerts of windows out of the \
+                    subject's signature, one per process that saw it. Percentiles are bucket upper bounds (within a factor √2).
+                    """,
+                parameters: [Schema.query("kind", "Only this kind.", Schema.enumeration(SystemSubjectKind.self)), Schema.limitQuery],
+                success: .json("The signatures.", Schema.ref("SystemSignatures")),
+                problems: [.invalidParameter])
+            ) { request, _ in
+                let query = try QueryValidator(request, allowed: ["kind", "limit"])
+                let kind = try query.parsed("kind", accepted: "one of \(SystemSubjectKind.allCases.map(\.rawValue).joined(separator: ", "))") {
+                    SystemSubjectKind(rawValue: $0)
+                }
+                let limit = try query.parsed("limit", accepted: "an integer from 1 to 1000") { Int($0).flatMap { (1...1000).contains($0) ? $0 : nil } } ?? 100
+                return JSONResponse.make(try await Representations.systemSignatures(dependencies.store, security: dependencies.securityStore, kind: kind, limit: limit,
+                                                                                    now: dependencies.clock.now(),
+                                                                                    halfLifeDays: dependencies.settings.signatureHalfLifeDays))
+            },
+            APIRoute(APIOperation(
                 .get, "/api/v1/feedback/signals", id: "getFeedbackSignals", tag: .feedback, summary: "Learning signals, newest first", role: .viewer,
                 description: "SUCCESS and FAILURE of scored outcomes (with the rule), OPTIMIZATION and ADAPTATION with the numbers before and after.",
                 parameters: [Schema.query("kind", "Only this kind.", Schema.enumeration(LearningSignal.Kind.self)), Schema.limitQuery],
@@ -205,6 +227,8 @@ enum FeedbackRoutes: RouteGroup {
         let nullableNumber: JSONValue = ["type": ["number", "null"]]
         let signature = Schema.object([("regime", string), ("volatility", string), ("trend", string)])
         let verdict = Schema.strings([LearningSignal.Kind.success, .failure].map(\.rawValue))
+        let figures: [(String, JSONValue)] = [("operations", number), ("success_rate", nullableNumber), ("p50_ms", nullableNumber), ("p95_ms", nullableNumber),
+                                              ("p99_ms", nullableNumber)]
         return [
             ("LearningSignal", Schema.object([
                 ("kind", Schema.enumeration(LearningSignal.Kind.self)), ("subject", string), ("rule", string),
@@ -234,6 +258,16 @@ enum FeedbackRoutes: RouteGroup {
                 ("adaptation_score", Schema.object([("threshold_gain_per_decision", nullableNumber), ("threshold_changes_measured", integer),
                                                     ("model_gain_nats", nullableNumber), ("promotions", integer)])),
                 ("last_signals", Schema.array(Schema.ref("LearningSignal"))),
+            ])),
+            ("SystemSignatures", Schema.object([
+                ("generated_at", dateTime), ("half_life_days", integer), ("subjects", integer),
+                ("signatures", Schema.array(Schema.object([("kind", Schema.enumeration(SystemSubjectKind.self)), ("subject", string), ("observers", integer)]
+                    + figures + [
+                        ("by_hour", Schema.array(Schema.object([("hour", integer)] + figures))),
+                        ("by_load", Schema.array(Schema.object([("level", integer), ("operations_per_minute_from", number), ("operations_per_minute_to", number)] + figures))),
+                        ("anomalies", Schema.array(Schema.object([("level", string), ("title", string), ("message", string), ("since", dateTime), ("host", string),
+                                                                  ("role", string)]))),
+                    ]))),
             ])),
             ("FeedbackPerformance", Schema.object([
                 ("alerts", Schema.array(Schema.object([

@@ -61,11 +61,15 @@ public struct ServerSettings: Sendable {
     public let sessionLifetimeSeconds: Int
     /// The memory bound of the computed forecasts and regimes kept for the prediction routes.
     public let predictionCacheBytes: Int
+    /// Days after which an observation counts half in a system signature.
+    public let signatureHalfLifeDays: Int
 
     /// Creates settings; without a session secret, sessions are signed with a random one of this
     /// process (they end when it stops and no other process accepts them).
     public init(version: String, maximumBodyBytes: Int, openHealth: Bool, openMetrics: Bool, startedAt: Timestamp,
-                sessionSecret: [UInt8]? = nil, sessionLifetimeSeconds: Int = 43_200, predictionCacheBytes: Int = 64 << 20) {
+                sessionSecret: [UInt8]? = nil, sessionLifetimeSeconds: Int = 43_200, predictionCacheBytes: Int = 64 << 20,
+                signatureHalfLifeDays: Int = 7) {
+        self.signatureHalfLifeDays = signatureHalfLifeDays
         self.version = version
         self.maximumBodyBytes = maximumBodyBytes
         self.openHealth = openHealth

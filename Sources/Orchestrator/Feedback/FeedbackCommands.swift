@@ -167,6 +167,26 @@ public enum FeedbackCommands {
             }, footer: changes.isEmpty ? "no outcomes are stored yet: run `orchestrator feedback score` after forecasts' horizons have ended" : nil)
     }
 
+    /// The system signatures, worst first: the same document as `GET /api/v1/feedback/signatures`.
+    public static func signatures(_ store: any Store & SecurityAlertStore, kind: SystemSubjectKind?, limit: Int, now: Timestamp, halfLifeDays: Int) async throws
+        -> AdministrationCommands.Output {
+        let document = try await Representations.systemSignatures(store, security: store, kind: kind, limit: limit, now: now, halfLifeDays: halfLifeDays)
+        func figure(_ value: JSONValue?, _ format: String, scale: Double = 1) -> String {
+            guard let number = value?.doubleValue else { return "-" }
+            return String(format: format, number * scale)
+        }
+        let rows = (document["signatures"]?.arrayValue ?? []).map { signature -> [String] in
+            let levels: [String] = (signature["anomalies"]?.arrayValue ?? []).compactMap { $0["level"]?.text }
+            let names: [String] = [signature["kind"]?.text ?? "?", signature["subject"]?.text ?? "?"]
+            let figures: [String] = [figure(signature["operations"], "%.0f"), figure(signature["success_rate"], "%.2f %%", scale: 100),
+                                     figure(signature["p50_ms"], "%.3g"), figure(signature["p95_ms"], "%.3g"), figure(signature["p99_ms"], "%.3g")]
+            return names + figures + [levels.joined(separator: ", ")]
+        }
+        return AdministrationCommands.Output(
+            json: document, columns: ["kind", "subject", "operations", "success", "p50 ms", "p95 ms", "p99 ms", "anomaly"], rows: rows,
+            footer: rows.isEmpty ? "no signature yet: serve, run and worker count their routes, jobs and venue requests every feedback.signature_window_seconds" : nil)
+    }
+
     /// The simulation's settings from the command line.
     public struct SimulationRequest: Sendable {
         public var path: String
@@ -271,6 +291,8 @@ extension FeedbackCommands {
     /// What a store-backed feedback command does.
     public enum StoreAction: Sendable {
         case report, score, optimize
+        /// The system signatures, worst first (of one kind when given: route, job or venue).
+        case signatures(kind: String?, limit: Int)
     }
 
     /// Opens the configured store, runs the action and closes the store.
@@ -280,6 +302,9 @@ extension FeedbackCommands {
             case .report: try await report(store)
             case .score: try await score(store, now: SystemClock().now())
             case .optimize: try await optimize(store, now: SystemClock().now())
+            case .signatures(let kind, let limit):
+                try await signatures(store, kind: kind.flatMap(SystemSubjectKind.init(rawValue:)), limit: limit, now: SystemClock().now(),
+                                     halfLifeDays: configuration.signatureHalfLifeDays)
             }
         }
     }

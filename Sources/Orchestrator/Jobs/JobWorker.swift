@@ -32,6 +32,8 @@ public struct JobWorker: Service {
     public let handlers: [String: JobHandler]
     public var lease: Duration = .seconds(30)
     public var idlePoll: Duration = .milliseconds(100)
+    /// Where each run is counted for the job kinds' system signatures (nil: not kept).
+    public var observations: SystemObservations?
     let logger: Logger
     let clock: any TradingClock
 
@@ -111,9 +113,13 @@ public struct JobWorker: Service {
     /// Runs one job: its result, or nil after recording the failure (retry or dead letter).
     private func execute(_ job: JobRecord) async -> String? {
         guard let handler = handlers[job.kind] else { return nil }
+        let start = ContinuousClock.now
         do {
-            return try await handler.run(job)
+            let result = try await handler.run(job)
+            observations?.record(.job, subject: job.kind, duration: ContinuousClock.now - start, failed: false)
+            return result
         } catch {
+            observations?.record(.job, subject: job.kind, duration: ContinuousClock.now - start, failed: true)
             var generator = SystemRandomNumberGenerator()
             let delay = JobBackoff.delay(afterAttempts: job.attempts, random: &generator)
             let retryAt = clock.now().adding(milliseconds: delay.wholeMilliseconds)

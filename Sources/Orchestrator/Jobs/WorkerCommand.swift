@@ -17,11 +17,17 @@ public enum WorkerCommand {
                                clock: SystemClock(), logger: logger)
         worker.lease = .seconds(configuration.jobLeaseSeconds)
         worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
+        let observations = ServeCommand.signatureObservations(configuration)
+        worker.observations = observations
+        let signatures = observations.map {
+            [ServeCommand.signatureService(store: store, observations: $0, configuration: configuration,
+                                           role: "worker:\(port.map(String.init) ?? "pid\(ProcessInfo.processInfo.processIdentifier)")", logger: logger)]
+        } ?? []
         announce("Worker \(name): \(concurrency) at a time, kinds \(JobKinds.names.sorted().joined(separator: ", ")).")
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: StoreService(store: store))]
                 + ServeCommand.operationsEndpoint(store: store, configuration: configuration, port: port, logger: logger, announce: announce)
-                + [.init(service: worker, serviceName: "job-worker")],
+                + signatures + [.init(service: worker, serviceName: "job-worker")],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

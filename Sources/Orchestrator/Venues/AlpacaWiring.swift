@@ -28,7 +28,8 @@ struct AlpacaWiring: LiveVenueWiring {
     }
 
     /// Reads `APCA_API_KEY_ID` and `APCA_API_SECRET_KEY`; neither is ever logged.
-    init(settings: OrchestratorConfiguration.AlpacaSettings, environment: [String: String], clock: @escaping @Sendable () -> Timestamp, logger: Logger) throws {
+    init(settings: OrchestratorConfiguration.AlpacaSettings, environment: [String: String], clock: @escaping @Sendable () -> Timestamp, logger: Logger,
+         observations: SystemObservations? = nil) throws {
         endpoints = Self.endpoints(settings)
         if endpoints.tradesLive && !settings.live {
             throw WiringError(description: "venues.alpaca.trading_url or trading_stream_url is Alpaca's live (real-money) endpoint but venues.alpaca.live is not true; "
@@ -43,8 +44,9 @@ struct AlpacaWiring: LiveVenueWiring {
         stockFeed = AlpacaBarHistory.StockFeed(rawValue: settings.feed) ?? .iex
         budget = AlpacaRateBudget(now: clock)
         self.clock = clock
-        dataREST = AlpacaRESTClient(baseURL: endpoints.dataURL, credentials: credentials, budget: budget, clock: clock, logger: logger)
-        tradingREST = AlpacaRESTClient(baseURL: endpoints.tradingURL, credentials: credentials, budget: budget, clock: clock, logger: logger)
+        dataREST = AlpacaRESTClient(baseURL: endpoints.dataURL, credentials: credentials, budget: budget, clock: clock, logger: logger, observations: observations)
+        tradingREST = AlpacaRESTClient(baseURL: endpoints.tradingURL, credentials: credentials, budget: budget, clock: clock, logger: logger,
+                                       observations: observations)
         calendar = AlpacaMarketCalendar(rest: tradingREST)
     }
 

@@ -24,13 +24,15 @@ struct BinanceWiring: LiveVenueWiring {
 
     /// Reads `BINANCE_API_KEY` with `BINANCE_API_SECRET` or `BINANCE_PRIVATE_KEY_FILE`; none of them is ever logged.
     init(settings: OrchestratorConfiguration.BinanceSettings, environment: [String: String], clock: @escaping @Sendable () -> Timestamp,
-         logger: Logger) throws {
+         logger: Logger, observations: SystemObservations? = nil) throws {
         endpoints = Self.endpoints(settings)
         if let problem = endpoints.problem { throw WiringError(description: problem) }
         credentials = try Self.credentials(environment)
         budget = BinanceRateBudget(now: clock)
-        marketREST = BinanceRESTClient(baseURL: endpoints.restURL, credentials: nil, budget: budget, clock: clock, logger: logger)
-        tradingREST = BinanceRESTClient(baseURL: endpoints.tradingRESTURL, credentials: credentials, budget: budget, clock: clock, logger: logger)
+        marketREST = BinanceRESTClient(baseURL: endpoints.restURL, credentials: nil, budget: budget, clock: clock, logger: logger,
+                                       observations: observations)
+        tradingREST = BinanceRESTClient(baseURL: endpoints.tradingRESTURL, credentials: credentials, budget: budget, clock: clock, logger: logger,
+                                        observations: observations)
     }
 
     /// The endpoints of the settings: trading on the testnet unless `trading_rest_url` (or an

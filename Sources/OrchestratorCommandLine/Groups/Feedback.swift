@@ -22,7 +22,7 @@ struct FeedbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feedback",
         abstract: "The feedback loop: score forecasts, re-tune thresholds, report, and simulate adapting against not adapting.",
-        subcommands: [Report.self, Score.self, Optimize.self, Simulate.self, Benchmark.self, BenchmarkModels.self, CompareTrading.self], defaultSubcommand: Report.self)
+        subcommands: [Report.self, Score.self, Optimize.self, Signatures.self, Simulate.self, Benchmark.self, BenchmarkModels.self, BenchmarkSignatures.self, CompareTrading.self], defaultSubcommand: Report.self)
 
     struct Report: FeedbackStoreSubcommand {
         static let configuration = CommandConfiguration(abstract: "Cycles, outcomes, thresholds, models, adaptation score and the newest signals.")
@@ -44,6 +44,29 @@ struct FeedbackCommand: AsyncParsableCommand {
         static let action = FeedbackCommands.StoreAction.optimize
         @OptionGroup var storage: StorageOptions
         @OptionGroup var output: FormatOption
+    }
+
+    struct Signatures: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "How each API route, job kind and venue endpoint behaves (success rate, latency by hour and load), worst first, with open anomalies.")
+        enum Kind: String, ExpressibleByArgument, CaseIterable {
+            case route, job, venue
+        }
+        @Option(help: "Only this kind: route, job or venue.") var kind: Kind?
+        @Option(help: "How many subjects (1–1000).") var limit = 100
+        @OptionGroup var storage: StorageOptions
+        @OptionGroup var output: FormatOption
+
+        func validate() throws {
+            guard (1...1000).contains(limit) else { throw ValidationError("--limit must be from 1 to 1000") }
+        }
+
+        func run() async throws {
+            try await CommandRunner.run(storage: storage) { configuration, logger in
+                CommandRunner.print(try await FeedbackCommands.run(.signatures(kind: kind?.rawValue, limit: limit), configuration: configuration, logger: logger),
+                                    format: output.format)
+            }
+        }
     }
 
     struct Simulate: AsyncParsableCommand {
@@ -132,6 +155,28 @@ struct FeedbackCommand: AsyncParsableCommand {
                 result = .failure(error)
             }
             try FileCommand.run({ try result.get() }, format: output.format)
+        }
+    }
+
+    struct BenchmarkSignatures: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "benchmark-signatures",
+            abstract: "Measure the system signatures' detector on simulated traffic: false anomalies a day, faults caught in the first window and within three, and its costs.")
+        @Option(help: "Days of steady traffic learned (false anomalies counted after the first).") var days = 14
+        @Option(help: "Trials per fault and traffic level.") var trials = 50
+        @Option(help: "The seed of the simulated traffic.") var seed: UInt64 = 1
+        @OptionGroup var output: FormatOption
+
+        func validate() throws {
+            guard (2...365).contains(days), (1...10_000).contains(trials) else { throw ValidationError("--days must be from 2 to 365 and --trials from 1 to 10000") }
+        }
+
+        func run() async throws {
+            var request = SignatureBenchmark.Request()
+            request.days = days
+            request.trials = trials
+            request.seed = seed
+            CommandRunner.print(SignatureBenchmark.run(request), format: output.format)
         }
     }
 

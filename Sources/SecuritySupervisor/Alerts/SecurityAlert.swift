@@ -41,6 +41,8 @@ public enum AlertSource: String, Sendable, Hashable, CaseIterable, Comparable {
     case feedback
     /// A predictive alert the feedback loop keeps and scores: a risk ahead or an opportunity.
     case prediction
+    /// A route, job kind or venue endpoint out of its system signature (failures or latency).
+    case signature
 
     public static func < (lhs: AlertSource, rhs: AlertSource) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -435,6 +435,25 @@ public enum Schema {
             "CREATE INDEX predictive_alerts_open ON predictive_alerts (id) WHERE is_open = 1",
             "CREATE INDEX predictive_alerts_by_raised ON predictive_alerts (raised_at, id)",
         ]),
+        Migration(version: 17, name: "system signatures", statements: [
+            // One row per process (observer, `host/role`), subject and slot: each process writes only
+            // its own rows, so replicas never contend; a reader merges them. Weights are aged from
+            // updated_at at read time, the histogram is LatencyHistogram's `index:weight` text.
+            """
+            CREATE TABLE system_signature_cells (
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                observer TEXT NOT NULL,
+                hour INTEGER NOT NULL,
+                load_level INTEGER NOT NULL,
+                weight DOUBLE PRECISION NOT NULL,
+                errors DOUBLE PRECISION NOT NULL,
+                latency TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (kind, subject, observer, hour, load_level)
+            )
+            """,
+        ]),
     ]
 
     /// The highest version this build knows.

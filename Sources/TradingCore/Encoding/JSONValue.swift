@@ -45,6 +45,15 @@ public indirect enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The number, when this is a number or an integer.
+    public var doubleValue: Double? {
+        switch self {
+        case .number(let value): value
+        case .integer(let value): Double(value)
+        default: nil
+        }
+    }
+
     /// The elements, when this is an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let elements) = self { return elements }

@@ -27,7 +27,7 @@ public struct StorePoolStatistics: Sendable, Hashable {
 }
 
 /// Every port the storage adapter provides.
-public protocol Store: MarketDataStore, APIKeyStore, ForecastStore, FeedbackStore, TradingStore, ActivityStore, JobQueue, SchedulerStore, StoreHealth {
+public protocol Store: MarketDataStore, APIKeyStore, ForecastStore, FeedbackStore, TradingStore, ActivityStore, JobQueue, SchedulerStore, StoreHealth, SystemSignatureStore {
     /// Closes connections; the store is unusable afterwards.
     func close() async throws
 }
