@@ -96,8 +96,21 @@ public enum ServeCommand {
     /// The service that judges and learns `observations`' windows as the observer `role` on this host.
     static func signatureService(store: SQLStore, observations: SystemObservations, configuration: OrchestratorConfiguration, role: String,
                                  logger: Logger) -> ServiceGroupConfiguration.ServiceConfiguration {
+        // New anomalies go to the webhook too (the sweeps deliver only the alerts they raise).
+        let webhook = configuration.security.webhookURL.flatMap(URL.init(string:)).map(AlertWebhook.init(url:))
+        let deliver: (@Sendable (StoredSecurityAlert) async -> Void)? = webhook.map { webhook in
+            { @Sendable alert in
+                Task {
+                    do {
+                        _ = try await webhook.deliver(alert)
+                    } catch {
+                        logger.warning("alert webhook delivery failed", metadata: ["alert_id": .stringConvertible(alert.id), "reason": .string(String(describing: error))])
+                    }
+                }
+            }
+        }
         let keeper = SystemSignatureKeeper(observations: observations, store: store, observer: AlertObserver(host: ProcessInfo.processInfo.hostName, role: role),
-                                           halfLifeDays: configuration.signatureHalfLifeDays, logger: logger)
+                                           halfLifeDays: configuration.signatureHalfLifeDays, logger: logger, deliver: deliver)
         return .init(service: SystemSignatureService(keeper: keeper, windowMilliseconds: observations.windowMilliseconds, clock: { SystemClock().now() }, logger: logger),
                      serviceName: "system-signatures")
     }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SecuritySupervisor
 import Storage
+import Synchronization
 import Testing
 import TestSupport
 import TradingCore
@@ -16,13 +17,19 @@ struct SystemSignatureKeeperTests {
         let clock: FixedClock
         let observations: SystemObservations
         let keeper: SystemSignatureKeeper
+        /// The fingerprints of the alerts handed to the webhook.
+        final class Deliveries: Sendable {
+            let fingerprints = Mutex<[String]>([])
+        }
+        let deliveries = Deliveries()
 
         init(store: SQLStore, role: String, start: Timestamp = Timestamp(iso8601: "2026-01-01T03:00:00Z")!) {
             let clock = FixedClock(start)
             self.clock = clock
             observations = SystemObservations(windowSeconds: 300, clock: { clock.now() })
+            let deliveries = deliveries
             keeper = SystemSignatureKeeper(observations: observations, store: store, observer: AlertObserver(host: "test-host", role: role), halfLifeDays: 7,
-                                           logger: Logger(label: "test"))
+                                           logger: Logger(label: "test"), deliver: { alert in deliveries.fingerprints.withLock { $0.append(alert.fingerprint) } })
         }
 
         /// One window of `operations` answers of `GET /api/v1/status`, `failed` of them 5xx, then the pass after it.
@@ -65,6 +72,10 @@ struct SystemSignatureKeeperTests {
         #expect(raised.map(\.level) == [.error])
         #expect(raised.first?.fingerprint == "signature:route:GET /api/v1/status")
         #expect(raised.first?.message.contains("30 of 120 failed") == true)
+        #expect(process.deliveries.fingerprints.withLock { $0 } == ["signature:route:GET /api/v1/status"])
+        // Still failing: the same alert, seen again, not delivered again.
+        #expect(try await process.window(failed: 30).opened.isEmpty)
+        #expect(process.deliveries.fingerprints.withLock { $0 }.count == 1)
         // Not learned: the stored signature did not take the failures in.
         #expect(try await store.systemSignatureCells(kind: .route).map(\.cell.errors) == [0])
         #expect(try await process.window().resolved.count == 1)

@@ -8,12 +8,14 @@ import TradingEngine
 /// A process's system signatures: at each pass, judges the windows its `SystemObservations`
 /// finished against the signatures (every process's stored cells), stores what it learned, and
 /// keeps one supervisor alert (source `signature`) per subject out of its signature, raised and
-/// resolved under this process's own observer, so replicas never resolve each other's.
+/// resolved under this process's own observer, so replicas never resolve each other's. A newly
+/// raised alert is also handed to `deliver` (the configured webhook), once.
 actor SystemSignatureKeeper {
     private let observations: SystemObservations
     private let store: any SystemSignatureStore & SecurityAlertStore
     private let alertObserver: AlertObserver
     private let logger: Logger
+    private let deliver: (@Sendable (StoredSecurityAlert) async -> Void)?
     private var monitor: SystemSignatureMonitor
     private var loaded = false
     private var lastRefresh = Timestamp(millisecondsSinceEpoch: 0)
@@ -24,8 +26,9 @@ actor SystemSignatureKeeper {
     /// A keeper of `observations`' subjects, speaking as `observer` (its cells are stored under
     /// the observer's `host/role`).
     init(observations: SystemObservations, store: any SystemSignatureStore & SecurityAlertStore, observer: AlertObserver, halfLifeDays: Int,
-         logger: Logger, rule: SignatureAnomalyRule = SignatureAnomalyRule()) {
+         logger: Logger, rule: SignatureAnomalyRule = SignatureAnomalyRule(), deliver: (@Sendable (StoredSecurityAlert) async -> Void)? = nil) {
         self.observations = observations
+        self.deliver = deliver
         self.store = store
         alertObserver = observer
         self.logger = logger
@@ -64,7 +67,8 @@ actor SystemSignatureKeeper {
         for (key, reason) in report.resolved {
             logger.info("back within its system signature", metadata: ["kind": .string(key.kind.rawValue), "subject": .string(key.subject), "reason": .string(reason)])
         }
-        _ = try await store.reconcileAlerts(openAnomalies.map(Self.alert), sources: [.signature], observer: alertObserver, at: now)
+        let changes = try await store.reconcileAlerts(openAnomalies.map(Self.alert), sources: [.signature], observer: alertObserver, at: now)
+        if let deliver { for alert in changes.raised { await deliver(alert) } }
         if !unsaved.isEmpty {
             try await store.saveSystemSignatureCells(unsaved.keys.sorted().compactMap { unsaved[$0] })
             unsaved.removeAll()
