@@ -60,7 +60,8 @@ public enum ServeCommand {
         }
         if configuration.feedbackScoreIntervalSeconds > 0 {
             supervisor.append(.init(service: FeedbackService(store: store, interval: .seconds(configuration.feedbackScoreIntervalSeconds), clock: clock,
-                                                             metrics: FeedbackMetrics(registry: registry), logger: logger),
+                                                             metrics: FeedbackMetrics(registry: registry), logger: logger,
+                                                             deliver: AlertWebhook.delivery(configuration, logger: logger)),
                                     serviceName: "feedback-loop"))
         }
         var dependencies = serverDependencies(store: store, configuration: configuration, metrics: metrics, clock: clock)
@@ -97,20 +98,9 @@ public enum ServeCommand {
     static func signatureService(store: SQLStore, observations: SystemObservations, configuration: OrchestratorConfiguration, role: String,
                                  logger: Logger) -> ServiceGroupConfiguration.ServiceConfiguration {
         // New anomalies go to the webhook too (the sweeps deliver only the alerts they raise).
-        let webhook = configuration.security.webhookURL.flatMap(URL.init(string:)).map(AlertWebhook.init(url:))
-        let deliver: (@Sendable (StoredSecurityAlert) async -> Void)? = webhook.map { webhook in
-            { @Sendable alert in
-                Task {
-                    do {
-                        _ = try await webhook.deliver(alert)
-                    } catch {
-                        logger.warning("alert webhook delivery failed", metadata: ["alert_id": .stringConvertible(alert.id), "reason": .string(String(describing: error))])
-                    }
-                }
-            }
-        }
         let keeper = SystemSignatureKeeper(observations: observations, store: store, observer: AlertObserver(host: ProcessInfo.processInfo.hostName, role: role),
-                                           halfLifeDays: configuration.signatureHalfLifeDays, logger: logger, deliver: deliver)
+                                           halfLifeDays: configuration.signatureHalfLifeDays, logger: logger,
+                                           deliver: AlertWebhook.delivery(configuration, logger: logger))
         return .init(service: SystemSignatureService(keeper: keeper, windowMilliseconds: observations.windowMilliseconds, clock: { SystemClock().now() }, logger: logger),
                      serviceName: "system-signatures")
     }

@@ -4,6 +4,7 @@ import HTTPServer
 import Prediction
 import SecuritySupervisor
 import Storage
+import Synchronization
 import Testing
 import TestSupport
 import TradingCore
@@ -44,10 +45,14 @@ struct PredictiveAlertCycleTests {
             #expect(alerts.map(\.lastSeen) == [series.closeTime(ofBar: 3002), series.closeTime(ofBar: 3006)], "seen again, not raised again")
             #expect(alerts.map(\.isOpen) == [false, true], "the first ended at the quiet forecast")
         }
-        // Pushed: the open ones as WARNING supervisor alerts of source prediction.
-        try await FeedbackCommands.pushPredictiveAlerts(store, now: series.closeTime(ofBar: 3003))
+        // Pushed by the loop's turn: the open ones as WARNING supervisor alerts of source prediction, each new one to the webhook once.
+        let delivered = Delivered()
+        _ = try await FeedbackCommands.turn(store, now: series.closeTime(ofBar: 3003), judge: false,
+                                            deliver: { alert in delivered.fingerprints.withLock { $0.append(alert.fingerprint) } })
         let pushed = try await store.securityAlerts(includeResolved: false, limit: 10).filter { $0.source == .prediction }
         #expect(Set(pushed.map(\.fingerprint)) == ["prediction:volatility_spike:BTC-USD:1h:4h", "prediction:drawdown_risk:BTC-USD:1h:4h"])
+        #expect(Set(delivered.fingerprints.withLock { $0 }) == Set(pushed.map(\.fingerprint)))
+        #expect(try await FeedbackCommands.pushPredictiveAlerts(store, now: series.closeTime(ofBar: 3003)).isEmpty, "seen again: not raised again")
         #expect(pushed.allSatisfy { $0.level == .warning })
         // Later: every horizon has closed; each alert is scored on the 4 bars after its claim, with the base rate before it.
         let later = series.closeTime(ofBar: 3020)
@@ -98,4 +103,9 @@ struct PredictiveAlertCycleTests {
         _ = try await cycle.predictiveAlerts(now: series.closeTime(ofBar: 3008).adding(milliseconds: 60 * 3_600_000))
         #expect(try await store.openPredictiveAlerts().isEmpty)
     }
+}
+
+/// The fingerprints handed to a webhook.
+final class Delivered: Sendable {
+    let fingerprints = Mutex<[String]>([])
 }

@@ -34,15 +34,17 @@ public enum FeedbackCommands {
     /// supervisor's alert store, and then either judge the challengers whose shadow period has
     /// passed (`judge`: an operator's `feedback score`, a `feedback_scoring` job) or queue a
     /// `model_retraining` job per challenger in trial for a worker (the loop's service).
-    public static func turn(_ store: any Store & SecurityAlertStore, now: Timestamp, judge: Bool = true)
+    public static func turn(_ store: any Store & SecurityAlertStore, now: Timestamp, judge: Bool = true,
+                            deliver: (@Sendable (StoredSecurityAlert) async -> Void)? = nil)
         async throws -> (FeedbackCycle.ScoringReport, [FeedbackCycle.TrialResult], FeedbackCycle.DecisionReport) {
         let cycle = FeedbackCycle(store: store)
         let report = try await cycle.score(now: now)
         let decisions = try await cycle.scoreDecisions(now: now)
-        try await raiseDriftAlerts(report.drifts, store: store, now: now)
-        try await raisePnLAnomalies(store, now: now)
+        var raised = try await raiseDriftAlerts(report.drifts, store: store, now: now)
+        raised += try await raisePnLAnomalies(store, now: now)
         _ = try await cycle.predictiveAlerts(now: now)
-        try await pushPredictiveAlerts(store, now: now)
+        raised += try await pushPredictiveAlerts(store, now: now)
+        if let deliver { for alert in raised { await deliver(alert) } }
         guard judge else {
             try await ModelRetraining.enqueueTrials(store, now: now)
             return (report, [], decisions)
@@ -54,7 +56,8 @@ public enum FeedbackCommands {
     /// A WARNING per trading account whose newest mark-to-market return is more than 5 robust
     /// standard deviations (median/MAD) from its previous 60: a loss or a gain the account's own
     /// history makes implausible, worth a look (a bad price, a fill at the wrong size).
-    static func raisePnLAnomalies(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws {
+    @discardableResult
+    static func raisePnLAnomalies(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws -> [StoredSecurityAlert] {
         var observations: [AlertObservation] = []
         for account in try await store.tradingAccountNames() {
             let equity = try await store.equityHistory(account: account, limit: 62).map(\.equity.doubleValue)
@@ -63,20 +66,22 @@ public enum FeedbackCommands {
                 fingerprint: "anomaly:pnl:\(account)", level: .warning, source: .feedback, title: "P&L anomaly on \(account)",
                 message: "the newest mark-to-market return \(String(format: "%.4f", anomaly.newest * 100)) % is \(String(format: "%.1f", anomaly.z)) robust standard deviations from the median of the previous \(equity.count - 2)"))
         }
-        if !observations.isEmpty { _ = try await store.reconcileAlerts(observations, sources: [], at: now) }
+        guard !observations.isEmpty else { return [] }
+        return try await store.reconcileAlerts(observations, sources: [], at: now).raised
     }
 
     /// The open predictive alerts as supervisor alerts (source `prediction`: WARNING for a risk,
     /// INFO for an opportunity), so they reach the API, the event stream, Prometheus and the
     /// webhook like the others; one whose condition ended is resolved.
-    static func pushPredictiveAlerts(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws {
+    @discardableResult
+    static func pushPredictiveAlerts(_ store: any Store & SecurityAlertStore, now: Timestamp) async throws -> [StoredSecurityAlert] {
         let observations = try await store.openPredictiveAlerts().map { alert in
             AlertObservation(fingerprint: "prediction:\(alert.kind.rawValue):\(alert.symbol.rawValue):\(alert.timeframe.rawValue):\(alert.horizon)",
                              level: alert.kind.isRisk ? .warning : .info, source: .prediction,
                              title: "\(alert.kind.rawValue.replacingOccurrences(of: "_", with: " ")) on \(alert.symbol.rawValue) over \(alert.horizon)",
                              message: "\(alert.message) (from the forecast of \(alert.raisedAt.iso8601); scored at \(alert.targetTime.iso8601))")
         }
-        _ = try await store.reconcileAlerts(observations, sources: [.prediction], at: now)
+        return try await store.reconcileAlerts(observations, sources: [.prediction], at: now).raised
     }
 
     /// The leadership that keeps two processes from turning the loop at once (two turns reading
@@ -85,13 +90,14 @@ public enum FeedbackCommands {
 
     /// One turn if no other process is turning the loop: nil when another one leads it. With
     /// `keep`, the leadership is kept for the next turn (a service); otherwise it is given up.
-    public static func exclusiveTurn(_ store: any Store & SecurityAlertStore, holder: String, now: Timestamp, lease: Duration, keep: Bool, judge: Bool = true)
+    public static func exclusiveTurn(_ store: any Store & SecurityAlertStore, holder: String, now: Timestamp, lease: Duration, keep: Bool, judge: Bool = true,
+                                     deliver: (@Sendable (StoredSecurityAlert) async -> Void)? = nil)
         async throws -> (FeedbackCycle.ScoringReport, [FeedbackCycle.TrialResult], FeedbackCycle.DecisionReport)? {
         guard try await store.acquireLeadership(name: leadershipName, holder: holder, until: now.adding(milliseconds: lease.wholeMilliseconds), at: now) else {
             return nil
         }
         do {
-            let result = try await turn(store, now: now, judge: judge)
+            let result = try await turn(store, now: now, judge: judge, deliver: deliver)
             if !keep { try await store.releaseLeadership(name: leadershipName, holder: holder) }
             return result
         } catch {
@@ -142,8 +148,9 @@ public enum FeedbackCommands {
     }
 
     /// Raises (or counts up) one WARNING alert per drifting stream, source `feedback`.
-    public static func raiseDriftAlerts(_ drifts: [FeedbackCycle.Drift], store: any SecurityAlertStore, now: Timestamp) async throws {
-        guard !drifts.isEmpty else { return }
+    @discardableResult
+    public static func raiseDriftAlerts(_ drifts: [FeedbackCycle.Drift], store: any SecurityAlertStore, now: Timestamp) async throws -> [StoredSecurityAlert] {
+        guard !drifts.isEmpty else { return [] }
         let observations = drifts.map { drift in
             AlertObservation(fingerprint: "drift:\(drift.symbol):\(drift.timeframe):\(drift.horizon)", level: .warning, source: .feedback,
                              title: "Forecast drift on \(drift.symbol) \(drift.horizon)",
@@ -151,7 +158,7 @@ public enum FeedbackCommands {
                                 + (drift.mostShiftedFeature.map { feature in "; most shifted feature since the champion's fit: \(feature) (PSI \(String(format: "%.2f", drift.mostShiftedFeaturePSI ?? 0)))" } ?? ""))
         }
         // No source is reconciled: a drift alert stays open until acknowledged; a new drift counts it up.
-        _ = try await store.reconcileAlerts(observations, sources: [], at: now)
+        return try await store.reconcileAlerts(observations, sources: [], at: now).raised
     }
 
     /// Re-tunes the thresholds now.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Logging
+import SecuritySupervisor
 import ServiceLifecycle
 import Storage
 import TradingCore
@@ -8,13 +9,16 @@ import TradingEngine
 
 /// The feedback loop inside serve and run: a scoring cycle every `interval` (forecasts whose
 /// horizon ended are scored, drift detectors fed, drifts raised as alerts, a `model_retraining`
-/// job queued per challenger in trial for a worker to judge), metrics updated.
+/// job queued per challenger in trial for a worker to judge), metrics updated, and each alert the
+/// turn raises (a drift, a P&L anomaly, a predictive alert) posted to the webhook.
 struct FeedbackService: Service {
     let store: SQLStore
     let interval: Duration
     let clock: any TradingClock
     let metrics: FeedbackMetrics
     let logger: Logger
+    /// Hands each alert the turn raises to the webhook (nil: none configured).
+    var deliver: (@Sendable (StoredSecurityAlert) async -> Void)?
 
     func run() async throws {
         let holder = "service-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
@@ -22,7 +26,8 @@ struct FeedbackService: Service {
             do {
                 let now = clock.now()
                 // One process turns the loop at a time; the others wait for it to stop.
-                guard let (report, trials, decisions) = try await FeedbackCommands.exclusiveTurn(store, holder: holder, now: now, lease: interval * 3, keep: true, judge: false) else {
+                guard let (report, trials, decisions) = try await FeedbackCommands.exclusiveTurn(store, holder: holder, now: now, lease: interval * 3, keep: true, judge: false,
+                                                                                                         deliver: deliver) else {
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                     continue
                 }

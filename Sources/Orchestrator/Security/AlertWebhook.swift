@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Logging
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -52,5 +53,24 @@ public struct AlertWebhook: Sendable {
             }
         }
         throw DeliveryError(description: "the alert webhook failed \(attempts) times (last: \(last))")
+    }
+}
+
+extension AlertWebhook {
+    /// What hands a newly raised alert to the configured webhook (`security.webhook_url`), off the
+    /// caller's path, logging a failed delivery; nil when no webhook is configured. Used by the
+    /// processes that raise alerts outside the supervisor's sweeps (the feedback loop's turn, the
+    /// system signatures).
+    static func delivery(_ configuration: OrchestratorConfiguration, logger: Logger) -> (@Sendable (StoredSecurityAlert) async -> Void)? {
+        guard let webhook = configuration.security.webhookURL.flatMap(URL.init(string:)).map(AlertWebhook.init(url:)) else { return nil }
+        return { @Sendable alert in
+            Task {
+                do {
+                    try await webhook.deliver(alert)
+                } catch {
+                    logger.warning("alert webhook delivery failed", metadata: ["alert_id": .stringConvertible(alert.id), "reason": .string(String(describing: error))])
+                }
+            }
+        }
     }
 }
