@@ -12,6 +12,12 @@ import Prediction
 ///   the h one-bar returns after t ≥ 1.5 σ_b(t).
 /// * `drawdown_risk` (risk): P(r_h ≤ −2 σ_b) ≥ 10 % under the forecast's Gaussian (about 2.3 % at
 ///   the recent scale). Event: the h-bar log return after t ≤ −2 σ_b(t).
+/// * `regime_change` (risk): the market regime of the closes (BULL or BEAR: the sign of the 50-bar
+///   log return, `MarketSignature`) is more likely than not to turn within the horizon under the
+///   forecast's Gaussian: the 50-bar window at t+h holds the known return from bar t+h−50 to t and
+///   the forecast r_h, so P(turn) = P(known + r_h ≤ 0) from BULL, P(known + r_h > 0) from BEAR.
+///   Only for h < 50 bars (beyond, the window at t+h is not the forecast's to say). Event: the
+///   regime at t+h differs from the regime at t.
 /// * `opportunity`: the direction model (not its baseline) gives P(up) ≥ ½ + the edge threshold,
 ///   the expected log return exceeds the round-trip cost, and the market regime of the closes is
 ///   BULL. Event: the h-bar log return after t exceeds the cost (it paid after costs).
@@ -20,6 +26,7 @@ public enum PredictiveAlertRules {
     public enum Kind: String, Sendable, CaseIterable, Codable {
         case volatilitySpike = "volatility_spike"
         case drawdownRisk = "drawdown_risk"
+        case regimeChange = "regime_change"
         case opportunity
 
         /// Risk alerts warn; an opportunity informs.
@@ -34,6 +41,10 @@ public enum PredictiveAlertRules {
     public static let drawdownScales = 2.0
     /// The probability of that loss that raises a drawdown alert.
     public static let drawdownProbability = 0.10
+    /// The bars whose log return's sign is the market regime (`MarketSignature.trendBars`).
+    public static let regimeBars = MarketSignature.trendBars
+    /// The probability of a turn of the regime that raises a regime-change alert.
+    public static let regimeChangeProbability = 0.5
     /// The round-trip cost an opportunity must beat (10 basis points, as the decision scoring).
     public static let cost = 0.001
     /// The smallest edge of P(up) over ½ an opportunity needs when no threshold is tuned.
@@ -75,6 +86,17 @@ public enum PredictiveAlertRules {
             found.append(Condition(kind: .drawdownRisk, scale: scale,
                                    message: String(format: "%.0f %% probability of a log return below %.4f (twice the recent scale) over the horizon", lossProbability * 100, -drawdownScales * scale)))
         }
+        if h < regimeBars, index >= regimeBars {
+            let bull = log(closes[index] / closes[index - regimeBars]) > 0
+            let known = log(closes[index] / closes[index + h - regimeBars])
+            let below = 0.5 * erfc(-((-known - mu) / sigma) / 2.0.squareRoot())
+            let turn = bull ? below : 1 - below
+            if turn >= regimeChangeProbability {
+                found.append(Condition(kind: .regimeChange, scale: scale,
+                                       message: String(format: "%.0f %% probability that the %d-bar trend turns %@ over the horizon (%+.4f of it known, expected %+.4f)",
+                                                       turn * 100, regimeBars, bull ? "from BULL to BEAR" : "from BEAR to BULL", known, mu)))
+            }
+        }
         let edge = max(edgeThreshold, minimumEdge)
         if directionFromModel, probabilityUp >= 0.5 + edge, mu > cost,
            MarketSignature(closes: closes[...index]).regime == "BULL" {
@@ -99,6 +121,9 @@ public enum PredictiveAlertRules {
             return (sum / Double(h)).squareRoot() * Double(h).squareRoot() >= spikeRatio * scale
         case .drawdownRisk:
             return r <= -drawdownScales * scale
+        case .regimeChange:
+            guard index >= regimeBars else { return nil }
+            return (log(closes[index + h] / closes[index + h - regimeBars]) > 0) != (log(closes[index] / closes[index - regimeBars]) > 0)
         case .opportunity:
             return r > cost
         }
@@ -129,6 +154,7 @@ public enum PredictiveAlertRules {
             let happened = switch kind {
             case .volatilitySpike: (max(0, squares[o + h] - squares[o]) / Double(h)).squareRoot() * Double(h).squareRoot() >= spikeRatio * scale
             case .drawdownRisk: move <= -drawdownScales * scale
+            case .regimeChange: (sums[o + h] - sums[o + h - regimeBars] > 0) != (sums[o] - sums[o - regimeBars] > 0)
             case .opportunity: move > cost
             }
             if happened { hits += 1 }

@@ -21,6 +21,10 @@ public struct SignatureAnomalyRule: Sendable, Hashable {
     public var minimumRatio: Double = 2
     /// The reference's share of operations counted slow.
     public var slowShare: Double = 0.05
+    /// "Slow" starts at 1 ms at the least, and is expected of at least a fifth of `slowShare` of the
+    /// operations: a route that answers in 50 µs is not slow at 200 µs, and a bucket that happens to
+    /// hold nearly the whole reference must not make a few scheduler hiccups look impossible.
+    public var minimumSlowMilliseconds: Double = 1
     /// A reference needs this much weight (operations, aged) to judge anything.
     public var minimumReferenceWeight: Double = 200
     /// A window needs this many operations for a verdict (fewer say nothing either way).
@@ -131,8 +135,11 @@ public struct SignatureAnomalyRule: Sendable, Hashable {
     /// with half an event added.
     private func expectations(_ reference: SystemSignatureCell) -> (errors: Double, slow: (boundary: Int, share: Double)?) {
         let errors = (reference.errors + 0.5) / (reference.weight + 1)
-        guard let boundary = reference.latency.tailBoundary(share: slowShare), boundary < LatencyHistogram.bucketCount - 1 else { return (errors, nil) }
-        return (errors, (boundary, (reference.latency.weight(above: boundary) + 0.5) / (reference.latency.total + 1)))
+        guard let tail = reference.latency.tailBoundary(share: slowShare) else { return (errors, nil) }
+        let boundary = max(tail, LatencyHistogram.bucket(milliseconds: minimumSlowMilliseconds))
+        guard boundary < LatencyHistogram.bucketCount - 1 else { return (errors, nil) }
+        let share = max((reference.latency.weight(above: boundary) + 0.5) / (reference.latency.total + 1), slowShare / 5)
+        return (errors, (boundary, share))
     }
 
     /// ln p when `events` of `operations` against `expected` is a finding; nil otherwise.

@@ -209,7 +209,7 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "scheduler.schedules_file", environment: "ORCHESTRATOR_SCHEDULER_SCHEDULES_FILE", defaultValue: "schedules.json (if present)", meaning: "JSON file {\"schedules\": [{\"name\", \"cron\" or \"every_seconds\", \"kind\", \"payload\"}]} of jobs the scheduler queues"),
         Setting(key: "feedback.optimize_interval_hours", environment: "ORCHESTRATOR_FEEDBACK_OPTIMIZE_INTERVAL_HOURS", defaultValue: "24", meaning: "hours between the built-in `feedback_optimize` jobs (schedule feedback-optimize) that re-tune the confidence thresholds, 0 to 720; 0 turns it off"),
         Setting(key: "feedback.retrain_interval_hours", environment: "ORCHESTRATOR_FEEDBACK_RETRAIN_INTERVAL_HOURS", defaultValue: "168", meaning: "hours between the built-in `model_retraining` jobs (schedule model-retraining) that put a challenger fitted on the newest bars in trial for every stream without one, 0 to 8760; 0 turns it off (drifts still start trials)"),
-        Setting(key: "feedback.signature_window_seconds", environment: "ORCHESTRATOR_FEEDBACK_SIGNATURE_WINDOW_SECONDS", defaultValue: "300", meaning: "seconds of each window in which every process counts its API routes, job runs and venue requests and judges them against their system signatures, 0 to 600; 0 keeps no signatures"),
+        Setting(key: "feedback.signature_window_seconds", environment: "ORCHESTRATOR_FEEDBACK_SIGNATURE_WINDOW_SECONDS", defaultValue: "300", meaning: "seconds of each window in which every process counts its API routes, job runs and venue requests and judges them against their system signatures, 0 to 300; 0 keeps no signatures"),
         Setting(key: "feedback.signature_half_life_days", environment: "ORCHESTRATOR_FEEDBACK_SIGNATURE_HALF_LIFE_DAYS", defaultValue: "7", meaning: "days after which an observation counts half in a system signature, 1 to 365"),
         Setting(key: "feedback.score_interval_seconds", environment: "ORCHESTRATOR_FEEDBACK_SCORE_INTERVAL_SECONDS", defaultValue: "60", meaning: "seconds between feedback scoring cycles of serve and run (forecasts whose horizon ended are scored, drift detectors fed), 0 to 86400; 0 turns them off"),
         Setting(key: "security.webhook_url", environment: "ORCHESTRATOR_SECURITY_WEBHOOK_URL", defaultValue: "(none)", meaning: "http(s) URL that receives each new alert as a JSON POST, retried 3 times"),
@@ -415,8 +415,9 @@ public enum ConfigurationLoader {
         configuration.feedbackScoreIntervalSeconds = try integer(reader, "feedback.score_interval_seconds", default: 60, range: 0...86_400)
         configuration.feedbackOptimizeIntervalHours = try integer(reader, "feedback.optimize_interval_hours", default: 24, range: 0...720)
         configuration.feedbackRetrainIntervalHours = try integer(reader, "feedback.retrain_interval_hours", default: 168, range: 0...8760)
-        // At most ten minutes: the supervisor's leader takes an observer's alerts unseen for ten minutes for abandoned.
-        configuration.signatureWindowSeconds = try integer(reader, "feedback.signature_window_seconds", default: 300, range: 0...600)
+        // At most five minutes: the supervisor's leader takes an observer's alerts unseen for ten minutes for abandoned,
+        // and a pass refreshes them once a window; a failed pass must not lose them.
+        configuration.signatureWindowSeconds = try integer(reader, "feedback.signature_window_seconds", default: 300, range: 0...300)
         configuration.signatureHalfLifeDays = try integer(reader, "feedback.signature_half_life_days", default: 7, range: 1...365)
         configuration.binance = try binance(reader)
         configuration.alpaca = try alpaca(reader)

@@ -51,6 +51,44 @@ struct PredictiveAlertRulesTests {
         #expect(found.contains { $0.kind == .opportunity } == holds)
     }
 
+    /// A market trending by `drift` a bar under alternating ±1 % moves: BULL for a positive drift.
+    static func trending(_ drift: Double, count: Int = 400) -> [Double] {
+        var closes = [100.0]
+        for index in 0..<count { closes.append(closes.last! * exp((index % 2 == 0 ? 0.01 : -0.01) + drift)) }
+        return closes
+    }
+
+    @Test("a regime change is raised when a turn of the 50-bar trend is more likely than not within the horizon, from either side", arguments: [
+        // (drift a bar, expected 4-bar return, holds). The 46 bars of the window at t+4 already closed return ±0.046: the turn
+        // is at r_4 = ∓0.046, and σ = 0.01 puts it 0.1 σ from the mean.
+        (0.001, -0.047, true), (0.001, -0.045, false), (-0.001, 0.047, true), (-0.001, 0.045, false),
+    ])
+    func regimeChange(drift: Double, mu: Double, holds: Bool) {
+        let closes = Self.trending(drift)
+        let found = PredictiveAlertRules.conditions(closes: closes, at: 399, bars: 4, expectedLogReturn: mu, volatility: 0.01,
+                                                    probabilityUp: 0.5, directionFromModel: false, edgeThreshold: 0)
+        #expect(found.contains { $0.kind == .regimeChange } == holds)
+        if holds { #expect(found.first { $0.kind == .regimeChange }?.message.contains(drift > 0 ? "from BULL to BEAR" : "from BEAR to BULL") == true) }
+    }
+
+    @Test("no regime change is claimed for a horizon of 50 bars or more: the window at its end is not the forecast's to say")
+    func regimeChangeNeedsAShortHorizon() {
+        let found = PredictiveAlertRules.conditions(closes: Self.trending(0.001), at: 399, bars: 50, expectedLogReturn: -1, volatility: 0.01,
+                                                    probabilityUp: 0.5, directionFromModel: false, edgeThreshold: 0)
+        #expect(!found.contains { $0.kind == .regimeChange })
+    }
+
+    @Test("a regime change happened when the 50-bar trend's sign at t + h differs from its sign at t")
+    func regimeChangeEvent() {
+        var closes = Self.trending(0.001)
+        #expect(PredictiveAlertRules.happened(.regimeChange, closes: closes, at: 395, bars: 4, scale: 0.01) == false)
+        // A 10 % fall in the four bars after bar 396: the window ending at bar 400 returns about 0.046 − 0.1 < 0.
+        closes = Array(closes.prefix(397))
+        for _ in 0..<4 { closes.append(closes.last! * exp(-0.025)) }
+        #expect(PredictiveAlertRules.happened(.regimeChange, closes: closes, at: 396, bars: 4, scale: 0.01) == true)
+        #expect(PredictiveAlertRules.happened(.regimeChange, closes: closes, at: 30, bars: 4, scale: 0.01) == nil, "no 50-bar trend yet")
+    }
+
     @Test("an event is judged on the h bars after the claim only, and not before they have all closed")
     func events() {
         var closes = Self.zigzag(0.01, count: 300)
@@ -71,7 +109,8 @@ struct PredictiveAlertRulesTests {
         // Alternating ±1 %: every 4-bar return is 0, never a drawdown of 2 scales, never above the cost; every 4-bar RMS equals
         // the scale, never 1.5 × it.
         let closes = Self.zigzag(0.01, count: 1000)
-        for kind in PredictiveAlertRules.Kind.allCases {
+        // (Not the regime: a 50-bar return of exactly zero has the sign of its rounding.)
+        for kind in PredictiveAlertRules.Kind.allCases where kind != .regimeChange {
             let rate = try #require(PredictiveAlertRules.baseRate(kind, closes: closes, before: 900, bars: 4))
             #expect(rate.rate == 0 && rate.origins == 900 - 4 - 250 + 1)
         }

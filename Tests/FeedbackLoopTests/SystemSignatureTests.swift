@@ -156,6 +156,49 @@ struct SystemSignatureTests {
         #expect(rule.verdict(window: Self.window(operations: 100, failed: 100), slot: SystemSignature.Slot(hour: 0, load: 0), signature: SystemSignature()) == .insufficient)
     }
 
+    @Test("half an event is expected of a signature that never failed: five failures of 20,000 against none of 5,000 are no finding")
+    func jeffreysSmoothing() {
+        var signature = SystemSignature()
+        let slot = SystemSignature.Slot(hour: 1, load: 1)
+        signature.add(Self.reference(operations: 5_000, errorShare: 0), at: slot)
+        // Unsmoothed, any failure against a share of 0 would have p = 0; smoothed, 5 against about 2 expected is ordinary.
+        #expect(SignatureAnomalyRule().verdict(window: Self.window(operations: 20_000, failed: 5), slot: slot, signature: signature) == .normal(.hourAndLoad))
+    }
+
+    @Test("a significant burst of fewer than five failures is no finding")
+    func minimumEvents() {
+        var signature = SystemSignature()
+        let slot = SystemSignature.Slot(hour: 1, load: 1)
+        signature.add(Self.reference(operations: 100_000, errorShare: 0), at: slot)
+        let rule = SignatureAnomalyRule()
+        // 4 of 20 against about 5e-6 expected: p ≈ 3e-18, but four events.
+        #expect(BinomialDistribution.upperTail(atLeast: 4, trials: 20, probability: 0.5 / 100_001) < rule.significance)
+        #expect(rule.verdict(window: Self.window(operations: 20, failed: 4), slot: slot, signature: signature) == .normal(.hourAndLoad))
+        guard case .anomalous = rule.verdict(window: Self.window(operations: 20, failed: 5), slot: slot, signature: signature) else {
+            Issue.record("five are a finding")
+            return
+        }
+    }
+
+    @Test("a route answering in 50 µs is not slow at 200 µs: slow starts at 1 ms, and is expected of at least 1 % of the answers")
+    func fastRoutes() {
+        var reference = SystemSignatureCell()
+        for _ in 0..<50_000 { reference.add(milliseconds: 0.05, failed: false) }
+        var signature = SystemSignature()
+        let slot = SystemSignature.Slot(hour: 1, load: 9)
+        signature.add(reference, at: slot)
+        var hiccups = SystemSignatureCell()
+        for index in 0..<30 { hiccups.add(milliseconds: index < 5 ? 0.2 : 0.05, failed: false) }
+        #expect(SignatureAnomalyRule().verdict(window: hiccups, slot: slot, signature: signature) == .normal(.hourAndLoad))
+        var slow = SystemSignatureCell()
+        for index in 0..<300 { slow.add(milliseconds: index < 60 ? 5 : 0.05, failed: false) }
+        guard case .anomalous(let findings) = SignatureAnomalyRule().verdict(window: slow, slot: slot, signature: signature) else {
+            Issue.record("a fifth of the answers at 5 ms is a finding")
+            return
+        }
+        #expect(findings.first?.slowerThanMilliseconds == LatencyHistogram.upperBoundsMilliseconds[LatencyHistogram.bucket(milliseconds: 1)])
+    }
+
     @Test("a signature that never failed still expects some failures: one failure of 500 is no finding")
     func neverFailedReference() {
         var signature = SystemSignature()

@@ -86,6 +86,29 @@ struct SystemSignatureKeeperTests {
         #expect(try await Self.openSignatureAlerts(store).count == 2)
     }
 
+    @Test("an anomaly open when the process restarts goes on: the same alert, not resolved, not posted again, and a window judges it as before")
+    func anomaliesSurviveARestart() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = SQLStore(database: try SQLiteDatabase(path: directory.file("orchestrator.sqlite")), clock: FixedClock())
+        try await store.migrate()
+        let process = Process(store: store, role: "api:8080")
+        for _ in 0..<3 { try await process.window() }
+        #expect(try await process.window(failed: 30).opened.count == 1)
+        let raised = try #require(try await Self.openSignatureAlerts(store).first)
+        let restarted = Process(store: store, role: "api:8080", start: process.clock.now())
+        // A first pass with nothing to judge: the carried-over anomaly stays open.
+        restarted.clock.advance(milliseconds: 300_000)
+        try await restarted.keeper.pass(now: restarted.clock.now())
+        #expect(try await Self.openSignatureAlerts(store).map(\.id) == [raised.id])
+        #expect(try await restarted.window(failed: 30).opened.isEmpty)
+        let still = try await Self.openSignatureAlerts(store)
+        #expect(still.map(\.id) == [raised.id] && still.first?.message.contains("30 of 120 failed") == true)
+        #expect(restarted.deliveries.fingerprints.withLock { $0 }.isEmpty, "not posted again")
+        #expect(try await restarted.window().resolved.count == 1)
+        #expect(try await Self.openSignatureAlerts(store).isEmpty)
+    }
+
     @Test("a store that fails keeps the windows for the next pass")
     func failedReadKeepsWindows() async throws {
         let directory = try TemporaryDirectory()

@@ -45,6 +45,10 @@ actor SystemSignatureKeeper {
     func pass(now: Timestamp) async throws -> SystemSignatureMonitor.Report {
         if !loaded {
             monitor.load(try await store.systemSignatureCells(kind: nil))
+            // The anomalies this process had open before it stopped go on: not resolved and raised (and posted) again.
+            let mine = try await store.securityAlerts(includeResolved: false, limit: 10_000)
+                .filter { $0.source == .signature && $0.host == alertObserver.host && $0.role == alertObserver.role }
+            monitor.restore(mine.compactMap(Self.anomaly))
             loaded = true
             lastRefresh = now
         } else if now.millisecondsSinceEpoch - lastRefresh.millisecondsSinceEpoch >= refreshMilliseconds {
@@ -76,10 +80,23 @@ actor SystemSignatureKeeper {
         return report
     }
 
+    /// The open anomaly an alert of ours stands for (its fingerprint names the subject; its level
+    /// and title, which `alert` writes, what it is about); nil for one that is not ours.
+    static func anomaly(_ alert: StoredSecurityAlert) -> SystemSignatureMonitor.OpenAnomaly? {
+        let parts = alert.fingerprint.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "signature", let kind = SystemSubjectKind(rawValue: String(parts[1])), !parts[2].isEmpty else { return nil }
+        var kinds: Set<SignatureAnomalyRule.FindingKind> = []
+        if alert.level == .error { kinds.insert(.errors) }
+        if alert.title.hasSuffix("latency out of its signature") { kinds.insert(.latency) }
+        guard !kinds.isEmpty else { return nil }
+        return SystemSignatureMonitor.OpenAnomaly(key: SystemSignatureMonitor.Key(kind: kind, subject: String(parts[2])), since: alert.firstSeen,
+                                                  lastEvidence: alert.lastSeen, kinds: kinds)
+    }
+
     /// The supervisor alert of an open anomaly: ERROR when failures rose, WARNING for latency alone.
     static func alert(_ anomaly: SystemSignatureMonitor.OpenAnomaly) -> AlertObservation {
-        let failing = anomaly.findings.contains { $0.kind == .errors }
-        let what = anomaly.findings.map(\.kind.rawValue).sorted().joined(separator: " and ")
+        let failing = anomaly.shares.keys.contains(.errors)
+        let what = anomaly.shares.keys.map(\.rawValue).sorted().joined(separator: " and ")
         let range = SystemSignature.loadRange(level: anomaly.slot.load)
         let basis = anomaly.findings.first?.basis ?? .all
         let compared = switch basis {
@@ -89,11 +106,13 @@ actor SystemSignatureKeeper {
         case .load: "its signature under this load at any hour"
         case .all: "its whole signature"
         }
+        let message = anomaly.findings.isEmpty
+            ? "carried over from before this process restarted, not judged again yet; last seen in the window ending \(anomaly.lastEvidence.iso8601); out since \(anomaly.since.iso8601)"
+            : anomaly.findings.map(\.summary).joined(separator: "; ")
+                + " — in the window ending \(anomaly.lastEvidence.iso8601), at \(String(format: "%g", range.from))–\(String(format: "%g", range.to)) operations a minute, "
+                + "compared with \(compared); out since \(anomaly.since.iso8601)"
         return AlertObservation(
             fingerprint: "signature:\(anomaly.key.kind.rawValue):\(anomaly.key.subject)", level: failing ? .error : .warning, source: .signature,
-            title: "\(anomaly.key.kind.rawValue) \(anomaly.key.subject): \(what) out of its signature",
-            message: anomaly.findings.map(\.summary).joined(separator: "; ")
-                + " — in the window ending \(anomaly.lastEvidence.iso8601), at \(String(format: "%g", range.from))–\(String(format: "%g", range.to)) operations a minute, "
-                + "compared with \(compared); out since \(anomaly.since.iso8601)")
+            title: "\(anomaly.key.kind.rawValue) \(anomaly.key.subject): \(what) out of its signature", message: message)
     }
 }

@@ -34,11 +34,15 @@ public final class SystemObservations: Sendable {
     public static let maximumClosedWindows = 20_000
     private let clock: @Sendable () -> Timestamp
     private let state = Mutex(State())
+    /// When counting began: the first window is covered only from then (its load is its
+    /// operations over the minutes counted, not over the whole window).
+    private let started: Int64
 
     /// Counts in windows of `windowSeconds`, timed by `clock` (the wall clock in production).
     public init(windowSeconds: Int, clock: @escaping @Sendable () -> Timestamp) {
         windowMilliseconds = Int64(max(windowSeconds, 1)) * 1_000
         self.clock = clock
+        started = clock().millisecondsSinceEpoch
     }
 
     /// Counts one operation that took `duration`, now. The subject is `subject`, or `subject
@@ -85,7 +89,8 @@ public final class SystemObservations: Sendable {
     private func roll(_ state: inout State, to start: Int64) {
         guard let current = state.windowStart else { state.windowStart = start; return }
         guard start > current else { return }
-        let minutes = Double(windowMilliseconds) / 60_000
+        let covered = min(windowMilliseconds, max(current + windowMilliseconds - max(started, current), 1_000))
+        let minutes = Double(covered) / 60_000
         var perKind: [SystemSubjectKind: Double] = [:]
         for (key, cell) in state.open { perKind[key.kind, default: 0] += cell.weight }
         // By name: `GET` with `/a` and `GET /a` recorded whole are one subject.
