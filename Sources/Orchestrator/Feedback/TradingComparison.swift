@@ -1,3 +1,4 @@
+import Analytics
 import FeedbackLoop
 import Foundation
 import PortfolioOptimizer
@@ -153,17 +154,13 @@ public enum TradingComparison {
         for (symbol, index, claim) in claims where index + request.rebalanceEvery < closes[symbol]!.count {
             scores.append(ForecastOutcome(claim: claim, realisedLogReturn: log(closes[symbol]![index + request.rebalanceEvery] / closes[symbol]![index])).logScore)
         }
+        // Sharpe and drawdown by the reference-checked analytics (empyrical's conventions), over the step returns.
         let returns = zip(equity.dropFirst(), equity).map { $0 / $1 - 1 }
-        let mean = returns.reduce(0, +) / Double(max(returns.count, 1))
-        let deviation = (returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(returns.count - 1, 1))).squareRoot()
         let perYear = timeframe == .oneDay ? 252 : 365 * 86_400_000.0 / Double(timeframe.milliseconds)
-        var peak = equity.first ?? 1, drawdown = 0.0
-        for value in equity {
-            peak = max(peak, value)
-            drawdown = max(drawdown, 1 - value / peak)
-        }
-        return Arm(name: name, totalReturn: (equity.last ?? 1) / (equity.first ?? 1) - 1, sharpe: deviation > 0 ? mean / deviation * perYear.squareRoot() : 0,
-                   maximumDrawdown: drawdown, fills: fills, meanLogScore: scores.reduce(0, +) / Double(max(scores.count, 1)), forecastsScored: scores.count,
+        let metrics = try? PerformanceAnalytics.metrics(returns: returns, options: MetricsOptions(periodsPerYear: perYear))
+        let sharpe = metrics.map { $0.sharpeRatio.isFinite ? $0.sharpeRatio : 0 } ?? 0
+        return Arm(name: name, totalReturn: (equity.last ?? 1) / (equity.first ?? 1) - 1, sharpe: sharpe,
+                   maximumDrawdown: -(metrics?.maxDrawdown ?? 0), fills: fills, meanLogScore: scores.reduce(0, +) / Double(max(scores.count, 1)), forecastsScored: scores.count,
                    haltedAtStart: haltedAtStart, haltedBars: haltedBars)
     }
 }
