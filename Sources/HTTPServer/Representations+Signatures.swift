@@ -10,6 +10,14 @@ extension Representations {
         public let subject: String
         public let observers: Int
         public let signature: SystemSignature
+
+        /// The fingerprint of its anomalies' alerts.
+        public var alertFingerprint: String { SystemSignatureMonitor.Key(kind: kind, subject: subject).alertFingerprint }
+    }
+
+    /// The open alerts of anomalies against the system signatures, by fingerprint (one per process that saw it).
+    public static func signatureAnomalies(_ security: any SecurityAlertStore) async throws -> [String: [StoredSecurityAlert]] {
+        Dictionary(grouping: try await security.securityAlerts(includeResolved: false, limit: 10_000).filter { $0.source == .signature }, by: \.fingerprint)
     }
 
     /// Every subject's signature from the stored cells (of one kind when given), aged to `now`,
@@ -68,14 +76,13 @@ extension Representations {
     public static func systemSignatures(_ store: any SystemSignatureStore, security: any SecurityAlertStore, kind: SystemSubjectKind?, limit: Int,
                                         now: Timestamp, halfLifeDays: Int) async throws -> JSONValue {
         let subjects = subjectSignatures(try await store.systemSignatureCells(kind: kind), now: now, halfLifeDays: halfLifeDays)
-        let open = try await security.securityAlerts(includeResolved: false, limit: 10_000).filter { $0.source == .signature }
-        let anomalies = Dictionary(grouping: open, by: \.fingerprint)
+        let anomalies = try await signatureAnomalies(security)
         return [
             "generated_at": .string(now.iso8601),
             "half_life_days": .int(halfLifeDays),
             "subjects": .int(subjects.count),
             "signatures": .array(subjects.prefix(limit).map { subject in
-                subjectSignature(subject, anomalies: anomalies["signature:\(subject.kind.rawValue):\(subject.subject)"] ?? [])
+                subjectSignature(subject, anomalies: anomalies[subject.alertFingerprint] ?? [])
             }),
         ]
     }

@@ -44,9 +44,7 @@ public enum ServeCommand {
         let metrics = HTTPMetrics(registry: registry, observations: observations)
         var supervisor: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var sweeper: SecuritySweeper?
-        // The port tells two processes of one role on one host apart, and stays the same across
-        // restarts; a port the system picks (0) is not known yet, so the process id stands in.
-        let instance = configuration.port == 0 ? "pid\(ProcessInfo.processInfo.processIdentifier)" : String(configuration.port)
+        let instance = instanceName(port: configuration.port)
         if let observations {
             supervisor.append(signatureService(store: store, observations: observations, configuration: configuration, role: "\(role):\(instance)", logger: logger))
         }
@@ -86,6 +84,13 @@ public enum ServeCommand {
             logger: logger))
         try await group.run()
         logger.info("stopped")
+    }
+
+    /// What tells two processes of one role on one host apart: the port, which stays the same across
+    /// restarts; without one, or with a port the system picks (0, not known yet), the process id.
+    static func instanceName(port: Int?) -> String {
+        guard let port, port != 0 else { return "pid\(ProcessInfo.processInfo.processIdentifier)" }
+        return String(port)
     }
 
     /// The counts of this process's system signatures, on the wall clock; nil when they are off.

@@ -222,6 +222,16 @@ struct SystemSignatureMonitorTests {
         return Array(byKey.values)
     }
 
+    @Test("a subject's alert fingerprint names it back; other fingerprints name none", arguments: [
+        ("signature:route:GET /api/v1/a:b", "GET /api/v1/a:b"), ("prediction:regime_change:BTC-USD:1h:4h", nil), ("signature:queue:x", nil),
+        ("signature:route:", nil), ("signature:route", nil),
+    ] as [(String, String?)])
+    func alertFingerprints(fingerprint: String, subject: String?) {
+        let key = SystemSignatureMonitor.Key(alertFingerprint: fingerprint)
+        #expect(key?.subject == subject)
+        if let key { #expect(key.alertFingerprint == fingerprint) }
+    }
+
     @Test("weights halve every half-life")
     func ageing() {
         let start = Timestamp(millisecondsSinceEpoch: 0)

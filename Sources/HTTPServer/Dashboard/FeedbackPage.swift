@@ -88,7 +88,7 @@ enum FeedbackPage {
     /// hour of the day as a heat map (each row against its own median hour: where its slow hours are).
     static func signatures(store: any Store, security: any SecurityAlertStore, now: Timestamp, halfLifeDays: Int) async throws -> String {
         let subjects = Representations.subjectSignatures(try await store.systemSignatureCells(kind: nil), now: now, halfLifeDays: halfLifeDays)
-        let open = try await security.securityAlerts(includeResolved: false, limit: 10_000).filter { $0.source == .signature }
+        let anomalies = try await Representations.signatureAnomalies(security)
         var html = "<h2>System signatures</h2>"
         guard !subjects.isEmpty else {
             return html + "<p class=\"note\">No signature yet: every process counts its API routes, job runs and venue requests and learns them each <code>feedback.signature_window_seconds</code>.</p>"
@@ -97,7 +97,7 @@ enum FeedbackPage {
         html += HTML.table(columns: ["Kind", "Subject", "Operations", "Success %", "p50 ms", "p95 ms", "p99 ms", "Anomaly"],
                            rows: subjects.prefix(signaturesShown).map { subject in
                                let overall = subject.signature.overall
-                               let anomaly = open.filter { $0.fingerprint == "signature:\(subject.kind.rawValue):\(subject.subject)" }
+                               let anomaly = (anomalies[subject.alertFingerprint] ?? [])
                                    .map { "\($0.level.rawValue) on \($0.host) (\($0.role)): \($0.message)" }.joined(separator: "; ")
                                return [subject.kind.rawValue, subject.subject, String(format: "%.0f", overall.weight),
                                        overall.successRate.map { String(format: "%.2f", $0 * 100) } ?? "—",

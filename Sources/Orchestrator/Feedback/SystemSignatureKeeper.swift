@@ -83,14 +83,12 @@ actor SystemSignatureKeeper {
     /// The open anomaly an alert of ours stands for (its fingerprint names the subject; its level
     /// and title, which `alert` writes, what it is about); nil for one that is not ours.
     static func anomaly(_ alert: StoredSecurityAlert) -> SystemSignatureMonitor.OpenAnomaly? {
-        let parts = alert.fingerprint.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "signature", let kind = SystemSubjectKind(rawValue: String(parts[1])), !parts[2].isEmpty else { return nil }
+        guard let key = SystemSignatureMonitor.Key(alertFingerprint: alert.fingerprint) else { return nil }
         var kinds: Set<SignatureAnomalyRule.FindingKind> = []
         if alert.level == .error { kinds.insert(.errors) }
         if alert.title.hasSuffix("latency out of its signature") { kinds.insert(.latency) }
         guard !kinds.isEmpty else { return nil }
-        return SystemSignatureMonitor.OpenAnomaly(key: SystemSignatureMonitor.Key(kind: kind, subject: String(parts[2])), since: alert.firstSeen,
-                                                  lastEvidence: alert.lastSeen, kinds: kinds)
+        return SystemSignatureMonitor.OpenAnomaly(key: key, since: alert.firstSeen, lastEvidence: alert.lastSeen, kinds: kinds)
     }
 
     /// The supervisor alert of an open anomaly: ERROR when failures rose, WARNING for latency alone.
@@ -112,7 +110,7 @@ actor SystemSignatureKeeper {
                 + " — in the window ending \(anomaly.lastEvidence.iso8601), at \(String(format: "%g", range.from))–\(String(format: "%g", range.to)) operations a minute, "
                 + "compared with \(compared); out since \(anomaly.since.iso8601)"
         return AlertObservation(
-            fingerprint: "signature:\(anomaly.key.kind.rawValue):\(anomaly.key.subject)", level: failing ? .error : .warning, source: .signature,
+            fingerprint: anomaly.key.alertFingerprint, level: failing ? .error : .warning, source: .signature,
             title: "\(anomaly.key.kind.rawValue) \(anomaly.key.subject): \(what) out of its signature", message: message)
     }
 }

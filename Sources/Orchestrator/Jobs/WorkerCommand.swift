@@ -21,7 +21,7 @@ public enum WorkerCommand {
         worker.observations = observations
         let signatures = observations.map {
             [ServeCommand.signatureService(store: store, observations: $0, configuration: configuration,
-                                           role: "worker:\(port.map(String.init) ?? "pid\(ProcessInfo.processInfo.processIdentifier)")", logger: logger)]
+                                           role: "worker:\(ServeCommand.instanceName(port: port))", logger: logger)]
         } ?? []
         announce("Worker \(name): \(concurrency) at a time, kinds \(JobKinds.names.sorted().joined(separator: ", ")).")
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

@@ -58,9 +58,8 @@ public struct AlertWebhook: Sendable {
 
 extension AlertWebhook {
     /// What hands a newly raised alert to the configured webhook (`security.webhook_url`), off the
-    /// caller's path, logging a failed delivery; nil when no webhook is configured. Used by the
-    /// processes that raise alerts outside the supervisor's sweeps (the feedback loop's turn, the
-    /// system signatures).
+    /// caller's path, logging a failed delivery; nil when no webhook is configured. Every raiser of
+    /// alerts uses it: the supervisor's sweeps, the feedback loop's turn, the system signatures.
     static func delivery(_ configuration: OrchestratorConfiguration, logger: Logger) -> (@Sendable (StoredSecurityAlert) async -> Void)? {
         guard let webhook = configuration.security.webhookURL.flatMap(URL.init(string:)).map(AlertWebhook.init(url:)) else { return nil }
         return { @Sendable alert in

@@ -23,7 +23,8 @@ public actor SecuritySweeper {
     let logger: Logger
     let clock: any TradingClock
     let metrics: SecurityMetrics?
-    let webhook: AlertWebhook?
+    /// Posts a new alert to the configured webhook (nil: none).
+    let webhookDelivery: (@Sendable (StoredSecurityAlert) async -> Void)?
     /// This process as the observer of its alerts.
     public let observer: AlertObserver
     /// This process's name in the leadership.
@@ -62,7 +63,7 @@ public actor SecuritySweeper {
         self.logger = logger
         self.clock = clock
         self.metrics = metrics
-        webhook = configuration.security.webhookURL.flatMap(URL.init(string:)).map(AlertWebhook.init(url:))
+        webhookDelivery = AlertWebhook.delivery(configuration, logger: logger)
         observer = AlertObserver(host: ProcessInfo.processInfo.hostName, role: role)
         holder = ProcessName.of(role: role)
         httpErrors = requestTotals.map { SystemProbes.HTTPErrors(totals: $0) }
@@ -235,16 +236,7 @@ public actor SecuritySweeper {
         }
         logger.log(level: level, "alert raised", metadata: ["alert_id": .stringConvertible(alert.id), "alert_level": .string(alert.level.rawValue),
                                                            "source": .string(alert.source.rawValue), "title": .string(alert.title)])
-        if let webhook {
-            let logger = logger
-            Task {
-                do {
-                    try await webhook.deliver(alert)
-                } catch {
-                    logger.warning("alert webhook delivery failed", metadata: ["alert_id": .stringConvertible(alert.id), "reason": .string(String(describing: error))])
-                }
-            }
-        }
+        await webhookDelivery?(alert)
         let action = configuration.security.riskAction
         guard alert.level.canActOnTrading, action != "none" else { return }
         do {

@@ -36,6 +36,16 @@ public struct SystemSignatureMonitor: Sendable {
         }
 
         public static func < (lhs: Key, rhs: Key) -> Bool { (lhs.kind, lhs.subject) < (rhs.kind, rhs.subject) }
+
+        /// The fingerprint of the supervisor alert of its anomaly: `signature:<kind>:<subject>`.
+        public var alertFingerprint: String { "signature:\(kind.rawValue):\(subject)" }
+
+        /// The subject an alert fingerprint names; nil for a fingerprint that is not a signature's.
+        public init?(alertFingerprint: String) {
+            let parts = alertFingerprint.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0] == "signature", let kind = SystemSubjectKind(rawValue: String(parts[1])), !parts[2].isEmpty else { return nil }
+            self.init(kind: kind, subject: String(parts[2]))
+        }
     }
 
     /// A subject out of its signature.
