@@ -223,6 +223,7 @@ let package = Package(
             name: "BinanceStub",
             dependencies: [
                 "TradingCore",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -238,6 +239,7 @@ let package = Package(
             name: "AlpacaStub",
             dependencies: [
                 "TradingCore",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Synchronization
+import TestSupport
 
 /// The stub broker served on 127.0.0.1 (a free port): the Trading API v2 and market-data REST
 /// subset the connector uses, every request routed by its raw path (Alpaca's
@@ -41,7 +42,8 @@ public final class AlpacaStubServer: Sendable {
         }, configuration: .init(address: .hostname("127.0.0.1", port: requestedPort)),
                                       onServerRunning: { [self] channel in boundPort.withLock { $0 = channel.localAddress?.port ?? 0 } },
                                       logger: logger)
-        task.withLock { $0 = Task { try await application.runService() } }
+        // On threads of its own: see StubExecutor.
+        task.withLock { $0 = Task(executorPreference: StubExecutor.shared) { try await application.runService() } }
         let deadline = ContinuousClock.now + .seconds(60)
         while port == 0 {
             guard ContinuousClock.now < deadline else { throw StubError(description: "the stub did not start within 60 s") }
@@ -66,7 +68,7 @@ public final class AlpacaStubServer: Sendable {
             var authorized = false
             var listener: Int?
             var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-            defer { if let listener { Task { await broker.stopListening(listener) } } }
+            defer { if let listener { Task(executorPreference: StubExecutor.shared) { await broker.stopListening(listener) } } }
             func send(_ text: String) async throws {
                 if await broker.binaryFrames { try await outbound.write(.binary(ByteBuffer(string: text))) } else { try await outbound.write(.text(text)) }
             }
@@ -84,7 +86,7 @@ public final class AlpacaStubServer: Sendable {
                     let binary = await broker.binaryFrames
                     // The broker's frames go out from a task of their own; when the broker drops the
                     // connection (its frames end), the socket is closed.
-                    let sender = Task {
+                    let sender = Task(executorPreference: StubExecutor.shared) {
                         for await frame in frames {
                             try? await outbound.write(binary ? .binary(ByteBuffer(string: frame)) : .text(frame))
                         }
@@ -125,7 +127,7 @@ public final class AlpacaStubServer: Sendable {
                     subscriber = id
                     let list = symbols.sorted().map { "\"\($0)\"" }.joined(separator: ",")
                     try await outbound.write(.text("[{\"T\":\"subscription\",\"trades\":[],\"quotes\":[],\"bars\":[\(list)]}]"))
-                    let sender = Task {
+                    let sender = Task(executorPreference: StubExecutor.shared) {
                         for await frame in frames { try? await outbound.write(.text(frame)) }
                         try? await outbound.close(.goingAway, reason: "dropped by the stub")
                     }

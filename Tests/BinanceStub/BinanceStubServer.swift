@@ -6,6 +6,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Synchronization
+import TestSupport
 
 /// The stub exchange served on 127.0.0.1 (a free port): the REST subset the connector uses, with
 /// signatures (HMAC-SHA256 and Ed25519), `recvWindow` and weights checked as the documentation
@@ -37,7 +38,8 @@ public final class BinanceStubServer: Sendable {
         }, configuration: .init(address: .hostname("127.0.0.1", port: requestedPort)),
                                       onServerRunning: { [self] channel in boundPort.withLock { $0 = channel.localAddress?.port ?? 0 } },
                                       logger: logger)
-        task.withLock { $0 = Task { try await application.runService() } }
+        // On threads of its own: see StubExecutor.
+        task.withLock { $0 = Task(executorPreference: StubExecutor.shared) { try await application.runService() } }
         // Generous: the whole suite runs in parallel on two cores.
         let deadline = ContinuousClock.now + .seconds(60)
         while port == 0 {

@@ -123,7 +123,7 @@ struct MonitoringConfigTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let webhook = WebhookStub()
-        let server = Task { try await webhook.application(failures: 0).runService() }
+        let server = Task(executorPreference: StubExecutor.shared) { try await webhook.application(failures: 0).runService() }
         defer { server.cancel() }
         while webhook.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
         let listening = webhook.port.withLock { $0 }

@@ -37,7 +37,7 @@ final class OSVBucketStub: Sendable {
 
     /// Runs `body` with the stub listening; its argument is the base URL.
     func serving(_ body: (String) async throws -> Void) async throws {
-        let server = Task { try await application().runService() }
+        let server = Task(executorPreference: StubExecutor.shared) { try await self.application().runService() }
         defer { server.cancel() }
         while port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
         try await body("http://127.0.0.1:\(port.withLock { $0 })")

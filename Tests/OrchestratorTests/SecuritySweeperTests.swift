@@ -41,7 +41,7 @@ struct SecuritySweeperTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let stub = WebhookStub()
-        let server = Task { try await stub.application(failures: 1).runService() }
+        let server = Task(executorPreference: StubExecutor.shared) { try await stub.application(failures: 1).runService() }
         defer { server.cancel() }
         while stub.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
         let listening = stub.port.withLock { $0 }
