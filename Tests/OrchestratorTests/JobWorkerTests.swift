@@ -3,7 +3,6 @@ import Logging
 @testable import Orchestrator
 import Prediction
 import Storage
-import Synchronization
 import TestSupport
 import Testing
 import TradingCore
@@ -24,20 +23,6 @@ struct JobWorkerTests {
             throw error
         }
         try await store.close()
-    }
-
-    @Test("jobs run on the background threads, not on the cooperative pool the trading loop and the API share")
-    func jobsRunOffThePool() async throws {
-        try await Self.withStore(clock: FixedClock()) { (store: SQLStore, _: TemporaryDirectory) async throws in
-            let now = Timestamp(millisecondsSinceEpoch: 0)
-            for _ in 0..<3 { _ = try await store.enqueue(NewJob(kind: "where", payload: "{}", runAt: now), at: now) }
-            let places = Mutex<[Bool]>([])
-            let worker = JobWorker(store: store, name: "test-worker", concurrency: 3,
-                                   handlers: [JobHandler(kind: "where") { _ in places.withLock { $0.append(ThreadPoolExecutor.background.runsCallingThread) }; return "{}" }],
-                                   clock: FixedClock(), logger: Logger(label: "worker"))
-            #expect(try await worker.runOnce() == 3)
-            #expect(places.withLock { $0 } == [true, true, true])
-        }
     }
 
     @Test("a worker runs a queued backtest to the same result as the backtester, and a job that cannot run goes dead with its error")

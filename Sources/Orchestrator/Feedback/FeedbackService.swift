@@ -26,18 +26,15 @@ struct FeedbackService: Service {
             do {
                 let now = clock.now()
                 // One process turns the loop at a time; the others wait for it to stop.
-                // Off the cooperative pool, behind the trading loop and the API: a turn scores and fits.
-                let turn = try await withTaskExecutorPreference(ThreadPoolExecutor.background) {
-                    try await FeedbackCommands.exclusiveTurn(store, holder: holder, now: now, lease: interval * 3, keep: true, judge: false, deliver: deliver)
-                }
-                guard let (report, trials, decisions) = turn else {
+                guard let (report, trials, decisions) = try await FeedbackCommands.exclusiveTurn(store, holder: holder, now: now, lease: interval * 3, keep: true, judge: false,
+                                                                                                         deliver: deliver) else {
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                     continue
                 }
                 metrics.record(report, recent: try await store.outcomes(limit: 5000), thresholds: try await store.thresholds())
                 // The status and performance documents of the new state, so the routes read them instead of the outcomes.
                 do {
-                    try await withTaskExecutorPreference(ThreadPoolExecutor.background) { try await FeedbackSummaries.refresh(store) }
+                    try await FeedbackSummaries.refresh(store)
                 } catch {
                     logger.warning("feedback documents not refreshed; the routes compute them", metadata: ["reason": .string(String(describing: error))])
                 }

@@ -115,9 +115,7 @@ public struct JobWorker: Service {
         guard let handler = handlers[job.kind] else { return nil }
         let start = ContinuousClock.now
         do {
-            // Off the cooperative pool: a job computes for long stretches (a challenger's fit and
-            // shadow period, a backtest), which would leave the trading loop and the API one thread.
-            let result = try await withTaskExecutorPreference(ThreadPoolExecutor.background) { try await handler.run(job) }
+            let result = try await handler.run(job)
             observations?.record(.job, subject: job.kind, duration: ContinuousClock.now - start, failed: false)
             return result
         } catch {

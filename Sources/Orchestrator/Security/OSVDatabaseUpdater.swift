@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import SecuritySupervisor
-import TradingEngine
 import TradingCore
 
 /// `orchestrator scan update`: fetches OSV's per-ecosystem archives (`<base>/<ecosystem>/all.zip`,

@@ -223,11 +223,7 @@ public struct ForecastAllocationPolicy: AllocationPolicy {
     private mutating func startBackgroundFit(as time: Timestamp, bars: [Symbol: PointInTimeBars]) {
         let running = RunningFit()
         let caches = featureRows, horizons = fittedHorizons(bars), window = historyWindow
-        // On a thread of its own at a lower priority: a task would hold one of the cooperative
-        // threads (one per core) for the whole fit, and the decision path would wait for the other.
-        BlockingWork.start(priority: .background) {
-            running.finish(Self.fitted(as: time, bars: bars, window: window, caches: caches, horizons: horizons, parallel: false))
-        }
+        Task.detached(priority: .utility) { running.finish(Self.fitted(as: time, bars: bars, window: window, caches: caches, horizons: horizons, parallel: false)) }
         runningFit = running
     }
 
