@@ -177,7 +177,7 @@ public enum RunCommand {
         try await ServeCommand.run(configuration, logger: logger, announce: announce, venueStatus: venueStatus, clock: clock, role: "run",
                                     observations: observations) { store, registry, clock in
             var options = options
-            var live: AsyncStream<[Symbol: Bar]>?
+            var live: AsyncStream<LiveBarGroup.Arrival>?
             if let wiring {
                 let symbols = try options.symbols.map { text -> Symbol in
                     guard let symbol = Symbol(text) else { throw RunError(description: "\(text) is not a valid symbol") }

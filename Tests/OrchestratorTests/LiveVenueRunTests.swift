@@ -124,6 +124,10 @@ struct LiveVenueRunTests {
         let orders = try #require(venues["orders"] as? [String: Any], "\(venues)")
         let reconciliation = try #require(orders["last_reconciliation"] as? [String: Any], "\(orders)")
         #expect(venues["venue"] as? String == "binance" && reconciliation["orders_found"] as? Int == 1 && reconciliation["clean"] as? Bool == true, "\(venues)")
+        // The live bar that ordered is timed from the feed too: never less than from its arrival at the loop.
+        let latency = try #require(orders["decision_latency_ms"] as? [String: Any], "\(orders)")
+        let fromFeed = try #require(latency["from_feed_p99"] as? Double), sending = try #require(latency["sending_p99"] as? Double)
+        #expect((latency["samples"] as? Int ?? 0) >= 1 && fromFeed >= sending && sending > 0, "\(latency)")
         // The metrics are taken from the status each second.
         var exposition = ""
         let metricsDeadline = Date().addingTimeInterval(30)

@@ -45,7 +45,9 @@ enum VenueRoutes: RouteGroup {
             ("decision_latency_ms", Schema.nullable(Schema.object([
                 ("samples", Schema.integer), ("step_p50", Schema.number), ("step_p99", Schema.number), ("stored_p50", Schema.number),
                 ("stored_p99", Schema.number), ("sending_p50", Schema.number), ("sending_p99", Schema.number),
-            ]), description: "Of the last live bars that ordered: from the bar reaching the loop to the step computed, stored, and its orders handed to the venue.")),
+                ("from_feed_p50", Schema.number), ("from_feed_p99", Schema.number),
+            ]), description: "Of the last live bars that ordered: from the bar reaching the loop to the step computed, stored, and its orders handed to the venue; "
+                + "from_feed_* from the feed completing the bar's group (its last symbol's closing bar) to its orders handed to the venue.")),
             ("last_reconciliation", Schema.nullable(Schema.object([
                 ("time", Schema.dateTime), ("orders_in_flight", Schema.integer), ("orders_found", Schema.integer),
                 ("orders_never_placed", Schema.integer), ("fills_booked", Schema.integer), ("clean", Schema.boolean),
@@ -89,6 +91,7 @@ enum VenueRoutes: RouteGroup {
                     ("samples", .integer(Int64(latency.samples))), ("step_p50", .number(latency.stepP50)), ("step_p99", .number(latency.stepP99)),
                     ("stored_p50", .number(latency.storedP50)), ("stored_p99", .number(latency.storedP99)),
                     ("sending_p50", .number(latency.sendingP50)), ("sending_p99", .number(latency.sendingP99)),
+                    ("from_feed_p50", .number(latency.fromFeedP50)), ("from_feed_p99", .number(latency.fromFeedP99)),
                 ])
             } ?? .null),
             ("last_reconciliation", activity.lastReconciliation.map { result in

@@ -43,8 +43,8 @@ struct LiveBarBridge: Sendable {
     }
 
     /// Groups of closed bars for the loop, each stored first; ends when the task is cancelled.
-    func groups(after last: [Symbol: Timestamp]) async -> AsyncStream<[Symbol: Bar]> {
-        let (stream, continuation) = AsyncStream<[Symbol: Bar]>.makeStream()
+    func groups(after last: [Symbol: Timestamp]) async -> AsyncStream<LiveBarGroup.Arrival> {
+        let (stream, continuation) = AsyncStream<LiveBarGroup.Arrival>.makeStream()
         let events = await feed.events(symbols: symbols, timeframe: timeframe, after: last)
         let bridge = self
         let task = Task {
@@ -81,7 +81,7 @@ struct LiveBarBridge: Sendable {
                                 pending[oldest] = nil
                                 continue
                             }
-                            continuation.yield(pending.removeValue(forKey: oldest)!)
+                            continuation.yield(LiveBarGroup.Arrival(bars: pending.removeValue(forKey: oldest)!, completed: ContinuousClock.now))
                         }
                     case .connected:
                         bridge.logger.info("feed connected", metadata: ["feed": "\(bridge.feed.name)"])

@@ -41,7 +41,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// Bars of every symbol at one open time, as a live feed closes them: once the stored bars are
     /// processed, the session waits for these and steps on each (nil: the run ends with the replay).
     /// Groups at or before the last bar known are skipped (a restart re-reads them from the store).
-    public var liveBars: AsyncStream<[Symbol: Bar]>?
+    public var liveBars: AsyncStream<LiveBarGroup.Arrival>?
 
     /// The external venue orders go to (nil: the session's simulator fills them). An order is
     /// stored in flight with the step that placed it and sent once, after that commit; the
@@ -77,7 +77,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
 
     /// One thing a live run waits for.
     private enum LiveEvent: Sendable {
-        case bars([Symbol: Bar])
+        case bars(LiveBarGroup.Arrival)
         case report(ExecutionReport)
         case tick
         case reconcile(String)
@@ -182,6 +182,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         var preparedForLiveBars = false
         /// When the live bar being stepped reached the loop (for the decision path's latency).
         var barArrived: ContinuousClock.Instant?
+        /// When the feed completed that bar's group (before it crossed to the loop).
+        var barCompleted: ContinuousClock.Instant?
         /// The live bars appended and not yet stepped: stored with the step that processes them.
         var arrivedBars: LiveBarGroup?
         var steps = 0
@@ -204,11 +206,13 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 }
                 guard let event = await live?.next() else { break }
                 switch event {
-                case .bars(let next):
+                case .bars(let arrival):
+                    let next = arrival.bars
                     guard let time = next.values.first?.openTime, time > session.lastOpenTime else { continue }
                     try session.append(next)
                     arrivedBars = LiveBarGroup(timeframe: timeframe, bars: next)
                     barArrived = ContinuousClock.now
+                    barCompleted = arrival.completed
                     // On a venue, only a bar that closed just now decides: a healed old bar's prices are gone.
                     if venue != nil {
                         let closed = time.adding(milliseconds: timeframe.milliseconds)
@@ -286,8 +290,9 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             let commits = try withCheckpoint(batch, session, encoder)
             let store = store, done = reported, progress = progress, venue = venue, notice = venueNotice, activity = activity, beingSent = beingSent
             await activity?.setInFlight(session.ordersInFlight.count)
-            let arrived = barArrived
+            let arrived = barArrived, completed = barCompleted
             barArrived = nil
+            barCompleted = nil
             inFlight = Task {
                 // With orders for the venue, the forecasts wait until the orders are on their way:
                 // they are observations, not books (a crash in between loses that step's forecasts only).
@@ -307,7 +312,9 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                 if let venue, !orders.isEmpty {
                     Self.send(orders, to: venue, reports: eventInput, activity: activity, beingSent: beingSent, notice: notice)
                     if let arrived {
-                        await activity?.didDecide(step: stepped - arrived, stored: stored - arrived, sending: ContinuousClock.now - arrived)
+                        let handed = ContinuousClock.now
+                        await activity?.didDecide(step: stepped - arrived, stored: stored - arrived, sending: handed - arrived,
+                                                  fromFeed: completed.map { handed - $0 })
                     }
                 }
                 if !forecasts.isEmpty {

@@ -16,7 +16,8 @@ public actor VenueActivity {
         public let reportsIgnored: Int
         public let lastReconciliation: Reconciliation?
         /// Of the last live bars that ordered (up to 1,000): milliseconds from the bar reaching the
-        /// loop to the step computed, to the step stored, and to its first order handed to the venue.
+        /// loop to the step computed, to the step stored, and to its first order handed to the venue;
+        /// and from the feed completing the bar's group to that order handed to the venue.
         public let decisionLatency: DecisionLatency?
     }
 
@@ -29,6 +30,9 @@ public actor VenueActivity {
         public let storedP99: Double
         public let sendingP50: Double
         public let sendingP99: Double
+        /// From the feed completing the group (its last symbol's closing bar) to the first order handed to the venue.
+        public let fromFeedP50: Double
+        public let fromFeedP99: Double
     }
 
     /// A reconciliation's outcome.
@@ -59,7 +63,7 @@ public actor VenueActivity {
     private var booked = 0
     private var ignored = 0
     private var reconciliation: Reconciliation?
-    private var latencies: [(step: Double, stored: Double, sending: Double)] = []
+    private var latencies: [(step: Double, stored: Double, sending: Double, fromFeed: Double)] = []
 
     /// Creates an empty record.
     public init() {}
@@ -76,17 +80,18 @@ public actor VenueActivity {
             let sorted = values.sorted()
             return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
         }
-        let step = latencies.map(\.step), stored = latencies.map(\.stored), sending = latencies.map(\.sending)
+        let step = latencies.map(\.step), stored = latencies.map(\.stored), sending = latencies.map(\.sending), fromFeed = latencies.map(\.fromFeed)
         return DecisionLatency(samples: latencies.count, stepP50: percentile(step, 0.5), stepP99: percentile(step, 0.99),
                                storedP50: percentile(stored, 0.5), storedP99: percentile(stored, 0.99),
-                               sendingP50: percentile(sending, 0.5), sendingP99: percentile(sending, 0.99))
+                               sendingP50: percentile(sending, 0.5), sendingP99: percentile(sending, 0.99),
+                               fromFeedP50: percentile(fromFeed, 0.5), fromFeedP99: percentile(fromFeed, 0.99))
     }
 
-    func didDecide(step: Duration, stored: Duration, sending: Duration) {
+    func didDecide(step: Duration, stored: Duration, sending: Duration, fromFeed: Duration?) {
         func milliseconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
         }
-        latencies.append((milliseconds(step), milliseconds(stored), milliseconds(sending)))
+        latencies.append((milliseconds(step), milliseconds(stored), milliseconds(sending), milliseconds(fromFeed ?? sending)))
         if latencies.count > 1_000 { latencies.removeFirst(latencies.count - 1_000) }
     }
 
