@@ -180,10 +180,9 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         let maximumAge = maximumDecisionBarAge.map { Int64($0.milliseconds) } ?? 2 * timeframe.milliseconds
         var lastSynchronize = ContinuousClock.now
         var preparedForLiveBars = false
-        /// When the live bar being stepped reached the loop (for the decision path's latency).
-        var barArrived: ContinuousClock.Instant?
-        /// When the feed completed that bar's group (before it crossed to the loop).
-        var barCompleted: ContinuousClock.Instant?
+        /// When the live bar being stepped reached the loop, and when the feed completed its group
+        /// before it crossed to the loop (for the decision path's latency).
+        var barArrived: (loop: ContinuousClock.Instant, feed: ContinuousClock.Instant)?
         /// The live bars appended and not yet stepped: stored with the step that processes them.
         var arrivedBars: LiveBarGroup?
         var steps = 0
@@ -211,8 +210,7 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                     guard let time = next.values.first?.openTime, time > session.lastOpenTime else { continue }
                     try session.append(next)
                     arrivedBars = LiveBarGroup(timeframe: timeframe, bars: next)
-                    barArrived = ContinuousClock.now
-                    barCompleted = arrival.completed
+                    barArrived = (loop: ContinuousClock.now, feed: arrival.completed)
                     // On a venue, only a bar that closed just now decides: a healed old bar's prices are gone.
                     if venue != nil {
                         let closed = time.adding(milliseconds: timeframe.milliseconds)
@@ -290,9 +288,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
             let commits = try withCheckpoint(batch, session, encoder)
             let store = store, done = reported, progress = progress, venue = venue, notice = venueNotice, activity = activity, beingSent = beingSent
             await activity?.setInFlight(session.ordersInFlight.count)
-            let arrived = barArrived, completed = barCompleted
+            let arrived = barArrived
             barArrived = nil
-            barCompleted = nil
             inFlight = Task {
                 // With orders for the venue, the forecasts wait until the orders are on their way:
                 // they are observations, not books (a crash in between loses that step's forecasts only).
@@ -313,8 +310,8 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
                     Self.send(orders, to: venue, reports: eventInput, activity: activity, beingSent: beingSent, notice: notice)
                     if let arrived {
                         let handed = ContinuousClock.now
-                        await activity?.didDecide(step: stepped - arrived, stored: stored - arrived, sending: handed - arrived,
-                                                  fromFeed: completed.map { handed - $0 })
+                        await activity?.didDecide(step: stepped - arrived.loop, stored: stored - arrived.loop, sending: handed - arrived.loop,
+                                                  fromFeed: handed - arrived.feed)
                     }
                 }
                 if !forecasts.isEmpty {

@@ -87,11 +87,11 @@ public actor VenueActivity {
                                fromFeedP50: percentile(fromFeed, 0.5), fromFeedP99: percentile(fromFeed, 0.99))
     }
 
-    func didDecide(step: Duration, stored: Duration, sending: Duration, fromFeed: Duration?) {
+    func didDecide(step: Duration, stored: Duration, sending: Duration, fromFeed: Duration) {
         func milliseconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
         }
-        latencies.append((milliseconds(step), milliseconds(stored), milliseconds(sending), milliseconds(fromFeed ?? sending)))
+        latencies.append((milliseconds(step), milliseconds(stored), milliseconds(sending), milliseconds(fromFeed)))
         if latencies.count > 1_000 { latencies.removeFirst(latencies.count - 1_000) }
     }
 
