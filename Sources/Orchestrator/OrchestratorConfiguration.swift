@@ -16,6 +16,8 @@ public struct OrchestratorConfiguration: Sendable {
     public var databaseURL: String?
     /// Most PostgreSQL connections per process.
     public var databasePoolSize: Int
+    /// Seconds a PostgreSQL query or transaction may go unanswered before it fails (a driver left waiting on a lost connection).
+    public var databaseOperationTimeoutSeconds: Int = 30
     /// Largest request body accepted, in bytes.
     public var maximumBodyBytes: Int
     /// Whether `/health/*` answers without a key.
@@ -186,6 +188,8 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "data.dir", environment: "ORCHESTRATOR_DATA_DIR", defaultValue: "./data", meaning: "folder of the SQLite database (`--data-dir`)"),
         Setting(key: "database.url", environment: "DATABASE_URL", defaultValue: "(none: SQLite)", meaning: "postgres://user:password@host:5432/db?sslmode=disable switches to PostgreSQL (`--database-url`)"),
         Setting(key: "database.pool_size", environment: "ORCHESTRATOR_DATABASE_POOL_SIZE", defaultValue: "10", meaning: "PostgreSQL connections per process, 1 to 200"),
+        Setting(key: "database.operation_timeout_seconds", environment: "ORCHESTRATOR_DATABASE_OPERATION_TIMEOUT_SECONDS", defaultValue: "30",
+                meaning: "seconds a PostgreSQL query or transaction may go unanswered before it fails, 1 to 3600"),
         Setting(key: "auth.open_health", environment: "ORCHESTRATOR_AUTH_OPEN_HEALTH", defaultValue: "true", meaning: "serve /health/* without a key"),
         Setting(key: "auth.open_metrics", environment: "ORCHESTRATOR_AUTH_OPEN_METRICS", defaultValue: "true", meaning: "serve /metrics without a key"),
         Setting(key: "auth.key_cache_seconds", environment: "ORCHESTRATOR_AUTH_KEY_CACHE_SECONDS", defaultValue: "5", meaning: "how long a key check is cached, 0 to 300; a key revoked elsewhere stops working within this time"),
@@ -397,6 +401,7 @@ public enum ConfigurationLoader {
             dataDirectory: dataDirectory,
             databaseURL: url.isEmpty ? nil : url,
             databasePoolSize: try integer(reader, "database.pool_size", default: 10, range: 1...200),
+            databaseOperationTimeoutSeconds: try integer(reader, "database.operation_timeout_seconds", default: 30, range: 1...3600),
             maximumBodyBytes: try integer(reader, "http.max_body_bytes", default: 1 << 20, range: 1024...(64 << 20)),
             openHealth: try boolean(reader, "auth.open_health", default: true),
             openMetrics: try boolean(reader, "auth.open_metrics", default: true),

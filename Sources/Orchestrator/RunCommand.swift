@@ -376,9 +376,21 @@ struct TradingService: Service {
         // Stops between two steps at shutdown, so a stored step is never cut short.
         let started = ContinuousClock.now
         let runner = runner
-        let session = live
-            ? try await cancelWhenGracefulShutdown { try await runner.run { Task.isShuttingDownGracefully } }
-            : try await runner.run { Task.isShuttingDownGracefully }
+        let session: TradingSession<ForecastAllocationPolicy>
+        do {
+            session = live
+                ? try await cancelWhenGracefulShutdown { try await runner.run { Task.isShuttingDownGracefully } }
+                : try await runner.run { Task.isShuttingDownGracefully }
+        } catch {
+            // A trading loop that has stopped must not leave the process serving as if it traded:
+            // it ends, and its service manager starts it again (the store resumes it where it left off).
+            if !(error is CancellationError) || !Task.isShuttingDownGracefully {
+                logger.critical("the trading session stopped", metadata: ["error": "\(error)"])
+                announce("The trading session stopped: \(error). The process exits so that its service manager starts it again; the store resumes it where it left off.")
+                Self.exitUnlessStopped(within: .seconds(5))
+            }
+            throw error
+        }
         let elapsed = ContinuousClock.now - started
         let seconds = elapsed.milliseconds / 1000
         let bars = session.nextIndex - session.startIndex
@@ -395,5 +407,15 @@ struct TradingService: Service {
         }
         // Keep the group running (the API serves the final state) until shutdown, unless asked to exit.
         if !exitAtEnd { try? await gracefulShutdown() }
+    }
+
+    /// Ends the process with status 70 if it is still running after `grace`: the other services'
+    /// shutdown may wait on what stopped the loop (a lost database connection, say).
+    static func exitUnlessStopped(within grace: Duration) {
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: Double(grace.components.seconds))
+            FileHandle.standardError.write(Data("the process did not stop within \(grace.components.seconds) s of its trading session; exiting\n".utf8))
+            exit(70)
+        }
     }
 }

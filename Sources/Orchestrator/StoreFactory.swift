@@ -16,7 +16,8 @@ public enum StoreFactory {
                                          problem: error.reason)
             }
             logger.info("opening PostgreSQL", metadata: ["database": .string(settings.description)])
-            database = PostgresDatabase(settings: settings, maximumConnections: configuration.databasePoolSize, logger: logger)
+            database = PostgresDatabase(settings: settings, maximumConnections: configuration.databasePoolSize,
+                                        operationTimeout: .seconds(configuration.databaseOperationTimeoutSeconds), logger: logger)
         } else {
             logger.info("opening SQLite", metadata: ["path": .string(configuration.sqlitePath)])
             database = try SQLiteDatabase(path: configuration.sqlitePath)

@@ -162,6 +162,12 @@ public actor BinanceStubExchange {
     /// Queues a fault for the next request it matches.
     public func inject(_ fault: Fault) { faults.append(fault) }
 
+    /// Faults injected and not yet met by a request.
+    public var pendingFaults: Int { faults.count }
+
+    /// When the current 418 ban ends (exchange milliseconds), if one was given.
+    public var banEnds: Int64? { bannedUntil }
+
     /// Sets bars served as history.
     public func setHistory(_ bars: [Bar], symbol: String, interval: String) { klines[symbol, default: [:]][interval] = bars }
 

@@ -16,7 +16,11 @@ import TradingCore
 //
 // Usage: binance-stub (--data FILE[,FILE…] | --random-walk SEED) [--symbols 20] [--history 330] [--bars 1440]
 //                     [--speed 1] [--port 0] [--interval 1m] [--no-account] [--settle 5] [--virtual-clock]
+//                     [--symbol-names BTCUSDT,…] [--control]
 // --random-walk makes each symbol a seeded random walk (±0.2 % a bar) instead of recorded bars.
+// --symbol-names lists the symbols by name (quoted in USDT) instead of S01USDT, S02USDT…
+// --control takes commands on standard input (faults, the exchange's record; see StubControl) and,
+// after the replay, keeps the exchange open until `stop` or the end of its input.
 
 struct Options {
     var files: [String] = []
@@ -30,6 +34,8 @@ struct Options {
     var waitForAccount = true
     var settleSeconds = 5.0
     var virtualClock = false
+    var symbolNames: [String] = []
+    var control = false
 }
 
 let program = StubProgram(name: "binance-stub")
@@ -52,11 +58,18 @@ while let argument = arguments.popFirst() {
     case "--no-account": options.waitForAccount = false
     case "--settle": options.settleSeconds = program.number(value(), "--settle takes seconds")
     case "--virtual-clock": options.virtualClock = true
+    case "--symbol-names":
+        options.symbolNames = value().split(separator: ",").map(String.init)
+        options.symbols = options.symbolNames.count
+    case "--control": options.control = true
     default: program.fail("unknown argument \(argument)")
     }
 }
 guard !options.files.isEmpty || options.randomWalkSeed != nil else { program.fail("give --data FILE[,FILE…] (OHLCV CSV files with a header) or --random-walk SEED") }
 guard let timeframe = Timeframe(rawValue: options.interval) else { program.fail("--interval \(options.interval) is not a timeframe") }
+for name in options.symbolNames where !(name.count > 4 && name.hasSuffix("USDT") && name.allSatisfy { $0.isUppercase || $0.isNumber }) {
+    program.fail("--symbol-names: \(name) is not a symbol quoted in USDT (such as BTCUSDT)")
+}
 guard options.speed > 0, options.symbols > 0, options.bars > 0, options.history > 0 else { program.fail("--speed, --symbols, --bars and --history must be positive") }
 
 /// One file's rows as (open, high, low, close, volume), rescaled so that its first close is 10,000 (two decimals keep 1e-6 of it):
@@ -94,8 +107,8 @@ for index in 0..<options.symbols {
     guard offset + needed <= table.count else {
         program.fail("file \(index % tables.count + 1) has \(table.count) rows; symbol \(index + 1) needs rows \(offset + 1)–\(offset + needed)")
     }
-    let symbol = String(format: "S%02dUSDT", index + 1)
-    listings.append(.init(symbol: symbol, baseAsset: String(format: "S%02d", index + 1), quoteAsset: "USDT", stepSize: FixedDecimal("0.001")!,
+    let symbol = index < options.symbolNames.count ? options.symbolNames[index] : String(format: "S%02dUSDT", index + 1)
+    listings.append(.init(symbol: symbol, baseAsset: String(symbol.dropLast(4)), quoteAsset: "USDT", stepSize: FixedDecimal("0.001")!,
                           minimumQuantity: FixedDecimal("0.001")!, maximumQuantity: FixedDecimal(1_000_000)))
     var bars: [Bar] = []
     for row in 0..<needed {
@@ -129,6 +142,20 @@ try await server.start()
 program.say("listening on 127.0.0.1:\(server.port)")
 program.say("symbols \(listings.map(\.symbol).joined(separator: ","))")
 
+// Commands apply as they arrive, during the wait, the replay and after it.
+let stopped = StubStopSignal()
+if options.control {
+    let control = StubControl(exchange: exchange, interval: options.interval, program: program)
+    Task {
+        for await command in StubControl.commands() {
+            let (answer, stop) = await control.apply(command)
+            program.say(answer)
+            if stop { break }
+        }
+        stopped.signal()
+    }
+}
+
 // The market starts once the client listens.
 while true {
     let streams = await exchange.openStreamConnections, accounts = await exchange.openAccountSubscriptions
@@ -145,7 +172,9 @@ for index in 0..<options.bars {
     for listing in listings { _ = await exchange.trade(replays[listing.symbol]![index], symbol: listing.symbol, interval: options.interval) }
     barSent.append(DispatchTime.now().uptimeNanoseconds)
 }
+program.say("replayed \(options.bars) bars")
 try await Task.sleep(for: .seconds(options.settleSeconds))
+if options.control { await stopped.wait() }
 
 // Each bar's latency: from its last closing kline handed to the connections to the first order after it (before the next bar).
 let arrivals = await exchange.orderArrivals

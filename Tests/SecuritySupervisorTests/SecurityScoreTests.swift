@@ -27,6 +27,31 @@ struct SecurityScoreTests {
         #expect(score.score == 100 - 25 - 6 - 3 - 8)
     }
 
+    @Test("scan findings become alerts by severity: critical, high and unscored SECURITY, medium WARNING, low INFO", arguments: [
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", AlertLevel.security),   // 9.8 CRITICAL
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", AlertLevel.security),   // 7.5 HIGH
+        ("CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:L/A:N", AlertLevel.warning),    // 4.2 MEDIUM
+        ("CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", AlertLevel.info),       // 1.8 LOW
+        (nil, AlertLevel.security),                                             // unscored
+    ] as [(String?, AlertLevel)])
+    func findingLevels(vector: String?, level: AlertLevel) throws {
+        let package = InstalledPackage(ecosystem: "Debian:12", name: "zlib", version: "1.0-1", origin: "status")
+        let report = VulnerabilityScanner().scan([package], database: .init(records: [try Self.record("A-1", package: "zlib", vector: vector)], unreadable: [], missing: false),
+                                                 now: Timestamp(iso8601: "2026-11-26")!)
+        let observations = AlertRules.observations(scan: report)
+        #expect(observations.map(\.level) == [level])
+        #expect(observations.first?.fingerprint == "vulnerability:Debian:12:zlib:A-1")
+    }
+
+    @Test("a part of the inventory that could not be read is an INFO alert naming it; a database problem is a WARNING")
+    func unscannedPartsAreInfo() {
+        let report = VulnerabilityScanner().scan([], database: .init(records: [], unreadable: [], missing: true), now: Timestamp(iso8601: "2026-11-26")!)
+        let observations = AlertRules.observations(scan: report, notScanned: ["Swift pins: no Package.resolved in the working folder or beside the executable"])
+        #expect(observations.map(\.fingerprint) == ["scan:database_missing", "scan:not_scanned:Swift pins"])
+        #expect(observations.map(\.level) == [.warning, .info])
+        #expect(observations.last?.message.contains("no Package.resolved") == true)
+    }
+
     @Test("a missing, stale or partly unreadable database is a problem with a penalty, never a clean result", arguments: [
         (0, true, "2026-11-20T00:00:00Z", ["database_missing"], 60),
         (1, false, "2026-10-01T00:00:00Z", ["database_stale"], 85),
@@ -90,6 +115,12 @@ struct HealthRulesTests {
         #expect(seconds.map { abs($0 - (95 - (80 + 11.0 / 6)) * 3600) < 1e-6 } == true)
         #expect(DegradationForecast.observation(check: "disk.space", threshold: 95, unit: " %", samples: rising)?.fingerprint == "forecast:disk.space")
         #expect(DegradationForecast.observation(check: "disk.space", threshold: 95, unit: " %", samples: rising, horizonSeconds: 3600) == nil)
+        // Six files more over nine one-minute sweeps reach 900 in about 22 h: 150 times the span seen, not forecast;
+        // the same rise kept up for a day is.
+        let step = (0..<9).map { DegradationForecast.Sample(seconds: Double($0) * 60, value: $0 < 4 ? 17 : 23) }
+        #expect(DegradationForecast.secondsUntil(900, samples: step) == nil)
+        let sustained = (0..<25).map { DegradationForecast.Sample(seconds: Double($0) * 3600, value: 17 + Double($0) * 20) }
+        #expect(DegradationForecast.secondsUntil(900, samples: sustained).map { abs($0 - (900 - 497) / 20 * 3600) < 1e-6 } == true)
         let flat = (0..<12).map { DegradationForecast.Sample(seconds: Double($0) * 600, value: 80) }
         #expect(DegradationForecast.secondsUntil(95, samples: flat) == nil)
         #expect(DegradationForecast.secondsUntil(95, samples: Array(rising.prefix(3))) == nil)

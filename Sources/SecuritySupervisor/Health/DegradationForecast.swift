@@ -14,8 +14,11 @@ public enum DegradationForecast {
     }
 
     /// Seconds from the last sample until the fitted line reaches `threshold`; nil when it is not
-    /// rising, already past it, or there are fewer than `minimumSamples` samples over a positive span.
-    public static func secondsUntil(_ threshold: Double, samples: [Sample], minimumSamples: Int = 5) -> Double? {
+    /// rising, already past it, there are fewer than `minimumSamples` samples over a positive span,
+    /// or the crossing lies more than `maximumExtrapolation` times the samples' span ahead: a line
+    /// through nine minutes says nothing about the next eighteen hours (the soak test saw a client's
+    /// connection opening six files forecast to exhaust the open-files limit within a day).
+    public static func secondsUntil(_ threshold: Double, samples: [Sample], minimumSamples: Int = 5, maximumExtrapolation: Double = 10) -> Double? {
         guard samples.count >= minimumSamples, let first = samples.first, let last = samples.last, last.seconds > first.seconds else { return nil }
         let n = Double(samples.count)
         let meanX = samples.reduce(0) { $0 + $1.seconds } / n
@@ -30,7 +33,8 @@ public enum DegradationForecast {
         guard slope > 0 else { return nil }
         let fittedNow = meanY + slope * (last.seconds - meanX)
         guard fittedNow < threshold else { return nil }
-        return (threshold - fittedNow) / slope
+        let seconds = (threshold - fittedNow) / slope
+        return seconds <= maximumExtrapolation * (last.seconds - first.seconds) ? seconds : nil
     }
 
     /// A WARNING observation when `check` is forecast to reach `threshold` within `horizon` seconds.

@@ -13,12 +13,15 @@ public final class PostgresDatabase: SQLDatabase {
     private let logger: Logger
     private let inFlight = InFlightCounter()
     private let leadership: AdvisoryLeadership
+    private let deadline: OperationDeadline
 
     /// A fixed key for the advisory lock that serialises migrations across processes.
     static let migrationLockKey: Int64 = 0x4f52_4348_4d49_4752  // "ORCHMIGR"
 
-    /// Creates a pooled client and starts its connection pool.
-    public init(settings: PostgresConnectionSettings, maximumConnections: Int = 10, logger: Logger) {
+    /// Creates a pooled client and starts its connection pool; a query or a transaction not
+    /// answered within `operationTimeout` fails with `DatabaseTimeoutError` instead of waiting on.
+    public init(settings: PostgresConnectionSettings, maximumConnections: Int = 10, operationTimeout: Duration = .seconds(30), logger: Logger) {
+        deadline = OperationDeadline(limit: operationTimeout)
         let tls: PostgresClient.Configuration.TLS
         var unverified = TLSConfiguration.makeClientConfiguration()
         unverified.certificateVerification = .none
@@ -58,26 +61,39 @@ public final class PostgresDatabase: SQLDatabase {
     public var operationsInFlight: Int { inFlight.value }
 
     public func query(_ statement: SQLStatement) async throws -> [SQLRow] {
-        try await inFlight.track {
-            try await Self.decode(client.query(try Self.postgresQuery(statement), logger: logger))
+        let query = try Self.postgresQuery(statement)
+        let client = client, logger = logger
+        return try await inFlight.track {
+            try await deadline.run(Self.summary(of: statement)) { try await Self.decode(client.query(query, logger: logger)) }
         }
     }
 
     @discardableResult
     public func write(_ statements: [SQLStatement]) async throws -> [[SQLRow]] {
-        try await inFlight.track {
-            do {
-                return try await client.withTransaction(logger: logger) { connection in
-                    var results: [[SQLRow]] = []
-                    for statement in statements {
-                        results.append(try await Self.decode(connection.query(try Self.postgresQuery(statement), logger: logger)))
+        let queries = try statements.map(Self.postgresQuery)
+        let client = client, logger = logger
+        let operation = "a transaction of \(statements.count) statement(s) starting \(statements.first.map(Self.summary(of:)) ?? "-")"
+        return try await inFlight.track {
+            try await deadline.run(operation) {
+                do {
+                    return try await client.withTransaction(logger: logger) { connection in
+                        var results: [[SQLRow]] = []
+                        for query in queries {
+                            results.append(try await Self.decode(connection.query(query, logger: logger)))
+                        }
+                        return results
                     }
-                    return results
+                } catch let error as PostgresTransactionError {
+                    throw Self.cause(of: error)
                 }
-            } catch let error as PostgresTransactionError {
-                throw Self.cause(of: error)
             }
         }
+    }
+
+    /// A statement's first words, for an error that says which operation went unanswered (never its values).
+    static func summary(of statement: SQLStatement) -> String {
+        let words = statement.sql.split(whereSeparator: \.isWhitespace).prefix(6).joined(separator: " ")
+        return "`\(words.prefix(60))…`"
     }
 
     public func migrate(_ migrations: [Migration]) async throws -> [Int] {
