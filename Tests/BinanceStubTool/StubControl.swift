@@ -1,6 +1,5 @@
 import BinanceStub
 import Foundation
-import TestSupport
 import TradingCore
 
 /// The stub's control channel for a scenario runner (`scripts/soak`): one command a line on
@@ -20,7 +19,6 @@ import TradingCore
 struct StubControl: Sendable {
     let exchange: BinanceStubExchange
     let interval: String
-    let program: StubProgram
 
     /// Applies one command; returns the answer line, and whether the program should stop.
     func apply(_ line: String) async -> (answer: String, stop: Bool) {

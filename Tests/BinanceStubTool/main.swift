@@ -145,7 +145,7 @@ program.say("symbols \(listings.map(\.symbol).joined(separator: ","))")
 // Commands apply as they arrive, during the wait, the replay and after it.
 let stopped = StubStopSignal()
 if options.control {
-    let control = StubControl(exchange: exchange, interval: options.interval, program: program)
+    let control = StubControl(exchange: exchange, interval: options.interval)
     Task {
         for await command in StubControl.commands() {
             let (answer, stop) = await control.apply(command)
