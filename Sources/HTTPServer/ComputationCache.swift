@@ -5,7 +5,9 @@ import Synchronization
 /// the result depends on, bounded by an estimate of their memory and evicted least recently used
 /// first. Concurrent requests for a key that is being computed wait for that one computation
 /// instead of starting their own; a failed computation is not kept (each of its waiters gets the
-/// error, the next request tries again).
+/// error, the next request tries again). Keys of one lineage (the same question about newer bars)
+/// keep only their newest result: an older one is never asked for again, and left to age out it
+/// would fill the bound with dead results, which an API process's memory shows as steady growth.
 final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// How a request was answered.
     enum Lookup: String, Sendable {
@@ -28,6 +30,15 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         var running: [Key: Task<(Value, Int), any Error>] = [:]
         var bytes = 0
         var uses: UInt64 = 0
+        /// The kept key of each lineage's newest generation.
+        var newest: [Key: (key: Key, generation: Int64)] = [:]
+    }
+
+    /// Where a key stands among the questions that differ only by their data's version: the
+    /// lineage (the key with its version parts set aside) and the generation (rising with them).
+    struct Lineage: Sendable {
+        let family: Key
+        let generation: Int64
     }
 
     /// What a lookup found under the lock.
@@ -44,10 +55,13 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     private let evictions: Counter
     private let keptBytes: Gauge
     private let keptEntries: Gauge
+    /// A key's lineage, when results of older generations are dead once a newer one is kept (nil: LRU only).
+    private let lineage: (@Sendable (Key) -> Lineage?)?
 
     /// A cache named `name` in the metrics (`orchestrator_cache_*{cache="name"}`).
-    init(name: String, capacityBytes: Int, registry: PrometheusCollectorRegistry) {
+    init(name: String, capacityBytes: Int, registry: PrometheusCollectorRegistry, lineage: (@Sendable (Key) -> Lineage?)? = nil) {
         self.capacityBytes = capacityBytes
+        self.lineage = lineage
         let labels = [("cache", name)]
         var lookups: [Lookup: Counter] = [:]
         for lookup in [Lookup.hit, .miss, .joined] {
@@ -59,7 +73,7 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         self.lookups = lookups
         evictions = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "orchestrator", subsystem: "cache", metricName: "evictions", unitName: "total",
-            helpText: "Results dropped to stay within the cache's memory bound."), labels: labels)
+            helpText: "Results dropped: superseded by a result about newer data, or to stay within the cache's memory bound."), labels: labels)
         keptBytes = registry.makeGauge(descriptor: MetricNameDescriptor(
             namespace: "orchestrator", subsystem: "cache", metricName: "size", unitName: "bytes",
             helpText: "Estimated memory of the kept results."), labels: labels)
@@ -104,9 +118,11 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         }
     }
 
-    /// Stores a computed result (unless it alone exceeds the bound) and evicts the least recently
-    /// used results until the kept ones fit.
+    /// Stores a computed result (unless it alone exceeds the bound, or a newer result of its
+    /// lineage is kept), drops the older result of its lineage, and evicts the least recently used
+    /// results until the kept ones fit.
     private func keep(_ value: Value, bytes: Int, for key: Key) {
+        let place = lineage?(key)
         let evicted = state.withLock { state -> Int in
             defer {
                 // Under the lock, so that two stores cannot leave an older figure last.
@@ -115,18 +131,30 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
             }
             state.running.removeValue(forKey: key)
             guard bytes <= capacityBytes else { return 0 }
+            var evicted = 0
+            if let place {
+                if let current = state.newest[place.family] {
+                    // A computation about older data that ended after a newer one's: its answer is served, not kept.
+                    guard current.generation <= place.generation else { return 0 }
+                    if current.key != key, let superseded = state.entries.removeValue(forKey: current.key) {
+                        state.bytes -= superseded.bytes
+                        evicted += 1
+                    }
+                }
+                state.newest[place.family] = (key, place.generation)
+            }
             state.uses += 1
             if let previous = state.entries.updateValue(Entry(value: value, bytes: bytes, lastUse: state.uses), forKey: key) {
                 state.bytes -= previous.bytes
             }
             state.bytes += bytes
-            guard state.bytes > capacityBytes else { return 0 }
+            guard state.bytes > capacityBytes else { return evicted }
             // Evict down to 90 % of the bound, oldest use first, so one sort pays for several insertions.
-            var evicted = 0
             for (oldKey, entry) in state.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) where state.bytes > capacityBytes * 9 / 10 && oldKey != key {
                 state.entries.removeValue(forKey: oldKey)
                 state.bytes -= entry.bytes
                 evicted += 1
+                if let family = lineage?(oldKey)?.family, state.newest[family]?.key == oldKey { state.newest.removeValue(forKey: family) }
             }
             return evicted
         }

@@ -110,6 +110,8 @@ public struct OrchestratorConfiguration: Sendable {
         public var tradingRESTURL: String?
         /// Whether orders may go to the real exchange.
         public var live = false
+        /// How long the exchange may take to receive a signed request (its `recvWindow`), in milliseconds.
+        public var receiveWindowMilliseconds: Int64 = 5_000
 
         /// Defaults.
         public init() {}
@@ -222,6 +224,7 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "venues.binance.ws_api_url", environment: "ORCHESTRATOR_VENUES_BINANCE_WS_API_URL", defaultValue: "the testnet's (the real one with live)", meaning: "Binance WebSocket API (account events)"),
         Setting(key: "venues.binance.trading_rest_url", environment: "ORCHESTRATOR_VENUES_BINANCE_TRADING_REST_URL", defaultValue: "https://testnet.binance.vision", meaning: "Binance REST for signed calls (orders, account); the testnet unless set"),
         Setting(key: "venues.binance.live", environment: "ORCHESTRATOR_VENUES_BINANCE_LIVE", defaultValue: "false", meaning: "allow orders on the real exchange (real money); without it trading URLs of the real exchange are refused"),
+        Setting(key: "venues.binance.receive_window_ms", environment: "ORCHESTRATOR_VENUES_BINANCE_RECEIVE_WINDOW_MS", defaultValue: "5000", meaning: "Binance's recvWindow for signed requests, 1 to 60000 ms: how late after its timestamp the exchange still accepts one (raise it for a stub exchange on an accelerated clock)"),
         Setting(key: "venues.alpaca.data_url", environment: "ORCHESTRATOR_VENUES_ALPACA_DATA_URL", defaultValue: "https://data.alpaca.markets", meaning: "Alpaca market-data REST (stock and crypto bars)"),
         Setting(key: "venues.alpaca.stream_url", environment: "ORCHESTRATOR_VENUES_ALPACA_STREAM_URL", defaultValue: "wss://stream.data.alpaca.markets", meaning: "Alpaca market-data stream base (/v2/iex, /v2/sip or /v1beta3/crypto/us is appended)"),
         Setting(key: "venues.alpaca.trading_url", environment: "ORCHESTRATOR_VENUES_ALPACA_TRADING_URL", defaultValue: "https://paper-api.alpaca.markets (https://api.alpaca.markets with live)", meaning: "Alpaca trading REST (orders, account, assets, clock, calendar)"),
@@ -462,6 +465,7 @@ public enum ConfigurationLoader {
         settings.webSocketAPIURL = try url("venues.binance.ws_api_url", schemes: ["ws", "wss"])
         settings.tradingRESTURL = try url("venues.binance.trading_rest_url", schemes: ["http", "https"]) ?? rest
         settings.live = try boolean(reader, "venues.binance.live", default: false)
+        settings.receiveWindowMilliseconds = Int64(try integer(reader, "venues.binance.receive_window_ms", default: 5_000, range: 1...60_000))
         return settings
     }
 

@@ -14,9 +14,10 @@ import TradingEngine
 /// in-flight requests and closes the database.
 public enum ServeCommand {
     /// Runs the service; `announce` receives the lines meant for the person who started it.
-    public static func run(_ configuration: OrchestratorConfiguration, logger: Logger,
+    public static func run(_ configuration: OrchestratorConfiguration, clock source: ProcessClock = .system, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
-        try await run(configuration, logger: logger, announce: announce) { _, _, _ in [] }
+        let (clock, keeper) = try await source.start(configuration, logger: logger, announce: announce)
+        try await run(configuration, logger: logger, announce: announce, clock: clock) { _, _, _ in keeper.map { [$0] } ?? [] }
     }
 
     /// Runs the service with more services beside the API (the trading loop of `orchestrator run`),

@@ -11,6 +11,8 @@ import TradingCore
 /// - `rate-limit-storm COUNT RETRY_AFTER_SECONDS`: the next COUNT requests get a 429.
 /// - `ban RETRY_AFTER_SECONDS`: the next request gets a 418, and every one until it ends.
 /// - `error-after-accept`: the next new order is placed, then answered with a 500.
+/// - `hold-after-accept SECONDS`: the next new order is placed, then its answer is held back for
+///   SECONDS of wall time (the order is in flight: `faults_pending` in the record says when it arrived).
 /// - `drop-streams`: every market-data and account connection is dropped without a close frame.
 /// - `step-clock MILLISECONDS`: the exchange's clock jumps (a client must resynchronise).
 /// - `corrupt SYMBOL`: a truncated kline frame and a frame that is not JSON, on the symbol's stream.
@@ -34,6 +36,9 @@ struct StubControl: Sendable {
             await exchange.inject(.ban(retryAfterSeconds: Int(seconds)))
         case "error-after-accept":
             await exchange.inject(.serverErrorAfterAccept)
+        case "hold-after-accept":
+            guard let seconds = count(1), seconds > 0 else { return ("error \(command): give SECONDS", false) }
+            await exchange.inject(.timeoutAfterAccept(delay: .seconds(seconds)))
         case "drop-streams":
             await exchange.dropStreamConnections()
             await exchange.dropAccountConnections()

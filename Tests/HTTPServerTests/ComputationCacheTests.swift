@@ -72,4 +72,41 @@ struct ComputationCacheTests {
         registry.emit(into: &text)
         #expect(String(decoding: text, as: UTF8.self).contains(#"orchestrator_cache_evictions_total{cache="test"}"#))
     }
+
+    /// A question ("series:version") whose lineage is the series and generation the version.
+    static func versioned() -> ComputationCache<String, Int> {
+        ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: PrometheusCollectorRegistry()) { key in
+            let parts = key.split(separator: ":")
+            return .init(family: String(parts[0]), generation: Int64(parts[1])!)
+        }
+    }
+
+    @Test("a result about newer data drops the kept result of its lineage at once; other lineages keep theirs")
+    func newerDataSupersedes() async throws {
+        let cache = Self.versioned()
+        for version in 1...50 {
+            _ = try await cache.value(for: "BTC:\(version)") { (version, bytes: 10) }
+            _ = try await cache.value(for: "ETH:\(version)") { (version, bytes: 10) }
+        }
+        // 100 results computed, well within the bound: only each series' newest is kept.
+        #expect(cache.count == 2)
+        let newest = try await cache.value(for: "BTC:50") { (-1, bytes: 10) }
+        #expect(newest.0 == 50 && newest.1 == .hit)
+        #expect(try await cache.value(for: "BTC:49") { (-1, bytes: 10) }.1 == .miss)
+    }
+
+    @Test("a computation about older data that ends after a newer one's is served but not kept in its place")
+    func lateOlderResultIsNotKept() async throws {
+        let cache = Self.versioned()
+        let gate = Gate()
+        let older = Task { try await cache.value(for: "BTC:1") { await gate.compute(1) } }
+        while gate.started.load(ordering: .relaxed) == 0 { await Task.yield() }
+        _ = try await cache.value(for: "BTC:2") { (2, bytes: 10) }
+        gate.open()
+        let late = try await older.value
+        #expect(late.0 == 1 && late.1 == .miss)
+        #expect(cache.count == 1)
+        let kept = try await cache.value(for: "BTC:2") { (-1, bytes: 10) }
+        #expect(kept.0 == 2 && kept.1 == .hit)
+    }
 }

@@ -1,5 +1,7 @@
 @testable import Orchestrator
+import Logging
 import Testing
+import TradingCore
 
 @Suite("Binance configuration")
 struct BinanceConfigurationTests {
@@ -40,5 +42,28 @@ struct BinanceConfigurationTests {
         await #expect {
             _ = try await ConfigurationLoader.load(overrides: ["venues.binance.ws_stream_url": "https://stream.binance.com"], environment: [:], configFile: nil)
         } throws: { String(describing: $0).contains("venues.binance.ws_stream_url") }
+    }
+
+    @Test("the receive window reaches both REST clients and is refused outside Binance's 1 to 60000 ms", arguments: [
+        ("60000", "60000"), ("1", "1"), ("0", nil), ("60001", nil), ("five", nil),
+    ] as [(String, String?)])
+    func receiveWindow(text: String, accepted: String?) async throws {
+        let overrides = ["venues.binance.receive_window_ms": text]
+        guard let accepted else {
+            await #expect {
+                _ = try await ConfigurationLoader.load(overrides: overrides, environment: [:], configFile: nil)
+            } throws: { String(describing: $0).contains("venues.binance.receive_window_ms") }
+            return
+        }
+        let configuration = try await ConfigurationLoader.load(overrides: overrides, environment: [:], configFile: nil)
+        let wiring = try BinanceWiring(settings: configuration.binance, environment: [:], clock: { Timestamp(millisecondsSinceEpoch: 0) }, logger: Logger(label: "test"))
+        let market = await wiring.marketREST.receiveWindowMilliseconds, trading = await wiring.tradingREST.receiveWindowMilliseconds
+        #expect(market == Int64(accepted) && trading == Int64(accepted))
+    }
+
+    @Test("the receive window is Binance's default of 5 s unless set")
+    func receiveWindowDefault() async throws {
+        let configuration = try await ConfigurationLoader.load(overrides: [:], environment: [:], configFile: nil)
+        #expect(configuration.binance.receiveWindowMilliseconds == 5_000)
     }
 }

@@ -61,6 +61,36 @@ struct JobWorkerTests {
         }
     }
 
+    @Test("on a clock running faster than the machine's, a job's lease and a failed job's retry are as long in the machine's time as on the wall clock",
+          arguments: [1.0, 500.0])
+    func leasesFollowTheClocksPace(rate: Double) async throws {
+        try await Self.withStore(clock: FixedClock()) { (store: SQLStore, _: TemporaryDirectory) async throws in
+            let clock = FixedClock(Timestamp(millisecondsSinceEpoch: 0), rate: rate)
+            let now = clock.now()
+            let held = try await store.enqueue(NewJob(kind: "hold", payload: "{}", runAt: now), at: now)
+            let (started, startedInput) = AsyncStream<Void>.makeStream()
+            let (release, releaseInput) = AsyncStream<Void>.makeStream()
+            var worker = JobWorker(store: store, name: "test-worker", concurrency: 1,
+                                   handlers: [JobHandler(kind: "hold") { _ in
+                                       startedInput.yield()
+                                       for await _ in release { break }
+                                       struct Refused: Error {}
+                                       throw Refused()
+                                   }], clock: clock, logger: Logger(label: "worker"))
+            worker.lease = .seconds(30)
+            let run = Task { try await worker.runOnce() }
+            for await _ in started { break }
+            // Held for 30 s of the machine's time: 30 s × the pace on the clock the leases are stamped with.
+            let running = try #require(try await store.job(id: held.id))
+            #expect(running.leaseExpiresAt == now.adding(milliseconds: Int64(30_000 * rate)))
+            releaseInput.yield()
+            _ = try await run.value
+            // The retry waits the backoff's machine time too: at least 0.75 s (its 1 s less the jitter), scaled.
+            let failed = try #require(try await store.job(id: held.id))
+            #expect(failed.status == .queued && failed.runAt.millisecondsSinceEpoch >= Int64(750 * rate))
+        }
+    }
+
     @Test("each run is counted for its job kind's system signature, a thrown error as a failure")
     func runsAreObserved() async throws {
         try await Self.withStore(clock: FixedClock()) { (store: SQLStore, _: TemporaryDirectory) async throws in

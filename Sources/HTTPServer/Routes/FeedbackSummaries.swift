@@ -23,7 +23,7 @@ public enum FeedbackSummaries {
     /// A document at one revision; a filtered performance view has its filters and window.
     struct Key: Hashable, Sendable {
         let name: Name
-        let revision: Int64
+        var revision: Int64
         var horizon: String?
         var symbol: String?
         var model: String?

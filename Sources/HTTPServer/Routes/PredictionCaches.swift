@@ -23,6 +23,9 @@ struct PredictionCaches: Sendable {
         let symbol: String
         let revision: Int64
         let newestOpenTime: Int64
+
+        /// The series with its version set aside.
+        var unversioned: SeriesVersion { SeriesVersion(symbol: symbol, revision: 0, newestOpenTime: 0) }
     }
 
     /// One computed forecast document and what the route adds to it.
@@ -50,8 +53,16 @@ struct PredictionCaches: Sendable {
 
     /// The caches, sharing `capacityBytes` between them.
     init(capacityBytes: Int, registry: PrometheusCollectorRegistry) {
-        forecasts = ComputationCache(name: "forecasts", capacityBytes: capacityBytes / 2, registry: registry)
-        regimes = ComputationCache(name: "regimes", capacityBytes: capacityBytes / 2, registry: registry)
+        // A series' revision only rises (every write to its bars moves it on): a forecast or regime
+        // report of an older revision is never asked for again once a newer one is computed.
+        forecasts = ComputationCache(name: "forecasts", capacityBytes: capacityBytes / 2, registry: registry) { key in
+            .init(family: ForecastKey(series: key.series.unversioned, timeframe: key.timeframe, decisionTime: key.decisionTime, horizons: key.horizons,
+                                      reference: key.reference?.unversioned, modelVersion: key.modelVersion),
+                  generation: key.series.revision + (key.reference?.revision ?? 0))
+        }
+        regimes = ComputationCache(name: "regimes", capacityBytes: capacityBytes / 2, registry: registry) { key in
+            .init(family: RegimeKey(series: key.series.unversioned, timeframe: key.timeframe, states: key.states), generation: key.series.revision)
+        }
     }
 
     /// An estimate of a regime report's memory.

@@ -39,7 +39,12 @@ public struct ServerDependencies: Sendable {
         self.settings = settings
         events = EventHub(store: store, securityStore: store)
         predictions = PredictionCaches(capacityBytes: settings.predictionCacheBytes, registry: metrics.registry)
-        feedbackDocuments = ComputationCache(name: "feedback", capacityBytes: 16 << 20, registry: metrics.registry)
+        // The learned state's revision only rises: a document of an older one is dead once a newer one is kept.
+        feedbackDocuments = ComputationCache(name: "feedback", capacityBytes: 16 << 20, registry: metrics.registry) { key in
+            var family = key
+            family.revision = 0
+            return .init(family: family, generation: key.revision)
+        }
     }
 }
 

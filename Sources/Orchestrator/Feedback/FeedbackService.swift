@@ -26,7 +26,7 @@ struct FeedbackService: Service {
             do {
                 let now = clock.now()
                 // One process turns the loop at a time; the others wait for it to stop.
-                guard let (report, trials, decisions) = try await FeedbackCommands.exclusiveTurn(store, holder: holder, now: now, lease: interval * 3, keep: true, judge: false,
+                guard let (report, trials, decisions) = try await FeedbackCommands.exclusiveTurn(store, holder: holder, now: now, lease: clock.span(ofWall: interval * 3), keep: true, judge: false,
                                                                                                          deliver: deliver) else {
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                     continue

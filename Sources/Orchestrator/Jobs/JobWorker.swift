@@ -70,7 +70,7 @@ public struct JobWorker: Service {
     /// its siblings is never taken over.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let jobs = try await store.claimJobs(worker: name, kinds: Set(handlers.keys), limit: concurrency, lease: lease, at: clock.now())
+        let jobs = try await store.claimJobs(worker: name, kinds: Set(handlers.keys), limit: concurrency, lease: clock.span(ofWall: lease), at: clock.now())
         guard !jobs.isEmpty else { return 0 }
         let renewals = jobs.map(renewLease)
         defer { renewals.forEach { $0.cancel() } }
@@ -100,7 +100,7 @@ public struct JobWorker: Service {
         Task {
             while !Task.isCancelled {
                 try await Task.sleep(for: lease / 3)
-                let until = clock.now().adding(milliseconds: lease.wholeMilliseconds)
+                let until = clock.now().adding(milliseconds: clock.span(ofWall: lease).wholeMilliseconds)
                 do {
                     guard try await store.renewLease(jobID: job.id, worker: name, until: until) else { return }
                 } catch {
@@ -122,7 +122,7 @@ public struct JobWorker: Service {
             observations?.record(.job, subject: job.kind, duration: ContinuousClock.now - start, failed: true)
             var generator = SystemRandomNumberGenerator()
             let delay = JobBackoff.delay(afterAttempts: job.attempts, random: &generator)
-            let retryAt = clock.now().adding(milliseconds: delay.wholeMilliseconds)
+            let retryAt = clock.now().adding(milliseconds: clock.span(ofWall: delay).wholeMilliseconds)
             let outcome = try? await store.failJob(jobID: job.id, worker: name, error: String(describing: error), retryAt: retryAt, at: clock.now())
             logger.warning("job failed", metadata: ["job_id": .stringConvertible(job.id), "kind": .string(job.kind),
                                                     "attempt": .stringConvertible(job.attempts), "status": .string(outcome?.status.rawValue ?? "lease lost")])

@@ -16,7 +16,10 @@ struct SchedulerService: Service {
         var leading = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let pass = try await scheduler.tick(at: clock.now())
+                // The lease is renewed by this machine's timer: its length on the clock follows the clock's pace.
+                var paced = scheduler
+                paced.lease = clock.span(ofWall: scheduler.lease)
+                let pass = try await paced.tick(at: clock.now())
                 if pass.leading != leading {
                     leading = pass.leading
                     logger.info(leading ? "scheduler leads" : "scheduler follows", metadata: ["holder": .string(scheduler.holder)])
@@ -37,18 +40,19 @@ struct SchedulerService: Service {
 /// `/health/live`, `/health/ready` and `/metrics`.
 public enum SchedulerCommand {
     /// Runs until shutdown.
-    public static func run(_ configuration: OrchestratorConfiguration, port: Int? = nil, logger: Logger,
+    public static func run(_ configuration: OrchestratorConfiguration, port: Int? = nil, clock source: ProcessClock = .system, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
+        let (clock, keeper) = try await source.start(configuration, logger: logger, announce: announce)
         let store = try await StoreFactory.open(configuration, logger: logger)
         let holder = ProcessName.of(role: "scheduler")
         announce("Scheduler \(holder): \(configuration.scheduledJobs.count) schedule(s): \(configuration.scheduledJobs.map(\.name).joined(separator: ", "))")
         var scheduler = Scheduler(store: store, holder: holder, schedules: configuration.scheduledJobs)
         scheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
-        let service = SchedulerService(scheduler: scheduler, clock: SystemClock(), logger: logger)
+        let service = SchedulerService(scheduler: scheduler, clock: clock, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: StoreService(store: store))]
                 + ServeCommand.operationsEndpoint(store: store, configuration: configuration, port: port, logger: logger, announce: announce)
-                + [.init(service: service, serviceName: "scheduler")],
+                + (keeper.map { [$0] } ?? []) + [.init(service: service, serviceName: "scheduler")],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -8,13 +8,14 @@ import Storage
 /// number of workers can share one PostgreSQL; on SQLite, use the worker inside `orchestrator run`.
 public enum WorkerCommand {
     /// Runs a worker until shutdown.
-    public static func run(_ configuration: OrchestratorConfiguration, concurrency: Int, port: Int? = nil, logger: Logger,
+    public static func run(_ configuration: OrchestratorConfiguration, concurrency: Int, port: Int? = nil, clock source: ProcessClock = .system, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
+        let (clock, keeper) = try await source.start(configuration, logger: logger, announce: announce)
         let store = try await StoreFactory.open(configuration, logger: logger)
         let name = ProcessName.of(role: "worker")
         var worker = JobWorker(store: store, name: name, concurrency: concurrency,
-                               handlers: JobKinds.all(store: store, configuration: configuration, clock: SystemClock(), logger: logger),
-                               clock: SystemClock(), logger: logger)
+                               handlers: JobKinds.all(store: store, configuration: configuration, clock: clock, logger: logger),
+                               clock: clock, logger: logger)
         worker.lease = .seconds(configuration.jobLeaseSeconds)
         worker.idlePoll = .milliseconds(configuration.jobPollMilliseconds)
         let observations = ServeCommand.signatureObservations(configuration)
@@ -27,7 +28,7 @@ public enum WorkerCommand {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: StoreService(store: store))]
                 + ServeCommand.operationsEndpoint(store: store, configuration: configuration, port: port, logger: logger, announce: announce)
-                + signatures + [.init(service: worker, serviceName: "job-worker")],
+                + signatures + (keeper.map { [$0] } ?? []) + [.init(service: worker, serviceName: "job-worker")],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -29,10 +29,10 @@ struct BinanceWiring: LiveVenueWiring {
         if let problem = endpoints.problem { throw WiringError(description: problem) }
         credentials = try Self.credentials(environment)
         budget = BinanceRateBudget(now: clock)
-        marketREST = BinanceRESTClient(baseURL: endpoints.restURL, credentials: nil, budget: budget, clock: clock, logger: logger,
-                                       observations: observations)
-        tradingREST = BinanceRESTClient(baseURL: endpoints.tradingRESTURL, credentials: credentials, budget: budget, clock: clock, logger: logger,
-                                        observations: observations)
+        marketREST = BinanceRESTClient(baseURL: endpoints.restURL, credentials: nil, budget: budget, clock: clock,
+                                       receiveWindowMilliseconds: settings.receiveWindowMilliseconds, logger: logger, observations: observations)
+        tradingREST = BinanceRESTClient(baseURL: endpoints.tradingRESTURL, credentials: credentials, budget: budget, clock: clock,
+                                        receiveWindowMilliseconds: settings.receiveWindowMilliseconds, logger: logger, observations: observations)
     }
 
     /// The endpoints of the settings: trading on the testnet unless `trading_rest_url` (or an

@@ -9,10 +9,11 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var storage: StorageOptions
     @OptionGroup var listen: ListenOptions
+    @OptionGroup var clock: ProcessClockOption
 
     func run() async throws {
         try await CommandRunner.run(storage: storage, overrides: listen.overrides) { configuration, logger in
-            try await ServeCommand.run(configuration, logger: logger) { line in
+            try await ServeCommand.run(configuration, clock: clock.clock, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }
@@ -27,6 +28,7 @@ struct Worker: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
     @Option(help: "Jobs run at once.") var concurrency = 2
     @Option(help: "Serve /health/live, /health/ready and /metrics on this port (on http.host); none without it.") var port: Int?
+    @OptionGroup var clock: ProcessClockOption
 
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
@@ -35,7 +37,7 @@ struct Worker: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandRunner.run(storage: storage) { configuration, logger in
-            try await WorkerCommand.run(configuration, concurrency: concurrency, port: port, logger: logger) { line in
+            try await WorkerCommand.run(configuration, concurrency: concurrency, port: port, clock: clock.clock, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }
@@ -50,6 +52,7 @@ struct SchedulerRole: AsyncParsableCommand {
 
     @OptionGroup var storage: StorageOptions
     @Option(help: "Serve /health/live, /health/ready and /metrics on this port (on http.host); none without it.") var port: Int?
+    @OptionGroup var clock: ProcessClockOption
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
@@ -57,7 +60,7 @@ struct SchedulerRole: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandRunner.run(storage: storage) { configuration, logger in
-            try await SchedulerCommand.run(configuration, port: port, logger: logger) { line in
+            try await SchedulerCommand.run(configuration, port: port, clock: clock.clock, logger: logger) { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }

@@ -17,6 +17,7 @@ extension CovarianceEstimator.MethodName: ExpressibleByArgument {}
 extension RunCommand.Options.Feed: ExpressibleByArgument {}
 extension RunCommand.Options.Venue: ExpressibleByArgument {}
 extension RunCommand.Options.Clock: ExpressibleByArgument {}
+extension ProcessClock: ExpressibleByArgument {}
 extension RunCommand.Options.Models: ExpressibleByArgument {}
 extension BacktestCommands.Strategy: ExpressibleByArgument {}
 
