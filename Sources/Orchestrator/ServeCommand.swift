@@ -46,6 +46,7 @@ public enum ServeCommand {
         var supervisor: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var sweeper: SecuritySweeper?
         let instance = instanceName(port: configuration.port)
+        supervisor.append(.init(service: MemoryTrimService(), serviceName: "memory-trim"))
         if let observations {
             supervisor.append(signatureService(store: store, observations: observations, configuration: configuration, role: "\(role):\(instance)", logger: logger))
         }

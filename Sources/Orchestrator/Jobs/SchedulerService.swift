@@ -52,7 +52,7 @@ public enum SchedulerCommand {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: StoreService(store: store))]
                 + ServeCommand.operationsEndpoint(store: store, configuration: configuration, port: port, logger: logger, announce: announce)
-                + (keeper.map { [$0] } ?? []) + [.init(service: service, serviceName: "scheduler")],
+                + (keeper.map { [$0] } ?? []) + [.init(service: MemoryTrimService(), serviceName: "memory-trim"), .init(service: service, serviceName: "scheduler")],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

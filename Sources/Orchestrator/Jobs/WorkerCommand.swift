@@ -28,7 +28,7 @@ public enum WorkerCommand {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: StoreService(store: store))]
                 + ServeCommand.operationsEndpoint(store: store, configuration: configuration, port: port, logger: logger, announce: announce)
-                + signatures + (keeper.map { [$0] } ?? []) + [.init(service: worker, serviceName: "job-worker")],
+                + signatures + (keeper.map { [$0] } ?? []) + [.init(service: MemoryTrimService(), serviceName: "memory-trim"), .init(service: worker, serviceName: "job-worker")],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
