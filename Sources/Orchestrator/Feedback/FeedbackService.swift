@@ -38,6 +38,8 @@ struct FeedbackService: Service {
                 } catch {
                     logger.warning("feedback documents not refreshed; the routes compute them", metadata: ["reason": .string(String(describing: error))])
                 }
+                // The turn and the documents read up to 100,000 outcomes: their memory goes back at once.
+                MemoryTrim.releaseFreeHeap()
                 if report.scored > 0 || !report.drifts.isEmpty || !trials.isEmpty || decisions.scored > 0 {
                     logger.info("feedback cycle", metadata: ["scored": .stringConvertible(report.scored), "drifts": .stringConvertible(report.drifts.count),
                                                              "promotions": .stringConvertible(trials.filter(\.verdict.promote).count),

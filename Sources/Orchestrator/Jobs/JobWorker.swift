@@ -80,6 +80,8 @@ public struct JobWorker: Service {
             for await result in group { if let result { results.append(result) } }
             return results
         }
+        // A job (a model fit, a backtest) is the worker's largest allocation: its memory goes back at once.
+        defer { MemoryTrim.releaseFreeHeap() }
         guard !succeeded.isEmpty else { return jobs.count }
         let recorded = try await store.completeJobs(succeeded.map { JobCompletion(jobID: $0.0, result: $0.1) }, worker: name, at: clock.now())
         for (id, _) in succeeded where !recorded.contains(id) {
