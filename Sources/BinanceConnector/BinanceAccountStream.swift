@@ -103,7 +103,7 @@ public actor BinanceAccountStream {
     private func subscribeRequest() async -> (id: String, text: String) {
         requestSequence += 1
         let id = "subscribe-\(requestSequence)"
-        let timestamp = await rest.serverTimeEstimate.millisecondsSinceEpoch
+        let timestamp = await rest.signingTimestamp.millisecondsSinceEpoch
         let payload = "apiKey=\(credentials.apiKey)&recvWindow=\(rest.receiveWindowMilliseconds)&timestamp=\(timestamp)"
         let signature = credentials.signature(of: payload)
         let text = "{\"id\":\"\(id)\",\"method\":\"userDataStream.subscribe.signature\",\"params\":{\"apiKey\":\"\(credentials.apiKey)\","

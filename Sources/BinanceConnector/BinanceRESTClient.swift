@@ -28,6 +28,8 @@ public actor BinanceRESTClient {
     private let logger: Logger
     /// Server time − local time, in milliseconds (requests are stamped with local time + offset).
     public private(set) var clockOffsetMilliseconds: Int64 = 0
+    /// Half the round trip of the reading behind the offset: how far the estimate may be off either way.
+    public private(set) var clockUncertaintyMilliseconds: Int64 = 0
     /// How long the exchange may take to receive a signed request (Binance's `recvWindow`).
     public let receiveWindowMilliseconds: Int64
     public let timeout: Duration
@@ -60,6 +62,12 @@ public actor BinanceRESTClient {
     /// The exchange's time as this process estimates it.
     public var serverTimeEstimate: Timestamp { clock().adding(milliseconds: clockOffsetMilliseconds) }
 
+    /// The timestamp a signed request carries: the estimate less its uncertainty, never later than
+    /// the exchange's time can be, because the exchange refuses one that is 1 s ahead of it (-1021)
+    /// and accepts one that is behind by up to the receive window. On a clock that runs 500 times
+    /// faster than the machine's, a 4 ms round trip alone is a 1 s uncertainty.
+    public var signingTimestamp: Timestamp { serverTimeEstimate.adding(milliseconds: -clockUncertaintyMilliseconds) }
+
     /// `GET /api/v3/time`, and the clock offset from it (the local time taken halfway through the call).
     @discardableResult
     public func synchroniseClock() async throws -> Int64 {
@@ -68,6 +76,7 @@ public actor BinanceRESTClient {
         let after = clock()
         let midpoint = (before.millisecondsSinceEpoch + after.millisecondsSinceEpoch) / 2
         clockOffsetMilliseconds = reading.time.millisecondsSinceEpoch - midpoint
+        clockUncertaintyMilliseconds = max(0, after.millisecondsSinceEpoch - midpoint)
         return clockOffsetMilliseconds
     }
 
@@ -121,7 +130,7 @@ public actor BinanceRESTClient {
         if signed {
             guard let credentials else { throw VenueError(.unauthorized, "no API key is configured (BINANCE_API_KEY with BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE)") }
             query.append("recvWindow", String(receiveWindowMilliseconds))
-            query.append("timestamp", String(serverTimeEstimate.millisecondsSinceEpoch))
+            query.append("timestamp", String(signingTimestamp.millisecondsSinceEpoch))
             let payload = query.encoded
             query.append("signature", credentials.signature(of: payload))
             headers.add(name: "X-MBX-APIKEY", value: credentials.apiKey)

@@ -6,8 +6,9 @@ import Synchronization
 /// first. Concurrent requests for a key that is being computed wait for that one computation
 /// instead of starting their own; a failed computation is not kept (each of its waiters gets the
 /// error, the next request tries again). Keys of one lineage (the same question about newer bars)
-/// keep only their newest result: an older one is never asked for again, and left to age out it
-/// would fill the bound with dead results, which an API process's memory shows as steady growth.
+/// keep only their newest results (one unless told more): an older one is never asked for again,
+/// and left to age out it would fill the bound with dead results, which an API process's memory
+/// shows as steady growth.
 final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// How a request was answered.
     enum Lookup: String, Sendable {
@@ -30,8 +31,8 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         var running: [Key: Task<(Value, Int), any Error>] = [:]
         var bytes = 0
         var uses: UInt64 = 0
-        /// The kept key of each lineage's newest generation.
-        var newest: [Key: (key: Key, generation: Int64)] = [:]
+        /// The kept keys of each lineage's newest generations, oldest first.
+        var newest: [Key: [(key: Key, generation: Int64)]] = [:]
     }
 
     /// Where a key stands among the questions that differ only by their data's version: the
@@ -55,13 +56,20 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     private let evictions: Counter
     private let keptBytes: Gauge
     private let keptEntries: Gauge
-    /// A key's lineage, when results of older generations are dead once a newer one is kept (nil: LRU only).
+    /// A key's lineage, when results of older generations are dead once newer ones are kept (nil: LRU only).
     private let lineage: (@Sendable (Key) -> Lineage?)?
+    /// The generations of a lineage kept at most.
+    private let generationsKept: Int
 
-    /// A cache named `name` in the metrics (`orchestrator_cache_*{cache="name"}`).
-    init(name: String, capacityBytes: Int, registry: PrometheusCollectorRegistry, lineage: (@Sendable (Key) -> Lineage?)? = nil) {
+    /// A cache named `name` in the metrics (`orchestrator_cache_*{cache="name"}`); a lineage keeps
+    /// its newest `generationsKept` generations (more than one where requests still ask for the
+    /// previous one while the newest is prepared ahead of them).
+    init(name: String, capacityBytes: Int, registry: PrometheusCollectorRegistry, generationsKept: Int = 1,
+         lineage: (@Sendable (Key) -> Lineage?)? = nil) {
+        precondition(generationsKept >= 1, "a lineage keeps at least its newest generation")
         self.capacityBytes = capacityBytes
         self.lineage = lineage
+        self.generationsKept = generationsKept
         let labels = [("cache", name)]
         var lookups: [Lookup: Counter] = [:]
         for lookup in [Lookup.hit, .miss, .joined] {
@@ -107,15 +115,51 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
             return (try await task.value.0, .joined)
         case .started(let task):
             lookups[.miss]?.increment()
-            do {
-                let (value, bytes) = try await task.value
-                keep(value, bytes: bytes, for: key)
-                return (value, .miss)
-            } catch {
-                _ = state.withLock { $0.running.removeValue(forKey: key) }
-                throw error
-            }
+            return (try await settle(task, for: key), .miss)
         }
+    }
+
+    /// Waits for a computation started for `key`, and keeps its result or, when it failed, forgets it.
+    private func settle(_ task: Task<(Value, Int), any Error>, for key: Key) async throws -> Value {
+        do {
+            let (value, bytes) = try await task.value
+            keep(value, bytes: bytes, for: key)
+            return value
+        } catch {
+            _ = state.withLock { $0.running.removeValue(forKey: key) }
+            throw error
+        }
+    }
+
+    /// The kept result for `key` (counted as a hit), or nil (not counted) when none is kept.
+    func kept(for key: Key) -> Value? {
+        let value: Value? = state.withLock { state in
+            guard var entry = state.entries[key] else { return nil }
+            state.uses += 1
+            entry.lastUse = state.uses
+            state.entries[key] = entry
+            return entry.value
+        }
+        if value != nil { lookups[.hit]?.increment() }
+        return value
+    }
+
+    /// Starts computing the result for `key` in the background (counted as a miss) unless it is
+    /// kept, or a result of its lineage is being computed already: a result requests will soon ask
+    /// for, prepared ahead of them, one computation per lineage at a time however fast its data
+    /// moves on. A failure is not kept; the first request that needs the result tries again.
+    func prepare(for key: Key, compute: @escaping @Sendable () async throws -> (Value, bytes: Int)) {
+        let family = lineage?(key)?.family
+        let task: Task<(Value, Int), any Error>? = state.withLock { state in
+            guard state.entries[key] == nil, state.running[key] == nil else { return nil }
+            if let family, state.running.keys.contains(where: { lineage?($0)?.family == family }) { return nil }
+            let task = Task { () async throws -> (Value, Int) in try await compute() }
+            state.running[key] = task
+            return task
+        }
+        guard let task else { return }
+        lookups[.miss]?.increment()
+        Task { _ = try? await self.settle(task, for: key) }
     }
 
     /// Stores a computed result (unless it alone exceeds the bound, or a newer result of its
@@ -133,15 +177,21 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
             guard bytes <= capacityBytes else { return 0 }
             var evicted = 0
             if let place {
-                if let current = state.newest[place.family] {
-                    // A computation about older data that ended after a newer one's: its answer is served, not kept.
-                    guard current.generation <= place.generation else { return 0 }
-                    if current.key != key, let superseded = state.entries.removeValue(forKey: current.key) {
-                        state.bytes -= superseded.bytes
-                        evicted += 1
-                    }
+                var kept = state.newest[place.family] ?? []
+                // A computation about older data than every kept one, ended after theirs: its answer is served, not kept.
+                if kept.count >= generationsKept, let oldest = kept.first, place.generation < oldest.generation { return 0 }
+                // Another key of the same generation (its data corrected since) and generations beyond the bound are superseded.
+                var superseded = kept.filter { $0.generation == place.generation && $0.key != key }.map(\.key)
+                kept.removeAll { $0.generation == place.generation }
+                kept.append((key, place.generation))
+                kept.sort { $0.generation < $1.generation }
+                while kept.count > generationsKept { superseded.append(kept.removeFirst().key) }
+                for old in superseded {
+                    guard let entry = state.entries.removeValue(forKey: old) else { continue }
+                    state.bytes -= entry.bytes
+                    evicted += 1
                 }
-                state.newest[place.family] = (key, place.generation)
+                state.newest[place.family] = kept
             }
             state.uses += 1
             if let previous = state.entries.updateValue(Entry(value: value, bytes: bytes, lastUse: state.uses), forKey: key) {
@@ -154,7 +204,10 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
                 state.entries.removeValue(forKey: oldKey)
                 state.bytes -= entry.bytes
                 evicted += 1
-                if let family = lineage?(oldKey)?.family, state.newest[family]?.key == oldKey { state.newest.removeValue(forKey: family) }
+                if let family = lineage?(oldKey)?.family {
+                    state.newest[family]?.removeAll { $0.key == oldKey }
+                    if state.newest[family]?.isEmpty == true { state.newest.removeValue(forKey: family) }
+                }
             }
             return evicted
         }

@@ -151,9 +151,10 @@ public enum RunCommand {
         // One count of this process's routes, jobs and venue requests for the system signatures.
         let observations = ServeCommand.signatureObservations(configuration)
         let wiring = try wiring(options.feed, configuration: configuration, clock: { clock.now() }, logger: logger, observations: observations)
-        if let venueClock, let wiring {
-            try await VenueClockService.start(venueClock, logger: logger) { try await wiring.serverTime() }
-            announce("On the venue's clock: \(venueClock.now().iso8601), running \(String(format: "%.2f", venueClock.rate))× this machine's.")
+        let venueClockKeeper: ServiceGroupConfiguration.ServiceConfiguration? = if let venueClock, let wiring {
+            try await wiring.startClock(venueClock, owner: "the venue's", logger: logger, announce: announce)
+        } else {
+            nil
         }
         if let wiring, options.venue != .paper && !wiring.hasCredentials {
             throw RunError(description: "--venue \(wiring.name) needs a key: set \(wiring.keyAdvice)")
@@ -247,12 +248,7 @@ public enum RunCommand {
             runScheduler.lease = .seconds(configuration.schedulerLeaseSeconds)
             // A name of our own: the default describes the service, which would print every bar.
             let scheduler = SchedulerService(scheduler: runScheduler, clock: clock, logger: logger)
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-            if let venueClock, let wiring {
-                services.append(.init(service: VenueClockService(clock: venueClock, read: { try await wiring.serverTime() }, logger: logger),
-                                      serviceName: "venue-clock"))
-            }
-            return services + [.init(service: worker, serviceName: "job-worker"), .init(service: scheduler, serviceName: "scheduler"),
+            return (venueClockKeeper.map { [$0] } ?? []) + [.init(service: worker, serviceName: "job-worker"), .init(service: scheduler, serviceName: "scheduler"),
                     .init(service: service, successTerminationBehavior: options.exitAtEnd ? .gracefullyShutdownGroup : .cancelGroup,
                           serviceName: "trading-loop")]
         }

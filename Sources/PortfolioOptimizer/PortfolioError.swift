@@ -16,7 +16,8 @@ public enum PortfolioError: Error, Sendable, Equatable, CustomStringConvertible 
     case targetReturnUnreachable(target: Double, lowest: Double, highest: Double)
     /// A target volatility outside what the constraints allow.
     case targetVolatilityUnreachable(target: Double, lowest: Double, highest: Double)
-    /// Max Sharpe needs at least one asset whose expected return beats the risk-free rate.
+    /// Max Sharpe needs a portfolio the constraints allow whose expected return beats the risk-free
+    /// rate (`bestExpectedReturn`: the best they allow).
     case noAssetBeatsRiskFreeRate(riskFreeRate: Double, bestExpectedReturn: Double)
     /// A parameter is out of range.
     case invalidParameter(String)
@@ -38,7 +39,7 @@ public enum PortfolioError: Error, Sendable, Equatable, CustomStringConvertible 
         case .targetVolatilityUnreachable(let target, let lowest, let highest):
             "target volatility \(target) is unreachable: with these constraints the efficient frontier's volatility ranges from \(lowest) to \(highest)"
         case .noAssetBeatsRiskFreeRate(let rate, let best):
-            "max Sharpe needs an asset whose expected return beats the risk-free rate \(rate); the best is \(best)"
+            "max Sharpe needs a portfolio the constraints allow whose expected return beats the risk-free rate \(rate); the best is \(best)"
         case .invalidParameter(let detail): "invalid parameter: \(detail)"
         case .solverFailed(let detail): "the optimiser failed: \(detail)"
         }

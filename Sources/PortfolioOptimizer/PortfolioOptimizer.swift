@@ -122,8 +122,15 @@ public struct PortfolioOptimizer: Sendable {
 
     /// Max Sharpe by y = k·w: min yᵀΣy s.t. (μ − rf)ᵀy = 1, Σy = k, k ≥ 0, lᵢk ≤ yᵢ ≤ uᵢk; w = y/k.
     private func solveMaximumSharpe(riskFreeRate: Double, constraints: PortfolioConstraints) throws(PortfolioError) -> ([Double], Int) {
-        let best = expectedReturns.max() ?? -.infinity
-        guard best > riskFreeRate else { throw .noAssetBeatsRiskFreeRate(riskFreeRate: riskFreeRate, bestExpectedReturn: best) }
+        // The best return the constraints allow, not the best asset's: with four assets capped at a
+        // third each, three at least are held, and when only one beats the rate no portfolio does.
+        // The scaled problem below then has no solution, and the solver failed on it ("equality
+        // constraints linearly dependent", or no convergence) instead of this saying why (found by
+        // the month-long soak: 16 decisions of a live run lost that way). The margin keeps k = 1/excess finite.
+        let best = try returnRange(constraints).highest
+        guard best > riskFreeRate + 1e-9 * max(1, abs(riskFreeRate)) else {
+            throw .noAssetBeatsRiskFreeRate(riskFreeRate: riskFreeRate, bestExpectedReturn: best)
+        }
         let n = assetCount
         var quadratic = Matrix(rows: n + 1, columns: n + 1)
         for row in 0..<n { for column in 0..<n { quadratic[row, column] = 2 * covariance[row, column] } }

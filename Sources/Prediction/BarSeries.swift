@@ -70,6 +70,34 @@ public struct BarSeries: Sendable {
         volumes.append(bar.volume?.value.doubleValue ?? 0)
     }
 
+    /// Adds the bars of `newer` (same timeframe, every one opening after the last one here).
+    public mutating func append(contentsOf newer: BarSeries) throws(PredictionError) {
+        guard newer.timeframe == timeframe else { throw .invalidBars("\(newer.timeframe.rawValue) bars cannot follow \(timeframe.rawValue) bars") }
+        if let last = openTimes.last, let first = newer.openTimes.first, first <= last {
+            throw .invalidBars("bar at \(Timestamp(millisecondsSinceEpoch: first).iso8601) does not follow \(Timestamp(millisecondsSinceEpoch: last).iso8601)")
+        }
+        openTimes += newer.openTimes
+        opens += newer.opens
+        highs += newer.highs
+        lows += newer.lows
+        closes += newer.closes
+        volumes += newer.volumes
+    }
+
+    /// The bars that open at or after `time`, as a series of their own (all of them when none opens before).
+    public func opening(from time: Timestamp) -> BarSeries {
+        // Binary search for the first bar that opens at or after `time`.
+        var start = 0, end = openTimes.count
+        while start < end {
+            let middle = (start + end) / 2
+            if openTimes[middle] < time.millisecondsSinceEpoch { start = middle + 1 } else { end = middle }
+        }
+        guard start > 0 else { return self }
+        var copy = self
+        copy.removeFirst(start)
+        return copy
+    }
+
     /// Forgets the oldest `count` bars (a live session that keeps a bounded history).
     public mutating func removeFirst(_ count: Int) {
         let count = min(max(count, 0), openTimes.count)

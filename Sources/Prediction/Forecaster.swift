@@ -141,6 +141,16 @@ public struct Forecaster: Sendable {
         let volatility: VolatilityModels
         let reference: BarSeries?
 
+        /// The number of horizons fitted.
+        public var horizonCount: Int { horizons.count }
+
+        /// The same models with another copy of the reference series for the features of later
+        /// decisions (the fit's own copy ends at the fit time); nil drops it, for keeping the models
+        /// without the reference's bars. The symbol must be the one the models were fitted with.
+        public func replacingReference(_ reference: BarSeries?) -> FittedModels {
+            FittedModels(timeframe: timeframe, fittedAt: fittedAt, horizons: horizons, volatility: volatility, reference: reference)
+        }
+
         /// Forecasts at `time` (≥ the fit time) from the bars closed by then.
         public func forecast(_ series: BarSeries, at time: Timestamp) throws(PredictionError) -> [Forecast] {
             guard series.timeframe == timeframe else { throw .invalidBars("the models were fitted on \(timeframe.rawValue) bars, not \(series.timeframe.rawValue)") }

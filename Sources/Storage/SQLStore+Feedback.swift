@@ -277,6 +277,13 @@ extension SQLStore: FeedbackStore {
                                               [.text(name), .integer(revision)])).first?.text(0)
     }
 
+    public func latestFeedbackSummary(_ name: String) async throws -> (revision: Int64, document: String)? {
+        // One row per name: a newer document replaces the older one.
+        guard let row = try await database.query(SQLStatement("SELECT revision, document FROM feedback_summaries WHERE name = ?",
+                                                              [.text(name)])).first else { return nil }
+        return (try row.integer(0), try row.text(1))
+    }
+
     public func storeFeedbackSummary(_ name: String, document: String, revision: Int64) async throws {
         // Kept only while the state is still at `revision`: a commit since would make it stale.
         _ = try await database.write([SQLStatement("""

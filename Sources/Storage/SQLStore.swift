@@ -88,9 +88,10 @@ public final class SQLStore: Store {
                                      ELSE (SELECT COUNT(*) FROM bars WHERE \(series)) END,
                     first_open_time = CASE WHEN first_open_time IS NULL OR ? < first_open_time THEN ? ELSE first_open_time END,
                     last_open_time = CASE WHEN last_open_time IS NULL OR ? > last_open_time THEN ? ELSE last_open_time END,
+                    history_revision = CASE WHEN last_open_time IS NULL OR ? > last_open_time THEN history_revision ELSE history_revision + 1 END,
                     updated_at = ?, revision = revision + 1
                 WHERE instrument_id = \(instrumentID) AND timeframe = ?
-                """, [openTime, openTime, openTime, openTime, openTime, .integer(now), symbolValue, timeframeValue]),
+                """, [openTime, openTime, openTime, openTime, openTime, openTime, .integer(now), symbolValue, timeframeValue]),
         ]
     }
 
@@ -189,9 +190,11 @@ public final class SQLStore: Store {
                 bar_count = (SELECT COUNT(*) FROM bars WHERE instrument_id = bar_series.instrument_id AND timeframe = bar_series.timeframe),
                 first_open_time = (SELECT MIN(open_time) FROM bars WHERE instrument_id = bar_series.instrument_id AND timeframe = bar_series.timeframe),
                 last_open_time = (SELECT MAX(open_time) FROM bars WHERE instrument_id = bar_series.instrument_id AND timeframe = bar_series.timeframe),
+                history_revision = history_revision + CASE WHEN ? = 1 OR (last_open_time IS NOT NULL AND ? <= last_open_time) THEN 1 ELSE 0 END,
                 updated_at = ?, revision = revision + \(plan.toWrite.isEmpty ? 0 : 1)
             WHERE instrument_id = \(instrumentID) AND timeframe = ?
-            """, [.integer(now), symbol, timeframe]))
+            """, [.integer(plan.summary.updated > 0 ? 1 : 0), .integer(plan.toWrite.map(\.openTime.millisecondsSinceEpoch).min() ?? .max),
+                  .integer(now), symbol, timeframe]))
         let summary = plan.summary
         statements.append(SQLStatement(
             """
@@ -206,7 +209,8 @@ public final class SQLStore: Store {
     public func instruments() async throws -> [InstrumentSummary] {
         let rows = try await database.query(SQLStatement(
             """
-            SELECT i.symbol, i.asset_class, i.quote_currency, s.timeframe, s.kind, s.bar_count, s.first_open_time, s.last_open_time, s.revision
+            SELECT i.symbol, i.asset_class, i.quote_currency, s.timeframe, s.kind, s.bar_count, s.first_open_time, s.last_open_time, s.revision,
+                s.history_revision
             FROM instruments i LEFT JOIN bar_series s ON s.instrument_id = i.id
             ORDER BY i.symbol
             """))
@@ -224,7 +228,7 @@ public final class SQLStore: Store {
                 series.append(BarSeriesSummary(timeframe: timeframe, kind: kind, barCount: Int(try row.integer(5)),
                                                firstOpenTime: try row.optionalInteger(6).map(Timestamp.init(millisecondsSinceEpoch:)),
                                                lastOpenTime: try row.optionalInteger(7).map(Timestamp.init(millisecondsSinceEpoch:)),
-                                               revision: try row.integer(8)))
+                                               revision: try row.integer(8), historyRevision: try row.integer(9)))
             }
             if let last = summaries.last, last.instrument.symbol == symbol {
                 summaries[summaries.count - 1] = InstrumentSummary(instrument: last.instrument,

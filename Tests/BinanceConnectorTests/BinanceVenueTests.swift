@@ -154,6 +154,22 @@ struct BinanceVenueTests {
         #expect(abs(offset - 10_000) < 1_000, "offset \(offset)")
     }
 
+    @Test("a slow server-time round trip leaves the midpoint estimate ahead of the exchange; requests are stamped behind it and accepted")
+    func slowClockReadingStampsBehind() async throws {
+        let fixture = try await StubFixture.start()
+        defer { fixture.stop() }
+        // The request takes 2.4 s and the time is read at its end: the midpoint estimate is 1.2 s ahead, past the 1 s the exchange allows.
+        await fixture.exchange.setServerTimeAnswerDelay(.milliseconds(2_400))
+        try await fixture.rest.synchroniseClock()
+        #expect(await fixture.rest.clockUncertaintyMilliseconds >= 1_150)
+        let stamp = await fixture.rest.signingTimestamp.millisecondsSinceEpoch
+        let exchangeTime = await fixture.exchange.serverTime
+        #expect(stamp <= exchangeTime + 50, "stamped \(stamp - exchangeTime) ms ahead of the exchange")
+        await fixture.exchange.setServerTimeAnswerDelay(.zero)
+        #expect(try await fixture.venue.balances()["USDT"] != nil)
+        #expect(await fixture.exchange.timestampRefusals == 0)
+    }
+
     @Test("synchronize asks the exchange only about working orders not heard of for the quiet period; poll asks about all")
     func quietOrdersArePolled() async throws {
         let fixture = try await StubFixture.start()

@@ -159,6 +159,18 @@ public actor BinanceStubExchange {
     /// Steps the exchange's clock (a client must resynchronise).
     public func stepClock(byMilliseconds step: Int64) { clockStepMilliseconds += step }
 
+    /// How long `/api/v3/time` waits before reading the time: a slow round trip whose reading is
+    /// taken at its end, which leaves a client's midpoint estimate ahead of the exchange by half of it.
+    public private(set) var serverTimeAnswerDelay: Duration = .zero
+    /// Signed requests refused with -1021 (a timestamp ahead of the exchange or outside the window).
+    public private(set) var timestampRefusals = 0
+
+    /// Makes every `/api/v3/time` request wait `delay` before reading the time.
+    public func setServerTimeAnswerDelay(_ delay: Duration) { serverTimeAnswerDelay = delay }
+
+    /// Counts a -1021 refusal.
+    func noteTimestampRefusal() { timestampRefusals += 1 }
+
     /// Queues a fault for the next request it matches.
     public func inject(_ fault: Fault) { faults.append(fault) }
 

@@ -127,7 +127,9 @@ public final class BinanceStubServer: Sendable {
         }
         route(.get, "/api/v3/ping", weight: 1, signed: false) { _, _ in BinanceStubExchange.Answer(status: 200, body: "{}") }
         route(.get, "/api/v3/time", weight: 1, signed: false) { exchange, _ in
-            BinanceStubExchange.Answer(status: 200, body: "{\"serverTime\":\(await exchange.serverTime)}")
+            let delay = await exchange.serverTimeAnswerDelay
+            if delay > .zero { try? await Task.sleep(for: delay) }
+            return BinanceStubExchange.Answer(status: 200, body: "{\"serverTime\":\(await exchange.serverTime)}")
         }
         route(.get, "/api/v3/exchangeInfo", weight: 20, signed: false) { exchange, parameters in await exchange.exchangeInfo(parameters) }
         route(.get, "/api/v3/klines", weight: 2, signed: false) { exchange, parameters in await exchange.klineRows(parameters) }
@@ -175,6 +177,7 @@ public final class BinanceStubServer: Sendable {
         let window = parameters["recvWindow"].flatMap(Int64.init) ?? 5_000
         guard window <= 60_000 else { return BinanceStubExchange.error(400, -1131, "recvWindow must be less than 60000") }
         let now = await exchange.serverTime
+        if timestamp > now + 1_000 || now - timestamp > window { await exchange.noteTimestampRefusal() }
         if timestamp > now + 1_000 { return BinanceStubExchange.error(400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.") }
         if now - timestamp > window { return BinanceStubExchange.error(400, -1021, "Timestamp for this request is outside of the recvWindow.") }
         guard let range = rawQuery.range(of: "&signature=", options: .backwards), let signature = parameters["signature"] else {

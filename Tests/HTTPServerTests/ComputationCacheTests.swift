@@ -2,6 +2,7 @@
 import Prometheus
 import Synchronization
 import Testing
+import TestSupport
 
 @Suite("Computation cache")
 struct ComputationCacheTests {
@@ -74,8 +75,8 @@ struct ComputationCacheTests {
     }
 
     /// A question ("series:version") whose lineage is the series and generation the version.
-    static func versioned() -> ComputationCache<String, Int> {
-        ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: PrometheusCollectorRegistry()) { key in
+    static func versioned(generationsKept: Int = 1) -> ComputationCache<String, Int> {
+        ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: PrometheusCollectorRegistry(), generationsKept: generationsKept) { key in
             let parts = key.split(separator: ":")
             return .init(family: String(parts[0]), generation: Int64(parts[1])!)
         }
@@ -108,5 +109,44 @@ struct ComputationCacheTests {
         #expect(cache.count == 1)
         let kept = try await cache.value(for: "BTC:2") { (-1, bytes: 10) }
         #expect(kept.0 == 2 && kept.1 == .hit)
+    }
+
+    @Test("a lineage told to keep two generations keeps the newest two, and an older result than both is served but not kept")
+    func twoGenerationsKept() async throws {
+        let cache = Self.versioned(generationsKept: 2)
+        for version in [1, 2, 3, 5] { _ = try await cache.value(for: "BTC:\(version)") { (version, bytes: 10) } }
+        #expect(cache.count == 2)
+        #expect(try await cache.value(for: "BTC:3") { (-1, bytes: 10) }.1 == .hit)
+        #expect(try await cache.value(for: "BTC:5") { (-1, bytes: 10) }.1 == .hit)
+        // Older than both kept: answered, not kept.
+        #expect(try await cache.value(for: "BTC:2") { (2, bytes: 10) }.1 == .miss)
+        #expect(try await cache.value(for: "BTC:2") { (2, bytes: 10) }.1 == .miss)
+        // Between them: kept, and the oldest goes.
+        _ = try await cache.value(for: "BTC:4") { (4, bytes: 10) }
+        #expect(cache.count == 2)
+        #expect(try await cache.value(for: "BTC:3") { (-1, bytes: 10) }.1 == .miss)
+    }
+
+    @Test("a prepared result is computed once in the background and then served as kept; one preparation per lineage runs at a time")
+    func preparedInTheBackground() async throws {
+        let cache = Self.versioned(generationsKept: 2)
+        let gate = Gate()
+        cache.prepare(for: "BTC:1") { await gate.compute(1) }
+        while gate.started.load(ordering: .relaxed) == 0 { await Task.yield() }
+        // While BTC:1 is being prepared, neither it again nor BTC:2 of the same lineage starts; ETH:1 does.
+        let others = Atomic<Int>(0)
+        cache.prepare(for: "BTC:1") { others.add(1, ordering: .relaxed); return (-1, bytes: 10) }
+        cache.prepare(for: "BTC:2") { others.add(1, ordering: .relaxed); return (-1, bytes: 10) }
+        cache.prepare(for: "ETH:1") { (11, bytes: 10) }
+        #expect(await eventually { cache.kept(for: "ETH:1") == 11 })
+        #expect(others.load(ordering: .relaxed) == 0 && cache.kept(for: "BTC:1") == nil)
+        // A request for the key being prepared joins that computation.
+        let joined = Task { try await cache.value(for: "BTC:1") { (-1, bytes: 10) } }
+        gate.open()
+        #expect(try await joined.value.0 == 1)
+        #expect(await eventually { cache.kept(for: "BTC:1") == 1 })
+        // A failed preparation keeps nothing: the next request computes.
+        cache.prepare(for: "BTC:3") { throw CancellationError() }
+        #expect(await eventually { (try? await cache.value(for: "BTC:3") { (3, bytes: 10) })?.1 == .miss })
     }
 }

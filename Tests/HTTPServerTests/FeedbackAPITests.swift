@@ -6,6 +6,7 @@ import HummingbirdTesting
 import NIOCore
 import Prometheus
 import Testing
+import TestSupport
 import TradingCore
 import TradingEngine
 
@@ -107,7 +108,10 @@ struct FeedbackAPITests {
         }
     }
 
-    @Test("status and performance are computed once per state of the learned data: kept until a commit or a reset, shared through the store")
+    @Test("""
+        status and performance are computed once per state of the learned data and shared through the store; after a commit the \
+        previous state's documents are served at once, marked with their revision, while the current ones are computed in the background
+        """)
     func summariesFollowTheLearnedState() async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
             func get(_ uri: String) async throws -> [String: Any] {
@@ -116,22 +120,28 @@ struct FeedbackAPITests {
                     return try response.json
                 }
             }
-            func status() async throws -> Int? { (try await get("/api/v1/feedback/status")["outcomes"] as? [String: Any])?["success"] as? Int }
-            func considered() async throws -> Int? { try await get("/api/v1/feedback/performance")["outcomes_considered"] as? Int }
-            /// Successes in the status and outcomes in the performance document.
-            func documents() async throws -> [Int?] { [try await status(), try await considered()] }
+            /// Successes and the revision in the status, outcomes and the revision in the performance document.
+            func documents() async throws -> [Int?] {
+                let status = try await get("/api/v1/feedback/status"), performance = try await get("/api/v1/feedback/performance")
+                return [(status["outcomes"] as? [String: Any])?["success"] as? Int, status["revision"] as? Int,
+                        performance["outcomes_considered"] as? Int, performance["revision"] as? Int]
+            }
             let store = fixture.store
             let before = try await store.feedbackRevision()
-            #expect(try await documents() == [0, 0])
-            #expect(try await documents() == [0, 0])
+            // The first documents ever are computed for the request.
+            #expect(try await documents() == [0, Int(before), 0, Int(before)])
+            #expect(try await documents() == [0, Int(before), 0, Int(before)])
             #expect(PredictionAPITests.lookups(fixture, cache: "feedback") == ["hit": 2, "miss": 2, "joined": 0])
             #expect(try await store.feedbackSummary(FeedbackSummaries.storedName(.status), revision: before) != nil, "kept in the store for the other processes")
-            // Scoring commits: the revision moves on and the documents show the new outcomes.
+            // Scoring commits: the revision moves on. The next requests are answered at once with the previous documents,
+            // which say so, and start computing the current ones; the documents then show the new outcomes.
             _ = try await Self.storeForecasts(fixture)
             _ = try await FeedbackCycle(store: store).score(now: fixture.dependencies.clock.now())
             let scored = try await store.feedbackRevision()
             #expect(scored > before)
-            #expect(try await documents() == [1, 2])
+            #expect(try await documents() == [0, Int(before), 0, Int(before)])
+            #expect(try await eventually { try await documents() == [1, Int(scored), 2, Int(scored)] })
+            #expect(try await store.feedbackSummary(FeedbackSummaries.storedName(.status), revision: scored) != nil, "stored by the background computation")
             // A filtered view is computed from the outcomes once per revision and kept in this process only.
             #expect((try await get("/api/v1/feedback/performance?horizon=1h")["outcomes_considered"] as? Int) == 1)
             let hits = PredictionAPITests.lookups(fixture, cache: "feedback")["hit"] ?? 0
@@ -146,10 +156,11 @@ struct FeedbackAPITests {
                                            metrics: HTTPMetrics(registry: PrometheusCollectorRegistry()), clock: fixture.dependencies.clock,
                                            settings: fixture.dependencies.settings)
             #expect(try await FeedbackSummaries.document(.status, other) == Array(try #require(try await store.feedbackSummary(FeedbackSummaries.storedName(.status), revision: scored)).utf8))
-            // A reset moves the revision on, never back: nothing kept before it is served after it.
+            // A reset moves the revision on, never back: once recomputed, nothing of the state before it is served.
             _ = try await store.resetLearnedState()
-            #expect(try await store.feedbackRevision() > scored)
-            #expect(try await documents() == [0, 0])
+            let reset = try await store.feedbackRevision()
+            #expect(reset > scored)
+            #expect(try await eventually { try await documents() == [0, Int(reset), 0, Int(reset)] })
         }
     }
 

@@ -1,9 +1,11 @@
 import Foundation
-import HTTPServer
+@testable import HTTPServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Prediction
+import Prometheus
 import Synchronization
 import TestSupport
 import Testing
@@ -12,10 +14,15 @@ import TradingEngine
 
 @Suite("Prediction API")
 struct PredictionAPITests {
+    /// The bundled hourly BTC-USD bars.
+    static func hourlyBars() throws -> [Bar] {
+        let url = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv")
+        return try BarFileParser(timeframe: .oneHour).parseOHLCV([UInt8](Data(contentsOf: url)), fileName: url.lastPathComponent).bars
+    }
+
     /// Stores the first 1,500 bundled hourly BTC-USD bars as ETH-TEST (a symbol the fixture does not use).
     static func storeHourlyBars(_ fixture: ServerFixture) async throws {
-        let url = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv")
-        let bars = try BarFileParser(timeframe: .oneHour).parseOHLCV([UInt8](Data(contentsOf: url)), fileName: url.lastPathComponent).bars
+        let bars = try hourlyBars()
         _ = try await fixture.store.importBars(BarImportBatch(instrument: Instrument(symbol: Symbol("ETH-TEST")!, assetClass: .crypto, quoteCurrency: "USD"),
                                                               timeframe: .oneHour, kind: .ohlcv, bars: Array(bars.prefix(1500)), source: "test"))
     }
@@ -102,13 +109,60 @@ struct PredictionAPITests {
         }
     }
 
+    @Test("""
+        decisions between two grid times forecast from the first one's fit carried forward; the next fit is prepared in the \
+        background once its grid time has passed, and decisions from the lead after it use it without fitting
+        """)
+    func forecastsFollowTheRefitSchedule() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            try await Self.storeHourlyBars(fixture)
+            let schedule = RefitSchedule.server
+            let hour: Int64 = 3_600_000
+            func at(_ time: Timestamp, hours: Int) -> Timestamp { Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch + Int64(hours) * hour) }
+            func forecast(_ time: Timestamp) async throws -> [String: Any] {
+                let text = Mutex("")
+                try await Self.get(client, fixture, "/api/v1/predictions/ETH-TEST?horizons=1h,4h&at=\(time.iso8601)") { (response: TestResponse) async throws in
+                    #expect(response.status == .ok, "\(response.text)")
+                    text.withLock { $0 = response.text }
+                }
+                return try JSONSerialization.jsonObject(with: Data(text.withLock { $0 }.utf8)) as? [String: Any] ?? [:]
+            }
+            let gridTime = schedule.fitTime(forDecisionAt: Timestamp(iso8601: "2017-08-30T00:00:00Z")!, timeframe: .oneHour)
+            let decision = at(gridTime, hours: schedule.leadBars + 3)
+            let first = try await forecast(at(decision, hours: -1))
+            let second = try await forecast(decision)
+            #expect(first["fitted_at"] as? String == gridTime.iso8601 && second["fitted_at"] as? String == gridTime.iso8601)
+            #expect(Self.lookups(fixture, cache: "fits") == ["hit": 1, "miss": 1, "joined": 0])
+            // The numbers of the grid time's fit carried to the decision, computed here from the same bars.
+            let horizons = ["1h", "4h"].map { Horizon(parsing: $0)! }
+            let series = try BarSeries(bars: Array(try Self.hourlyBars().prefix(1500)), timeframe: .oneHour)
+            let fit = try Forecaster().fit(series.asOf(gridTime).series(closedBy: gridTime, limit: PredictionRoutes.maximumBars), at: gridTime, horizons: horizons)
+            let expected = try fit.forecast(series, at: decision)
+            let served = try #require(second["forecasts"] as? [[String: Any]])
+            #expect(served.count == expected.count)
+            for (document, forecast) in zip(served, expected) {
+                for (key, value) in [("expected_log_return", forecast.expectedLogReturn), ("probability_up", forecast.probabilityUp), ("volatility", forecast.volatility)] {
+                    let number = try #require(document[key] as? Double, "\(key)")
+                    #expect(abs(number - value) <= 1e-9 * max(1, abs(value)), "\(forecast.horizon) \(key): \(number) against \(value)")
+                }
+            }
+            // Past the next grid time but within its lead: the same fit still, and the next one is prepared in the background.
+            let next = schedule.nextFitTime(after: gridTime, timeframe: .oneHour)
+            #expect(try await forecast(at(next, hours: 1))["fitted_at"] as? String == gridTime.iso8601)
+            #expect(await eventually { fixture.dependencies.predictions.fits.count == 2 })
+            #expect(Self.lookups(fixture, cache: "fits")["miss"] == 2)
+            // From the lead after it, decisions forecast from it, found ready.
+            #expect(try await forecast(at(next, hours: schedule.leadBars))["fitted_at"] as? String == next.iso8601)
+            #expect(Self.lookups(fixture, cache: "fits")["miss"] == 2)
+        }
+    }
+
     @Test("a new bar, or a correction of an old one, is a new computation; unchanged bars are served from the cache")
     func cacheFollowsTheStoredBars() async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
             try await Self.storeHourlyBars(fixture)
             let symbol = Symbol("ETH-TEST")!
-            let url = TestEnvironment.sampleDataDirectory.appendingPathComponent("BTC-USD_coinbase_1h_2017-07-01_2019-10-17.csv")
-            let bars = try BarFileParser(timeframe: .oneHour).parseOHLCV([UInt8](Data(contentsOf: url)), fileName: url.lastPathComponent).bars
+            let bars = try Self.hourlyBars()
             func store(_ bars: [Bar]) async throws {
                 _ = try await fixture.store.importBars(BarImportBatch(instrument: Instrument(symbol: symbol, assetClass: .crypto, quoteCurrency: "USD"),
                                                                       timeframe: .oneHour, kind: .ohlcv, bars: bars, source: "test"))
@@ -127,6 +181,8 @@ struct PredictionAPITests {
             }
             let first = try await dataTimes()
             _ = try await dataTimes()
+            let windows = fixture.dependencies.predictions.windows
+            #expect(windows.reads.whole == 1, "the regimes read the bars the forecast read")
             #expect(Self.lookups(fixture, cache: "forecasts") == ["hit": 1, "miss": 1, "joined": 0])
             #expect(Self.lookups(fixture, cache: "regimes") == ["hit": 1, "miss": 1, "joined": 0])
             // Bars stored again unchanged change nothing.
@@ -139,12 +195,28 @@ struct PredictionAPITests {
             #expect(second.forecast == bars[1500].closeTime(timeframe: .oneHour).iso8601 && second.forecast != first.forecast)
             #expect(second.regimes == second.forecast)
             #expect(Self.lookups(fixture, cache: "forecasts")["miss"] == 2)
-            // An old bar corrected: the newest bar is the same, the bars are not.
+            #expect(windows.reads.whole == 1, "only the new bar was read")
+            // A fresh process, reading the whole window, answers the same as the one that read only the new bar.
+            let fresh = ServerDependencies(store: fixture.store, authenticator: APIKeyAuthenticator(store: fixture.store, cacheLifetime: .seconds(5)),
+                                           metrics: HTTPMetrics(registry: PrometheusCollectorRegistry()), clock: fixture.dependencies.clock,
+                                           settings: fixture.dependencies.settings)
+            func document(_ dependencies: ServerDependencies) async throws -> JSONValue {
+                let answer = try await PredictionRoutes.forecast("ETH-TEST", timeframe: nil, horizons: [Horizon(parsing: "1h")!], at: nil, reference: nil,
+                                                                 dependencies: dependencies)
+                guard case .object(let members) = answer else { return answer }
+                return .object(members.filter { $0.0 != "newly_stored" })
+            }
+            #expect(try await document(fixture.dependencies) == document(fresh))
+            #expect(fresh.predictions.windows.reads.whole == 1)
+            // An old bar corrected: the newest bar is the same, the bars are not, and the models are refitted.
+            let fitsBefore = Self.lookups(fixture, cache: "fits")["miss"] ?? 0
             let old = bars[1400]
             try await store([try Bar(openTime: old.openTime, open: old.open, high: Price(old.high.value + old.high.value), low: old.low, close: old.close, volume: old.volume)])
             _ = try await dataTimes()
             #expect(Self.lookups(fixture, cache: "forecasts")["miss"] == 3)
             #expect(Self.lookups(fixture, cache: "regimes")["miss"] == 3)
+            #expect((Self.lookups(fixture, cache: "fits")["miss"] ?? 0) > fitsBefore)
+            #expect(windows.reads.whole == 2, "a corrected bar: the whole window read again")
         }
     }
 

@@ -87,27 +87,17 @@ struct ChampionModelSourceTests {
         let live = ChampionModelSource(store: store, account: "live", symbols: [Self.symbol], timeframe: .oneHour, clock: FixedClock(), metrics: nil,
                                        logger: Logger(label: "test"), background: true, announce: { _ in })
         #expect(try #require(await live.champions(at: Self.end)).isEmpty, "nothing loaded yet, nothing before it")
-        #expect(await Self.eventually { await live.champions(at: Self.end)?.map(\.name) == [promoted.name] })
+        #expect(await eventually { await live.champions(at: Self.end)?.map(\.name) == [promoted.name] })
         #expect(try await store.learningSignals(limit: 10).filter { $0.subject == "account live" }.isEmpty, "a start's first champion is no adaptation")
         var rollback = FeedbackCommit()
         rollback.models = [ModelVersionRecord(name: good.name, role: .champion, parameters: good.parameters, createdAt: good.createdAt, promotedAt: Self.end),
                            ModelVersionRecord(name: promoted.name, role: .retired, parameters: promoted.parameters, createdAt: promoted.createdAt, promotedAt: nil)]
         try await store.commitFeedback(rollback, at: Self.end)
         #expect(try #require(await live.champions(at: Self.end)).map(\.name) == [promoted.name], "the previous champion goes on while the next loads")
-        #expect(await Self.eventually { await live.champions(at: Self.end)?.map(\.name) == [good.name] })
+        #expect(await eventually { await live.champions(at: Self.end)?.map(\.name) == [good.name] })
         #expect(try await store.learningSignals(limit: 10).filter { $0.subject == "account live" }.count == 1, "the rollback seen while running is one")
         // An unreadable registry keeps the champions in hand (nil), it does not take them away.
         try await store.close()
         #expect(await source.champions(at: Self.end) == nil)
-    }
-
-    /// Whether `condition` holds within 10 s.
-    static func eventually(_ condition: () async -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return false
     }
 }

@@ -78,6 +78,27 @@ struct OptimizerReferenceTests {
         }
     }
 
+    @Test("max Sharpe when only one asset beats the rate but the weight cap forces three into the portfolio: no portfolio beats it, said so, not a solver failure")
+    func maximumSharpeUnderACapThatNoPortfolioBeats() throws {
+        // The inputs of a decision lost in the month-long soak (four assets, MEDIUM's cap of a third).
+        let covariance = Matrix([[0.5, 0, 0, 0], [0, 0.5, 0, 0], [0, 0, 0.5, 0], [0, 0, 0, 0.5]])
+        let capped = PortfolioConstraints(assetCount: 4, maximumWeight: 1.0 / 3)
+        let losing = try PortfolioOptimizer(expectedReturns: [2.3, -4.7, -11.5, -8.2], covariance: covariance)
+        let best = (2.3 - 4.7 - 8.2) / 3
+        do {
+            _ = try losing.optimize(.maximumSharpe(riskFreeRate: 0.02), constraints: capped)
+            Issue.record("a portfolio was found where none beats the rate")
+        } catch {
+            guard case .noAssetBeatsRiskFreeRate(let rate, let bestReturn) = error else { Issue.record("\(error)"); return }
+            #expect(rate == 0.02 && abs(bestReturn - best) < 1e-12)
+        }
+        // Uncapped, the one asset alone beats it; and with the others less bad, the capped portfolio does too.
+        #expect(try losing.optimize(.maximumSharpe(riskFreeRate: 0.02), constraints: PortfolioConstraints(assetCount: 4)).weights[0] > 0.999)
+        let winning = try PortfolioOptimizer(expectedReturns: [2.3, -0.1, -0.2, -0.3], covariance: covariance)
+        let weights = try winning.optimize(.maximumSharpe(riskFreeRate: 0.02), constraints: capped).weights
+        #expect(abs(weights.reduce(0, +) - 1) < 1e-6 && weights.allSatisfy { $0 <= 1.0 / 3 + 1e-6 })
+    }
+
     @Test("infeasible requests say why and give the feasible range")
     func infeasible() throws {
         let optimizer = try Self.optimizer()

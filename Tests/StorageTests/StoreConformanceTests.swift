@@ -50,6 +50,31 @@ struct StoreConformanceTests {
         }
     }
 
+    @Test("a series' history revision moves on only when a write may change a bar other than by adding one after the newest",
+          arguments: Backend.available)
+    func historyRevisionFollowsCorrections(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let bars = try hourlyBars(count: 60)
+            func summary() async throws -> BarSeriesSummary { try #require(try await fixture.store.instruments().first?.series.first) }
+            _ = try await fixture.store.importBars(batch(Array(bars[10..<40])))
+            let first = try await summary()
+            // Bars after the newest: the bars before are as they were.
+            _ = try await fixture.store.importBars(batch(Array(bars[40..<50])))
+            let appended = try await summary()
+            #expect(appended.historyRevision == first.historyRevision && appended.revision > first.revision)
+            // The same bars again change nothing.
+            _ = try await fixture.store.importBars(batch(Array(bars[30..<50])))
+            #expect(try await summary().historyRevision == first.historyRevision)
+            // Older bars filled in, or an old bar corrected along with new ones: the history changed.
+            _ = try await fixture.store.importBars(batch(Array(bars[0..<10])))
+            let filled = try await summary()
+            #expect(filled.historyRevision > appended.historyRevision)
+            let corrected = try Bar(openTime: bars[20].openTime, open: bars[20].open, high: bars[20].high, low: bars[20].low, close: bars[20].high, volume: nil)
+            _ = try await fixture.store.importBars(batch([corrected] + Array(bars[50..<55])))
+            #expect(try await summary().historyRevision > filled.historyRevision)
+        }
+    }
+
     @Test("re-importing the same bars adds nothing; changed bars are updated", arguments: Backend.available)
     func importIsIdempotent(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in

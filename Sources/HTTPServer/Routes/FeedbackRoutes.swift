@@ -37,7 +37,10 @@ enum FeedbackRoutes: RouteGroup {
                 description: """
                     Learning cycles and the last one's time, outcomes by verdict, the confidence threshold of each horizon, the model \
                     versions known to the loop, each drift detector's stream, the adaptation score (each change's gain measured only \
-                    on outcomes after it) and the newest OPTIMIZATION and ADAPTATION signals.
+                    on outcomes after it) and the newest OPTIMIZATION and ADAPTATION signals. `revision` is the learned state's \
+                    revision the document describes: every commit moves it on, and until the document of the new revision is computed \
+                    (by the feedback loop after its turn, or in the background after a request that found it missing) the newest \
+                    stored one is served, so that no request waits for the recomputation.
                     """,
                 success: .json("The status.", Schema.ref("FeedbackStatus")),
                 problems: [.invalidParameter])
@@ -52,7 +55,9 @@ enum FeedbackRoutes: RouteGroup {
                     model × horizon × symbol × regime over each group's newest `window` outcomes, and the success rate of every market \
                     signature (regime × volatility × trend), worst first: where the forecasts fail. `alerts`: each predictive alert \
                     kind's record over all stored alerts (the filters do not apply): raised, scored, hits, the hit rate and the mean \
-                    base rate of its event (how often it happens without an alert).
+                    base rate of its event (how often it happens without an alert). `revision`: the learned state's revision the \
+                    figures describe; the default view (no filter, the default window) is served as the status is, from the newest \
+                    stored document while the current one is computed.
                     """,
                 parameters: [
                     Schema.query("horizon", "Only this horizon (1h, 4h…).", Schema.string),
@@ -257,7 +262,7 @@ enum FeedbackRoutes: RouteGroup {
                 ("drift_detectors", Schema.array(Schema.object([("stream", string), ("observations", ["type": ["integer", "null"]])]))),
                 ("adaptation_score", Schema.object([("threshold_gain_per_decision", nullableNumber), ("threshold_changes_measured", integer),
                                                     ("model_gain_nats", nullableNumber), ("promotions", integer)])),
-                ("last_signals", Schema.array(Schema.ref("LearningSignal"))),
+                ("last_signals", Schema.array(Schema.ref("LearningSignal"))), ("revision", integer),
             ])),
             ("SystemSignatures", Schema.object([
                 ("generated_at", dateTime), ("half_life_days", integer), ("subjects", integer),
@@ -285,6 +290,7 @@ enum FeedbackRoutes: RouteGroup {
                                                                 ("observed_frequency", number)]))),
                 ]))),
                 ("signatures", Schema.array(Schema.object([("signature", signature), ("count", integer), ("success_rate", number)]))),
+                ("revision", integer),
             ])),
         ]
     }()

@@ -3,10 +3,12 @@ import TradingEngine
 
 /// The feedback documents that would otherwise scan up to 100,000 outcomes per request (the
 /// status and the default performance view), kept per revision of the learned state: every
-/// feedback commit and reset moves the revision on, so a kept document is never stale. A request
-/// reads the revision (one row) and serves the document from this process's cache, else from the
-/// store (computed by any process), else computes it once and stores it for the others. The
-/// feedback loop refreshes them after its turns, so requests rarely compute.
+/// feedback commit and reset moves the revision on. A request reads the revision (one row) and
+/// serves the document of that revision from this process's cache or from the store (computed by
+/// any process). While none is computed yet for the current revision, it serves the newest stored
+/// document, whose `revision` member says which state it describes, and starts computing the
+/// current one in the background: a request never waits for the recomputation that every commit
+/// makes due, only for the very first document. The feedback loop refreshes them after its turns.
 public enum FeedbackSummaries {
     /// A kept document.
     public enum Name: String, Sendable, CaseIterable {
@@ -18,7 +20,7 @@ public enum FeedbackSummaries {
 
     /// Moved on when a document's members change, so that during an upgrade no build serves a
     /// document another build rendered.
-    static let documentVersion = 1
+    static let documentVersion = 2
 
     /// A document at one revision; a filtered performance view has its filters and window.
     struct Key: Hashable, Sendable {
@@ -33,26 +35,44 @@ public enum FeedbackSummaries {
     /// The name a document is stored under.
     static func storedName(_ name: Name) -> String { "\(name.rawValue)@\(documentVersion)" }
 
-    /// Computes a document from the store.
-    static func compute(_ name: Name, _ store: any Store) async throws -> [UInt8] {
-        switch name {
-        case .status: try await Representations.feedbackStatus(store).serialized()
-        case .performance: try await Representations.feedbackPerformance(store, horizon: nil, symbol: nil, model: nil, window: 250).serialized()
+    /// Computes a document from the store, stamped with the learned state's `revision` read before
+    /// (the document includes every commit up to it, and perhaps later ones).
+    static func compute(_ name: Name, _ store: any Store, revision: Int64) async throws -> [UInt8] {
+        let document = switch name {
+        case .status: try await Representations.feedbackStatus(store)
+        case .performance: try await Representations.feedbackPerformance(store, horizon: nil, symbol: nil, model: nil, window: 250)
         }
+        return stamped(document, revision: revision).serialized()
     }
 
-    /// The document at the learned state's current revision; requests that arrive while it is
-    /// computed wait for that computation.
+    /// `document` with its `revision` member.
+    static func stamped(_ document: JSONValue, revision: Int64) -> JSONValue {
+        guard case .object(var members) = document else { return document }
+        members.append(("revision", .int(Int(revision))))
+        return .object(members)
+    }
+
+    /// The document at the learned state's current revision, or, while that one is computed in the
+    /// background, the newest stored one (see the type's description).
     static func document(_ name: Name, _ dependencies: ServerDependencies) async throws -> [UInt8] {
         let store = dependencies.store
         let revision = try await store.feedbackRevision()
-        return try await dependencies.feedbackDocuments.value(for: Key(name: name, revision: revision)) {
-            if let stored = try await store.feedbackSummary(storedName(name), revision: revision) { return (Array(stored.utf8), stored.utf8.count) }
-            let bytes = try await compute(name, store)
+        let key = Key(name: name, revision: revision)
+        let cache = dependencies.feedbackDocuments
+        if let kept = cache.kept(for: key) { return kept }
+        let latest = try await store.latestFeedbackSummary(storedName(name))
+        if let latest, latest.revision > revision { return Array(latest.document.utf8) }  // a commit since the revision was read
+        let current = latest.flatMap { $0.revision == revision ? Array($0.document.utf8) : nil }
+        let computation: @Sendable () async throws -> ([UInt8], bytes: Int) = {
+            if let current { return (current, current.count) }
+            let bytes = try await compute(name, store, revision: revision)
             // Storing is for the other processes; a failed write (a busy or read-only database) does not fail this read.
             try? await store.storeFeedbackSummary(storedName(name), document: String(decoding: bytes, as: UTF8.self), revision: revision)
             return (bytes, bytes.count)
-        }.0
+        }
+        guard let latest, current == nil else { return try await cache.value(for: key, compute: computation).0 }
+        cache.prepare(for: key, compute: computation)
+        return Array(latest.document.utf8)
     }
 
     /// A filtered performance view (or another window) at the current revision: computed from the
@@ -61,7 +81,8 @@ public enum FeedbackSummaries {
         let store = dependencies.store
         let key = Key(name: .performance, revision: try await store.feedbackRevision(), horizon: horizon, symbol: symbol, model: model, window: window)
         return try await dependencies.feedbackDocuments.value(for: key) {
-            let bytes = try await Representations.feedbackPerformance(store, horizon: horizon, symbol: symbol, model: model, window: window).serialized()
+            let document = try await Representations.feedbackPerformance(store, horizon: horizon, symbol: symbol, model: model, window: window)
+            let bytes = stamped(document, revision: key.revision).serialized()
             return (bytes, bytes.count)
         }.0
     }
@@ -71,7 +92,7 @@ public enum FeedbackSummaries {
     public static func refresh(_ store: any Store) async throws {
         let revision = try await store.feedbackRevision()
         for name in Name.allCases where try await store.feedbackSummary(storedName(name), revision: revision) == nil {
-            let bytes = try await compute(name, store)
+            let bytes = try await compute(name, store, revision: revision)
             try await store.storeFeedbackSummary(storedName(name), document: String(decoding: bytes, as: UTF8.self), revision: revision)
         }
     }

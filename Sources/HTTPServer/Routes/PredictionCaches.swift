@@ -3,9 +3,10 @@ import Prometheus
 import TradingCore
 
 /// The computed forecasts and regimes of the prediction routes, kept until the bars they were
-/// computed from change. A key holds the series' revision (moved on by every write to its bars),
+/// computed from change, and the fitted forecast models they come from. A key holds the series'
+/// revision (moved on by every write to its bars), or for a fit a fingerprint of the bars it saw,
 /// so a new bar, or a corrected old one, makes a new key: nothing stale is served and nothing has
-/// to be invalidated by hand; superseded results age out by least recent use.
+/// to be invalidated by hand; superseded results are dropped.
 struct PredictionCaches: Sendable {
     /// What a forecast depends on: the bars (series, its revision, the newest bar read), the
     /// decision time, the horizons, the reference series and the forecaster's version.
@@ -32,11 +33,26 @@ struct PredictionCaches: Sendable {
     struct ForecastResult: Sendable {
         let forecasts: [Forecast]
         let gaps: Int
+        /// The data time of the fit the forecasts come from.
+        let fittedAt: Timestamp
         /// Forecast rows the computation stored (requests answered from the cache store none).
         let newlyStored: Int
 
         /// An estimate of the memory it holds.
         var bytes: Int { 256 + forecasts.count * 320 }
+    }
+
+    /// What a fit of the forecast models depends on: the series, the grid time of the schedule it
+    /// was fitted at, a fingerprint of the bars it saw (so a corrected old bar refits), the
+    /// horizons, the reference symbol and the forecaster's version.
+    struct FitKey: Hashable, Sendable {
+        let symbol: String
+        let timeframe: Timeframe
+        let fitTime: Timestamp
+        let fingerprint: Int
+        let horizons: [Horizon]
+        let reference: String?
+        let modelVersion: String
     }
 
     /// What a regime report depends on.
@@ -50,18 +66,30 @@ struct PredictionCaches: Sendable {
     let forecasts: ComputationCache<ForecastKey, ForecastResult>
     /// Regime reports by key.
     let regimes: ComputationCache<RegimeKey, RegimeDetector.Report>
+    /// Fitted forecast models by key (kept without their reference series, which each forecast brings newer).
+    let fits: ComputationCache<FitKey, Forecaster.FittedModels>
+    /// The newest bars of the series read, so that a new bar costs a read of that bar (16 series of
+    /// about 10,100 bars: under 8 MB).
+    let windows = SeriesWindowCache(maximumSeries: 16,
+                                    keptBars: PredictionRoutes.maximumBars + 2 * (RefitSchedule.server.everyBars + RefitSchedule.server.leadBars))
 
-    /// The caches, sharing `capacityBytes` between them.
+    /// The caches, sharing `capacityBytes` between them (the fits, a few kilobytes each, take a tenth).
     init(capacityBytes: Int, registry: PrometheusCollectorRegistry) {
         // A series' revision only rises (every write to its bars moves it on): a forecast or regime
         // report of an older revision is never asked for again once a newer one is computed.
-        forecasts = ComputationCache(name: "forecasts", capacityBytes: capacityBytes / 2, registry: registry) { key in
+        forecasts = ComputationCache(name: "forecasts", capacityBytes: capacityBytes * 9 / 20, registry: registry) { key in
             .init(family: ForecastKey(series: key.series.unversioned, timeframe: key.timeframe, decisionTime: key.decisionTime, horizons: key.horizons,
                                       reference: key.reference?.unversioned, modelVersion: key.modelVersion),
                   generation: key.series.revision + (key.reference?.revision ?? 0))
         }
-        regimes = ComputationCache(name: "regimes", capacityBytes: capacityBytes / 2, registry: registry) { key in
+        regimes = ComputationCache(name: "regimes", capacityBytes: capacityBytes * 9 / 20, registry: registry) { key in
             .init(family: RegimeKey(series: key.series.unversioned, timeframe: key.timeframe, states: key.states), generation: key.series.revision)
+        }
+        // Two generations: decisions still forecast from the previous grid time's fit while the next one is fitted ahead of them.
+        fits = ComputationCache(name: "fits", capacityBytes: capacityBytes / 10, registry: registry, generationsKept: 2) { key in
+            .init(family: FitKey(symbol: key.symbol, timeframe: key.timeframe, fitTime: Timestamp(millisecondsSinceEpoch: 0), fingerprint: 0,
+                                 horizons: key.horizons, reference: key.reference, modelVersion: key.modelVersion),
+                  generation: key.fitTime.millisecondsSinceEpoch)
         }
     }
 
@@ -69,4 +97,7 @@ struct PredictionCaches: Sendable {
     static func bytes(of report: RegimeDetector.Report) -> Int {
         1_024 + (report.hmm.statePath.count + report.hmm.restartLogLikelihoods.count + report.hmm.lastPosterior.count) * 8
     }
+
+    /// An estimate of a fit's memory (its coefficients and scalers per horizon).
+    static func bytes(of fit: Forecaster.FittedModels) -> Int { 2_048 + fit.horizonCount * 2_048 }
 }

@@ -6,9 +6,10 @@ import TradingCore
 import TradingEngine
 
 /// Forecasts, regimes, historical analysis and predictive alerts from the stored bars under
-/// `/api/v1` (viewer role). Each request reads at most `maximumBars` of the newest bars.
+/// `/api/v1` (viewer role). Each request reads at most `maximumBars` of the newest bars (a
+/// forecast, those of its fit and the few since).
 enum PredictionRoutes: RouteGroup {
-    /// The most bars a request reads (about 14 months of hourly bars).
+    /// The most bars a request reads, or a fit sees (about 14 months of hourly bars).
     static let maximumBars = 10_000
     /// The most symbols an alerts or analysis request covers.
     static let maximumSymbols = 20
@@ -18,11 +19,15 @@ enum PredictionRoutes: RouteGroup {
             APIRoute(APIOperation(
                 .get, "/api/v1/predictions/{symbol}", id: "getPredictions", tag: .prediction, summary: "Multi-horizon forecasts", role: .viewer,
                 description: """
-                    Forecasts from the symbol's stored OHLCV bars (the newest \(maximumBars) closed by `at`): per \
-                    horizon the expected log return, P(up), volatility, 80 % interval, the model behind each part (a model is used \
-                    only where it beat its baseline on held-out data) and the baselines. Every forecast served is stored once (per \
-                    symbol, timeframe, horizon, data time and model version) with what scoring it later needs; `newly_stored` counts \
-                    the new rows.
+                    Forecasts from the symbol's stored OHLCV bars closed by `at`: per horizon the expected log return, P(up), \
+                    volatility, 80 % interval, the model behind each part (a model is used only where it beat its baseline on held-out \
+                    data) and the baselines. The models are refitted every \(RefitSchedule.server.everyBars) bars, on a grid of close \
+                    times counted from the epoch, each fit from the newest \(maximumBars) bars closed by its grid time; a decision \
+                    forecasts from the fit of the newest grid time at least \(RefitSchedule.server.leadBars) bars before it \
+                    (`fitted_at`), with the features and variances of its own bars (while too few bars precede that grid time, from \
+                    a fit at the decision time). The answer depends only on the stored bars and `at`. Every forecast served is stored \
+                    once (per symbol, timeframe, horizon, data time and model version) with what scoring it later needs; \
+                    `newly_stored` counts the new rows.
                     """,
                 parameters: [
                     Schema.symbolPath,
@@ -148,7 +153,7 @@ enum PredictionRoutes: RouteGroup {
         return [
             ("Forecasts", Schema.object([
                 ("symbol", string), ("timeframe", Schema.timeframe), ("decision_time", dateTime), ("data_time", dateTime), ("gaps", integer),
-                ("model_version", string), ("newly_stored", integer),
+                ("model_version", string), ("fitted_at", dateTime), ("newly_stored", integer),
                 ("forecasts", Schema.array(Schema.object([
                     ("horizon", string), ("expected_log_return", number), ("probability_up", number), ("volatility", number),
                     ("interval_80", ["type": "array", "items": number, "minItems": 2, "maxItems": 2]),
@@ -188,7 +193,8 @@ enum PredictionRoutes: RouteGroup {
 
     /// The forecasts of `GET /predictions/{symbol}` (the document it answers), each stored once for
     /// scoring; `horizons` nil means those of 5m, 1h, 4h, 24h the bars can express. Answered from
-    /// the cache while the bars it was computed from are unchanged.
+    /// the cache while the bars it was computed from are unchanged; computed from the models fitted
+    /// at the decision's grid time of `RefitSchedule.server`, so a new bar costs a forecast, not a fit.
     static func forecast(_ symbol: String, timeframe requested: Timeframe?, horizons requestedHorizons: [Horizon]?, at: Timestamp?, reference: String?,
                          dependencies: ServerDependencies) async throws -> JSONValue {
         if let reference, Symbol(reference) == nil { throw ProblemDetails.invalidParameter("reference", "must be \(Symbol.rule)") }
@@ -200,25 +206,97 @@ enum PredictionRoutes: RouteGroup {
         let key = PredictionCaches.ForecastKey(series: seriesVersion(instrument, chosen, end: at), timeframe: timeframe, decisionTime: at, horizons: horizons,
                                                reference: referenceSeries.map { seriesVersion($0, $1, end: at) }, modelVersion: Forecaster.modelVersion)
         let (result, lookup) = try await dependencies.predictions.forecasts.value(for: key) {
-            let (series, lastClose) = try await loadSeries(instrument, chosen, end: at, store: dependencies.store)
-            let time = at ?? series.lastCloseTime!
-            var forecaster = Forecaster()
+            // The decision time: `at`, or the close of the newest stored bar.
+            let time = at ?? Timestamp(millisecondsSinceEpoch: newestOpenTime(chosen, end: nil) + timeframe.milliseconds)
+            let fitTime = RefitSchedule.server.fitTime(forDecisionAt: time, timeframe: timeframe)
+            // The fit's window (the newest `maximumBars` closed by its grid time) and every bar since.
+            // (One more, for a decision time between two bar closes.)
+            let bars = maximumBars + 1 + Int((time.millisecondsSinceEpoch - fitTime.millisecondsSinceEpoch) / timeframe.milliseconds)
+            let windows = dependencies.predictions.windows
+            let (series, lastClose) = try await loadSeries(instrument, chosen, end: at, store: dependencies.store, bars: bars, windows: windows)
+            var referenceBars: (symbol: String, series: BarSeries)?
             if let (referenceSymbol, referenceSummary) = referenceSeries {
-                forecaster.reference = try await loadSeries(referenceSymbol, referenceSummary, end: at, store: dependencies.store).0
+                referenceBars = (referenceSymbol.rawValue,
+                                 try await loadSeries(referenceSymbol, referenceSummary, end: at, store: dependencies.store, bars: bars, windows: windows).0)
             }
-            let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try forecaster.forecast(series, at: time, horizons: horizons) }
+            let models = try await fittedModels(instrument, series: series, reference: referenceBars, decisionTime: time, horizons: horizons, dependencies: dependencies)
+            let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try models.forecast(series, at: time) }
             // Every forecast served is stored (once) with what scoring it later needs.
             let now = dependencies.clock.now()
             let records = forecasts.map { ForecastRecord($0, symbol: instrument, timeframe: timeframe, referenceClose: lastClose, createdAt: now) }
             let stored = try await dependencies.store.recordForecasts(records)
-            let result = PredictionCaches.ForecastResult(forecasts: forecasts, gaps: gapCount(series), newlyStored: stored.count)
+            let result = PredictionCaches.ForecastResult(forecasts: forecasts, gaps: gapCount(series, newest: maximumBars), fittedAt: models.fittedAt,
+                                                         newlyStored: stored.count)
             return (result, result.bytes)
         }
         guard case .object(var members) = Representations.forecasts(result.forecasts, symbol: symbol, gaps: result.gaps) else { fatalError("an object") }
         members.append(("timeframe", .string(timeframe.rawValue)))
         members.append(("model_version", .string(Forecaster.modelVersion)))
+        members.append(("fitted_at", .string(result.fittedAt.iso8601)))
         members.append(("newly_stored", .int(lookup == .miss ? result.newlyStored : 0)))
         return .object(members)
+    }
+
+    /// The models a decision at `decisionTime` forecasts from: those fitted at its grid time of
+    /// `RefitSchedule.server` (kept, or fitted now), or, when the bars before that grid time do not
+    /// fit (too few yet), models fitted at the decision time itself. Once the next grid time has
+    /// passed, its fit is started in the background, so that it is ready when decisions need it.
+    static func fittedModels(_ instrument: Symbol, series: BarSeries, reference: (symbol: String, series: BarSeries)?, decisionTime: Timestamp,
+                             horizons: [Horizon], dependencies: ServerDependencies) async throws -> Forecaster.FittedModels {
+        let schedule = RefitSchedule.server
+        let fitTime = schedule.fitTime(forDecisionAt: decisionTime, timeframe: series.timeframe)
+        let next = schedule.nextFitTime(after: fitTime, timeframe: series.timeframe)
+        if next <= decisionTime, let question = fitQuestion(instrument, series: series, reference: reference, at: next, horizons: horizons) {
+            dependencies.predictions.fits.prepare(for: question.key, compute: question.compute)
+        }
+        if let question = fitQuestion(instrument, series: series, reference: reference, at: fitTime, horizons: horizons) {
+            do {
+                return try await dependencies.predictions.fits.value(for: question.key, compute: question.compute).0.replacingReference(reference?.series)
+            } catch is PredictionError {
+                // The bars closed by the grid time do not fit (too few yet): fitted at the decision time below.
+            }
+        }
+        var forecaster = Forecaster()
+        return try ProblemDetails.unprocessable { () throws(PredictionError) in
+            forecaster.reference = try reference?.series.asOf(decisionTime).series(closedBy: decisionTime, limit: maximumBars)
+            let window = try series.asOf(decisionTime).series(closedBy: decisionTime, limit: maximumBars)
+            return try forecaster.fit(window, at: decisionTime, horizons: horizons).replacingReference(reference?.series)
+        }
+    }
+
+    /// The cache key of the fit at grid time `fitTime` (from the newest `maximumBars` bars closed by
+    /// then, and the reference's) and the computation that makes it; nil when no bar closed by then.
+    static func fitQuestion(_ instrument: Symbol, series: BarSeries, reference: (symbol: String, series: BarSeries)?, at fitTime: Timestamp,
+                            horizons: [Horizon]) -> (key: PredictionCaches.FitKey, compute: @Sendable () async throws -> (Forecaster.FittedModels, bytes: Int))? {
+        let visible = series.asOf(fitTime)
+        guard visible.count > 0 else { return nil }
+        var hasher = Hasher()
+        fingerprint(visible, newest: maximumBars, into: &hasher)
+        if let reference { fingerprint(reference.series.asOf(fitTime), newest: maximumBars, into: &hasher) }
+        let key = PredictionCaches.FitKey(symbol: instrument.rawValue, timeframe: series.timeframe, fitTime: fitTime, fingerprint: hasher.finalize(),
+                                          horizons: horizons, reference: reference?.symbol, modelVersion: Forecaster.modelVersion)
+        return (key, { () async throws -> (Forecaster.FittedModels, bytes: Int) in
+            let window = try visible.series(closedBy: fitTime, limit: maximumBars)
+            var forecaster = Forecaster()
+            forecaster.reference = try reference?.series.asOf(fitTime).series(closedBy: fitTime, limit: maximumBars)
+            // Kept without the reference's bars: each forecast brings its own, newer copy.
+            let models = try forecaster.fit(window, at: fitTime, horizons: horizons).replacingReference(nil)
+            return (models, PredictionCaches.bytes(of: models))
+        })
+    }
+
+    /// Adds the newest `newest` of the bars to `hasher`: their times and prices, bit for bit.
+    static func fingerprint(_ bars: PointInTimeBars, newest: Int, into hasher: inout Hasher) {
+        let start = max(bars.openTimes.startIndex, bars.openTimes.endIndex - newest)
+        hasher.combine(bars.openTimes.endIndex - start)
+        for index in start..<bars.openTimes.endIndex {
+            hasher.combine(bars.openTimes[index])
+            hasher.combine(bars.opens[index].bitPattern)
+            hasher.combine(bars.highs[index].bitPattern)
+            hasher.combine(bars.lows[index].bitPattern)
+            hasher.combine(bars.closes[index].bitPattern)
+            hasher.combine(bars.volumes[index].bitPattern)
+        }
     }
 
     /// The regimes of a symbol's newest stored bars, from the cache while the bars are unchanged.
@@ -231,7 +309,7 @@ enum PredictionRoutes: RouteGroup {
     static func regimes(_ instrument: Symbol, _ chosen: BarSeriesSummary, states: Int, dependencies: ServerDependencies) async throws -> RegimeDetector.Report {
         let key = PredictionCaches.RegimeKey(series: seriesVersion(instrument, chosen, end: nil), timeframe: chosen.timeframe, states: states)
         return try await dependencies.predictions.regimes.value(for: key) {
-            let (series, _) = try await loadSeries(instrument, chosen, end: nil, store: dependencies.store)
+            let (series, _) = try await loadSeries(instrument, chosen, end: nil, store: dependencies.store, windows: dependencies.predictions.windows)
             let report = try ProblemDetails.unprocessable { () throws(PredictionError) in try RegimeDetector(hmmStates: states).detect(series, at: series.lastCloseTime!) }
             return (report, PredictionCaches.bytes(of: report))
         }.0
@@ -249,10 +327,11 @@ enum PredictionRoutes: RouteGroup {
         try query.parsed("timeframe", accepted: "one of \(Timeframe.codes.joined(separator: ", "))") { Timeframe(rawValue: $0) }
     }
 
-    static func gapCount(_ series: BarSeries) -> Int {
+    /// The gaps between consecutive bars among the newest `newest` of the series.
+    static func gapCount(_ series: BarSeries, newest: Int) -> Int {
         guard series.count > 1 else { return 0 }
         var gaps = 0
-        for index in 1..<series.count where series.closeTime(ofBar: index).millisecondsSinceEpoch - series.closeTime(ofBar: index - 1).millisecondsSinceEpoch != series.timeframe.milliseconds {
+        for index in max(1, series.count - newest + 1)..<series.count where series.closeTime(ofBar: index).millisecondsSinceEpoch - series.closeTime(ofBar: index - 1).millisecondsSinceEpoch != series.timeframe.milliseconds {
             gaps += 1
         }
         return gaps
@@ -297,17 +376,23 @@ enum PredictionRoutes: RouteGroup {
         return min(end.map { $0.millisecondsSinceEpoch - series.timeframe.milliseconds } ?? lastOpen, lastOpen)
     }
 
-    /// The newest bars (at most `maximumBars`) of a chosen series up to `end`, with the exact text of the newest close.
+    /// The newest bars (at most `bars`, `maximumBars` unless told) of a chosen series up to `end`, with the exact text of the newest close.
+    /// With `windows`, a request for the series' newest bars reads only those added since the kept
+    /// ones (and may get more, older bars than asked: the kept ones).
     static func loadSeries(_ symbol: Symbol, _ chosen: BarSeriesSummary, end: Timestamp?, store: any Store,
-                           start: Timestamp? = nil) async throws -> (BarSeries, String) {
+                           start: Timestamp? = nil, bars: Int = maximumBars, windows: SeriesWindowCache? = nil) async throws -> (BarSeries, String) {
         let timeframe = chosen.timeframe
         let newest = newestOpenTime(chosen, end: end)
-        let earliest = Timestamp(millisecondsSinceEpoch: max(newest - Int64(maximumBars - 1) * timeframe.milliseconds,
+        let earliest = Timestamp(millisecondsSinceEpoch: max(newest - Int64(bars - 1) * timeframe.milliseconds,
                                                               start?.millisecondsSinceEpoch ?? .min))
         let loaded: (series: BarSeries, lastClose: String)?
         do {
-            loaded = try await store.analyticSeries(symbol: symbol, timeframe: timeframe, start: earliest,
-                                                    end: Timestamp(millisecondsSinceEpoch: newest + 1))
+            if let windows, end == nil, start == nil {
+                loaded = try await windows.bars(symbol, chosen, earliest: earliest.millisecondsSinceEpoch, newest: newest, store: store)
+            } else {
+                loaded = try await store.analyticSeries(symbol: symbol, timeframe: timeframe, start: earliest,
+                                                        end: Timestamp(millisecondsSinceEpoch: newest + 1))
+            }
         } catch let error as PredictionError {
             throw ProblemDetails(.unprocessable, detail: error.description)
         }

@@ -102,7 +102,7 @@ public struct JobWorker: Service {
         Task {
             while !Task.isCancelled {
                 try await Task.sleep(for: lease / 3)
-                let until = clock.now().adding(milliseconds: clock.span(ofWall: lease).wholeMilliseconds)
+                let until = clock.instant(clock.now(), plusWall: lease)
                 do {
                     guard try await store.renewLease(jobID: job.id, worker: name, until: until) else { return }
                 } catch {
@@ -124,7 +124,7 @@ public struct JobWorker: Service {
             observations?.record(.job, subject: job.kind, duration: ContinuousClock.now - start, failed: true)
             var generator = SystemRandomNumberGenerator()
             let delay = JobBackoff.delay(afterAttempts: job.attempts, random: &generator)
-            let retryAt = clock.now().adding(milliseconds: clock.span(ofWall: delay).wholeMilliseconds)
+            let retryAt = clock.instant(clock.now(), plusWall: delay)
             let outcome = try? await store.failJob(jobID: job.id, worker: name, error: String(describing: error), retryAt: retryAt, at: clock.now())
             logger.warning("job failed", metadata: ["job_id": .stringConvertible(job.id), "kind": .string(job.kind),
                                                     "attempt": .stringConvertible(job.attempts), "status": .string(outcome?.status.rawValue ?? "lease lost")])

@@ -194,7 +194,7 @@ public actor SecuritySweeper {
         var changes = try await store.reconcileAlerts(observations, sources: Self.ownSources, observer: observer, at: now)
         let leads: Bool
         do {
-            leads = try await store.acquireLeadership(name: Self.leadershipName, holder: holder, until: now.adding(milliseconds: clock.span(ofWall: leadershipLease).wholeMilliseconds), at: now)
+            leads = try await store.acquireLeadership(name: Self.leadershipName, holder: holder, until: clock.instant(now, plusWall: leadershipLease), at: now)
         } catch {
             leads = false
             logger.warning("the supervisor leadership could not be checked; shared alerts are left to the next sweep", metadata: ["reason": .string(String(describing: error))])
@@ -206,7 +206,7 @@ public actor SecuritySweeper {
                                                          observer: observer.asShared, at: now)
             // An observer that has not swept for ten of its intervals (at least ten minutes) is gone.
             let silence = max(10 * configuration.security.checkIntervalSeconds, 600)
-            let abandoned = try await store.resolveAbandonedAlerts(lastSeenBefore: now.adding(milliseconds: -clock.span(ofWall: .seconds(silence)).wholeMilliseconds), at: now)
+            let abandoned = try await store.resolveAbandonedAlerts(lastSeenBefore: clock.instant(now, plusWall: .seconds(-silence)), at: now)
             changes = AlertChanges(raised: changes.raised + shared.raised, resolved: changes.resolved + shared.resolved + abandoned)
         }
         for alert in changes.raised { await deliver(alert) }

@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import ServiceLifecycle
 import TradingCore
 import TradingEngine
 
@@ -68,5 +70,17 @@ struct LiveTrading: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+}
+
+extension LiveVenueWiring {
+    /// Puts `clock` on this venue's server time (its first readings taken when this returns), says
+    /// so through `announce` ("On `owner` clock: …", the owner as the caller names it), and returns
+    /// the service that keeps the clock on the venue's time.
+    func startClock(_ clock: VenueClock, owner: String, logger: Logger,
+                    announce: @Sendable (String) -> Void) async throws -> ServiceGroupConfiguration.ServiceConfiguration {
+        try await VenueClockService.start(clock, logger: logger) { try await self.serverTime() }
+        announce("On \(owner) clock: \(clock.now().iso8601), running \(String(format: "%.2f", clock.rate))× this machine's.")
+        return .init(service: VenueClockService(clock: clock, read: { try await self.serverTime() }, logger: logger), serviceName: "venue-clock")
     }
 }

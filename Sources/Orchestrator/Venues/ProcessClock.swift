@@ -27,8 +27,6 @@ public enum ProcessClock: String, CaseIterable, Sendable {
         }
         let clock = VenueClock(fallback: { SystemClock().now() })
         guard let wiring = try RunCommand.wiring(feed, configuration: configuration, clock: { clock.now() }, logger: logger) else { return (SystemClock(), nil) }
-        try await VenueClockService.start(clock, logger: logger) { try await wiring.serverTime() }
-        announce("On \(wiring.title)'s clock: \(clock.now().iso8601), running \(String(format: "%.2f", clock.rate))× this machine's.")
-        return (clock, .init(service: VenueClockService(clock: clock, read: { try await wiring.serverTime() }, logger: logger), serviceName: "venue-clock"))
+        return (clock, try await wiring.startClock(clock, owner: "\(wiring.title)'s", logger: logger, announce: announce))
     }
 }

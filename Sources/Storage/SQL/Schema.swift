@@ -454,6 +454,12 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 18, name: "series history revisions", statements: [
+            // Moved on only by a write that may change a bar other than by adding one after the
+            // newest (a correction, a bar filled in): while it stands, a reader that holds a series'
+            // bars need only read the ones added since.
+            "ALTER TABLE bar_series ADD COLUMN history_revision BIGINT NOT NULL DEFAULT 0",
+        ]),
     ]
 
     /// The highest version this build knows.

@@ -20,4 +20,10 @@ extension TradingClock {
     public func span(ofWall wall: Duration) -> Duration {
         wall * max(1, rate)
     }
+
+    /// The instant `wall` of this machine's time from `instant` on this clock (before it when
+    /// `wall` is negative), stretched as `span(ofWall:)` stretches it: a lease's end, a silence's start.
+    public func instant(_ instant: Timestamp, plusWall wall: Duration) -> Timestamp {
+        instant.adding(milliseconds: span(ofWall: wall).wholeMilliseconds)
+    }
 }

@@ -269,4 +269,6 @@ public protocol FeedbackStore: Sendable {
     func feedbackSummary(_ name: String, revision: Int64) async throws -> String?
     /// Keeps a summary document computed at `revision`, unless the learned state has moved on since.
     func storeFeedbackSummary(_ name: String, document: String, revision: Int64) async throws
+    /// The named summary document kept last, whatever its revision, with that revision (nil when none is).
+    func latestFeedbackSummary(_ name: String) async throws -> (revision: Int64, document: String)?
 }

@@ -96,15 +96,20 @@ public struct BarSeriesSummary: Sendable, Hashable {
     public let lastOpenTime: Timestamp?
     /// Moves on with every write to the series' bars: equal revisions, equal bars.
     public let revision: Int64
+    /// Moves on with every write that may change a bar other than by adding one after the newest:
+    /// equal history revisions, equal bars up to the older summary's newest.
+    public let historyRevision: Int64
 
     /// Creates a summary.
-    public init(timeframe: Timeframe, kind: BarSeriesKind, barCount: Int, firstOpenTime: Timestamp?, lastOpenTime: Timestamp?, revision: Int64 = 0) {
+    public init(timeframe: Timeframe, kind: BarSeriesKind, barCount: Int, firstOpenTime: Timestamp?, lastOpenTime: Timestamp?, revision: Int64 = 0,
+                historyRevision: Int64 = 0) {
         self.timeframe = timeframe
         self.kind = kind
         self.barCount = barCount
         self.firstOpenTime = firstOpenTime
         self.lastOpenTime = lastOpenTime
         self.revision = revision
+        self.historyRevision = historyRevision
     }
 }
 
