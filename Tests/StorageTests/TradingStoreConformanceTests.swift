@@ -53,9 +53,18 @@ struct TradingStoreConformanceTests {
                 step.liveBars = LiveBarGroup(timeframe: .oneHour, bars: bars)
                 try await fixture.store.commitTradingSteps([step])
             }
+            func historyRevision(_ name: Symbol) async throws -> Int64? {
+                try await fixture.store.instruments().first { $0.instrument.symbol == name }?.series.first?.historyRevision
+            }
+            let before = try await historyRevision(symbol)
             for bar in later { try await commit([symbol: bar, other: bar]) }
-            // A bar stored again (a restart) and a bar older than the series' first (a healed gap).
+            // Bars after the newest leave the history as it was.
+            #expect(try await historyRevision(symbol) == before)
+            // A bar stored again (a restart) and a bar older than the series' first (a healed gap): the history may have changed.
+            let otherBefore = try await historyRevision(other)
             try await commit([symbol: later[3], other: history[0]])
+            #expect(try await historyRevision(symbol) != before)
+            #expect(try await historyRevision(other) != otherBefore)
             for (name, expected) in [(symbol, stored + later), (other, [history[0]] + stored + later)] {
                 #expect(try await fixture.store.allBars(symbol: name, timeframe: .oneHour) == expected)
                 let summary = try #require(try await fixture.store.instruments().first { $0.instrument.symbol == name }?.series.first)
