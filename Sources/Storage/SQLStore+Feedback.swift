@@ -138,11 +138,33 @@ extension SQLStore: FeedbackStore {
     }
 
     public func outcomes(limit: Int) async throws -> [StoredOutcome] {
-        try await database.query(SQLStatement("""
-            SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
-            ORDER BY f.data_time DESC, f.id DESC LIMIT ?
-            """, [.integer(Int64(limit))])).map(Self.storedOutcome)
+        try await outcomes(limit: limit, perQuery: Self.outcomesPerPage)
     }
+
+    /// The newest `limit` outcomes, read `perQuery` at a time: a query's rows are held whole until
+    /// it ends, and 100,000 of them (what the feedback documents read) took about 115 MB at once in
+    /// an API process.
+    public func outcomes(limit: Int, perQuery: Int) async throws -> [StoredOutcome] {
+        var outcomes: [StoredOutcome] = []
+        var after: StoredOutcome?
+        while outcomes.count < limit {
+            let page = min(max(1, perQuery), limit - outcomes.count)
+            let newer = after.map { _ in "WHERE (f.data_time, f.id) < (?, ?)" } ?? ""
+            let binds: [SQLValue] = after.map { [.integer($0.dataTime.millisecondsSinceEpoch), .integer($0.forecastId)] } ?? []
+            let rows = try await database.query(SQLStatement("""
+                SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
+                \(newer) ORDER BY f.data_time DESC, f.id DESC LIMIT ?
+                """, binds + [.integer(Int64(page))]))
+            let read = try rows.map(Self.storedOutcome)
+            outcomes += read
+            guard read.count == page, let last = read.last else { break }
+            after = last
+        }
+        return outcomes
+    }
+
+    /// The outcomes read per query by `outcomes(limit:)`.
+    public static let outcomesPerPage = 5_000
 
     public func modelFit(name: String) async throws -> String? {
         try await database.query(SQLStatement("SELECT fit FROM feedback_models WHERE name = ?", [.text(name)])).first?.optionalText(0)

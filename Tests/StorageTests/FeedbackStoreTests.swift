@@ -140,6 +140,19 @@ struct FeedbackStoreTests {
         }
     }
 
+    @Test("outcomes read a page at a time come back as one read gives them, newest first, within the limit", arguments: Backend.available)
+    func outcomesReadInPages(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            _ = try await Self.prepare(fixture.store)
+            _ = try await FeedbackCycle(store: fixture.store).score(now: Self.close(ofBar: 400))
+            let whole = try await fixture.store.outcomes(limit: 1000, perQuery: 1000)
+            #expect(whole.count == 77)
+            #expect(try await fixture.store.outcomes(limit: 1000, perQuery: 10) == whole)
+            #expect(try await fixture.store.outcomes(limit: 25, perQuery: 10) == Array(whole.prefix(25)))
+            #expect(try await fixture.store.outcomes(limit: 30, perQuery: 7) == Array(whole.prefix(30)))
+        }
+    }
+
     @Test("threshold tuning stores the threshold and an OPTIMIZATION signal with its evidence; reset clears only learned state", arguments: Backend.available)
     func optimizationAndReset(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in
