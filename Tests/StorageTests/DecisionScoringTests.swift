@@ -46,6 +46,19 @@ struct DecisionScoringTests {
         }
     }
 
+    @Test("a fill is scored against the bar it falls in: at the bar's open (a backtest) or during it (a venue's fill time)", arguments: [
+        ("2026-12-18T09:10:00Z", "5m", "2026-12-18T09:15:00Z"),
+        ("2026-12-18T09:10:04.163Z", "5m", "2026-12-18T09:15:00Z"),
+        ("2026-12-18T09:14:59.999Z", "5m", "2026-12-18T09:15:00Z"),
+        ("2024-01-01T00:00:00Z", "1h", "2024-01-01T01:00:00Z"),
+        ("2024-01-01T00:59:30Z", "1h", "2024-01-01T01:00:00Z"),
+        ("1969-12-31T23:30:00Z", "1h", "1970-01-01T00:00:00Z"),
+    ])
+    func fillsMatchTheirBar(fillTime: String, timeframe: String, entryClose: String) throws {
+        let time = try #require(Timestamp(iso8601: fillTime)), length = try #require(Timeframe(rawValue: timeframe))
+        #expect(FeedbackCycle.entryCloseTime(ofFillAt: time, timeframe: length) == Timestamp(iso8601: entryClose)?.millisecondsSinceEpoch)
+    }
+
     @Test("the decision interval and timeframe come from the runner's fingerprint", arguments: [
         ("AAA,BBB 1h from 2024-01-01T00:00:00Z, cash 100000, commission 0.001, slippage 0 bp, decisions every 5 bars, SeesawWeights", "1h", 5),
         ("SP500 1d from 1999-01-04T00:00:00Z, cash 1, decisions every 21 bars, x", "1d", 21),

@@ -26,6 +26,15 @@ extension FeedbackCycle {
         return (timeframe, bars)
     }
 
+    /// The close time (ms) of the bar a fill at `time` falls in: a backtest fills at its bar's open,
+    /// a venue during the bar, a moment after the decision (the month soak's 2,983 fills, at times
+    /// such as 09:10:04.163, were never matched to a bar and never scored until this).
+    public static func entryCloseTime(ofFillAt time: Timestamp, timeframe: Timeframe) -> Int64 {
+        let milliseconds = time.millisecondsSinceEpoch, length = timeframe.milliseconds
+        let remainder = milliseconds % length
+        return milliseconds - (remainder < 0 ? remainder + length : remainder) + length
+    }
+
     /// Scores every fill whose exit bar has closed: the P&L of the filled quantity from the fill
     /// price (the open of the fill's bar) to the close of the h-th bar from it, net of its fee
     /// (h = the account's decision interval). One transaction; a fill is never scored twice.
@@ -43,9 +52,9 @@ extension FeedbackCycle {
                 series[key] = try await closes(symbol: fill.symbol, timeframe: horizon.timeframe, from: first, through: now)
             }
             let closes = series[key]!
-            // A fill happens at the open of its bar (the bar after the decision): held through that
-            // bar and the next h − 1, it is marked at the close of bar entry + h − 1.
-            guard let entry = closes.index[fill.time.millisecondsSinceEpoch + horizon.timeframe.milliseconds] else {
+            // A fill happens in the bar after the decision: held through that bar and the next h − 1,
+            // it is marked at the close of bar entry + h − 1.
+            guard let entry = closes.index[Self.entryCloseTime(ofFillAt: fill.time, timeframe: horizon.timeframe)] else {
                 // Read again next time either way: a missing entry bar may still be backfilled (a feed's gap healed).
                 if closes.closeTimes.last.map({ $0 > fill.time }) == true { missingBar += 1 } else { waiting += 1 }
                 continue
