@@ -102,7 +102,7 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
                 return .kept(entry.value)
             }
             if let task = state.running[key] { return .running(task) }
-            let task = Task { () async throws -> (Value, Int) in try await compute() }
+            let task = computation(for: key, compute)
             state.running[key] = task
             return .started(task)
         }
@@ -115,19 +115,22 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
             return (try await task.value.0, .joined)
         case .started(let task):
             lookups[.miss]?.increment()
-            return (try await settle(task, for: key), .miss)
+            return (try await task.value.0, .miss)
         }
     }
 
-    /// Waits for a computation started for `key`, and keeps its result or, when it failed, forgets it.
-    private func settle(_ task: Task<(Value, Int), any Error>, for key: Key) async throws -> Value {
-        do {
-            let (value, bytes) = try await task.value
-            keep(value, bytes: bytes, for: key)
-            return value
-        } catch {
-            _ = state.withLock { $0.running.removeValue(forKey: key) }
-            throw error
+    /// The task that computes the result for `key` and keeps it, or, when it fails, forgets it at
+    /// once: the task settles itself, so no request that comes after it ends finds it still running.
+    private func computation(for key: Key, _ compute: @escaping @Sendable () async throws -> (Value, bytes: Int)) -> Task<(Value, Int), any Error> {
+        Task { () async throws -> (Value, Int) in
+            do {
+                let (value, bytes) = try await compute()
+                keep(value, bytes: bytes, for: key)
+                return (value, bytes)
+            } catch {
+                _ = state.withLock { $0.running.removeValue(forKey: key) }
+                throw error
+            }
         }
     }
 
@@ -153,18 +156,16 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         let task: Task<(Value, Int), any Error>? = state.withLock { state in
             guard state.entries[key] == nil, state.running[key] == nil else { return nil }
             if let family, state.running.keys.contains(where: { lineage?($0)?.family == family }) { return nil }
-            let task = Task { () async throws -> (Value, Int) in try await compute() }
+            let task = computation(for: key, compute)
             state.running[key] = task
             return task
         }
-        guard let task else { return }
-        lookups[.miss]?.increment()
-        Task { _ = try? await self.settle(task, for: key) }
+        if task != nil { lookups[.miss]?.increment() }
     }
 
-    /// Stores a computed result (unless it alone exceeds the bound, or a newer result of its
-    /// lineage is kept), drops the older result of its lineage, and evicts the least recently used
-    /// results until the kept ones fit.
+    /// Stores a computed result (unless it alone exceeds the bound, or it is older than every kept
+    /// generation of its lineage when as many as the lineage keeps are), drops the generations of
+    /// its lineage beyond that number, and evicts the least recently used results until the kept ones fit.
     private func keep(_ value: Value, bytes: Int, for key: Key) {
         let place = lineage?(key)
         let evicted = state.withLock { state -> Int in

@@ -115,13 +115,20 @@ struct PredictionAPITests {
         """)
     func forecastsFollowTheRefitSchedule() async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
-            try await Self.storeHourlyBars(fixture)
+            let bars = try Self.hourlyBars()
             let schedule = RefitSchedule.server
             let hour: Int64 = 3_600_000
             func at(_ time: Timestamp, hours: Int) -> Timestamp { Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch + Int64(hours) * hour) }
-            func forecast(_ time: Timestamp) async throws -> [String: Any] {
+            /// Stores the bars up to the one that closes at `close`: the newest decision is then at `close`.
+            func store(through close: Timestamp) async throws {
+                let count = try #require(bars.firstIndex { $0.closeTime(timeframe: .oneHour) == close }) + 1
+                _ = try await fixture.store.importBars(BarImportBatch(instrument: Instrument(symbol: Symbol("ETH-TEST")!, assetClass: .crypto, quoteCurrency: "USD"),
+                                                                      timeframe: .oneHour, kind: .ohlcv, bars: Array(bars.prefix(count)), source: "test"))
+            }
+            /// The newest decision's forecasts.
+            func forecast() async throws -> [String: Any] {
                 let text = Mutex("")
-                try await Self.get(client, fixture, "/api/v1/predictions/ETH-TEST?horizons=1h,4h&at=\(time.iso8601)") { (response: TestResponse) async throws in
+                try await Self.get(client, fixture, "/api/v1/predictions/ETH-TEST?horizons=1h,4h") { (response: TestResponse) async throws in
                     #expect(response.status == .ok, "\(response.text)")
                     text.withLock { $0 = response.text }
                 }
@@ -129,13 +136,15 @@ struct PredictionAPITests {
             }
             let gridTime = schedule.fitTime(forDecisionAt: Timestamp(iso8601: "2017-08-30T00:00:00Z")!, timeframe: .oneHour)
             let decision = at(gridTime, hours: schedule.leadBars + 3)
-            let first = try await forecast(at(decision, hours: -1))
-            let second = try await forecast(decision)
+            try await store(through: at(decision, hours: -1))
+            let first = try await forecast()
+            try await store(through: decision)
+            let second = try await forecast()
             #expect(first["fitted_at"] as? String == gridTime.iso8601 && second["fitted_at"] as? String == gridTime.iso8601)
             #expect(Self.lookups(fixture, cache: "fits") == ["hit": 1, "miss": 1, "joined": 0])
             // The numbers of the grid time's fit carried to the decision, computed here from the same bars.
             let horizons = ["1h", "4h"].map { Horizon(parsing: $0)! }
-            let series = try BarSeries(bars: Array(try Self.hourlyBars().prefix(1500)), timeframe: .oneHour)
+            let series = try BarSeries(bars: Array(bars.prefix(1500)), timeframe: .oneHour)
             let fit = try Forecaster().fit(series.asOf(gridTime).series(closedBy: gridTime, limit: PredictionRoutes.maximumBars), at: gridTime, horizons: horizons)
             let expected = try fit.forecast(series, at: decision)
             let served = try #require(second["forecasts"] as? [[String: Any]])
@@ -146,13 +155,19 @@ struct PredictionAPITests {
                     #expect(abs(number - value) <= 1e-9 * max(1, abs(value)), "\(forecast.horizon) \(key): \(number) against \(value)")
                 }
             }
+            // A decision at another time (`at`) answers the same, from the same fit.
+            try await Self.get(client, fixture, "/api/v1/predictions/ETH-TEST?horizons=1h,4h&at=\(decision.iso8601)") { (response: TestResponse) async throws in
+                #expect(try response.json["fitted_at"] as? String == gridTime.iso8601)
+            }
             // Past the next grid time but within its lead: the same fit still, and the next one is prepared in the background.
             let next = schedule.nextFitTime(after: gridTime, timeframe: .oneHour)
-            #expect(try await forecast(at(next, hours: 1))["fitted_at"] as? String == gridTime.iso8601)
+            try await store(through: at(next, hours: 1))
+            #expect(try await forecast()["fitted_at"] as? String == gridTime.iso8601)
             #expect(await eventually { fixture.dependencies.predictions.fits.count == 2 })
             #expect(Self.lookups(fixture, cache: "fits")["miss"] == 2)
             // From the lead after it, decisions forecast from it, found ready.
-            #expect(try await forecast(at(next, hours: schedule.leadBars))["fitted_at"] as? String == next.iso8601)
+            try await store(through: at(next, hours: schedule.leadBars))
+            #expect(try await forecast()["fitted_at"] as? String == next.iso8601)
             #expect(Self.lookups(fixture, cache: "fits")["miss"] == 2)
         }
     }

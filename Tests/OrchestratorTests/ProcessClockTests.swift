@@ -23,7 +23,9 @@ struct ProcessClockTests {
         #expect(keeper != nil, "a service keeps the clock on the exchange's time")
         // Measured over a second of readings whose round trips vary on a loaded machine: near 60, far from this machine's 1.
         #expect((30...120).contains(clock.rate), "the clock measured the exchange's pace: \(clock.rate)")
-        #expect(abs(clock.now().millisecondsSinceEpoch - marketClock.now()) < 60_000, "the process's time is the exchange's")
+        // Ten days from the wall clock; within 10 minutes of the exchange's (10 s of this machine's time at 60x: a
+        // reading's round trip on the loaded machine of a full test run has put it more than 1 s off).
+        #expect(abs(clock.now().millisecondsSinceEpoch - marketClock.now()) < 600_000, "the process's time is the exchange's")
         #expect(announced.lines.first?.hasPrefix("On Binance's clock: ") == true, "\(announced.lines)")
         // A lease of 30 s renewed by this machine's timer lasts 30 s of the machine's time on it.
         #expect(clock.span(ofWall: .seconds(30)) > .seconds(900))

@@ -8,7 +8,8 @@ import TradingEngine
 /// any process). While none is computed yet for the current revision, it serves the newest stored
 /// document, whose `revision` member says which state it describes, and starts computing the
 /// current one in the background: a request never waits for the recomputation that every commit
-/// makes due, only for the very first document. The feedback loop refreshes them after its turns.
+/// makes due, only when no document of this kind is stored (the very first, or after an upgrade
+/// that changed its members). The feedback loop refreshes them after its turns.
 public enum FeedbackSummaries {
     /// A kept document.
     public enum Name: String, Sendable, CaseIterable {

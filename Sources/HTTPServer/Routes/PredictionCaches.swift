@@ -68,9 +68,9 @@ struct PredictionCaches: Sendable {
     let regimes: ComputationCache<RegimeKey, RegimeDetector.Report>
     /// Fitted forecast models by key (kept without their reference series, which each forecast brings newer).
     let fits: ComputationCache<FitKey, Forecaster.FittedModels>
-    /// The newest bars of the series read, so that a new bar costs a read of that bar (16 series of
-    /// about 10,100 bars: under 8 MB).
-    let windows = SeriesWindowCache(maximumSeries: 16,
+    /// The newest bars of the series read, so that a new bar costs a read of that bar (32 series of
+    /// about 10,100 bars, more than an alerts request's 20: under 16 MB).
+    let windows = SeriesWindowCache(maximumSeries: 32,
                                     keptBars: PredictionRoutes.maximumBars + 2 * (RefitSchedule.server.everyBars + RefitSchedule.server.leadBars))
 
     /// The caches, sharing `capacityBytes` between them (the fits, a few kilobytes each, take a tenth).
@@ -98,6 +98,6 @@ struct PredictionCaches: Sendable {
         1_024 + (report.hmm.statePath.count + report.hmm.restartLogLikelihoods.count + report.hmm.lastPosterior.count) * 8
     }
 
-    /// An estimate of a fit's memory (its coefficients and scalers per horizon).
-    static func bytes(of fit: Forecaster.FittedModels) -> Int { 2_048 + fit.horizonCount * 2_048 }
+    /// An estimate of a fit's memory: the GARCH fit's variances (up to 5,000), the coefficients and scalers per horizon.
+    static func bytes(of fit: Forecaster.FittedModels) -> Int { 42_000 + fit.horizonCount * 2_048 }
 }

@@ -6,8 +6,8 @@ import TradingCore
 import TradingEngine
 
 /// Forecasts, regimes, historical analysis and predictive alerts from the stored bars under
-/// `/api/v1` (viewer role). Each request reads at most `maximumBars` of the newest bars (a
-/// forecast, those of its fit and the few since).
+/// `/api/v1` (viewer role). Each request reads at most `maximumBars` of the newest bars, but a
+/// forecast, which reads those of its fit's window and the few since (up to 61 more).
 enum PredictionRoutes: RouteGroup {
     /// The most bars a request reads, or a fit sees (about 14 months of hourly bars).
     static let maximumBars = 10_000
@@ -22,7 +22,7 @@ enum PredictionRoutes: RouteGroup {
                     Forecasts from the symbol's stored OHLCV bars closed by `at`: per horizon the expected log return, P(up), \
                     volatility, 80 % interval, the model behind each part (a model is used only where it beat its baseline on held-out \
                     data) and the baselines. The models are refitted every \(RefitSchedule.server.everyBars) bars, on a grid of close \
-                    times counted from the epoch, each fit from the newest \(maximumBars) bars closed by its grid time; a decision \
+                    times counted from the epoch, each fit from the bars of the \(maximumBars) bar lengths before its grid time; a decision \
                     forecasts from the fit of the newest grid time at least \(RefitSchedule.server.leadBars) bars before it \
                     (`fitted_at`), with the features and variances of its own bars (while too few bars precede that grid time, from \
                     a fit at the decision time). The answer depends only on the stored bars and `at`. Every forecast served is stored \
@@ -216,10 +216,15 @@ enum PredictionRoutes: RouteGroup {
             let (series, lastClose) = try await loadSeries(instrument, chosen, end: at, store: dependencies.store, bars: bars, windows: windows)
             var referenceBars: (symbol: String, series: BarSeries)?
             if let (referenceSymbol, referenceSummary) = referenceSeries {
+                // Up to the decision time, not the reference's own newest bar: it may have bars the series has not yet.
                 referenceBars = (referenceSymbol.rawValue,
-                                 try await loadSeries(referenceSymbol, referenceSummary, end: at, store: dependencies.store, bars: bars, windows: windows).0)
+                                 try await loadSeries(referenceSymbol, referenceSummary, end: time, store: dependencies.store, bars: bars).0)
             }
-            let models = try await fittedModels(instrument, series: series, reference: referenceBars, decisionTime: time, horizons: horizons, dependencies: dependencies)
+            // A fit past the stored bars (an `at` in the future) is not kept: it would take the place of the
+            // ones the newest decisions use. Only the newest decisions prepare the next one.
+            let keep = RefitSchedule.server.fitTime(forDecisionAt: time, timeframe: timeframe) <= (series.lastCloseTime ?? time)
+            let models = try await fittedModels(instrument, series: series, reference: referenceBars, decisionTime: time, horizons: horizons,
+                                                keep: keep, prepareNext: at == nil, dependencies: dependencies)
             let forecasts = try ProblemDetails.unprocessable { () throws(PredictionError) in try models.forecast(series, at: time) }
             // Every forecast served is stored (once) with what scoring it later needs.
             let now = dependencies.clock.now()
@@ -238,58 +243,70 @@ enum PredictionRoutes: RouteGroup {
     }
 
     /// The models a decision at `decisionTime` forecasts from: those fitted at its grid time of
-    /// `RefitSchedule.server` (kept, or fitted now), or, when the bars before that grid time do not
-    /// fit (too few yet), models fitted at the decision time itself. Once the next grid time has
-    /// passed, its fit is started in the background, so that it is ready when decisions need it.
+    /// `RefitSchedule.server`, or, when the bars before that grid time do not fit (too few yet),
+    /// models fitted at the decision time itself. With `keep` the fit is taken from and kept in the
+    /// cache; with `prepareNext` (a decision on the newest bars), once the next grid time has passed,
+    /// the next fit is prepared in the background, so that it is ready when decisions need it.
     static func fittedModels(_ instrument: Symbol, series: BarSeries, reference: (symbol: String, series: BarSeries)?, decisionTime: Timestamp,
-                             horizons: [Horizon], dependencies: ServerDependencies) async throws -> Forecaster.FittedModels {
+                             horizons: [Horizon], keep: Bool, prepareNext: Bool, dependencies: ServerDependencies) async throws -> Forecaster.FittedModels {
         let schedule = RefitSchedule.server
         let fitTime = schedule.fitTime(forDecisionAt: decisionTime, timeframe: series.timeframe)
         let next = schedule.nextFitTime(after: fitTime, timeframe: series.timeframe)
-        if next <= decisionTime, let question = fitQuestion(instrument, series: series, reference: reference, at: next, horizons: horizons) {
+        if keep, prepareNext, next <= decisionTime, let question = fitQuestion(instrument, series: series, reference: reference, at: next, horizons: horizons) {
             dependencies.predictions.fits.prepare(for: question.key, compute: question.compute)
         }
         if let question = fitQuestion(instrument, series: series, reference: reference, at: fitTime, horizons: horizons) {
             do {
-                return try await dependencies.predictions.fits.value(for: question.key, compute: question.compute).0.replacingReference(reference?.series)
+                let models = keep ? try await dependencies.predictions.fits.value(for: question.key, compute: question.compute).0 : try await question.compute().0
+                return models.replacingReference(reference?.series)
             } catch is PredictionError {
                 // The bars closed by the grid time do not fit (too few yet): fitted at the decision time below.
             }
         }
         var forecaster = Forecaster()
         return try ProblemDetails.unprocessable { () throws(PredictionError) in
-            forecaster.reference = try reference?.series.asOf(decisionTime).series(closedBy: decisionTime, limit: maximumBars)
-            let window = try series.asOf(decisionTime).series(closedBy: decisionTime, limit: maximumBars)
-            return try forecaster.fit(window, at: decisionTime, horizons: horizons).replacingReference(reference?.series)
+            if let reference { forecaster.reference = try window(reference.series, closedBy: decisionTime) }
+            return try forecaster.fit(window(series, closedBy: decisionTime), at: decisionTime, horizons: horizons).replacingReference(reference?.series)
         }
     }
 
-    /// The cache key of the fit at grid time `fitTime` (from the newest `maximumBars` bars closed by
-    /// then, and the reference's) and the computation that makes it; nil when no bar closed by then.
+    /// The bars a fit at `time` sees: those opened in the `maximumBars` bar lengths before it and closed by it
+    /// (a span of time, so that gaps in the bars never make it depend on how many were loaded).
+    static func window(_ series: BarSeries, closedBy time: Timestamp) throws(PredictionError) -> BarSeries {
+        try series.asOf(time).series(closedBy: time, limit: maximumBars).opening(from: windowStart(closedBy: time, timeframe: series.timeframe))
+    }
+
+    /// The earliest open time of the bars a fit at `time` sees.
+    static func windowStart(closedBy time: Timestamp, timeframe: Timeframe) -> Timestamp {
+        time.adding(milliseconds: -Int64(maximumBars) * timeframe.milliseconds)
+    }
+
+    /// The cache key of the fit at grid time `fitTime` (from the bars of its window, and the
+    /// reference's) and the computation that makes it; nil when no bar closed by then.
     static func fitQuestion(_ instrument: Symbol, series: BarSeries, reference: (symbol: String, series: BarSeries)?, at fitTime: Timestamp,
                             horizons: [Horizon]) -> (key: PredictionCaches.FitKey, compute: @Sendable () async throws -> (Forecaster.FittedModels, bytes: Int))? {
         let visible = series.asOf(fitTime)
         guard visible.count > 0 else { return nil }
+        let start = windowStart(closedBy: fitTime, timeframe: series.timeframe).millisecondsSinceEpoch
         var hasher = Hasher()
-        fingerprint(visible, newest: maximumBars, into: &hasher)
-        if let reference { fingerprint(reference.series.asOf(fitTime), newest: maximumBars, into: &hasher) }
+        fingerprint(visible, openingFrom: start, into: &hasher)
+        if let reference { fingerprint(reference.series.asOf(fitTime), openingFrom: start, into: &hasher) }
         let key = PredictionCaches.FitKey(symbol: instrument.rawValue, timeframe: series.timeframe, fitTime: fitTime, fingerprint: hasher.finalize(),
                                           horizons: horizons, reference: reference?.symbol, modelVersion: Forecaster.modelVersion)
         return (key, { () async throws -> (Forecaster.FittedModels, bytes: Int) in
-            let window = try visible.series(closedBy: fitTime, limit: maximumBars)
             var forecaster = Forecaster()
-            forecaster.reference = try reference?.series.asOf(fitTime).series(closedBy: fitTime, limit: maximumBars)
+            forecaster.reference = try reference.map { try window($0.series, closedBy: fitTime) }
             // Kept without the reference's bars: each forecast brings its own, newer copy.
-            let models = try forecaster.fit(window, at: fitTime, horizons: horizons).replacingReference(nil)
+            let models = try forecaster.fit(window(series, closedBy: fitTime), at: fitTime, horizons: horizons).replacingReference(nil)
             return (models, PredictionCaches.bytes(of: models))
         })
     }
 
-    /// Adds the newest `newest` of the bars to `hasher`: their times and prices, bit for bit.
-    static func fingerprint(_ bars: PointInTimeBars, newest: Int, into hasher: inout Hasher) {
-        let start = max(bars.openTimes.startIndex, bars.openTimes.endIndex - newest)
-        hasher.combine(bars.openTimes.endIndex - start)
-        for index in start..<bars.openTimes.endIndex {
+    /// Adds the bars that open at or after `start` (ms) to `hasher`: their times and prices, bit for bit.
+    static func fingerprint(_ bars: PointInTimeBars, openingFrom start: Int64, into hasher: inout Hasher) {
+        let first = bars.openTimes.firstIndex { $0 >= start } ?? bars.openTimes.endIndex
+        hasher.combine(bars.openTimes.endIndex - first)
+        for index in first..<bars.openTimes.endIndex {
             hasher.combine(bars.openTimes[index])
             hasher.combine(bars.opens[index].bitPattern)
             hasher.combine(bars.highs[index].bitPattern)
@@ -377,8 +394,7 @@ enum PredictionRoutes: RouteGroup {
     }
 
     /// The newest bars (at most `bars`, `maximumBars` unless told) of a chosen series up to `end`, with the exact text of the newest close.
-    /// With `windows`, a request for the series' newest bars reads only those added since the kept
-    /// ones (and may get more, older bars than asked: the kept ones).
+    /// With `windows`, a request for the series' newest bars reads only those added since the kept ones.
     static func loadSeries(_ symbol: Symbol, _ chosen: BarSeriesSummary, end: Timestamp?, store: any Store,
                            start: Timestamp? = nil, bars: Int = maximumBars, windows: SeriesWindowCache? = nil) async throws -> (BarSeries, String) {
         let timeframe = chosen.timeframe

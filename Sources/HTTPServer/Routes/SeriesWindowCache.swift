@@ -55,6 +55,12 @@ final class SeriesWindowCache: Sendable {
     /// read of the store would give, with the exact text of the newest close; nil when the store
     /// holds none in that span.
     func bars(_ symbol: Symbol, _ summary: BarSeriesSummary, earliest: Int64, newest: Int64, store: any Store) async throws -> (BarSeries, String)? {
+        guard let (series, lastClose) = try await read(symbol, summary, earliest: earliest, newest: newest, store: store), series.count > 0 else { return nil }
+        return (series, lastClose)
+    }
+
+    /// `bars(…)`, an empty series included.
+    private func read(_ symbol: Symbol, _ summary: BarSeriesSummary, earliest: Int64, newest: Int64, store: any Store) async throws -> (BarSeries, String)? {
         let key = Key(symbol: symbol.rawValue, timeframe: summary.timeframe)
         let kept = windows.withLock { state -> Window? in
             state.uses += 1

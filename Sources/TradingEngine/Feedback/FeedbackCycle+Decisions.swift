@@ -36,7 +36,7 @@ extension FeedbackCycle {
     }
 
     /// Scores every fill whose exit bar has closed: the P&L of the filled quantity from the fill
-    /// price (the open of the fill's bar) to the close of the h-th bar from it, net of its fee
+    /// price (its bar's open in a backtest, a venue's price during the bar live) to the close of the h-th bar from it, net of its fee
     /// (h = the account's decision interval). One transaction; a fill is never scored twice.
     public func scoreDecisions(now: Timestamp) async throws -> DecisionReport {
         let fills = try await store.unscoredFills(limit: 20_000)
