@@ -215,6 +215,9 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         if evicted > 0 { evictions.increment(by: Int64(evicted)) }
     }
 
+    /// Whether the result for `key` is being computed (tests).
+    func isComputing(_ key: Key) -> Bool { state.withLock { $0.running[key] != nil } }
+
     /// The number of kept results (tests).
     var count: Int { state.withLock { $0.entries.count } }
 }

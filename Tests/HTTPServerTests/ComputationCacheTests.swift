@@ -129,24 +129,29 @@ struct ComputationCacheTests {
 
     @Test("a prepared result is computed once in the background and then served as kept; one preparation per lineage runs at a time")
     func preparedInTheBackground() async throws {
+        // Waits are long and polled without blocking: on a loaded two-core machine a new task can wait
+        // tens of seconds for a thread of the cooperative pool (the CI runs of this test took 47 s).
+        let patience = Duration.seconds(120)
         let cache = Self.versioned(generationsKept: 2)
         let gate = Gate()
         cache.prepare(for: "BTC:1") { await gate.compute(1) }
-        while gate.started.load(ordering: .relaxed) == 0 { await Task.yield() }
+        #expect(await eventually(within: patience) { gate.started.load(ordering: .relaxed) == 1 })
         // While BTC:1 is being prepared, neither it again nor BTC:2 of the same lineage starts; ETH:1 does.
         let others = Atomic<Int>(0)
         cache.prepare(for: "BTC:1") { others.add(1, ordering: .relaxed); return (-1, bytes: 10) }
         cache.prepare(for: "BTC:2") { others.add(1, ordering: .relaxed); return (-1, bytes: 10) }
         cache.prepare(for: "ETH:1") { (11, bytes: 10) }
-        #expect(await eventually { cache.kept(for: "ETH:1") == 11 })
-        #expect(others.load(ordering: .relaxed) == 0 && cache.kept(for: "BTC:1") == nil)
+        #expect(await eventually(within: patience) { cache.kept(for: "ETH:1") == 11 })
+        #expect(others.load(ordering: .relaxed) == 0 && cache.kept(for: "BTC:1") == nil && !cache.isComputing("BTC:2"))
         // A request for the key being prepared joins that computation.
         let joined = Task { try await cache.value(for: "BTC:1") { (-1, bytes: 10) } }
         gate.open()
         #expect(try await joined.value.0 == 1)
-        #expect(await eventually { cache.kept(for: "BTC:1") == 1 })
-        // A failed preparation keeps nothing: the next request computes.
+        #expect(await eventually(within: patience) { cache.kept(for: "BTC:1") == 1 })
+        // A failed preparation keeps nothing, and is forgotten as soon as it ends: the next request computes.
         cache.prepare(for: "BTC:3") { throw CancellationError() }
-        #expect(await eventually { (try? await cache.value(for: "BTC:3") { (3, bytes: 10) })?.1 == .miss })
+        #expect(await eventually(within: patience) { !cache.isComputing("BTC:3") })
+        #expect(cache.kept(for: "BTC:3") == nil)
+        #expect(try await cache.value(for: "BTC:3") { (3, bytes: 10) }.1 == .miss)
     }
 }
