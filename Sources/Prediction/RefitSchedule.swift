@@ -28,17 +28,11 @@ public struct RefitSchedule: Sendable, Hashable {
     public func fitTime(forDecisionAt time: Timestamp, timeframe: Timeframe) -> Timestamp {
         let bar = timeframe.milliseconds
         let latest = time.millisecondsSinceEpoch - Int64(leadBars) * bar
-        return Timestamp(millisecondsSinceEpoch: Self.floor(latest, to: Int64(everyBars) * bar))
+        return Timestamp(millisecondsSinceEpoch: latest.roundedDown(toMultipleOf: Int64(everyBars) * bar))
     }
 
     /// The grid time after `fitTime`, whose fit decisions will need from `leadBars` bars after it.
     public func nextFitTime(after fitTime: Timestamp, timeframe: Timeframe) -> Timestamp {
         Timestamp(millisecondsSinceEpoch: fitTime.millisecondsSinceEpoch + Int64(everyBars) * timeframe.milliseconds)
-    }
-
-    /// The largest multiple of `step` at or below `value` (rounding toward minus infinity, before the epoch too).
-    static func floor(_ value: Int64, to step: Int64) -> Int64 {
-        let remainder = value % step
-        return remainder < 0 ? value - remainder - step : value - remainder
     }
 }

@@ -157,6 +157,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 }
 
 extension Int64 {
+    /// This value rounded down to a multiple of `step` (toward minus infinity, before 1970 too).
+    public func roundedDown(toMultipleOf step: Int64) -> Int64 {
+        self - floorDividedWithRemainder(by: step).remainder
+    }
+
     /// Floor division with a non-negative remainder, so instants before 1970 format correctly.
     func floorDividedWithRemainder(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
         var quotient = self / divisor

@@ -30,9 +30,7 @@ extension FeedbackCycle {
     /// a venue during the bar, a moment after the decision (the month soak's 2,983 fills, at times
     /// such as 09:10:04.163, were never matched to a bar and never scored until this).
     public static func entryCloseTime(ofFillAt time: Timestamp, timeframe: Timeframe) -> Int64 {
-        let milliseconds = time.millisecondsSinceEpoch, length = timeframe.milliseconds
-        let remainder = milliseconds % length
-        return milliseconds - (remainder < 0 ? remainder + length : remainder) + length
+        time.millisecondsSinceEpoch.roundedDown(toMultipleOf: timeframe.milliseconds) + timeframe.milliseconds
     }
 
     /// Scores every fill whose exit bar has closed: the P&L of the filled quantity from the fill

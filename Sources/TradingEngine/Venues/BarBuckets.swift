@@ -48,7 +48,7 @@ public struct FixedBarBuckets: BarBuckets {
 
     public func bucket(containing minute: Timestamp) -> BarBucket? {
         let length = timeframe.milliseconds
-        let start = Timestamp(millisecondsSinceEpoch: Self.floor(minute.millisecondsSinceEpoch, length))
+        let start = Timestamp(millisecondsSinceEpoch: minute.millisecondsSinceEpoch.roundedDown(toMultipleOf: length))
         let end = start.adding(milliseconds: length)
         return BarBucket(openTime: start, start: start, end: end, release: end)
     }
@@ -58,9 +58,4 @@ public struct FixedBarBuckets: BarBuckets {
         return bucket(containing: openTime)
     }
 
-    /// `value` rounded down to a multiple of `step`, negative values included.
-    static func floor(_ value: Int64, _ step: Int64) -> Int64 {
-        let remainder = value % step
-        return remainder < 0 ? value - remainder - step : value - remainder
-    }
 }
