@@ -1,3 +1,4 @@
+import Logging
 import Prometheus
 import Synchronization
 
@@ -54,6 +55,10 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     let capacityBytes: Int
     private let lookups: [Lookup: Counter]
     private let evictions: Counter
+    private let failures: Counter
+    /// Reports failed computations: one prepared in the background has no request to report it.
+    private let logger: Logger
+    private let name: String
     private let keptBytes: Gauge
     private let keptEntries: Gauge
     /// A key's lineage, when results of older generations are dead once newer ones are kept (nil: LRU only).
@@ -70,6 +75,8 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         self.capacityBytes = capacityBytes
         self.lineage = lineage
         self.generationsKept = generationsKept
+        self.name = name
+        logger = Logger(label: "orchestrator.cache")
         let labels = [("cache", name)]
         var lookups: [Lookup: Counter] = [:]
         for lookup in [Lookup.hit, .miss, .joined] {
@@ -82,6 +89,9 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         evictions = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "orchestrator", subsystem: "cache", metricName: "evictions", unitName: "total",
             helpText: "Results dropped: superseded by a result about newer data, or to stay within the cache's memory bound."), labels: labels)
+        failures = registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "orchestrator", subsystem: "cache", metricName: "failures", unitName: "total",
+            helpText: "Computations that failed (not kept; the next request tries again)."), labels: labels)
         keptBytes = registry.makeGauge(descriptor: MetricNameDescriptor(
             namespace: "orchestrator", subsystem: "cache", metricName: "size", unitName: "bytes",
             helpText: "Estimated memory of the kept results."), labels: labels)
@@ -129,6 +139,11 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
                 return (value, bytes)
             } catch {
                 _ = state.withLock { $0.running.removeValue(forKey: key) }
+                if !(error is CancellationError) {
+                    failures.increment()
+                    logger.warning("a computation failed; it is not kept, and the next request tries again",
+                                   metadata: ["cache": .string(name), "error": .string(String(describing: error))])
+                }
                 throw error
             }
         }

@@ -16,8 +16,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         subcommands: [Run.self, Serve.self, Worker.self, SchedulerRole.self, Migrate.self, Import.self, APIKey.self, Optimize.self, Metrics.self, Rebalance.self, ForecastCommand.self, Regimes.self, Volatility.self, BacktestCommand.self, Scan.self, Health.self, VenueCommand.self, FeedbackCommand.self, Version.self])
 
     /// The argument parser's own entry, except that `scan` reports usage errors with status 2
-    /// (scanners' convention: 0 clean, 1 findings, 2 could not scan) instead of 64.
+    /// (scanners' convention: 0 clean, 1 findings, 2 could not scan) instead of 64, and the heap's
+    /// settings are made first.
     static func main() async {
+        // Before any thread allocates: the arena limit applies to arenas created after it.
+        MemoryTrim.configureAllocator(environment: ProcessInfo.processInfo.environment)
         do {
             var command = try parseAsRoot()
             if var asynchronous = command as? AsyncParsableCommand {

@@ -147,6 +147,7 @@ extension SQLStore: FeedbackStore {
     public func outcomes(limit: Int, perQuery: Int) async throws -> [StoredOutcome] {
         var outcomes: [StoredOutcome] = []
         var after: StoredOutcome?
+        var interner = TextInterner()
         while outcomes.count < limit {
             let page = min(max(1, perQuery), limit - outcomes.count)
             let newer = after.map { _ in "WHERE (f.data_time, f.id) < (?, ?)" } ?? ""
@@ -155,7 +156,7 @@ extension SQLStore: FeedbackStore {
                 SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
                 \(newer) ORDER BY f.data_time DESC, f.id DESC LIMIT ?
                 """, binds + [.integer(Int64(page))]))
-            let read = try rows.map(Self.storedOutcome)
+            let read = try rows.map { try Self.storedOutcome($0, &interner) }
             outcomes += read
             guard read.count == page, let last = read.last else { break }
             after = last
@@ -171,20 +172,23 @@ extension SQLStore: FeedbackStore {
     }
 
     public func undetectedOutcomes(limit: Int) async throws -> [(outcome: StoredOutcome, timeframe: String)] {
-        try await database.query(SQLStatement("""
+        var interner = TextInterner()
+        return try await database.query(SQLStatement("""
             SELECT \(Self.outcomeColumns), f.timeframe FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
             WHERE o.detected = 0 ORDER BY f.data_time, o.forecast_id LIMIT ?
-            """, [.integer(Int64(limit))])).map { row in (try Self.storedOutcome(row), try row.text(21)) }
+            """, [.integer(Int64(limit))])).map { row in (try Self.storedOutcome(row, &interner), interner(try row.text(21))) }
     }
 
     public func outcomes(symbol: Symbol, limit: Int) async throws -> [StoredOutcome] {
-        try await database.query(SQLStatement("""
+        var interner = TextInterner()
+        return try await database.query(SQLStatement("""
             SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
             WHERE i.symbol = ? ORDER BY f.data_time DESC, f.id DESC LIMIT ?
-            """, [.text(symbol.rawValue), .integer(Int64(limit))])).map(Self.storedOutcome)
+            """, [.text(symbol.rawValue), .integer(Int64(limit))])).map { try Self.storedOutcome($0, &interner) }
     }
 
-    private static func storedOutcome(_ row: SQLRow) throws -> StoredOutcome {
+    /// An outcome of `outcomeColumns`, its repeated texts shared through `interner`.
+    private static func storedOutcome(_ row: SQLRow, _ interner: inout TextInterner) throws -> StoredOutcome {
         let symbolText = try row.text(1), verdictText = try row.text(16), signatureText = try row.text(18), sourceText = try row.text(19)
         guard let source = StoredOutcome.Source(rawValue: sourceText) else { throw StoreError.corruptValue(column: "forecast_outcomes.source", value: sourceText) }
         guard let symbol = Symbol(symbolText) else { throw StoreError.corruptValue(column: "instruments.symbol", value: symbolText) }
@@ -193,9 +197,9 @@ extension SQLStore: FeedbackStore {
         guard parts.count == 3 else { throw StoreError.corruptValue(column: "forecast_outcomes.signature", value: signatureText) }
         let outcome = ForecastOutcome(
             realisedLogReturn: try row.real(9), directionHit: try row.integer(10) == 1, intervalHit: try row.integer(11) == 1, brier: try row.real(12),
-            logLoss: try row.real(13), squaredError: try row.real(14), logScore: try row.real(15), verdict: verdict, rule: try row.text(17))
+            logLoss: try row.real(13), squaredError: try row.real(14), logScore: try row.real(15), verdict: verdict, rule: interner(try row.text(17)))
         return StoredOutcome(
-            forecastId: try row.integer(0), symbol: symbol, horizon: try row.text(2), model: try row.text(3), probabilityUp: try row.real(4),
+            forecastId: try row.integer(0), symbol: symbol, horizon: try row.text(2), model: interner(try row.text(3)), probabilityUp: try row.real(4),
             dataTime: Timestamp(millisecondsSinceEpoch: try row.integer(5)), targetTime: Timestamp(millisecondsSinceEpoch: try row.integer(6)),
             realisedClose: try row.text(7), realisedTime: Timestamp(millisecondsSinceEpoch: try row.integer(8)), outcome: outcome,
             signature: MarketSignature(regime: parts[0], volatility: parts[1], trend: parts[2]), source: source,

@@ -44,13 +44,17 @@ struct ComputationCacheTests {
 
     struct Failure: Error {}
 
-    @Test("a failed computation is not kept: its waiters get the error and the next request computes again")
+    @Test("a failed computation is not kept but counted: its waiters get the error and the next request computes again")
     func failuresAreNotKept() async throws {
-        let cache = ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: PrometheusCollectorRegistry())
+        let registry = PrometheusCollectorRegistry()
+        let cache = ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: registry)
         await #expect(throws: Failure.self) { try await cache.value(for: "a") { throw Failure() } }
         let retried = try await cache.value(for: "a") { (5, bytes: 10) }
         #expect(retried.0 == 5 && retried.1 == .miss)
         #expect(cache.count == 1)
+        var text: [UInt8] = []
+        registry.emit(into: &text)
+        #expect(String(decoding: text, as: UTF8.self).contains(#"orchestrator_cache_failures_total{cache="test"} 1"#))
     }
 
     @Test("the kept results stay within the memory bound, the least recently used evicted first")

@@ -16,9 +16,9 @@ enum FeedbackPage {
     /// The colour of each kind of signal.
     static let colors: [LearningSignal.Kind: String] = [.success: "#1a7f37", .failure: "#cf222e", .optimization: "#0b5cad", .adaptation: "#8250df"]
 
-    /// The page's body.
-    static func body(store: any Store, kind: LearningSignal.Kind?, security: any SecurityAlertStore, now: Timestamp, signatureHalfLifeDays: Int) async throws -> String {
-        let status = try await Representations.feedbackStatus(store)
+    /// The page's body; `status` is the status document as the API serves it.
+    static func body(store: any Store, status: JSONValue, kind: LearningSignal.Kind?, security: any SecurityAlertStore, now: Timestamp,
+                     signatureHalfLifeDays: Int) async throws -> String {
         func text(_ value: JSONValue?, digits: Int = 4) -> String {
             switch value {
             case .integer(let number)?: String(number)

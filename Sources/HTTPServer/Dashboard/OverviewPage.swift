@@ -16,7 +16,7 @@ enum OverviewPage {
         html += try await trading(account: account, session: session, store: dependencies.store)
         html += await system(dependencies: dependencies)
         html += try await supervisor(dependencies.securityStore)
-        html += try await feedback(dependencies.store)
+        html += try await feedback(dependencies)
         return html
     }
 
@@ -124,8 +124,8 @@ enum OverviewPage {
     }
 
     /// The feedback loop's last cycle and adaptation score.
-    static func feedback(_ store: any Store) async throws -> String {
-        let status = try await Representations.feedbackStatus(store)
+    static func feedback(_ dependencies: ServerDependencies) async throws -> String {
+        let status = try await FeedbackSummaries.statusValue(dependencies)
         let score = status["adaptation_score"]
         var html = "<h2>Feedback loop</h2><div class=\"cards\">"
         html += card("Last cycle", status["last_cycle_at"]?.stringValue ?? "none yet", note: "\(status["learning_cycles"]?.integerValue ?? 0) cycles")

@@ -55,7 +55,7 @@ extension DashboardRoutes {
             ) { request, context in
                 let query = try QueryValidator(request, allowed: ["kind"])
                 let kind = try query.parsed("kind", accepted: "one of \(LearningSignal.Kind.allCases.map(\.rawValue).joined(separator: ", "))") { LearningSignal.Kind(rawValue: $0) }
-                let body = try await FeedbackPage.body(store: dependencies.store, kind: kind, security: dependencies.securityStore, now: dependencies.clock.now(),
+                let body = try await FeedbackPage.body(store: dependencies.store, status: try await FeedbackSummaries.statusValue(dependencies), kind: kind, security: dependencies.securityStore, now: dependencies.clock.now(),
                                                       signatureHalfLifeDays: dependencies.settings.signatureHalfLifeDays)
                 return DashboardPage.render(title: "Feedback loop", current: "/ui/feedback", session: try context.dashboardSession(), body: body)
             },

@@ -1,3 +1,4 @@
+import Foundation
 import TradingCore
 import TradingEngine
 
@@ -74,6 +75,12 @@ public enum FeedbackSummaries {
         guard let latest, current == nil else { return try await cache.value(for: key, compute: computation).0 }
         cache.prepare(for: key, compute: computation)
         return Array(latest.document.utf8)
+    }
+
+    /// The status document as a value, as the route serves it (the dashboard's pages: a page load
+    /// does not compute it from the outcomes either).
+    static func statusValue(_ dependencies: ServerDependencies) async throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(try await document(.status, dependencies)))
     }
 
     /// A filtered performance view (or another window) at the current revision: computed from the
