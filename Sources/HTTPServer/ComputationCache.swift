@@ -56,7 +56,7 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     private let lookups: [Lookup: Counter]
     private let evictions: Counter
     private let failures: Counter
-    /// Reports failed computations: one prepared in the background has no request to report it.
+    /// Reports failed computations prepared in the background, which no request reports.
     private let logger: Logger
     private let name: String
     private let keptBytes: Gauge
@@ -91,7 +91,7 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
             helpText: "Results dropped: superseded by a result about newer data, or to stay within the cache's memory bound."), labels: labels)
         failures = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "orchestrator", subsystem: "cache", metricName: "failures", unitName: "total",
-            helpText: "Computations that failed (not kept; the next request tries again)."), labels: labels)
+            helpText: "Computations prepared in the background that failed (not kept; the first request that needs the result tries again)."), labels: labels)
         keptBytes = registry.makeGauge(descriptor: MetricNameDescriptor(
             namespace: "orchestrator", subsystem: "cache", metricName: "size", unitName: "bytes",
             helpText: "Estimated memory of the kept results."), labels: labels)
@@ -131,19 +131,23 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
 
     /// The task that computes the result for `key` and keeps it, or, when it fails, forgets it at
     /// once: the task settles itself, so no request that comes after it ends finds it still running.
-    private func computation(for key: Key, _ compute: @escaping @Sendable () async throws -> (Value, bytes: Int)) -> Task<(Value, Int), any Error> {
+    /// A failed computation started by a request is the request's to report (some are expected: a
+    /// 422 for too few bars); one prepared in the `background` is counted and logged here, since
+    /// nothing else would report it.
+    private func computation(for key: Key, background: Bool = false,
+                             _ compute: @escaping @Sendable () async throws -> (Value, bytes: Int)) -> Task<(Value, Int), any Error> {
         Task { () async throws -> (Value, Int) in
             do {
                 let (value, bytes) = try await compute()
                 keep(value, bytes: bytes, for: key)
                 return (value, bytes)
             } catch {
-                _ = state.withLock { $0.running.removeValue(forKey: key) }
-                if !(error is CancellationError) {
+                if background, !(error is CancellationError) {
                     failures.increment()
-                    logger.warning("a computation failed; it is not kept, and the next request tries again",
+                    logger.warning("a computation prepared in the background failed; the first request that needs it tries again",
                                    metadata: ["cache": .string(name), "error": .string(String(describing: error))])
                 }
+                _ = state.withLock { $0.running.removeValue(forKey: key) }
                 throw error
             }
         }
@@ -171,7 +175,7 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         let task: Task<(Value, Int), any Error>? = state.withLock { state in
             guard state.entries[key] == nil, state.running[key] == nil else { return nil }
             if let family, state.running.keys.contains(where: { lineage?($0)?.family == family }) { return nil }
-            let task = computation(for: key, compute)
+            let task = computation(for: key, background: true, compute)
             state.running[key] = task
             return task
         }

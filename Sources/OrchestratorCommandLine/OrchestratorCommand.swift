@@ -19,7 +19,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
     /// (scanners' convention: 0 clean, 1 findings, 2 could not scan) instead of 64, and the heap's
     /// settings are made first.
     static func main() async {
-        // Before any thread allocates: the arena limit applies to arenas created after it.
+        // First: glibc fixes its arena limit when it first needs a new arena.
         MemoryTrim.configureAllocator(environment: ProcessInfo.processInfo.environment)
         do {
             var command = try parseAsRoot()

@@ -17,7 +17,8 @@ struct TextInterner {
     mutating func callAsFunction(_ text: String) -> String {
         // Swift keeps a text of up to 15 UTF-8 bytes inside the String itself: nothing to share.
         guard text.utf8.count > 15 else { return text }
-        if let earlier = known[text] { return earlier }
+        // Equal Strings may differ in their bytes (Unicode canonical equivalence): share only the same bytes.
+        if let earlier = known[text], earlier.utf8.elementsEqual(text.utf8) { return earlier }
         if known.count < capacity { known[text] = text }
         return text
     }

@@ -44,17 +44,31 @@ struct ComputationCacheTests {
 
     struct Failure: Error {}
 
-    @Test("a failed computation is not kept but counted: its waiters get the error and the next request computes again")
+    @Test("a failed computation is not kept: its waiters get the error and the next request computes again")
     func failuresAreNotKept() async throws {
-        let registry = PrometheusCollectorRegistry()
-        let cache = ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: registry)
+        let cache = ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: PrometheusCollectorRegistry())
         await #expect(throws: Failure.self) { try await cache.value(for: "a") { throw Failure() } }
         let retried = try await cache.value(for: "a") { (5, bytes: 10) }
         #expect(retried.0 == 5 && retried.1 == .miss)
         #expect(cache.count == 1)
-        var text: [UInt8] = []
-        registry.emit(into: &text)
-        #expect(String(decoding: text, as: UTF8.self).contains(#"orchestrator_cache_failures_total{cache="test"} 1"#))
+    }
+
+    @Test("a failed preparation is counted, a failed request's computation is not (the request reports it), a cancelled one neither")
+    func backgroundFailuresCounted() async throws {
+        let registry = PrometheusCollectorRegistry()
+        let cache = ComputationCache<String, Int>(name: "test", capacityBytes: 1_000, registry: registry)
+        func failures() -> String {
+            var text: [UInt8] = []
+            registry.emit(into: &text)
+            return String(decoding: text, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("orchestrator_cache_failures_total{") }.map(String.init) ?? ""
+        }
+        await #expect(throws: Failure.self) { try await cache.value(for: "request") { throw Failure() } }
+        cache.prepare(for: "cancelled") { throw CancellationError() }
+        #expect(await eventually(within: .seconds(120)) { !cache.isComputing("cancelled") })
+        #expect(failures() == #"orchestrator_cache_failures_total{cache="test"} 0"#)
+        cache.prepare(for: "background") { throw Failure() }
+        #expect(await eventually(within: .seconds(120)) { !cache.isComputing("background") })
+        #expect(failures() == #"orchestrator_cache_failures_total{cache="test"} 1"#)
     }
 
     @Test("the kept results stay within the memory bound, the least recently used evicted first")

@@ -14,6 +14,12 @@ struct JSONValueDecodingTests {
         #expect(decoded == value)
     }
 
+    @Test("a whole number written as a fraction reads back as an integer (the decoder does not tell them apart)")
+    func wholeNumbers() throws {
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(JSONValue.number(1.0).serialized())) == .integer(1))
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data("1e300".utf8)) == .number(1e300))
+    }
+
     @Test("members written out of key order come back in key order")
     func membersSorted() throws {
         let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"zeta": 1, "alpha": {"y": 2, "x": 3}}"#.utf8))

@@ -19,9 +19,10 @@ enum FeedbackPage {
     /// The page's body; `status` is the status document as the API serves it.
     static func body(store: any Store, status: JSONValue, kind: LearningSignal.Kind?, security: any SecurityAlertStore, now: Timestamp,
                      signatureHalfLifeDays: Int) async throws -> String {
-        func text(_ value: JSONValue?, digits: Int = 4) -> String {
+        /// A member as text; `fractional` members keep their digits when whole (the stored document reads back 1.0 as 1).
+        func text(_ value: JSONValue?, digits: Int = 4, fractional: Bool = false) -> String {
             switch value {
-            case .integer(let number)?: String(number)
+            case .integer(let number)?: fractional ? String(format: "%.\(digits)f", Double(number)) : String(number)
             case .number(let number)?: number.isFinite ? String(format: "%.\(digits)f", number) : "—"
             case .string(let text)?: text
             default: "—"
@@ -32,18 +33,24 @@ enum FeedbackPage {
             ("Learning cycles", text(status["learning_cycles"]), status["last_cycle_at"]?.stringValue.map { "last \(String($0.prefix(16)).replacingOccurrences(of: "T", with: " "))" } ?? "none yet"),
             ("Forecasts scored", "\(text(status["outcomes"]?["success"])) / \(text(status["outcomes"]?["failure"]))", "success / failure"),
             ("Decisions", "\(text(status["decisions"]?["success"])) / \(text(status["decisions"]?["failure"]))", "net P&L \(text(status["decisions"]?["net_pnl"]))"),
-            ("Threshold gain", text(status["adaptation_score"]?["threshold_gain_per_decision"]),
+            ("Threshold gain", text(status["adaptation_score"]?["threshold_gain_per_decision"], fractional: true),
              "per decision, over \(text(status["adaptation_score"]?["threshold_changes_measured"])) changes"),
-            ("Model gain", text(status["adaptation_score"]?["model_gain_nats"]), "nats, \(text(status["adaptation_score"]?["promotions"])) promotions"),
+            ("Model gain", text(status["adaptation_score"]?["model_gain_nats"], fractional: true), "nats, \(text(status["adaptation_score"]?["promotions"])) promotions"),
         ]
         for (label, value, note) in cards {
             html += "<div class=\"card\"><div class=\"label\">\(HTML.escape(label))</div><div class=\"value\">\(HTML.escape(value))</div><div class=\"note\">\(HTML.escape(note))</div></div>"
         }
-        html += "</div><p class=\"note\">The adaptation score measures each change only on outcomes after it.</p>"
+        html += "</div><p class=\"note\">The adaptation score measures each change only on outcomes after it."
+        // The stored document is served while the current one is computed: say so rather than show two states as one.
+        let current = try await store.feedbackRevision()
+        if let shown = status["revision"]?.integerValue, shown < current {
+            html += " These figures describe the learned state at revision \(shown); that of revision \(current) is being computed."
+        }
+        html += "</p>"
 
         html += "<h2>Confidence thresholds</h2>" + HTML.table(
             columns: ["Horizon", "Threshold", "Objective", "Decisions", "Tuned"],
-            rows: (status["thresholds"]?.arrayValue ?? []).map { [text($0["horizon"]), text($0["threshold"]), text($0["objective"]), text($0["decisions"]), text($0["updated_at"])] },
+            rows: (status["thresholds"]?.arrayValue ?? []).map { [text($0["horizon"]), text($0["threshold"], fractional: true), text($0["objective"]), text($0["decisions"]), text($0["updated_at"])] },
             numeric: [1, 2, 3], times: [4])
 
         // Signals: the timeline of the newest, then the newest as a list.

@@ -49,7 +49,10 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
     /// the orders in flight are reconciled with the venue before anything is sent, and only bars
     /// that arrive live (closed at most `maximumDecisionBarAge` ago) take decisions.
     public var venue: (any ExecutionVenue)?
-    /// How long an order in flight at a start may stay unknown to the venue before it is concluded never placed.
+    /// How long an order in flight at a start may stay unknown to the venue before it is concluded
+    /// never placed: this much wall time, or less where the trading clock (the venue's, replayed
+    /// faster than real time) has moved on by twice as much meanwhile. The order was stamped before
+    /// this start, and the venue refuses a request older than its receive window (Binance's 5 s).
     public var unknownOrderGrace: Duration = .seconds(6)
     /// A bar that closed longer ago than this takes no decision on an external venue (nil: twice the timeframe).
     public var maximumDecisionBarAge: Duration?
@@ -417,8 +420,14 @@ public struct PaperTradingRunner<Policy: AllocationPolicy>: Sendable {
         var states: [String: VenueOrderState] = [:]
         for order in inFlight { states[order.clientOrderID] = try await venue.order(clientOrderID: order.clientOrderID, symbol: order.symbol) }
         if inFlight.contains(where: { states[$0.clientOrderID] == nil }) {
-            // Sent just before a crash, an order may still arrive within the venue's receive window.
-            try await Task.sleep(for: unknownOrderGrace)
+            // Sent just before a crash, an order may still arrive within the venue's receive window,
+            // which runs on the venue's clock: at 500x its seconds pass in milliseconds, and waiting
+            // 6 s of wall time held a restart for 6 s (the soak test's kill with orders in flight).
+            let wallDeadline = ContinuousClock.now + unknownOrderGrace
+            let venueDeadline = time.adding(milliseconds: 2 * unknownOrderGrace.wholeMilliseconds)
+            while ContinuousClock.now < wallDeadline && now() < venueDeadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             for order in inFlight where states[order.clientOrderID] == nil {
                 states[order.clientOrderID] = try await venue.order(clientOrderID: order.clientOrderID, symbol: order.symbol)
             }
