@@ -83,12 +83,14 @@ struct FeedbackCommandTests {
         }
     }
 
-    @Test("a P&L anomaly is a return far outside the account's own recent spread, in either direction", arguments: [
-        (0.0, false), (0.012, false), (0.08, true), (-0.08, true),
+    @Test("a P&L anomaly is a return far outside the account's own recent spread, in either direction, and at least a quarter percent", arguments: [
+        (0.004, 0.0, false), (0.004, 0.012, false), (0.004, 0.08, true), (0.004, -0.08, true),
+        // A calm account (steps of 0.01 %): 0.1 % is far outside its spread but too small to be worth a look; 0.3 % is not.
+        (0.0001, 0.001, false), (0.0001, -0.001, false), (0.0001, 0.003, true), (0.0001, -0.003, true),
     ])
-    func pnlAnomaly(newestReturn: Double, flagged: Bool) {
+    func pnlAnomaly(usualStep: Double, newestReturn: Double, flagged: Bool) {
         var equity = [100_000.0]
-        for index in 0..<40 { equity.append(equity.last! * (1 + (index % 2 == 0 ? 0.004 : -0.003))) }
+        for index in 0..<40 { equity.append(equity.last! * (1 + (index % 2 == 0 ? usualStep : -0.75 * usualStep))) }
         equity.append(equity.last! * (1 + newestReturn))
         #expect((FeedbackCommands.pnlAnomaly(equity: equity) != nil) == flagged)
         #expect(FeedbackCommands.pnlAnomaly(equity: Array(equity.prefix(5))) == nil)

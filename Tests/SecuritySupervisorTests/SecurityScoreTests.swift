@@ -180,6 +180,11 @@ struct AnomalyTests {
         let history = [2.0, 2.1, 1.9, 2.2, 2.0, 2.05, 1.95, 2.1, 40.0, 2.0, 1.9, 2.1]
         #expect(AnomalyDetector.observation(check: "database.latency", value: 25, history: history, unit: " ms")?.fingerprint == "anomaly:database.latency")
         #expect(AnomalyDetector.observation(check: "database.latency", value: 2.3, history: history, unit: " ms") == nil)
+        // Far outside a calm history, yet under the floor: not worth a look.
+        let calm = [0.97, 0.98, 0.96, 0.97, 0.99, 0.97, 0.96, 0.98, 0.97, 0.97, 0.98, 0.96]
+        #expect(AnomalyDetector.observation(check: "database.latency", value: 3.85, history: calm, unit: " ms")?.fingerprint == "anomaly:database.latency")
+        #expect(AnomalyDetector.observation(check: "database.latency", value: 3.85, history: calm, unit: " ms", floor: 10) == nil)
+        #expect(AnomalyDetector.observation(check: "database.latency", value: 25, history: calm, unit: " ms", floor: 10) != nil)
         #expect(AnomalyDetector.robustZ(25, history: Array(history.prefix(5))) == nil)
         #expect(AnomalyDetector.robustZ(3, history: Array(repeating: 2, count: 12)) == nil)
         #expect(DegradationForecast.duration(5 * 3600 + 20 * 60) == "5 h 20 min" && DegradationForecast.duration(45 * 60) == "45 min")

@@ -138,12 +138,20 @@ public enum FeedbackCommands {
         return AdministrationCommands.Output(json: json, columns: ["item", "value"], rows: rows, footer: nil)
     }
 
+    /// The smallest newest return (in either direction, as a fraction of equity) a P&L anomaly
+    /// can be: an account mostly in cash moves so little that a 0.05 % step is many robust
+    /// standard deviations from its history, yet never worth a person's look (the month-long
+    /// soak raised 84 such alerts, all under 0.13 %).
+    public static let pnlAnomalyMinimumReturn = 0.0025
+
     /// The newest return of an equity series (oldest first) and its robust z-score against the
-    /// earlier returns, when |z| > 5 (nil otherwise, or with fewer than 12 points).
+    /// earlier returns, when |z| > 5 and the return is at least `pnlAnomalyMinimumReturn` in size
+    /// (nil otherwise, or with fewer than 12 points).
     public static func pnlAnomaly(equity: [Double]) -> (newest: Double, z: Double)? {
         guard equity.count >= 12, equity.allSatisfy({ $0 > 0 }) else { return nil }
         let returns = zip(equity.dropFirst(), equity).map { $0 / $1 - 1 }
-        guard let newest = returns.last, let z = AnomalyDetector.robustZ(newest, history: Array(returns.dropLast())), abs(z) > 5 else { return nil }
+        guard let newest = returns.last, abs(newest) >= pnlAnomalyMinimumReturn,
+              let z = AnomalyDetector.robustZ(newest, history: Array(returns.dropLast())), abs(z) > 5 else { return nil }
         return (newest, z)
     }
 

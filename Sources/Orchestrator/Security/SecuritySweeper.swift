@@ -45,7 +45,9 @@ public actor SecuritySweeper {
         ("disk.space", 95, " %"), ("disk.inodes", 95, " %"), ("memory", 95, " %"), ("database.latency", 500, " ms"), ("process.open_files", 90, " %"),
         ("http.error_rate", 5, " %"),
     ]
-    static let anomalyChecks: Set<String> = ["database.latency", "http.error_rate"]
+    /// The checks tested against their own history, each with the smallest value that can be an
+    /// anomaly: a fifth of its WARNING level (50 ms, 1 %).
+    static let anomalyChecks: [String: Double] = ["database.latency": 10, "http.error_rate": 0.2]
     /// How many samples of each trended check are kept (in memory and in the store).
     static let keptSamples = 30
     /// What each observer reconciles for itself, and what the leader reconciles for all.
@@ -176,7 +178,8 @@ public actor SecuritySweeper {
             guard let value = results.first(where: { $0.name == name })?.value else { continue }
             var history = samples[name, default: []]
             // The anomaly test compares the new value with the history before it.
-            if Self.anomalyChecks.contains(name), let anomaly = AnomalyDetector.observation(check: name, value: value, history: history.map(\.value), unit: unit) {
+            if let smallest = Self.anomalyChecks[name],
+               let anomaly = AnomalyDetector.observation(check: name, value: value, history: history.map(\.value), unit: unit, floor: smallest) {
                 observations.append(anomaly)
             }
             history.append(DegradationForecast.Sample(seconds: Double(now.millisecondsSinceEpoch) / 1000, value: value))

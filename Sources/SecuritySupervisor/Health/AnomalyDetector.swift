@@ -12,9 +12,11 @@ public enum AnomalyDetector {
         return (value - median) / deviation
     }
 
-    /// A WARNING when the value's robust z-score is above `limit` (a slow-down; faster is never an anomaly here).
-    public static func observation(check: String, value: Double, history: [Double], unit: String, limit: Double = 5) -> AlertObservation? {
-        guard let z = robustZ(value, history: history), z > limit else { return nil }
+    /// A WARNING when the value's robust z-score is above `limit` (a slow-down; faster is never an
+    /// anomaly here) and the value is at least `floor`: a calm history makes a tiny rise many
+    /// standard deviations (a 3.9 ms database round trip against a 1 ms median), never worth a look.
+    public static func observation(check: String, value: Double, history: [Double], unit: String, limit: Double = 5, floor: Double = 0) -> AlertObservation? {
+        guard value >= floor, let z = robustZ(value, history: history), z > limit else { return nil }
         return AlertObservation(fingerprint: "anomaly:\(check)", level: .warning, source: .forecast, title: "\(check) anomaly",
                                 message: "\(HealthCheckResult.format((value * 100).rounded() / 100))\(unit) is \(HealthCheckResult.format((z * 10).rounded() / 10)) robust standard deviations above the median of the last \(history.count) sweeps (\(HealthCheckResult.format((median(history) * 100).rounded() / 100))\(unit))")
     }
