@@ -1,4 +1,4 @@
-# Shared by scripts/benchmark-predictions and scripts/benchmark-feedback-routes (sourced, not run).
+# Shared by the scripts/benchmark-* scripts that start a server (sourced, not run).
 
 # prepare_benchmark BINARY: checks the binary and wrk, makes the scratch folder $work, and on exit
 # stops the server (if one was started) and removes $work.
@@ -48,3 +48,6 @@ time_routes() {
         sleep 5
     done
 }
+
+# process_memory PID FIELD: a /proc/PID/status field (VmRSS, RssAnon) in MB.
+process_memory() { awk -v field="$2:" '$1 == field {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
