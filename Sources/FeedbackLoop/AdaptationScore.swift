@@ -21,24 +21,11 @@ public struct AdaptationScore: Sendable, Hashable, Codable {
     public static func measure(signals: [LearningSignal],
                                outcomes: [(horizon: String, regime: String, dataTime: Timestamp, probabilityUp: Double, realisedLogReturn: Double)],
                                tuner: ConfidenceThresholdTuner = ConfidenceThresholdTuner()) -> AdaptationScore {
-        var judge = tuner
-        judge.minimumDecisions = 1
-        let changes = signals.filter { $0.kind == .optimization && $0.subject.hasPrefix("threshold ") }.sorted { $0.time < $1.time }
-        var gains: [Double] = []
-        for (position, change) in changes.enumerated() {
-            // `threshold 4h` covers the horizon's outcomes, `threshold 4h@BULL` those of the regime.
-            let key = change.subject.dropFirst("threshold ".count).split(separator: "@", maxSplits: 1).map(String.init)
-            let horizon = key[0], regime = key.count > 1 ? key[1] : nil
-            guard let before = change.evidence["threshold_before"], let after = change.evidence["threshold_after"] else { continue }
-            let next = changes[(position + 1)...].first { $0.subject == change.subject }?.time
-            let later = outcomes.filter { $0.horizon == horizon && (regime == nil || $0.regime == regime) && $0.dataTime > change.time && (next == nil || $0.dataTime <= next!) }
-                .map { (probabilityUp: $0.probabilityUp, realisedLogReturn: $0.realisedLogReturn) }
-            guard let old = judge.objective(threshold: before, outcomes: later).value, let new = judge.objective(threshold: after, outcomes: later).value else { continue }
-            gains.append(new - old)
+        var measurement = Measurement(signals: signals)
+        for outcome in outcomes {
+            measurement.add(horizon: outcome.horizon, regime: outcome.regime, dataTime: outcome.dataTime,
+                            probabilityUp: outcome.probabilityUp, realisedLogReturn: outcome.realisedLogReturn)
         }
-        let promotions = signals.filter { $0.kind == .adaptation }.compactMap { $0.evidence["improvement_mean"] }
-        return AdaptationScore(
-            thresholdGainPerDecision: gains.isEmpty ? nil : gains.reduce(0, +) / Double(gains.count), thresholdChangesMeasured: gains.count,
-            modelGainNats: promotions.isEmpty ? nil : promotions.reduce(0, +) / Double(promotions.count), promotions: promotions.count)
+        return measurement.score(tuner: tuner)
     }
 }

@@ -141,27 +141,48 @@ extension SQLStore: FeedbackStore {
         try await outcomes(limit: limit, perQuery: Self.outcomesPerPage)
     }
 
-    /// The newest `limit` outcomes, read `perQuery` at a time: a query's rows are held whole until
-    /// it ends, and 100,000 of them (what the feedback documents read) took about 115 MB at once in
-    /// an API process.
+    /// The newest `limit` outcomes, read `perQuery` at a time.
     public func outcomes(limit: Int, perQuery: Int) async throws -> [StoredOutcome] {
         var outcomes: [StoredOutcome] = []
-        var after: StoredOutcome?
-        var interner = TextInterner()
-        while outcomes.count < limit {
-            let page = min(max(1, perQuery), limit - outcomes.count)
-            let newer = after.map { _ in "WHERE (f.data_time, f.id) < (?, ?)" } ?? ""
-            let binds: [SQLValue] = after.map { [.integer($0.dataTime.millisecondsSinceEpoch), .integer($0.forecastId)] } ?? []
-            let rows = try await database.query(SQLStatement("""
-                SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
-                \(newer) ORDER BY f.data_time DESC, f.id DESC LIMIT ?
-                """, binds + [.integer(Int64(page))]))
-            let read = try rows.map { try Self.storedOutcome($0, &interner) }
-            outcomes += read
-            guard read.count == page, let last = read.last else { break }
-            after = last
-        }
+        try await forEachOutcomePage(newest: limit, oldestFirst: false, perQuery: perQuery) { outcomes += $0 }
         return outcomes
+    }
+
+    public func forEachOutcomePage(newest limit: Int, oldestFirst: Bool, _ body: ([StoredOutcome]) async throws -> Void) async throws {
+        try await forEachOutcomePage(newest: limit, oldestFirst: oldestFirst, perQuery: Self.outcomesPerPage, body)
+    }
+
+    /// `forEachOutcomePage(newest:oldestFirst:_:)` with pages of `perQuery` outcomes. A query's rows
+    /// are held whole until it ends: 100,000 outcomes (what the feedback documents read) took about
+    /// 115 MB at once in an API process, and 33 MB even as pages gathered into one array, every
+    /// minute the status document was rebuilt.
+    public func forEachOutcomePage(newest limit: Int, oldestFirst: Bool, perQuery: Int, _ body: ([StoredOutcome]) async throws -> Void) async throws {
+        guard limit > 0 else { return }
+        let from = "FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id"
+        var bound: [SQLValue]?
+        if oldestFirst {
+            // Oldest first starts at the limit-th newest outcome (every one when fewer are stored).
+            bound = try await database.query(SQLStatement("""
+                SELECT f.data_time, f.id FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id
+                ORDER BY f.data_time DESC, f.id DESC LIMIT 1 OFFSET ?
+                """, [.integer(Int64(limit - 1))])).first.map { [.integer(try $0.integer(0)), .integer(try $0.integer(1))] }
+        }
+        let direction = oldestFirst ? "ASC" : "DESC"
+        var read = 0, interner = TextInterner(), inclusive = bound != nil
+        while read < limit {
+            let page = min(max(1, perQuery), limit - read)
+            let comparison = oldestFirst ? (inclusive ? ">=" : ">") : "<"
+            let after = bound.map { _ in "WHERE (f.data_time, f.id) \(comparison) (?, ?)" } ?? ""
+            let rows = try await database.query(SQLStatement("""
+                SELECT \(Self.outcomeColumns) \(from) \(after) ORDER BY f.data_time \(direction), f.id \(direction) LIMIT ?
+                """, (bound ?? []) + [.integer(Int64(page))]))
+            let outcomes = try rows.map { try Self.storedOutcome($0, &interner) }
+            read += outcomes.count
+            if !outcomes.isEmpty { try await body(outcomes) }
+            guard outcomes.count == page, let last = outcomes.last else { break }
+            bound = [.integer(last.dataTime.millisecondsSinceEpoch), .integer(last.forecastId)]
+            inclusive = false
+        }
     }
 
     /// The outcomes read per query by `outcomes(limit:)`.

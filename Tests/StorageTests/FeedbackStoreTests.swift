@@ -140,16 +140,23 @@ struct FeedbackStoreTests {
         }
     }
 
-    @Test("outcomes read a page at a time come back as one read gives them, newest first, within the limit", arguments: Backend.available)
-    func outcomesReadInPages(backend: Backend) async throws {
+    @Test("outcomes read or handed a page at a time are the newest within the limit, as one read gives them, newest or oldest first, no page longer than asked", arguments: Backend.available)
+    func outcomePages(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in
             _ = try await Self.prepare(fixture.store)
             _ = try await FeedbackCycle(store: fixture.store).score(now: Self.close(ofBar: 400))
             let whole = try await fixture.store.outcomes(limit: 1000, perQuery: 1000)
             #expect(whole.count == 77)
-            #expect(try await fixture.store.outcomes(limit: 1000, perQuery: 10) == whole)
-            #expect(try await fixture.store.outcomes(limit: 25, perQuery: 10) == Array(whole.prefix(25)))
-            #expect(try await fixture.store.outcomes(limit: 30, perQuery: 7) == Array(whole.prefix(30)))
+            for (limit, perQuery) in [(1000, 10), (77, 77), (76, 10), (25, 10), (30, 7), (1, 5), (0, 5)] {
+                let newest = Array(whole.prefix(limit))
+                #expect(try await fixture.store.outcomes(limit: limit, perQuery: perQuery) == newest)
+                for oldestFirst in [false, true] {
+                    var pages: [[StoredOutcome]] = []
+                    try await fixture.store.forEachOutcomePage(newest: limit, oldestFirst: oldestFirst, perQuery: perQuery) { pages.append($0) }
+                    #expect(pages.flatMap { $0 } == (oldestFirst ? newest.reversed() : newest), "limit \(limit), \(perQuery) a page, oldest first \(oldestFirst)")
+                    #expect(pages.allSatisfy { !$0.isEmpty && $0.count <= perQuery })
+                }
+            }
         }
     }
 

@@ -300,20 +300,22 @@ extension Representations {
     /// The performance document of `GET /api/v1/feedback/performance`: each group's newest
     /// `window` outcomes among the newest 100,000, the signatures' records and the strategies' decisions.
     public static func feedbackPerformance(_ store: any Store, horizon: String?, symbol: String?, model: String?, window: Int) async throws -> JSONValue {
-        let outcomes = try await store.outcomes(limit: 100_000).filter {
-            (horizon == nil || $0.horizon == horizon) && (symbol == nil || $0.symbol.rawValue == symbol) && (model == nil || $0.model == model)
-        }
         var tracker = PerformanceTracker(window: window)
-        // Oldest first, so each key's window holds its newest outcomes.
-        for stored in outcomes.reversed() {
-            tracker.record(stored.outcome, probabilityUp: stored.probabilityUp,
-                           key: PerformanceTracker.Key(model: stored.model, horizon: stored.horizon, symbol: stored.symbol.rawValue, regime: stored.signature.regime),
-                           signature: stored.signature)
+        var considered = 0
+        // Oldest first, so each key's window holds its newest outcomes; a page at a time, so the
+        // document holds the windows, not 100,000 outcomes.
+        try await store.forEachOutcomePage(newest: 100_000, oldestFirst: true) { page in
+            for stored in page where (horizon == nil || stored.horizon == horizon) && (symbol == nil || stored.symbol.rawValue == symbol) && (model == nil || stored.model == model) {
+                considered += 1
+                tracker.record(stored.outcome, probabilityUp: stored.probabilityUp,
+                               key: PerformanceTracker.Key(model: stored.model, horizon: stored.horizon, symbol: stored.symbol.rawValue, regime: stored.signature.regime),
+                               signature: stored.signature)
+            }
         }
         let decisions = try await store.decisionOutcomes(limit: 100_000)
         return [
             "alerts": .array(try await store.predictiveAlertSummaries().map(Representations.predictiveAlertSummary)),
-            "outcomes_considered": .int(outcomes.count),
+            "outcomes_considered": .int(considered),
             "strategies": .array(Representations.strategies(decisions)),
             "window": .int(window),
             "groups": .array(tracker.summaries.map { Representations.performance($0.key, $0.summary) }),
@@ -326,11 +328,15 @@ extension Representations {
         let state = try await store.feedbackState()
         let counts = try await store.outcomeCounts()
         let signals = try await store.learningSignals(limit: 1000)
-        let outcomes = try await store.outcomes(limit: 100_000)
+        var measurement = AdaptationScore.Measurement(signals: signals)
+        try await store.forEachOutcomePage(newest: 100_000, oldestFirst: false) { page in
+            for stored in page {
+                measurement.add(horizon: stored.horizon, regime: stored.signature.regime, dataTime: stored.dataTime,
+                                probabilityUp: stored.probabilityUp, realisedLogReturn: stored.outcome.realisedLogReturn)
+            }
+        }
+        let score = measurement.score()
         let decisions = try await store.decisionOutcomes(limit: 100_000)
-        let score = AdaptationScore.measure(signals: signals, outcomes: outcomes.map {
-            (horizon: $0.horizon, regime: $0.signature.regime, dataTime: $0.dataTime, probabilityUp: $0.probabilityUp, realisedLogReturn: $0.outcome.realisedLogReturn)
-        })
         let detectors = state.keys.filter { $0.hasPrefix("drift:") }.sorted().map { key -> JSONValue in
             let detector = state[key].flatMap { try? JSONDecoder().decode(PageHinkley.self, from: Data($0.utf8)) }
             return ["stream": .string(String(key.dropFirst("drift:".count))), "observations": detector.map { .int($0.observations) } ?? .null]

@@ -230,6 +230,9 @@ public protocol FeedbackStore: Sendable {
     func outcomeCounts() async throws -> [LearningSignal.Kind: Int]
     /// The newest scored outcomes, newest data time first.
     func outcomes(limit: Int) async throws -> [StoredOutcome]
+    /// The newest `limit` scored outcomes handed to `body` a page at a time, newest data time first,
+    /// or oldest first when `oldestFirst`: a reader of many outcomes holds one page, not all of them.
+    func forEachOutcomePage(newest limit: Int, oldestFirst: Bool, _ body: ([StoredOutcome]) async throws -> Void) async throws
     /// The fitted models stored with a model version (nil: none stored, or no such version).
     func modelFit(name: String) async throws -> String?
     /// Stored forecasts whose id is above `id` (every one when nil), in the order they were stored.
