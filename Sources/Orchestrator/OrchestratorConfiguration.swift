@@ -18,6 +18,10 @@ public struct OrchestratorConfiguration: Sendable {
     public var databasePoolSize: Int
     /// Seconds a PostgreSQL query or transaction may go unanswered before it fails (a driver left waiting on a lost connection).
     public var databaseOperationTimeoutSeconds: Int = 30
+    /// PostgreSQL connections each process keeps open when idle (below `databasePoolSize`).
+    public var databasePoolMinimum: Int = 0
+    /// Seconds between the keep-alive queries of an idle PostgreSQL connection; 0: none.
+    public var databaseKeepAliveSeconds: Int = 30
     /// Largest request body accepted, in bytes.
     public var maximumBodyBytes: Int
     /// Whether `/health/*` answers without a key.
@@ -192,6 +196,10 @@ public struct OrchestratorConfiguration: Sendable {
         Setting(key: "database.pool_size", environment: "ORCHESTRATOR_DATABASE_POOL_SIZE", defaultValue: "10", meaning: "PostgreSQL connections per process, 1 to 200"),
         Setting(key: "database.operation_timeout_seconds", environment: "ORCHESTRATOR_DATABASE_OPERATION_TIMEOUT_SECONDS", defaultValue: "30",
                 meaning: "seconds a PostgreSQL query or transaction may go unanswered before it fails, 1 to 3600"),
+        Setting(key: "database.pool_minimum", environment: "ORCHESTRATOR_DATABASE_POOL_MINIMUM", defaultValue: "0",
+                meaning: "PostgreSQL connections a process keeps open when idle, 0 to pool_size - 1 (each connection opened on demand waits its idle timer's minute, and keeps the timer's memory that long; see docs/deployment.md)"),
+        Setting(key: "database.keep_alive_seconds", environment: "ORCHESTRATOR_DATABASE_KEEP_ALIVE_SECONDS", defaultValue: "30",
+                meaning: "seconds between the `SELECT 1` checks of an idle PostgreSQL connection, 0 for none, up to 3600"),
         Setting(key: "auth.open_health", environment: "ORCHESTRATOR_AUTH_OPEN_HEALTH", defaultValue: "true", meaning: "serve /health/* without a key"),
         Setting(key: "auth.open_metrics", environment: "ORCHESTRATOR_AUTH_OPEN_METRICS", defaultValue: "true", meaning: "serve /metrics without a key"),
         Setting(key: "auth.key_cache_seconds", environment: "ORCHESTRATOR_AUTH_KEY_CACHE_SECONDS", defaultValue: "5", meaning: "how long a key check is cached, 0 to 300; a key revoked elsewhere stops working within this time"),
@@ -416,6 +424,8 @@ public enum ConfigurationLoader {
         configuration.security = security
         configuration.sessionSecret = sessionSecret.isEmpty ? nil : sessionSecret
         configuration.sessionHours = try integer(reader, "auth.session_hours", default: 12, range: 1...720)
+        configuration.databasePoolMinimum = try integer(reader, "database.pool_minimum", default: 0, range: 0...(configuration.databasePoolSize - 1))
+        configuration.databaseKeepAliveSeconds = try integer(reader, "database.keep_alive_seconds", default: 30, range: 0...3600)
         configuration.predictionCacheMegabytes = try integer(reader, "prediction.cache_mb", default: 64, range: 1...4096)
         configuration.jobLeaseSeconds = try integer(reader, "jobs.lease_seconds", default: 30, range: 2...3600)
         configuration.jobPollMilliseconds = try integer(reader, "jobs.poll_milliseconds", default: 50, range: 1...10_000)

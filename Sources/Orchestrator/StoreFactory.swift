@@ -17,6 +17,8 @@ public enum StoreFactory {
             }
             logger.info("opening PostgreSQL", metadata: ["database": .string(settings.description)])
             database = PostgresDatabase(settings: settings, maximumConnections: configuration.databasePoolSize,
+                                        minimumConnections: configuration.databasePoolMinimum,
+                                        keepAlive: configuration.databaseKeepAliveSeconds > 0 ? .seconds(configuration.databaseKeepAliveSeconds) : nil,
                                         operationTimeout: .seconds(configuration.databaseOperationTimeoutSeconds), logger: logger)
         } else {
             logger.info("opening SQLite", metadata: ["path": .string(configuration.sqlitePath)])

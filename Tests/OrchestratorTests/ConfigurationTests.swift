@@ -46,6 +46,9 @@ struct ConfigurationTests {
         (["ORCHESTRATOR_HTTP_MAX_BODY_BYTES": "10"], "http.max_body_bytes", "an integer from 1024"),
         (["ORCHESTRATOR_AUTH_ADMIN_KEY": "short"], "auth.admin_key", "32 to 256"),
         (["ORCHESTRATOR_DATABASE_POOL_SIZE": "0"], "database.pool_size", "from 1 to 200"),
+        (["ORCHESTRATOR_DATABASE_POOL_MINIMUM": "10"], "database.pool_minimum", "from 0 to 9"),
+        (["ORCHESTRATOR_DATABASE_POOL_SIZE": "4", "ORCHESTRATOR_DATABASE_POOL_MINIMUM": "4"], "database.pool_minimum", "from 0 to 3"),
+        (["ORCHESTRATOR_DATABASE_KEEP_ALIVE_SECONDS": "-1"], "database.keep_alive_seconds", "from 0 to 3600"),
     ])
     func invalidValues(environment: [String: String], key: String, accepted: String) async throws {
         do {
