@@ -68,7 +68,13 @@ public final class APIKeyAuthenticator: Sendable {
         cache.withLock { cache in
             guard cache.generation == generation else { return }
             let entry = Entry(principal: principal, expires: now + cacheLifetime)
-            if principal != nil { cache.known[name] = entry } else { cache.unknown[name] = entry }
+            if principal != nil {
+                cache.known[name] = entry
+            } else {
+                // Ids come from signed session cookies, yet an unknown answer is bounded like a key's.
+                if cache.unknown.count >= maximumUnknownEntries { cache.unknown.removeAll(keepingCapacity: true) }
+                cache.unknown[name] = entry
+            }
         }
         return principal
     }
