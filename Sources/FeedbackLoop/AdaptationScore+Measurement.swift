@@ -4,9 +4,8 @@ extension AdaptationScore {
     /// An adaptation score gathered one outcome at a time, so that a reader of many outcomes keeps
     /// only those after a threshold change (and only their probability and return), not every one.
     public struct Measurement: Sendable {
-        /// The outcomes that judge one threshold change.
+        /// The outcomes that judge one threshold change (of the horizon it is kept under).
         struct Change: Sendable {
-            let horizon: String
             /// nil: the horizon's threshold, every regime.
             let regime: String?
             let after: Timestamp
@@ -16,11 +15,12 @@ extension AdaptationScore {
             let thresholdAfter: Double
             var outcomes: [(probabilityUp: Double, realisedLogReturn: Double)] = []
 
-            func covers(horizon: String, regime: String, dataTime: Timestamp) -> Bool {
-                self.horizon == horizon && (self.regime == nil || self.regime == regime) && dataTime > after && (until == nil || dataTime <= until!)
+            func covers(regime: String, dataTime: Timestamp) -> Bool {
+                (self.regime == nil || self.regime == regime) && dataTime > after && (until == nil || dataTime <= until!)
             }
         }
 
+        /// Every threshold change, oldest first (the order the gains are summed in).
         private var changes: [Change] = []
         /// The positions in `changes` of each horizon's changes.
         private var changesByHorizon: [String: [Int]] = [:]
@@ -35,15 +35,14 @@ extension AdaptationScore {
                 guard let before = change.evidence["threshold_before"], let after = change.evidence["threshold_after"] else { continue }
                 let next = optimizations[(position + 1)...].first { $0.subject == change.subject }?.time
                 changesByHorizon[key[0], default: []].append(changes.count)
-                changes.append(Change(horizon: key[0], regime: key.count > 1 ? key[1] : nil, after: change.time, until: next,
-                                      thresholdBefore: before, thresholdAfter: after))
+                changes.append(Change(regime: key.count > 1 ? key[1] : nil, after: change.time, until: next, thresholdBefore: before, thresholdAfter: after))
             }
             promotionGains = signals.filter { $0.kind == .adaptation }.compactMap { $0.evidence["improvement_mean"] }
         }
 
         /// Adds one scored outcome to the changes it judges.
         public mutating func add(horizon: String, regime: String, dataTime: Timestamp, probabilityUp: Double, realisedLogReturn: Double) {
-            for position in changesByHorizon[horizon] ?? [] where changes[position].covers(horizon: horizon, regime: regime, dataTime: dataTime) {
+            for position in changesByHorizon[horizon] ?? [] where changes[position].covers(regime: regime, dataTime: dataTime) {
                 changes[position].outcomes.append((probabilityUp: probabilityUp, realisedLogReturn: realisedLogReturn))
             }
         }

@@ -161,17 +161,17 @@ extension SQLStore: FeedbackStore {
         let from = "FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id"
         var bound: [SQLValue]?
         if oldestFirst {
-            // Oldest first starts at the limit-th newest outcome (every one when fewer are stored).
+            // Oldest first starts after the outcome just older than the newest `limit` (at the
+            // oldest when there is none).
             bound = try await database.query(SQLStatement("""
                 SELECT f.data_time, f.id FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id
                 ORDER BY f.data_time DESC, f.id DESC LIMIT 1 OFFSET ?
-                """, [.integer(Int64(limit - 1))])).first.map { [.integer(try $0.integer(0)), .integer(try $0.integer(1))] }
+                """, [.integer(Int64(limit))])).first.map { [.integer(try $0.integer(0)), .integer(try $0.integer(1))] }
         }
-        let direction = oldestFirst ? "ASC" : "DESC"
-        var read = 0, interner = TextInterner(), inclusive = bound != nil
+        let direction = oldestFirst ? "ASC" : "DESC", comparison = oldestFirst ? ">" : "<"
+        var read = 0, interner = TextInterner()
         while read < limit {
             let page = min(max(1, perQuery), limit - read)
-            let comparison = oldestFirst ? (inclusive ? ">=" : ">") : "<"
             let after = bound.map { _ in "WHERE (f.data_time, f.id) \(comparison) (?, ?)" } ?? ""
             let rows = try await database.query(SQLStatement("""
                 SELECT \(Self.outcomeColumns) \(from) \(after) ORDER BY f.data_time \(direction), f.id \(direction) LIMIT ?
@@ -181,7 +181,6 @@ extension SQLStore: FeedbackStore {
             if !outcomes.isEmpty { try await body(outcomes) }
             guard outcomes.count == page, let last = outcomes.last else { break }
             bound = [.integer(last.dataTime.millisecondsSinceEpoch), .integer(last.forecastId)]
-            inclusive = false
         }
     }
 
