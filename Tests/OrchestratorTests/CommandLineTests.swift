@@ -20,8 +20,8 @@ struct CommandLineTests {
 
     /// Starts the executable with the test environment and reads its standard output until a
     /// line contains `marker` (or 60 s pass); the process keeps running.
-    static func start(_ arguments: [String], until marker: String) async throws -> (process: Process, output: String) {
-        let process = Process()
+    static func start(_ arguments: [String], until marker: String) async throws -> (process: ChildProcess, output: String) {
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }
@@ -46,7 +46,7 @@ struct CommandLineTests {
     }
 
     private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> Result {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }

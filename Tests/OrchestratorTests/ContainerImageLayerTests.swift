@@ -8,7 +8,7 @@ import Testing
 struct ContainerImageLayerTests {
     /// Runs a tool in a folder; fails the test on a non-zero status.
     static func tool(_ path: String, _ arguments: [String], in folder: String) throws {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)

@@ -30,8 +30,8 @@ struct CrashSafetyTests {
 
     static let adminKey = "tok_" + String(repeating: "a", count: 43)
 
-    static func start(_ directory: TemporaryDirectory, exitAtEnd: Bool, arguments: [String] = replay, output: Pipe? = nil) throws -> Process {
-        let process = Process()
+    static func start(_ directory: TemporaryDirectory, exitAtEnd: Bool, arguments: [String] = replay, output: Pipe? = nil) throws -> ChildProcess {
+        let process = ChildProcess()
         process.executableURL = CommandLineTests.executable
         process.arguments = ["run", "--data-dir", directory.path] + arguments + (exitAtEnd ? ["--exit-at-end"] : [])
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }

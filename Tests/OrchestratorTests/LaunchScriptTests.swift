@@ -35,7 +35,7 @@ struct LaunchScriptTests {
             try await writeExecutable(text, to: bin + "/" + name)
         }
         path = bin + ":" + path
-        let process = Process()
+        let process = ChildProcess()
         if let terminalInput {
             // A pseudo-terminal for the launcher (util-linux `script`), fed the given keystrokes.
             let input = directory.file("keys-\(UUID().uuidString)")
@@ -71,7 +71,7 @@ struct LaunchScriptTests {
     /// moment; while that process lives, executing the script fails with "Text file busy" (the
     /// launcher then saw `docker info` fail although the stand-in exits 0).
     static func writeExecutable(_ text: String, to path: String) async throws {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", #"printf '%s\n' "$1" > "$2" && chmod 755 "$2""#, "sh", text, path]
         try process.run()
@@ -167,7 +167,7 @@ struct LaunchScriptTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let port = try await Self.freePort()
-        let listener = Process()
+        let listener = ChildProcess()
         listener.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         listener.arguments = ["python3", "-c", "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(60)"]
         if problem == "port" {
@@ -188,7 +188,7 @@ struct LaunchScriptTests {
     }
 
     static func isFree(_ port: Int) async throws -> Bool {
-        let probe = Process()
+        let probe = ChildProcess()
         probe.executableURL = URL(fileURLWithPath: "/bin/bash")
         probe.arguments = ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]
         probe.standardError = FileHandle.nullDevice

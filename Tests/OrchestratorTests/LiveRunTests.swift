@@ -49,7 +49,7 @@ struct LiveRunTests {
 
     /// Starts `run` on the stub's feed; `options` follow the common ones, `extraEnvironment` adds to the environment.
     static func start(_ folder: TemporaryDirectory, port: Int, output: Pipe, options: [String] = ["--rebalance-every", "5"],
-                      extraEnvironment: [String: String] = [:]) throws -> Process {
+                      extraEnvironment: [String: String] = [:]) throws -> ChildProcess {
         try launch(folder, arguments: ["--feed", "binance", "--symbols", "BTCUSDT,ETHUSDT", "--timeframe", "1m"] + options, output: output,
                    environment: ["ORCHESTRATOR_VENUES_BINANCE_REST_URL": "http://127.0.0.1:\(port)",
                                  "ORCHESTRATOR_VENUES_BINANCE_WS_STREAM_URL": "ws://127.0.0.1:\(port)"].merging(extraEnvironment) { _, extra in extra })
@@ -57,8 +57,8 @@ struct LiveRunTests {
 
     /// Starts `run` on `folder` with `arguments` after the common ones (any port, a line a bar, 330 bars of warm-up), in an
     /// environment without this machine's orchestrator and venue settings, plus `environment`.
-    static func launch(_ folder: TemporaryDirectory, arguments: [String], output: Pipe, environment extra: [String: String]) throws -> Process {
-        let process = Process()
+    static func launch(_ folder: TemporaryDirectory, arguments: [String], output: Pipe, environment extra: [String: String]) throws -> ChildProcess {
+        let process = ChildProcess()
         process.executableURL = CommandLineTests.executable
         process.arguments = ["run", "--data-dir", folder.path, "--port", "0", "--report-every", "1", "--warmup-bars", "330"] + arguments
         var environment = ProcessInfo.processInfo.environment.filter {

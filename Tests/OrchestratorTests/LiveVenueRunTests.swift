@@ -17,7 +17,7 @@ struct LiveVenueRunTests {
     static let apiKey = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
     static let secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 
-    static func start(_ folder: TemporaryDirectory, port: Int, output: Pipe) throws -> Process {
+    static func start(_ folder: TemporaryDirectory, port: Int, output: Pipe) throws -> ChildProcess {
         try LiveRunTests.start(folder, port: port, output: output, options: ["--venue", "binance", "--rebalance-every", "1"],
                                extraEnvironment: ["ORCHESTRATOR_VENUES_BINANCE_TRADING_REST_URL": "http://127.0.0.1:\(port)",
                                                   "ORCHESTRATOR_VENUES_BINANCE_WS_API_URL": "ws://127.0.0.1:\(port)/ws-api/v3",

@@ -37,7 +37,7 @@ struct MonitoringConfigTests {
     static let placeholderWebhook = "http://alert-webhook.invalid/alertmanager"
 
     static func run(_ executable: String, _ arguments: [String], in folder: URL) async throws -> (Int32, String) {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = folder
@@ -141,7 +141,7 @@ struct MonitoringConfigTests {
         let log = directory.file("alertmanager.log")
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: alertmanager)
         // One instance: no gossip cluster (its default port 9094 could be taken).
         process.arguments = ["--config.file=\(configurationPath)", "--storage.path=\(directory.file("data"))",
@@ -223,7 +223,7 @@ struct MonitoringConfigTests {
         let folder = try await CrashSafetyTests.preparedFolder()
         defer { folder.remove() }
         let output = Pipe()
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CommandLineTests.executable
         process.arguments = ["run", "--data-dir", folder.path, "--symbols", "SP500,NASDAQCOMP", "--speed", "400", "--port", "0", "--report-every", "20"]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }

@@ -16,10 +16,10 @@ import TradingEngine
 @Suite("Scale-out on real processes", .serialized)
 struct ScaleOutTests {
     final class Child: Sendable {
-        let process: Process
+        let process: ChildProcess
         let output = Pipe()
         init(_ arguments: [String], environment: [String: String], log: String) throws {
-            process = Process()
+            process = ChildProcess()
             process.executableURL = CommandLineTests.executable
             process.arguments = arguments
             var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCHESTRATOR_") && $0.key != "DATABASE_URL" }

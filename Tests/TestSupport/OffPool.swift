@@ -12,13 +12,6 @@ public func offPool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Va
     }
 }
 
-extension Process {
-    /// Waits for the process to end without blocking a cooperative thread.
-    public func exited() async {
-        _ = try? await offPool { self.waitUntilExit() }
-    }
-}
-
 extension FileHandle {
     /// `availableData` without blocking a cooperative thread.
     public func availableDataOffPool() async -> Data {
