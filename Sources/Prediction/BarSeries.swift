@@ -57,6 +57,11 @@ public struct BarSeries: Sendable {
     /// The number of bars.
     public var count: Int { openTimes.count }
 
+    /// The bytes its six columns hold: their capacity, which can be up to twice what the bars need.
+    public var storageBytes: Int {
+        MemoryLayout<Double>.stride * (openTimes.capacity + opens.capacity + highs.capacity + lows.capacity + closes.capacity + volumes.capacity)
+    }
+
     /// Adds the next bar (a live feed's); it must open after the last one.
     public mutating func append(_ bar: Bar) throws(PredictionError) {
         if let last = openTimes.last, bar.openTime.millisecondsSinceEpoch <= last {

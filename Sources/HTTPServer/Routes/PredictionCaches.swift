@@ -69,12 +69,14 @@ struct PredictionCaches: Sendable {
     /// Fitted forecast models by key (kept without their reference series, which each forecast brings newer).
     let fits: ComputationCache<FitKey, Forecaster.FittedModels>
     /// The newest bars of the series read, so that a new bar costs a read of that bar (32 series of
-    /// about 10,100 bars, more than an alerts request's 20: under 16 MB).
-    let windows = SeriesWindowCache(maximumSeries: 32,
-                                    keptBars: PredictionRoutes.maximumBars + 2 * (RefitSchedule.server.everyBars + RefitSchedule.server.leadBars))
+    /// about 10,100 bars, more than an alerts request's 20: under 16 MB of bars, in columns whose
+    /// capacity can be twice that).
+    let windows: SeriesWindowCache
 
     /// The caches, sharing `capacityBytes` between them (the fits, a few kilobytes each, take a tenth).
     init(capacityBytes: Int, registry: PrometheusCollectorRegistry) {
+        windows = SeriesWindowCache(maximumSeries: 32, keptBars: PredictionRoutes.maximumBars + 2 * (RefitSchedule.server.everyBars + RefitSchedule.server.leadBars),
+                                    registry: registry)
         // A series' revision only rises (every write to its bars moves it on): a forecast or regime
         // report of an older revision is never asked for again once a newer one is computed.
         forecasts = ComputationCache(name: "forecasts", capacityBytes: capacityBytes * 9 / 20, registry: registry) { key in

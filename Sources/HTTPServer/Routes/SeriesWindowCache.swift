@@ -1,4 +1,5 @@
 import Prediction
+import Prometheus
 import Synchronization
 import TradingCore
 import TradingEngine
@@ -20,10 +21,21 @@ final class SeriesWindowCache: Sendable {
     private struct Window {
         let historyRevision: Int64
         /// The earliest open time from which the kept bars are every stored bar.
-        let completeFrom: Int64
-        let series: BarSeries
-        let lastClose: String
+        var completeFrom: Int64
+        var series: BarSeries
+        var lastClose: String
         var lastUse: UInt64
+
+        /// What a request checks before reading the bars added since.
+        var extent: Extent { Extent(historyRevision: historyRevision, completeFrom: completeFrom, newestOpenTime: series.lastCloseTime.map { $0.millisecondsSinceEpoch - series.timeframe.milliseconds }) }
+    }
+
+    /// A kept window without its bars: a request holds no reference to the columns while it reads
+    /// the store, so that the window's columns can grow in place afterwards.
+    private struct Extent {
+        let historyRevision: Int64
+        let completeFrom: Int64
+        let newestOpenTime: Int64?
     }
 
     /// How a request's bars were read (tests).
@@ -41,11 +53,33 @@ final class SeriesWindowCache: Sendable {
     let maximumSeries: Int
     /// The most bars kept of a series.
     let keptBars: Int
+    /// The memory of the kept columns and the series kept, as `orchestrator_cache_size_bytes` and
+    /// `orchestrator_cache_entries` with `cache="series_windows"`.
+    private let keptBytes: Gauge?
+    private let keptEntries: Gauge?
 
-    /// A cache of at most `maximumSeries` series of at most `keptBars` bars each.
-    init(maximumSeries: Int, keptBars: Int) {
+    /// A cache of at most `maximumSeries` series of at most `keptBars` bars each, reporting what it
+    /// keeps to `registry` when given.
+    init(maximumSeries: Int, keptBars: Int, registry: PrometheusCollectorRegistry? = nil) {
         self.maximumSeries = maximumSeries
         self.keptBars = keptBars
+        // The same descriptors as the computation caches', under a label of their own.
+        keptBytes = registry?.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "cache", metricName: "size", unitName: "bytes",
+                                                                          helpText: "Estimated memory of the kept results."),
+                                        labels: [("cache", "series_windows")])
+        keptEntries = registry?.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "cache", metricName: "entries", unitName: "",
+                                                                            helpText: "Kept results."),
+                                          labels: [("cache", "series_windows")])
+    }
+
+    /// The bytes the kept columns hold (their capacity, which grows by doubling).
+    var bytes: Int { windows.withLock { state in state.entries.values.reduce(0) { $0 + $1.series.storageBytes } } }
+
+    /// Updates the gauges from the kept windows (under the lock).
+    private func report(_ entries: [Key: Window]) {
+        guard let keptBytes, let keptEntries else { return }
+        keptBytes.set(to: Double(entries.values.reduce(0) { $0 + $1.series.storageBytes }))
+        keptEntries.set(to: Double(entries.count))
     }
 
     /// The reads made so far, by kind (tests).
@@ -62,26 +96,21 @@ final class SeriesWindowCache: Sendable {
     /// `bars(…)`, an empty series included.
     private func read(_ symbol: Symbol, _ summary: BarSeriesSummary, earliest: Int64, newest: Int64, store: any Store) async throws -> (BarSeries, String)? {
         let key = Key(symbol: symbol.rawValue, timeframe: summary.timeframe)
-        let kept = windows.withLock { state -> Window? in
+        let kept = windows.withLock { state -> Extent? in
             state.uses += 1
             state.entries[key]?.lastUse = state.uses
-            return state.entries[key]
+            return state.entries[key]?.extent
         }
-        if let kept, kept.historyRevision == summary.historyRevision, kept.completeFrom <= earliest,
-           let keptNewest = kept.series.lastCloseTime.map({ $0.millisecondsSinceEpoch - summary.timeframe.milliseconds }), keptNewest <= newest {
+        if let kept, kept.historyRevision == summary.historyRevision, kept.completeFrom <= earliest, let keptNewest = kept.newestOpenTime, keptNewest <= newest {
             addedReads.add(1, ordering: .relaxed)
-            let start = Timestamp(millisecondsSinceEpoch: earliest)
-            guard keptNewest < newest else { return (kept.series.opening(from: start), kept.lastClose) }
-            if let added = try await store.analyticSeries(symbol: symbol, timeframe: summary.timeframe, start: Timestamp(millisecondsSinceEpoch: keptNewest + 1),
-                                                          end: Timestamp(millisecondsSinceEpoch: newest + 1)) {
-                var series = kept.series
-                try series.append(contentsOf: added.series)
-                let completeFrom = trim(&series, completeFrom: kept.completeFrom)
-                keep(Window(historyRevision: kept.historyRevision, completeFrom: completeFrom, series: series, lastClose: added.lastClose, lastUse: 0), for: key)
-                // (A span longer than the kept bars is read whole below.)
-                if completeFrom <= earliest { return (series.opening(from: start), added.lastClose) }
-            } else {
-                return (kept.series.opening(from: start), kept.lastClose)
+            var added: (series: BarSeries, lastClose: String)?
+            if keptNewest < newest {
+                added = try await store.analyticSeries(symbol: symbol, timeframe: summary.timeframe, start: Timestamp(millisecondsSinceEpoch: keptNewest + 1),
+                                                       end: Timestamp(millisecondsSinceEpoch: newest + 1))
+            }
+            // (A span longer than the kept bars, or a window another request replaced meanwhile, is read whole below.)
+            if let window = try advance(key, from: kept, by: added, to: newest), window.completeFrom <= earliest {
+                return (window.series.opening(from: Timestamp(millisecondsSinceEpoch: earliest)), window.lastClose)
             }
         }
         wholeReads.add(1, ordering: .relaxed)
@@ -91,6 +120,33 @@ final class SeriesWindowCache: Sendable {
         let completeFrom = trim(&series, completeFrom: earliest)
         keep(Window(historyRevision: summary.historyRevision, completeFrom: completeFrom, series: series, lastClose: loaded.lastClose, lastUse: 0), for: key)
         return (loaded.series, loaded.lastClose)
+    }
+
+    /// The kept window of `key` moved on to `newest` by the bars `added` after the `kept` extent
+    /// (none: no bar was stored since); nil when another request replaced the window meanwhile.
+    /// The window is taken out of the cache for the append, so that its columns are not shared and
+    /// grow where they are; appended to a shared copy, each new bar copied the whole window (about
+    /// 480 KB at 10,000 bars, into arrays with room to double) for every series.
+    private func advance(_ key: Key, from kept: Extent, by added: (series: BarSeries, lastClose: String)?, to newest: Int64) throws -> Window? {
+        try windows.withLock { state throws -> Window? in
+            guard var window = state.entries.removeValue(forKey: key) else { return nil }
+            defer {
+                state.uses += 1
+                window.lastUse = state.uses
+                state.entries[key] = window
+                report(state.entries)
+            }
+            let extent = window.extent
+            guard extent.historyRevision == kept.historyRevision else { return nil }
+            // Already moved on to `newest` by another request, or nothing to add.
+            if extent.newestOpenTime == newest { return window }
+            guard extent.newestOpenTime == kept.newestOpenTime else { return nil }
+            guard let added else { return window }
+            try window.series.append(contentsOf: added.series)
+            window.completeFrom = trim(&window.series, completeFrom: window.completeFrom)
+            window.lastClose = added.lastClose
+            return window
+        }
     }
 
     /// Drops the oldest bars beyond `keptBars`; returns the open time from which the rest is complete.
@@ -110,6 +166,7 @@ final class SeriesWindowCache: Sendable {
             while state.entries.count > maximumSeries, let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
                 state.entries.removeValue(forKey: oldest)
             }
+            report(state.entries)
         }
     }
 }
