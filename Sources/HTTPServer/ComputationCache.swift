@@ -92,12 +92,7 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         failures = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "orchestrator", subsystem: "cache", metricName: "failures", unitName: "total",
             helpText: "Computations prepared in the background that failed (not kept; the first request that needs the result tries again)."), labels: labels)
-        keptBytes = registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "orchestrator", subsystem: "cache", metricName: "size", unitName: "bytes",
-            helpText: "Estimated memory of the kept results."), labels: labels)
-        keptEntries = registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "orchestrator", subsystem: "cache", metricName: "entries", unitName: "",
-            helpText: "Kept results."), labels: labels)
+        (keptBytes, keptEntries) = cacheSizeGauges(name: name, registry: registry)
     }
 
     /// The result for `key`: kept, being computed for another request, or computed now by
@@ -239,4 +234,14 @@ final class ComputationCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
 
     /// The number of kept results (tests).
     var count: Int { state.withLock { $0.entries.count } }
+}
+
+/// `orchestrator_cache_size_bytes` and `orchestrator_cache_entries` of the cache `name`: one
+/// descriptor for every cache that reports what it keeps, so their help texts cannot differ.
+func cacheSizeGauges(name: String, registry: PrometheusCollectorRegistry) -> (bytes: Gauge, entries: Gauge) {
+    let labels = [("cache", name)]
+    return (registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "cache", metricName: "size", unitName: "bytes",
+                                                                helpText: "Estimated memory of the kept results."), labels: labels),
+            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "cache", metricName: "entries", unitName: "",
+                                                                helpText: "Kept results."), labels: labels))
 }

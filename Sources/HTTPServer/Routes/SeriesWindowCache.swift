@@ -55,31 +55,29 @@ final class SeriesWindowCache: Sendable {
     let keptBars: Int
     /// The memory of the kept columns and the series kept, as `orchestrator_cache_size_bytes` and
     /// `orchestrator_cache_entries` with `cache="series_windows"`.
-    private let keptBytes: Gauge?
-    private let keptEntries: Gauge?
+    private let gauges: (bytes: Gauge, entries: Gauge)?
 
     /// A cache of at most `maximumSeries` series of at most `keptBars` bars each, reporting what it
     /// keeps to `registry` when given.
     init(maximumSeries: Int, keptBars: Int, registry: PrometheusCollectorRegistry? = nil) {
         self.maximumSeries = maximumSeries
         self.keptBars = keptBars
-        // The same descriptors as the computation caches', under a label of their own.
-        keptBytes = registry?.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "cache", metricName: "size", unitName: "bytes",
-                                                                          helpText: "Estimated memory of the kept results."),
-                                        labels: [("cache", "series_windows")])
-        keptEntries = registry?.makeGauge(descriptor: MetricNameDescriptor(namespace: "orchestrator", subsystem: "cache", metricName: "entries", unitName: "",
-                                                                            helpText: "Kept results."),
-                                          labels: [("cache", "series_windows")])
+        gauges = registry.map { cacheSizeGauges(name: "series_windows", registry: $0) }
     }
 
     /// The bytes the kept columns hold (their capacity, which grows by doubling).
-    var bytes: Int { windows.withLock { state in state.entries.values.reduce(0) { $0 + $1.series.storageBytes } } }
+    var bytes: Int { windows.withLock { Self.storageBytes($0.entries) } }
+
+    /// The bytes the columns of `entries` hold.
+    private static func storageBytes(_ entries: [Key: Window]) -> Int {
+        entries.values.reduce(0) { $0 + $1.series.storageBytes }
+    }
 
     /// Updates the gauges from the kept windows (under the lock).
     private func report(_ entries: [Key: Window]) {
-        guard let keptBytes, let keptEntries else { return }
-        keptBytes.set(to: Double(entries.values.reduce(0) { $0 + $1.series.storageBytes }))
-        keptEntries.set(to: Double(entries.count))
+        guard let gauges else { return }
+        gauges.bytes.set(to: Double(Self.storageBytes(entries)))
+        gauges.entries.set(to: Double(entries.count))
     }
 
     /// The reads made so far, by kind (tests).
