@@ -15,7 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // postgres-nio 1.33.2 with a crash fixed: Vendor/postgres-nio/PATCHES.md, docs/decisions/0009-vendored-postgres-nio.md.
+        .package(path: "Vendor/postgres-nio"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -326,7 +327,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "TradingCore", "TradingEngine", "Prediction", "SecuritySupervisor", "FeedbackLoop", "TestSupport"],
+            dependencies: [
+                "Storage", "TradingCore", "TradingEngine", "Prediction", "SecuritySupervisor", "FeedbackLoop", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
