@@ -144,38 +144,50 @@ extension SQLStore: FeedbackStore {
     /// The newest `limit` outcomes, read `perQuery` at a time.
     public func outcomes(limit: Int, perQuery: Int) async throws -> [StoredOutcome] {
         var outcomes: [StoredOutcome] = []
-        try await forEachOutcomePage(newest: limit, oldestFirst: false, perQuery: perQuery) { outcomes += $0 }
+        try await forEachOutcomePage(newest: limit, symbol: nil, verdict: nil, oldestFirst: false, perQuery: perQuery) { outcomes += $0 }
         return outcomes
     }
 
-    public func forEachOutcomePage(newest limit: Int, oldestFirst: Bool, _ body: ([StoredOutcome]) async throws -> Void) async throws {
-        try await forEachOutcomePage(newest: limit, oldestFirst: oldestFirst, perQuery: Self.outcomesPerPage, body)
+    public func forEachOutcomePage(newest limit: Int, symbol: Symbol?, verdict: LearningSignal.Kind?, oldestFirst: Bool,
+                                   _ body: ([StoredOutcome]) async throws -> Void) async throws {
+        try await forEachOutcomePage(newest: limit, symbol: symbol, verdict: verdict, oldestFirst: oldestFirst, perQuery: Self.outcomesPerPage, body)
     }
 
-    /// `forEachOutcomePage(newest:oldestFirst:_:)` with pages of `perQuery` outcomes. A query's rows
-    /// are held whole until it ends: 100,000 outcomes (what the feedback documents read) took about
-    /// 115 MB at once in an API process, and 33 MB even as pages gathered into one array, every
-    /// minute the status document was rebuilt.
-    public func forEachOutcomePage(newest limit: Int, oldestFirst: Bool, perQuery: Int, _ body: ([StoredOutcome]) async throws -> Void) async throws {
+    /// `forEachOutcomePage(newest:symbol:verdict:oldestFirst:_:)` with pages of `perQuery` outcomes.
+    /// A query's rows are held whole until it ends: 100,000 outcomes (what the feedback documents
+    /// read) took about 115 MB at once in an API process, and 33 MB even as pages gathered into one
+    /// array, every minute the status document was rebuilt.
+    public func forEachOutcomePage(newest limit: Int, symbol: Symbol? = nil, verdict: LearningSignal.Kind? = nil, oldestFirst: Bool, perQuery: Int,
+                                   _ body: ([StoredOutcome]) async throws -> Void) async throws {
         guard limit > 0 else { return }
         let from = "FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id"
+        // The filters, then the page's position: both in every query, the bound's included.
+        var filters: [String] = [], filterValues: [SQLValue] = []
+        if let symbol {
+            filters.append("i.symbol = ?")
+            filterValues.append(.text(symbol.rawValue))
+        }
+        if let verdict {
+            filters.append("o.verdict = ?")
+            filterValues.append(.text(verdict.rawValue))
+        }
+        func whereClause(_ conditions: [String]) -> String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
         var bound: [SQLValue]?
         if oldestFirst {
             // Oldest first starts after the outcome just older than the newest `limit` (at the
             // oldest when there is none).
             bound = try await database.query(SQLStatement("""
-                SELECT f.data_time, f.id FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id
-                ORDER BY f.data_time DESC, f.id DESC LIMIT 1 OFFSET ?
-                """, [.integer(Int64(limit))])).first.map { [.integer(try $0.integer(0)), .integer(try $0.integer(1))] }
+                SELECT f.data_time, f.id \(from) \(whereClause(filters)) ORDER BY f.data_time DESC, f.id DESC LIMIT 1 OFFSET ?
+                """, filterValues + [.integer(Int64(limit))])).first.map { [.integer(try $0.integer(0)), .integer(try $0.integer(1))] }
         }
         let direction = oldestFirst ? "ASC" : "DESC", comparison = oldestFirst ? ">" : "<"
         var read = 0, interner = TextInterner()
         while read < limit {
             let page = min(max(1, perQuery), limit - read)
-            let after = bound.map { _ in "WHERE (f.data_time, f.id) \(comparison) (?, ?)" } ?? ""
+            let conditions = filters + (bound == nil ? [] : ["(f.data_time, f.id) \(comparison) (?, ?)"])
             let rows = try await database.query(SQLStatement("""
-                SELECT \(Self.outcomeColumns) \(from) \(after) ORDER BY f.data_time \(direction), f.id \(direction) LIMIT ?
-                """, (bound ?? []) + [.integer(Int64(page))]))
+                SELECT \(Self.outcomeColumns) \(from) \(whereClause(conditions)) ORDER BY f.data_time \(direction), f.id \(direction) LIMIT ?
+                """, filterValues + (bound ?? []) + [.integer(Int64(page))]))
             let outcomes = try rows.map { try Self.storedOutcome($0, &interner) }
             read += outcomes.count
             if !outcomes.isEmpty { try await body(outcomes) }
@@ -197,14 +209,6 @@ extension SQLStore: FeedbackStore {
             SELECT \(Self.outcomeColumns), f.timeframe FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
             WHERE o.detected = 0 ORDER BY f.data_time, o.forecast_id LIMIT ?
             """, [.integer(Int64(limit))])).map { row in (try Self.storedOutcome(row, &interner), interner(try row.text(21))) }
-    }
-
-    public func outcomes(symbol: Symbol, limit: Int) async throws -> [StoredOutcome] {
-        var interner = TextInterner()
-        return try await database.query(SQLStatement("""
-            SELECT \(Self.outcomeColumns) FROM forecast_outcomes o JOIN forecasts f ON f.id = o.forecast_id JOIN instruments i ON i.id = f.instrument_id
-            WHERE i.symbol = ? ORDER BY f.data_time DESC, f.id DESC LIMIT ?
-            """, [.text(symbol.rawValue), .integer(Int64(limit))])).map { try Self.storedOutcome($0, &interner) }
     }
 
     /// An outcome of `outcomeColumns`, its repeated texts shared through `interner`.

@@ -11,8 +11,8 @@ struct FeedbackStoreTests {
 
     /// 300 hourly bars with closes 100, 101, … and forecasts at the closes of bars 259…298 for 1 h
     /// and 4 h; even ones say up (P 0.6), odd ones down (P 0.4).
-    static func prepare(_ store: SQLStore) async throws -> [ForecastRecord] {
-        _ = try await store.importBars(BarImportBatch(instrument: btc, timeframe: .oneHour, kind: .ohlcv, bars: try hourlyBars(count: 300), source: "test.csv"))
+    static func prepare(_ store: SQLStore, instrument: Instrument = btc) async throws -> [ForecastRecord] {
+        _ = try await store.importBars(BarImportBatch(instrument: instrument, timeframe: .oneHour, kind: .ohlcv, bars: try hourlyBars(count: 300), source: "test.csv"))
         let origin = Timestamp(iso8601: "2024-01-01T00:00:00Z")!
         var records: [ForecastRecord] = []
         for bar in 259..<299 {
@@ -20,7 +20,7 @@ struct FeedbackStoreTests {
             for (horizon, milliseconds) in [("1h", Int64(3_600_000)), ("4h", Int64(14_400_000))] {
                 let probability = bar % 2 == 0 ? 0.6 : 0.4
                 records.append(ForecastRecord(
-                    id: nil, symbol: btc.symbol, timeframe: .oneHour, horizon: horizon, horizonMilliseconds: milliseconds, decisionTime: dataTime,
+                    id: nil, symbol: instrument.symbol, timeframe: .oneHour, horizon: horizon, horizonMilliseconds: milliseconds, decisionTime: dataTime,
                     dataTime: dataTime, targetTime: dataTime.adding(milliseconds: milliseconds), referenceClose: "\(100 + bar)", expectedLogReturn: 0.001,
                     probabilityUp: probability, volatility: 0.01, intervalLow: -0.0118, intervalHigh: 0.0138, returnModel: "ridge",
                     directionModel: "logistic", volatilityModel: "garch", modelVersion: "forecaster-1", createdAt: dataTime))
@@ -155,6 +155,40 @@ struct FeedbackStoreTests {
                     try await fixture.store.forEachOutcomePage(newest: limit, oldestFirst: oldestFirst, perQuery: perQuery) { pages.append($0) }
                     #expect(pages.flatMap { $0 } == (oldestFirst ? newest.reversed() : newest), "limit \(limit), \(perQuery) a page, oldest first \(oldestFirst)")
                     #expect(pages.allSatisfy { !$0.isEmpty && $0.count <= perQuery })
+                }
+            }
+        }
+    }
+
+    @Test("outcomes chosen by symbol and verdict are the newest of that choice, page by page and oldest or newest first, as the whole read filtered gives them",
+          arguments: Backend.available)
+    func outcomePagesChosen(backend: Backend) async throws {
+        try await withStore(backend) { (fixture: StoreFixture) async throws in
+            let eth = Instrument(symbol: Symbol("ETH-USD")!, assetClass: .crypto, quoteCurrency: "USD")
+            _ = try await Self.prepare(fixture.store)
+            _ = try await Self.prepare(fixture.store, instrument: eth)
+            _ = try await FeedbackCycle(store: fixture.store).score(now: Self.close(ofBar: 400))
+            let whole = try await fixture.store.outcomes(limit: 1000, perQuery: 1000)
+            #expect(whole.count == 154)
+            for symbol in [nil, Self.btc.symbol, eth.symbol, Symbol("SOL-USD")!] {
+                for verdict in [nil, LearningSignal.Kind.success, .failure] {
+                    let chosen = whole.filter { (symbol == nil || $0.symbol == symbol) && (verdict == nil || $0.outcome.verdict == verdict) }
+                    #expect(symbol == Symbol("SOL-USD")! || !chosen.isEmpty, "the fixture has outcomes of \(String(describing: symbol)) \(String(describing: verdict))")
+                    for (limit, perQuery) in [(1000, 7), (20, 6), (1, 5)] {
+                        let newest = Array(chosen.prefix(limit))
+                        for oldestFirst in [false, true] {
+                            var pages: [[StoredOutcome]] = []
+                            try await fixture.store.forEachOutcomePage(newest: limit, symbol: symbol, verdict: verdict, oldestFirst: oldestFirst, perQuery: perQuery) {
+                                pages.append($0)
+                            }
+                            #expect(pages.flatMap { $0 } == (oldestFirst ? newest.reversed() : newest),
+                                    "\(String(describing: symbol)) \(String(describing: verdict)), limit \(limit), \(perQuery) a page, oldest first \(oldestFirst)")
+                            #expect(pages.allSatisfy { !$0.isEmpty && $0.count <= perQuery })
+                        }
+                    }
+                    if let verdict, symbol == nil {
+                        #expect(try await fixture.store.outcomes(verdict: verdict, limit: 30) == Array(chosen.prefix(30)))
+                    }
                 }
             }
         }

@@ -8,7 +8,7 @@ import TradingEngine
 /// forecast performance by horizon and regime, the models with their promotions and rollbacks, and
 /// the system signatures (routes, jobs and venue endpoints, worst first, with a heat map by hour).
 enum FeedbackPage {
-    /// The most outcomes the performance table reads (newest first).
+    /// The most outcomes a performance table reads (the newest; the feedback and predictions pages).
     static let outcomesRead = 20_000
     /// The most signals the timeline shows.
     static let signalsShown = 500
@@ -58,8 +58,8 @@ enum FeedbackPage {
         let learned = try await store.learningSignals(limit: 1000)
         var signals = learned.filter { kind == nil || $0.kind == kind }
         if kind == nil || kind == .success || kind == .failure {
-            signals += try await store.outcomes(limit: signalsShown * (kind == nil ? 1 : 4)).filter { kind == nil || $0.outcome.verdict == kind }
-                .map(Representations.signal(of:))
+            let outcomes = if let kind { try await store.outcomes(verdict: kind, limit: signalsShown) } else { try await store.outcomes(limit: signalsShown) }
+            signals += outcomes.map(Representations.signal(of:))
         }
         signals = Array(signals.sorted { $0.time > $1.time }.prefix(signalsShown))
         html += "<h2>Signals</h2><p class=\"note\">" + ([nil] + LearningSignal.Kind.allCases).map { choice -> String in
@@ -71,10 +71,10 @@ enum FeedbackPage {
                            rows: signals.prefix(50).map { [$0.kind.rawValue, $0.time.iso8601, $0.subject, $0.rule, $0.message] }, times: [1])
 
         // Performance by horizon and regime over every model and symbol.
-        let outcomes = try await store.outcomes(limit: outcomesRead)
+        let performance = try await performanceTable(store: store, symbol: nil, byRegime: true)
         html += "<h2>Forecast performance by horizon and regime</h2>"
-        html += performanceTable(outcomes, byRegime: true).html
-        html += "<p class=\"note\">The newest \(outcomes.count) scored forecasts; per model and symbol from <code>GET /api/v1/feedback/performance</code>. An 80 % interval should cover about 80 %.</p>"
+        html += performance.html
+        html += "<p class=\"note\">The newest \(performance.count) scored forecasts; per model and symbol from <code>GET /api/v1/feedback/performance</code>. An 80 % interval should cover about 80 %.</p>"
 
         // Models: every version, and the ADAPTATION signals that promoted or rolled back.
         html += "<h2>Models</h2>" + HTML.table(
@@ -142,14 +142,20 @@ enum FeedbackPage {
         return svg + "</svg></figure>"
     }
 
-    /// Hit rate, interval coverage, Brier score and log loss of `outcomes` (newest first) by
-    /// horizon, and by regime too when `byRegime`, over every model and symbol; with the summaries.
-    static func performanceTable(_ outcomes: [StoredOutcome], byRegime: Bool) -> (html: String, summaries: [(key: PerformanceTracker.Key, summary: PerformanceTracker.Summary)]) {
-        var tracker = PerformanceTracker(window: max(outcomes.count, 1))
-        for stored in outcomes.reversed() {
-            tracker.record(stored.outcome, probabilityUp: stored.probabilityUp,
-                           key: PerformanceTracker.Key(model: "all", horizon: stored.horizon, symbol: "all", regime: byRegime ? stored.signature.regime : "all"),
-                           signature: stored.signature)
+    /// Hit rate, interval coverage, Brier score and log loss of the newest `outcomesRead` scored
+    /// forecasts of `symbol` (every symbol when nil) by horizon, and by regime too when `byRegime`,
+    /// over every model; with the summaries and how many outcomes they cover. The outcomes are read
+    /// a page at a time, oldest first, and only the tracker's small entries are kept.
+    static func performanceTable(store: any Store, symbol: Symbol?, byRegime: Bool) async throws
+        -> (html: String, summaries: [(key: PerformanceTracker.Key, summary: PerformanceTracker.Summary)], count: Int) {
+        var tracker = PerformanceTracker(window: outcomesRead), count = 0
+        try await store.forEachOutcomePage(newest: outcomesRead, symbol: symbol, verdict: nil, oldestFirst: true) { page in
+            for stored in page {
+                tracker.record(stored.outcome, probabilityUp: stored.probabilityUp,
+                               key: PerformanceTracker.Key(model: "all", horizon: stored.horizon, symbol: "all", regime: byRegime ? stored.signature.regime : "all"),
+                               signature: stored.signature)
+            }
+            count += page.count
         }
         let summaries = tracker.summaries
         let html = HTML.table(columns: ["Horizon"] + (byRegime ? ["Regime"] : []) + ["Outcomes", "Hit rate %", "Interval coverage %", "Brier", "Log loss"],
@@ -157,7 +163,7 @@ enum FeedbackPage {
                                   [key.horizon] + (byRegime ? [key.regime] : []) + [String(summary.count), String(format: "%.1f", summary.accuracy * 100),
                                    String(format: "%.1f", summary.intervalCoverage * 100), String(format: "%.4f", summary.brier), String(format: "%.4f", summary.logLoss)]
                               }, numeric: Set((byRegime ? 2 : 1)...(byRegime ? 6 : 5)))
-        return (html, summaries)
+        return (html, summaries, count)
     }
 
     /// The signals as dots on a time axis, one row per kind.

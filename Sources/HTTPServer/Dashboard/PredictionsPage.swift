@@ -7,9 +7,6 @@ import TradingEngine
 /// as `GET /api/v1/predictions/{symbol}`, stored once for scoring), and how the feedback loop has
 /// scored that symbol's forecasts: hit rate, interval coverage, Brier score and calibration.
 enum PredictionsPage {
-    /// The most scored outcomes read for the symbol's figures (newest first).
-    static let outcomesRead = 20_000
-
     /// The form to choose a series, with a problem shown next to its field.
     static func form(symbols: [String], symbol: String, timeframe: String, problem: (name: String, reason: String)?) -> String {
         func error(_ field: String) -> String {
@@ -48,12 +45,11 @@ enum PredictionsPage {
 
     /// The feedback loop's figures for `symbol`, per horizon, and its calibration.
     static func scoring(symbol: Symbol, store: any Store) async throws -> String {
-        let outcomes = try await store.outcomes(symbol: symbol, limit: outcomesRead)
+        let (table, summaries, count) = try await FeedbackPage.performanceTable(store: store, symbol: symbol, byRegime: false)
         var html = "<h2>How these forecasts have scored</h2>"
-        guard !outcomes.isEmpty else {
+        guard count > 0 else {
             return html + "<p class=\"note\">No forecast of \(HTML.escape(symbol.rawValue)) has been scored yet: each is scored once its horizon has passed.</p>"
         }
-        let (table, summaries) = FeedbackPage.performanceTable(outcomes, byRegime: false)
         html += table + reliability(summaries.map { ($0.key.horizon, $0.summary.calibration) })
         return html
     }

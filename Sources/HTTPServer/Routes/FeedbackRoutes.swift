@@ -116,8 +116,9 @@ enum FeedbackRoutes: RouteGroup {
                 let limit = try query.parsed("limit", accepted: "an integer from 1 to 1000") { Int($0).flatMap { (1...1000).contains($0) ? $0 : nil } } ?? 50
                 var signals: [LearningSignal] = []
                 if kind == nil || kind == .success || kind == .failure {
-                    signals += try await store.outcomes(limit: kind == nil ? limit : 20_000).filter { kind == nil || $0.outcome.verdict == kind }
-                        .prefix(limit).map(Representations.signal(of:))
+                    // Filtered by the store: the newest `limit` of the kind, however rare it is among the newest outcomes.
+                    let outcomes = if let kind { try await store.outcomes(verdict: kind, limit: limit) } else { try await store.outcomes(limit: limit) }
+                    signals += outcomes.map(Representations.signal(of:))
                 }
                 if kind == nil || kind == .optimization || kind == .adaptation {
                     signals += try await store.learningSignals(limit: 1000).filter { kind == nil || $0.kind == kind }.prefix(limit)

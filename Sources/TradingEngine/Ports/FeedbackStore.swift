@@ -230,9 +230,11 @@ public protocol FeedbackStore: Sendable {
     func outcomeCounts() async throws -> [LearningSignal.Kind: Int]
     /// The newest scored outcomes, newest data time first.
     func outcomes(limit: Int) async throws -> [StoredOutcome]
-    /// The newest `limit` scored outcomes handed to `body` a page at a time, newest data time first,
-    /// or oldest first when `oldestFirst`: a reader of many outcomes holds one page, not all of them.
-    func forEachOutcomePage(newest limit: Int, oldestFirst: Bool, _ body: ([StoredOutcome]) async throws -> Void) async throws
+    /// The newest `limit` scored outcomes of `symbol` with `verdict` (nil: every symbol, every
+    /// verdict) handed to `body` a page at a time, newest data time first, or oldest first when
+    /// `oldestFirst`: a reader of many outcomes holds one page, not all of them.
+    func forEachOutcomePage(newest limit: Int, symbol: Symbol?, verdict: LearningSignal.Kind?, oldestFirst: Bool,
+                            _ body: ([StoredOutcome]) async throws -> Void) async throws
     /// The fitted models stored with a model version (nil: none stored, or no such version).
     func modelFit(name: String) async throws -> String?
     /// Stored forecasts whose id is above `id` (every one when nil), in the order they were stored.
@@ -248,8 +250,6 @@ public protocol FeedbackStore: Sendable {
     /// Outcomes posted from outside (`source` external) not yet fed to the drift detectors, with
     /// their forecast's timeframe, oldest data time first.
     func undetectedOutcomes(limit: Int) async throws -> [(outcome: StoredOutcome, timeframe: String)]
-    /// The newest scored outcomes of one symbol, newest data time first.
-    func outcomes(symbol: Symbol, limit: Int) async throws -> [StoredOutcome]
     /// Fills of every account neither scored nor found unscorable, oldest first.
     func unscoredFills(limit: Int) async throws -> [UnscoredFill]
     /// The newest decision outcomes, newest exit first.
@@ -274,4 +274,19 @@ public protocol FeedbackStore: Sendable {
     func storeFeedbackSummary(_ name: String, document: String, revision: Int64) async throws
     /// The named summary document kept last, whatever its revision, with that revision (nil when none is).
     func latestFeedbackSummary(_ name: String) async throws -> (revision: Int64, document: String)?
+}
+
+extension FeedbackStore {
+    /// The newest `limit` scored outcomes of every symbol and verdict, a page at a time
+    /// (`forEachOutcomePage(newest:symbol:verdict:oldestFirst:_:)`).
+    public func forEachOutcomePage(newest limit: Int, oldestFirst: Bool, _ body: ([StoredOutcome]) async throws -> Void) async throws {
+        try await forEachOutcomePage(newest: limit, symbol: nil, verdict: nil, oldestFirst: oldestFirst, body)
+    }
+
+    /// The newest `limit` scored outcomes with `verdict`, newest data time first, read a page at a time.
+    public func outcomes(verdict: LearningSignal.Kind, limit: Int) async throws -> [StoredOutcome] {
+        var outcomes: [StoredOutcome] = []
+        try await forEachOutcomePage(newest: limit, symbol: nil, verdict: verdict, oldestFirst: false) { outcomes += $0 }
+        return outcomes
+    }
 }
