@@ -58,8 +58,7 @@ enum FeedbackPage {
         let learned = try await store.learningSignals(limit: 1000)
         var signals = learned.filter { kind == nil || $0.kind == kind }
         if kind == nil || kind == .success || kind == .failure {
-            let outcomes = if let kind { try await store.outcomes(verdict: kind, limit: signalsShown) } else { try await store.outcomes(limit: signalsShown) }
-            signals += outcomes.map(Representations.signal(of:))
+            signals += try await store.outcomes(verdict: kind, limit: signalsShown).map(Representations.signal(of:))
         }
         signals = Array(signals.sorted { $0.time > $1.time }.prefix(signalsShown))
         html += "<h2>Signals</h2><p class=\"note\">" + ([nil] + LearningSignal.Kind.allCases).map { choice -> String in

@@ -117,8 +117,7 @@ enum FeedbackRoutes: RouteGroup {
                 var signals: [LearningSignal] = []
                 if kind == nil || kind == .success || kind == .failure {
                     // Filtered by the store: the newest `limit` of the kind, however rare it is among the newest outcomes.
-                    let outcomes = if let kind { try await store.outcomes(verdict: kind, limit: limit) } else { try await store.outcomes(limit: limit) }
-                    signals += outcomes.map(Representations.signal(of:))
+                    signals += try await store.outcomes(verdict: kind, limit: limit).map(Representations.signal(of:))
                 }
                 if kind == nil || kind == .optimization || kind == .adaptation {
                     signals += try await store.learningSignals(limit: 1000).filter { kind == nil || $0.kind == kind }.prefix(limit)

@@ -283,8 +283,9 @@ extension FeedbackStore {
         try await forEachOutcomePage(newest: limit, symbol: nil, verdict: nil, oldestFirst: oldestFirst, body)
     }
 
-    /// The newest `limit` scored outcomes with `verdict`, newest data time first, read a page at a time.
-    public func outcomes(verdict: LearningSignal.Kind, limit: Int) async throws -> [StoredOutcome] {
+    /// The newest `limit` scored outcomes with `verdict` (nil: every verdict), newest data time
+    /// first, read a page at a time.
+    public func outcomes(verdict: LearningSignal.Kind?, limit: Int) async throws -> [StoredOutcome] {
         var outcomes: [StoredOutcome] = []
         try await forEachOutcomePage(newest: limit, symbol: nil, verdict: verdict, oldestFirst: false) { outcomes += $0 }
         return outcomes
