@@ -32,6 +32,13 @@ extension SQLStore: SchedulerStore {
     public func releaseLeadership(name: String, holder: String) async throws {
         guard let postgres = database as? PostgresDatabase else { return try await releaseLease(name: name, holder: holder) }
         await postgres.releaseLeadership(name: name, holder: holder)
+        // The row tells who leads now (`leaseHolder`): nobody, until another process takes the lock.
+        try await releaseLease(name: name, holder: holder)
+    }
+
+    public func leaseHolder(name: String, at time: Timestamp) async throws -> String? {
+        try await database.query(SQLStatement("SELECT holder FROM leases WHERE name = ? AND expires_at >= ?",
+                                              [.text(name), .integer(time.millisecondsSinceEpoch)])).first?.text(0)
     }
 
     public func lastTick(schedule: String) async throws -> Timestamp? {

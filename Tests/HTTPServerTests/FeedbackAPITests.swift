@@ -164,6 +164,47 @@ struct FeedbackAPITests {
         }
     }
 
+    @Test("""
+        while the feedback loop has a leader, a status behind the learned state is served and left to the leader to refresh, \
+        up to the bound of revisions behind; past it, or once the leader's lease has ended, the route computes the current one
+        """)
+    func summariesLeftToTheLoopsLeader() async throws {
+        try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
+            let store = fixture.store, now = fixture.dependencies.clock.now()
+            func status() async throws -> Int? {
+                try await client.execute(uri: "/api/v1/feedback/status", method: .get, headers: fixture.headers(.viewer)) { (response: TestResponse) async throws in
+                    #expect(response.status == .ok, "\(response.text)")
+                    return try response.json["revision"] as? Int
+                }
+            }
+            func misses() -> Int { PredictionAPITests.lookups(fixture, cache: "feedback")["miss"] ?? 0 }
+            func commit() async throws { _ = try await store.commitFeedback(FeedbackCommit(), at: now) }
+            let first = try await store.feedbackRevision()
+            #expect(try await status() == Int(first))
+            #expect(try await store.acquireLeadership(name: FeedbackSummaries.loopLeadershipName, holder: "leader", until: now.adding(milliseconds: 60_000), at: now))
+            #expect(try await store.leaseHolder(name: FeedbackSummaries.loopLeadershipName, at: now) == "leader")
+            #expect(try await store.leaseHolder(name: FeedbackSummaries.loopLeadershipName, at: now.adding(milliseconds: 60_001)) == nil, "its term has ended")
+            // Behind by one to the bound: the stored document, and no computation started.
+            let before = misses()
+            for _ in 0..<FeedbackSummaries.maximumRevisionsBehind { try await commit() }
+            #expect(try await status() == Int(first))
+            #expect(misses() == before, "left to the leader")
+            // One more: past the bound, the route computes the current one itself.
+            try await commit()
+            let past = try await store.feedbackRevision()
+            #expect(try await status() == Int(first))
+            #expect(misses() == before + 1)
+            #expect(try await eventually { try await status() == Int(past) })
+            // The leader gives the loop up: nobody leads, so one commit is enough for the route to compute.
+            try await store.releaseLeadership(name: FeedbackSummaries.loopLeadershipName, holder: "leader")
+            #expect(try await store.leaseHolder(name: FeedbackSummaries.loopLeadershipName, at: now) == nil)
+            try await commit()
+            let released = try await store.feedbackRevision()
+            #expect(try await status() == Int(past))
+            #expect(try await eventually { try await status() == Int(released) })
+        }
+    }
+
     @Test("a rollback puts the stream's previous champion back and retires the current one; a stream with no earlier champion is a 409")
     func rollback() async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in

@@ -9,7 +9,7 @@ struct SchedulerTests {
     static let t0 = Timestamp(iso8601: "2026-11-26T00:00:00Z")!
     static func at(_ seconds: Int64) -> Timestamp { t0.adding(milliseconds: seconds * 1000) }
 
-    @Test("a lease has one holder; it is taken over only after it expires, at once after a release", arguments: Backend.available)
+    @Test("a lease has one holder until its term ends; it is taken over only after it expires, at once after a release", arguments: Backend.available)
     func lease(backend: Backend) async throws {
         try await withStore(backend) { (fixture: StoreFixture) async throws in
             let store = fixture.store
@@ -19,7 +19,10 @@ struct SchedulerTests {
             #expect(try await !store.acquireLease(name: "scheduler", holder: "b", until: Self.at(40), at: Self.at(24)))
             #expect(try await store.acquireLease(name: "scheduler", holder: "b", until: Self.at(41), at: Self.at(26)))
             #expect(try await !store.acquireLease(name: "scheduler", holder: "a", until: Self.at(42), at: Self.at(27)))
+            #expect(try await store.leaseHolder(name: "scheduler", at: Self.at(41)) == "b")
+            #expect(try await store.leaseHolder(name: "scheduler", at: Self.at(42)) == nil, "its term has ended")
             try await store.releaseLease(name: "scheduler", holder: "b")
+            #expect(try await store.leaseHolder(name: "scheduler", at: Self.at(28)) == nil)
             #expect(try await store.acquireLease(name: "scheduler", holder: "a", until: Self.at(50), at: Self.at(28)))
         }
     }
@@ -77,7 +80,9 @@ struct SchedulerTests {
             // The leader's connections close (as when its process dies): the lock is free at once.
             try await leader.close()
             #expect(try await follower.acquireLeadership(name: "scheduler", holder: "b", until: Self.at(15), at: Self.at(0)))
+            #expect(try await follower.leaseHolder(name: "scheduler", at: Self.at(0)) == "b")
             try await follower.releaseLeadership(name: "scheduler", holder: "b")
+            #expect(try await follower.leaseHolder(name: "scheduler", at: Self.at(0)) == nil, "nobody leads once it is given up")
             try await follower.releaseLeadership(name: "other", holder: "b")
             #expect(try await fixture.store.acquireLeadership(name: "scheduler", holder: "c", until: Self.at(15), at: Self.at(0)))
             try await fixture.store.releaseLeadership(name: "scheduler", holder: "c")

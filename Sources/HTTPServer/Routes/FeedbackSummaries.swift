@@ -10,7 +10,8 @@ import TradingEngine
 /// document, whose `revision` member says which state it describes, and starts computing the
 /// current one in the background: a request never waits for the recomputation that every commit
 /// makes due, only when no document of this kind is stored (the very first, or after an upgrade
-/// that changed its members). The feedback loop refreshes them after its turns.
+/// that changed its members). The feedback loop refreshes them after its turns: while a process
+/// leads it, the routes leave the current documents to it (see `maximumRevisionsBehind`).
 public enum FeedbackSummaries {
     /// A kept document.
     public enum Name: String, Sendable, CaseIterable {
@@ -19,6 +20,17 @@ public enum FeedbackSummaries {
         /// `GET /api/v1/feedback/performance` without filters, with the default window.
         case performance
     }
+
+    /// The leadership of the feedback loop, whose leader refreshes the documents after each turn.
+    public static let loopLeadershipName = "feedback-loop"
+
+    /// How many revisions a stored document may be behind the learned state and still be served
+    /// without computing the current one, while the feedback loop has a leader. Every process
+    /// computing every revision (each turn commits at least once, and every API process sees the
+    /// commit before the leader has refreshed) put up to three 100,000-outcome computations a turn
+    /// on the machine, in API processes, in bursts that slowed every route; the leader's refresh
+    /// is one. The bound keeps a leader whose refreshes fail from leaving the documents stale.
+    public static let maximumRevisionsBehind: Int64 = 16
 
     /// Moved on when a document's members change, so that during an upgrade no build serves a
     /// document another build rendered.
@@ -73,7 +85,11 @@ public enum FeedbackSummaries {
             return (bytes, bytes.count)
         }
         guard let latest, current == nil else { return try await cache.value(for: key, compute: computation).0 }
-        cache.prepare(for: key, compute: computation)
+        var leftToTheLoop = false
+        if revision - latest.revision <= maximumRevisionsBehind {
+            leftToTheLoop = try await store.leaseHolder(name: loopLeadershipName, at: dependencies.clock.now()) != nil
+        }
+        if !leftToTheLoop { cache.prepare(for: key, compute: computation) }
         return Array(latest.document.utf8)
     }
 

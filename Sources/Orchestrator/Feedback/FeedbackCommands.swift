@@ -86,7 +86,7 @@ public enum FeedbackCommands {
 
     /// The leadership that keeps two processes from turning the loop at once (two turns reading
     /// the same detector state would each feed it the same outcomes).
-    static let leadershipName = "feedback-loop"
+    static let leadershipName = FeedbackSummaries.loopLeadershipName
 
     /// One turn if no other process is turning the loop: nil when another one leads it. With
     /// `keep`, the leadership is kept for the next turn (a service); otherwise it is given up.

@@ -12,6 +12,9 @@ public protocol SchedulerStore: Sendable {
     func acquireLeadership(name: String, holder: String, until: Timestamp, at time: Timestamp) async throws -> Bool
     /// Gives the leadership up.
     func releaseLeadership(name: String, holder: String) async throws
+    /// Who holds the named lease or leadership at `time`: nil when nobody does or its term has
+    /// ended (a holder killed without giving it up holds it until then).
+    func leaseHolder(name: String, at time: Timestamp) async throws -> String?
     /// The last tick fired for a schedule.
     func lastTick(schedule: String) async throws -> Timestamp?
     /// In one transaction: enqueues the tick's job (its idempotency key makes a tick fire at most
