@@ -10,7 +10,7 @@ extension SQLStore: ActivityStore {
                    (SELECT MAX(id) FROM trading_alerts WHERE account = ?),
                    (SELECT MAX(id) FROM security_alerts),
                    (SELECT MAX(id) FROM feedback_signals),
-                   (SELECT MAX(change_sequence) FROM trading_orders WHERE account = ?)
+                   (SELECT MAX(change_sequence) FROM trading_orders WHERE account = ? AND change_sequence > 0)
             """, [.text(account), .text(account), .text(account)])).first
         let newestFill = try await tradingFills(account: account, limit: 1).first
         return ActivityCursor(barIndex: Int(try row?.optionalInteger(0) ?? -1), fillTime: newestFill?.time.millisecondsSinceEpoch ?? Int64.min,

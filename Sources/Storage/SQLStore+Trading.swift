@@ -49,10 +49,12 @@ extension SQLStore: TradingStore {
                 """, [.integer(Int64(commit.nextIndex)), .text(checkpoint), .integer(clock.now().millisecondsSinceEpoch), account]))
         }
         for order in commit.orders {
+            // `change_sequence > 0` states the partial index's condition (trading_orders_changes),
+            // so the account's newest number is read from the index's end, not from all its orders.
             statements.append(SQLStatement("""
                 INSERT INTO trading_orders (client_order_id, account, symbol, side, order_type, quantity, status, filled_quantity, filled_notional,
                     created_at, updated_at, change_sequence)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(change_sequence), 0) + 1 FROM trading_orders WHERE account = ?))
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(change_sequence), 0) + 1 FROM trading_orders WHERE account = ? AND change_sequence > 0))
                 ON CONFLICT (client_order_id) DO UPDATE SET status = excluded.status, filled_quantity = excluded.filled_quantity,
                     filled_notional = excluded.filled_notional, updated_at = excluded.updated_at, change_sequence = excluded.change_sequence
                 """, [.text(order.clientOrderID), account, .text(order.symbol.rawValue), .text(order.side.rawValue), .text(order.type),

@@ -460,6 +460,16 @@ public enum Schema {
             // bars need only read the ones added since.
             "ALTER TABLE bar_series ADD COLUMN history_revision BIGINT NOT NULL DEFAULT 0",
         ]),
+        Migration(version: 19, name: "indexes for reads that walked growing tables", statements: [
+            // The event stream reads an account's equity points after a bar index four times a
+            // second; with only (account, close_time) each read sorted all of them (one per bar).
+            "CREATE INDEX equity_points_by_bar_index ON equity_points (account, bar_index)",
+            // The feedback documents read the newest decision outcomes and signals, and the alerts
+            // route (with the resolved ones) the most recently seen alerts: each sorted its whole table.
+            "CREATE INDEX decision_outcomes_by_exit ON decision_outcomes (exit_time, fill_id)",
+            "CREATE INDEX feedback_signals_by_created ON feedback_signals (created_at, id)",
+            "CREATE INDEX security_alerts_by_last_seen ON security_alerts (last_seen, id)",
+        ]),
     ]
 
     /// The highest version this build knows.
