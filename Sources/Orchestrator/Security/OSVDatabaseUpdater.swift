@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import SecuritySupervisor
 import TradingCore
+import TradingEngine
 
 /// `orchestrator scan update`: fetches OSV's per-ecosystem archives (`<base>/<ecosystem>/all.zip`,
 /// such as `Debian:12/all.zip`: the layout of OSV's public bucket and of osv-scanner's offline
