@@ -33,7 +33,8 @@ extension SQLStore: SchedulerStore {
         guard let postgres = database as? PostgresDatabase else { return try await releaseLease(name: name, holder: holder) }
         await postgres.releaseLeadership(name: name, holder: holder)
         // The row tells who leads now (`leaseHolder`): nobody, until another process takes the lock.
-        try await releaseLease(name: name, holder: holder)
+        // Only informative, and it expires: failing to remove it does not fail the release.
+        try? await releaseLease(name: name, holder: holder)
     }
 
     public func leaseHolder(name: String, at time: Timestamp) async throws -> String? {

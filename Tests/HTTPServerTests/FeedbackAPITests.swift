@@ -166,7 +166,7 @@ struct FeedbackAPITests {
 
     @Test("""
         while the feedback loop has a leader, a status behind the learned state is served and left to the leader to refresh, \
-        up to the bound of revisions behind; past it, or once the leader's lease has ended, the route computes the current one
+        up to the bounds of revisions and time behind; past them, or once the leader's lease has ended, the route computes the current one
         """)
     func summariesLeftToTheLoopsLeader() async throws {
         try await withServer { (fixture: ServerFixture, client: any TestClientProtocol) async throws in
@@ -202,6 +202,21 @@ struct FeedbackAPITests {
             let released = try await store.feedbackRevision()
             #expect(try await status() == Int(past))
             #expect(try await eventually { try await status() == Int(released) })
+            // A leader again, but one whose refreshes never come: once a process has served the same
+            // stored document behind the state for longer than its watch allows, it computes the current one.
+            #expect(try await store.acquireLeadership(name: FeedbackSummaries.loopLeadershipName, holder: "leader", until: now.adding(milliseconds: 60_000), at: now))
+            try await commit()
+            let stalled = try await store.feedbackRevision()
+            var impatient = ServerDependencies(store: store, authenticator: APIKeyAuthenticator(store: store, cacheLifetime: .seconds(5)),
+                                               metrics: HTTPMetrics(registry: PrometheusCollectorRegistry()), clock: fixture.dependencies.clock,
+                                               settings: fixture.dependencies.settings)
+            impatient.feedbackStaleness = StaleDocumentWatch(limit: .milliseconds(1))
+            let storedName = FeedbackSummaries.storedName(.status)
+            _ = try await FeedbackSummaries.document(.status, impatient)
+            #expect(try await store.feedbackSummary(storedName, revision: stalled) == nil, "the first time behind: left to the leader")
+            try await Task.sleep(for: .milliseconds(20))
+            _ = try await FeedbackSummaries.document(.status, impatient)
+            #expect(try await eventually { try await store.feedbackSummary(storedName, revision: stalled) != nil })
         }
     }
 

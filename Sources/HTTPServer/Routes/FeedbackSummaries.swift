@@ -25,11 +25,12 @@ public enum FeedbackSummaries {
     public static let loopLeadershipName = "feedback-loop"
 
     /// How many revisions a stored document may be behind the learned state and still be served
-    /// without computing the current one, while the feedback loop has a leader. Every process
-    /// computing every revision (each turn commits at least once, and every API process sees the
-    /// commit before the leader has refreshed) put up to three 100,000-outcome computations a turn
-    /// on the machine, in API processes, in bursts that slowed every route; the leader's refresh
-    /// is one. The bound keeps a leader whose refreshes fail from leaving the documents stale.
+    /// without computing the current one, while the feedback loop has a leader (and for at most
+    /// `ServerDependencies.feedbackStaleness`'s limit). Every process computing every revision
+    /// (each turn commits at least once, and every API process sees the commit before the leader
+    /// has refreshed) put up to three 100,000-outcome computations a turn on the machine, in API
+    /// processes, in bursts that slowed every route; the leader's refresh is one. The bounds keep
+    /// a leader whose turns or refreshes fail from leaving the documents stale for long.
     public static let maximumRevisionsBehind: Int64 = 16
 
     /// Moved on when a document's members change, so that during an upgrade no build serves a
@@ -86,8 +87,10 @@ public enum FeedbackSummaries {
         }
         guard let latest, current == nil else { return try await cache.value(for: key, compute: computation).0 }
         var leftToTheLoop = false
-        if revision - latest.revision <= maximumRevisionsBehind {
-            leftToTheLoop = try await store.leaseHolder(name: loopLeadershipName, at: dependencies.clock.now()) != nil
+        if revision - latest.revision <= maximumRevisionsBehind,
+           !dependencies.feedbackStaleness.servedBehindTooLong(name, storedRevision: latest.revision) {
+            // A lookup that fails counts as no leader: the stored document is still served.
+            leftToTheLoop = (try? await store.leaseHolder(name: loopLeadershipName, at: dependencies.clock.now())) != nil
         }
         if !leftToTheLoop { cache.prepare(for: key, compute: computation) }
         return Array(latest.document.utf8)

@@ -263,7 +263,7 @@ enum PredictionRoutes: RouteGroup {
                 // The bars closed by the grid time do not fit (too few yet): fitted at the decision time below.
             }
         }
-        let fitted = await BlockingWork.run { () -> Result<Forecaster.FittedModels, PredictionError> in
+        let fitted = await fitLanes.run { () -> Result<Forecaster.FittedModels, PredictionError> in
             Result { () throws(PredictionError) in
                 var forecaster = Forecaster()
                 if let reference { forecaster.reference = try window(reference.series, closedBy: decisionTime) }
@@ -284,6 +284,10 @@ enum PredictionRoutes: RouteGroup {
         time.adding(milliseconds: -Int64(maximumBars) * timeframe.milliseconds)
     }
 
+    /// Where fits run: off the cooperative pool, as many at once as the machine has cores (two at
+    /// least); more wait their turn rather than each taking a thread and a fit's memory at once.
+    static let fitLanes = BlockingWorkLanes(width: max(2, ProcessInfo.processInfo.activeProcessorCount))
+
     /// The cache key of the fit at grid time `fitTime` (from the bars of its window, and the
     /// reference's) and the computation that makes it; nil when no bar closed by then.
     static func fitQuestion(_ instrument: Symbol, series: BarSeries, reference: (symbol: String, series: BarSeries)?, at fitTime: Timestamp,
@@ -300,7 +304,7 @@ enum PredictionRoutes: RouteGroup {
             // Off the cooperative pool: a fit on 10,000 bars computes for about 0.2 s without
             // suspending, and every series crosses a grid time at the same bar, so the fits of a few
             // symbols held both threads of a two-core server and every request of the process waited.
-            let models = try await BlockingWork.run { () throws(PredictionError) -> Forecaster.FittedModels in
+            let models = try await fitLanes.run { () throws(PredictionError) -> Forecaster.FittedModels in
                 var forecaster = Forecaster()
                 forecaster.reference = try reference.map { (reference) throws(PredictionError) in try window(reference.series, closedBy: fitTime) }
                 // Kept without the reference's bars: each forecast brings its own, newer copy.

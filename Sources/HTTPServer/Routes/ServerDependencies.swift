@@ -27,6 +27,9 @@ public struct ServerDependencies: Sendable {
     let predictions: PredictionCaches
     /// The feedback routes' documents, kept per revision of the learned state.
     let feedbackDocuments: ComputationCache<FeedbackSummaries.Key, [UInt8]>
+    /// How long the feedback documents have been served behind the learned state (three minutes
+    /// allowed: three turns of the loop at its default interval).
+    var feedbackStaleness = StaleDocumentWatch(limit: .seconds(180))
 
     /// Creates the dependencies.
     public init(store: any Store & SecurityAlertStore, authenticator: APIKeyAuthenticator, metrics: HTTPMetrics, clock: any TradingClock,

@@ -36,7 +36,7 @@ struct FeedbackService: Service {
                 do {
                     try await FeedbackSummaries.refresh(store)
                 } catch {
-                    logger.warning("feedback documents not refreshed; the routes compute them once they are \(FeedbackSummaries.maximumRevisionsBehind) revisions behind", metadata: ["reason": .string(String(describing: error))])
+                    logger.warning("feedback documents not refreshed; the routes compute them once they are more than \(FeedbackSummaries.maximumRevisionsBehind) revisions or three minutes behind", metadata: ["reason": .string(String(describing: error))])
                 }
                 // The turn and the documents read up to 100,000 outcomes: their memory goes back at once.
                 MemoryTrim.releaseFreeHeap()
