@@ -21,9 +21,10 @@ struct BlockingWorkTests {
         let blocked = (0..<count).map { index in
             Task {
                 await BlockingWork.run {
-                    // Blocked until the gate opens, or 5 s: on the pool, these would hold every thread and the
+                    // Blocked until the gate opens, or 300 s: on the pool, these would hold every thread and the
                     // tasks below would run only once they gave up, which the count of returned calls shows.
-                    let deadline = ContinuousClock.now + .seconds(5)
+                    // (Long: the whole suite's tests in parallel kept the pool busy for 35 s here.)
+                    let deadline = ContinuousClock.now + .seconds(300)
                     while !gate.open.load(ordering: .acquiring) && ContinuousClock.now < deadline { usleep(1_000) }
                     gate.returned.add(1, ordering: .releasing)
                     return index
