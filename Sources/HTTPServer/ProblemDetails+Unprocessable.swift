@@ -8,4 +8,13 @@ extension ProblemDetails {
             throw ProblemDetails(.unprocessable, detail: error.description)
         }
     }
+
+    /// The same for module code that suspends (a fit run off the cooperative pool).
+    static func unprocessable<T, Failure: Error & CustomStringConvertible>(_ body: () async throws(Failure) -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw ProblemDetails(.unprocessable, detail: error.description)
+        }
+    }
 }

@@ -263,14 +263,22 @@ enum PredictionRoutes: RouteGroup {
                 // The bars closed by the grid time do not fit (too few yet): fitted at the decision time below.
             }
         }
-        let fitted = await fitLanes.run { () -> Result<Forecaster.FittedModels, PredictionError> in
-            Result { () throws(PredictionError) in
-                var forecaster = Forecaster()
-                if let reference { forecaster.reference = try window(reference.series, closedBy: decisionTime) }
-                return try forecaster.fit(window(series, closedBy: decisionTime), at: decisionTime, horizons: horizons).replacingReference(reference?.series)
-            }
+        return try await ProblemDetails.unprocessable { () async throws(PredictionError) in
+            try await fit(series, reference: reference?.series, at: decisionTime, horizons: horizons).replacingReference(reference?.series)
         }
-        return try ProblemDetails.unprocessable { () throws(PredictionError) in try fitted.get() }
+    }
+
+    /// Models fitted at `time` on the window of `series` closed by then (and of the reference's),
+    /// kept without the reference's bars: each forecast brings its own, newer copy. Off the
+    /// cooperative pool: a fit on 10,000 bars computes for about 0.2 s without suspending, and
+    /// every series crosses a grid time at the same bar, so the fits of a few symbols held both
+    /// threads of a two-core server and every request of the process waited.
+    static func fit(_ series: BarSeries, reference: BarSeries?, at time: Timestamp, horizons: [Horizon]) async throws(PredictionError) -> Forecaster.FittedModels {
+        try await fitLanes.run { () throws(PredictionError) -> Forecaster.FittedModels in
+            var forecaster = Forecaster()
+            if let reference { forecaster.reference = try window(reference, closedBy: time) }
+            return try forecaster.fit(window(series, closedBy: time), at: time, horizons: horizons).replacingReference(nil)
+        }
     }
 
     /// The bars a fit at `time` sees: those opened in the `maximumBars` bar lengths before it and closed by it
@@ -301,15 +309,7 @@ enum PredictionRoutes: RouteGroup {
         let key = PredictionCaches.FitKey(symbol: instrument.rawValue, timeframe: series.timeframe, fitTime: fitTime, fingerprint: hasher.finalize(),
                                           horizons: horizons, reference: reference?.symbol, modelVersion: Forecaster.modelVersion)
         return (key, { () async throws -> (Forecaster.FittedModels, bytes: Int) in
-            // Off the cooperative pool: a fit on 10,000 bars computes for about 0.2 s without
-            // suspending, and every series crosses a grid time at the same bar, so the fits of a few
-            // symbols held both threads of a two-core server and every request of the process waited.
-            let models = try await fitLanes.run { () throws(PredictionError) -> Forecaster.FittedModels in
-                var forecaster = Forecaster()
-                forecaster.reference = try reference.map { (reference) throws(PredictionError) in try window(reference.series, closedBy: fitTime) }
-                // Kept without the reference's bars: each forecast brings its own, newer copy.
-                return try forecaster.fit(window(series, closedBy: fitTime), at: fitTime, horizons: horizons).replacingReference(nil)
-            }
+            let models = try await fit(series, reference: reference?.series, at: fitTime, horizons: horizons)
             return (models, PredictionCaches.bytes(of: models))
         })
     }
